@@ -1,0 +1,260 @@
+// Core commands: serve, ingest, validate, token, runs, synth.
+import { createWriteStream } from 'node:fs';
+import type { Command } from 'commander';
+import { checkLine } from '../core/contract/index.js';
+import { CiError } from '../core/errors.js';
+import { splitLines } from '../core/lines.js';
+import type { CliContext } from '../core/registry.js';
+import { createToken, parseExpiry, parseScopes } from '../core/tokens.js';
+import { ingestNdjson } from '../ingest/ndjson.js';
+import { listRuns } from '../ingest/queries.js';
+import { listTokens, revokeToken } from '../server/app.js';
+import { collect, examples, numberOption, openInput } from './util.js';
+
+const storeOptions = (cmd: Command) =>
+  cmd
+    .option('--db <path|url>', 'store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL; default ./.ci-intel/db)')
+    .option('--data-dir <dir>', 'data folder for the embedded store and blobs (default ./.ci-intel)')
+    .option('--config <file>', 'ci-intel.yml to read (default ./ci-intel.yml when present)');
+
+export function coreCommands(program: Command, ctx: CliContext): void {
+  // ---- serve ----
+  examples(
+    storeOptions(
+      program
+        .command('serve')
+        .description('Run the hub: HTTP ingest, API, dashboard and /metrics over the store')
+        .option('--host <host>', 'interface to listen on', undefined)
+        .option('--port <port>', 'port (0 = any free port)', undefined)
+        .option('--demo', 'seed an empty store with synthetic data and allow reads without a token'),
+    ),
+    'ci-intel serve --demo',
+    'DATABASE_URL=postgres://ci@db/ci ci-intel serve --host 0.0.0.0 --port 8080',
+  ).action(async (opts: Record<string, unknown>) => {
+    const { serve } = await import('../server/main.js');
+    await serve(ctx, opts);
+  });
+
+  // ---- ingest ----
+  examples(
+    storeOptions(
+      program
+        .command('ingest')
+        .description('Ingest pipeline_run NDJSON into the store; prints `ingested N replaced M rejected K`')
+        .argument('<file>', 'NDJSON file, or - for stdin'),
+    ),
+    'ci-intel ingest runs.ndjson',
+    'ci-intel synth --repos 3 --days 7 --seed 1 | ci-intel ingest -',
+  ).action(async (file: string, opts: Record<string, unknown>) => {
+    const input = openInput(file);
+    // The bus runs so the pillars analyze what was ingested before the command returns.
+    const hub = await ctx.openHub(opts, { start: true });
+    try {
+      const res = await ingestNdjson(hub, input, { source: 'cli' });
+      for (const r of res.rejected) ctx.err(`${file}:${r.line}: ${r.pointer === '' ? '""' : r.pointer}: ${r.reason} [${r.code}]\n`);
+      ctx.out(`ingested ${res.accepted} replaced ${res.replaced} rejected ${res.rejected.length}\n`);
+      await hub.bus.drain(600_000);
+      if (res.rejected.length) process.exitCode = 1;
+    } finally {
+      await hub.close();
+    }
+  });
+
+  // ---- validate ----
+  examples(
+    program
+      .command('validate')
+      .description('Check NDJSON against the pipeline_run v1.2 contract (v1.1 accepted); prints FILE:LINE: POINTER: reason')
+      .argument('<file>', 'NDJSON file, or - for stdin'),
+    'ci-intel validate artifacts/pipeline_run.ndjson',
+    'cat runs.ndjson | ci-intel validate -',
+  ).action(async (file: string) => {
+    const input = openInput(file);
+    const maxLine = 16 * 1024 * 1024;
+    const errors: Array<{ line: number; pointer: string; reason: string }> = [];
+    let lines = 0;
+    let records = 0;
+    for await (const l of splitLines(input, { maxLineBytes: maxLine })) {
+      lines = l.no;
+      if (l.tooLong) {
+        errors.push({ line: l.no, pointer: '', reason: `line is ${l.bytes} bytes, over the 16 MiB cap per record` });
+        continue;
+      }
+      if (l.text!.trim() === '') continue;
+      records++;
+      for (const i of checkLine(l.text!).issues) errors.push({ line: l.no, pointer: i.pointer, reason: i.reason });
+    }
+    // Sorted by line, then pointer (issues of one line come sorted already; keep it explicit).
+    errors.sort((a, b) => a.line - b.line || (a.pointer < b.pointer ? -1 : a.pointer > b.pointer ? 1 : 0));
+    for (const e of errors) ctx.out(`${file}:${e.line}: ${e.pointer === '' ? '""' : e.pointer}: ${e.reason}\n`);
+    const bad = new Set(errors.map((e) => e.line)).size;
+    ctx.err(`${records} records on ${lines} lines: ${records - bad} valid, ${bad} invalid\n`);
+    if (errors.length) process.exitCode = 1;
+  });
+
+  // ---- token ----
+  const token = examples(
+    program.command('token').description('Manage API tokens (stored hashed; shown once)'),
+    'ci-intel token create --repo "org/*" --scope read,ingest --expires 30d',
+    'ci-intel token list',
+    'ci-intel token revoke tok_abc123',
+  );
+  examples(
+    storeOptions(
+      token
+        .command('create')
+        .description('Create a token; prints only the token')
+        .requiredOption('--repo <pattern>', 'repository pattern (repeatable): org/app, org/*, group/**', collect)
+        .option('--scope <scopes>', 'comma-separated: read, ingest, admin', 'read,ingest')
+        .option('--expires <when>', 'lifetime (30d, 12h, 2w) or an ISO date')
+        .option('--name <name>', 'a label shown by token list'),
+    ),
+    'ci-intel token create --repo "org/*"',
+    'ci-intel token create --repo "group/**" --scope read --expires 90d --name dashboard',
+  ).action(async (opts: { repo: string[]; scope: string; expires?: string; name?: string } & Record<string, unknown>) => {
+    const scopes = parseScopes(opts.scope);
+    const expiresAt = opts.expires ? parseExpiry(opts.expires, ctx.now()) : null;
+    const hub = await ctx.openHub(opts);
+    try {
+      const t = await createToken(hub.db, { repoPatterns: opts.repo, scopes, expiresAt, name: opts.name });
+      ctx.out(`${t.token}\n`);
+      ctx.err(`created ${t.token_id} for ${opts.repo.join(', ')} with scopes ${scopes.join(',')}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}\n`);
+    } finally {
+      await hub.close();
+    }
+  });
+  examples(
+    storeOptions(token.command('list').description('List tokens (id, patterns, scopes, expiry; never the secret)').option('--json', 'one JSON object per token')),
+    'ci-intel token list',
+    'ci-intel token list --json',
+  ).action(async (opts: { json?: boolean } & Record<string, unknown>) => {
+    const hub = await ctx.openHub(opts);
+    try {
+      const rows = await listTokens(hub);
+      for (const r of rows) {
+        if (opts.json) ctx.out(JSON.stringify(r) + '\n');
+        else {
+          const state = r.revoked_at ? 'revoked' : r.expires_at && Date.parse(r.expires_at) <= ctx.now().getTime() ? 'expired' : 'active';
+          ctx.out(`${r.token_id}\t${state}\t${r.scopes.join(',')}\t${r.repo_patterns.join(',')}\t${r.expires_at ?? 'never'}\t${r.name ?? ''}\n`);
+        }
+      }
+    } finally {
+      await hub.close();
+    }
+  });
+  examples(storeOptions(token.command('revoke').description('Revoke a token by id').argument('<token-id>')), 'ci-intel token revoke tok_abc123').action(
+    async (id: string, opts: Record<string, unknown>) => {
+      const hub = await ctx.openHub(opts);
+      try {
+        const n = await revokeToken(hub, id);
+        if (!n) throw new CiError('E_NOT_FOUND', `no active token ${id}`, { hint: 'see ci-intel token list' });
+        ctx.out(`revoked ${id}\n`);
+      } finally {
+        await hub.close();
+      }
+    },
+  );
+
+  // ---- runs ----
+  examples(
+    storeOptions(
+      program
+        .command('runs')
+        .description('List runs, newest first')
+        .option('--repo <repo>', 'only this repository')
+        .option('--branch <branch>', 'only this branch')
+        .option('--status <status>', 'success, failed, canceled, skipped, queued, in_progress')
+        .option('--since <time>', 'RFC 3339 time or a duration back from now (7d, 12h)')
+        .option('--limit <n>', 'at most this many', '50')
+        .option('--json', 'NDJSON output'),
+    ),
+    'ci-intel runs --repo org/app --since 7d',
+    'ci-intel runs --status failed --json | jq .run_id',
+  ).action(async (opts: Record<string, string | boolean | undefined>) => {
+    const limit = numberOption('--limit', opts.limit, { min: 1, max: 100_000, integer: true })!;
+    const since = typeof opts.since === 'string' ? sinceToIso(opts.since, ctx.now()) : undefined;
+    const hub = await ctx.openHub(opts);
+    try {
+      let cursor: string | undefined;
+      let left = limit;
+      while (left > 0) {
+        const page = await listRuns(
+          hub.db,
+          {
+            repo: opts.repo as string | undefined,
+            branch: opts.branch as string | undefined,
+            status: opts.status as string | undefined,
+            since,
+            cursor,
+            limit: Math.min(left, 1000),
+          },
+          null,
+        );
+        for (const r of page.items) {
+          if (opts.json) ctx.out(JSON.stringify(r) + '\n');
+          else
+            ctx.out(
+              `${r.started_at}\t${r.status.padEnd(9)}\t${r.repo}\t${r.branch ?? ''}\t${(r.commit_sha ?? '').slice(0, 8)}\t${r.duration_ms === null ? '' : fmtMs(r.duration_ms)}\t${r.run_id}\n`,
+            );
+        }
+        left -= page.items.length;
+        if (!page.next_cursor) break;
+        cursor = page.next_cursor;
+      }
+    } finally {
+      await hub.close();
+    }
+  });
+
+  // ---- synth ----
+  examples(
+    program
+      .command('synth')
+      .description('Write deterministic synthetic pipeline_run v1.2 NDJSON (and optionally the commit history behind it)')
+      .requiredOption('--repos <n>', 'number of repositories')
+      .requiredOption('--days <d>', 'days of history')
+      .option('--runs-per-day <r>', 'runs per repository per day', '12')
+      .requiredOption('--seed <s>', 'random seed (same seed, same output)')
+      .option('--end <date>', 'last day of the history (default: today, UTC)')
+      .option('--commits <file>', 'also write the commit history (NDJSON: repo, sha, parents, authored_at, committed_at)')
+      .option('--out <file>', 'write the runs here instead of stdout'),
+    'ci-intel synth --repos 3 --days 30 --seed 42 > runs.ndjson',
+    'ci-intel synth --repos 20 --days 30 --runs-per-day 200 --seed 1 --commits commits.ndjson --out runs.ndjson',
+  ).action(async (opts: Record<string, string | undefined>) => {
+    const { synthesize } = await import('../core/synth/generate.js');
+    const repos = numberOption('--repos', opts.repos, { min: 1, max: 10_000, integer: true })!;
+    const days = numberOption('--days', opts.days, { min: 1, max: 3650, integer: true })!;
+    const runsPerDay = numberOption('--runs-per-day', opts.runsPerDay, { min: 1, max: 100_000, integer: true })!;
+    const seed = numberOption('--seed', opts.seed, { integer: true })!;
+    const end = opts.end ? new Date(opts.end) : ctx.now();
+    if (!Number.isFinite(end.getTime())) throw new CiError('E_USAGE', `--end ${opts.end} is not a date`);
+    const { pillars } = await import('../pillars/index.js');
+    const out = opts.out ? createWriteStream(opts.out) : null;
+    const commitsOut = opts.commits ? createWriteStream(opts.commits) : null;
+    const write = (s: string) => (out ? out.write(s) : ctx.out(s));
+    const res = synthesize({ repos, days, runsPerDay, seed, end, pillars });
+    for (const r of res.records) write(JSON.stringify(r) + '\n');
+    if (commitsOut) for (const c of res.commits) commitsOut.write(JSON.stringify(c) + '\n');
+    await Promise.all([out, commitsOut].filter(Boolean).map((s) => new Promise((r) => s!.end(r))));
+    ctx.err(`wrote ${res.records.length} runs${commitsOut ? ` and ${res.commits.length} commits` : ''}\n`);
+  });
+}
+
+export function sinceToIso(v: string, now: Date): string {
+  const m = /^(\d+)([mhdw])$/.exec(v);
+  if (m) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm'];
+    return new Date(now.getTime() - Number(m[1]) * unit).toISOString();
+  }
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw new CiError('E_USAGE', `--since ${v} is neither a time nor a duration`, { hint: 'e.g. 7d or 2026-01-01T00:00:00Z' });
+  return new Date(t).toISOString();
+}
+
+export function fmtMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}

@@ -1,0 +1,125 @@
+// The commander program: core commands plus each pillar's commands and gates.
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig, type Config, type DeepPartial } from '../core/config.js';
+import { CiError } from '../core/errors.js';
+import type { CliContext, GateResult, HubContext, Pillar } from '../core/registry.js';
+import { openHub } from '../server/hub.js';
+import { coreCommands } from './commands.js';
+import { examples } from './util.js';
+
+export interface ProgramIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+  now?: () => Date;
+  cwd?: string;
+}
+
+/** Maps the common flags (--db, --data-dir, --config, --host, --port, --demo) into config flags. */
+export function flagsToConfig(flags: Record<string, unknown>): { flags: DeepPartial<Config>; file?: string } {
+  const f: DeepPartial<Config> = {};
+  if (typeof flags.db === 'string') f.db = flags.db;
+  if (typeof flags.dataDir === 'string') f.dataDir = flags.dataDir;
+  const server: DeepPartial<Config['server']> = {};
+  if (typeof flags.host === 'string') server.host = flags.host;
+  if (flags.port !== undefined) {
+    const port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new CiError('E_USAGE', `--port ${String(flags.port)} is not a port number`, { hint: 'use 0..65535 (0 = any free port)' });
+    server.port = port;
+  }
+  if (flags.demo === true) server.demo = true;
+  if (Object.keys(server).length) f.server = server;
+  return { flags: f, file: typeof flags.config === 'string' ? flags.config : undefined };
+}
+
+export function makeCliContext(io: ProgramIO, pillars: Pillar[]): CliContext {
+  const now = io.now ?? (() => new Date());
+  const sections = pillars.flatMap((p) => (p.config ? [p.config] : []));
+  const config = (flags: Record<string, unknown> = {}) => {
+    const { flags: f, file } = flagsToConfig(flags);
+    return loadConfig({ flags: f, file, env: io.env, cwd: io.cwd, sections });
+  };
+  return {
+    config,
+    async openHub(flags = {}, opts = {}) {
+      return openHub(config(flags), { pillars, now, start: opts.start });
+    },
+    out: io.out,
+    err: io.err,
+    env: io.env,
+    isTTY: io.isTTY,
+    now,
+  };
+}
+
+/** Prints a gate's one line: `PASS|FAIL gate=NAME value=V min=X reason=...`. */
+export function formatGate(name: string, r: GateResult): string {
+  const parts = [r.pass ? 'PASS' : 'FAIL', `gate=${name}`, `value=${r.value === null ? 'none' : round(r.value)}`];
+  if (r.min !== undefined) parts.push(`min=${r.min}`);
+  if (r.max !== undefined) parts.push(`max=${r.max}`);
+  for (const [k, v] of Object.entries(r.fields ?? {})) parts.push(`${k}=${typeof v === 'number' ? round(v) : v}`);
+  parts.push(`reason=${JSON.stringify(r.reason)}`);
+  return parts.join(' ');
+}
+
+const round = (v: number) => String(Math.round(v * 10_000) / 10_000);
+
+export function buildProgram(io: ProgramIO, pillars: Pillar[]): { program: Command; ctx: CliContext } {
+  const ctx = makeCliContext(io, pillars);
+  const program = new Command('ci-intel')
+    .description('CI/CD intelligence: why CI failed, which tests lie, how good tests are, how fast you deliver, what CI costs.')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage and examples)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  examples(program, 'ci-intel serve --demo', 'ci-intel validate runs.ndjson', 'ci-intel gate --help');
+
+  coreCommands(program, ctx);
+  for (const p of pillars) p.commands?.(program, ctx);
+
+  const gate = examples(
+    program.command('gate').description('Quality gates: print PASS|FAIL gate=NAME value=V ... and exit 1 on FAIL'),
+    'ci-intel gate --help',
+  );
+  const gates = pillars.flatMap((p) => p.gates ?? []).sort((a, b) => a.name.localeCompare(b.name));
+  for (const g of gates) {
+    const sub = gate.command(g.name).description(g.description).exitOverride();
+    g.configure(sub);
+    sub.action(async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const opts = cmd.opts();
+      const positional = cmd.args;
+      const r = await g.run(positional, opts, ctx);
+      io.out(formatGate(g.name, r) + '\n');
+      if (!r.pass) process.exitCode = 1;
+    });
+  }
+  if (gates.length === 0) gate.action(() => io.err('no gates are registered\n'));
+  return { program, ctx };
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 a check found something, 2 usage/input error). */
+export async function runCli(argv: string[], io: ProgramIO, pillars: Pillar[]): Promise<number> {
+  const { program } = buildProgram(io, pillars);
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2; // commander already printed the message and the hint
+    }
+    if (e instanceof CiError) {
+      io.err(`error ${e.oneLine()}\n`);
+      return e.exitCode;
+    }
+    io.err(`error E_INTERNAL: ${(e as Error).stack ?? String(e)}\n`);
+    return 2;
+  }
+}
+
+export type { HubContext };
+export { Option };

@@ -1,0 +1,48 @@
+// Shared CLI helpers: examples in --help, input opening (file or `-`), JSON line output.
+import { createReadStream, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { Command } from 'commander';
+import { CiError } from '../core/errors.js';
+
+/** Adds an "Examples:" block to a command's --help (every command has one). */
+export function examples(cmd: Command, ...lines: string[]): Command {
+  return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
+}
+
+/** Opens a file, or stdin for `-`; a missing or unreadable file is E_INPUT_UNREADABLE (exit 2). */
+export function openInput(file: string, stdin: Readable = process.stdin): Readable {
+  if (file === '-') return stdin;
+  try {
+    const s = statSync(file);
+    if (s.isDirectory()) throw new CiError('E_INPUT_UNREADABLE', `${file} is a folder`, { where: file, hint: 'pass a file, or - for stdin' });
+  } catch (e) {
+    if (e instanceof CiError) throw e;
+    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      where: file,
+      hint: 'check the path and permissions',
+    });
+  }
+  return createReadStream(file);
+}
+
+/** Parses a number option; out-of-range values are usage errors (exit 2). */
+export function numberOption(name: string, v: unknown, range?: { min?: number; max?: number; integer?: boolean }): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = Number(v);
+  const bad =
+    !Number.isFinite(n) ||
+    (range?.integer && !Number.isInteger(n)) ||
+    (range?.min !== undefined && n < range.min) ||
+    (range?.max !== undefined && n > range.max);
+  if (bad) {
+    const span = range ? ` (${range.integer ? 'a whole number ' : ''}${range.min ?? '-∞'}..${range.max ?? '∞'})` : '';
+    throw new CiError('E_USAGE', `${name} ${JSON.stringify(String(v))} is not valid${span}`, { where: name });
+  }
+  return n;
+}
+
+/** Collects a repeatable option into an array. */
+export const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Stable JSON: keys in insertion order, one line. */
+export const jsonLine = (o: unknown) => JSON.stringify(o);

@@ -1,0 +1,63 @@
+// The event bus seam (DESIGN.md "Data flow", "Durable before acknowledged"). Producers never
+// publish directly: they write an outbox row in the same transaction as their data (`enqueue`),
+// and the bus delivers committed outbox rows to subscribers — replaying undelivered rows at start,
+// so a crash between the write and the event loses nothing. The memory bus runs in-process; the
+// JetStream bus (sources issue) implements the same interface across processes.
+import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { CoreTables } from '../db/schema.js';
+
+/** Event payload (DESIGN.md): `{id, type, run_id, repo, kind, object_key}`. */
+export interface BusEvent {
+  id: string;
+  /** e.g. `run.ingested`, `log.stored`, `tests.stored`, `webhook.received`. */
+  type: string;
+  run_id?: string | null;
+  repo?: string | null;
+  /** Sub-kind, e.g. the webhook event name or the report format. */
+  kind?: string | null;
+  /** Blob key of the object the event is about, when there is one. */
+  object_key?: string | null;
+}
+
+export interface Subscription {
+  /** Durable consumer name, unique across pillars (e.g. `autopsy.logs`). */
+  consumer: string;
+  /** Event types to receive. */
+  types: string[];
+  /**
+   * Handles one event. Must be idempotent: an event can be delivered again after a crash. Throwing
+   * makes the bus retry later (with backoff); the event is not lost.
+   */
+  handle(event: BusEvent): Promise<void>;
+}
+
+export interface EventBus {
+  readonly kind: 'memory' | 'jetstream';
+  subscribe(sub: Subscription): void;
+  /** Starts delivery; replays outbox rows not yet delivered. */
+  start(): Promise<void>;
+  /** Tells the bus that new outbox rows were committed (cheap; call after every commit that enqueued). */
+  notify(): void;
+  /** Resolves when every committed event so far has been handled (tests, graceful shutdown). */
+  drain(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Writes events into the outbox inside the caller's transaction. */
+export async function enqueue(trx: Kysely<CoreTables>, events: Omit<BusEvent, 'id'>[] | Omit<BusEvent, 'id'>): Promise<BusEvent[]> {
+  const list = Array.isArray(events) ? events : [events];
+  if (list.length === 0) return [];
+  const rows = list.map((e) => ({
+    event_id: randomUUID(),
+    type: e.type,
+    run_id: e.run_id ?? null,
+    repo: e.repo ?? null,
+    kind: e.kind ?? null,
+    object_key: e.object_key ?? null,
+    dispatched_at: null,
+    last_error: null,
+  }));
+  await trx.insertInto('outbox').values(rows).execute();
+  return rows.map((r) => ({ id: r.event_id, type: r.type, run_id: r.run_id, repo: r.repo, kind: r.kind, object_key: r.object_key }));
+}

@@ -1,0 +1,101 @@
+// One error class and one catalogue of stable codes (DESIGN.md "Conventions").
+// Codes are never reused or renamed: clients and docs/errors.md key on them.
+// Pillars add their codes here too (one catalogue, so two pillars cannot claim the same code).
+
+export interface ErrorSpec {
+  /** HTTP status the central error handler answers with. */
+  status: number;
+  /** CLI exit code: 2 usage / unreadable input, 1 a check found something. */
+  exit: 1 | 2;
+  /** One line for docs/errors.md: when it happens. */
+  summary: string;
+}
+
+export const ERRORS = {
+  E_USAGE: { status: 400, exit: 2, summary: 'A command or request was called with missing or invalid arguments.' },
+  E_CONFIG_INVALID: { status: 500, exit: 2, summary: 'A setting (flag, environment variable or ci-intel.yml) is invalid.' },
+  E_INPUT_UNREADABLE: { status: 400, exit: 2, summary: 'An input file or stream cannot be read.' },
+  E_NOT_FOUND: { status: 404, exit: 2, summary: 'The requested object does not exist.' },
+  E_BODY_EMPTY: { status: 400, exit: 2, summary: 'The request body is empty.' },
+  E_BODY_TOO_LARGE: { status: 413, exit: 2, summary: 'The request body (after decompression) is over the size cap.' },
+  E_LINE_TOO_LONG: { status: 413, exit: 2, summary: 'One NDJSON line is over the per-line cap (16 MiB).' },
+  E_JSON_MALFORMED: { status: 400, exit: 2, summary: 'A line is not valid JSON.' },
+  E_CONTRACT_INVALID: { status: 400, exit: 1, summary: 'A record does not satisfy the pipeline_run JSON Schema.' },
+  E_SCHEMA_UNKNOWN: { status: 400, exit: 1, summary: 'A record names a schema version this hub does not accept.' },
+  E_NOTHING_ACCEPTED: { status: 400, exit: 1, summary: 'No record of the batch could be accepted.' },
+  E_UNSUPPORTED_ENCODING: { status: 415, exit: 2, summary: 'The request uses a Content-Encoding other than identity or gzip.' },
+  E_GZIP_INVALID: { status: 400, exit: 2, summary: 'The gzip body is corrupt or truncated.' },
+  E_AUTH_REQUIRED: { status: 401, exit: 2, summary: 'No token was sent, or the token is unknown.' },
+  E_TOKEN_EXPIRED: { status: 401, exit: 2, summary: 'The token has expired.' },
+  E_TOKEN_REVOKED: { status: 401, exit: 2, summary: 'The token was revoked.' },
+  E_FORBIDDEN_SCOPE: { status: 403, exit: 2, summary: 'The token lacks the scope this request needs.' },
+  E_FORBIDDEN_REPO: { status: 403, exit: 2, summary: 'The token is not valid for the repository (or any repository of the batch).' },
+  E_DB_LOCKED: { status: 503, exit: 2, summary: 'The embedded PGlite data folder is in use by another process.' },
+  E_DB_UNAVAILABLE: { status: 503, exit: 2, summary: 'The database cannot be opened or reached.' },
+  E_MIGRATION_FAILED: { status: 500, exit: 2, summary: 'A database migration failed; the store was left at the previous version.' },
+  E_BLOB_UNAVAILABLE: { status: 503, exit: 2, summary: 'The object store cannot be read or written.' },
+  E_PATH_TRAVERSAL: { status: 400, exit: 2, summary: 'A key or path tries to leave its folder.' },
+  E_HUB_UNREACHABLE: { status: 502, exit: 2, summary: 'The agent could not reach the hub (the local analysis is still printed).' },
+  E_HUB_REJECTED: { status: 502, exit: 2, summary: 'The hub refused the upload.' },
+  E_GATE_FAILED: { status: 422, exit: 1, summary: 'A quality gate failed.' },
+  E_RATE_LIMITED: { status: 429, exit: 2, summary: 'Too many requests; retry after the time the Retry-After header gives.' },
+  E_INTERNAL: { status: 500, exit: 2, summary: 'An unexpected error; the hub logged it with its request id.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface CiErrorOptions {
+  /** Where: file:line, JSON pointer, header name ... */
+  where?: string;
+  /** What to do about it. */
+  hint?: string;
+  /** Extra machine-readable details for the API body. */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** The one error class. Its message says what; `where` and `hint` say where and what to do. */
+export class CiError extends Error {
+  readonly code: ErrorCode;
+  readonly where?: string;
+  readonly hint?: string;
+  details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: CiErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'CiError';
+    this.code = code;
+    this.where = opts.where;
+    this.hint = opts.hint;
+    this.details = opts.details;
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+
+  get exitCode(): 1 | 2 {
+    return ERRORS[this.code].exit;
+  }
+
+  /** One line for a terminal: `E_CODE: where: message (hint)`. */
+  oneLine(): string {
+    const where = this.where ? `${this.where}: ` : '';
+    const hint = this.hint ? ` — ${this.hint}` : '';
+    return `${this.code}: ${where}${this.message}${hint}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.where ? { where: this.where } : {}),
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+export function isCiError(e: unknown): e is CiError {
+  return e instanceof CiError;
+}

@@ -1,0 +1,94 @@
+// Run identity (DESIGN.md "Data principles"): one run_id for one CI run, whichever path reported
+// it — a webhook, an agent upload or an NDJSON record. For GitHub and GitLab the id is the UUIDv5
+// of `provider:repo:run:attempt`, so every path computes the same id without talking to the others.
+import { createHash, randomUUID } from 'node:crypto';
+
+/** The UUIDv5 namespace of ci-intel run ids (a fixed random UUID; never change it). */
+export const RUN_ID_NAMESPACE = '6f0d5a52-3c8e-4f55-9d5e-2b9a1c7e4d10';
+
+export type Provider = 'github' | 'gitlab';
+
+function uuidBytes(uuid: string): Buffer {
+  const hex = uuid.replace(/-/g, '');
+  if (!/^[0-9a-f]{32}$/i.test(hex)) throw new Error(`not a UUID: ${uuid}`);
+  return Buffer.from(hex, 'hex');
+}
+
+function formatUuid(b: Buffer): string {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** RFC 4122 version 5 (SHA-1, name-based) UUID. */
+export function uuidv5(name: string, namespace: string = RUN_ID_NAMESPACE): string {
+  const hash = createHash('sha1').update(uuidBytes(namespace)).update(name, 'utf8').digest();
+  const b = Buffer.from(hash.subarray(0, 16));
+  b[6] = (b[6]! & 0x0f) | 0x50;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  return formatUuid(b);
+}
+
+/**
+ * Repository names are compared case-insensitively by GitHub and GitLab; lower-case them so
+ * `Org/App` from one path and `org/app` from another land on one run.
+ */
+export function normalizeRepo(repo: string): string {
+  return repo.trim().toLowerCase();
+}
+
+/** run_id of a provider's CI run: UUIDv5 of `provider:repo:run:attempt` (attempt defaults to 1). */
+export function runIdFor(provider: Provider, repo: string, runId: string | number, attempt: string | number = 1): string {
+  return uuidv5(`${provider}:${normalizeRepo(repo)}:${String(runId)}:${String(attempt)}`);
+}
+
+export interface DetectedRun {
+  run_id: string;
+  provider: Provider | 'local';
+  repo?: string;
+  provider_run_id?: string;
+  attempt?: number;
+  commit_sha?: string;
+  branch?: string;
+}
+
+/**
+ * Detects the current CI run from the environment the agent runs in. GitHub Actions:
+ * GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT. GitLab CI: CI_PROJECT_PATH, CI_PIPELINE_ID
+ * (a retried GitLab pipeline keeps its id, so the attempt is 1). `explicit` (--run-id) wins.
+ * Returns null when neither is present and no id was given.
+ */
+export function detectRunIdentity(env: NodeJS.ProcessEnv, explicit?: string): DetectedRun | null {
+  if (explicit) return { run_id: explicit, provider: 'local' };
+  if (env.GITHUB_ACTIONS === 'true' || (env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID)) {
+    if (env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
+      const attempt = Number(env.GITHUB_RUN_ATTEMPT ?? '1') || 1;
+      return {
+        run_id: runIdFor('github', env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID, attempt),
+        provider: 'github',
+        repo: normalizeRepo(env.GITHUB_REPOSITORY),
+        provider_run_id: env.GITHUB_RUN_ID,
+        attempt,
+        commit_sha: env.GITHUB_SHA,
+        branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME,
+      };
+    }
+  }
+  if (env.GITLAB_CI === 'true' || (env.CI_PROJECT_PATH && env.CI_PIPELINE_ID)) {
+    if (env.CI_PROJECT_PATH && env.CI_PIPELINE_ID) {
+      return {
+        run_id: runIdFor('gitlab', env.CI_PROJECT_PATH, env.CI_PIPELINE_ID, 1),
+        provider: 'gitlab',
+        repo: normalizeRepo(env.CI_PROJECT_PATH),
+        provider_run_id: env.CI_PIPELINE_ID,
+        attempt: 1,
+        commit_sha: env.CI_COMMIT_SHA,
+        branch: env.CI_COMMIT_REF_NAME,
+      };
+    }
+  }
+  return null;
+}
+
+export function newId(): string {
+  return randomUUID();
+}

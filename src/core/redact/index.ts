@@ -1,0 +1,235 @@
+// The shared redactor: every path that stores or prints text passes it through here first
+// (seed 000: "Redact secrets", "ingest enforces PII ban list"). Rules are reviewed JS regexes
+// without nested quantifiers, so they run in linear time on any input. The autopsy pillar extends
+// the rule set through `createRedactor({ rules })`.
+import { Transform, type TransformCallback } from 'node:stream';
+
+export interface RedactionRule {
+  /** Stable id, shown in the placeholder: `[REDACTED:<id>]`. */
+  id: string;
+  /** Must be global (`g`). Group `secret` (named) narrows what is replaced; otherwise the whole match. */
+  pattern: RegExp;
+}
+
+export interface RedactorOptions {
+  /** Extra rules, applied after the built-in ones. */
+  rules?: RedactionRule[];
+  /** PII ban list: literal strings (emails, names, hostnames) replaced wherever they occur, case-insensitively. */
+  banList?: string[];
+}
+
+export interface Redaction {
+  text: string;
+  /** Rule ids that fired, with counts. */
+  hits: Record<string, number>;
+}
+
+export const placeholder = (id: string) => `[REDACTED:${id}]`;
+
+// Token formats follow the vendors' published prefixes.
+export const BUILTIN_RULES: RedactionRule[] = [
+  { id: 'github-token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g },
+  { id: 'gitlab-token', pattern: /\b(?:glpat|gldt|glrt|glptt|glft|glsoat|glcbt|gloas)-[A-Za-z0-9_-]{20,64}\b/g },
+  { id: 'slack-token', pattern: /\bxox[abposer]-[A-Za-z0-9-]{10,250}\b/g },
+  { id: 'slack-webhook', pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{20,}/g },
+  { id: 'aws-access-key-id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16}\b/g },
+  {
+    id: 'aws-secret-access-key',
+    pattern:
+      /(?<key>aws_?secret_?access_?key|AWS_SECRET_ACCESS_KEY|SecretAccessKey|secret_?key)(?<sep>["']?\s*[:=]\s*["']?)(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi,
+  },
+  { id: 'gcp-api-key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
+  { id: 'gcp-oauth-token', pattern: /\bya29\.[0-9A-Za-z_-]{20,}/g },
+  {
+    id: 'azure-storage-key',
+    pattern: /(?<key>AccountKey|SharedAccessKey)=(?<secret>[A-Za-z0-9+/]{20,}={0,2})/g,
+  },
+  { id: 'azure-sas-signature', pattern: /(?<key>[?&]sig=)(?<secret>[A-Za-z0-9%+/=]{20,})/g },
+  { id: 'npm-token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  { id: 'npmrc-auth', pattern: /(?<key>_auth(?:Token)?\s*=\s*)(?<secret>[^\s"']{8,})/g },
+  { id: 'stripe-key', pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g },
+  { id: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  {
+    id: 'private-key',
+    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g,
+  },
+  // scheme://user:password@host — keep the user and host, drop the password.
+  {
+    id: 'url-password',
+    pattern: /(?<key>\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/[^\s:/@"'<>]{1,256}:)(?<secret>[^\s@"'<>/]{1,256})(?=@)/g,
+  },
+  { id: 'auth-header', pattern: /(?<key>\bAuthorization:\s*(?:Bearer|Basic|token|Token)\s+)(?<secret>[A-Za-z0-9._~+/=-]{8,})/gi },
+  { id: 'bearer-token', pattern: /(?<key>\bBearer\s+)(?<secret>[A-Za-z0-9._~+/-]{20,}=*)/g },
+  // SECRET=value style assignments whose value looks like a credential (checked in code below).
+  {
+    id: 'secret-assignment',
+    pattern:
+      /(?<key>\b[A-Za-z0-9_.-]{0,40}(?:SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)[A-Za-z0-9_]{0,20}["']?\s*[:=]\s*["']?)(?<secret>[^\s"',;]{8,})/gi,
+  },
+];
+
+/** Shannon entropy in bits per character. */
+function entropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const c of counts.values()) {
+    const p = c / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Is an assigned value credential-like (not `true`, `${{ secrets.X }}`, a path or a word)? */
+function looksSecret(value: string): boolean {
+  if (value.startsWith('[REDACTED:') || value.startsWith('$') || value.startsWith('***')) return false;
+  if (/^(?:true|false|null|none|undefined|required|optional|string|\*+|x+)$/i.test(value)) return false;
+  if (/^[a-z]+(?:[-_][a-z]+)*$/.test(value)) return false; // plain words: "my-token-name"
+  return value.length >= 8 && entropy(value) >= 3.0;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export class Redactor {
+  readonly rules: RedactionRule[];
+  private readonly banPattern: RegExp | null;
+
+  constructor(opts: RedactorOptions = {}) {
+    this.rules = [...BUILTIN_RULES, ...(opts.rules ?? [])];
+    for (const r of this.rules) if (!r.pattern.global) throw new Error(`redaction rule ${r.id} must be global`);
+    const ban = (opts.banList ?? []).map((s) => s.trim()).filter((s) => s.length >= 3);
+    this.banPattern = ban.length ? new RegExp(ban.map(escapeRegExp).join('|'), 'gi') : null;
+  }
+
+  /** Redacts a whole text (any number of lines; multi-line secrets such as PEM blocks included). */
+  redact(text: string): Redaction {
+    const hits: Record<string, number> = {};
+    let out = text;
+    for (const rule of this.rules) {
+      rule.pattern.lastIndex = 0;
+      if (!rule.pattern.test(out)) continue;
+      rule.pattern.lastIndex = 0;
+      out = out.replace(rule.pattern, (...args) => {
+        const match = args[0] as string;
+        const groups = args[args.length - 1] as Record<string, string | undefined> | string;
+        const g = typeof groups === 'object' && groups ? groups : undefined;
+        if (g?.secret !== undefined) {
+          if (rule.id === 'secret-assignment' && !looksSecret(g.secret)) return match;
+          hits[rule.id] = (hits[rule.id] ?? 0) + 1;
+          return `${g.key ?? ''}${g.sep ?? ''}${placeholder(rule.id)}`;
+        }
+        hits[rule.id] = (hits[rule.id] ?? 0) + 1;
+        return placeholder(rule.id);
+      });
+    }
+    if (this.banPattern) {
+      this.banPattern.lastIndex = 0;
+      out = out.replace(this.banPattern, () => {
+        hits.pii = (hits.pii ?? 0) + 1;
+        return placeholder('pii');
+      });
+    }
+    return { text: out, hits };
+  }
+
+  /** Shorthand: the redacted text only. */
+  apply(text: string): string {
+    return this.redact(text).text;
+  }
+
+  /**
+   * Redacts every string inside a JSON value. Returns the same object when nothing changed, so
+   * callers can keep the record byte-for-byte as sent in that (common) case.
+   */
+  redactValue<T>(value: T): { value: T; changed: boolean } {
+    let changed = false;
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') {
+        const r = this.apply(v);
+        if (r !== v) changed = true;
+        return r;
+      }
+      if (Array.isArray(v)) return v.map(walk);
+      if (v && typeof v === 'object') {
+        const o: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) o[k] = walk(x);
+        return o;
+      }
+      return v;
+    };
+    const out = walk(value);
+    return changed ? { value: out as T, changed } : { value, changed };
+  }
+
+  /** A line-oriented redacting stream: PEM blocks spanning lines are held until they close. */
+  stream(): Transform {
+    return new RedactStream(this);
+  }
+}
+
+const PEM_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+const PEM_END = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+/** A PEM block longer than this many lines is not a key: flush it as redacted anyway. */
+const PEM_MAX_LINES = 200;
+
+/**
+ * Streams text line by line (memory bounded by the longest line), redacting each line and
+ * whole PEM private-key blocks. Line endings are kept as they were.
+ */
+class RedactStream extends Transform {
+  private rest = '';
+  private pem: string[] | null = null;
+
+  constructor(private readonly redactor: Redactor) {
+    super({ decodeStrings: true, encoding: 'utf8' });
+  }
+
+  override _transform(chunk: Buffer | string, _enc: BufferEncoding, cb: TransformCallback): void {
+    const text = this.rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      this.line(text.slice(start, nl + 1));
+      start = nl + 1;
+    }
+    this.rest = text.slice(start);
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.rest) this.line(this.rest);
+    this.rest = '';
+    if (this.pem) {
+      // An unterminated key block: everything after BEGIN is secret.
+      this.push(`${placeholder('private-key')}\n`);
+      this.pem = null;
+    }
+    cb();
+  }
+
+  private line(line: string): void {
+    if (this.pem) {
+      this.pem.push(line);
+      if (PEM_END.test(line) || this.pem.length > PEM_MAX_LINES) {
+        this.push(this.redactor.apply(this.pem.join('')).replace(/-----BEGIN[\s\S]*$/, placeholder('private-key') + '\n'));
+        this.pem = null;
+      }
+      return;
+    }
+    if (PEM_BEGIN.test(line) && !PEM_END.test(line)) {
+      this.pem = [line];
+      return;
+    }
+    this.push(this.redactor.apply(line));
+  }
+}
+
+let shared: Redactor | undefined;
+/** The process-wide redactor with the built-in rules (tests and simple callers). */
+export function defaultRedactor(): Redactor {
+  shared ??= new Redactor();
+  return shared;
+}

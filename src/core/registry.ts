@@ -1,0 +1,112 @@
+// The pillar registry (DESIGN.md "Layout"): each pillar declares itself as data and the server and
+// CLI assemble the registered pillars. A pillar imports core/ and never another pillar's files.
+import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Registry as PromRegistry } from 'prom-client';
+import type { BlobStore } from './blob/index.js';
+import type { EventBus, Subscription } from './bus/index.js';
+import type { Config, ConfigSection } from './config.js';
+import type { CoreTables, Store } from './db/index.js';
+import type { Migration } from './db/migrate.js';
+import type { Redactor } from './redact/index.js';
+import type { SynthContext } from './synth/types.js';
+
+/** Everything a pillar's hub-side code may use. */
+export interface HubContext {
+  config: Config;
+  store: Store;
+  db: Kysely<CoreTables>;
+  blob: BlobStore;
+  bus: EventBus;
+  redactor: Redactor;
+  log: Logger;
+  metrics: PromRegistry;
+  /** The clock; analysis never calls Date.now() itself (DESIGN.md "Time"). */
+  now: () => Date;
+}
+
+/** What CLI commands get: the config is loaded lazily, the store opened only by commands that need it. */
+export interface CliContext {
+  /** Loads and validates the configuration (flags merged in by the caller). */
+  config(flags?: Record<string, unknown>): Config;
+  /**
+   * Opens the hub context on the configured store (migrated), for commands that read or write it
+   * directly; close it when done.
+   */
+  openHub(flags?: Record<string, unknown>, opts?: { start?: boolean }): Promise<HubContext & { close(): Promise<void> }>;
+  /** Stdout/stderr writers (tests capture them). */
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Is stderr a TTY (progress bars only then)? */
+  isTTY: boolean;
+  now: () => Date;
+}
+
+export interface GateResult {
+  pass: boolean;
+  /** The measured value, on the gate's scale. */
+  value: number | null;
+  /** The threshold, as given. */
+  min?: number;
+  max?: number;
+  reason: string;
+  /** Extra key=value fields for the one-line output. */
+  fields?: Record<string, string | number>;
+}
+
+/** A gate contributed to `ci-intel gate <name>` (DESIGN.md gate conventions). */
+export interface GateDef {
+  name: string;
+  description: string;
+  /** Adds the gate's own arguments and options (its --help example included). */
+  configure(cmd: Command): void;
+  /** Runs the gate with the parsed positional arguments and options. */
+  run(args: string[], opts: Record<string, unknown>, ctx: CliContext): Promise<GateResult>;
+}
+
+/** A dashboard panel (assembled by the web UI from the registry). */
+export interface PanelDef {
+  id: string;
+  title: string;
+  /** Dashboard page the panel belongs to (e.g. `overview`, `tests`). */
+  page: string;
+  /** The API path the panel reads. */
+  api: string;
+  order?: number;
+}
+
+/** Enrichment for GET /api/v1/runs/:id: what this pillar derived for a run (merged under `analyses`). */
+export type RunAnalyzer = (ctx: HubContext, runId: string) => Promise<Record<string, unknown> | null>;
+
+export interface Pillar {
+  id: string;
+  /** Its ci-intel.yml section, validated with the core config. */
+  config?: ConfigSection;
+  migrations?: Migration[];
+  /** Registers HTTP routes under the shared app (API paths under /api/v1). */
+  routes?: (app: FastifyInstance, ctx: HubContext) => void | Promise<void>;
+  /** Adds top-level commands to the CLI. */
+  commands?: (program: Command, ctx: CliContext) => void;
+  gates?: GateDef[];
+  /** Bus subscriptions; built with the hub context when the hub starts. */
+  subscriptions?: (ctx: HubContext) => Subscription[];
+  /** Adds series to the shared Prometheus registry (pull-time collectors read the store). */
+  metrics?: (registry: PromRegistry, ctx: HubContext) => void;
+  panels?: PanelDef[];
+  /** Contributes to synthetic data (`ci-intel synth`, `serve --demo`). */
+  synth?: (ctx: SynthContext) => void;
+  /** Stores the extras its `synth` generated (`serve --demo`). */
+  seedDemo?: (ctx: HubContext, extras: unknown[]) => Promise<void>;
+  /** What GET /api/v1/runs/:id shows under `analyses.<pillar id>`. */
+  analyze?: RunAnalyzer;
+  /** Background work while the hub runs (e.g. retention); returns a stop function. */
+  background?: (ctx: HubContext) => () => void | Promise<void>;
+}
+
+export function definePillar(p: Pillar): Pillar {
+  if (!/^[a-z][a-z0-9-]*$/.test(p.id)) throw new Error(`pillar id ${p.id} must be kebab-case`);
+  return p;
+}

@@ -1,0 +1,155 @@
+// API tokens (spine issue "Tokens"): shown once, stored as a SHA-256 hash, scoped to repository
+// patterns (`*` one path segment, `**` any number — GitLab groups nest) and to scopes.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { CoreTables } from './db/schema.js';
+import { CiError } from './errors.js';
+
+export const SCOPES = ['read', 'ingest', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+export const TOKEN_PREFIX = 'cit_';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+const b62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+function base62(bytes: Buffer): string {
+  let out = '';
+  for (const b of bytes) out += b62[b % 62];
+  return out;
+}
+
+/** Does one path segment match a segment pattern with `*` wildcards (within the segment)? */
+function segmentMatches(pattern: string, seg: string): boolean {
+  if (!pattern.includes('*')) return pattern === seg;
+  const parts = pattern.split('*');
+  if (!seg.startsWith(parts[0]!) || !seg.endsWith(parts[parts.length - 1]!)) return false;
+  let pos = parts[0]!.length;
+  for (const mid of parts.slice(1, -1)) {
+    const i = seg.indexOf(mid, pos);
+    if (i < 0) return false;
+    pos = i + mid.length;
+  }
+  return pos <= seg.length - parts[parts.length - 1]!.length;
+}
+
+function segmentsMatch(pat: string[], parts: string[]): boolean {
+  if (pat.length === 0) return parts.length === 0;
+  const [p, ...rest] = pat;
+  if (p === '**') {
+    for (let i = 0; i <= parts.length; i++) if (segmentsMatch(rest, parts.slice(i))) return true;
+    return false;
+  }
+  return parts.length > 0 && segmentMatches(p!, parts[0]!) && segmentsMatch(rest, parts.slice(1));
+}
+
+/**
+ * Compiles a repo pattern to a matcher on lower-cased repos: `*` matches within one path
+ * segment, `**` any number of segments (GitLab groups nest: `group/**` covers `group/sub/app`).
+ */
+export function compileRepoPattern(pattern: string): (repo: string) => boolean {
+  const p = pattern.trim().toLowerCase();
+  const segs = p.split('/');
+  if (!p || segs.length > 12 || segs.some((s) => s === '' || (s.includes('**') && s !== '**'))) {
+    throw new CiError('E_USAGE', `invalid repository pattern ${JSON.stringify(pattern)}`, {
+      hint: 'use path segments separated by "/", with "*" inside a segment and "**" for any number of segments, e.g. org/* or group/**',
+    });
+  }
+  return (repo: string) => segmentsMatch(segs, repo.toLowerCase().split('/'));
+}
+
+export function matchesAny(patterns: string[], repo: string): boolean {
+  return patterns.some((p) => compileRepoPattern(p)(repo));
+}
+
+/** Parses `30d`, `12h`, `2w`, `90m` or an ISO date into an expiry instant. */
+export function parseExpiry(v: string, now: Date): Date {
+  const m = /^(\d+)\s*([mhdw])$/.exec(v.trim());
+  if (m) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm' | 'h' | 'd' | 'w'];
+    return new Date(now.getTime() + Number(m[1]) * unit);
+  }
+  const t = Date.parse(v);
+  if (Number.isFinite(t)) return new Date(t);
+  throw new CiError('E_USAGE', `invalid --expires ${JSON.stringify(v)}`, { hint: 'use e.g. 30d, 12h, 2w or an ISO date' });
+}
+
+export function parseScopes(v: string | undefined): Scope[] {
+  const list = (v ?? 'read,ingest').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of list) {
+    if (!(SCOPES as readonly string[]).includes(s))
+      throw new CiError('E_USAGE', `unknown scope ${JSON.stringify(s)}`, { hint: `scopes are ${SCOPES.join(', ')}` });
+  }
+  return [...new Set(list)].sort() as Scope[];
+}
+
+export interface CreatedToken {
+  token: string;
+  token_id: string;
+}
+
+export async function createToken(
+  db: Kysely<CoreTables>,
+  opts: { repoPatterns: string[]; scopes: Scope[]; expiresAt: Date | null; name?: string | null },
+): Promise<CreatedToken> {
+  if (opts.repoPatterns.length === 0) throw new CiError('E_USAGE', 'a token needs at least one --repo pattern', { hint: 'e.g. --repo "org/*"' });
+  for (const p of opts.repoPatterns) compileRepoPattern(p);
+  const secret = base62(randomBytes(32));
+  const token = `${TOKEN_PREFIX}${secret}`;
+  const token_id = `tok_${base62(randomBytes(8))}`;
+  await db
+    .insertInto('api_tokens')
+    .values({
+      token_id,
+      token_hash: hashToken(token),
+      name: opts.name ?? null,
+      repo_patterns: opts.repoPatterns.map((p) => p.trim().toLowerCase()),
+      scopes: opts.scopes,
+      expires_at: opts.expiresAt,
+      revoked_at: null,
+      last_used_at: null,
+    })
+    .execute();
+  return { token, token_id };
+}
+
+export interface Principal {
+  token_id: string | null;
+  scopes: Scope[];
+  repoPatterns: string[];
+  /** true under `serve --demo` reads without a token. */
+  anonymous: boolean;
+  allowsRepo(repo: string): boolean;
+}
+
+export function principalFor(row: { token_id: string; scopes: string[]; repo_patterns: string[] }): Principal {
+  const matchers = row.repo_patterns.map(compileRepoPattern);
+  return {
+    token_id: row.token_id,
+    scopes: row.scopes as Scope[],
+    repoPatterns: row.repo_patterns,
+    anonymous: false,
+    allowsRepo: (repo) => matchers.some((m) => m(repo)),
+  };
+}
+
+export const anonymousReader: Principal = {
+  token_id: null,
+  scopes: ['read'],
+  repoPatterns: ['**'],
+  anonymous: true,
+  allowsRepo: () => true,
+};
+
+/** Resolves a presented token; throws E_AUTH_REQUIRED / E_TOKEN_EXPIRED / E_TOKEN_REVOKED. */
+export async function authenticate(db: Kysely<CoreTables>, token: string, now: Date): Promise<Principal> {
+  const row = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+  if (!row) throw new CiError('E_AUTH_REQUIRED', 'unknown token', { hint: 'create one with `ci-intel token create --repo PATTERN`' });
+  if (row.revoked_at) throw new CiError('E_TOKEN_REVOKED', `token ${row.token_id} was revoked`, { hint: 'create a new token' });
+  if (row.expires_at && new Date(row.expires_at).getTime() <= now.getTime())
+    throw new CiError('E_TOKEN_EXPIRED', `token ${row.token_id} expired at ${new Date(row.expires_at).toISOString()}`, {
+      hint: 'create a new token (ci-intel token create --expires ...)',
+    });
+  return principalFor(row);
+}

@@ -1,0 +1,5 @@
+// The pillar registry: a new pillar is a new folder plus one line here (DESIGN.md "Layout").
+// Order matters only for migrations (each pillar's own ids) and the dashboard's default order.
+import type { Pillar } from '../core/registry.js';
+
+export const pillars: Pillar[] = [];

@@ -1,0 +1,160 @@
+// createApp: the Fastify application assembled from core routes and the registered pillars.
+// No listen here (DESIGN.md: app factory apart from listen; tests go through inject()).
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import type { HubContext, Pillar } from '../core/registry.js';
+import { CiError } from '../core/errors.js';
+import { createToken, parseExpiry, parseScopes } from '../core/tokens.js';
+import { installAuth } from './auth.js';
+import { installErrorHandler } from './errors.js';
+import { ingestRoutes, runRoutes } from './routes/runs.js';
+
+export interface AppOptions {
+  /** Fastify logger: off in tests, pino in serve. */
+  logger?: boolean | object;
+}
+
+export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    // JSON bodies of non-streaming routes; streaming routes (ingest, webhooks, uploads) set their own caps.
+    bodyLimit: 25 * 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    disableRequestLogging: true,
+    // @fastify/ajv-compiler brings ajv-formats (date-time, uuid) and coerces query strings.
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
+  });
+  const routes: RouteOptions[] = [];
+  app.addHook('onRoute', (r) => {
+    if (r.url.startsWith('/api/') || r.url.startsWith('/webhooks/') || r.url === '/metrics' || r.url.startsWith('/v8/')) routes.push(r);
+  });
+  installErrorHandler(app);
+  installAuth(app, ctx);
+  ingestRoutes(app, ctx);
+  runRoutes(app, ctx, pillars);
+  tokenRoutes(app, ctx);
+  for (const p of pillars) if (p.routes) await app.register(async (scoped) => p.routes!(scoped, ctx));
+  app.get('/api/v1/openapi.json', { config: { scope: 'public' } }, async () => openapi(routes));
+  app.get('/api/v1/pillars', { config: { scope: 'public' }, schema: { summary: 'Registered pillars and their dashboard panels', tags: ['ops'] } }, async () => ({
+    pillars: pillars.map((p) => ({ id: p.id, panels: p.panels ?? [], gates: (p.gates ?? []).map((g) => g.name) })),
+    demo: ctx.config.server.demo,
+  }));
+  await app.ready();
+  return app;
+}
+
+function tokenRoutes(app: FastifyInstance, ctx: HubContext): void {
+  app.post(
+    '/api/v1/tokens',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        summary: 'Create a token (admin); the token is returned once',
+        tags: ['tokens'],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['repo'],
+          properties: {
+            repo: { type: 'array', items: { type: 'string' }, minItems: 1 },
+            scope: { type: 'string' },
+            expires: { type: 'string' },
+            name: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const b = req.body as { repo: string[]; scope?: string; expires?: string; name?: string };
+      const t = await createToken(ctx.db, {
+        repoPatterns: b.repo,
+        scopes: parseScopes(b.scope),
+        expiresAt: b.expires ? parseExpiry(b.expires, ctx.now()) : null,
+        name: b.name,
+      });
+      return t;
+    },
+  );
+  app.get('/api/v1/tokens', { config: { scope: 'admin' }, schema: { summary: 'List tokens (never the secrets)', tags: ['tokens'] } }, async () => ({
+    items: (await listTokens(ctx)).map((t) => t),
+  }));
+  app.delete(
+    '/api/v1/tokens/:id',
+    { config: { scope: 'admin' }, schema: { summary: 'Revoke a token', tags: ['tokens'], params: { type: 'object', properties: { id: { type: 'string' } } } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const n = await revokeToken(ctx, id);
+      if (!n) throw new CiError('E_NOT_FOUND', `no token ${id}`);
+      return { revoked: id };
+    },
+  );
+}
+
+export async function listTokens(ctx: Pick<HubContext, 'db'>) {
+  const rows = await ctx.db
+    .selectFrom('api_tokens')
+    .select(['token_id', 'name', 'repo_patterns', 'scopes', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'])
+    .orderBy('created_at')
+    .orderBy('token_id')
+    .execute();
+  return rows.map((r) => ({
+    ...r,
+    created_at: new Date(r.created_at).toISOString(),
+    expires_at: r.expires_at ? new Date(r.expires_at).toISOString() : null,
+    revoked_at: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+    last_used_at: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
+  }));
+}
+
+export async function revokeToken(ctx: Pick<HubContext, 'db' | 'now'>, id: string): Promise<number> {
+  const r = await ctx.db
+    .updateTable('api_tokens')
+    .set({ revoked_at: ctx.now() })
+    .where('token_id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** A minimal OpenAPI 3.1 document from the routes' JSON schemas. */
+function openapi(routes: RouteOptions[]) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const sorted = [...routes].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : String(a.method) < String(b.method) ? -1 : 1));
+  for (const r of sorted) {
+    const methods = (Array.isArray(r.method) ? r.method : [r.method]).filter((m) => m !== 'HEAD');
+    const url = r.url.replace(/:([A-Za-z_]+)/g, '{$1}');
+    const s = (r.schema ?? {}) as Record<string, unknown>;
+    for (const m of methods) {
+      const params: unknown[] = [];
+      for (const [where, key] of [
+        ['path', 'params'],
+        ['query', 'querystring'],
+      ] as const) {
+        const obj = s[key] as { properties?: Record<string, unknown>; required?: string[] } | undefined;
+        for (const [name, schema] of Object.entries(obj?.properties ?? {})) {
+          params.push({ name, in: where, required: where === 'path' || (obj?.required ?? []).includes(name), schema });
+        }
+      }
+      paths[url] ??= {};
+      paths[url]![m.toLowerCase()] = {
+        summary: s.summary ?? '',
+        tags: s.tags ?? [],
+        parameters: params,
+        ...(s.body ? { requestBody: { content: { 'application/json': { schema: s.body } } } } : {}),
+        responses: Object.fromEntries(
+          Object.entries((s.response as Record<string, unknown>) ?? { 200: {} }).map(([code, schema]) => [
+            code,
+            { description: code, content: { 'application/json': { schema } } },
+          ]),
+        ),
+        'x-scope': (r.config as { scope?: string } | undefined)?.scope ?? 'admin',
+      };
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'ci-intel hub API', version: '1' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,46 @@
+// The one central HTTP error handler (DESIGN.md "Habits"): validation -> 400, catalogued errors
+// -> their status, anything else -> 500 and an error log with the request id.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { CiError } from '../core/errors.js';
+
+export interface ErrorBody {
+  error: { code: string; message: string; where?: string; hint?: string; details?: Record<string, unknown>; request_id?: string };
+}
+
+export function errorBody(e: CiError, requestId?: string): ErrorBody {
+  return { error: { ...(e.toJSON() as ErrorBody['error']), ...(requestId ? { request_id: requestId } : {}) } };
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | CiError | Error, req, reply) => {
+    if (err instanceof CiError) {
+      if (err.status >= 500) req.log.error({ err }, err.message);
+      if (err.code === 'E_RATE_LIMITED' && err.details?.retry_after_s) reply.header('retry-after', String(err.details.retry_after_s));
+      return reply.status(err.status).send(errorBody(err, req.id));
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const first = fe.validation[0];
+      const where = `${fe.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
+      return reply
+        .status(400)
+        .send(errorBody(new CiError('E_USAGE', fe.message, { where, hint: 'see /api/v1/openapi.json for the accepted parameters' }), req.id));
+    }
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.status(413).send(errorBody(new CiError('E_BODY_TOO_LARGE', fe.message, { hint: 'send a smaller body' }), req.id));
+    }
+    if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_ERR_CTP_EMPTY_TYPE') {
+      return reply.status(fe.statusCode ?? 400).send(errorBody(new CiError('E_USAGE', fe.message), req.id));
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.status(fe.statusCode).send(errorBody(new CiError('E_USAGE', fe.message), req.id));
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply
+      .status(500)
+      .send(errorBody(new CiError('E_INTERNAL', 'internal error', { hint: `report it with the request id ${req.id}` }), req.id));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send(errorBody(new CiError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, { hint: 'see /api/v1/openapi.json' }), req.id));
+  });
+}

@@ -1,0 +1,136 @@
+// Runs API: NDJSON ingest and the run list / detail (spine issue "Ingest", "Server").
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { CiError } from '../../core/errors.js';
+import type { HubContext, Pillar } from '../../core/registry.js';
+import { ingestNdjson, readRecord } from '../../ingest/ndjson.js';
+import { assertRepo, repoRegexes, requirePrincipal } from '../auth.js';
+import { bodyStream, rawBodyParsers } from '../body.js';
+import { getRunDetail, listRuns, type RunListQuery } from '../../ingest/queries.js';
+
+export function ingestRoutes(app: FastifyInstance, ctx: HubContext): void {
+  app.register(async (scoped) => {
+    rawBodyParsers(scoped);
+    scoped.post(
+      '/api/v1/runs',
+      {
+        config: { scope: 'ingest' },
+        schema: {
+          summary: 'Ingest pipeline_run records (NDJSON, one record per line; gzip accepted)',
+          tags: ['runs'],
+          response: {
+            200: {
+              type: 'object',
+              properties: {
+                accepted: { type: 'integer' },
+                replaced: { type: 'integer' },
+                rejected: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      line: { type: 'integer' },
+                      pointer: { type: 'string' },
+                      reason: { type: 'string' },
+                      code: { type: 'string' },
+                    },
+                  },
+                },
+                load_id: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+      async (req, reply) => {
+        const principal = requirePrincipal(req);
+        const body = bodyStream(req, ctx.config.ingest.maxBodyBytes);
+        const res = await ingestNdjson(ctx, body, {
+          source: 'api',
+          tokenId: principal.token_id,
+          allowRepo: principal.allowsRepo,
+        });
+        const out = { accepted: res.accepted, replaced: res.replaced, rejected: res.rejected, load_id: res.load_id };
+        if (res.lines === 0 || (res.accepted === 0 && res.rejected.length === 0)) {
+          throw new CiError('E_BODY_EMPTY', 'the body holds no records', { hint: 'send NDJSON, one pipeline_run record per line' });
+        }
+        if (res.accepted === 0) {
+          const allForbidden = res.rejected.every((r) => r.code === 'E_FORBIDDEN_REPO');
+          const err = allForbidden
+            ? new CiError('E_FORBIDDEN_REPO', 'the token is not valid for any repository of the batch', {
+                hint: `its patterns are ${principal.repoPatterns.join(', ')}`,
+              })
+            : new CiError('E_NOTHING_ACCEPTED', `none of the ${res.rejected.length} records was accepted`, {
+                hint: 'see rejected[] for the line, JSON pointer and reason of each; `ci-intel validate FILE` checks locally',
+              });
+          return reply.status(err.status as 200).send({ ...out, error: { ...err.toJSON(), request_id: req.id } });
+        }
+        return out;
+      },
+    );
+  });
+}
+
+const runListSchema = {
+  summary: 'List runs, newest first, with keyset paging',
+  tags: ['runs'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      repo: { type: 'string' },
+      branch: { type: 'string' },
+      status: { type: 'string', enum: ['success', 'failed', 'canceled', 'skipped', 'queued', 'in_progress'] },
+      environment: { type: 'string' },
+      workflow: { type: 'string' },
+      since: { type: 'string', format: 'date-time' },
+      until: { type: 'string', format: 'date-time' },
+      cursor: { type: 'string' },
+      limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    },
+  },
+} as const;
+
+export function runRoutes(app: FastifyInstance, ctx: HubContext, pillars: Pillar[]): void {
+  app.get('/api/v1/runs', { config: { scope: 'read' }, schema: runListSchema }, async (req) => {
+    const q = req.query as RunListQuery;
+    if (q.repo) assertRepo(req, q.repo.toLowerCase());
+    return listRuns(ctx.db, q, repoRegexes(requirePrincipal(req)));
+  });
+
+  app.get(
+    '/api/v1/runs/:id',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'One run: the record as sent, the normalized run, and what pillars derived',
+        tags: ['runs'],
+        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const run = await getRunDetail(ctx.db, id.toLowerCase());
+      if (!run) throw new CiError('E_NOT_FOUND', `no run ${id}`, { hint: 'list runs with GET /api/v1/runs' });
+      assertRepo(req, run.repo as string);
+      const record = await readRecord(ctx, id.toLowerCase());
+      const analyses: Record<string, unknown> = {};
+      for (const p of pillars) {
+        if (!p.analyze) continue;
+        const a = await p.analyze(ctx, id.toLowerCase());
+        if (a) analyses[p.id] = a;
+      }
+      return { record, run, analyses };
+    },
+  );
+
+  app.get('/healthz', { config: { scope: 'public' }, schema: { summary: 'Liveness', tags: ['ops'] } }, async () => ({ ok: true }));
+  app.get('/readyz', { config: { scope: 'public' }, schema: { summary: 'Readiness: the store answers', tags: ['ops'] } }, async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(ctx.db);
+      return { ok: true, store: ctx.store.kind, bus: ctx.bus.kind };
+    } catch (e) {
+      return reply.status(503).send({ ok: false, error: (e as Error).message });
+    }
+  });
+}
