@@ -43,6 +43,8 @@ export function presentedToken(req: FastifyRequest): string | null {
 export function installAuth(app: FastifyInstance, ctx: HubContext): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
+    // Unknown routes fall through to the 404 handler; known routes default to admin unless declared.
+    if (req.routeOptions.url === undefined) return;
     const scope: RouteScope = req.routeOptions.config?.scope ?? 'admin';
     if (scope === 'public') return;
     const token = presentedToken(req);
