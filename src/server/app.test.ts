@@ -119,7 +119,7 @@ describeEachStore('HTTP API', (get) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await app.inject({ url: `/api/v1/runs?limit=7${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${ingestAll}` } });
+      const res: { statusCode: number; json(): { items: { run_id: string }[]; next_cursor: string | null } } = await app.inject({ url: `/api/v1/runs?limit=7${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${ingestAll}` } });
       expect(res.statusCode).toBe(200);
       const body = res.json();
       seen.push(...body.items.map((i: { run_id: string }) => i.run_id));

@@ -33,6 +33,11 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   runRoutes(app, ctx, pillars);
   tokenRoutes(app, ctx);
   for (const p of pillars) if (p.routes) await app.register(async (scoped) => p.routes!(scoped, ctx));
+  // One Prometheus registry in core; each pillar adds its series (registry `metrics`).
+  app.get('/metrics', { config: { scope: 'public' }, schema: { summary: 'Prometheus exposition of every pillar\'s series', tags: ['ops'] } }, async (_req, reply) => {
+    reply.header('content-type', ctx.metrics.contentType);
+    return ctx.metrics.metrics();
+  });
   app.get('/api/v1/openapi.json', { config: { scope: 'public' } }, async () => openapi(routes));
   app.get('/api/v1/pillars', { config: { scope: 'public' }, schema: { summary: 'Registered pillars and their dashboard panels', tags: ['ops'] } }, async () => ({
     pillars: pillars.map((p) => ({ id: p.id, panels: p.panels ?? [], gates: (p.gates ?? []).map((g) => g.name) })),

@@ -4,8 +4,7 @@ import { sql } from 'kysely';
 import { CiError } from '../../core/errors.js';
 import type { HubContext, Pillar } from '../../core/registry.js';
 import { ingestNdjson, readRecord } from '../../ingest/ndjson.js';
-import { assertRepo, repoRegexes, requirePrincipal } from '../auth.js';
-import { bodyStream, rawBodyParsers } from '../body.js';
+import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http.js';
 import { getRunDetail, listRuns, type RunListQuery } from '../../ingest/queries.js';
 
 export function ingestRoutes(app: FastifyInstance, ctx: HubContext): void {

@@ -1,0 +1,232 @@
+// HTTP helpers shared by the server and the pillars' routes: route scopes and the request's
+// principal, repo checks, streaming request bodies (never buffered; gzip decompressed with a cap).
+import { createGunzip } from 'node:zlib';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CiError } from './errors.js';
+import { compileRepoPattern, type Principal, type Scope } from './tokens.js';
+
+export type RouteScope = Scope | 'public';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    scope?: RouteScope;
+  }
+  // Documentation fields read by our OpenAPI generator (app.ts).
+  interface FastifySchema {
+    summary?: string;
+    description?: string;
+    tags?: readonly string[];
+  }
+}
+
+export function presentedToken(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (h) {
+    const m = /^(?:Bearer|token)\s+(\S+)$/i.exec(h.trim());
+    if (m) return m[1]!;
+    // Basic auth with the token as password (clients that only speak user-info URLs).
+    const b = /^Basic\s+(\S+)$/i.exec(h.trim());
+    if (b) {
+      const decoded = Buffer.from(b[1]!, 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      return i >= 0 ? decoded.slice(i + 1) : decoded;
+    }
+  }
+  const x = req.headers['x-ci-intel-token'];
+  return typeof x === 'string' && x ? x : null;
+}
+
+export function requirePrincipal(req: FastifyRequest): Principal {
+  if (!req.principal) throw new CiError('E_AUTH_REQUIRED', 'this request needs a token');
+  return req.principal;
+}
+
+/** Throws E_FORBIDDEN_REPO unless the caller may see/write `repo`. */
+export function assertRepo(req: FastifyRequest, repo: string): void {
+  const p = requirePrincipal(req);
+  if (!p.allowsRepo(repo)) {
+    throw new CiError('E_FORBIDDEN_REPO', `the token is not valid for repository ${repo}`, {
+      hint: `its patterns are ${p.repoPatterns.join(', ')}`,
+    });
+  }
+}
+
+/**
+ * The caller's repo patterns as PostgreSQL regular expressions, for filtering lists in SQL
+ * (null = no restriction). Same semantics as compileRepoPattern.
+ */
+export function repoRegexes(p: Principal): string[] | null {
+  if (p.anonymous || p.repoPatterns.includes('**')) return null;
+  return p.repoPatterns.map((pat) => {
+    compileRepoPattern(pat); // validates
+    const segs = pat.toLowerCase().split('/');
+    let re = '^';
+    segs.forEach((s, i) => {
+      if (s === '**') {
+        if (segs.length === 1) re += '.+';
+        else if (i === 0) re += '([^/]+/)*';
+        else re += '(/[^/]+)*';
+        return;
+      }
+      const lit = s
+        .split('*')
+        .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*');
+      re += (i === 0 || segs[i - 1] === '**' && i - 1 === 0 ? '' : '/') + lit;
+    });
+    return re + '$';
+  });
+}
+
+/** Registers pass-through parsers so `req.body` is the raw request stream (encapsulated plugins only). */
+export function rawBodyParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+}
+
+class Cap extends Transform {
+  private total = 0;
+  constructor(private readonly max: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    this.total += chunk.length;
+    if (this.total > this.max) {
+      cb(
+        new CiError('E_BODY_TOO_LARGE', `the body is over ${this.max} bytes after decompression`, {
+          where: 'request body',
+          hint: 'split the upload into several smaller requests',
+        }),
+      );
+      return;
+    }
+    cb(null, chunk);
+  }
+}
+
+/**
+ * The request body as a byte stream: decompressed when Content-Encoding is gzip, capped at
+ * `maxBytes` decompressed. Errors surface as CiErrors while the stream is read.
+ */
+export function bodyStream(req: FastifyRequest, maxBytes: number): Readable {
+  const raw = req.body as Readable | undefined;
+  if (!raw || typeof (raw as Readable).pipe !== 'function') {
+    throw new CiError('E_BODY_EMPTY', 'the request has no body', { hint: 'send NDJSON, one record per line' });
+  }
+  const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  const declared = Number(req.headers['content-length']);
+  if (enc === 'identity' || enc === '') {
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      raw.resume();
+      throw new CiError('E_BODY_TOO_LARGE', `Content-Length ${declared} is over the ${maxBytes}-byte cap`, {
+        where: 'Content-Length header',
+        hint: 'split the upload into several smaller requests',
+      });
+    }
+    return raw.pipe(new Cap(maxBytes));
+  }
+  if (enc === 'gzip' || enc === 'x-gzip') {
+    const gunzip = createGunzip();
+    const cap = new Cap(maxBytes);
+    raw.on('error', (e) => cap.destroy(e));
+    gunzip.on('error', (e) =>
+      cap.destroy(
+        new CiError('E_GZIP_INVALID', `the gzip body cannot be decompressed: ${e.message}`, {
+          where: 'request body',
+          hint: 'send a complete gzip stream, or no Content-Encoding for plain NDJSON',
+        }),
+      ),
+    );
+    return raw.pipe(gunzip).pipe(cap);
+  }
+  raw.resume();
+  throw new CiError('E_UNSUPPORTED_ENCODING', `Content-Encoding ${enc} is not supported`, {
+    where: 'Content-Encoding header',
+    hint: 'use gzip or no encoding',
+  });
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Headers the agent sends with uploads so the hub can create a stub for a run it has not heard of yet. */
+export const UPLOAD_HEADERS = { repo: 'x-ci-intel-repo', commit: 'x-ci-intel-commit', branch: 'x-ci-intel-branch' } as const;
+
+/**
+ * Resolves the run an upload (`POST /api/v1/runs/:id/<kind>`) is for and checks the caller may write
+ * to its repository. An upload for an unknown run creates a stub (source `agent`, status
+ * `in_progress`) that the later webhook or NDJSON record fills (DESIGN.md "Run identity").
+ */
+export async function resolveUploadRun(
+  ctx: { db: import('kysely').Kysely<import('./db/schema.js').CoreTables>; now: () => Date },
+  req: FastifyRequest,
+  runId: string,
+): Promise<{ run_id: string; repo: string; created: boolean }> {
+  if (!UUID_RE.test(runId)) throw new CiError('E_USAGE', `run id ${JSON.stringify(runId)} is not a UUID`, { where: 'path :id' });
+  const id = runId.toLowerCase();
+  const principal = requirePrincipal(req);
+  const existing = await ctx.db.selectFrom('runs').select(['run_id', 'repo']).where('run_id', '=', id).executeTakeFirst();
+  if (existing) {
+    assertRepo(req, existing.repo);
+    return { run_id: id, repo: existing.repo, created: false };
+  }
+  const header = (name: string) => {
+    const v = req.headers[name];
+    return typeof v === 'string' && v.trim() ? v.trim() : null;
+  };
+  const repo = header(UPLOAD_HEADERS.repo)?.toLowerCase();
+  if (!repo || !/^[^/\s]+(\/[^/\s]+)+$/.test(repo)) {
+    throw new CiError('E_NOT_FOUND', `no run ${id}`, {
+      where: 'path :id',
+      hint: `send the ${UPLOAD_HEADERS.repo} header (the agent does) to create the run on first upload, or ingest its record first`,
+    });
+  }
+  if (!principal.allowsRepo(repo)) assertRepo(req, repo);
+  const commit = header(UPLOAD_HEADERS.commit);
+  await ctx.db
+    .insertInto('runs')
+    .values({
+      run_id: id,
+      repo,
+      workflow: 'default',
+      commit_sha: commit && /^[0-9a-f]{40}$/i.test(commit) ? commit.toLowerCase() : null,
+      branch: header(UPLOAD_HEADERS.branch),
+      pr: null,
+      status: 'in_progress',
+      started_at: ctx.now(),
+      ended_at: null,
+      duration_ms: null,
+      queue_ms: null,
+      artifact_bytes: null,
+      environment: null,
+      deployment_id: null,
+      rollout_step: null,
+      strategy: null,
+      image_digest: null,
+      runner_os: null,
+      runner_type: null,
+      region: null,
+      spot: null,
+      flakiness_index: null,
+      cache_keys: null,
+      rollback_reason: null,
+      sbom_uri: null,
+      provenance_uri: null,
+      signature_uri: null,
+      release_evidence_uri: null,
+      source: 'agent',
+      provider: null,
+      provider_run_id: null,
+      attempt: null,
+      schema_version: null,
+      record_key: null,
+      record_index: null,
+      load_id: null,
+    })
+    .onConflict((oc) => oc.column('run_id').doNothing())
+    .execute();
+  return { run_id: id, repo, created: true };
+}
