@@ -40,6 +40,9 @@ export const ERRORS = {
   E_GATE_FAILED: { status: 422, exit: 1, summary: 'A quality gate failed.' },
   E_RATE_LIMITED: { status: 429, exit: 2, summary: 'Too many requests; retry after the time the Retry-After header gives.' },
   E_INTERNAL: { status: 500, exit: 2, summary: 'An unexpected error; the hub logged it with its request id.' },
+  E_REPORT_INVALID: { status: 400, exit: 2, summary: 'A SARIF or ESLint JSON report cannot be read (the JSON pointer says where).' },
+  E_READINESS_INCOMPLETE: { status: 422, exit: 1, summary: 'The readiness score lacks a component (no data for it) and --allow-missing was not given.' },
+  E_DIGEST_POST_FAILED: { status: 502, exit: 2, summary: 'The weekly digest could not be posted to the configured webhook URL.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
