@@ -81,6 +81,6 @@ for (const kind of ['pglite', 'postgres'] as StoreKind[]) {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    });
+    }, 600_000);
   });
 }

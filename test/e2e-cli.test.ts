@@ -81,7 +81,7 @@ describe('built CLI', () => {
     const tl = await runCli(['token', 'list', '--json', ...common]);
     const tid = JSON.parse(tl.stdout.trim().split('\n')[0]!).token_id;
     expect((await runCli(['token', 'revoke', tid, ...common])).stdout).toBe(`revoked ${tid}\n`);
-  });
+  }, 600_000);
 
   it('every command has --help with an example', async () => {
     const top = await runCli(['--help']);
