@@ -39,6 +39,10 @@ export const ERRORS = {
   E_HUB_REJECTED: { status: 502, exit: 2, summary: 'The hub refused the upload.' },
   E_GATE_FAILED: { status: 422, exit: 1, summary: 'A quality gate failed.' },
   E_RATE_LIMITED: { status: 429, exit: 2, summary: 'Too many requests; retry after the time the Retry-After header gives.' },
+  E_RULES_INVALID: { status: 400, exit: 2, summary: 'An autopsy rule pack is not valid YAML or a rule is malformed (file:line and field named).' },
+  E_MODEL_INVALID: { status: 500, exit: 2, summary: 'The autopsy classifier model file is missing or malformed.' },
+  E_MANIFEST_INVALID: { status: 400, exit: 2, summary: 'An autopsy eval/train manifest line is malformed (file:line named).' },
+  E_GITHUB_FAILED: { status: 502, exit: 2, summary: 'The GitHub REST API refused or failed a request (opening or commenting on an issue).' },
   E_INTERNAL: { status: 500, exit: 2, summary: 'An unexpected error; the hub logged it with its request id.' },
 } as const satisfies Record<string, ErrorSpec>;
 
