@@ -2,5 +2,6 @@
 // Order matters only for migrations (each pillar's own ids) and the dashboard's default order.
 import type { Pillar } from '../core/registry.js';
 import { autopsy } from './autopsy/index.js';
+import { sourcesPillar } from './sources/index.js';
 
-export const pillars: Pillar[] = [autopsy];
+export const pillars: Pillar[] = [sourcesPillar, autopsy];
