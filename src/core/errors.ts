@@ -40,6 +40,10 @@ export const ERRORS = {
   E_GATE_FAILED: { status: 422, exit: 1, summary: 'A quality gate failed.' },
   E_RATE_LIMITED: { status: 429, exit: 2, summary: 'Too many requests; retry after the time the Retry-After header gives.' },
   E_INTERNAL: { status: 500, exit: 2, summary: 'An unexpected error; the hub logged it with its request id.' },
+  // cache pillar (issue 7)
+  E_REQUEST_TIMEOUT: { status: 408, exit: 2, summary: 'The client sent its request body too slowly and the server dropped it.' },
+  E_CACHE_DIGEST_MISMATCH: { status: 400, exit: 2, summary: 'A content-addressed upload (Bazel CAS) does not hash to its key.' },
+  E_CACHE_FORBIDDEN_NAMESPACE: { status: 403, exit: 2, summary: 'The cache token is valid, but not for this cache namespace.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
