@@ -2,5 +2,6 @@
 // Order matters only for migrations (each pillar's own ids) and the dashboard's default order.
 import type { Pillar } from '../core/registry.js';
 import { cachePillar } from './cache/index.js';
+import { sourcesPillar } from './sources/index.js';
 
-export const pillars: Pillar[] = [cachePillar];
+export const pillars: Pillar[] = [sourcesPillar, cachePillar];
