@@ -2,6 +2,7 @@
 // Order matters only for migrations (each pillar's own ids) and the dashboard's default order.
 import type { Pillar } from '../core/registry.js';
 import { autopsy } from './autopsy/index.js';
+import { cachePillar } from './cache/index.js';
 import { sourcesPillar } from './sources/index.js';
 
-export const pillars: Pillar[] = [sourcesPillar, autopsy];
+export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy];
