@@ -39,6 +39,10 @@ export const ERRORS = {
   E_HUB_REJECTED: { status: 502, exit: 2, summary: 'The hub refused the upload.' },
   E_GATE_FAILED: { status: 422, exit: 1, summary: 'A quality gate failed.' },
   E_RATE_LIMITED: { status: 429, exit: 2, summary: 'Too many requests; retry after the time the Retry-After header gives.' },
+  // tests pillar (issue 5)
+  E_REPORT_MALFORMED: { status: 400, exit: 2, summary: 'A test or coverage report is not well-formed for its format (the message names file:line or the JSON pointer).' },
+  E_REPORT_UNSAFE: { status: 400, exit: 2, summary: 'An XML report declares entities or an external DTD (XXE, billion laughs); it is refused, never expanded.' },
+  E_FORMAT_UNKNOWN: { status: 400, exit: 2, summary: 'The format of a test or coverage report cannot be detected; pass --format.' },
   E_INTERNAL: { status: 500, exit: 2, summary: 'An unexpected error; the hub logged it with its request id.' },
 } as const satisfies Record<string, ErrorSpec>;
 
