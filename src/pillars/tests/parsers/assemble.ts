@@ -21,7 +21,7 @@ export class Assembler implements ParseTarget {
   constructor(private readonly sink?: CaseSink) {}
 
   add(raw: RawCase): void {
-    const prev = this.failing.get(raw.id);
+    const prev = raw.separate ? undefined : this.failing.get(raw.id);
     let attempt: number;
     if (prev) {
       attempt = prev.attempts + 1;
@@ -36,6 +36,7 @@ export class Assembler implements ParseTarget {
     }
     this.emit(raw, raw.status, raw.duration_ms, raw.message, attempt);
     this.counts[raw.status]++;
+    if (raw.separate) return;
     if (isFailure(raw.status)) this.failing.set(raw.id, { attempts: attempt, status: raw.status });
     else if (prev) this.failing.delete(raw.id);
   }
@@ -67,6 +68,16 @@ export class Assembler implements ParseTarget {
 
   setDuration(ms: number | null): void {
     this.reportMs = ms;
+  }
+
+  runnerCounts(c: TestCounts): void {
+    Object.assign(this.counts, c);
+  }
+
+  unlisted(status: 'skipped', n: number): void {
+    if (n <= 0) return;
+    this.counts.tests += n;
+    this.counts[status] += n;
   }
 
   setRunner(r: string | null): void {

@@ -34,7 +34,12 @@ export const parseGoJson: ReportParser = async (input, target, name) => {
     if (l.tooLong || !l.text) continue;
     const text = l.text.trim();
     if (!text) continue;
-    if (!text.startsWith('{')) continue; // `go test -json` can interleave plain build output on stderr
+    if (!text.startsWith('{')) {
+      // Before Go 1.24 a package that does not compile is a plain line on stdout, not an event.
+      const bf = /^FAIL\s+(\S+)\s+\[(build|setup) failed\]/.exec(text);
+      if (bf) target.problem({ kind: 'build_failed', where: bf[1]!, message: text });
+      continue;
+    }
     let e: GoEvent;
     try {
       e = JSON.parse(text) as GoEvent;

@@ -44,11 +44,9 @@ const HEAD_BYTES = 64 * 1024;
 export function detectFormat(head: string): ReportFormat | null {
   const t = head.replace(/^\uFEFF/, '').trimStart();
   if (t.startsWith('<')) return 'junit';
-  if (t.startsWith('{')) {
-    const firstLine = t.slice(0, t.indexOf('\n') < 0 ? t.length : t.indexOf('\n'));
-    if (/^\{\s*"(Time|Action|Package|ImportPath)"\s*:/.test(firstLine) || /"Action"\s*:\s*"(run|output|pass|fail|skip|start|build-output)"/.test(firstLine)) return 'go-test-json';
-    return 'ctrf';
-  }
+  // go test -json: events one per line; plain `FAIL pkg [build failed]` lines may come first.
+  if (/^\{\s*"(Time|Action|Package|ImportPath)"\s*:/m.test(t) && /"Action"\s*:\s*"(run|output|pass|fail|skip|start|build-output|build-fail)"/.test(t)) return 'go-test-json';
+  if (t.startsWith('{')) return 'ctrf';
   if (/^TAP version \d+/m.test(t) || /^(1\.\.\d+|(not )?ok\b)/m.test(t)) {
     // libtest also prints `test x ... ok`; TAP test points start the line with ok / not ok.
     if (!/^running \d+ tests?$/m.test(t)) return 'tap';

@@ -26,7 +26,7 @@ export const parseLibtest: ReportParser = async (input, target) => {
 
   const flush = () => {
     for (const c of failed) {
-      c.message = capMessage(messages.get(c.name)) ?? c.message;
+      c.message = capMessage(messages.get(c.id)) ?? c.message;
       target.add(c);
     }
     failed = [];

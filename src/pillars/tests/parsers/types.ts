@@ -17,6 +17,11 @@ export interface RawCase {
    * Earlier attempts the format records inside this one test (Surefire/nextest `flakyFailure`,
    * `rerunFailure`; CTRF `retryAttempts`), oldest first.
    */
+  /**
+   * A result of its own that is not a retry even when the test just failed: pytest reports an error
+   * in a fixture's teardown as a second result of a test (`1 passed, 1 error` for one test).
+   */
+  separate?: boolean;
   prior?: Array<{ status: TestStatus; duration_ms: number | null; message: string | null }>;
 }
 
@@ -46,6 +51,13 @@ export interface ParseTarget {
   /** The report's own wall time when it says (overrides the sum of cases). */
   setDuration(ms: number | null): void;
   setRunner(r: string | null): void;
+  /**
+   * The runner's own summary when the report embeds it (node --test's junit comments): it wins over
+   * the testcases, which cannot show a node test that has subtests (it is written as a testsuite).
+   */
+  runnerCounts(c: import('../../../core/model/index.js').TestCounts): void;
+  /** Tests the runner counted but the report does not list (mocha-junit-reporter's pending tests). */
+  unlisted(status: 'skipped', n: number): void;
 }
 
 /** A parser reads a byte stream (already decompressed) and reports to the target. `name` is for messages. */
