@@ -4,8 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseReportCases } from './index.js';
 
-const ROOT = path.resolve(__dirname, '../../../../../../shared/corpus/reports');
-const CORPUS = existsSync(ROOT) ? ROOT : '/work/shared/corpus/reports';
+// shared/ sits beside the repository (CI: a fresh clone with shared/ beside it; a worktree two levels down).
+const REPO = path.resolve(__dirname, '../../../..');
+const CORPUS = [path.join(REPO, '../shared/corpus/reports'), path.join(REPO, '../../shared/corpus/reports')].find((p) => existsSync(p)) ?? path.join(REPO, '../shared/corpus/reports');
 const lines = readFileSync(path.join(CORPUS, 'reports.jsonl'), 'utf8')
   .split('\n')
   .filter(Boolean)
