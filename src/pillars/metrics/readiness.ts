@@ -94,65 +94,76 @@ export function components(inp: ReadinessInputs, cfg: MetricsConfig['readiness']
 }
 
 /**
- * Readiness of one repo. The runs considered are those of `branch` when given, else of the first
- * default branch (main, master, trunk) that has runs, else all; deployment runs (with an
- * environment) are not CI runs and are left out.
+ * Readiness of several repos in four queries (one per input, all repos at once). The runs considered
+ * are those of `branch` when given, else of the first default branch (main, master, trunk) that has
+ * CI runs, else all; deployment runs (with an environment) are not CI runs and are left out.
  */
-export async function readinessFor(db: MetricsDb, repo: string, branch: string | null, cfg: MetricsConfig): Promise<Readiness> {
-  const r = repo.toLowerCase();
-  let br = branch;
-  if (!br) {
-    const found = await sql<{ branch: string }>`
-      select branch from runs where repo = ${r} and environment is null and branch in (${sql.join(cfg.defaultBranches)})
-      group by branch order by max(started_at) desc limit 1`.execute(db);
-    br = found.rows[0]?.branch ?? null;
-  }
-  const scope = br === null ? sql`r.repo = ${r} and r.environment is null` : sql`r.repo = ${r} and r.branch = ${br} and r.environment is null`;
-  const [last, cov, pol, fnd] = await Promise.all([
-    sql<{ run_id: string; status: string }>`
-      select r.run_id, r.status from runs r where ${scope} and r.status in ('success', 'failed')
-      order by r.started_at desc, r.run_id desc limit ${cfg.readiness.lastRuns}`.execute(db),
-    // No data is not zero (DESIGN.md): tests.total == 0 means the run reported no tests.
-    sql<{ run_id: string; lines_pct: number }>`
-      select r.run_id, t.coverage_lines as lines_pct from runs r join test_summaries t on t.run_id = r.run_id
-      where ${scope} and t.total > 0 and t.coverage_lines is not null order by r.started_at desc, r.run_id desc limit 1`.execute(db),
-    sql<{ run_id: string; deny: number; warn: number }>`
-      select r.run_id, count(*) filter (where p.result = 'deny')::int as deny, count(*) filter (where p.result = 'warn')::int as warn
-      from runs r join policy_results p on p.run_id = r.run_id
-      where r.run_id = (select r.run_id from runs r where ${scope} and exists (select 1 from policy_results p where p.run_id = r.run_id)
-                        order by r.started_at desc, r.run_id desc limit 1)
-      group by r.run_id`.execute(db),
-    sql<{ run_id: string; category: string; tool: string; errors: number; warnings: number }>`
-      select f.run_id, f.category, f.tool, f.errors, f.warnings from metrics_findings f
-      where f.run_id = (select r.run_id from runs r where ${scope} and exists (select 1 from metrics_findings x where x.run_id = r.run_id and x.category = 'security')
-                        order by r.started_at desc, r.run_id desc limit 1) and f.category = 'security'
-      union all
-      select f.run_id, f.category, f.tool, f.errors, f.warnings from metrics_findings f
-      where f.run_id = (select r.run_id from runs r where ${scope} and exists (select 1 from metrics_findings x where x.run_id = r.run_id and x.category = 'quality')
-                        order by r.started_at desc, r.run_id desc limit 1) and f.category = 'quality'`.execute(db),
+export async function readinessOf(db: MetricsDb, repos: string[], branch: string | null, cfg: MetricsConfig): Promise<Readiness[]> {
+  if (repos.length === 0) return [];
+  const list = sql`select unnest(${repos.map((r) => r.toLowerCase())}::text[]) as repo`;
+  const br = branch
+    ? sql`select repo, ${branch}::text as branch from (${list}) l`
+    : sql`select l.repo, (select d.b from unnest(${cfg.defaultBranches}::text[]) with ordinality as d(b, o)
+          where exists (select 1 from runs x where x.repo = l.repo and x.branch = d.b and x.environment is null) order by d.o limit 1) as branch
+        from (${list}) l`;
+  const scope = sql`r.repo = br.repo and (br.branch is null or r.branch = br.branch) and r.environment is null`;
+  const latestWith = (cond: ReturnType<typeof sql>) =>
+    sql`(select r.run_id from runs r where ${scope} and ${cond} order by r.started_at desc, r.run_id desc limit 1)`;
+  const [branches, last, cov, pol, fnd] = await Promise.all([
+    sql<{ repo: string; branch: string | null }>`${br}`.execute(db),
+    sql<{ repo: string; run_id: string; status: string }>`
+      select br.repo, x.run_id, x.status from (${br}) br cross join lateral (
+        select r.run_id, r.status from runs r where ${scope} and r.status in ('success', 'failed')
+        order by r.started_at desc, r.run_id desc limit ${cfg.readiness.lastRuns}) x`.execute(db),
+    // No data is not zero (DESIGN.md): a null coverage is no coverage report, whatever the test
+    // totals (the tests pillar stores a coverage-only upload with total = 0).
+    sql<{ repo: string; run_id: string; lines_pct: number }>`
+      select br.repo, x.run_id, x.lines_pct from (${br}) br cross join lateral (
+        select r.run_id, t.coverage_lines as lines_pct from runs r join test_summaries t on t.run_id = r.run_id
+        where ${scope} and t.coverage_lines is not null order by r.started_at desc, r.run_id desc limit 1) x`.execute(db),
+    sql<{ repo: string; run_id: string; deny: number; warn: number }>`
+      select br.repo, p.run_id, count(*) filter (where p.result = 'deny')::int as deny, count(*) filter (where p.result = 'warn')::int as warn
+      from (${br}) br join policy_results p on p.run_id = ${latestWith(sql`exists (select 1 from policy_results q where q.run_id = r.run_id)`)}
+      group by br.repo, p.run_id`.execute(db),
+    sql<{ repo: string; run_id: string; category: string; tool: string; errors: number; warnings: number }>`
+      select br.repo, f.run_id, f.category, f.tool, f.errors, f.warnings from (${br}) br cross join (values ('security'), ('quality')) c(category)
+      join metrics_findings f on f.category = c.category
+        and f.run_id = ${latestWith(sql`exists (select 1 from metrics_findings x where x.run_id = r.run_id and x.category = c.category)`)}
+      order by br.repo, f.category, f.tool`.execute(db),
   ]);
-  const secF = fnd.rows.filter((x) => x.category === 'security');
-  const qualF = fnd.rows.filter((x) => x.category === 'quality');
-  const p = pol.rows[0];
-  // Security takes the latest run with policy results and the latest run with a security SARIF.
-  const security =
-    p || secF.length
-      ? {
-          run_id: p?.run_id ?? secF[0]!.run_id,
-          deny: p?.deny ?? 0,
-          warn: p?.warn ?? 0,
-          sarif_errors: secF.reduce((s, x) => s + x.errors, 0),
-          sarif_tools: secF.map((x) => x.tool).sort(),
-        }
+  const by = <T extends { repo: string }>(rows: T[]) => {
+    const m = new Map<string, T[]>();
+    for (const r of rows) m.set(r.repo, [...(m.get(r.repo) ?? []), r]);
+    return m;
+  };
+  const lastBy = by(last.rows);
+  const covBy = by(cov.rows);
+  const polBy = by(pol.rows);
+  const fndBy = by(fnd.rows);
+  return branches.rows.map(({ repo, branch: br0 }) => {
+    const f = fndBy.get(repo) ?? [];
+    const secF = f.filter((x) => x.category === 'security');
+    const qualF = f.filter((x) => x.category === 'quality');
+    const p = polBy.get(repo)?.[0];
+    // Security takes the latest run with policy results and the latest run with a security SARIF.
+    const security =
+      p || secF.length
+        ? { run_id: p?.run_id ?? secF[0]!.run_id, deny: p?.deny ?? 0, warn: p?.warn ?? 0, sarif_errors: secF.reduce((s, x) => s + x.errors, 0), sarif_tools: secF.map((x) => x.tool).sort() }
+        : null;
+    const quality = qualF.length
+      ? { run_id: qualF[0]!.run_id, errors: qualF.reduce((s, x) => s + x.errors, 0), warnings: qualF.reduce((s, x) => s + x.warnings, 0), tools: qualF.map((x) => x.tool).sort() }
       : null;
-  const quality = qualF.length
-    ? { run_id: qualF[0]!.run_id, errors: qualF.reduce((s, x) => s + x.errors, 0), warnings: qualF.reduce((s, x) => s + x.warnings, 0), tools: qualF.map((x) => x.tool).sort() }
-    : null;
-  const comps = components(
-    { lastRuns: last.rows, coverage: cov.rows[0] ? { run_id: cov.rows[0].run_id, lines_pct: Number(cov.rows[0].lines_pct) } : null, security, quality },
-    cfg.readiness,
-  );
-  return combine(r, br, comps);
+    const c = covBy.get(repo)?.[0];
+    const comps = components(
+      { lastRuns: (lastBy.get(repo) ?? []).map((x) => ({ run_id: x.run_id, status: x.status })), coverage: c ? { run_id: c.run_id, lines_pct: Number(c.lines_pct) } : null, security, quality },
+      cfg.readiness,
+    );
+    return combine(repo, br0, comps);
+  });
+}
+
+export async function readinessFor(db: MetricsDb, repo: string, branch: string | null, cfg: MetricsConfig): Promise<Readiness> {
+  return (await readinessOf(db, [repo], branch, cfg))[0]!;
 }
 
 /** Readiness of every repo the caller may see (or one), sorted by repo. */
@@ -160,7 +171,5 @@ export async function readinessAll(db: MetricsDb, opts: { repo?: string; branch?
   const repos = opts.repo
     ? [opts.repo.toLowerCase()]
     : (await sql<{ repo: string }>`select distinct d.repo from metrics_run_daily d where ${repoAccess('d.repo', opts.repoRegexes)} order by 1`.execute(db)).rows.map((x) => x.repo);
-  const out: Readiness[] = [];
-  for (const repo of repos) out.push(await readinessFor(db, repo, opts.branch ?? null, cfg));
-  return out;
+  return readinessOf(db, repos, opts.branch ?? null, cfg);
 }
