@@ -16,10 +16,7 @@ import { and, environmentsOf, isoDay, repoAccess, windowOf, type Filters } from 
 import type { MetricsConfig, StageBudget } from './config.js';
 import type { MetricsDb } from './dora-store.js';
 import { jobRollupSelect, runRollupSelect } from './rollup.js';
-import { BUCKETS, histColumns, percentileOf } from './sketch.js';
-
-const D = histColumns('d');
-const Q = histColumns('q');
+import { BUCKETS, percentileOf } from './sketch.js';
 
 /** True when the branch filter names a branch the rollups keep apart. */
 const rolledBranch = (f: Filters, cfg: MetricsConfig) => !f.branch || cfg.defaultBranches.includes(f.branch);
@@ -48,7 +45,21 @@ function source(kind: 'run' | 'job', f: Filters, now: Date, cfg: MetricsConfig):
 }
 
 const sums = (cols: string[]) => sql.join(cols.map((c) => sql`sum(d.${sql.raw(c)})::int as ${sql.raw(c)}`), sql`, `);
-const histOf = (r: Record<string, unknown>, prefix: 'd' | 'q') => Array.from({ length: BUCKETS }, (_, i) => Number(r[`${prefix}${i}`] ?? 0));
+/** The merged histograms of the group: the rows' sparse "bucket:count" texts, concatenated. */
+const HISTS = sql`string_agg(nullif(d.dur_hist, ''), ',') as dh, string_agg(nullif(d.queue_hist, ''), ',') as qh`;
+
+/** Adds up "bucket:count,..." pairs into bucket counts. */
+export function parseHist(text: unknown): number[] {
+  const counts = new Array<number>(BUCKETS).fill(0);
+  if (typeof text !== 'string' || text === '') return counts;
+  for (const pair of text.split(',')) {
+    const i = pair.indexOf(':');
+    const b = Number(pair.slice(0, i));
+    if (b >= 0 && b < BUCKETS) counts[b]! += Number(pair.slice(i + 1));
+  }
+  return counts;
+}
+const histOf = (r: Record<string, unknown>, key: 'd' | 'q') => parseHist(r[key === 'd' ? 'dh' : 'qh']);
 const rate = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 
 export interface RunStats {
@@ -107,8 +118,8 @@ function toStats(r: Record<string, unknown>): RunStats {
   };
 }
 
-const RUN_SUMS = ['runs', 'success', 'failed', 'canceled', 'retried', 'cost_runs', 'carbon_runs', ...D, ...Q];
-const MONEY = sql`sum(d.usd)::float8 as usd, sum(d.carbon_g)::float8 as carbon_g, sum(d.kwh)::float8 as kwh`;
+const RUN_SUMS = ['runs', 'success', 'failed', 'canceled', 'retried', 'cost_runs', 'carbon_runs'];
+const MONEY = sql`sum(d.usd)::float8 as usd, sum(d.carbon_g)::float8 as carbon_g, sum(d.kwh)::float8 as kwh, ${HISTS}`;
 
 async function incidentMedians(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig, byPipeline: boolean) {
   const w = windowOf(f, now);
@@ -189,7 +200,7 @@ export function budgetFor(job: string, budgets: StageBudget[], p50ms: number | n
 export async function jobHealth(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig): Promise<JobStats[]> {
   const rows = (
     await sql<Record<string, unknown>>`
-      select d.repo, d.workflow, d.job, ${sums(['executions', 'failed', 'retried', ...D, ...Q])}
+      select d.repo, d.workflow, d.job, ${sums(['executions', 'failed', 'retried'])}, ${HISTS}
       from ${source('job', f, now, cfg)} group by d.repo, d.workflow, d.job order by d.repo, d.workflow, d.job`.execute(db)
   ).rows;
   return rows.map((r) => {

@@ -10,7 +10,7 @@
 // whose start moved to another day leaves its old day counted until that day is touched again.
 import { sql, type RawBuilder } from 'kysely';
 import type { Migration } from '../../core/db/migrate.js';
-import { BUCKETS, bucketSql, histColumns } from './sketch.js';
+import { bucketSql, histColumns } from './sketch.js';
 import type { MetricsDb } from './dora-store.js';
 
 const D = histColumns('d');
@@ -84,6 +84,21 @@ create index metrics_runs_branch_idx on runs (branch, started_at);
   },
 ];
 
+// metrics-0002 stored the histograms as 144 integer columns; summing them costs PGlite ~0.3 s for a
+// few hundred rows (and reading a row ~3 ms), so 0003 keeps them as sparse text "bucket:count,..."
+// merged in JS (a string_agg per group). The rollups are rebuilt from the runs.
+const dropHist = (t: string) => `alter table ${t} ${[...D, ...Q].map((c) => `drop column ${c}`).join(', ')}, add column dur_hist text not null default '', add column queue_hist text not null default '';`;
+rollupMigrations.push({
+  id: 'metrics-0003-sparse-histograms',
+  up: `
+truncate metrics_run_daily;
+truncate metrics_job_daily;
+delete from metrics_rollup_state;
+${dropHist('metrics_run_daily')}
+${dropHist('metrics_job_daily')}
+`,
+});
+
 export type RollupTables = {
   metrics_run_daily: Record<string, unknown> & { day: string; repo: string };
   metrics_job_daily: Record<string, unknown> & { day: string; repo: string };
@@ -103,12 +118,18 @@ export type RollupTables = {
 const branchKey = (col: string, defaults: string[]) =>
   defaults.length ? sql`(case when ${sql.raw(col)} in (${sql.join(defaults)}) then ${sql.raw(col)} else '*' end)` : sql`'*'`;
 
-/** Bucket counts from a per-row bucket column computed once (`bd` / `bq` in the inner select). */
-function histSums(prefix: 'd' | 'q', col: string): RawBuilder<unknown> {
-  return sql.join(
-    Array.from({ length: BUCKETS }, (_, i) => sql.raw(`count(*) filter (where ${col} = ${i})::int as ${prefix}${i}`)),
-    sql`, `,
-  );
+const KEYS = ['day', 'repo', 'workflow', 'environment', 'branch'];
+
+/**
+ * Sparse histogram text per group: "bucket:count" pairs in bucket order, from the per-row bucket
+ * column `col` of the CTE `base` (empty when no row has a value).
+ */
+function histCte(name: string, col: string, keys: string[]): RawBuilder<unknown> {
+  const k = keys.join(', ');
+  return sql.raw(`${name} as (
+      select ${k}, string_agg(${col}::text || ':' || n::text, ',' order by ${col}) as h
+      from (select ${k}, ${col}, count(*) as n from base where ${col} is not null group by ${k}, ${col}) x
+      group by ${k})`);
 }
 
 /**
@@ -117,48 +138,64 @@ function histSums(prefix: 'd' | 'q', col: string): RawBuilder<unknown> {
  */
 export function runRollupSelect(where: RawBuilder<boolean>, defaults: string[]): RawBuilder<Record<string, unknown>> {
   const dur = sql`(case when r.status in ('success','failed','canceled','skipped') then r.duration_ms end)`;
+  const k = KEYS.join(', ');
   return sql`
-    select (r.started_at at time zone 'UTC')::date as day, r.repo, r.workflow,
-      coalesce(r.environment, '') as environment, ${branchKey('r.branch', defaults)} as branch,
-      count(*)::int as runs,
-      count(*) filter (where r.status = 'success')::int as success,
-      count(*) filter (where r.status = 'failed')::int as failed,
-      count(*) filter (where r.status = 'canceled')::int as canceled,
-      count(*) filter (where r.retried)::int as retried,
-      coalesce(sum(c.usd), 0)::float8 as usd,
-      coalesce(sum(c.carbon_g_co2e), 0)::float8 as carbon_g,
-      coalesce(sum(c.energy_kwh), 0)::float8 as kwh,
-      coalesce(sum(c.cpu_seconds), 0)::float8 as cpu_s,
-      count(c.usd)::int as cost_runs,
-      count(c.carbon_g_co2e)::int as carbon_runs,
-      ${histSums('d', 'r.bd')},
-      ${histSums('q', 'r.bq')}
-    from (
-      select r.run_id, r.started_at, r.repo, r.workflow, r.environment, r.branch, r.status,
+    with base as (
+      select (r.started_at at time zone 'UTC')::date as day, r.repo, r.workflow,
+        coalesce(r.environment, '') as environment, ${branchKey('r.branch', defaults)} as branch,
+        r.run_id, r.status,
         (r.attempt > 1 or exists (select 1 from jobs j where j.run_id = r.run_id and j.attempt > 1)) as retried,
         ${bucketSql(dur)} as bd, ${bucketSql(sql`r.queue_ms`)} as bq
       from runs r where ${where}
-    ) r left join costs c on c.run_id = r.run_id
-    group by 1, 2, 3, 4, 5`;
+    ),
+    agg as (
+      select ${sql.raw(k)},
+        count(*)::int as runs,
+        count(*) filter (where b.status = 'success')::int as success,
+        count(*) filter (where b.status = 'failed')::int as failed,
+        count(*) filter (where b.status = 'canceled')::int as canceled,
+        count(*) filter (where b.retried)::int as retried,
+        coalesce(sum(c.usd), 0)::float8 as usd,
+        coalesce(sum(c.carbon_g_co2e), 0)::float8 as carbon_g,
+        coalesce(sum(c.energy_kwh), 0)::float8 as kwh,
+        coalesce(sum(c.cpu_seconds), 0)::float8 as cpu_s,
+        count(c.usd)::int as cost_runs,
+        count(c.carbon_g_co2e)::int as carbon_runs
+      from base b left join costs c on c.run_id = b.run_id
+      group by ${sql.raw(k)}
+    ),
+    ${histCte('dh', 'bd', KEYS)},
+    ${histCte('qh', 'bq', KEYS)}
+    select agg.*, coalesce(dh.h, '') as dur_hist, coalesce(qh.h, '') as queue_hist
+    from agg left join dh using (${sql.raw(k)}) left join qh using (${sql.raw(k)})`;
 }
 
 export function jobRollupSelect(where: RawBuilder<boolean>, defaults: string[]): RawBuilder<Record<string, unknown>> {
+  const keys = [...KEYS, 'job'];
+  const k = keys.join(', ');
   return sql`
-    select (r.started_at at time zone 'UTC')::date as day, r.repo, r.workflow,
-      coalesce(r.environment, '') as environment, ${branchKey('r.branch', defaults)} as branch, j.name as job,
-      count(*)::int as executions,
-      count(*) filter (where j.status = 'failed')::int as failed,
-      count(*) filter (where j.attempt > 1)::int as retried,
-      ${histSums('d', 'j.bd')},
-      ${histSums('q', 'j.bq')}
-    from (select j.*, ${bucketSql(sql`j.duration_ms`)} as bd, ${bucketSql(sql`j.queue_ms`)} as bq from jobs j) j
-    join runs r on r.run_id = j.run_id
-    where ${where}
-    group by 1, 2, 3, 4, 5, 6`;
+    with base as (
+      select (r.started_at at time zone 'UTC')::date as day, r.repo, r.workflow,
+        coalesce(r.environment, '') as environment, ${branchKey('r.branch', defaults)} as branch, j.name as job,
+        j.status, j.attempt, ${bucketSql(sql`j.duration_ms`)} as bd, ${bucketSql(sql`j.queue_ms`)} as bq
+      from jobs j join runs r on r.run_id = j.run_id
+      where ${where}
+    ),
+    agg as (
+      select ${sql.raw(k)},
+        count(*)::int as executions,
+        count(*) filter (where status = 'failed')::int as failed,
+        count(*) filter (where attempt > 1)::int as retried
+      from base group by ${sql.raw(k)}
+    ),
+    ${histCte('dh', 'bd', keys)},
+    ${histCte('qh', 'bq', keys)}
+    select agg.*, coalesce(dh.h, '') as dur_hist, coalesce(qh.h, '') as queue_hist
+    from agg left join dh using (${sql.raw(k)}) left join qh using (${sql.raw(k)})`;
 }
 
-const RUN_COLS = ['day', 'repo', 'workflow', 'environment', 'branch', 'runs', 'success', 'failed', 'canceled', 'retried', 'usd', 'carbon_g', 'kwh', 'cpu_s', 'cost_runs', 'carbon_runs', ...D, ...Q];
-const JOB_COLS = ['day', 'repo', 'workflow', 'environment', 'branch', 'job', 'executions', 'failed', 'retried', ...D, ...Q];
+const RUN_COLS = ['day', 'repo', 'workflow', 'environment', 'branch', 'runs', 'success', 'failed', 'canceled', 'retried', 'usd', 'carbon_g', 'kwh', 'cpu_s', 'cost_runs', 'carbon_runs', 'dur_hist', 'queue_hist'];
+const JOB_COLS = ['day', 'repo', 'workflow', 'environment', 'branch', 'job', 'executions', 'failed', 'retried', 'dur_hist', 'queue_hist'];
 
 /** How far back incidents are recomputed for a touched repo (the MTTR windows go to 90 days). */
 const INCIDENT_HORIZON_DAYS = 120;
