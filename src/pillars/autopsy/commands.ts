@@ -137,12 +137,19 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
       .argument('<dir>', 'corpus folder with manifest.jsonl and the logs')
       .option('--json', 'exactly one JSON object')
       .option('--rules <dir>', 'extra rule pack folder or file; repeatable', collect, [])
-      .option('--model <file>', 'classifier model file (default: the shipped one)'),
+      .option('--model <file>', 'classifier model file (default: the shipped one)')
+      .option('--train-extra <dir>', 'more answer-keyed corpora for the leave-one-out model\'s training set; repeatable', collect, []),
     'ci-intel autopsy eval ../shared/corpus/autopsy',
     'ci-intel autopsy eval corpus/ --json | jq .f1',
   ).action(async (dir: string, opts: Record<string, unknown>) => {
     const config = ctx.config({});
-    const report = await evaluate(dir, ruleSet(opts.rules as string[]), classifierFrom(opts as { model?: string }) ?? shippedClassifier(), new Redactor({ banList: config.redact.banList }));
+    const report = await evaluate(
+      dir,
+      ruleSet(opts.rules as string[]),
+      classifierFrom(opts as { model?: string }) ?? shippedClassifier(),
+      new Redactor({ banList: config.redact.banList }),
+      opts.trainExtra as string[],
+    );
     ctx.out(opts.json ? JSON.stringify(report) + '\n' : renderEvalText(report, dir));
     if (report.secrets_leaked > 0) process.exitCode = 1;
   });
