@@ -45,6 +45,21 @@ async function redactedBuffer(file: string, redactor: Redactor): Promise<Buffer>
   return Buffer.concat(parts);
 }
 
+/**
+ * A subcommand's options merged with the ones `autopsy` itself took: commander gives options the
+ * parent also defines (--json, --rules, --model) to the parent, wherever they stand.
+ */
+function subOpts(command: Command): Record<string, unknown> {
+  const p = command.parent?.opts() ?? {};
+  const l = command.opts();
+  return {
+    ...l,
+    json: l.json ?? p.json,
+    rules: [...((p.rules as string[] | undefined) ?? []), ...((l.rules as string[] | undefined) ?? [])],
+    model: l.model ?? (typeof p.model === 'string' ? p.model : undefined),
+  };
+}
+
 export function autopsyCommands(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('autopsy')
@@ -141,7 +156,8 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
       .option('--train-extra <dir>', 'more answer-keyed corpora for the leave-one-out model\'s training set; repeatable', collect, []),
     'ci-intel autopsy eval ../shared/corpus/autopsy',
     'ci-intel autopsy eval corpus/ --json | jq .f1',
-  ).action(async (dir: string, opts: Record<string, unknown>) => {
+  ).action(async (dir: string, _o: Record<string, unknown>, command: Command) => {
+    const opts = subOpts(command);
     const config = ctx.config({});
     const report = await evaluate(
       dir,
@@ -188,7 +204,8 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     ),
     'ci-intel autopsy reclassify --since 7d',
     'ci-intel autopsy reclassify --rules ./autopsy-rules --json',
-  ).action(async (opts: Record<string, unknown>) => {
+  ).action(async (_o: Record<string, unknown>, command: Command) => {
+    const opts = subOpts(command);
     const hub = await ctx.openHub(opts);
     try {
       const since = opts.since ? parseSince(String(opts.since), ctx.now()) : null;
