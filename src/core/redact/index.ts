@@ -144,7 +144,8 @@ export class Redactor {
           return `${g.key ?? ''}${g.sep ?? ''}${placeholder(rule.id)}`;
         }
         hits[rule.id] = (hits[rule.id] ?? 0) + 1;
-        return placeholder(rule.id);
+        // A multi-line secret (a PEM block) becomes one placeholder per line: line numbers stay.
+        return match.includes('\n') ? match.split('\n').map(() => placeholder(rule.id)).join('\n') : placeholder(rule.id);
       });
     }
     if (this.banPattern) {
@@ -226,8 +227,8 @@ class RedactStream extends Transform {
     if (this.rest) this.line(this.rest);
     this.rest = '';
     if (this.pem) {
-      // An unterminated key block: everything after BEGIN is secret.
-      this.push(`${placeholder('private-key')}\n`);
+      // An unterminated key block: everything after BEGIN is secret (one placeholder per line).
+      this.push(this.pem.map((l, i) => (i === 0 ? this.redactor.apply(l.slice(0, l.search(PEM_BEGIN))) : '') + placeholder('private-key') + (l.endsWith('\n') ? '\n' : '')).join(''));
       this.pem = null;
     }
     cb();
@@ -237,8 +238,23 @@ class RedactStream extends Transform {
     if (this.pem) {
       this.pem.push(line);
       if (PEM_END.test(line) || this.pem.length > PEM_MAX_LINES) {
-        this.push(this.redactor.apply(this.pem.join('')).replace(/-----BEGIN[\s\S]*$/, placeholder('private-key') + '\n'));
+        // One placeholder line per line of the block, so the stored log keeps its line numbers;
+        // what precedes BEGIN and follows END on their lines is kept (redacted like any text).
+        const lines = this.pem;
         this.pem = null;
+        const first = lines[0]!;
+        const begin = first.search(PEM_BEGIN);
+        const last = lines[lines.length - 1]!;
+        const endMatch = PEM_END.exec(last);
+        const nl = (l: string) => (l.endsWith('\r\n') ? '\r\n' : l.endsWith('\n') ? '\n' : '');
+        const out: string[] = [];
+        lines.forEach((l, i) => {
+          let text = placeholder('private-key');
+          if (i === 0) text = this.redactor.apply(first.slice(0, begin)) + text;
+          if (i === lines.length - 1 && endMatch) text += this.redactor.apply(last.slice(endMatch.index + endMatch[0].length).replace(/\r?\n$/, ''));
+          out.push(text + nl(l));
+        });
+        this.push(out.join(''));
       }
       return;
     }
