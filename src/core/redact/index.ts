@@ -159,8 +159,7 @@ export class Redactor {
           return `${g.key ?? ''}${g.sep ?? ''}${placeholder(rule.id)}`;
         }
         hits[rule.id] = (hits[rule.id] ?? 0) + 1;
-        // A multi-line secret (a PEM block) becomes one placeholder per line: line numbers stay.
-        return match.includes('\n') ? match.split('\n').map(() => placeholder(rule.id)).join('\n') : placeholder(rule.id);
+        return placeholder(rule.id);
       });
     }
     if (this.banPattern) {
@@ -202,9 +201,13 @@ export class Redactor {
     return changed ? { value: out as T, changed } : { value, changed };
   }
 
-  /** A line-oriented redacting stream: PEM blocks spanning lines are held until they close. */
-  stream(): Transform {
-    return new RedactStream(this);
+  /**
+   * A line-oriented redacting stream: PEM blocks spanning lines are held until they close.
+   * `keepLines`: a block becomes one placeholder per line instead of one in all, so a stored log
+   * keeps its line numbers (the autopsy pillar stores logs this way).
+   */
+  stream(opts: { keepLines?: boolean } = {}): Transform {
+    return new RedactStream(this, opts.keepLines ?? false);
   }
 }
 
@@ -221,7 +224,10 @@ class RedactStream extends Transform {
   private rest = '';
   private pem: string[] | null = null;
 
-  constructor(private readonly redactor: Redactor) {
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly keepLines: boolean,
+  ) {
     super({ decodeStrings: true, encoding: 'utf8' });
   }
 
@@ -242,8 +248,9 @@ class RedactStream extends Transform {
     if (this.rest) this.line(this.rest);
     this.rest = '';
     if (this.pem) {
-      // An unterminated key block: everything after BEGIN is secret (one placeholder per line).
-      this.push(this.pem.map((l, i) => (i === 0 ? this.redactor.apply(l.slice(0, l.search(PEM_BEGIN))) : '') + placeholder('private-key') + (l.endsWith('\n') ? '\n' : '')).join(''));
+      // An unterminated key block: everything after BEGIN is secret.
+      if (!this.keepLines) this.push(`${placeholder('private-key')}\n`);
+      else this.push(this.pem.map((l, i) => (i === 0 ? this.redactor.apply(l.slice(0, l.search(PEM_BEGIN))) : '') + placeholder('private-key') + (l.endsWith('\n') ? '\n' : '')).join(''));
       this.pem = null;
     }
     cb();
@@ -257,6 +264,10 @@ class RedactStream extends Transform {
         // what precedes BEGIN and follows END on their lines is kept (redacted like any text).
         const lines = this.pem;
         this.pem = null;
+        if (!this.keepLines) {
+          this.push(this.redactor.apply(lines.join('')).replace(/-----BEGIN[\s\S]*$/, placeholder('private-key') + '\n'));
+          return;
+        }
         const first = lines[0]!;
         const begin = first.search(PEM_BEGIN);
         const last = lines[lines.length - 1]!;

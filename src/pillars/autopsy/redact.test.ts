@@ -11,6 +11,12 @@ const streamed = async (r: Redactor, chunks: string[]) => {
   return out;
 };
 
+const streamedKeep = async (r: Redactor, chunks: string[]) => {
+  let out = '';
+  for await (const c of Readable.from(chunks).pipe(r.stream({ keepLines: true }))) out += String(c);
+  return out;
+};
+
 const pem = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 const pemBody = pem.split('\n').filter((l) => l && !l.startsWith('-----'));
 
@@ -66,6 +72,10 @@ describe('redaction', () => {
       const chunks = log.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g'))!;
       const out = await streamed(r, chunks);
       for (const l of pemBody) expect(out).not.toContain(l);
+      const kept = await streamedKeep(r, chunks);
+      for (const l of pemBody) expect(kept).not.toContain(l);
+      // keepLines: the stored log keeps its line numbers.
+      expect(kept.split('\n')).toHaveLength(log.split('\n').length);
       expect(out).toContain('Connection refused');
       expect(out).toContain('[REDACTED:private-key]');
     }

@@ -141,7 +141,7 @@ export async function ingestLog(
   key: string,
   rules: Rule[],
 ): Promise<{ scanner: LogScanner; bytes: number }> {
-  const redacted = input.pipe(ctx.redactor.stream());
+  const redacted = input.pipe(ctx.redactor.stream({ keepLines: true }));
   input.on('error', (e) => redacted.destroy(e));
   const gzip = createGzip();
   const put = ctx.blob.put(key, gzip);
