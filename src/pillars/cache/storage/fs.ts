@@ -190,6 +190,9 @@ export class FsBackend implements CacheBackend {
     const dir = path.dirname(file);
     await this.ensureDir(dir);
     await writeAtomic(file, serializeManifest(m), this.stagingDir);
+    // The file's mtime is the entry's last hit (LRU): it starts at the creation time.
+    const created = new Date(m.created);
+    await utimes(file, created, created).catch(() => {});
     await syncDir(dir);
   }
 
