@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-// @ts-expect-error s3rver ships no types
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blake3Hex } from './digest.js';
@@ -24,7 +23,7 @@ describe('cache on S3-compatible storage (s3rver)', () => {
   beforeAll(async () => {
     s3dir = mkdtempSync(path.join(os.tmpdir(), 's3rver-'));
     const s = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3dir, configureBuckets: [{ name: 'build-cache' }] });
-    const addr = (await s.run()) as { port: number };
+    const addr = await s.run();
     server = s;
     endpoint = `http://127.0.0.1:${addr.port}`;
     process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
