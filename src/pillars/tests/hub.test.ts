@@ -10,18 +10,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { createToken } from '../../core/tokens.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
+import { CORPUS, FIXTURES as FIX } from './fixtures/paths.js';
 import { testsPillar } from './index.js';
 
-const REPO = path.resolve(__dirname, '../../..');
-const CORPUS = [path.join(REPO, '../shared/corpus/reports'), path.join(REPO, '../../shared/corpus/reports')].find((p) => {
-  try {
-    readFileSync(path.join(p, 'reports.jsonl'));
-    return true;
-  } catch {
-    return false;
-  }
-})!;
-const FIX = path.join(__dirname, 'fixtures');
 const NOW = new Date('2026-06-01T12:00:00Z');
 const COMMIT = 'a'.repeat(40);
 const runId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
