@@ -40,6 +40,12 @@ export const ERRORS = {
   E_GATE_FAILED: { status: 422, exit: 1, summary: 'A quality gate failed.' },
   E_RATE_LIMITED: { status: 429, exit: 2, summary: 'Too many requests; retry after the time the Retry-After header gives.' },
   E_INTERNAL: { status: 500, exit: 2, summary: 'An unexpected error; the hub logged it with its request id.' },
+  // mutation pillar (issue 6)
+  E_MUTATION_REPORT_INVALID: { status: 400, exit: 2, summary: 'A mutation report is malformed or does not follow its tool\'s format (mutation-testing-report-schema, PIT XML, ...).' },
+  E_MUTATION_FORMAT_UNKNOWN: { status: 400, exit: 2, summary: 'The mutation tool that wrote a report cannot be recognized; pass --format.' },
+  E_MUTATION_RUN_FAILED: { status: 500, exit: 2, summary: 'StrykerJS could not run on the project (missing runner plugin, failing initial test run ...).' },
+  E_SUPPRESSIONS_INVALID: { status: 400, exit: 2, summary: 'The equivalent-mutant suppression file is malformed.' },
+  E_GIT_FAILED: { status: 500, exit: 2, summary: 'A git command the analysis needs failed (unknown ref, not a repository).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,5 +1,6 @@
 // The pillar registry: a new pillar is a new folder plus one line here (DESIGN.md "Layout").
 // Order matters only for migrations (each pillar's own ids) and the dashboard's default order.
 import type { Pillar } from '../core/registry.js';
+import { mutationPillar } from './mutation/index.js';
 
-export const pillars: Pillar[] = [];
+export const pillars: Pillar[] = [mutationPillar];

@@ -1,0 +1,102 @@
+// mutation-testing-report-schema JSON: what StrykerJS, Stryker.NET and Stryker4s write (and PIT or
+// others through their elements plugins). Validated with the official schema package; statuses are
+// the schema's (Killed, Survived, NoCoverage, Timeout, CompileError, RuntimeError, Ignored, Pending).
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import * as ajvFormats from 'ajv-formats';
+import { schema } from 'mutation-testing-report-schema';
+import { CiError } from '../../../core/errors.js';
+import { normalizePath } from '../identity.js';
+import type { MutantRecord, MutationReport, ReportStatus, SourceFile } from '../model.js';
+import { isObject, ptr } from './json.js';
+
+const STATUS: Record<string, ReportStatus> = {
+  Killed: 'killed',
+  Survived: 'survived',
+  NoCoverage: 'no_coverage',
+  Timeout: 'timeout',
+  CompileError: 'compile_error',
+  RuntimeError: 'runtime_error',
+  Ignored: 'ignored',
+  Pending: 'pending',
+};
+
+/** An `Ignored` mutant whose reason says so is the report's own equivalent mark
+ * (`// Stryker disable next-line all: equivalent ...`). */
+export const EQUIVALENT_REASON = /\bequivalent\b/i;
+
+let validator: ValidateFunction | null = null;
+function validate(): ValidateFunction {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    (ajvFormats as unknown as { default: (a: Ajv) => void }).default(ajv);
+    validator = ajv.compile(schema as object);
+  }
+  return validator;
+}
+
+export function isStrykerReport(doc: unknown): boolean {
+  return isObject(doc) && 'schemaVersion' in doc && isObject(doc.files);
+}
+
+function describe(errors: ErrorObject[]): string {
+  return errors
+    .slice(0, 5)
+    .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`)
+    .join('; ');
+}
+
+export function parseStryker(doc: unknown, name: string): MutationReport {
+  const v = validate();
+  if (!v(doc)) {
+    const errs = v.errors ?? [];
+    throw new CiError('E_MUTATION_REPORT_INVALID', `not a valid mutation-testing report: ${describe(errs)}`, {
+      where: `${name}: ${errs[0]?.instancePath || '/'}`,
+      hint: 'the file must follow mutation-testing-report-schema (StrykerJS json reporter, Stryker.NET, Stryker4s)',
+    });
+  }
+  const r = doc as {
+    files: Record<string, { language: string; source: string; mutants: Array<Record<string, unknown>> }>;
+    framework?: { name?: string; version?: string };
+  };
+  const files: Record<string, SourceFile> = {};
+  const mutants: MutantRecord[] = [];
+  for (const [rawName, f] of Object.entries(r.files)) {
+    const file = normalizePath(rawName);
+    files[file] = { source: f.source, language: f.language };
+    for (let i = 0; i < f.mutants.length; i++) {
+      const m = f.mutants[i]! as {
+        id: string;
+        mutatorName: string;
+        replacement?: string;
+        description?: string;
+        status: string;
+        statusReason?: string;
+        location: { start: { line: number; column: number }; end: { line: number; column: number } };
+        coveredBy?: string[];
+        killedBy?: string[];
+      };
+      const status = STATUS[m.status];
+      if (!status) throw new CiError('E_MUTATION_REPORT_INVALID', `unknown status ${m.status}`, { where: `${name}: /files/${ptr(rawName)}/mutants/${i}/status` });
+      const reason = m.statusReason ?? null;
+      mutants.push({
+        id: m.id,
+        fingerprint: '',
+        file,
+        mutator: m.mutatorName,
+        replacement: m.replacement ?? null,
+        description: m.description ?? null,
+        status,
+        statusReason: reason,
+        start: { line: m.location.start.line, column: m.location.start.column },
+        end: { line: m.location.end.line, column: m.location.end.column },
+        scope: null,
+        coveredBy: m.coveredBy ? m.coveredBy.length : null,
+        killedBy: m.killedBy ?? null,
+        diff: null,
+        ...(status === 'ignored' && reason && EQUIVALENT_REASON.test(reason) ? { equivalentByReport: true } : {}),
+      });
+    }
+  }
+  const fw = r.framework;
+  return { format: 'stryker', tool: fw?.name ? `${fw.name}${fw.version ? ` ${fw.version}` : ''}` : null, files, mutants };
+}
