@@ -28,12 +28,26 @@ const reportOptions = (cmd: Command) =>
     .option('--suppressions <file>', 'equivalent-mutant marks (default: mutation.suppressions of ci-intel.yml, .ci-intel/mutation-suppressions.yml)')
     .option('--coverage <lcov>', 'lcov tracefile: line coverage per file next to resilience')
     .option('--root <dir>', "project root the report's paths are relative to (default: .)")
-    .option('--repo <owner/name>', 'repository, for --baseline main (default: from the CI environment)')
+    .option('--repo <owner/name>', 'repository, for --baseline main and uploads (default: from the CI environment)')
+    .option('--branch <name>', "the run's branch for uploads (default: from the CI environment)")
     .option('--json', 'one JSON object: the tests.resilience fields by their contract names, plus label, files, hotspots')
     .option('--md', 'a PR-comment-ready Markdown summary');
 
 function flagsOf(opts: Record<string, unknown>): Record<string, unknown> {
   return { db: opts.db, dataDir: opts.dataDir, config: opts.config };
+}
+
+/**
+ * What the hub needs to create the run on first upload when --run-id hides the CI environment:
+ * the repository and branch (the branch decides whether the run is on the main-branch series).
+ */
+function stubHeaders(opts: Record<string, unknown>, env: NodeJS.ProcessEnv, run: { repo?: string; branch?: string }): Record<string, string> {
+  const h: Record<string, string> = {};
+  const repo = (opts.repo as string | undefined) ?? run.repo ?? env.GITHUB_REPOSITORY ?? env.CI_PROJECT_PATH;
+  const branch = (opts.branch as string | undefined) ?? run.branch ?? (env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || env.CI_COMMIT_REF_NAME);
+  if (repo) h['x-ci-intel-repo'] = repo.toLowerCase();
+  if (branch) h['x-ci-intel-branch'] = branch;
+  return h;
 }
 
 /** Prints the analysis (text, --json or --md), then uploads when a hub is set; exit 1 below score_fail. */
@@ -51,7 +65,7 @@ async function printAndUpload(file: string, a: AgentAnalysis, opts: Record<strin
       path: `/api/v1/runs/${run.run_id}/mutation`,
       body: JSON.stringify(envelope(file, a)),
       contentType: 'application/json',
-      headers: runHeaders(run),
+      headers: { ...runHeaders(run), ...stubHeaders(opts, ctx.env, run) },
     });
     ctx.err(`uploaded to ${target.url} (run ${run.run_id}, HTTP ${res.status})\n`);
   } catch (e) {
