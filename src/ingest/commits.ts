@@ -13,7 +13,7 @@ export interface CommitInput {
   source: string;
 }
 
-const COLUMNS: UnnestColumn[] = [
+export const COMMIT_COLUMNS: UnnestColumn[] = [
   { name: 'repo', type: 'text' },
   { name: 'sha', type: 'text' },
   { name: 'parents', type: 'text[]' },
@@ -34,7 +34,7 @@ export async function insertCommits(db: Kysely<CoreTables>, commits: CommitInput
     const batch = rows.slice(i, i + 5000);
     await unnestInsert(
       'commits',
-      COLUMNS,
+      COMMIT_COLUMNS,
       batch,
       sql`on conflict (repo, sha) do update set parents = excluded.parents, authored_at = coalesce(excluded.authored_at, commits.authored_at), committed_at = coalesce(excluded.committed_at, commits.committed_at)`,
     ).execute(db);

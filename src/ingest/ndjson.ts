@@ -210,7 +210,7 @@ const COST_COLUMNS: UnnestColumn[] = [
   ['energy_kwh', 'float8'],
 ].map(([name, type]) => ({ name: name!, type: type! }));
 
-const DEPLOYMENT_COLUMNS: UnnestColumn[] = [
+export const DEPLOYMENT_COLUMNS: UnnestColumn[] = [
   ['event_key', 'text'], ['run_id', 'uuid'], ['source', 'text'], ['repo', 'text'], ['environment', 'text'], ['deployment_id', 'text'],
   ['commit_sha', 'text'], ['status', 'text'], ['rollout_step', 'int4'], ['strategy', 'text'], ['image_digest', 'text'],
   ['rollback_reason', 'text'], ['started_at', 'timestamptz'], ['finished_at', 'timestamptz'], ['canary_error_rate', 'float8'],

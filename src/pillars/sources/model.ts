@@ -1,0 +1,126 @@
+// What a webhook (or a backfilled API object) says about the domain, before it is applied to the
+// store: pure data produced by the provider mappers, applied by store.ts in one transaction.
+import type { Insertable } from 'kysely';
+import type { DeploymentsTable } from '../../core/db/schema.js';
+import type { CommitInput } from '../../ingest/commits.js';
+import type { PullRequestsTable } from './tables.js';
+
+/** queued < in_progress < a terminal status: a late event never moves a run or job backwards. */
+export function statusRank(status: string): number {
+  if (status === 'queued' || status === 'pending') return 0;
+  if (status === 'in_progress') return 1;
+  return 2;
+}
+
+export const TERMINAL = ['success', 'failed', 'canceled', 'skipped'] as const;
+
+export interface RunUpdate {
+  run_id: string;
+  repo: string;
+  provider: 'github' | 'gitlab';
+  provider_run_id: string;
+  attempt: number;
+  workflow: string | null;
+  commit_sha: string | null;
+  branch: string | null;
+  pr: number | null;
+  status: string;
+  started_at: Date;
+  ended_at: Date | null;
+  duration_ms: number | null;
+  queue_ms: number | null;
+  runner_os: string | null;
+  runner_type: string | null;
+  /**
+   * `run`: the event describes the run itself (workflow_run, pipeline) and owns its row.
+   * `job`: a job event that may create a stub run or fill gaps, never overwrite.
+   */
+  origin: 'run' | 'job';
+}
+
+export interface JobUpdate {
+  run_id: string;
+  job_key: string;
+  job_id: string;
+  name: string;
+  status: string;
+  attempt: number;
+  duration_ms: number | null;
+  queue_ms: number | null;
+  started_at: Date | null;
+  ended_at: Date | null;
+  /** Runner labels / tags, comma-separated. */
+  machine_class: string | null;
+}
+
+export type DeploymentRow = Insertable<DeploymentsTable>;
+export type PullRequestRow = Insertable<PullRequestsTable>;
+
+export interface Mapping {
+  runs: RunUpdate[];
+  jobs: JobUpdate[];
+  deployments: DeploymentRow[];
+  /** Push commits: their parents are unknown (push payloads do not carry them), see store.ts. */
+  pushCommits: CommitInput[];
+  pulls: PullRequestRow[];
+  /** GitLab deployments name the job that deployed (`gl:<id>`); its run becomes the deployment's run. */
+  deployableJob?: string;
+  /** Set when the delivery maps to nothing (unknown event, covered elsewhere): why. */
+  ignored?: string;
+}
+
+export function emptyMapping(): Mapping {
+  return { runs: [], jobs: [], deployments: [], pushCommits: [], pulls: [] };
+}
+
+export function ignored(reason: string): Mapping {
+  return { ...emptyMapping(), ignored: reason };
+}
+
+/** A JSON object from a payload, or an empty one. */
+export type J = Record<string, unknown>;
+
+export function obj(v: unknown): J {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as J) : {};
+}
+
+export function str(v: unknown): string | null {
+  if (typeof v === 'string' && v !== '') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return null;
+}
+
+export function num(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return null;
+}
+
+export function arr(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/**
+ * Parses the time formats the providers send: RFC 3339 (GitHub, GitLab's *_iso fields) and
+ * GitLab's `2016-08-12 15:23:28 UTC` / `2021-04-28 21:50:00 +0200`.
+ */
+export function time(v: unknown): Date | null {
+  if (typeof v !== 'string' || v === '') return null;
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/i.exec(v.trim());
+  let iso = v;
+  if (m) {
+    const zone = !m[3] || /^(utc|z)$/i.test(m[3]) ? 'Z' : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3];
+    iso = `${m[1]}T${m[2]}${zone}`;
+  }
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? new Date(t) : null;
+}
+
+export function msBetween(a: Date | null, b: Date | null): number | null {
+  return a && b ? Math.max(0, b.getTime() - a.getTime()) : null;
+}
+
+/** A full commit SHA (SHA-1, or SHA-256 repositories), lower-cased; null otherwise. */
+export function sha(v: unknown): string | null {
+  return typeof v === 'string' && /^([0-9a-f]{40}|[0-9a-f]{64})$/i.test(v) ? v.toLowerCase() : null;
+}

@@ -1,0 +1,56 @@
+// The sources pillar's own tables (migrations.ts). Domain data goes to the core tables (runs, jobs,
+// deployments, commits); these hold what is specific to receiving it.
+import type { ColumnType, Generated } from 'kysely';
+
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
+
+/**
+ * One webhook delivery as received (the record as sent of the webhook path, DESIGN.md "Data
+ * principles"): stored before the 2xx, mapped to domain rows afterwards from the outbox.
+ */
+export interface DeliveriesTable {
+  /** github | gitlab */
+  provider: string;
+  /** X-GitHub-Delivery; for GitLab Idempotency-Key, else X-Gitlab-Event-UUID, else a body hash. */
+  delivery_id: string;
+  /** GitHub event name (X-GitHub-Event) or GitLab object_kind (`pipeline`, `build`, ...). */
+  event: string;
+  action: string | null;
+  repo: string | null;
+  received_at: DefaultTimestamp;
+  /** The payload (redacted when it held secrets), gzip-compressed. */
+  body: Buffer;
+  bytes: number;
+  /** received | mapped | ignored | malformed | failed */
+  state: string;
+  /** Why it was ignored, malformed or failed. */
+  note: string | null;
+  mapped_at: NullableTimestamp;
+  /** How many times a mapping committed (1 after a successful map: the exactly-once check). */
+  map_count: Generated<number>;
+  /** Which hub process mapped it (`host:pid`). */
+  mapped_by: string | null;
+}
+
+/** Pull requests (GitHub) and merge requests (GitLab), latest state. */
+export interface PullRequestsTable {
+  provider: string;
+  repo: string;
+  number: number;
+  state: string;
+  title: string | null;
+  head_sha: string | null;
+  head_ref: string | null;
+  base_ref: string | null;
+  merge_commit_sha: string | null;
+  created_at: NullableTimestamp;
+  merged_at: NullableTimestamp;
+  closed_at: NullableTimestamp;
+  updated_at: NullableTimestamp;
+}
+
+export interface SourcesTables {
+  sources_deliveries: DeliveriesTable;
+  sources_pull_requests: PullRequestsTable;
+}
