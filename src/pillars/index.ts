@@ -5,5 +5,6 @@ import { autopsy } from './autopsy/index.js';
 import { cachePillar } from './cache/index.js';
 import { mutationPillar } from './mutation/index.js';
 import { sourcesPillar } from './sources/index.js';
+import { testsPillar } from './tests/index.js';
 
-export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy, mutationPillar];
+export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy, testsPillar, mutationPillar];
