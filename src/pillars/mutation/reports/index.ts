@@ -38,7 +38,8 @@ const unknownFormat = (name: string) =>
 
 /** Parses report text (any supported format) and fingerprints its mutants. */
 export function parseReportText(text: string, name: string, opts: ParseOptions = {}): MutationReport {
-  const trimmed = text.trimStart().replace(/^\uFEFF/, '');
+  // Only the head decides the format: never copy a report of hundreds of MB to look at it.
+  const trimmed = text.slice(0, 65536).replace(/^\uFEFF/, '').trimStart();
   const f = opts.format;
   let report: MutationReport;
   if (f === 'pit' || (!f && trimmed.startsWith('<'))) {
