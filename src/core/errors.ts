@@ -44,7 +44,15 @@ export const ERRORS = {
   E_IDEMPOTENCY_IN_PROGRESS: { status: 409, exit: 2, summary: 'An upload with the same Idempotency-Key is still being processed; retry shortly.' },
   E_GIT_FAILED: { status: 500, exit: 2, summary: 'A git command the CLI runs (e.g. git log for commits upload) failed.' },
   E_PROVIDER_API: { status: 502, exit: 2, summary: 'The GitHub or GitLab REST API answered with an error during a backfill.' },
+  E_RULES_INVALID: { status: 400, exit: 2, summary: 'An autopsy rule pack is not valid YAML or a rule is malformed (file:line and field named).' },
+  E_MODEL_INVALID: { status: 500, exit: 2, summary: 'The autopsy classifier model file is missing or malformed.' },
+  E_MANIFEST_INVALID: { status: 400, exit: 2, summary: 'An autopsy eval/train manifest line is malformed (file:line named).' },
+  E_GITHUB_FAILED: { status: 502, exit: 2, summary: 'The GitHub REST API refused or failed a request (opening or commenting on an issue).' },
   E_INTERNAL: { status: 500, exit: 2, summary: 'An unexpected error; the hub logged it with its request id.' },
+  // cache pillar (issue 7)
+  E_REQUEST_TIMEOUT: { status: 408, exit: 2, summary: 'The client sent its request body too slowly and the server dropped it.' },
+  E_CACHE_DIGEST_MISMATCH: { status: 400, exit: 2, summary: 'A content-addressed upload (Bazel CAS) does not hash to its key.' },
+  E_CACHE_FORBIDDEN_NAMESPACE: { status: 403, exit: 2, summary: 'The cache token is valid, but not for this cache namespace.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,6 +1,8 @@
 // The pillar registry: a new pillar is a new folder plus one line here (DESIGN.md "Layout").
 // Order matters only for migrations (each pillar's own ids) and the dashboard's default order.
 import type { Pillar } from '../core/registry.js';
+import { autopsy } from './autopsy/index.js';
+import { cachePillar } from './cache/index.js';
 import { sourcesPillar } from './sources/index.js';
 
-export const pillars: Pillar[] = [sourcesPillar];
+export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy];

@@ -1,0 +1,229 @@
+// From hits and facts to root causes, most likely first (issue 4, deliverables 1, 4, 6, 11).
+// Ranking: the rule's priority (specific root causes over their consequences: a missing module
+// over the type errors it causes, a crash over the runner's complaint about it, anything over the
+// step's exit code), then the earliest line (the first compile error, not the 40 after it).
+// When no rule fires, the classifier decides, and says so with its confidence.
+import type { Readable } from 'node:stream';
+import type { RootCause } from '../../core/model/index.js';
+import type { Redactor } from '../../core/redact/index.js';
+import { type Classifier } from './classify.js';
+import { relPath } from './parsers/common.js';
+import { PARSER_BY_TOOL, toolAround } from './parsers/index.js';
+import type { FailingTest, Hit, LogFacts, Rule } from './types.js';
+import { scanStream, scanText } from './scan.js';
+import { failureSignature } from './signature.js';
+
+export interface ExplainOptions {
+  /** The classifier for logs where no rule fires (null: rules only). */
+  classifier: Classifier | null;
+  /**
+   * The job is known to have failed (the hub knows the job status; `--failed`; every eval case):
+   * when nothing specific shows, report the best guess instead of "nothing failed".
+   */
+  assumeFailed?: boolean;
+  /** Root causes listed (most likely first). */
+  maxCauses?: number;
+  /** Lines of context printed before and after the evidence. */
+  context?: number;
+}
+
+export interface Explanation {
+  failed: boolean;
+  root_causes: RootCause[];
+  facts: LogFacts;
+}
+
+const CLEAN_PREFIX = /^(?:E\s{1,}|npm (?:error|ERR!) |\[ERROR\]\s*|error:\s+(?=\S+:\d)|│\s*|::error[^:]*::|\s+)/;
+
+function message(hit: Hit): string {
+  const m = hit.groups.msg ?? hit.text.replace(CLEAN_PREFIX, '');
+  return m.trim().slice(0, 500);
+}
+
+function nearestTest(facts: LogFacts, tool: string, line: number): FailingTest | null {
+  let best: FailingTest | null = null;
+  let bestD = Infinity;
+  for (const t of facts.failingTests) {
+    if (t.tool !== tool) continue;
+    // Runners name the test before (jest ●, cargo ----) or after (pytest summary, go --- FAIL) the message.
+    const d = t.line <= line ? (line - t.line) * 1.2 : t.line - line;
+    if (d < bestD) {
+      best = t;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+function inSecret(facts: LogFacts, line: number): boolean {
+  return facts.secretRanges.some(([a, b]) => line >= a && line <= b);
+}
+
+function contextLines(facts: LogFacts, ls: Array<{ line: number; raw: string }>): string[] {
+  return ls.map((l) => (inSecret(facts, l.line) ? '[REDACTED:private-key]' : l.raw));
+}
+
+function resolveTool(rule: Rule, facts: LogFacts, line: number): string {
+  return rule.tool === '*' ? toolAround(facts, line) : rule.tool;
+}
+
+function rootCauseOf(hit: Hit, facts: LogFacts, width: number): RootCause {
+  const tool = resolveTool(hit.rule, facts, hit.line);
+  const parser = PARSER_BY_TOOL.get(tool);
+  const g = hit.groups;
+  let file: string | null = g.file ?? g.file2 ?? null;
+  const lineGroup = g.line ?? g.line2;
+  let line: number | null = lineGroup !== undefined && /^\d+$/.test(lineGroup) ? Number(lineGroup) : null;
+  if (file) {
+    file = relPath(file);
+  } else {
+    const loc = parser?.locate?.(hit) ?? null;
+    if (loc) {
+      file = loc.file;
+      line = loc.line;
+    }
+  }
+  const test = nearestTest(facts, tool, hit.line);
+  let repro: string | null = null;
+  try {
+    repro = parser?.repro?.(hit, test, facts) ?? null;
+  } catch {
+    repro = null;
+  }
+  const code = hit.groups.code;
+  const docs = hit.rule.docs_uri?.replace('{code}', code ?? '') ?? null;
+  return {
+    category: categoryOf(hit),
+    tool,
+    pattern: hit.matched.trim().slice(0, 300),
+    message: message(hit),
+    suggestion: hit.rule.hint,
+    severity: hit.rule.severity,
+    file,
+    line,
+    docs_uri: docs,
+    repro,
+    evidence: {
+      line: hit.line,
+      text: inSecret(facts, hit.line) ? '[REDACTED:private-key]' : hit.raw,
+      before: contextLines(facts, hit.before.slice(-width)),
+      after: contextLines(facts, hit.after.slice(0, width)),
+    },
+    decided_by: { rule_id: hit.rule.id },
+    signature: failureSignature(tool, categoryOf(hit), message(hit)),
+  };
+}
+
+/**
+ * Lines that are never the evidence on their own: npm's `code`/`errno`/`syscall` header lines and
+ * Node's error-object dump (`  code: 'EACCES'`) repeat what the explaining line says.
+ */
+const DEMOTE = /^(?:npm (?:error|ERR!) (?:code|errno|syscall|path|dest|A complete log) |\s+(?:code|errno|syscall|path|address|port|dest): '?\S)/;
+
+/** The priority a hit ranks with (the rule's, lowered on echo lines). */
+export function priorityOf(hit: Hit): number {
+  return DEMOTE.test(hit.text) ? hit.rule.priority - 50 : hit.rule.priority;
+}
+
+/**
+ * The category of a hit, refined by its context where one line cannot tell: a plain `error:` from
+ * rustc is a clippy lint when its notes name a clippy lint.
+ */
+export function categoryOf(hit: Hit): RootCause['category'] {
+  if (hit.rule.id === 'rust.compile.plain' && hit.after.slice(0, 14).some((a) => /clippy::|rust-clippy|-D clippy/.test(a.text))) return 'lint_error';
+  return hit.rule.category;
+}
+
+/** Lines that say a run passed: never evidence of a failure on their own. */
+const PASSING = /^\s*(?:✓|✔|√|ok\b|PASS\b|PASSED\b|--- PASS|test result: ok)|\b0 (?:failed|failures|errors)\b|\bno (?:errors|failures)\b/i;
+const STRONG = /\b(?:error|fail(?:ed|ure)|fatal|exception|panic(?:ked)?|traceback|abort(?:ed)?|killed)\b/i;
+
+/** The text the classifier reads for a log: the lines that look like errors, and the last lines. */
+export function modelDocument(hits: Hit[], facts: LogFacts): string {
+  const lines = new Map<number, string>();
+  for (const h of hits) lines.set(h.line, h.text);
+  for (const s of facts.salient) lines.set(s.line, s.text);
+  for (const t of facts.tail) lines.set(t.line, t.text);
+  return [...lines.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, t]) => t)
+    .join('\n');
+}
+
+/** Ranks the hits and builds the root causes; the classifier decides when no rule fired. */
+export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Explanation {
+  const width = opts.context ?? 3;
+  const max = opts.maxCauses ?? 5;
+  const ranked = [...hits].sort((a, b) => priorityOf(b) - priorityOf(a) || a.line - b.line);
+  const causes: RootCause[] = [];
+  const seenLines = new Set<number>();
+  const seenSig = new Set<string>();
+  for (const h of ranked) {
+    if (causes.length >= max) break;
+    if (seenLines.has(h.line)) continue; // one cause per line: the best rule's
+    const rc = rootCauseOf(h, facts, width);
+    if (seenSig.has(rc.signature)) continue;
+    seenLines.add(h.line);
+    seenSig.add(rc.signature);
+    causes.push(rc);
+  }
+  if (causes.length) return { failed: true, root_causes: causes, facts };
+
+  const salient = facts.salient.filter((s) => !PASSING.test(s.text));
+  const looksFailed = (facts.exitCode !== null && facts.exitCode !== 0) || salient.some((s) => STRONG.test(s.text));
+  if (!opts.assumeFailed && !looksFailed) return { failed: false, root_causes: [], facts };
+  if (!opts.classifier) return { failed: true, root_causes: [], facts };
+
+  const pred = opts.classifier.predict(modelDocument(hits, facts));
+  const pool = salient.length ? salient : facts.tail;
+  let best = pool[0];
+  let bestScore = -Infinity;
+  for (const l of pool) {
+    const s = opts.classifier.lineScore(l.text, pred.category);
+    if (s > bestScore) {
+      best = l;
+      bestScore = s;
+    }
+  }
+  if (!best) return { failed: true, root_causes: [], facts };
+  const tool = toolAround(facts, best.line);
+  const msg = best.text.trim().slice(0, 500);
+  const before: string[] = [];
+  return {
+    failed: true,
+    facts,
+    root_causes: [
+      {
+        category: pred.category,
+        tool,
+        pattern: msg.slice(0, 300),
+        message: msg,
+        suggestion: 'No rule matched this log; the classifier guessed the category from its error lines. Read the evidence line, and add a rule pack entry (--rules) if this failure recurs.',
+        severity: 'warn',
+        file: null,
+        line: null,
+        docs_uri: null,
+        repro: facts.steps.length ? facts.steps[facts.steps.length - 1]!.command : null,
+        evidence: { line: best.line, text: inSecret(facts, best.line) ? '[REDACTED:private-key]' : best.raw, before, after: [] },
+        decided_by: { model: opts.classifier.model.id, confidence: pred.confidence },
+        signature: failureSignature(tool, pred.category, msg),
+      },
+    ],
+  };
+}
+
+/** Scans and explains a stream (the offline and hub paths). */
+export async function analyzeStream(input: AsyncIterable<Buffer | string> | Readable, rules: Rule[], opts: ExplainOptions): Promise<Explanation> {
+  const { hits, facts } = await scanStream(input, rules);
+  return explain(hits, facts, opts);
+}
+
+export function analyzeText(text: string, rules: Rule[], opts: ExplainOptions): Explanation {
+  const { hits, facts } = scanText(text, rules);
+  return explain(hits, facts, opts);
+}
+
+/** Redacts every string of the causes (what is printed or stored never carries a secret). */
+export function redactCauses(causes: RootCause[], redactor: Redactor): RootCause[] {
+  return causes.map((c) => redactor.redactValue(c).value);
+}

@@ -1,0 +1,232 @@
+// CLI: `ci-intel autopsy LOG...` (offline analysis, --json/--md, --hub upload, --open-issue), and
+// `autopsy eval DIR`, `autopsy train DIR...`, `autopsy reclassify [--since]` (issue 4).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { Command } from 'commander';
+import { CiError } from '../../core/errors.js';
+import type { RootCause } from '../../core/model/index.js';
+import { Redactor } from '../../core/redact/index.js';
+import type { CliContext } from '../../core/registry.js';
+import { hubOptions, hubTarget, runHeaders, uploadRun, uploadToHub } from '../../core/upload.js';
+import { collect, examples, numberOption, openInput } from '../../cli/util.js';
+import { analyzeStream, redactCauses } from './analyze.js';
+import { Classifier, loadClassifier, serializeModel, shippedClassifier, train, type TrainingDoc } from './classify.js';
+import { evaluate, readCaseLog, readManifest, renderEvalText, trainingText } from './eval.js';
+import { openOrComment } from './github.js';
+import { hubRules, refreshReport } from './hub.js';
+import { renderJson, renderMarkdown, renderText, type AnalysisOutput } from './render.js';
+import { ruleSet } from './rules.js';
+import { db, reanalyze, rootCausesOf, saveAnalysis } from './store.js';
+
+const storeOptions = (cmd: Command) =>
+  cmd
+    .option('--db <path|url>', 'store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
+    .option('--data-dir <dir>', 'data folder for the embedded store and blobs (default ./.ci-intel)')
+    .option('--config <file>', 'ci-intel.yml to read');
+
+function classifierFrom(opts: { model?: string | boolean }): Classifier | null {
+  if (opts.model === false) return null;
+  return typeof opts.model === 'string' ? loadClassifier(opts.model) : shippedClassifier();
+}
+
+/** `7d`, `24h`, `90m` or an ISO date → the instant; E_USAGE otherwise. */
+export function parseSince(v: string, now: Date): Date {
+  const m = /^(\d+)([dhm])$/.exec(v.trim());
+  if (m) return new Date(now.getTime() - Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm']);
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new CiError('E_USAGE', `--since ${JSON.stringify(v)} is not a duration or date`, { where: '--since', hint: 'e.g. 7d, 24h, 90m or 2026-11-01' });
+  return d;
+}
+
+async function redactedBuffer(file: string, redactor: Redactor): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of openInput(file).pipe(redactor.stream())) parts.push(Buffer.from(c as string));
+  return Buffer.concat(parts);
+}
+
+export function autopsyCommands(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('autopsy')
+    .description('Explain failed CI logs: root causes (tool, category, evidence line, file:line, fix, repro), most likely first; exit 1 when a failure is found')
+    .argument('[logs...]', 'log files, or - for stdin')
+    .option('--json', 'one JSON line per log: {log, failed, root_causes}')
+    .option('--md', 'one Markdown report (the issue template) for all logs')
+    .option('--rules <dir>', 'extra rule pack folder or .yml file (RE2 dialect); repeatable', collect, [])
+    .option('--model <file>', 'classifier model file (default: the shipped one)')
+    .option('--no-model', 'rules only: never ask the classifier')
+    .option('--failed', 'the job is known to have failed: name a best-guess cause even when the log shows no error line')
+    .option('--context <n>', 'lines of context around the evidence', '3')
+    .option('--max <n>', 'root causes per log', '5')
+    .option('--open-issue <owner/repo>', 'open a GitHub issue per failure (or comment on the open one with the same signature)')
+    .option('--github-token <token>', 'token for --open-issue (env GITHUB_TOKEN)')
+    .option('--github-api <url>', 'GitHub REST base URL (env GITHUB_API_URL; default https://api.github.com)')
+    .option('--job <name>', 'job name for the --hub upload (default GITHUB_JOB, else the log file name)');
+  hubOptions(cmd);
+  examples(
+    cmd,
+    'ci-intel autopsy build.log',
+    'npm test 2>&1 | tee test.log; ci-intel autopsy --json test.log',
+    'ci-intel autopsy --md --open-issue acme/app job.log',
+    'ci-intel autopsy job.log --hub http://ci-intel:8080 --token $CI_INTEL_TOKEN',
+    'ci-intel autopsy eval ../shared/corpus/autopsy',
+  ).action(async (logs: string[], opts: Record<string, unknown>) => {
+    if (!logs.length) throw new CiError('E_USAGE', 'no log given', { hint: 'ci-intel autopsy LOG... (or - for stdin); see --help' });
+    const config = ctx.config({});
+    const redactor = new Redactor({ banList: config.redact.banList });
+    const rules = ruleSet(opts.rules as string[]);
+    const classifier = classifierFrom(opts as { model?: string | boolean });
+    const context = numberOption('--context', opts.context, { min: 0, max: 40, integer: true })!;
+    const maxCauses = numberOption('--max', opts.max, { min: 1, max: 50, integer: true })!;
+    const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
+    const outputs: AnalysisOutput[] = [];
+    for (const log of logs) {
+      const a = await analyzeStream(openInput(log), rules, { classifier, assumeFailed: opts.failed === true, context, maxCauses });
+      const out: AnalysisOutput = { log, failed: a.failed, root_causes: redactCauses(a.root_causes, redactor) };
+      outputs.push(out);
+      if (opts.json) ctx.out(redactor.apply(renderJson(out)));
+      else if (!opts.md) ctx.out(redactor.apply(renderText(out)));
+    }
+    if (opts.md) ctx.out(redactor.apply(renderMarkdown(outputs, { build: outputs.length === 1 ? outputs[0]!.log : `${outputs.length} logs` })));
+    if (outputs.some((o) => o.failed)) process.exitCode = 1;
+
+    // After the analysis is printed: the issue, then the upload (a failure of either never hides it).
+    if (opts.openIssue) {
+      const token = (opts.githubToken as string | undefined) ?? ctx.env.GITHUB_TOKEN ?? ctx.env.CI_INTEL_GITHUB_TOKEN;
+      if (!token) throw new CiError('E_USAGE', '--open-issue needs a token', { where: '--open-issue', hint: 'pass --github-token or set GITHUB_TOKEN' });
+      const apiUrl = (opts.githubApi as string | undefined) ?? ctx.env.GITHUB_API_URL ?? 'https://api.github.com';
+      for (const o of outputs) {
+        const top = o.root_causes[0];
+        if (!o.failed || !top) continue;
+        const res = await openOrComment(
+          { repo: String(opts.openIssue), token, apiUrl },
+          top.signature,
+          redactor.apply(`CI failure: ${top.tool} ${top.category}: ${top.message}`),
+          redactor.apply(renderMarkdown([o], { build: o.log })),
+        );
+        ctx.err(`${o.log}: issue ${res.action} #${res.number} ${res.url}\n`);
+      }
+    }
+    if (target) {
+      const run = uploadRun(opts as { runId?: string }, ctx.env);
+      for (const [i, log] of logs.entries()) {
+        if (log === '-') {
+          ctx.err('stdin is not uploaded (it was read once for the analysis); pass a file to upload it\n');
+          continue;
+        }
+        const base = path.basename(log).replace(/\.[^.]*$/, '').replace(/[^\w.:@+-]/g, '_') || `log${i}`;
+        const job = logs.length === 1 ? ((opts.job as string | undefined) ?? ctx.env.GITHUB_JOB ?? base) : base;
+        const body = await redactedBuffer(log, redactor);
+        const failed = opts.failed === true ? 'true' : outputs[i]!.failed ? '' : '';
+        const res = await uploadToHub(target, {
+          path: `/api/v1/runs/${run.run_id}/jobs/${encodeURIComponent(job)}/logs${failed ? `?failed=${failed}` : ''}`,
+          body,
+          contentType: 'text/plain',
+          headers: runHeaders(run),
+        });
+        ctx.err(`${log}: uploaded to ${target.url} as run ${run.run_id} job ${job} (HTTP ${res.status})\n`);
+      }
+    }
+  });
+
+  // ---- eval ----
+  examples(
+    cmd
+      .command('eval')
+      .description('Score the analyzer against a corpus with an answer key (DIR/manifest.jsonl): per-category P/R/F1, macro averages, evidence hit rate, redaction leaks, rules-only and model leave-one-out')
+      .argument('<dir>', 'corpus folder with manifest.jsonl and the logs')
+      .option('--json', 'exactly one JSON object')
+      .option('--rules <dir>', 'extra rule pack folder or file; repeatable', collect, [])
+      .option('--model <file>', 'classifier model file (default: the shipped one)'),
+    'ci-intel autopsy eval ../shared/corpus/autopsy',
+    'ci-intel autopsy eval corpus/ --json | jq .f1',
+  ).action(async (dir: string, opts: Record<string, unknown>) => {
+    const config = ctx.config({});
+    const report = await evaluate(dir, ruleSet(opts.rules as string[]), classifierFrom(opts as { model?: string }) ?? shippedClassifier(), new Redactor({ banList: config.redact.banList }));
+    ctx.out(opts.json ? JSON.stringify(report) + '\n' : renderEvalText(report, dir));
+    if (report.secrets_leaked > 0) process.exitCode = 1;
+  });
+
+  // ---- train ----
+  examples(
+    cmd
+      .command('train')
+      .description('Train the fallback classifier (TF-IDF + multinomial naive Bayes) on corpora with an answer key; deterministic: the same corpora give the same file')
+      .argument('<dirs...>', 'corpus folders with manifest.jsonl')
+      .option('--out <file>', 'where to write the model', 'autopsy-model.json'),
+    'ci-intel autopsy train ../shared/corpus/autopsy my-corpus --out model.json',
+    'ci-intel autopsy build.log --model model.json',
+  ).action(async (dirs: string[], opts: { out: string }) => {
+    const docs: TrainingDoc[] = [];
+    for (const dir of dirs) {
+      for (const c of readManifest(dir)) docs.push({ id: `${path.basename(path.resolve(dir))}/${c.id}`, label: c.category, text: trainingText(readCaseLog(dir, c)) });
+    }
+    if (!docs.length) throw new CiError('E_USAGE', 'the corpora hold no cases', { hint: 'each folder needs a manifest.jsonl with at least one case' });
+    const model = train(docs);
+    mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true });
+    writeFileSync(opts.out, serializeModel(model));
+    ctx.out(`trained ${model.id} on ${docs.length} logs (${model.classes.length} categories, ${model.vocab.length} terms) -> ${opts.out}\n`);
+  });
+
+  // ---- reclassify ----
+  examples(
+    storeOptions(
+      cmd
+        .command('reclassify')
+        .description('Re-analyze the stored logs with the current rule packs and model; print what moved (old → new category, rule or model)')
+        .option('--since <when>', 'only logs uploaded since (7d, 24h, 90m or a date)')
+        .option('--rules <dir>', 'extra rule pack folder or file; repeatable', collect, [])
+        .option('--model <file>', 'classifier model file (default: the shipped one)')
+        .option('--json', 'exactly one JSON object {reclassified, moved, changes}'),
+    ),
+    'ci-intel autopsy reclassify --since 7d',
+    'ci-intel autopsy reclassify --rules ./autopsy-rules --json',
+  ).action(async (opts: Record<string, unknown>) => {
+    const hub = await ctx.openHub(opts);
+    try {
+      const since = opts.since ? parseSince(String(opts.since), ctx.now()) : null;
+      const rules = (opts.rules as string[]).length ? ruleSet([...(hub.config.pillars?.autopsy?.rules as string[] | undefined ?? []), ...(opts.rules as string[])]) : hubRules(hub);
+      const classifier = classifierFrom(opts as { model?: string }) ?? shippedClassifier();
+      let q = db(hub).selectFrom('autopsy_logs').selectAll().orderBy('uploaded_at').orderBy('run_id').orderBy('job_id');
+      if (since) q = q.where('uploaded_at', '>=', since);
+      const logs = await q.execute();
+      const changes: Array<{ run_id: string; job: string; from: string; to: string }> = [];
+      const label = (c: RootCause | undefined) =>
+        c ? `${c.category} (${'rule_id' in c.decided_by ? `rule ${c.decided_by.rule_id}` : `model ${c.decided_by.model}`})` : 'none';
+      for (const l of logs) {
+        const before = (await rootCausesOf(hub, l.run_id)).find((j) => j.job_id === l.job_id)?.causes[0];
+        const a = await reanalyze(hub, l.blob_key, rules, { classifier, assumeFailed: l.job_failed === true });
+        const causes = l.job_failed === false ? [] : a.root_causes;
+        const run = await hub.db.selectFrom('runs').select('repo').where('run_id', '=', l.run_id).executeTakeFirst();
+        await saveAnalysis(
+          hub,
+          {
+            run_id: l.run_id,
+            job_id: l.job_id,
+            repo: run?.repo ?? 'unknown/unknown',
+            blob_key: l.blob_key,
+            bytes: Number(l.bytes),
+            lines: a.facts.lines,
+            job_failed: l.job_failed,
+            uploaded_at: new Date(l.uploaded_at),
+          },
+          causes,
+        );
+        await refreshReport(hub, l.run_id);
+        const after = causes[0];
+        if (label(before) !== label(after) || before?.signature !== after?.signature) {
+          changes.push({ run_id: l.run_id, job: l.job_id, from: label(before), to: label(after) });
+        }
+      }
+      if (opts.json) ctx.out(JSON.stringify({ reclassified: logs.length, moved: changes.length, changes }) + '\n');
+      else {
+        for (const c of changes) ctx.out(`${c.run_id} ${c.job}: ${c.from} -> ${c.to}\n`);
+        ctx.out(`reclassified ${logs.length} logs, ${changes.length} moved\n`);
+      }
+    } finally {
+      await hub.close();
+    }
+  });
+}
+
+export { Readable };

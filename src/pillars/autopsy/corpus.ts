@@ -1,0 +1,24 @@
+// Where the shared answer-keyed corpus is: `shared/corpus/autopsy` beside the repository (CI clones
+// the repository with shared/ beside it), or CI_INTEL_AUTOPSY_CORPUS.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** The package root (the folder holding package.json), from src/ or dist/. */
+export const PACKAGE_ROOT = path.resolve(HERE, '../../..');
+
+export function sharedCorpusDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.CI_INTEL_AUTOPSY_CORPUS) return env.CI_INTEL_AUTOPSY_CORPUS;
+  let dir = PACKAGE_ROOT;
+  for (let i = 0; i < 4; i++) {
+    const c = path.join(path.dirname(dir), 'shared', 'corpus', 'autopsy');
+    if (existsSync(path.join(c, 'manifest.jsonl'))) return c;
+    dir = path.dirname(dir);
+  }
+  return null;
+}
+
+/** Our own held-out logs (captured from real tools here, scripts beside them). */
+export const HELDOUT_DIR = path.join(PACKAGE_ROOT, 'src', 'pillars', 'autopsy', 'fixtures', 'heldout');

@@ -1,0 +1,16 @@
+// Pipeline Autopsy (seed 000 pillar 2; issue 4): explains failed CI logs — root causes with the
+// evidence line, file and line, fix, repro command — rule-first, ML-second, secrets redacted.
+import { definePillar } from '../../core/registry.js';
+import { autopsyCommands } from './commands.js';
+import { analyzeRun, autopsyRoutes, configSection } from './hub.js';
+import { migrations } from './store.js';
+
+export const autopsy = definePillar({
+  id: 'autopsy',
+  config: configSection,
+  migrations,
+  routes: autopsyRoutes,
+  commands: autopsyCommands,
+  analyze: analyzeRun,
+  panels: [{ id: 'autopsy-signatures', title: 'Top failure signatures', page: 'overview', api: '/api/v1/autopsy/signatures' }],
+});
