@@ -53,6 +53,10 @@ export const ERRORS = {
   E_REQUEST_TIMEOUT: { status: 408, exit: 2, summary: 'The client sent its request body too slowly and the server dropped it.' },
   E_CACHE_DIGEST_MISMATCH: { status: 400, exit: 2, summary: 'A content-addressed upload (Bazel CAS) does not hash to its key.' },
   E_CACHE_FORBIDDEN_NAMESPACE: { status: 403, exit: 2, summary: 'The cache token is valid, but not for this cache namespace.' },
+  // tests pillar (issue 5)
+  E_REPORT_MALFORMED: { status: 400, exit: 2, summary: 'A test or coverage report is not well-formed for its format (the message names file:line or the JSON pointer).' },
+  E_REPORT_UNSAFE: { status: 400, exit: 2, summary: 'An XML report declares entities or an external DTD (XXE, billion laughs); it is refused, never expanded.' },
+  E_FORMAT_UNKNOWN: { status: 400, exit: 2, summary: 'The format of a test or coverage report cannot be detected; pass --format.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -72,14 +72,26 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
   let totalBytes = 0;
   const seenRuns = new Set<string>();
 
+  // One batch is written while the next is parsed and validated (on PostgreSQL the server works
+  // on its own core meanwhile). Batches still commit in order, so the last line of a run wins.
+  let inflight: Promise<void> | null = null;
   const flush = async () => {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
     pendingBytes = 0;
-    const replaced = await writeBatch(ctx, loadId, batchNo++, batch, seenRuns);
-    result.replaced += replaced;
-    opts.onProgress?.(result.accepted);
+    const n = batchNo++;
+    if (inflight) await inflight;
+    inflight = writeBatch(ctx, loadId, n, batch, seenRuns).then((replaced) => {
+      result.replaced += replaced;
+      opts.onProgress?.(result.accepted);
+    });
+    // Surface a write error at the next await, not as an unhandled rejection.
+    inflight.catch(() => {});
+  };
+  const settle = async () => {
+    if (inflight) await inflight;
+    inflight = null;
   };
 
   let overCap: CiError | null = null;
@@ -124,7 +136,7 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
       }
       // Redact before anything is stored. Unchanged records are kept byte for byte as sent; the
       // migrated form is derived again on read, so v1.1 lines are stored as v1.1.
-      const red = ctx.redactor.redactValue(checked.value);
+      const red = ctx.redactor.mightContainSecret(text) ? ctx.redactor.redactValue(checked.value) : { value: checked.value, changed: false };
       const stored = red.changed ? JSON.stringify(red.value) : text;
       const finalRecord = red.changed ? (checkLine(stored).record ?? record) : record;
       pending.push({ line: l.no, record: finalRecord, declared: checked.declaredSchema!, text: stored });
@@ -136,9 +148,16 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
     // A stream-level problem (body cap, corrupt gzip): the records before it are good records —
     // store them, then report the problem with what was stored.
     if (e instanceof CiError) overCap = e;
-    else throw e;
+    else {
+      await settle().catch(() => {});
+      throw e;
+    }
   }
-  await flush();
+  try {
+    await flush();
+  } finally {
+    await settle();
+  }
 
   await ctx.db
     .insertInto('ingest_loads')

@@ -4,5 +4,6 @@ import type { Pillar } from '../core/registry.js';
 import { autopsy } from './autopsy/index.js';
 import { cachePillar } from './cache/index.js';
 import { sourcesPillar } from './sources/index.js';
+import { testsPillar } from './tests/index.js';
 
-export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy];
+export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy, testsPillar];

@@ -20,7 +20,6 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
     // JSON bodies of non-streaming routes; streaming routes (ingest, webhooks, uploads) set their own caps.
     bodyLimit: 25 * 1024 * 1024,
     requestIdHeader: 'x-request-id',
-    disableRequestLogging: true,
     // @fastify/ajv-compiler brings ajv-formats (date-time, uuid) and coerces query strings.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });

@@ -40,6 +40,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   private fail(op: string, key: string, e: unknown): never {
+    if (e instanceof CiError) throw e;
     const name = (e as { name?: string }).name;
     if (name === 'NoSuchKey' || name === 'NotFound') throw new CiError('E_NOT_FOUND', `no object ${key}`);
     throw new CiError('E_BLOB_UNAVAILABLE', `S3 ${op} ${key} failed: ${(e as Error).message}`, {

@@ -25,6 +25,8 @@ export interface Store {
   db: Kysely<CoreTables>;
   /** Human-readable location for messages (folder or URL without password). */
   location: string;
+  /** The PGlite instance itself (embedded store only), for what Kysely cannot express (COPY from a Blob). */
+  pglite?: import('@electric-sql/pglite').PGlite;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ async function openPGlite(dir: string | null): Promise<Store> {
     kind: 'pglite',
     db: kysely,
     location: dir ? path.resolve(dir) : 'memory',
+    pglite,
     async close() {
       if (closed) return;
       closed = true;

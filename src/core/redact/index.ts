@@ -95,17 +95,32 @@ function escapeRegExp(s: string): string {
 export class Redactor {
   readonly rules: RedactionRule[];
   private readonly banPattern: RegExp | null;
+  /**
+   * One alternation of every rule (named groups made anonymous, case-insensitive): a text it does
+   * not match cannot match any rule, so the common clean text costs one scan instead of one per
+   * rule (MEASURED.md: one combined alternation ~8x faster than rule by rule).
+   */
+  private readonly prefilter: RegExp;
 
   constructor(opts: RedactorOptions = {}) {
     this.rules = [...BUILTIN_RULES, ...(opts.rules ?? [])];
     for (const r of this.rules) if (!r.pattern.global) throw new Error(`redaction rule ${r.id} must be global`);
     const ban = (opts.banList ?? []).map((s) => s.trim()).filter((s) => s.length >= 3);
     this.banPattern = ban.length ? new RegExp(ban.map(escapeRegExp).join('|'), 'gi') : null;
+    const sources = this.rules.map((r) => r.pattern.source.replace(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?:'));
+    if (this.banPattern) sources.push(this.banPattern.source);
+    this.prefilter = new RegExp(sources.map((x) => `(?:${x})`).join('|'), 'i');
+  }
+
+  /** False when no rule can fire on the text (cheap; callers may skip work on clean text). */
+  mightContainSecret(text: string): boolean {
+    return this.prefilter.test(text);
   }
 
   /** Redacts a whole text (any number of lines; multi-line secrets such as PEM blocks included). */
   redact(text: string): Redaction {
     const hits: Record<string, number> = {};
+    if (!this.prefilter.test(text)) return { text, hits };
     let out = text;
     for (const rule of this.rules) {
       rule.pattern.lastIndex = 0;

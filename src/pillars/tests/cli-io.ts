@@ -1,0 +1,104 @@
+// What the commands share: reading several reports, the hub's read API, the repository to ask about.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { CiError } from '../../core/errors.js';
+import type { TestCase } from '../../core/model/index.js';
+import type { CliContext } from '../../core/registry.js';
+import { hubTarget, runHeaders, uploadRun, uploadToHub, type HubTarget } from '../../core/upload.js';
+import { normalizeFormat, parseReportCases, parseReportFile, type ParseSummary, type ReportFormat } from './parsers/index.js';
+
+export interface ParsedFile {
+  file: string;
+  summary: ParseSummary;
+  cases: TestCase[];
+}
+
+export async function readReports(files: string[], format?: string, keepCases = true): Promise<ParsedFile[]> {
+  if (!files.length) throw new CiError('E_USAGE', 'no report given', { hint: 'pass one or more report files (or - for stdin)' });
+  const f: ReportFormat | undefined = format ? normalizeFormat(format) : undefined;
+  const out: ParsedFile[] = [];
+  for (const file of files) {
+    if (keepCases) {
+      const r = await parseReportCases(file, { format: f });
+      out.push({ file, ...r });
+    } else out.push({ file, summary: await parseReportFile(file, { format: f }), cases: [] });
+  }
+  return out;
+}
+
+/** GET from the hub's API with the token; clear errors like uploads. */
+export async function hubGet<T>(target: HubTarget, pathAndQuery: string, fetchImpl: typeof fetch = fetch): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetchImpl(target.url + pathAndQuery, { headers: { authorization: `Bearer ${target.token}` }, signal: AbortSignal.timeout(60_000) });
+  } catch (e) {
+    throw new CiError('E_HUB_UNREACHABLE', `cannot reach the hub at ${target.url} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`, {
+      where: target.url,
+      hint: 'check --hub / CI_INTEL_HUB and that the hub is running',
+    });
+  }
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  if (!res.ok) {
+    const err = (body as { error?: { code?: string; message?: string; hint?: string } } | null)?.error;
+    throw new CiError('E_HUB_REJECTED', `the hub answered ${res.status}${err?.code ? ` ${err.code}` : ''}: ${err?.message ?? String(text).slice(0, 200)}`, {
+      where: target.url + pathAndQuery.split('?')[0],
+      hint: err?.hint,
+    });
+  }
+  return body as T;
+}
+
+/** The repository the command is about: --repo, the CI environment, or the git remote. */
+export function repoOf(opts: { repo?: string }, env: NodeJS.ProcessEnv): string | null {
+  if (opts.repo) return opts.repo.toLowerCase();
+  if (env.GITHUB_REPOSITORY) return env.GITHUB_REPOSITORY.toLowerCase();
+  if (env.CI_PROJECT_PATH) return env.CI_PROJECT_PATH.toLowerCase();
+  try {
+    const url = execFileSync('git', ['remote', 'get-url', 'origin'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const m = /[:/]([^/:]+\/[^/]+?)(?:\.git)?$/.exec(url);
+    return m ? m[1]!.toLowerCase() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Uploads files to `POST /api/v1/runs/:id/<kind>?format=` after the analysis was printed; an upload
+ * failure is reported on stderr and makes the exit code 2, never hiding the analysis.
+ */
+export async function uploadFiles(
+  ctx: CliContext,
+  opts: Record<string, unknown>,
+  kind: 'tests' | 'coverage',
+  files: Array<{ file: string; format: string }>,
+): Promise<void> {
+  const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
+  if (!target) return;
+  const run = uploadRun(opts as { runId?: string }, ctx.env);
+  for (const f of files) {
+    if (f.file === '-') {
+      ctx.err(`not uploaded: ${f.file} (stdin was consumed by the analysis; pass a file to upload it)\n`);
+      continue;
+    }
+    try {
+      const r = await uploadToHub(target, {
+        path: `/api/v1/runs/${run.run_id}/${kind}?format=${encodeURIComponent(f.format)}`,
+        body: readFileSync(f.file),
+        contentType: 'application/octet-stream',
+        headers: runHeaders(run),
+      });
+      ctx.err(`uploaded ${f.file} to ${target.url} run ${run.run_id} (HTTP ${r.status})\n`);
+    } catch (e) {
+      if (e instanceof CiError) {
+        ctx.err(`error ${e.oneLine()}\n`);
+        process.exitCode = 2;
+      } else throw e;
+    }
+  }
+}

@@ -1,0 +1,32 @@
+// The tests pillar (issue 5): test reports in every common format, flaky tests and their
+// quarantine, coverage and its gates. See README.md beside this file.
+import { definePillar } from '../../core/registry.js';
+import { testsCommands } from './commands.js';
+import { testsConfigSection } from './config.js';
+import { coverageGate, flakyGate, testsGate } from './gates.js';
+import { testsMigrations } from './migrations.js';
+import { testsRoutes } from './routes.js';
+import { analyzeRun, dropOldPartitions, tdb } from './store.js';
+
+export const testsPillar = definePillar({
+  id: 'tests',
+  config: testsConfigSection,
+  migrations: testsMigrations,
+  routes: testsRoutes,
+  commands: testsCommands,
+  gates: [coverageGate, flakyGate, testsGate],
+  analyze: analyzeRun,
+  panels: [
+    { id: 'tests-flaky', title: 'Flaky tests (30 days)', page: 'tests', api: '/api/v1/tests/flaky', order: 10 },
+    { id: 'tests-flake-index', title: 'Flake index per suite type', page: 'tests', api: '/api/v1/tests/flake-index', order: 20 },
+    { id: 'tests-quarantine', title: 'Quarantined tests', page: 'tests', api: '/api/v1/tests/quarantine', order: 30 },
+  ],
+  background(ctx) {
+    // Retention: whole day partitions of per-test results go at once (retention.derivedDays).
+    const tick = () => dropOldPartitions(tdb(ctx), ctx.config.retention.derivedDays, ctx.now()).catch((e) => ctx.log.warn({ err: e }, 'tests: dropping old partitions failed'));
+    const timer = setInterval(tick, 6 * 3600_000);
+    timer.unref();
+    void tick();
+    return () => clearInterval(timer);
+  },
+});

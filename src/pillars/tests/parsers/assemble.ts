@@ -1,0 +1,109 @@
+// Numbers attempts and keeps the counts while a parser streams cases (issue 5: "retries of one test
+// are attempts of one id"). Runners re-run a test only after it failed, so an id seen again after a
+// failed or errored execution is a retry (Gradle's test-retry, go test reruns, duplicated JUnit
+// testcases); an id seen again after a pass or skip is another execution (go test -count=2, two
+// same-named tests) and counts again, as the runners' own summaries do. Only ids whose last
+// execution failed are remembered, so memory stays flat whatever the report's size.
+import type { TestCase, TestCounts, TestStatus } from '../../../core/model/index.js';
+import type { CaseSink, ParseSummary, ParseTarget, RawCase, ReportFormat, RunProblem } from './types.js';
+
+const isFailure = (s: TestStatus) => s === 'failed' || s === 'errored';
+
+export class Assembler implements ParseTarget {
+  readonly counts: TestCounts = { tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
+  private readonly failing = new Map<string, { attempts: number; status: TestStatus }>();
+  private readonly problems: RunProblem[] = [];
+  private caseMs = 0;
+  private anyDuration = false;
+  private reportMs: number | null = null;
+  private runner: string | null = null;
+
+  constructor(private readonly sink?: CaseSink) {}
+
+  add(raw: RawCase): void {
+    const prev = raw.separate ? undefined : this.failing.get(raw.id);
+    let attempt: number;
+    if (prev) {
+      attempt = prev.attempts + 1;
+      this.counts[prev.status]--;
+    } else {
+      attempt = 1;
+      this.counts.tests++;
+    }
+    for (const p of raw.prior ?? []) {
+      this.emit(raw, p.status, p.duration_ms, p.message, attempt);
+      attempt++;
+    }
+    this.emit(raw, raw.status, raw.duration_ms, raw.message, attempt);
+    this.counts[raw.status]++;
+    if (raw.separate) return;
+    if (isFailure(raw.status)) this.failing.set(raw.id, { attempts: attempt, status: raw.status });
+    else if (prev) this.failing.delete(raw.id);
+  }
+
+  private emit(raw: RawCase, status: TestStatus, duration: number | null, message: string | null, attempt: number): void {
+    if (duration !== null) {
+      this.caseMs += duration;
+      this.anyDuration = true;
+    }
+    if (!this.sink) return;
+    const c: TestCase = {
+      id: raw.id,
+      suite: raw.suite,
+      classname: raw.classname,
+      name: raw.name,
+      status,
+      attempt,
+      duration_ms: duration,
+      message,
+    };
+    if (raw.file) c.file = raw.file;
+    if (raw.line) c.line = raw.line;
+    this.sink(c);
+  }
+
+  problem(p: RunProblem): void {
+    if (this.problems.length < 1000) this.problems.push(p);
+  }
+
+  setDuration(ms: number | null): void {
+    this.reportMs = ms;
+  }
+
+  runnerCounts(c: TestCounts): void {
+    Object.assign(this.counts, c);
+  }
+
+  unlisted(status: 'skipped', n: number): void {
+    if (n <= 0) return;
+    this.counts.tests += n;
+    this.counts[status] += n;
+  }
+
+  setRunner(r: string | null): void {
+    this.runner = r;
+  }
+
+  summary(format: ReportFormat): ParseSummary {
+    const d = this.reportMs ?? (this.anyDuration ? this.caseMs : null);
+    return {
+      format,
+      runner: this.runner,
+      ...this.counts,
+      duration_ms: d === null ? null : Math.round(d),
+      problems: this.problems,
+    };
+  }
+}
+
+/** Milliseconds rounded to microseconds (runners print seconds with up to 6-9 digits). */
+export const ms = (seconds: number) => Math.round(seconds * 1_000_000) / 1000;
+
+/** Messages are kept short: the first 4 KiB is what a person reads; the report keeps the rest. */
+export const MESSAGE_CAP = 4096;
+export function capMessage(s: string | null | undefined): string | null {
+  if (s === null || s === undefined) return null;
+  const t = s.trim();
+  if (!t) return null;
+  return t.length > MESSAGE_CAP ? t.slice(0, MESSAGE_CAP) + '…' : t;
+}
