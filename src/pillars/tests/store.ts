@@ -203,10 +203,12 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
     await upsertSummary(trx as unknown as Db, input.run_id);
   });
 
-  await markFlaky(db, input.repo, run.commit_sha, input.run_id);
+  // Tests whose failures just became flaky events (here or in earlier runs of the commit) are the
+  // candidates for quarantine; the tests this report ran count towards release.
+  const newlyFlaky = await markFlaky(db, input.repo, run.commit_sha, input.run_id);
   const failingKeys = [...new Set(rows.filter((r) => r.status === 1 || r.status === 2).map((r) => r.test_key))];
   const allKeys = [...new Set(rows.map((r) => r.test_key))];
-  const { quarantined, released } = await updateQuarantine(ctx, cfg, input.repo, failingKeys, allKeys, report_id);
+  const { quarantined, released } = await updateQuarantine(ctx, cfg, input.repo, failingKeys, newlyFlaky, allKeys);
   const fi = await db.selectFrom('runs').select('flakiness_index').where('run_id', '=', input.run_id).executeTakeFirst();
   return { report_id, run_id: input.run_id, duplicate: false, format: s.format, tests: s.tests, passed: s.passed, failed: s.failed, errored: s.errored, skipped: s.skipped, flakiness_index: fi?.flakiness_index ?? null, quarantined, released };
 }
@@ -239,18 +241,19 @@ async function upsertSummary(db: Db, runId: string): Promise<void> {
  * all runs of the commit — a rerun arriving later turns an earlier run's failure into a flaky event —
  * and recomputes those runs' flakiness_index. Without a commit, only the run's own retries count.
  */
-export async function markFlaky(db: Db, repo: string, commit: string | null, runId: string): Promise<void> {
+export async function markFlaky(db: Db, repo: string, commit: string | null, runId: string): Promise<number[]> {
   const reports = commit
     ? sql`select report_id, run_id from tests_reports where repo = ${repo} and commit_sha = ${commit}`
     : sql`select report_id, run_id from tests_reports where run_id = ${runId}`;
-  await sql`
+  const flagged = await sql<{ test_key: number }>`
     update tests_results r set flaky = true
     from (
       select res.test_key from tests_results res join (${reports}) rep on rep.report_id = res.report_id
       group by res.test_key having bool_or(res.status in (1, 2)) and bool_or(res.status = 0)
     ) f
     where r.test_key = f.test_key and r.status in (1, 2) and not r.flaky
-      and r.report_id in (select report_id from (${reports}) x)`.execute(db);
+      and r.report_id in (select report_id from (${reports}) x)
+    returning r.test_key`.execute(db);
   await sql`
     update runs set flakiness_index = s.idx, updated_at = now()
     from (
@@ -260,10 +263,11 @@ export async function markFlaky(db: Db, repo: string, commit: string | null, run
       group by res.run_id
     ) s
     where runs.run_id = s.run_id`.execute(db);
+  return [...new Set(flagged.rows.map((r) => Number(r.test_key)))];
 }
 
 /** Quarantines tests that crossed the threshold and releases those with enough clean runs since. */
-async function updateQuarantine(ctx: HubContext, cfg: TestsConfig, repo: string, failingKeys: number[], allKeys: number[], reportId: string): Promise<{ quarantined: string[]; released: string[] }> {
+async function updateQuarantine(ctx: HubContext, cfg: TestsConfig, repo: string, failingKeys: number[], newlyFlaky: number[], allKeys: number[]): Promise<{ quarantined: string[]; released: string[] }> {
   const db = tdb(ctx);
   const now = ctx.now();
   const quarantined: string[] = [];
@@ -285,7 +289,7 @@ async function updateQuarantine(ctx: HubContext, cfg: TestsConfig, repo: string,
       } else await db.updateTable('tests_quarantine').set({ clean_runs: clean }).where('entry_id', '=', q.entry_id).execute();
     }
   }
-  const candidates = failingKeys.filter((k) => !active.has(k));
+  const candidates = newlyFlaky.filter((k) => !active.has(k));
   if (!candidates.length) return { quarantined, released };
   const since = dayOf(new Date(now.getTime() - 180 * 86_400_000));
   const hist = await sql<{ test_key: number; run_id: string; at: Date; flaky_failures: number; failed: boolean }>`
@@ -329,7 +333,6 @@ async function updateQuarantine(ctx: HubContext, cfg: TestsConfig, repo: string,
       .execute();
     quarantined.push(t.test_id);
   }
-  void reportId;
   return { quarantined: quarantined.sort(), released: released.sort() };
 }
 

@@ -1,0 +1,165 @@
+// The hub side on PGlite and PostgreSQL: uploads, per-test rows in day partitions, flaky events
+// across reruns of one commit, flakiness_index, quarantine with CODEOWNERS owners and release,
+// coverage into tests.coverage, and the read routes.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createApp } from '../../server/app.js';
+import { createToken } from '../../core/tokens.js';
+import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
+import { testsPillar } from './index.js';
+
+const REPO = path.resolve(__dirname, '../../..');
+const CORPUS = [path.join(REPO, '../shared/corpus/reports'), path.join(REPO, '../../shared/corpus/reports')].find((p) => {
+  try {
+    readFileSync(path.join(p, 'reports.jsonl'));
+    return true;
+  } catch {
+    return false;
+  }
+})!;
+const FIX = path.join(__dirname, 'fixtures');
+const NOW = new Date('2026-06-01T12:00:00Z');
+const COMMIT = 'a'.repeat(40);
+const runId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+describeEachStore(
+  'tests pillar hub',
+  (get) => {
+    let app: FastifyInstance;
+    let hub: TestHub;
+    let token: string;
+    beforeAll(async () => {
+      hub = get();
+      app = await createApp(hub, [testsPillar]);
+      token = (await createToken(hub.db, { repoPatterns: ['org/*'], scopes: ['ingest', 'read'], expiresAt: null })).token;
+    });
+    afterAll(async () => app?.close());
+
+    const upload = (id: string, kind: 'tests' | 'coverage', body: Buffer | string, opts: { format?: string; commit?: string; key?: string; gzip?: boolean } = {}) =>
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/runs/${id}/${kind}${opts.format ? `?format=${opts.format}` : ''}`,
+        payload: opts.gzip ? gzipSync(body) : body,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/octet-stream',
+          'x-ci-intel-repo': 'org/replica',
+          'x-ci-intel-commit': opts.commit ?? COMMIT,
+          'x-ci-intel-branch': 'main',
+          ...(opts.key ? { 'idempotency-key': opts.key } : {}),
+          ...(opts.gzip ? { 'content-encoding': 'gzip' } : {}),
+        },
+      });
+    const get_ = (url: string) => app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+
+    it('stores a report for a new run (stub created) with the parser\'s counts', async () => {
+      const cw = await app.inject({ method: 'PUT', url: '/api/v1/tests/codeowners?repo=org/replica', payload: '# owners\n*.go @org/everyone\nreplica/ @org/replica-team\n', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' } });
+      expect(cw.statusCode).toBe(200);
+      const res = await upload(runId(1), 'tests', readFileSync(path.join(CORPUS, 'files/go-flaky-run01.json')), { gzip: true, key: 'k1' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ run_id: runId(1), format: 'go-test-json', tests: 2, passed: 1, failed: 1, errored: 0, skipped: 0, duplicate: false });
+      // Alone, the failure is not (yet) contradicted: a broken test on this commit, not a flaky one.
+      expect(res.json().flakiness_index).toBe(0);
+      const again = await upload(runId(1), 'tests', readFileSync(path.join(CORPUS, 'files/go-flaky-run01.json')), { key: 'k1' });
+      expect(again.json()).toMatchObject({ duplicate: true, tests: 2 });
+      const n = await sql<{ n: number }>`select count(*)::int as n from tests_results where run_id = ${runId(1)}`.execute(hub.db);
+      expect(n.rows[0]!.n).toBe(2);
+      const part = await sql<{ n: number }>`select count(*)::int as n from tests_results_20260601 where run_id = ${runId(1)}`.execute(hub.db);
+      expect(part.rows[0]!.n).toBe(2);
+    });
+
+    it('a later pass on the same commit turns earlier failures into flaky events; quarantine follows', async () => {
+      const events: Record<number, { quarantined: string[]; released: string[] }> = {};
+      for (let i = 2; i <= 10; i++) {
+        const f = `files/go-flaky-run${String(i).padStart(2, '0')}.json`;
+        const res = await upload(runId(i), 'tests', readFileSync(path.join(CORPUS, f)));
+        expect(res.statusCode).toBe(200);
+        events[i] = { quarantined: res.json().quarantined, released: res.json().released };
+      }
+      // Run 3's pass contradicts the failures of runs 1 and 2: two flaky failures, quarantined.
+      // Three clean runs later (4, 5, 6; release_after_clean_runs = 3 here) it is released, and
+      // run 7's flaky failure quarantines it again.
+      const ECR = 'example.com/replica::TestEventuallyConsistentRead';
+      expect(Object.entries(events).filter(([, e]) => e.quarantined.length).map(([i]) => Number(i))).toEqual([3, 7]);
+      expect(events[3]!.quarantined).toEqual([ECR]);
+      expect(events[6]!.released).toEqual([ECR]);
+      // Runs 1, 2, 7, 8 failed TestEventuallyConsistentRead: each is one flaky event of 2 executions.
+      for (const [i, idx] of [[1, 0.5], [2, 0.5], [3, 0], [7, 0.5], [10, 0]] as const) {
+        const d = (await get_(`/api/v1/runs/${runId(i)}`)).json();
+        expect(d.analyses.tests.flakiness_index, `run ${i}`).toBe(idx);
+        expect(d.run.flakiness_index, `run ${i}`).toBe(idx);
+      }
+      const d1 = (await get_(`/api/v1/runs/${runId(1)}`)).json();
+      expect(d1.analyses.tests.flaky).toEqual([{ id: 'example.com/replica::TestEventuallyConsistentRead', flaky_failures: 1 }]);
+      expect(d1.analyses.tests.counts).toEqual({ tests: 2, passed: 1, failed: 1, errored: 0, skipped: 0 });
+
+      const q = (await get_('/api/v1/tests/quarantine?repo=org/replica')).json();
+      expect(q.tests).toHaveLength(1);
+      expect(q.tests[0]).toMatchObject({ id: 'example.com/replica::TestEventuallyConsistentRead', owner: '@org/replica-team', flaky_failures: 3, expires_at: expect.any(String) });
+      expect(q.tests[0].proof_runs).toEqual([runId(1), runId(2), runId(7)]);
+      expect(q.tests[0].reason).toBe('3 failures contradicted by a pass on the same commit in the last 7 runs');
+      const text = await get_('/api/v1/tests/quarantine?repo=org/replica&format=text');
+      expect(text.body).toContain('example.com/replica::TestEventuallyConsistentRead  owner=@org/replica-team');
+
+      const flaky = (await get_('/api/v1/tests/flaky?repo=org/replica')).json();
+      expect(flaky.tests).toEqual([expect.objectContaining({ test_id: 'example.com/replica::TestEventuallyConsistentRead', executions: 10, flaky_events: 4, flake_rate: 0.4, runs: 10 })]);
+      // The flake index leaves quarantined tests out: what remains never flaked.
+      const fi = (await get_('/api/v1/tests/flake-index?repo=org/replica')).json();
+      expect(fi.suites).toEqual([{ suite_type: 'unit', runs: 10, flaky_runs: 0, flake_index: 0 }]);
+    });
+
+    it('a test failing every time on a commit is broken: never flaky, never quarantined', async () => {
+      const other = 'b'.repeat(40);
+      for (let i = 11; i <= 13; i++) {
+        const res = await upload(runId(i), 'tests', readFileSync(path.join(CORPUS, 'files/go-flaky-run01.json')), { commit: other });
+        expect(res.json().flakiness_index).toBe(0);
+      }
+      const q = (await get_('/api/v1/tests/quarantine?repo=org/replica')).json();
+      expect(q.tests.map((t: { id: string }) => t.id)).toEqual(['example.com/replica::TestEventuallyConsistentRead']);
+    });
+
+    it('releases a quarantined test after N clean runs', async () => {
+      for (let i = 14; i < 14 + 3; i++) {
+        const res = await upload(runId(i), 'tests', readFileSync(path.join(CORPUS, 'files/go-flaky-run03.json')), { commit: 'c'.repeat(40) });
+        if (i === 16) expect(res.json().released).toEqual(['example.com/replica::TestEventuallyConsistentRead']);
+      }
+      expect((await get_('/api/v1/tests/quarantine?repo=org/replica')).json().tests).toEqual([]);
+    });
+
+    it('refuses entity declarations with a clear error and keeps nothing of them', async () => {
+      const xxe = '<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]><testsuite><testcase classname="a" name="&x;"/></testsuite>';
+      const res = await upload(runId(20), 'tests', xxe);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('E_REPORT_UNSAFE');
+      const bad = await upload(runId(20), 'tests', '<testsuite><testcase name="x">', { format: 'junit' });
+      expect(bad.json().error).toMatchObject({ code: 'E_REPORT_MALFORMED', where: expect.stringMatching(/^request body:1/) });
+      const unknown = await upload(runId(20), 'tests', 'x', { format: 'nunit' });
+      expect(unknown.json().error.code).toBe('E_USAGE');
+    });
+
+    it('coverage fills tests.coverage (fractions) and is the baseline of its branch', async () => {
+      const res = await upload(runId(1), 'coverage', readFileSync(path.join(FIX, 'coverage/jest/lcov.info')));
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ format: 'lcov', files: 1 });
+      expect(res.json().lines).toBeCloseTo(83.333, 2);
+      const ts = await hub.db.selectFrom('test_summaries').selectAll().where('run_id', '=', runId(1)).executeTakeFirstOrThrow();
+      expect(ts.coverage_lines).toBeCloseTo(0.83333, 4);
+      expect(ts.coverage_branches).toBeCloseTo(0.5, 6);
+      expect(ts.total).toBe(2);
+      const base = (await get_('/api/v1/tests/coverage/latest?repo=org/replica&branch=main')).json();
+      expect(base).toMatchObject({ branch: 'main', run_id: runId(1), branches: 50 });
+      const d = (await get_(`/api/v1/runs/${runId(1)}`)).json();
+      expect(d.analyses.tests.coverage).toMatchObject({ format: 'lcov', branches_pct: 50 });
+      expect((await get_('/api/v1/tests/coverage/latest?repo=org/replica&branch=nope')).statusCode).toBe(404);
+    });
+
+    it('checks the token\'s repositories on reads', async () => {
+      expect((await get_('/api/v1/tests/quarantine?repo=other/repo')).statusCode).toBe(403);
+    });
+  },
+  { pillars: [testsPillar], now: () => NOW, config: (c) => (c.pillars = { tests: { quarantine: { release_after_clean_runs: 3 } } }) },
+);
