@@ -42,7 +42,7 @@ const genSuite: fc.Arbitrary<GenSuite> = fc.letrec<{ suite: GenSuite }>((tie) =>
   suite: fc.record({
     name: text,
     cases: fc.array(genCase, { maxLength: 5 }),
-    children: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.constant([]), fc.array(tie('suite'), { maxLength: 3 })),
+    children: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.constant<GenSuite[]>([]), fc.array(tie('suite') as fc.Arbitrary<GenSuite>, { maxLength: 3 })),
   }),
 })).suite;
 
