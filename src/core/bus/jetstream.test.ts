@@ -1,6 +1,6 @@
 // The JetStream bus against a real nats-server and a real PostgreSQL (it runs only with PostgreSQL:
 // PGlite is one process, and sharing work between processes is the bus's reason to exist).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { openStore, type Store } from '../db/index.js';
@@ -22,8 +22,12 @@ describe.skipIf(skip)('JetStream bus [postgres + nats-server]', () => {
     store = await openStore(await freshPostgresDb());
     await migrate(store.db, coreMigrations, 'postgres');
   });
+  // One store has one stream in real use: a bus left running would publish the next test's rows
+  // into its own stream, so each test closes its buses.
+  afterEach(async () => {
+    for (const b of buses.splice(0)) await b.close();
+  });
   afterAll(async () => {
-    for (const b of buses) await b.close();
     await store?.close();
     await nats?.stop();
   });

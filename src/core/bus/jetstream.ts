@@ -9,7 +9,7 @@
 //   message is acked after the handler succeeded and its completion was recorded in outbox_done;
 //   a hub killed mid-message never acks, so JetStream redelivers the message after `ack_wait` to a
 //   hub still running, and outbox_done makes a redelivery of finished work a no-op. Handlers stay
-//   idempotent (a handler that finished but died before outbox_done runs again).
+//   idempotent (a handler whose hub died before outbox_done committed runs again).
 // Settings: NATS_URL; CI_INTEL_NATS_STREAM (default CI_INTEL); CI_INTEL_NATS_ACK_WAIT_MS (30000).
 import os from 'node:os';
 import { sql, type Kysely } from 'kysely';
@@ -171,7 +171,8 @@ export class JetStreamBus implements EventBus {
     while (!this.closed) {
       try {
         const consumer = await this.js!.consumers.get(this.stream, r.durable);
-        r.messages = await consumer.consume({ max_messages: 32 });
+        // Few buffered messages: a message waiting in this hub's buffer ages towards ack_wait unheard.
+        r.messages = await consumer.consume({ max_messages: 8 });
         for await (const m of r.messages) {
           const p = this.handle(r, m);
           this.inFlight.add(p);
@@ -198,24 +199,27 @@ export class JetStreamBus implements EventBus {
       m.ack();
       return;
     }
-    const done = await this.db
-      .selectFrom('outbox_done')
-      .select('event_id')
-      .where('consumer', '=', r.sub.consumer)
-      .where('event_id', '=', event.id)
-      .executeTakeFirst();
     if (m.info.deliveryCount > 1) {
       this.log?.info({ eventId: event.id, consumer: r.sub.consumer, deliveries: m.info.deliveryCount }, 'redelivered event');
-    }
-    if (done) {
-      m.ack();
-      return;
     }
     // Long handlers tell the server they are alive, so ack_wait only ends for a hub that died.
     const alive = setInterval(() => m.working(), Math.max(250, Math.floor(this.ackWaitMs / 3)));
     try {
-      await r.sub.handle(event);
-      await this.db.insertInto('outbox_done').values({ consumer: r.sub.consumer, event_id: event.id }).onConflict((oc) => oc.doNothing()).execute();
+      // A message can be redelivered to another hub while the first is still on it (a slow
+      // handler, a paused process). An advisory lock per (consumer, event) held for the handler's
+      // duration makes the second wait, then find the event done: one completion, not two.
+      await this.db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`${r.sub.consumer}:${event.id}`}, 0))`.execute(trx);
+        const done = await trx
+          .selectFrom('outbox_done')
+          .select('event_id')
+          .where('consumer', '=', r.sub.consumer)
+          .where('event_id', '=', event.id)
+          .executeTakeFirst();
+        if (done) return;
+        await r.sub.handle(event);
+        await trx.insertInto('outbox_done').values({ consumer: r.sub.consumer, event_id: event.id }).onConflict((oc) => oc.doNothing()).execute();
+      });
       m.ack();
     } catch (e) {
       const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(m.info.deliveryCount - 1, 16));

@@ -2,6 +2,7 @@
 // REST APIs, the commit graph (API + `ci-intel commits upload`), the pipeline series of /metrics
 // and retention (`ci-intel prune` + a daily job). See README.md.
 import { definePillar } from '../../core/registry.js';
+import { backfillCommand } from './backfill/command.js';
 import { commitsCommand } from './commits/command.js';
 import { commitsRoute } from './commits/route.js';
 import { DeliveryWriter } from './deliveries.js';
@@ -23,6 +24,7 @@ export const sourcesPillar = definePillar({
     commitsRoute(app, ctx);
   },
   commands(program, ctx) {
+    backfillCommand(program, ctx);
     commitsCommand(program, ctx);
     pruneCommand(program, ctx);
   },
