@@ -57,6 +57,9 @@ export const ERRORS = {
   E_REPORT_MALFORMED: { status: 400, exit: 2, summary: 'A test or coverage report is not well-formed for its format (the message names file:line or the JSON pointer).' },
   E_REPORT_UNSAFE: { status: 400, exit: 2, summary: 'An XML report declares entities or an external DTD (XXE, billion laughs); it is refused, never expanded.' },
   E_FORMAT_UNKNOWN: { status: 400, exit: 2, summary: 'The format of a test or coverage report cannot be detected; pass --format.' },
+  // metrics pillar (issue 8)
+  E_REPORT_INVALID: { status: 400, exit: 2, summary: 'A SARIF or ESLint JSON report cannot be read (the JSON pointer says where).' },
+  E_DIGEST_POST_FAILED: { status: 502, exit: 2, summary: 'The weekly digest could not be posted to the configured webhook URL.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -3,7 +3,8 @@
 import type { Pillar } from '../core/registry.js';
 import { autopsy } from './autopsy/index.js';
 import { cachePillar } from './cache/index.js';
+import { metricsPillar } from './metrics/index.js';
 import { sourcesPillar } from './sources/index.js';
 import { testsPillar } from './tests/index.js';
 
-export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy, testsPillar];
+export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy, testsPillar, metricsPillar];

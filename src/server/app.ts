@@ -8,6 +8,7 @@ import { installAuth } from './auth.js';
 import { installErrorHandler } from './errors.js';
 import { installIdempotency } from './idempotency.js';
 import { ingestRoutes, runRoutes } from './routes/runs.js';
+import { webRoutes } from './web.js';
 
 export interface AppOptions {
   /** Fastify logger: off in tests, pino in serve. */
@@ -33,6 +34,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   ingestRoutes(app, ctx);
   runRoutes(app, ctx, pillars);
   tokenRoutes(app, ctx);
+  webRoutes(app);
   for (const p of pillars) if (p.routes) await app.register(async (scoped) => p.routes!(scoped, ctx));
   // One Prometheus registry in core; each pillar adds its series (registry `metrics`).
   app.get('/metrics', { config: { scope: 'public' }, schema: { summary: 'Prometheus exposition of every pillar\'s series', tags: ['ops'] } }, async (_req, reply) => {

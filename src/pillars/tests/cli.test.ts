@@ -6,18 +6,9 @@ import path from 'node:path';
 import { validate } from 'ctrf';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
+import { CORPUS, FIXTURES as FIX } from './fixtures/paths.js';
 import { testsPillar } from './index.js';
 
-const FIX = path.join(__dirname, 'fixtures');
-const REPO = path.resolve(__dirname, '../../..');
-const CORPUS = [path.join(REPO, '../shared/corpus/reports'), path.join(REPO, '../../shared/corpus/reports')].find((p) => {
-  try {
-    readFileSync(path.join(p, 'reports.jsonl'));
-    return true;
-  } catch {
-    return false;
-  }
-})!;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-tests-cli-'));
 
 async function cli(...argv: string[]) {

@@ -10,18 +10,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { createToken } from '../../core/tokens.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
+import { runCli } from '../../../test/support/cli.js';
+import { runIdFor } from '../../core/identity.js';
+import { CORPUS, FIXTURES as FIX } from './fixtures/paths.js';
 import { testsPillar } from './index.js';
 
-const REPO = path.resolve(__dirname, '../../..');
-const CORPUS = [path.join(REPO, '../shared/corpus/reports'), path.join(REPO, '../../shared/corpus/reports')].find((p) => {
-  try {
-    readFileSync(path.join(p, 'reports.jsonl'));
-    return true;
-  } catch {
-    return false;
-  }
-})!;
-const FIX = path.join(__dirname, 'fixtures');
 const NOW = new Date('2026-06-01T12:00:00Z');
 const COMMIT = 'a'.repeat(40);
 const runId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -155,6 +148,37 @@ describeEachStore(
       const d = (await get_(`/api/v1/runs/${runId(1)}`)).json();
       expect(d.analyses.tests.coverage).toMatchObject({ format: 'lcov', branches_pct: 50 });
       expect((await get_('/api/v1/tests/coverage/latest?repo=org/replica&branch=nope')).statusCode).toBe(404);
+    });
+
+    it('the built agent uploads with --hub, then reads the quarantine and gates through the hub', async () => {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      try {
+        const env = { GITHUB_REPOSITORY: 'org/replica', GITHUB_RUN_ID: '4242', GITHUB_SHA: 'd'.repeat(40), GITHUB_REF_NAME: 'main', CI_INTEL_HUB: url, CI_INTEL_TOKEN: token };
+        const r = await runCli(['tests', 'parse', path.join(FIX, 'reports/surefire/TEST-com.example.TempsTest.xml'), '--json'], { env });
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ tests: 7, passed: 4 });
+        expect(r.stderr).toMatch(/uploaded .* \(HTTP 200\)/);
+        const id = runIdFor('github', 'org/replica', '4242', 1);
+        const d = (await get_(`/api/v1/runs/${id}`)).json();
+        expect(d.analyses.tests.counts).toEqual({ tests: 7, passed: 4, failed: 1, errored: 1, skipped: 1 });
+        // The flaky test's retry passed within the run: one flaky event of 11 executions (3 attempts each
+        // of the two broken tests, 2 of the flaky one, 3 passes; the skipped test left out).
+        expect(d.analyses.tests.flaky).toEqual([{ id: 'com.example.TempsTest::flakyPassesOnRerun', flaky_failures: 1 }]);
+        expect(d.run.flakiness_index).toBeCloseTo(1 / 11, 10);
+        const q = await runCli(['tests', 'quarantine', '--repo', 'org/replica', '--format', 'json'], { env });
+        expect(q.code, q.stderr).toBe(0);
+        expect(JSON.parse(q.stdout).repo).toBe('org/replica');
+        const g = await runCli(['gate', 'tests', path.join(CORPUS, 'files/go-flaky-run03.json'), '--repo', 'org/replica'], { env });
+        expect(g.stdout).toMatch(/^PASS gate=tests value=0/);
+        const down = await runCli(['tests', 'parse', path.join(CORPUS, 'files/go-small.json'), '--json', '--hub', 'http://127.0.0.1:9', '--run-id', id], { env: { CI_INTEL_TOKEN: token } });
+        // The analysis is printed; the failed upload says so and exits 2.
+        expect(JSON.parse(down.stdout)).toMatchObject({ tests: 6 });
+        expect(down.stderr).toContain('E_HUB_UNREACHABLE');
+        expect(down.code).toBe(2);
+      } finally {
+        await app.close();
+        app = await createApp(hub, [testsPillar]);
+      }
     });
 
     it('checks the token\'s repositories on reads', async () => {

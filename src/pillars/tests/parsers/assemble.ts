@@ -9,9 +9,24 @@ import type { CaseSink, ParseSummary, ParseTarget, RawCase, ReportFormat, RunPro
 
 const isFailure = (s: TestStatus) => s === 'failed' || s === 'errored';
 
+/**
+ * A copy of a string that does not keep its source alive. Streaming parsers hand out substrings of
+ * their input chunk, and V8 keeps the whole chunk (256 KiB) alive for as long as any slice of it
+ * lives: one remembered id per chunk would hold the entire report in memory.
+ */
+export function detach<T extends string | null | undefined>(s: T): T {
+  if (typeof s !== 'string' || s.length === 0) return s;
+  return (' ' + s).slice(1) as T;
+}
+
 export class Assembler implements ParseTarget {
   readonly counts: TestCounts = { tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
   private readonly failing = new Map<string, { attempts: number; status: TestStatus }>();
+  /**
+   * Names of the tests in `failing`: a cheap first check. A parser's id is often a concatenation,
+   * and looking it up in a Map copies it whole; the name alone usually rules the lookup out.
+   */
+  private readonly failingNames = new Map<string, number>();
   private readonly problems: RunProblem[] = [];
   private caseMs = 0;
   private anyDuration = false;
@@ -21,7 +36,7 @@ export class Assembler implements ParseTarget {
   constructor(private readonly sink?: CaseSink) {}
 
   add(raw: RawCase): void {
-    const prev = raw.separate ? undefined : this.failing.get(raw.id);
+    const prev = raw.separate || !this.failingNames.has(raw.name) ? undefined : this.failing.get(raw.id);
     let attempt: number;
     if (prev) {
       attempt = prev.attempts + 1;
@@ -37,8 +52,18 @@ export class Assembler implements ParseTarget {
     this.emit(raw, raw.status, raw.duration_ms, raw.message, attempt);
     this.counts[raw.status]++;
     if (raw.separate) return;
-    if (isFailure(raw.status)) this.failing.set(raw.id, { attempts: attempt, status: raw.status });
-    else if (prev) this.failing.delete(raw.id);
+    if (isFailure(raw.status)) {
+      if (!prev) {
+        this.failing.set(detach(raw.id), { attempts: attempt, status: raw.status });
+        const nm = detach(raw.name);
+        this.failingNames.set(nm, (this.failingNames.get(nm) ?? 0) + 1);
+      } else this.failing.set(raw.id, { attempts: attempt, status: raw.status });
+    } else if (prev) {
+      this.failing.delete(raw.id);
+      const left = (this.failingNames.get(raw.name) ?? 1) - 1;
+      if (left > 0) this.failingNames.set(raw.name, left);
+      else this.failingNames.delete(raw.name);
+    }
   }
 
   private emit(raw: RawCase, status: TestStatus, duration: number | null, message: string | null, attempt: number): void {
@@ -48,22 +73,22 @@ export class Assembler implements ParseTarget {
     }
     if (!this.sink) return;
     const c: TestCase = {
-      id: raw.id,
-      suite: raw.suite,
-      classname: raw.classname,
-      name: raw.name,
+      id: detach(raw.id),
+      suite: detach(raw.suite),
+      classname: detach(raw.classname),
+      name: detach(raw.name),
       status,
       attempt,
       duration_ms: duration,
-      message,
+      message: detach(message),
     };
-    if (raw.file) c.file = raw.file;
+    if (raw.file) c.file = detach(raw.file);
     if (raw.line) c.line = raw.line;
     this.sink(c);
   }
 
   problem(p: RunProblem): void {
-    if (this.problems.length < 1000) this.problems.push(p);
+    if (this.problems.length < 1000) this.problems.push({ kind: p.kind, where: detach(p.where), message: detach(p.message) });
   }
 
   setDuration(ms: number | null): void {

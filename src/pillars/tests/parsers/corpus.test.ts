@@ -1,12 +1,10 @@
 // The shared corpus (../shared/corpus/reports): counts must equal each runner's own summary.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CORPUS } from '../fixtures/paths.js';
 import { parseReportCases } from './index.js';
 
-// shared/ sits beside the repository (CI: a fresh clone with shared/ beside it; a worktree two levels down).
-const REPO = path.resolve(__dirname, '../../../..');
-const CORPUS = [path.join(REPO, '../shared/corpus/reports'), path.join(REPO, '../../shared/corpus/reports')].find((p) => existsSync(p)) ?? path.join(REPO, '../shared/corpus/reports');
 const lines = readFileSync(path.join(CORPUS, 'reports.jsonl'), 'utf8')
   .split('\n')
   .filter(Boolean)

@@ -39,7 +39,9 @@ interface OpenCase {
 
 const seconds = (v: string | undefined): number | null => {
   if (v === undefined || v === '') return null;
-  const n = Number(v.replace(/,/g, ''));
+  let n = Number(v);
+  // Older Surefire wrote times with the locale's thousands separator (`1,234.5`).
+  if (Number.isNaN(n)) n = Number(v.replace(/,/g, ''));
   return Number.isFinite(n) && n >= 0 ? ms(n) : null;
 };
 
@@ -57,6 +59,8 @@ function detectRunner(root: SaxesTagPlain): string | null {
 export const parseJunit: ReportParser = async (input, target, name) => {
   const parser = new SaxesParser({ xmlns: false, position: true, fileName: name });
   const suites: string[] = [];
+  // The ` > `-joined path of the open suites, kept as suites open and close (not rebuilt per case).
+  const paths: Array<string | null> = [];
   // jest-junit writes `test.todo` as a bare passing testcase and leaves it out of the suite's
   // `tests` attribute; jest counts todo apart (the corpus maps it to skipped). Its cases are held per
   // suite so the surplus can be told apart (see reconcileJestTodo).
@@ -83,6 +87,11 @@ export const parseJunit: ReportParser = async (input, target, name) => {
     if (!error) error = e;
   };
 
+  const onText = (t: string) => {
+    if (!capture || capture.full) return;
+    capture.text += t;
+    if (capture.text.length > MESSAGE_CAP) capture.full = true;
+  };
   parser.on('doctype', (dt) => {
     if (/<!ENTITY/i.test(dt) || /\b(SYSTEM|PUBLIC)\b/.test(dt)) {
       fail(
@@ -127,7 +136,10 @@ export const parseJunit: ReportParser = async (input, target, name) => {
       }
     }
     if (n === 'testsuite') {
-      suites.push(tag.attributes.name ?? '');
+      const sn = tag.attributes.name ?? '';
+      const parent = paths.length ? paths[paths.length - 1]! : null;
+      paths.push(sn === '' ? parent : parent === null ? sn : `${parent} > ${sn}`);
+      suites.push(sn);
       if (runner === 'jest') {
         const d = Number(tag.attributes.tests);
         jestBuf.push({ declared: tag.attributes.tests !== undefined && Number.isInteger(d) ? d : null, cases: [] });
@@ -148,7 +160,7 @@ export const parseJunit: ReportParser = async (input, target, name) => {
     }
     if (n === 'testcase') {
       const a = tag.attributes;
-      const suite = suites.length ? suites.filter((s) => s !== '').join(' > ') || null : null;
+      const suite = paths.length ? paths[paths.length - 1]! : null;
       const classname = a.classname ?? a.class ?? (suites.length ? suites[suites.length - 1]! : '');
       open = { attrs: a, suite, classname, outcome: null, prior: [] };
       return;
@@ -157,6 +169,7 @@ export const parseJunit: ReportParser = async (input, target, name) => {
       const kind = OUTCOME[n];
       if (kind) {
         capture = { text: '', full: false };
+        parser.on('text', onText);
         const message = tag.attributes.message ?? null;
         const type = tag.attributes.type ?? null;
         if (kind.prior) {
@@ -172,18 +185,15 @@ export const parseJunit: ReportParser = async (input, target, name) => {
       }
     }
   });
-  const onText = (t: string) => {
-    if (!capture || capture.full) return;
-    capture.text += t;
-    if (capture.text.length > MESSAGE_CAP) capture.full = true;
-  };
-  parser.on('text', onText);
+  // saxes builds text only when a text handler is set: set it only while an outcome's body is read,
+  // so the whitespace and system-out between elements cost nothing.
   parser.on('cdata', onText);
   parser.on('closetag', (tag) => {
     depth--;
     const n = tag.name;
     if (n === 'testsuite') {
       suites.pop();
+      paths.pop();
       const buf = runner === 'jest' ? jestBuf.pop() : undefined;
       if (buf) for (const c of reconcileJestTodo(buf.cases, buf.declared)) target.add(c);
       return;
@@ -191,6 +201,7 @@ export const parseJunit: ReportParser = async (input, target, name) => {
     if (open && OUTCOME[n]) {
       const body = capture?.text ?? '';
       capture = null;
+      parser.off('text');
       const kind = OUTCOME[n]!;
       if (kind.prior) {
         const p = open.prior[open.prior.length - 1]!;

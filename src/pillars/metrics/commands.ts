@@ -1,0 +1,260 @@
+// CLI: `ci-intel metrics <dora|health|readiness|cost|refresh|grafana|rules>`, `ci-intel digest`,
+// and the `readiness` gate. Store commands open the configured store (--db); the gate and the
+// digest can also read a running hub's API (--hub), since PGlite allows one process per folder.
+import type { Command } from 'commander';
+import { examples, numberOption } from '../../cli/util.js';
+import { CiError } from '../../core/errors.js';
+import type { CliContext, GateDef, GateResult, HubContext } from '../../core/registry.js';
+import { metricsConfig } from './config.js';
+import { doraReport } from './dora-store.js';
+import { digestMarkdown, digestSlack, fmtDuration, type DigestData } from './export/digest.js';
+import { grafanaDashboard } from './export/grafana.js';
+import { alertRulesYaml } from './export/rules.js';
+import { parseWindow, type Filters } from './filters.js';
+import { jobHealth, runHealth, runTrend } from './health.js';
+import { readinessAll, type Readiness } from './readiness.js';
+import { metricsDb, refresh } from './refresh.js';
+
+const storeOptions = (cmd: Command) =>
+  cmd
+    .option('--db <path|url>', 'store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
+    .option('--data-dir <dir>', 'data folder of the embedded store')
+    .option('--config <file>', 'ci-intel.yml to read');
+
+const filterOptions = (cmd: Command) =>
+  cmd
+    .option('--repo <repo>', 'only this repository')
+    .option('--branch <branch>', 'only this branch')
+    .option('--environment <env>', 'only this environment (production = every production name)')
+    .option('--workflow <name>', 'only this workflow (NDJSON runs: default)')
+    .option('--window <days>', 'days: 1, 7, 30 or 90', '30');
+
+function filtersFrom(opts: Record<string, unknown>): Filters {
+  return {
+    repo: opts.repo as string | undefined,
+    branch: opts.branch as string | undefined,
+    environment: opts.environment as string | undefined,
+    workflow: opts.workflow as string | undefined,
+    window: parseWindow(opts.window),
+    repoRegexes: null,
+  };
+}
+
+async function withStore<T>(ctx: CliContext, opts: Record<string, unknown>, fn: (hub: HubContext) => Promise<T>): Promise<T> {
+  const hub = await ctx.openHub(opts);
+  try {
+    await refresh(hub, { full: true });
+    return await fn(hub);
+  } finally {
+    await hub.close();
+  }
+}
+
+const pct = (v: number | null) => (v === null ? 'no data' : `${(v * 100).toFixed(1)}%`);
+const ms = (v: number | null) => fmtDuration(v === null ? null : v / 1000);
+
+async function hubGet(ctx: CliContext, opts: Record<string, unknown>, path: string): Promise<unknown> {
+  const url = String(opts.hub ?? ctx.env.CI_INTEL_HUB).replace(/\/+$/, '');
+  const token = (opts.token as string | undefined) ?? ctx.env.CI_INTEL_TOKEN;
+  let res: Response;
+  try {
+    res = await fetch(url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  } catch (e) {
+    throw new CiError('E_HUB_UNREACHABLE', `cannot reach ${url}: ${(e as Error).message}`, { where: '--hub', hint: 'check the URL and that the hub runs' });
+  }
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  if (!res.ok) throw new CiError('E_HUB_REJECTED', `${url}${path} answered ${res.status}: ${body?.error?.message ?? ''}`, { where: '--hub', hint: 'check the token (read scope) and the repository' });
+  return body;
+}
+
+export function metricsCommands(program: Command, ctx: CliContext): void {
+  const metrics = examples(
+    program.command('metrics').description('DORA, run health, readiness and cost over the store; Grafana and Prometheus rule exports'),
+    'ci-intel metrics dora --window 30',
+    'ci-intel metrics health --repo acme/payments --json',
+    'ci-intel metrics grafana > ci-intel-dora.json',
+  );
+
+  examples(
+    storeOptions(filterOptions(metrics.command('dora').description('DORA four keys per repo and environment (production unless --environment)').option('--json', 'one JSON object'))),
+    'ci-intel metrics dora',
+    'ci-intel metrics dora --environment staging --window 90 --json',
+  ).action(async (opts: Record<string, unknown>) => {
+    const f = filtersFrom(opts);
+    const r = await withStore(ctx, opts, (hub) => doraReport(metricsDb(hub), f, hub.now(), metricsConfig(hub.config)));
+    if (opts.json) return ctx.out(JSON.stringify(r) + '\n');
+    ctx.out(`repo\tenvironment\tdeploys/day\tlead time\tchange failure\ttime to restore\n`);
+    for (const g of [...r.groups, { repo: 'ALL', environment: r.environments?.join(',') ?? 'all', ...r.total }])
+      ctx.out(
+        `${g.repo}\t${g.environment}\t${g.deployment_frequency_per_day.toFixed(2)} ${g.bands.deployment_frequency ?? ''}\t${fmtDuration(g.lead_time_median_s)} ${g.bands.lead_time ?? ''}\t${pct(g.change_failure_rate)} ${g.bands.change_failure_rate ?? ''}\t${fmtDuration(g.time_to_restore_median_s)} ${g.bands.time_to_restore ?? ''}\n`,
+      );
+  });
+
+  examples(
+    storeOptions(filterOptions(metrics.command('health').description('Run health per pipeline and per job (approximate percentiles, ±9.05%)').option('--json', 'one JSON object'))),
+    'ci-intel metrics health --window 7',
+  ).action(async (opts: Record<string, unknown>) => {
+    const f = filtersFrom(opts);
+    const r = await withStore(ctx, opts, async (hub) => {
+      const cfg = metricsConfig(hub.config);
+      const db = metricsDb(hub);
+      return { ...(await runHealth(db, f, hub.now(), cfg)), jobs: await jobHealth(db, f, hub.now(), cfg) };
+    });
+    if (opts.json) return ctx.out(JSON.stringify(r) + '\n');
+    ctx.out(`repo\tworkflow\truns\tsuccess\tp50\tp95\tqueue p95\tretry\tMTTR\n`);
+    for (const p of [...r.pipelines, { ...r.total, repo: 'ALL', workflow: '' }])
+      ctx.out(`${p.repo}\t${p.workflow}\t${p.runs}\t${pct(p.success_rate)}\t${ms(p.duration_p50_ms)}\t${ms(p.duration_p95_ms)}\t${ms(p.queue_p95_ms)}\t${pct(p.retry_rate)}\t${fmtDuration(p.mttr_median_s)}\n`);
+  });
+
+  examples(
+    storeOptions(filterOptions(metrics.command('readiness').description('Release readiness per repo (seed 002) with every component').option('--json', 'one JSON object per repo'))),
+    'ci-intel metrics readiness --repo acme/payments',
+  ).action(async (opts: Record<string, unknown>) => {
+    const f = filtersFrom(opts);
+    const items = await withStore(ctx, opts, (hub) => readinessAll(metricsDb(hub), f, metricsConfig(hub.config)));
+    for (const r of items) ctx.out(opts.json ? JSON.stringify(r) + '\n' : formatReadiness(r));
+  });
+
+  examples(
+    storeOptions(filterOptions(metrics.command('cost').description('Cost and carbon per week').option('--json', 'one JSON object'))),
+    'ci-intel metrics cost --window 90',
+  ).action(async (opts: Record<string, unknown>) => {
+    const f = filtersFrom(opts);
+    const weeks = await withStore(ctx, opts, (hub) => runTrend(metricsDb(hub), f, hub.now(), metricsConfig(hub.config), 'week'));
+    if (opts.json) return ctx.out(JSON.stringify({ weekly: weeks.map((w) => ({ week: w.day, runs: w.runs, usd: w.usd, carbon_g: w.carbon_g, kwh: w.kwh })) }) + '\n');
+    ctx.out('week\truns\tusd\tcarbon kg\tkWh\n');
+    for (const w of weeks) ctx.out(`${w.day}\t${w.runs}\t${w.usd.toFixed(2)}\t${(w.carbon_g / 1000).toFixed(3)}\t${w.kwh.toFixed(3)}\n`);
+  });
+
+  examples(storeOptions(metrics.command('refresh').description('Bring the rollups and DORA tables up to date now (the hub does it by itself)')), 'ci-intel metrics refresh').action(
+    async (opts: Record<string, unknown>) => {
+      const hub = await ctx.openHub(opts);
+      try {
+        const r = await refresh(hub, { full: true });
+        ctx.out(`refreshed ${r.touched_days} repo-days and ${r.dora_groups} deployment groups\n`);
+      } finally {
+        await hub.close();
+      }
+    },
+  );
+
+  examples(metrics.command('grafana').description('Print the provisionable Grafana dashboard (JSON) over the /metrics series'), 'ci-intel metrics grafana > /etc/grafana/dashboards/ci-intel-dora.json').action(() => {
+    ctx.out(JSON.stringify(grafanaDashboard(), null, 2) + '\n');
+  });
+  examples(metrics.command('rules').description('Print the Prometheus alert rules (seed 004 §4.4) for the exported series'), 'ci-intel metrics rules > ci-intel-rules.yml && promtool check rules ci-intel-rules.yml').action(() => {
+    ctx.out(alertRulesYaml());
+  });
+
+  // ---- digest ----
+  examples(
+    storeOptions(
+      program
+        .command('digest')
+        .description('Weekly digest as Markdown (default) or Slack Block Kit JSON; posts to --webhook (or CI_INTEL_DIGEST_WEBHOOK) when given')
+        .option('--window <days>', 'days: 1, 7, 30 or 90', '7')
+        .option('--repo <repo>', 'only this repository')
+        .option('--slack', 'print Slack Block Kit JSON instead of Markdown')
+        .option('--webhook <url>', 'POST the Slack message to this incoming-webhook URL (env CI_INTEL_DIGEST_WEBHOOK)')
+        .option('--hub-url <url>', 'dashboard link to put in the digest (env CI_INTEL_PUBLIC_URL)'),
+    ),
+    'ci-intel digest',
+    'ci-intel digest --slack --webhook https://hooks.slack.com/services/T000/B000/XXXX',
+  ).action(async (opts: Record<string, unknown>) => {
+    const f: Filters = { ...filtersFrom({ ...opts, window: opts.window ?? '7' }) };
+    const data = await withStore(ctx, opts, (hub) => gatherDigest(hub, f, (opts.hubUrl as string | undefined) ?? ctx.env.CI_INTEL_PUBLIC_URL));
+    const slack = digestSlack(data);
+    const md = digestMarkdown(data);
+    ctx.out(opts.slack ? JSON.stringify(slack) + '\n' : md);
+    const hook = (opts.webhook as string | undefined) ?? ctx.env.CI_INTEL_DIGEST_WEBHOOK;
+    if (hook) await postDigest(hook, slack, ctx);
+  });
+}
+
+export async function gatherDigest(hub: HubContext, f: Filters, hubUrl?: string): Promise<DigestData> {
+  const cfg = metricsConfig(hub.config);
+  const db = metricsDb(hub);
+  const [h, dora, ready] = await Promise.all([
+    runHealth(db, f, hub.now(), cfg),
+    doraReport(db, { ...f, environment: f.environment ?? 'production' }, hub.now(), cfg),
+    readinessAll(db, f, cfg),
+  ]);
+  const worst = h.pipelines
+    .filter((p) => p.success_rate !== null)
+    .sort((a, b) => a.success_rate! - b.success_rate! || (a.repo < b.repo ? -1 : 1))
+    .slice(0, 3);
+  return { window: dora.window, health: h.total, worstPipelines: worst, dora: dora.total, environments: dora.environments, readiness: ready, hubUrl };
+}
+
+export async function postDigest(url: string, body: unknown, ctx: Pick<CliContext, 'err'>): Promise<void> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new CiError('E_USAGE', `--webhook ${url} is not a URL`, { where: '--webhook' });
+  }
+  // The URL carries the webhook's secret: never print it, only its host.
+  let res: Response;
+  try {
+    res = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+  } catch (e) {
+    throw new CiError('E_DIGEST_POST_FAILED', `cannot post the digest to ${u.host}: ${(e as Error).message}`, { where: '--webhook', hint: 'check the webhook URL and the network' });
+  }
+  if (!res.ok) {
+    const text = (await res.text().catch(() => '')).slice(0, 200);
+    throw new CiError('E_DIGEST_POST_FAILED', `${u.host} answered ${res.status} ${text}`, { where: '--webhook', hint: 'check that the incoming webhook still exists' });
+  }
+  ctx.err(`posted the digest to ${u.host}\n`);
+}
+
+export function formatReadiness(r: Readiness): string {
+  const lines = [`${r.repo}${r.branch ? `@${r.branch}` : ''}: ${r.score === null ? 'no data' : r.score.toFixed(1)} ${r.band ?? ''}${r.complete ? '' : ` (incomplete: missing ${r.missing.join(', ')})`}`];
+  for (const c of r.components) lines.push(`  ${c.id.padEnd(8)} w=${String(c.weight).padEnd(3)} ${c.score === null ? 'missing' : c.score.toFixed(1).padStart(5)}  ${c.explanation}`);
+  return lines.join('\n') + '\n';
+}
+
+/** `ci-intel gate readiness --min 90 [--repo R] [--allow-missing]`: every selected repo must pass. */
+export const readinessGate: GateDef = {
+  name: 'readiness',
+  description: 'Release readiness (seed 002) at or above --min; an incomplete score fails unless --allow-missing',
+  configure(cmd) {
+    storeOptions(cmd)
+      .requiredOption('--min <percent>', 'lowest passing score, 0..100 (seed 002: 90)')
+      .option('--repo <repo>', 'only this repository (default: every repository; the lowest decides)')
+      .option('--branch <branch>', 'branch whose runs count (default: main, master or trunk)')
+      .option('--allow-missing', 'pass an incomplete score (components without data) on the components present')
+      .option('--hub <url>', 'read a running hub instead of the store (env CI_INTEL_HUB)')
+      .option('--token <token>', 'hub token with the read scope (env CI_INTEL_TOKEN)');
+    examples(cmd, 'ci-intel gate readiness --min 90 --repo acme/payments', 'ci-intel gate readiness --min 80 --allow-missing --hub http://hub:8080');
+  },
+  async run(_args, opts, ctx): Promise<GateResult> {
+    const min = numberOption('--min', opts.min, { min: 0, max: 100 })!;
+    let items: Readiness[];
+    if (opts.hub ?? ctx.env.CI_INTEL_HUB) {
+      const q = new URLSearchParams();
+      if (opts.repo) q.set('repo', String(opts.repo));
+      if (opts.branch) q.set('branch', String(opts.branch));
+      items = ((await hubGet(ctx, opts, `/api/v1/metrics/readiness?${q}`)) as { items: Readiness[] }).items;
+    } else {
+      items = await withStore(ctx, opts, (hub) =>
+        readinessAll(metricsDb(hub), { repo: opts.repo as string | undefined, branch: opts.branch as string | undefined, repoRegexes: null }, metricsConfig(hub.config)),
+      );
+    }
+    for (const r of items) ctx.err(formatReadiness(r));
+    if (items.length === 0) return { pass: false, value: null, min, reason: opts.repo ? `no runs for ${String(opts.repo)}` : 'no runs in the store' };
+    const unscored = items.find((r) => r.score === null);
+    if (unscored) return { pass: false, value: null, min, reason: `${unscored.repo} has no readiness data`, fields: { repo: unscored.repo } };
+    const worst = [...items].sort((a, b) => a.score! - b.score! || (a.repo < b.repo ? -1 : 1))[0]!;
+    const incomplete = items.filter((r) => !r.complete);
+    const fields = { repo: worst.repo, band: worst.band ?? 'none', complete: String(incomplete.length === 0) };
+    if (worst.score! < min) return { pass: false, value: worst.score, min, reason: `${worst.repo} scores ${worst.score!.toFixed(1)} (${worst.band})`, fields };
+    if (incomplete.length && !opts.allowMissing)
+      return {
+        pass: false,
+        value: worst.score,
+        min,
+        reason: `incomplete: ${incomplete.map((r) => `${r.repo} lacks ${r.missing.join('+')}`).join('; ')} (pass --allow-missing to gate on the components present)`,
+        fields,
+      };
+    return { pass: true, value: worst.score, min, reason: `${items.length} repo(s) at or above ${min}${incomplete.length ? ' (incomplete scores allowed)' : ''}`, fields };
+  },
+};

@@ -1,0 +1,203 @@
+// Browser test of the dashboard (issue 8 "Browser tests"): a real hub on a real port, seeded with
+// synthetic history, driven by playwright-core with Debian's Chromium (never a downloaded browser).
+// Every page is loaded; the numbers shown are compared with SQL computed here, independently of the
+// API (percentiles by the sketch's definition: the exact nearest-rank value, bucketed); a filter
+// and a drill-down are clicked; screenshots go to artifacts/screenshots/ (CI artifacts).
+// Takes ~1–2 minutes (Chromium start, one PGlite store).
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthesize } from '../../core/synth/generate.js';
+import { createToken } from '../../core/tokens.js';
+import { insertCommits } from '../../ingest/commits.js';
+import { ingestNdjson } from '../../ingest/ndjson.js';
+import { createApp } from '../../server/app.js';
+import { webRoot } from '../../server/web.js';
+import { openTestHub, type TestHub } from '../../../test/support/stores.js';
+import { dur, durS, num, pct, score } from '../../web/format.js';
+import { pillars } from '../index.js';
+import { approximate } from './sketch.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const built = webRoot() !== null;
+if (process.env.CI === 'true' && (!haveChromium || !built)) throw new Error(`browser test needs ${CHROMIUM} (apt-get install chromium) and a built dashboard (npm run build)`);
+
+const END = new Date('2026-04-01T00:00:00Z');
+const NOW = new Date('2026-04-01T08:00:00Z');
+const SINCE = new Date('2026-03-02T00:00:00Z'); // window 30 = 30 whole UTC days before today
+const SHOTS = path.resolve('artifacts/screenshots');
+
+describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-get install chromium; npm run build)', () => {
+  let hub: TestHub;
+  let app: FastifyInstance;
+  let base: string;
+  let token: string;
+  let browser: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const q = async <T>(s: ReturnType<typeof sql<T>>) => (await s.execute(hub.db)).rows;
+
+  beforeAll(async () => {
+    hub = await openTestHub('pglite', { pillars, now: () => NOW });
+    const s = synthesize({ repos: 3, days: 35, runsPerDay: 14, seed: 77, end: END });
+    async function* lines() {
+      for (const r of s.records) yield Buffer.from(JSON.stringify(r) + '\n');
+    }
+    await ingestNdjson(hub, lines(), { source: 'test' });
+    await insertCommits(hub.db, s.commits.map((c) => ({ ...c, source: 'test' })));
+    await hub.bus.drain(120_000);
+    token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read'], expiresAt: null })).token;
+    app = await createApp(hub, pillars);
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    profile = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-chromium-'));
+    // MEASURED.md: these flags and a fresh profile keep Chromium off the network.
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 1000 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage();
+    mkdirSync(SHOTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await hub?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  const loaded = async (p: Page = page) => {
+    await p.waitForSelector('main [data-loading="false"]', { timeout: 90_000 });
+    await p.waitForTimeout(300); // charts draw on the next animation frame
+  };
+  const kpi = (id: string) => page.locator(`[data-testid="kpi-${id}"] .value`).innerText();
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+  it('asks for a read token once (not a demo hub) and keeps it', async () => {
+    await page.goto(`${base}/`);
+    await page.waitForSelector('#token-dialog[open]');
+    await page.fill('[data-testid="token-input"]', token);
+    await page.click('#token-form button');
+    await loaded();
+    await page.reload();
+    await loaded();
+    expect(await page.locator('#token-dialog[open]').count()).toBe(0);
+  });
+
+  it('Overview shows run health and DORA numbers equal to SQL over the store', async () => {
+    await page.goto(`${base}/?page=overview`);
+    await loaded();
+    await shot('overview');
+    const [r] = await q(sql<{ n: number; ok: number; bad: number; p95: number; usd: number }>`
+      select count(*)::int as n, count(*) filter (where status = 'success')::int as ok, count(*) filter (where status = 'failed')::int as bad,
+        percentile_disc(0.95) within group (order by duration_ms) as p95, (select sum(c.usd) from costs c join runs x using (run_id) where x.started_at >= ${SINCE}) as usd
+      from runs where started_at >= ${SINCE} and started_at < ${NOW}`);
+    expect(await kpi('runs')).toBe(num(r!.n));
+    expect(await kpi('success-rate')).toBe(pct(r!.ok / (r!.ok + r!.bad)));
+    expect(await kpi('duration-p95')).toBe(dur(approximate(Number(r!.p95))));
+    expect(await kpi('cost')).toBe(`$${num(Number(r!.usd), 2)}`);
+    const [d] = await q(sql<{ ok: number; bad: number }>`
+      with last as (
+        select distinct on (repo, environment, deployment_id) repo, environment, deployment_id, status, finished_at
+        from deployments where environment in ('prod', 'production') order by repo, environment, deployment_id, finished_at desc, rollout_step desc nulls last
+      ), rb as (select distinct repo, environment, deployment_id from deployments where rollback_reason is not null)
+      select count(*) filter (where l.status = 'success' and rb.deployment_id is null)::int as ok, count(*) filter (where l.status = 'failed' or rb.deployment_id is not null)::int as bad
+      from last l left join rb using (repo, environment, deployment_id) where l.finished_at >= ${SINCE} and l.finished_at < ${NOW}`);
+    expect(await kpi('change-failure-rate')).toBe(pct(d!.bad / (d!.ok + d!.bad)));
+    expect(await kpi('deploy-frequency')).toBe(`${(d!.ok / ((NOW.getTime() - SINCE.getTime()) / 86_400_000)).toFixed(2)}/day`);
+    expect(await page.locator('[data-testid="chart-runs-per-day"] canvas').count()).toBeGreaterThan(0);
+  });
+
+  it('a filter narrows the numbers and lands in the URL (shareable)', async () => {
+    const repo = (await q(sql<{ repo: string }>`select min(repo) as repo from runs`))[0]!.repo;
+    await page.selectOption('[data-testid="filter-repo"]', repo);
+    await page.waitForURL((u) => u.searchParams.get('repo') === repo);
+    await loaded();
+    const [r] = await q(sql<{ n: number }>`select count(*)::int as n from runs where repo = ${repo} and started_at >= ${SINCE}`);
+    expect(await kpi('runs')).toBe(num(r!.n));
+    // The URL alone reproduces the view.
+    const other = await browser.newPage();
+    await other.goto(page.url());
+    await loaded(other);
+    expect(await other.locator('[data-testid="kpi-runs"] .value').innerText()).toBe(num(r!.n));
+    await other.close();
+    await page.selectOption('[data-testid="filter-window"]', '7');
+    await page.waitForURL((u) => u.searchParams.get('window') === '7');
+    await loaded();
+    const [w] = await q(sql<{ n: number }>`select count(*)::int as n from runs where repo = ${repo} and started_at >= ${new Date('2026-03-25T00:00:00Z')}`);
+    expect(await kpi('runs')).toBe(num(w!.n));
+  });
+
+  it('Run Health: pipeline table and drill-down from a failed run to its jobs', async () => {
+    await page.goto(`${base}/?page=health&window=30`);
+    await loaded();
+    await shot('health');
+    const rows = await q(sql<{ repo: string; n: number; p50: number }>`
+      select repo, count(*)::int as n, percentile_disc(0.5) within group (order by duration_ms) as p50
+      from runs where started_at >= ${SINCE} group by repo order by repo`);
+    const cells = await page.locator('[data-testid="table-pipelines"] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as unknown as { innerText: string }).innerText)),
+    );
+    expect(cells.map((c) => [c[0], c[2], c[4]])).toEqual(rows.map((r) => [r.repo, num(r.n), dur(approximate(Number(r.p50)))]));
+    const first = page.locator('[data-testid="table-failures"] tbody tr').first();
+    const runId = await first.locator('[data-col="run_id"]').getAttribute('data-value');
+    await first.click();
+    await page.waitForURL((u) => u.searchParams.get('page') === 'run' && u.searchParams.get('id') === runId);
+    await loaded();
+    await shot('run');
+    const jobs = await q(sql<{ name: string; status: string }>`select name, status from jobs where run_id = ${runId!} order by job_key`);
+    const shown = await page.locator('[data-testid="table-run-jobs"] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [(tr.querySelector('[data-col="name"]') as unknown as { innerText: string }).innerText, tr.querySelector('[data-col="status"]')!.getAttribute('data-value')]),
+    );
+    expect(shown).toEqual(jobs.map((j) => [j.name, j.status]));
+    expect(jobs.some((j) => j.status === 'failed')).toBe(true);
+  });
+
+  it('DORA: lead time and time to restore medians equal SQL over the materialized samples', async () => {
+    await page.goto(`${base}/?page=dora&window=30`);
+    await loaded();
+    await shot('dora');
+    const [m] = await q(sql<{ m: number }>`select percentile_disc(0.5) within group (order by lead_time_s) as m from metrics_lead_times
+      where environment in ('prod','production') and deployed_at >= ${SINCE} and deployed_at < ${NOW}`);
+    expect(await kpi('lead-time')).toBe(durS(Number(m!.m)));
+    expect(await page.locator('[data-testid="kpi-lead-time"] [data-band]').first().getAttribute('data-band')).toMatch(/elite|high|medium|low/);
+    expect(await page.locator('[data-testid="table-dora-groups"] tbody tr').count()).toBe(3);
+  });
+
+  it('Readiness: the CI component is the pass rate of the last 10 main runs', async () => {
+    await page.goto(`${base}/?page=readiness`);
+    await loaded();
+    await shot('readiness');
+    const repos = await q(sql<{ repo: string }>`select distinct repo from runs order by 1`);
+    for (const { repo } of repos) {
+      const last = await q(sql<{ status: string }>`select status from runs where repo = ${repo} and branch = 'main' and environment is null
+        and status in ('success','failed') order by started_at desc, run_id desc limit 10`);
+      const row = page.locator('[data-testid="table-readiness"] tbody tr', { has: page.locator(`td[data-col="repo"][data-value="${repo}"]`) });
+      expect(await row.locator('td[data-col="ci"]').innerText()).toBe(score((100 * last.filter((x) => x.status === 'success').length) / last.length));
+      expect(await row.locator('td[data-col="complete"]').innerText()).toMatch(/^no — missing quality/);
+    }
+  });
+
+  it('Cost & Carbon, and the Tests / Mutation / Cache pages render (panels or empty states)', async () => {
+    await page.goto(`${base}/?page=cost`);
+    await loaded();
+    await shot('cost');
+    const [c] = await q(sql<{ kwh: number }>`select sum(c.energy_kwh) as kwh from costs c join runs r using (run_id) where r.started_at >= ${SINCE}`);
+    expect(await kpi('energy')).toBe(`${num(Number(c!.kwh), 2)} kWh`);
+    for (const p of ['tests', 'mutation', 'cache']) {
+      await page.goto(`${base}/?page=${p}`);
+      await loaded();
+      await shot(p);
+      const panelsOrEmpty = await page.locator('[data-testid^="panel-"], [data-testid="empty-page"]').count();
+      expect(panelsOrEmpty, p).toBeGreaterThan(0);
+      expect(await page.locator('[data-testid="error"]').count()).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,196 @@
+// The DORA four keys (issue 8; seed 004 §4.1/§4.2), pure over deployments already folded from their
+// reports. Definitions (issue 8):
+// - a deployment is a distinct (repo, environment, deployment_id): canary steps of one deployment
+//   are one deployment;
+// - it failed when its final status is failed or any report carries a rollback_reason; it
+//   succeeded when its final status is success without a rollback; canceled / skipped / unfinished
+//   deployments count in neither (they shipped nothing and broke nothing);
+// - deployment frequency: successful deployments per day of the window;
+// - change failure rate: failed / (successful + failed);
+// - time to restore: from a failed deployment to the next successful deployment of the same repo
+//   and environment; consecutive failures before that success are one incident, timed from the first;
+// - lead time: median over commits of (first successful deployment containing the commit − commit
+//   time), by exact ancestry (leadtime.ts).
+import { SEED_004_TARGETS, type Band, type MetricsConfig } from './config.js';
+
+export interface Deployment {
+  repo: string;
+  environment: string;
+  deployment_id: string;
+  commit_sha: string | null;
+  started_at: number;
+  /** When the final report finished (or started, if it has no end). */
+  finished_at: number;
+  final_status: string;
+  rolled_back: boolean;
+  steps: number;
+}
+
+export type Outcome = 'success' | 'failed' | 'other';
+
+export function outcome(d: Pick<Deployment, 'final_status' | 'rolled_back'>): Outcome {
+  if (d.rolled_back || d.final_status === 'failed') return 'failed';
+  if (d.final_status === 'success') return 'success';
+  return 'other';
+}
+
+export interface Incident {
+  repo: string;
+  environment: string;
+  /** The first failed deployment of the incident. */
+  failed_deployment_id: string;
+  failed_at: number;
+  restored_by: string | null;
+  restored_at: number | null;
+  restore_s: number | null;
+  failures: number;
+}
+
+/** Incidents (failure runs) over deployments of one or more (repo, environment) groups. */
+export function incidents(deps: Deployment[]): Incident[] {
+  const groups = new Map<string, Deployment[]>();
+  for (const d of deps) {
+    const k = `${d.repo}\u0000${d.environment}`;
+    const g = groups.get(k);
+    if (g) g.push(d);
+    else groups.set(k, [d]);
+  }
+  const out: Incident[] = [];
+  for (const g of groups.values()) {
+    g.sort((a, b) => a.finished_at - b.finished_at || (a.deployment_id < b.deployment_id ? -1 : 1));
+    let open: Incident | null = null;
+    for (const d of g) {
+      const o = outcome(d);
+      if (o === 'failed') {
+        if (open) open.failures++;
+        else
+          open = {
+            repo: d.repo,
+            environment: d.environment,
+            failed_deployment_id: d.deployment_id,
+            failed_at: d.finished_at,
+            restored_by: null,
+            restored_at: null,
+            restore_s: null,
+            failures: 1,
+          };
+      } else if (o === 'success' && open) {
+        open.restored_by = d.deployment_id;
+        open.restored_at = d.finished_at;
+        open.restore_s = Math.max(0, (d.finished_at - open.failed_at) / 1000);
+        out.push(open);
+        open = null;
+      }
+    }
+    if (open) out.push(open);
+  }
+  return out.sort((a, b) => a.failed_at - b.failed_at || (a.repo < b.repo ? -1 : a.repo > b.repo ? 1 : 0));
+}
+
+/** Nearest-rank percentile (the smallest value with at least p of the samples at or below it). */
+export function nearestRank(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const k = Math.max(1, Math.ceil(p * sorted.length));
+  return sorted[k - 1]!;
+}
+
+export function median(values: number[]): number | null {
+  return nearestRank([...values].sort((a, b) => a - b), 0.5);
+}
+
+export type BandName = Band['band'];
+
+export function bandOf(value: number | null, bands: Band[]): BandName | null {
+  if (value === null || !Number.isFinite(value)) return null;
+  for (const b of bands) {
+    if (b.atLeast !== undefined && value >= b.atLeast) return b.band;
+    if (b.below !== undefined && value < b.below) return b.band;
+    if (b.atLeast === undefined && b.below === undefined) return b.band;
+  }
+  return bands[bands.length - 1]?.band ?? null;
+}
+
+export interface DoraKeys {
+  deployments: number;
+  successful: number;
+  failed: number;
+  other: number;
+  window_days: number;
+  deployment_frequency_per_day: number;
+  change_failure_rate: number | null;
+  lead_time_median_s: number | null;
+  lead_time_samples: number;
+  time_to_restore_median_s: number | null;
+  incidents_restored: number;
+  incidents_open: number;
+  bands: {
+    deployment_frequency: BandName | null;
+    lead_time: BandName | null;
+    change_failure_rate: BandName | null;
+    time_to_restore: BandName | null;
+  };
+  /** Seed 004's own targets (stricter than the DORA bands): met or not, null when no data. */
+  seed004: Record<'deployment_frequency' | 'lead_time' | 'change_failure_rate' | 'time_to_restore', { initial: boolean | null; elite: boolean | null }>;
+}
+
+/**
+ * The four keys over deployments that finished in [since, until), lead-time samples deployed in the
+ * window and incidents whose first failure is in the window.
+ */
+export function doraKeys(
+  deps: Deployment[],
+  lead: { median_s: number | null; samples: number },
+  window: { since: number; until: number },
+  cfg: MetricsConfig['dora'],
+): DoraKeys {
+  const inWin = (t: number) => t >= window.since && t < window.until;
+  const ds = deps.filter((d) => inWin(d.finished_at));
+  let successful = 0;
+  let failed = 0;
+  let other = 0;
+  for (const d of ds) {
+    const o = outcome(d);
+    if (o === 'success') successful++;
+    else if (o === 'failed') failed++;
+    else other++;
+  }
+  const days = (window.until - window.since) / 86_400_000;
+  const inc = incidents(deps).filter((i) => inWin(i.failed_at));
+  const restored = inc.filter((i) => i.restore_s !== null).map((i) => i.restore_s!);
+  const freq = days > 0 ? successful / days : 0;
+  const cfr = successful + failed > 0 ? failed / (successful + failed) : null;
+  const lt = lead.median_s;
+  const ttr = median(restored);
+  const t = SEED_004_TARGETS;
+  const met = (v: number | null, f: (x: number) => boolean) => (v === null ? null : f(v));
+  return {
+    deployments: successful + failed,
+    successful,
+    failed,
+    other,
+    window_days: days,
+    deployment_frequency_per_day: freq,
+    change_failure_rate: cfr,
+    lead_time_median_s: lt,
+    lead_time_samples: lead.samples,
+    time_to_restore_median_s: ttr,
+    incidents_restored: restored.length,
+    incidents_open: inc.length - restored.length,
+    bands: {
+      // With no deployment at all there is nothing to band: "no data", not "low".
+      deployment_frequency: ds.length || successful ? bandOf(freq, cfg.deploymentFrequency) : null,
+      lead_time: bandOf(lt, cfg.leadTime),
+      change_failure_rate: bandOf(cfr, cfg.changeFailureRate),
+      time_to_restore: bandOf(ttr, cfg.timeToRestore),
+    },
+    seed004: {
+      deployment_frequency: {
+        initial: ds.length ? freq >= t.deploymentFrequency.initial.atLeastPerDay : null,
+        elite: ds.length ? freq >= t.deploymentFrequency.elite.atLeastPerDay : null,
+      },
+      lead_time: { initial: met(lt, (v) => v < t.leadTime.initial.belowS), elite: met(lt, (v) => v < t.leadTime.elite.belowS) },
+      change_failure_rate: { initial: met(cfr, (v) => v < t.changeFailureRate.initial.below), elite: met(cfr, (v) => v < t.changeFailureRate.elite.below) },
+      time_to_restore: { initial: met(ttr, (v) => v < t.timeToRestore.initial.belowS), elite: met(ttr, (v) => v < t.timeToRestore.elite.belowS) },
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// Release readiness (seed 002 "Release Readiness System"; issue 8): CI pass rate over the last 10
+// runs 40 %, test coverage 30 %, security 20 %, code quality 10 %; >= 95 excellent, 90–94 good,
+// 80–89 fair, < 80 poor. A component without data is missing — never 0, never 100: the score is
+// renormalized over the components present and says complete: false.
+import { sql } from 'kysely';
+import type { MetricsConfig } from './config.js';
+import type { MetricsDb } from './dora-store.js';
+import { repoAccess } from './filters.js';
+
+export type ComponentId = 'ci' | 'coverage' | 'security' | 'quality';
+
+export interface Component {
+  id: ComponentId;
+  weight: number;
+  /** 0..100, or null when there is no data (missing). */
+  score: number | null;
+  /** What the score was computed from, so it explains itself. */
+  inputs: Record<string, unknown>;
+  explanation: string;
+}
+
+export type ReadinessBand = 'excellent' | 'good' | 'fair' | 'poor';
+
+export interface Readiness {
+  repo: string;
+  branch: string | null;
+  score: number | null;
+  band: ReadinessBand | null;
+  complete: boolean;
+  missing: ComponentId[];
+  components: Component[];
+}
+
+export function readinessBand(score: number): ReadinessBand {
+  return score >= 95 ? 'excellent' : score >= 90 ? 'good' : score >= 80 ? 'fair' : 'poor';
+}
+
+/** Weighted mean over the components with data; null when none has data. */
+export function combine(repo: string, branch: string | null, components: Component[]): Readiness {
+  const present = components.filter((c) => c.score !== null && c.weight > 0);
+  const wsum = present.reduce((s, c) => s + c.weight, 0);
+  const score = wsum > 0 ? present.reduce((s, c) => s + c.weight * c.score!, 0) / wsum : null;
+  const missing = components.filter((c) => c.score === null && c.weight > 0).map((c) => c.id);
+  return { repo, branch, score, band: score === null ? null : readinessBand(score), complete: missing.length === 0 && score !== null, missing, components };
+}
+
+const clamp = (x: number) => Math.max(0, Math.min(100, x));
+
+export interface ReadinessInputs {
+  lastRuns: Array<{ run_id: string; status: string }>;
+  coverage: { run_id: string; lines_pct: number } | null;
+  security: { run_id: string; deny: number; warn: number; sarif_errors: number; sarif_tools: string[] } | null;
+  quality: { run_id: string; errors: number; warnings: number; tools: string[] } | null;
+}
+
+/** The four components from their inputs (pure). */
+export function components(inp: ReadinessInputs, cfg: MetricsConfig['readiness']): Component[] {
+  const w = cfg.weights;
+  const ok = inp.lastRuns.filter((r) => r.status === 'success').length;
+  const ci: Component = {
+    id: 'ci',
+    weight: w.ci,
+    score: inp.lastRuns.length ? (100 * ok) / inp.lastRuns.length : null,
+    inputs: { runs: inp.lastRuns.length, success: ok, run_ids: inp.lastRuns.map((r) => r.run_id) },
+    explanation: inp.lastRuns.length ? `${ok} of the last ${inp.lastRuns.length} finished runs passed` : 'no finished run',
+  };
+  const coverage: Component = {
+    id: 'coverage',
+    weight: w.coverage,
+    score: inp.coverage ? clamp(inp.coverage.lines_pct * 100) : null,
+    inputs: inp.coverage ? { run_id: inp.coverage.run_id, lines_pct: inp.coverage.lines_pct } : {},
+    explanation: inp.coverage ? `line coverage ${(inp.coverage.lines_pct * 100).toFixed(1)}% in the latest run that measured it` : 'no run reported coverage',
+  };
+  const s = inp.security;
+  const secPenalty = s ? s.deny * cfg.security.deny + s.warn * cfg.security.warn + s.sarif_errors * cfg.security.sarifError : 0;
+  const security: Component = {
+    id: 'security',
+    weight: w.security,
+    score: s ? clamp(100 - secPenalty) : null,
+    inputs: s ? { ...s, penalties: cfg.security } : {},
+    explanation: s
+      ? `100 − ${cfg.security.deny}×${s.deny} deny − ${cfg.security.warn}×${s.warn} warn − ${cfg.security.sarifError}×${s.sarif_errors} SARIF errors`
+      : 'no policy results or security SARIF',
+  };
+  const q = inp.quality;
+  const quality: Component = {
+    id: 'quality',
+    weight: w.quality,
+    score: q ? clamp(100 - q.errors * cfg.quality.error - q.warnings * cfg.quality.warning) : null,
+    inputs: q ? { ...q, penalties: cfg.quality } : {},
+    explanation: q ? `100 − ${cfg.quality.error}×${q.errors} lint errors − ${cfg.quality.warning}×${q.warnings} warnings` : 'no lint results (ESLint JSON or SARIF)',
+  };
+  return [ci, coverage, security, quality];
+}
+
+/**
+ * Readiness of one repo. The runs considered are those of `branch` when given, else of the first
+ * default branch (main, master, trunk) that has runs, else all; deployment runs (with an
+ * environment) are not CI runs and are left out.
+ */
+export async function readinessFor(db: MetricsDb, repo: string, branch: string | null, cfg: MetricsConfig): Promise<Readiness> {
+  const r = repo.toLowerCase();
+  let br = branch;
+  if (!br) {
+    const found = await sql<{ branch: string }>`
+      select branch from runs where repo = ${r} and environment is null and branch in (${sql.join(cfg.defaultBranches)})
+      group by branch order by max(started_at) desc limit 1`.execute(db);
+    br = found.rows[0]?.branch ?? null;
+  }
+  const scope = br === null ? sql`r.repo = ${r} and r.environment is null` : sql`r.repo = ${r} and r.branch = ${br} and r.environment is null`;
+  const [last, cov, pol, fnd] = await Promise.all([
+    sql<{ run_id: string; status: string }>`
+      select r.run_id, r.status from runs r where ${scope} and r.status in ('success', 'failed')
+      order by r.started_at desc, r.run_id desc limit ${cfg.readiness.lastRuns}`.execute(db),
+    // No data is not zero (DESIGN.md): tests.total == 0 means the run reported no tests.
+    sql<{ run_id: string; lines_pct: number }>`
+      select r.run_id, t.coverage_lines as lines_pct from runs r join test_summaries t on t.run_id = r.run_id
+      where ${scope} and t.total > 0 and t.coverage_lines is not null order by r.started_at desc, r.run_id desc limit 1`.execute(db),
+    sql<{ run_id: string; deny: number; warn: number }>`
+      select r.run_id, count(*) filter (where p.result = 'deny')::int as deny, count(*) filter (where p.result = 'warn')::int as warn
+      from runs r join policy_results p on p.run_id = r.run_id
+      where r.run_id = (select r.run_id from runs r where ${scope} and exists (select 1 from policy_results p where p.run_id = r.run_id)
+                        order by r.started_at desc, r.run_id desc limit 1)
+      group by r.run_id`.execute(db),
+    sql<{ run_id: string; category: string; tool: string; errors: number; warnings: number }>`
+      select f.run_id, f.category, f.tool, f.errors, f.warnings from metrics_findings f
+      where f.run_id = (select r.run_id from runs r where ${scope} and exists (select 1 from metrics_findings x where x.run_id = r.run_id and x.category = 'security')
+                        order by r.started_at desc, r.run_id desc limit 1) and f.category = 'security'
+      union all
+      select f.run_id, f.category, f.tool, f.errors, f.warnings from metrics_findings f
+      where f.run_id = (select r.run_id from runs r where ${scope} and exists (select 1 from metrics_findings x where x.run_id = r.run_id and x.category = 'quality')
+                        order by r.started_at desc, r.run_id desc limit 1) and f.category = 'quality'`.execute(db),
+  ]);
+  const secF = fnd.rows.filter((x) => x.category === 'security');
+  const qualF = fnd.rows.filter((x) => x.category === 'quality');
+  const p = pol.rows[0];
+  // Security takes the latest run with policy results and the latest run with a security SARIF.
+  const security =
+    p || secF.length
+      ? {
+          run_id: p?.run_id ?? secF[0]!.run_id,
+          deny: p?.deny ?? 0,
+          warn: p?.warn ?? 0,
+          sarif_errors: secF.reduce((s, x) => s + x.errors, 0),
+          sarif_tools: secF.map((x) => x.tool).sort(),
+        }
+      : null;
+  const quality = qualF.length
+    ? { run_id: qualF[0]!.run_id, errors: qualF.reduce((s, x) => s + x.errors, 0), warnings: qualF.reduce((s, x) => s + x.warnings, 0), tools: qualF.map((x) => x.tool).sort() }
+    : null;
+  const comps = components(
+    { lastRuns: last.rows, coverage: cov.rows[0] ? { run_id: cov.rows[0].run_id, lines_pct: Number(cov.rows[0].lines_pct) } : null, security, quality },
+    cfg.readiness,
+  );
+  return combine(r, br, comps);
+}
+
+/** Readiness of every repo the caller may see (or one), sorted by repo. */
+export async function readinessAll(db: MetricsDb, opts: { repo?: string; branch?: string; repoRegexes: string[] | null }, cfg: MetricsConfig): Promise<Readiness[]> {
+  const repos = opts.repo
+    ? [opts.repo.toLowerCase()]
+    : (await sql<{ repo: string }>`select distinct d.repo from metrics_run_daily d where ${repoAccess('d.repo', opts.repoRegexes)} order by 1`.execute(db)).rows.map((x) => x.repo);
+  const out: Readiness[] = [];
+  for (const repo of repos) out.push(await readinessFor(db, repo, opts.branch ?? null, cfg));
+  return out;
+}

@@ -1,0 +1,119 @@
+// The metrics pillar's tables: findings uploaded for readiness (SARIF, ESLint JSON) and the
+// materialized lead times (exact ancestry is a graph walk, too slow to redo per dashboard request).
+import type { ColumnType } from 'kysely';
+import type { Migration } from '../../core/db/migrate.js';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface MetricsFindingsTable {
+  run_id: string;
+  /** security | quality */
+  category: string;
+  tool: string;
+  /** sarif | eslint */
+  format: string;
+  errors: number;
+  warnings: number;
+  notes: number;
+  /** Rule counts as JSON text: [{rule_id, level, count}] (rule ids redacted). */
+  rules: string;
+  uploaded_at: Timestamp;
+}
+
+export interface MetricsLeadTimesTable {
+  repo: string;
+  environment: string;
+  commit_sha: string;
+  deployment_id: string;
+  committed_at: Timestamp;
+  deployed_at: Timestamp;
+  lead_time_s: number;
+}
+
+export interface MetricsLeadStateTable {
+  repo: string;
+  environment: string;
+  /** What the lead times were computed from (deployments and commits of the group). */
+  signature: string;
+  baseline_deployment: string | null;
+  unlinked: number;
+  untimed: number;
+  computed_at: Timestamp;
+}
+
+/** Deployments folded from their reports (dora-store.ts `foldedDeployments`), per (repo, environment, id). */
+export interface MetricsDeploymentsTable {
+  repo: string;
+  environment: string;
+  deployment_id: string;
+  commit_sha: string | null;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  final_status: string;
+  rolled_back: boolean;
+  steps: number;
+}
+
+export type MetricsTables = {
+  metrics_deployments: MetricsDeploymentsTable;
+  metrics_findings: MetricsFindingsTable;
+  metrics_lead_times: MetricsLeadTimesTable;
+  metrics_lead_state: MetricsLeadStateTable;
+};
+
+export const metricsMigrations: Migration[] = [
+  {
+    id: 'metrics-0001-findings-leadtimes',
+    up: `
+create table metrics_findings (
+  run_id uuid not null references runs (run_id) on delete cascade,
+  category text not null,
+  tool text not null,
+  format text not null,
+  errors integer not null,
+  warnings integer not null,
+  notes integer not null,
+  rules text not null,
+  uploaded_at timestamptz not null,
+  primary key (run_id, category, tool)
+);
+
+create table metrics_lead_times (
+  repo text not null,
+  environment text not null,
+  commit_sha text not null,
+  deployment_id text not null,
+  committed_at timestamptz not null,
+  deployed_at timestamptz not null,
+  lead_time_s double precision not null,
+  primary key (repo, environment, commit_sha)
+);
+create index metrics_lead_times_env_deployed_idx on metrics_lead_times (environment, deployed_at);
+
+create table metrics_deployments (
+  repo text not null,
+  environment text not null,
+  deployment_id text not null,
+  commit_sha text,
+  started_at timestamptz not null,
+  finished_at timestamptz not null,
+  final_status text not null,
+  rolled_back boolean not null,
+  steps integer not null,
+  primary key (repo, environment, deployment_id)
+);
+create index metrics_deployments_env_finished_idx on metrics_deployments (environment, finished_at);
+
+create table metrics_lead_state (
+  repo text not null,
+  environment text not null,
+  signature text not null,
+  baseline_deployment text,
+  unlinked integer not null,
+  untimed integer not null,
+  computed_at timestamptz not null,
+  primary key (repo, environment)
+);
+`,
+  },
+];

@@ -1,0 +1,35 @@
+// Number formatting shared by the dashboard and its browser test (the test computes the numbers
+// itself, from SQL, and formats them with these functions to compare with the page).
+export const NO_DATA = '–';
+
+export function pct(v: number | null | undefined, digits = 1): string {
+  return v === null || v === undefined ? NO_DATA : `${(v * 100).toFixed(digits)}%`;
+}
+
+/** A duration in milliseconds: 850ms, 12.3s, 7m 05s, 2h 10m, 3.4d. */
+export function dur(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return NO_DATA;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  if (s < 3600) {
+    const m = Math.floor(s / 60);
+    return `${m}m ${String(Math.floor(s - m * 60)).padStart(2, '0')}s`;
+  }
+  if (s < 86_400) {
+    const h = Math.floor(s / 3600);
+    return `${h}h ${String(Math.floor((s - h * 3600) / 60)).padStart(2, '0')}m`;
+  }
+  return `${(s / 86_400).toFixed(1)}d`;
+}
+
+export const durS = (s: number | null | undefined) => (s === null || s === undefined ? NO_DATA : dur(s * 1000));
+
+export function num(v: number | null | undefined, digits = 0): string {
+  if (v === null || v === undefined) return NO_DATA;
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export const usd = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? NO_DATA : `$${num(v, digits)}`);
+export const perDay = (v: number | null | undefined) => (v === null || v === undefined ? NO_DATA : `${v.toFixed(2)}/day`);
+export const score = (v: number | null | undefined) => (v === null || v === undefined ? NO_DATA : v.toFixed(1));
