@@ -45,7 +45,22 @@ export const BUILTIN_RULES: RedactionRule[] = [
     pattern: /(?<key>AccountKey|SharedAccessKey)=(?<secret>[A-Za-z0-9+/]{20,}={0,2})/g,
   },
   { id: 'azure-sas-signature', pattern: /(?<key>[?&]sig=)(?<secret>[A-Za-z0-9%+/=]{20,})/g },
+  // GCP service-account key files (the key itself is a PEM block, caught below; its id is secret too).
+  { id: 'gcp-sa-key-id', pattern: /(?<key>"private_key_id"\s*:\s*")(?<secret>[0-9a-f]{40})(?=")/g },
+  // Azure AD (Entra) client secrets: 3 chars, a digit, `Q~`, 31-34 more.
+  { id: 'azure-client-secret', pattern: /(?<![\w~.-])[\w~.-]{3}\dQ~[\w~.-]{31,34}(?![\w~.-])/g },
+  {
+    id: 'azure-connection-string',
+    pattern: /(?<key>(?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|pwd)=)(?<secret>[^;"'\s]{8,})(?=;|"|'|\s|$)/gi,
+  },
   { id: 'npm-token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  { id: 'docker-pat', pattern: /\bdckr_pat_[A-Za-z0-9_-]{20,}/g },
+  { id: 'pypi-token', pattern: /\bpypi-AgE[A-Za-z0-9_-]{50,}/g },
+  { id: 'vault-token', pattern: /\bhv[sbr]\.[A-Za-z0-9_-]{24,}/g },
+  { id: 'terraform-cloud-token', pattern: /\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{60,}/g },
+  { id: 'sendgrid-key', pattern: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/g },
+  { id: 'openai-key', pattern: /\bsk-(?:proj-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{32,}/g },
+  { id: 'slack-app-token', pattern: /\bxapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,}\b/g },
   { id: 'npmrc-auth', pattern: /(?<key>_auth(?:Token)?\s*=\s*)(?<secret>[^\s"']{8,})/g },
   { id: 'stripe-key', pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g },
   { id: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
@@ -60,6 +75,11 @@ export const BUILTIN_RULES: RedactionRule[] = [
   },
   { id: 'auth-header', pattern: /(?<key>\bAuthorization:\s*(?:Bearer|Basic|token|Token)\s+)(?<secret>[A-Za-z0-9._~+/=-]{8,})/gi },
   { id: 'bearer-token', pattern: /(?<key>\bBearer\s+)(?<secret>[A-Za-z0-9._~+/-]{20,}=*)/g },
+  // Passwords and tokens given on a command line (`set -x` traces them): --password X, docker login -p X.
+  {
+    id: 'cli-secret-flag',
+    pattern: /(?<key>(?:--(?:password|passwd|token|api-?key|secret|client-secret|auth-token)(?:=|\s+))|(?:\b(?:docker|podman|helm) (?:registry )?login\b[^\n]*?\s-p\s*))(?<secret>[^\s'"]{6,})/gi,
+  },
   // SECRET=value style assignments whose value looks like a credential (checked in code below).
   {
     id: 'secret-assignment',
@@ -67,6 +87,9 @@ export const BUILTIN_RULES: RedactionRule[] = [
       /(?<key>\b[A-Za-z0-9_.-]{0,40}(?:SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)[A-Za-z0-9_]{0,20}["']?\s*[:=]\s*["']?)(?<secret>[^\s"',;]{8,})/gi,
   },
 ];
+
+/** Rules whose value must also look like a credential (not `true`, `$VAR`, a word). */
+const ENTROPY_CHECKED = new Set(['secret-assignment', 'cli-secret-flag', 'azure-connection-string']);
 
 /** Shannon entropy in bits per character. */
 function entropy(s: string): number {
@@ -131,7 +154,7 @@ export class Redactor {
         const groups = args[args.length - 1] as Record<string, string | undefined> | string;
         const g = typeof groups === 'object' && groups ? groups : undefined;
         if (g?.secret !== undefined) {
-          if (rule.id === 'secret-assignment' && !looksSecret(g.secret)) return match;
+          if (ENTROPY_CHECKED.has(rule.id) && !looksSecret(g.secret)) return match;
           hits[rule.id] = (hits[rule.id] ?? 0) + 1;
           return `${g.key ?? ''}${g.sep ?? ''}${placeholder(rule.id)}`;
         }
@@ -178,9 +201,13 @@ export class Redactor {
     return changed ? { value: out as T, changed } : { value, changed };
   }
 
-  /** A line-oriented redacting stream: PEM blocks spanning lines are held until they close. */
-  stream(): Transform {
-    return new RedactStream(this);
+  /**
+   * A line-oriented redacting stream: PEM blocks spanning lines are held until they close.
+   * `keepLines`: a block becomes one placeholder per line instead of one in all, so a stored log
+   * keeps its line numbers (the autopsy pillar stores logs this way).
+   */
+  stream(opts: { keepLines?: boolean } = {}): Transform {
+    return new RedactStream(this, opts.keepLines ?? false);
   }
 }
 
@@ -197,7 +224,10 @@ class RedactStream extends Transform {
   private rest = '';
   private pem: string[] | null = null;
 
-  constructor(private readonly redactor: Redactor) {
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly keepLines: boolean,
+  ) {
     super({ decodeStrings: true, encoding: 'utf8' });
   }
 
@@ -219,7 +249,8 @@ class RedactStream extends Transform {
     this.rest = '';
     if (this.pem) {
       // An unterminated key block: everything after BEGIN is secret.
-      this.push(`${placeholder('private-key')}\n`);
+      if (!this.keepLines) this.push(`${placeholder('private-key')}\n`);
+      else this.push(this.pem.map((l, i) => (i === 0 ? this.redactor.apply(l.slice(0, l.search(PEM_BEGIN))) : '') + placeholder('private-key') + (l.endsWith('\n') ? '\n' : '')).join(''));
       this.pem = null;
     }
     cb();
@@ -229,8 +260,27 @@ class RedactStream extends Transform {
     if (this.pem) {
       this.pem.push(line);
       if (PEM_END.test(line) || this.pem.length > PEM_MAX_LINES) {
-        this.push(this.redactor.apply(this.pem.join('')).replace(/-----BEGIN[\s\S]*$/, placeholder('private-key') + '\n'));
+        // One placeholder line per line of the block, so the stored log keeps its line numbers;
+        // what precedes BEGIN and follows END on their lines is kept (redacted like any text).
+        const lines = this.pem;
         this.pem = null;
+        if (!this.keepLines) {
+          this.push(this.redactor.apply(lines.join('')).replace(/-----BEGIN[\s\S]*$/, placeholder('private-key') + '\n'));
+          return;
+        }
+        const first = lines[0]!;
+        const begin = first.search(PEM_BEGIN);
+        const last = lines[lines.length - 1]!;
+        const endMatch = PEM_END.exec(last);
+        const nl = (l: string) => (l.endsWith('\r\n') ? '\r\n' : l.endsWith('\n') ? '\n' : '');
+        const out: string[] = [];
+        lines.forEach((l, i) => {
+          let text = placeholder('private-key');
+          if (i === 0) text = this.redactor.apply(first.slice(0, begin)) + text;
+          if (i === lines.length - 1 && endMatch) text += this.redactor.apply(last.slice(endMatch.index + endMatch[0].length).replace(/\r?\n$/, ''));
+          out.push(text + nl(l));
+        });
+        this.push(out.join(''));
       }
       return;
     }

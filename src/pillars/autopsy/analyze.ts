@@ -122,7 +122,10 @@ const DEMOTE = /^(?:npm (?:error|ERR!) (?:code|errno|syscall|path|dest|A complet
 
 /** The priority a hit ranks with (the rule's, lowered on echo lines). */
 export function priorityOf(hit: Hit): number {
-  return DEMOTE.test(hit.text) ? hit.rule.priority - 50 : hit.rule.priority;
+  if (DEMOTE.test(hit.text)) return hit.rule.priority - 50;
+  // A plain `error: ...` is a rustc/clippy diagnostic only when its span (` --> file:line:col`) follows.
+  if (hit.rule.id === 'rust.compile.plain' && !hit.after.slice(0, 3).some((a) => /^\s*--> \S+:\d+:\d+/.test(a.text))) return 15;
+  return hit.rule.priority;
 }
 
 /**
@@ -130,7 +133,10 @@ export function priorityOf(hit: Hit): number {
  * rustc is a clippy lint when its notes name a clippy lint.
  */
 export function categoryOf(hit: Hit): RootCause['category'] {
-  if (hit.rule.id === 'rust.compile.plain' && hit.after.slice(0, 14).some((a) => /clippy::|rust-clippy|-D clippy/.test(a.text))) return 'lint_error';
+  if (hit.rule.id === 'rust.compile.plain') {
+    if (!hit.after.slice(0, 3).some((a) => /^\s*--> \S+:\d+:\d+/.test(a.text))) return 'script_error';
+    if (hit.after.slice(0, 14).some((a) => /clippy::|rust-clippy|-D clippy/.test(a.text))) return 'lint_error';
+  }
   return hit.rule.category;
 }
 

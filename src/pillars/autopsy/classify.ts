@@ -59,7 +59,7 @@ const round = (x: number) => Math.round(x * 1e5) / 1e5;
 
 /** Trains on labelled documents. Deterministic: documents are taken in id order. */
 export function train(docs: TrainingDoc[], opts: { alpha?: number; maxVocab?: number } = {}): Model {
-  const alpha = opts.alpha ?? 0.1;
+  const alpha = opts.alpha ?? 0.02;
   const sorted = [...docs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const counts = sorted.map((d) => termCounts(tokenize(d.text)));
   const df = new Map<string, number>();

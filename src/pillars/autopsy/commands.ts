@@ -5,7 +5,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { CiError } from '../../core/errors.js';
-import type { RootCause } from '../../core/model/index.js';
 import { Redactor } from '../../core/redact/index.js';
 import type { CliContext } from '../../core/registry.js';
 import { hubOptions, hubTarget, runHeaders, uploadRun, uploadToHub } from '../../core/upload.js';
@@ -14,10 +13,9 @@ import { analyzeStream, redactCauses } from './analyze.js';
 import { Classifier, loadClassifier, serializeModel, shippedClassifier, train, type TrainingDoc } from './classify.js';
 import { evaluate, readCaseLog, readManifest, renderEvalText, trainingText } from './eval.js';
 import { openOrComment } from './github.js';
-import { hubRules, refreshReport } from './hub.js';
+import { hubRules, reclassifyLogs } from './hub.js';
 import { renderJson, renderMarkdown, renderText, type AnalysisOutput } from './render.js';
 import { ruleSet } from './rules.js';
-import { db, reanalyze, rootCausesOf, saveAnalysis } from './store.js';
 
 const storeOptions = (cmd: Command) =>
   cmd
@@ -43,6 +41,21 @@ async function redactedBuffer(file: string, redactor: Redactor): Promise<Buffer>
   const parts: Buffer[] = [];
   for await (const c of openInput(file).pipe(redactor.stream())) parts.push(Buffer.from(c as string));
   return Buffer.concat(parts);
+}
+
+/**
+ * A subcommand's options merged with the ones `autopsy` itself took: commander gives options the
+ * parent also defines (--json, --rules, --model) to the parent, wherever they stand.
+ */
+function subOpts(command: Command): Record<string, unknown> {
+  const p = command.parent?.opts() ?? {};
+  const l = command.opts();
+  return {
+    ...l,
+    json: l.json ?? p.json,
+    rules: [...((p.rules as string[] | undefined) ?? []), ...((l.rules as string[] | undefined) ?? [])],
+    model: l.model ?? (typeof p.model === 'string' ? p.model : undefined),
+  };
 }
 
 export function autopsyCommands(program: Command, ctx: CliContext): void {
@@ -137,12 +150,20 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
       .argument('<dir>', 'corpus folder with manifest.jsonl and the logs')
       .option('--json', 'exactly one JSON object')
       .option('--rules <dir>', 'extra rule pack folder or file; repeatable', collect, [])
-      .option('--model <file>', 'classifier model file (default: the shipped one)'),
+      .option('--model <file>', 'classifier model file (default: the shipped one)')
+      .option('--train-extra <dir>', 'more answer-keyed corpora for the leave-one-out model\'s training set; repeatable', collect, []),
     'ci-intel autopsy eval ../shared/corpus/autopsy',
     'ci-intel autopsy eval corpus/ --json | jq .f1',
-  ).action(async (dir: string, opts: Record<string, unknown>) => {
+  ).action(async (dir: string, _o: Record<string, unknown>, command: Command) => {
+    const opts = subOpts(command);
     const config = ctx.config({});
-    const report = await evaluate(dir, ruleSet(opts.rules as string[]), classifierFrom(opts as { model?: string }) ?? shippedClassifier(), new Redactor({ banList: config.redact.banList }));
+    const report = await evaluate(
+      dir,
+      ruleSet(opts.rules as string[]),
+      classifierFrom(opts as { model?: string }) ?? shippedClassifier(),
+      new Redactor({ banList: config.redact.banList }),
+      opts.trainExtra as string[],
+    );
     ctx.out(opts.json ? JSON.stringify(report) + '\n' : renderEvalText(report, dir));
     if (report.secrets_leaked > 0) process.exitCode = 1;
   });
@@ -181,47 +202,18 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     ),
     'ci-intel autopsy reclassify --since 7d',
     'ci-intel autopsy reclassify --rules ./autopsy-rules --json',
-  ).action(async (opts: Record<string, unknown>) => {
+  ).action(async (_o: Record<string, unknown>, command: Command) => {
+    const opts = subOpts(command);
     const hub = await ctx.openHub(opts);
     try {
       const since = opts.since ? parseSince(String(opts.since), ctx.now()) : null;
       const rules = (opts.rules as string[]).length ? ruleSet([...(hub.config.pillars?.autopsy?.rules as string[] | undefined ?? []), ...(opts.rules as string[])]) : hubRules(hub);
       const classifier = classifierFrom(opts as { model?: string }) ?? shippedClassifier();
-      let q = db(hub).selectFrom('autopsy_logs').selectAll().orderBy('uploaded_at').orderBy('run_id').orderBy('job_id');
-      if (since) q = q.where('uploaded_at', '>=', since);
-      const logs = await q.execute();
-      const changes: Array<{ run_id: string; job: string; from: string; to: string }> = [];
-      const label = (c: RootCause | undefined) =>
-        c ? `${c.category} (${'rule_id' in c.decided_by ? `rule ${c.decided_by.rule_id}` : `model ${c.decided_by.model}`})` : 'none';
-      for (const l of logs) {
-        const before = (await rootCausesOf(hub, l.run_id)).find((j) => j.job_id === l.job_id)?.causes[0];
-        const a = await reanalyze(hub, l.blob_key, rules, { classifier, assumeFailed: l.job_failed === true });
-        const causes = l.job_failed === false ? [] : a.root_causes;
-        const run = await hub.db.selectFrom('runs').select('repo').where('run_id', '=', l.run_id).executeTakeFirst();
-        await saveAnalysis(
-          hub,
-          {
-            run_id: l.run_id,
-            job_id: l.job_id,
-            repo: run?.repo ?? 'unknown/unknown',
-            blob_key: l.blob_key,
-            bytes: Number(l.bytes),
-            lines: a.facts.lines,
-            job_failed: l.job_failed,
-            uploaded_at: new Date(l.uploaded_at),
-          },
-          causes,
-        );
-        await refreshReport(hub, l.run_id);
-        const after = causes[0];
-        if (label(before) !== label(after) || before?.signature !== after?.signature) {
-          changes.push({ run_id: l.run_id, job: l.job_id, from: label(before), to: label(after) });
-        }
-      }
-      if (opts.json) ctx.out(JSON.stringify({ reclassified: logs.length, moved: changes.length, changes }) + '\n');
+      const { reclassified, changes } = await reclassifyLogs(hub, rules, classifier, since);
+      if (opts.json) ctx.out(JSON.stringify({ reclassified, moved: changes.length, changes }) + '\n');
       else {
         for (const c of changes) ctx.out(`${c.run_id} ${c.job}: ${c.from} -> ${c.to}\n`);
-        ctx.out(`reclassified ${logs.length} logs, ${changes.length} moved\n`);
+        ctx.out(`reclassified ${reclassified} logs, ${changes.length} moved\n`);
       }
     } finally {
       await hub.close();

@@ -13,7 +13,7 @@
 
 // CSI (ESC [ ... final), OSC (ESC ] ... BEL|ST), and two-character escapes. Bounded classes, no
 // nesting: linear time.
-const ANSI = /\x1b\[[0-9;?<=>!]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
+const ANSI = /\x1b\[[0-9;?<=>!]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[()*+][0-9A-Za-z]|\x1b[@-Z\\-_=>78]/g;
 // GitHub Actions raw-log timestamp prefix (7 fractional digits in practice; any number accepted).
 const GHA_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/gm;
 // GitHub Actions log markers (the runner's `##[...]` and the workflow-command echo).

@@ -23,6 +23,14 @@ const TAIL_LINES = 12;
 
 const PEM_EDGE = /-----(?:BEGIN|END) [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
 
+/**
+ * Start of the line before the one starting at `pos` (pos > 0, s[pos-1] is its newline).
+ * lastIndexOf with a negative start searches index 0, so a leading empty line needs the guard.
+ */
+function prevLineStart(s: string, pos: number): number {
+  return pos >= 2 ? s.lastIndexOf('\n', pos - 2) + 1 : 0;
+}
+
 type Ctx = { line: number; raw: string; text: string };
 
 /** Named groups → non-capturing, so rule sources can be joined into one alternation. */
@@ -37,7 +45,8 @@ export function combinedPrefilter(rules: Rule[]): RegExp {
     ...PARSERS.flatMap((p) => p.signals.map((s) => ungroup(s.source))),
     ungroup(SALIENT.source),
     // GitHub Actions step header (the step command is a fact for tool detection and repro).
-    '^##\\[group\\]Run ',
+    // (normalizing strips `##[group]`, so the normalized line starts with `Run `).
+    '^Run \\S',
     // Private-key blocks: their lines are never shown as context.
     PEM_EDGE.source,
   ];
@@ -231,8 +240,8 @@ export class LogScanner {
     let r = rawPos;
     let n = normPos;
     while (out.length < CONTEXT_WIDE && n > 0) {
-      const ns = norm.lastIndexOf('\n', n - 2) + 1;
-      const rs = raw.lastIndexOf('\n', r - 2) + 1;
+      const ns = prevLineStart(norm, n);
+      const rs = prevLineStart(raw, r);
       out.push({ line: 0, raw: this.lineAt(raw, rs), text: this.lineAt(norm, ns) });
       n = ns;
       r = rs;
@@ -283,8 +292,8 @@ export class LogScanner {
     let r = raw.length;
     let t = norm.length;
     while (rs.length < keep && t > 0) {
-      const tStart = norm.lastIndexOf('\n', t - 2) + 1;
-      const rStart = raw.lastIndexOf('\n', r - 2) + 1;
+      const tStart = prevLineStart(norm, t);
+      const rStart = prevLineStart(raw, r);
       rs.push(this.lineAt(raw, rStart));
       ts.push(this.lineAt(norm, tStart));
       t = tStart;

@@ -141,7 +141,7 @@ export async function ingestLog(
   key: string,
   rules: Rule[],
 ): Promise<{ scanner: LogScanner; bytes: number }> {
-  const redacted = input.pipe(ctx.redactor.stream());
+  const redacted = input.pipe(ctx.redactor.stream({ keepLines: true }));
   input.on('error', (e) => redacted.destroy(e));
   const gzip = createGzip();
   const put = ctx.blob.put(key, gzip);
@@ -186,7 +186,16 @@ export async function saveAnalysis(
     await trx.deleteFrom('autopsy_root_causes').where('run_id', '=', row.run_id).where('job_id', '=', row.job_id).execute();
     await trx
       .insertInto('autopsy_logs')
-      .values({ ...row, analyzed_at: now })
+      .values({
+        run_id: row.run_id,
+        job_id: row.job_id,
+        blob_key: row.blob_key,
+        bytes: row.bytes,
+        lines: row.lines,
+        job_failed: row.job_failed,
+        uploaded_at: row.uploaded_at,
+        analyzed_at: now,
+      })
       .onConflict((oc) =>
         oc.columns(['run_id', 'job_id']).doUpdateSet({
           blob_key: row.blob_key,

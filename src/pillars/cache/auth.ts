@@ -14,6 +14,7 @@ export class CacheTokens {
   private readonly all = new Set<string>();
   /** token hash -> namespaces it may use */
   private readonly scoped = new Map<string, Set<string>>();
+  private readonly hashes = new Map<string, string>();
 
   /** Parses `T` / `ns=T` entries (flags, env lists split on commas or whitespace). */
   constructor(entries: string[]) {
@@ -61,7 +62,13 @@ export class CacheTokens {
         hint: 'send "Authorization: Bearer <token>" or put the token as the password in the URL (http://user:TOKEN@host/...)',
       });
     }
-    const h = sha(t);
+    let h = this.hashes.get(t);
+    if (h === undefined) {
+      h = sha(t);
+      // A handful of tokens is presented over and over: remember their hashes (bounded).
+      if (this.hashes.size >= 1024) this.hashes.clear();
+      this.hashes.set(t, h);
+    }
     if (this.all.has(h)) return;
     const nss = this.scoped.get(h);
     if (nss?.has(namespace)) return;

@@ -49,7 +49,8 @@ export function cacheCommands(program: Command, ctx: CliContext): void {
         .option('--ttl <duration>', 'evict entries not hit for this long, e.g. 14d (env CI_INTEL_CACHE_TTL)')
         .option('--upload-max <size>', 'largest upload accepted (413 above), default 5GiB (env CI_INTEL_CACHE_UPLOAD_MAX)')
         .option('--idle-timeout <duration>', 'close connections idle this long, default 30s')
-        .option('--min-upload-rate <size>', 'drop uploads slower than this per second after 30 s, default 16KiB')
+        .option('--min-upload-rate <size>', 'drop uploads slower than this per second after --upload-grace, default 16KiB')
+        .option('--upload-grace <duration>', 'how long an upload may run before the minimum rate applies, default 30s')
         .option('--trust-verified-above <size>', 'blobs this large are re-hashed only when their file changed since the last full hash, default 64MiB')
         .option('--sweep-interval <duration>', 'how often TTL and size cap are applied, default 5m')
         .option('--no-verify', 'serve without hashing blobs (benchmarks only: a corrupt blob is then served)'),

@@ -54,6 +54,7 @@ export const cacheConfigSection: ConfigSection = {
       trustVerifiedAbove: { type: ['string', 'integer'] },
       idleTimeout: { type: 'string' },
       minUploadRate: { type: ['string', 'integer'] },
+      uploadGrace: { type: 'string' },
       sweepInterval: { type: 'string' },
     },
   },
@@ -117,6 +118,7 @@ export function resolveSettings(inp: SettingsInput): CacheSettings {
   const verify = verifyRaw === undefined ? true : !(verifyRaw === false || /^(0|off|false|no)$/i.test(String(verifyRaw)));
   const idle = pick<string>(f.idleTimeout, 'CI_INTEL_CACHE_IDLE_TIMEOUT', y.idleTimeout);
   const minRate = pick<string | number>(f.minUploadRate, 'CI_INTEL_CACHE_MIN_UPLOAD_RATE', y.minUploadRate);
+  const grace = pick<string>(f.uploadGrace, 'CI_INTEL_CACHE_UPLOAD_GRACE', y.uploadGrace);
   const sweep = pick<string>(f.sweepInterval, 'CI_INTEL_CACHE_SWEEP_INTERVAL', y.sweepInterval);
   const bufferMax = pick<string | number>(f.verifyBufferMax, 'CI_INTEL_CACHE_VERIFY_BUFFER_MAX', y.verifyBufferMax);
   const trustAbove = pick<string | number>(f.trustVerifiedAbove, 'CI_INTEL_CACHE_TRUST_VERIFIED_ABOVE', y.trustVerifiedAbove);
@@ -134,7 +136,7 @@ export function resolveSettings(inp: SettingsInput): CacheSettings {
     },
     idleTimeoutMs: idle === undefined ? DEFAULTS.idleTimeoutMs : (parseDuration(idle, '--idle-timeout') ?? 0),
     minUploadBytesPerSec: minRate === undefined ? DEFAULTS.minUploadBytesPerSec : parseBytes(minRate, '--min-upload-rate'),
-    uploadGraceMs: DEFAULTS.uploadGraceMs,
+    uploadGraceMs: grace === undefined ? DEFAULTS.uploadGraceMs : (parseDuration(grace, '--upload-grace') ?? 0),
     sweepIntervalMs: sweep === undefined ? DEFAULTS.sweepIntervalMs : (parseDuration(sweep, '--sweep-interval') ?? 0),
   };
 }

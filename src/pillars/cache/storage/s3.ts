@@ -15,7 +15,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -37,11 +37,14 @@ export class S3Backend implements CacheBackend {
   private readonly prefix: string;
   private readonly verified = new Map<string, string>();
   private seq = 0;
+  /** The spool folder is ours to delete (not one the user named). */
+  private readonly ownSpool: boolean;
 
   constructor(private readonly spec: StorageSpec) {
     this.bucket = spec.bucket!;
     this.prefix = spec.prefix ? spec.prefix + '/' : '';
-    this.stagingDir = spec.spoolDir ?? path.join(os.tmpdir(), `ci-intel-cache-spool-${process.pid}`);
+    this.stagingDir = spec.spoolDir ?? path.join(os.tmpdir(), `ci-intel-cache-spool-${process.pid}-${randomBytes(4).toString('hex')}`);
+    this.ownSpool = !spec.spoolDir;
     this.client = new S3Client({
       endpoint: spec.endpoint,
       region: spec.region ?? process.env.AWS_REGION ?? 'us-east-1',
@@ -320,7 +323,7 @@ export class S3Backend implements CacheBackend {
 
   async close(): Promise<void> {
     this.client.destroy();
-    await rm(this.stagingDir, { recursive: true, force: true }).catch(() => {});
+    if (this.ownSpool) await rm(this.stagingDir, { recursive: true, force: true }).catch(() => {});
   }
 }
 
@@ -333,4 +336,3 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-') + '-' + randomBytes(3).toString('hex');
 }
 
-export { stat };

@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CiError } from '../../core/errors.js';
+import { analyzeText } from './analyze.js';
+import { builtinRules, jsMatcher, parsePack, re2Matcher, ruleSet } from './rules.js';
+import { scanText } from './scan.js';
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'autopsy-rules-'));
+
+describe('rule packs', () => {
+  it('ships built-in packs with unique ids, known tools and categories, and a docs link on every rule', () => {
+    const rules = builtinRules();
+    expect(rules.length).toBeGreaterThan(150);
+    expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
+    for (const r of rules) {
+      expect(r.match.engine).toBe('js');
+      expect(r.docs_uri, r.id).toMatch(/^https:\/\//);
+      // A rule that matches the empty string would fire on every line.
+      expect(r.match.exec(''), r.id).toBeNull();
+    }
+  });
+
+  it('keeps every built-in regex linear on adversarial input (no catastrophic backtracking)', () => {
+    const inputs = ['a', 'a.', ' ', 'error: ', 'E   ', '\t', 'x:1:', "'", '-', '/', 'Error', '0'].map((u) => u.repeat(Math.ceil(20_000 / u.length)) + '!');
+    for (const r of builtinRules()) {
+      const t0 = process.hrtime.bigint();
+      for (const s of inputs) r.match.exec(s);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      // Linear rules take well under a millisecond per 20 kB; a backtracking one takes seconds.
+      expect(ms, `${r.id} took ${ms.toFixed(0)} ms on 240 kB of adversarial input`).toBeLessThan(2_000);
+    }
+  });
+
+  it('names the file, line and field of a bad rule', () => {
+    const bad = (yaml: string) => {
+      try {
+        parsePack(yaml, 'team.yml', 'user');
+      } catch (e) {
+        return e as CiError;
+      }
+      throw new Error('no error');
+    };
+    const e1 = bad('- id: ok.rule\n  tool: pytest\n  category: test_failure\n  match: "x"\n  hint: "h"\n- id: two\n  tool: pytest\n  category: flaky\n  match: "x"\n  hint: "h"\n');
+    expect(e1.code).toBe('E_RULES_INVALID');
+    expect(e1.where).toBe('team.yml:6 (rule 2)');
+    expect(e1.message).toContain('category "flaky"');
+    expect(bad('- id: a\n  tool: pytest\n  category: crash\n  match: "x"\n  hint: h\n  colour: red\n').message).toContain('field colour is unknown');
+    expect(bad('- id: a\n  tool: maven2\n  category: crash\n  match: "x"\n  hint: h\n').message).toContain('not a known tool');
+    expect(bad('- id: a\n  tool: pytest\n  category: crash\n  match: "(a)\\\\1"\n  hint: h\n').hint).toContain('RE2 dialect');
+    expect(bad('- id: [oops\n').where).toMatch(/^team\.yml:\d+$/);
+  });
+
+  it('user rules run on RE2: the catastrophic `(a+)+$` on 30 a and a b cannot hang the scan', () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'evil.yml'), `- id: team.evil\n  tool: shell\n  category: script_error\n  match: '(a+)+$'\n  hint: 'never fires here'\n`);
+    const rules = ruleSet([dir]);
+    const evil = rules.find((r) => r.id === 'team.evil')!;
+    expect(evil.match.engine).toBe('re2');
+    const input = 'a'.repeat(30) + 'b';
+    // The same pattern in JS RegExp backtracks 2^30 times (seconds); RE2 answers at once.
+    expect(evil.match.exec(input)).toBeNull();
+    const r = scanText(Array.from({ length: 200 }, () => input).join('\n') + '\n', rules);
+    expect(r.facts.lines).toBe(200);
+    expect(r.hits.filter((h) => h.rule.id === 'team.evil')).toHaveLength(0);
+  });
+
+  it('a user rule (RE2 named groups) fires, names its file/line, and wins over built-ins by priority', () => {
+    const dir = tmp();
+    writeFileSync(
+      path.join(dir, 'team.yml'),
+      `- id: acme.flaky-db\n  tool: shell\n  category: infra_unavailable\n  match: 'ACME-DB-(?P<code>\\d+) at (?P<file>\\S+):(?P<line>\\d+)'\n  hint: 'The shared test database is down: page #db-oncall.'\n  severity: warn\n  docs_uri: https://wiki.example.com/acme-db\n  priority: 99\n`,
+    );
+    const rules = ruleSet([dir]);
+    const a = analyzeText('setup\nError: ACME-DB-503 at db/pool.js:12 connection refused\n', rules, { classifier: null });
+    const top = a.root_causes[0]!;
+    expect(top.decided_by).toEqual({ rule_id: 'acme.flaky-db' });
+    expect(top.category).toBe('infra_unavailable');
+    expect([top.file, top.line, top.severity]).toEqual(['db/pool.js', 12, 'warn']);
+  });
+
+  it('JS and RE2 matchers report the same named groups', () => {
+    const src = 'at (?P<file>[^:]+):(?P<line>\\d+)';
+    expect(re2Matcher(src).exec('x at a.js:3')).toEqual({ index: 2, match: 'at a.js:3', groups: { file: 'a.js', line: '3' } });
+    expect(jsMatcher(src.replace(/\?P</g, '?<')).exec('x at a.js:3')).toEqual({ index: 2, match: 'at a.js:3', groups: { file: 'a.js', line: '3' } });
+  });
+});
