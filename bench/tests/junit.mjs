@@ -21,7 +21,18 @@ if (process.argv[2] === '--child') {
   const [, , , who, file] = process.argv;
   const t0 = process.hrtime.bigint();
   let tests = 0;
-  if (who === 'ours') {
+  if (who === 'saxes') {
+    // Reference: a bare saxes pass counting testcases (the floor any saxes-based parser sits on).
+    const { SaxesParser } = await import('saxes');
+    const { createReadStream } = await import('node:fs');
+    const p = new SaxesParser({ xmlns: false });
+    p.on('opentag', (t) => {
+      if (t.name === 'testcase') tests++;
+    });
+    const d = new TextDecoder();
+    for await (const c of createReadStream(file, { highWaterMark: 256 * 1024 })) p.write(d.decode(c, { stream: true }));
+    p.close();
+  } else if (who === 'ours') {
     const { parseReportFile } = await import('../../dist/pillars/tests/parsers/index.js');
     tests = (await parseReportFile(file)).tests;
   } else {
@@ -84,7 +95,9 @@ try {
   console.log(`junit peak RSS (MB): ours ${f1(MB(ours.rss))}, peer junit2json ${f1(MB(peer.rss))}, ratio ${(ours.rss / peer.rss).toFixed(2)} of peer (goal <= 0.20)`);
   const over = (r, b) => Math.max(1, r - b);
   console.log(`junit peak RSS above an idle parse (MB): ours ${f1(MB(over(ours.rss, base.ours)))}, peer junit2json ${f1(MB(over(peer.rss, base.peer)))}, ratio ${(over(ours.rss, base.ours) / over(peer.rss, base.peer)).toFixed(2)} of peer (baselines ${f1(MB(base.ours))} / ${f1(MB(base.peer))} MB)`);
+  const bare = child('saxes', file);
   console.log(`junit throughput (MB/s): ours ${f1(size / (ours.ms / 1000))}, peer junit2json ${f1(size / (peer.ms / 1000))} (goal >= 60)`);
+  console.log(`junit throughput vs a bare saxes pass (MB/s): ours ${f1(size / (ours.ms / 1000))}, bare saxes ${f1(size / (bare.ms / 1000))}, ratio ${(bare.ms / ours.ms).toFixed(2)} of bare`);
   // Memory flat in file size: ours alone on growing files.
   const sizes = [10, 50, 200];
   const rows = [];

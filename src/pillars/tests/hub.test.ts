@@ -115,6 +115,13 @@ describeEachStore(
       expect(q.tests.map((t: { id: string }) => t.id)).toEqual(['example.com/replica::TestEventuallyConsistentRead']);
     });
 
+    it('exposes its Prometheus series (one test in quarantine now)', async () => {
+      const m = (await app.inject({ url: '/metrics' })).body;
+      expect(m).toMatch(/ci_intel_tests_reports_total\{format="go-test-json"\} \d+/);
+      expect(m).toMatch(/ci_intel_tests_executions_total \d+/);
+      expect(m).toMatch(/ci_intel_tests_quarantined\{repo="org\/replica"\} 1\n/);
+    });
+
     it('releases a quarantined test after N clean runs', async () => {
       for (let i = 14; i < 14 + 3; i++) {
         const res = await upload(runId(i), 'tests', readFileSync(path.join(CORPUS, 'files/go-flaky-run03.json')), { commit: 'c'.repeat(40) });

@@ -4,6 +4,7 @@ import { definePillar } from '../../core/registry.js';
 import { testsCommands } from './commands.js';
 import { testsConfigSection } from './config.js';
 import { coverageGate, flakyGate, testsGate } from './gates.js';
+import { registerTestsMetrics } from './metrics.js';
 import { testsMigrations } from './migrations.js';
 import { testsRoutes } from './routes.js';
 import { analyzeRun, dropOldPartitions, tdb } from './store.js';
@@ -16,6 +17,7 @@ export const testsPillar = definePillar({
   commands: testsCommands,
   gates: [coverageGate, flakyGate, testsGate],
   analyze: analyzeRun,
+  metrics: registerTestsMetrics,
   panels: [
     { id: 'tests-flaky', title: 'Flaky tests (30 days)', page: 'tests', api: '/api/v1/tests/flaky', order: 10 },
     { id: 'tests-flake-index', title: 'Flake index per suite type', page: 'tests', api: '/api/v1/tests/flake-index', order: 20 },

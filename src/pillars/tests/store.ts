@@ -11,6 +11,7 @@ import { totals, type CoverageReport } from './coverage/index.js';
 import { compileSuiteTypes, suiteTypeOf } from './flaky.js';
 import { STATUS_CODE, STATUS_NAME, type TestsTables } from './migrations.js';
 import type { ParseSummary } from './parsers/index.js';
+import { testsMetrics } from './metrics.js';
 import { ownerOf, parseCodeowners, reasonFor, shouldQuarantine, type QuarantineEntry, type RunOutcome } from './quarantine.js';
 
 type Db = Kysely<CoreTables & TestsTables>;
@@ -206,6 +207,7 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
   // Tests whose failures just became flaky events (here or in earlier runs of the commit) are the
   // candidates for quarantine; the tests this report ran count towards release.
   const newlyFlaky = await markFlaky(db, input.repo, run.commit_sha, input.run_id);
+  testsMetrics()?.reported(s.format, rows.length, newlyFlaky.length);
   const failingKeys = [...new Set(rows.filter((r) => r.status === 1 || r.status === 2).map((r) => r.test_key))];
   const allKeys = [...new Set(rows.map((r) => r.test_key))];
   const { quarantined, released } = await updateQuarantine(ctx, cfg, input.repo, failingKeys, newlyFlaky, allKeys);

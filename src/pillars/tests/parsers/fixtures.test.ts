@@ -38,6 +38,9 @@ const expected: Record<string, (s: string) => TestCounts> = {
     const p = sum(/(\d+) passed/g), f = sum(/(\d+) failed/g), k = sum(/(\d+) ignored/g);
     return { tests: p + f + k, passed: p, failed: f, errored: 0, skipped: k };
   },
+  // # tests 6 / # pass 4 / # fail 2 — tape counts a `# TODO` point as a pass; like node's todo, we
+  // count it as skipped (the fixture has one), so one pass moves to skipped.
+  tape: (s) => ({ tests: num(s, /tests (\d+)/), passed: num(s, /pass +(\d+)/) - 1, failed: num(s, /fail +(\d+)/), errored: 0, skipped: 1 }),
   // Tests run: 7, Failures: 1, Errors: 1, Skipped: 1, Flakes: 1
   surefire: (s) => {
     const t = num(s, /Tests run: (\d+)/), f = num(s, /Failures: (\d+)/), e = num(s, /Errors: (\d+)/), k = num(s, /Skipped: (\d+)/);
@@ -50,6 +53,7 @@ const reports: Record<string, string[]> = {
   vitest: ['report.xml'],
   mocha: ['report.xml'],
   node: ['report.xml', 'report.tap'],
+  tape: ['report.tap'],
   pytest: ['report.xml'],
   go: ['report.json'],
   cargo: ['report.txt'],
@@ -91,6 +95,18 @@ describe('what the fixtures say beyond counts', () => {
     expect(cargo.cases.map((c) => c.id).sort()).toEqual(
       ['boiling', 'freezing', 'src/lib.rs - celsius (line 3)', 'src/lib.rs - celsius (line 7)', 'tests::freezing', 'tests::kelvin', 'tests::minus_forty', 'tests::nested::deep', 'tests::panics_as_expected'].sort(),
     );
+  });
+
+  it('tape: every assertion is a test point, named by its test, never merged as a retry', async () => {
+    const { cases } = await parseReportCases(path.join(DIR, 'tape/report.tap'));
+    expect(cases.map((c) => `${c.attempt}:${c.status}:${c.id}`)).toEqual([
+      '1:passed:title capitalizes <b> & "quotes"::should be strictly equal',
+      '1:failed:title capitalizes <b> & "quotes"::should be strictly equal',
+      '1:passed:title capitalizes <b> & "quotes"::should be strictly equal',
+      '1:skipped:title todo::should be strictly equal',
+      '1:passed:title asserts twice with the same name::should be truthy',
+      '1:failed:title asserts twice with the same name::should be truthy',
+    ]);
   });
 
   it('go: a package that does not build is a run problem, not a test', async () => {

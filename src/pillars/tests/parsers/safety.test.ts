@@ -55,3 +55,4 @@ describe('XML safety', () => {
     expect(await code(parseReport(Readable.from([Buffer.from(s)]), { name: 'g.json' }))).toBe('E_REPORT_MALFORMED g.json:2');
   });
 });
+

@@ -1,6 +1,7 @@
 // TAP 13/14 (node --test's tap reporter, tape, node-tap, prove): `ok`/`not ok` test points,
 // `# SKIP`/`# TODO` directives, indented subtests (`# Subtest: name`) and YAML diagnostics. Test id:
-// the enclosing subtests joined by ` > `, then `::<description>` (the description alone at top level).
+// the enclosing subtests joined by ` > ` (or tape's `# test name` comment), then `::<description>`
+// (the description alone at top level).
 // A point whose diagnostics say `type: 'suite'` is a describe block, not a test (node counts suites
 // apart); a `# TODO` point is skipped, as runners count todo tests.
 import { splitLines } from '../../../core/lines.js';
@@ -51,6 +52,8 @@ export const parseTap: ReportParser = async (input, target) => {
   const stack: Array<{ indent: number; name: string }> = [];
   let point: Point | null = null;
   let totalMs: number | null = null;
+  // tape-style TAP names its tests in top-level comments (`# adds numbers`) before their assertions.
+  let group: string | null = null;
 
   const emit = (p: Point) => {
     if (p.yaml.type === 'suite') return;
@@ -58,8 +61,11 @@ export const parseTap: ReportParser = async (input, target) => {
     if (p.directive) status = 'skipped';
     else if (!p.ok && p.yaml.failureType && ERRORED_FAILURE_TYPES.has(p.yaml.failureType)) status = 'errored';
     const d = Number(p.yaml.duration_ms);
-    const suite = p.parents.length ? p.parents.join(' > ') : null;
+    const parents = p.parents.length ? p.parents : group ? [group] : [];
+    const suite = parents.length ? parents.join(' > ') : null;
     target.add({
+      // TAP has no retries: a repeated description (tape's "should be equal") is another test point.
+      separate: true,
       id: suite ? `${suite}::${p.desc}` : p.desc,
       suite,
       classname: suite,
@@ -124,6 +130,11 @@ export const parseTap: ReportParser = async (input, target) => {
     }
     const dur = /^# duration_ms ([\d.]+)/.exec(line);
     if (dur) totalMs = Number(dur[1]);
+    else {
+      const c = /^# (.+)$/.exec(line);
+      // tape marks skipped and todo tests in the comment itself: `# SKIP name`, `# TODO name`.
+      if (c && !/^(tests|suites|pass|fail|cancelled|skipped|skip|todo|ok)\b( +\d+)?\s*$/.test(c[1]!.trim())) group = c[1]!.trim().replace(/^(SKIP|TODO) /, '');
+    }
   }
   if (point) emit(point);
   target.setRunner(null);
