@@ -22,6 +22,8 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);
 const DURATION = Number(args[args.indexOf('--duration') + 1] > 0 ? args[args.indexOf('--duration') + 1] : 5);
 const SKIP_2GB = args.includes('--skip-2gb');
+const SKIP_PUT = args.includes('--skip-put');
+const ONLY = args.includes('--sizes') ? new Set(args[args.indexOf('--sizes') + 1].split(',')) : null;
 const TOKEN = 'bench-token-0123456789';
 const TEAM = 'bench';
 const work = mkdtempSync(path.join(os.tmpdir(), 'cache-bench-'));
@@ -34,8 +36,8 @@ process.on('exit', () => {
 const SIZES = [
   { name: '1KB', bytes: 1024, connections: 32 },
   { name: '1MB', bytes: 1024 * 1024, connections: 8 },
-  { name: '100MB', bytes: 100 * 1024 * 1024, connections: 2, amount: 16 },
-];
+  { name: '100MB', bytes: 100 * 1024 * 1024, connections: 2, amount: 8 },
+].filter((s) => !ONLY || ONLY.has(s.name));
 const hashOf = (name) => `bench${name.toLowerCase()}`;
 const fmt = (n, d = 0) => (n >= 100 || d === 0 ? Math.round(n).toLocaleString('en-US') : n.toFixed(d));
 const line = (s) => console.log(s);
@@ -261,7 +263,7 @@ async function main() {
     );
     for (const [k, v] of Object.entries(r)) if (v.non2xx || v.errors) line(`  warning: ${k} had ${v.non2xx} non-2xx and ${v.errors} errors`);
   }
-  for (const s of SIZES) {
+  for (const s of SKIP_PUT ? [] : SIZES) {
     const putUrl = (srv) => (srv.name === 'nginx' ? `${srv.url}/put/${hashOf(s.name)}` : `${srv.url}/v8/artifacts/${hashOf(s.name)}put?slug=${TEAM}`);
     const p = async (srv) => load(putUrl(srv), { method: 'PUT', bodyFile: bodies[s.name], headers: srv.auth, connections: Math.min(s.connections, 8), amount: s.amount });
     const r = { ours: await p(ours), peer: await p(peer), nginx: await p(nginx) };
