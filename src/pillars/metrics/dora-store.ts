@@ -166,10 +166,14 @@ export async function refreshLeadTimes(db: MetricsDb, now: Date): Promise<number
 }
 
 async function loadGraph(db: MetricsDb, repo: string): Promise<Map<string, CommitNode>> {
+  // Commits known only from push payloads (source `*-push`) have no parents recorded (D-sources-2):
+  // walking them would attribute what lies behind them to a later deployment. They are left out of
+  // the graph (a deployment of one is unlinked) until `git log` data replaces them.
   const rows = await db
     .selectFrom('commits')
     .select(['sha', 'parents', 'committed_at', 'authored_at'])
     .where('repo', '=', repo)
+    .where('source', 'not like', '%-push')
     .execute();
   const g = new Map<string, CommitNode>();
   for (const r of rows) {
