@@ -130,6 +130,19 @@ describeEachStore(
       expect((await get_('/api/v1/tests/quarantine?repo=org/replica')).json().tests).toEqual([]);
     });
 
+    it('stores a report larger than one batch completely (executions spool, then go in batches)', async () => {
+      const n = 25_000;
+      const cases = Array.from({ length: n }, (_, i) => `<testcase classname="big.C${i % 50}" name="t${i}"${i % 1000 === 0 ? '><failure message="boom"/></testcase>' : '/>'}`).join('');
+      const res = await upload(runId(30), 'tests', `<testsuites><testsuite name="big">${cases}</testsuite></testsuites>`, { gzip: true, commit: 'e'.repeat(40) });
+      expect(res.json()).toMatchObject({ tests: n, failed: 25, passed: n - 25 });
+      const rows = await sql<{ n: number; f: number; keys: number }>`select count(*)::int as n, (count(*) filter (where status = 1))::int as f, count(distinct test_key)::int as keys from tests_results where run_id = ${runId(30)}`.execute(hub.db);
+      expect(rows.rows[0]).toEqual({ n, f: 25, keys: n });
+      const ord = await sql<{ max: number }>`select max(ordinal)::int as max from tests_results where run_id = ${runId(30)}`.execute(hub.db);
+      expect(ord.rows[0]!.max).toBe(n - 1);
+      const left = (await import('node:fs')).readdirSync(path.join(hub.dataDir, 'tmp'));
+      expect(left).toEqual([]);
+    });
+
     it('refuses entity declarations with a clear error and keeps nothing of them', async () => {
       const xxe = '<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/passwd">]><testsuite><testcase classname="a" name="&x;"/></testsuite>';
       const res = await upload(runId(20), 'tests', xxe);
