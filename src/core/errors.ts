@@ -60,6 +60,11 @@ export const ERRORS = {
   // metrics pillar (issue 8)
   E_REPORT_INVALID: { status: 400, exit: 2, summary: 'A SARIF or ESLint JSON report cannot be read (the JSON pointer says where).' },
   E_DIGEST_POST_FAILED: { status: 502, exit: 2, summary: 'The weekly digest could not be posted to the configured webhook URL.' },
+  // mutation pillar (issue 6)
+  E_MUTATION_REPORT_INVALID: { status: 400, exit: 2, summary: 'A mutation report is malformed or does not follow its tool\'s format (mutation-testing-report-schema, PIT XML, ...).' },
+  E_MUTATION_FORMAT_UNKNOWN: { status: 400, exit: 2, summary: 'The mutation tool that wrote a report cannot be recognized; pass --format.' },
+  E_MUTATION_RUN_FAILED: { status: 500, exit: 2, summary: 'StrykerJS could not run on the project (missing runner plugin, failing initial test run ...).' },
+  E_SUPPRESSIONS_INVALID: { status: 400, exit: 2, summary: 'The equivalent-mutant suppression file is malformed.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -19,6 +19,9 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
     logger: opts.logger ?? false,
     // JSON bodies of non-streaming routes; streaming routes (ingest, webhooks, uploads) set their own caps.
     bodyLimit: 25 * 1024 * 1024,
+    // Pillars may open storage while registering routes (the cache scans its folder); on a busy
+    // machine that can exceed fastify's default 10 s plugin timeout.
+    pluginTimeout: 120_000,
     requestIdHeader: 'x-request-id',
     // @fastify/ajv-compiler brings ajv-formats (date-time, uuid) and coerces query strings.
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
