@@ -9,6 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { ghaRunCommand, normalizeText } from './normalize.js';
 import { PARSERS, SALIENT } from './parsers/index.js';
+import { buildPrefilter, type Prefilter } from './prefilter.js';
 import type { Hit, LogFacts, Rule } from './types.js';
 
 /** Lines of context kept around a hit for the parsers (the printed context is smaller). */
@@ -33,24 +34,15 @@ function prevLineStart(s: string, pos: number): number {
 
 type Ctx = { line: number; raw: string; text: string };
 
-/** Named groups → non-capturing, so rule sources can be joined into one alternation. */
-function ungroup(src: string): string {
-  return src.replace(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g, '(?:');
-}
-
-/** The prefilter: every built-in rule, every tool signal and the salient-line pattern in one regex. */
-export function combinedPrefilter(rules: Rule[]): RegExp {
-  const parts = [
-    ...rules.filter((r) => r.match.engine === 'js').map((r) => ungroup(r.match.source)),
-    ...PARSERS.flatMap((p) => p.signals.map((s) => ungroup(s.source))),
-    ungroup(SALIENT.source),
-    // GitHub Actions step header (the step command is a fact for tool detection and repro).
-    // (normalizing strips `##[group]`, so the normalized line starts with `Run `).
-    '^Run \\S',
-    // Private-key blocks: their lines are never shown as context.
-    PEM_EDGE.source,
-  ];
-  return new RegExp(parts.map((p) => `(?:${p})`).join('|'), 'gim');
+/**
+ * The prefilter: the literals every built-in rule, tool signal, the salient-line pattern, PEM edges
+ * and the step header require (prefilter.ts). Lines holding none of them cannot fire anything.
+ */
+export function scannerPrefilter(rules: Rule[]): Prefilter {
+  // Tool signals and failing-test summaries are read on flagged lines and on the context lines of
+  // every hit (end()), so they need no literal of their own; the salient-line words, the step
+  // header (`Run `, once `##[group]` is stripped) and PEM edges are among the keywords.
+  return buildPrefilter(rules.filter((r) => r.match.engine === 'js').map((r) => r.match.source));
 }
 
 export class LogScanner {
@@ -73,6 +65,7 @@ export class LogScanner {
   private readonly prefilter: RegExp;
   private readonly userRules: Rule[];
   private readonly jsRules: Rule[];
+  private readonly everyLine: boolean;
   private decoder = new StringDecoder('utf8');
   private carry = '';
   private skipping = false;
@@ -81,9 +74,12 @@ export class LogScanner {
   private pending: Hit[] = [];
 
   constructor(private readonly rules: Rule[]) {
-    this.prefilter = combinedPrefilter(rules);
+    const pf = scannerPrefilter(rules);
+    this.prefilter = pf.regex;
     this.jsRules = rules.filter((r) => r.match.engine === 'js');
     this.userRules = rules.filter((r) => r.match.engine !== 'js');
+    // User rules (RE2) and any rule without a required literal are offered every line.
+    this.everyLine = this.userRules.length > 0 || pf.unfiltered.length > 0;
   }
 
   /** Feeds bytes or text; complete lines are scanned at once. */
@@ -121,6 +117,7 @@ export class LogScanner {
     this.carry = '';
     if (rest) this.block(rest + '\n');
     this.pending = [];
+    this.contextFacts();
     if (this.pemStart) this.facts.secretRanges.push([this.pemStart, Number.MAX_SAFE_INTEGER]);
     this.pemStart = 0;
     return { hits: this.hits, facts: this.facts };
@@ -137,8 +134,7 @@ export class LogScanner {
     let normPos = 0;
     let rawPos = 0;
     let idx = 0; // index within the block of the line starting at normPos
-    const userAll = this.userRules.length > 0;
-    if (!userAll) {
+    if (!this.everyLine) {
       for (let m = re.exec(norm); m; m = re.exec(norm)) {
         const start = m.index === 0 ? 0 : norm.lastIndexOf('\n', m.index - 1) + 1;
         while (normPos < start) {
@@ -151,7 +147,6 @@ export class LogScanner {
         re.lastIndex = normEnd + 1;
       }
     } else {
-      // User rules (RE2) cannot join the JS prefilter: every line is offered to them.
       while (normPos < norm.length) {
         this.line(raw, norm, rawPos, normPos, base + idx + 1);
         normPos = norm.indexOf('\n', normPos) + 1;
@@ -190,19 +185,7 @@ export class LogScanner {
     }
     const step = ghaRunCommand(getRaw());
     if (step) this.facts.steps.push({ line: no, command: step });
-    for (const p of PARSERS) {
-      for (const s of p.signals) {
-        if (s.test(text)) {
-          const t = this.facts.tools.get(p.tool);
-          if (t) {
-            t.last = no;
-            t.count++;
-          } else this.facts.tools.set(p.tool, { first: no, last: no, count: 1 });
-          p.facts?.(text, no, this.facts);
-          break;
-        }
-      }
-    }
+    this.signals(text, no);
     const exit = /(?:Process completed with exit code|exit status|exited with code|exit code:?) (\d{1,3})\b/i.exec(text);
     if (exit) this.facts.exitCode = Number(exit[1]);
 
@@ -232,6 +215,35 @@ export class LogScanner {
     else if (this.facts.salient.length < MAX_SALIENT && SALIENT.test(text) && !/\b0 (?:failed|failures|errors?)\b/i.test(text)) {
       this.facts.salient.push({ line: no, raw: getRaw(), text });
     }
+  }
+
+  private readonly seenLines = new Set<number>();
+
+  /** Tool signals and facts (failing tests, npm script) of one line, once per line. */
+  private signals(text: string, no: number): void {
+    if (this.seenLines.has(no)) return;
+    this.seenLines.add(no);
+    for (const p of PARSERS) {
+      for (const s of p.signals) {
+        if (s.test(text)) {
+          const t = this.facts.tools.get(p.tool);
+          if (t) {
+            t.first = Math.min(t.first, no);
+            t.last = Math.max(t.last, no);
+            t.count++;
+          } else this.facts.tools.set(p.tool, { first: no, last: no, count: 1 });
+          p.facts?.(text, no, this.facts);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Signals and facts from the lines around each hit (they need not pass the prefilter). */
+  private contextFacts(): void {
+    const ctx = this.hits.flatMap((h) => [...h.before, ...h.after]).sort((a, b) => a.line - b.line);
+    for (const c of ctx) this.signals(c.text, c.line);
+    this.facts.failingTests.sort((a, b) => a.line - b.line);
   }
 
   /** Up to CONTEXT_WIDE lines before the line at (rawPos, normPos), oldest first. */

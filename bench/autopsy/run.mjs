@@ -1,0 +1,91 @@
+// Autopsy benchmark (issue 4 targets): the whole offline path — `ci-intel autopsy --json LOG`
+// (read, normalize, scan, rank, redact, print) — on a log made of REAL passing output (captured by
+// make-passing.sh) with real failures (the held-out logs) spread through it, side by side with
+// ripgrep running the same pattern set (the built-in rules, PCRE2) on the same file in the same run.
+// Peak memory is measured on two sizes to show it is flat in log size.
+//
+//   npm run build && node bench/autopsy/run.mjs            # 1024 MB log (and a 128 MB one)
+//   AUTOPSY_BENCH_MB=256 node bench/autopsy/run.mjs        # smaller
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const { builtinRules } = await import(path.join(ROOT, 'dist/pillars/autopsy/rules.js'));
+
+const MB = 1024 * 1024;
+const bigMb = Number(process.env.AUTOPSY_BENCH_MB ?? 1024);
+const smallMb = Math.max(16, Math.round(bigMb / 8));
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'autopsy-bench-'));
+
+const passing = readdirSync(path.join(HERE, 'passing'))
+  .sort()
+  .map((f) => readFileSync(path.join(HERE, 'passing', f)));
+const heldout = path.join(ROOT, 'src/pillars/autopsy/fixtures/heldout/logs');
+const failures = readdirSync(heldout)
+  .filter((f) => f.endsWith('.log') && f !== 'ho-secrets-deploy.log')
+  .sort()
+  .map((f) => readFileSync(path.join(heldout, f)));
+
+/** Repeats the real passing output; one real failure log every 16 MB. */
+function makeLog(file, mb) {
+  const fd = openSync(file, 'w');
+  const block = Buffer.concat(passing);
+  const chunk = Buffer.concat(Array.from({ length: Math.ceil((8 * MB) / block.length) }, () => block));
+  let written = 0;
+  let f = 0;
+  while (written < mb * MB) {
+    writeSync(fd, chunk);
+    written += chunk.length;
+    if (written % (16 * MB) < chunk.length) {
+      const fail = failures[f++ % failures.length];
+      writeSync(fd, fail);
+      written += fail.length;
+    }
+  }
+  closeSync(fd);
+  return { bytes: statSync(file).size, failures: f };
+}
+
+/** Runs a command under /usr/bin/time: wall seconds and peak RSS (MB). */
+function timed(cmd, args) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * MB });
+  const m = /(\d+(?:\.\d+)?) (\d+)\s*$/.exec(r.stderr);
+  if (!m) throw new Error(`${cmd} failed: ${r.stderr.slice(-500)}`);
+  return { seconds: Number(m[1]), rssMb: Number(m[2]) / 1024, stdout: r.stdout };
+}
+
+const patterns = path.join(tmp, 'patterns.txt');
+writeFileSync(patterns, builtinRules().map((r) => r.match.source).join('\n') + '\n');
+const node = process.execPath;
+const cli = path.join(ROOT, 'dist/cli/main.js');
+
+const results = {};
+for (const mb of [smallMb, bigMb]) {
+  const file = path.join(tmp, `log-${mb}.log`);
+  const made = makeLog(file, mb);
+  const ours = timed(node, [cli, 'autopsy', '--json', '--no-model', file]);
+  const peer = timed('rg', ['-j1', '-P', '-c', '-f', patterns, file]);
+  const causes = JSON.parse(ours.stdout).root_causes.length;
+  results[mb] = { ...made, ours, peer, causes, peerLines: Number(peer.stdout.trim()) };
+  rmSync(file);
+}
+
+const big = results[bigMb];
+const small = results[smallMb];
+const mbps = (r, x) => r.bytes / MB / x.seconds;
+const f1 = (x) => x.toFixed(1);
+console.log(`log: ${f1(big.bytes / MB)} MB of real passing output (go test -v, cargo test, pytest -v, vitest, maven) with ${big.failures} real failure logs; ${builtinRules().length} rules`);
+console.log(
+  `throughput (MB/s, one core): ours ${f1(mbps(big, big.ours))}, peer rg -P ${f1(mbps(big, big.peer))}, ratio ${(mbps(big, big.ours) / mbps(big, big.peer)).toFixed(2)}`,
+);
+console.log(`wall time (s): ours ${big.ours.seconds}, peer rg -P ${big.peer.seconds}, ratio ${(big.ours.seconds / big.peer.seconds).toFixed(2)}`);
+console.log(`peak memory (MB) on the ${bigMb} MB log: ours ${f1(big.ours.rssMb)}, peer rg -P ${f1(big.peer.rssMb)}, ratio ${(big.ours.rssMb / big.peer.rssMb).toFixed(2)}`);
+console.log(
+  `peak memory flat in log size: ours ${f1(small.ours.rssMb)} MB on ${smallMb} MB, ${f1(big.ours.rssMb)} MB on ${bigMb} MB, ratio ${(big.ours.rssMb / small.ours.rssMb).toFixed(2)} for ${(bigMb / smallMb).toFixed(0)}x the input`,
+);
+console.log(`lines matched: ours printed ${big.causes} root causes (top 5 of the log); rg counted ${big.peerLines} matching lines`);
+rmSync(tmp, { recursive: true, force: true });
