@@ -130,7 +130,8 @@ export async function uploadToHub(target: HubTarget, req: UploadRequest, fetchIm
       /* not JSON */
     }
     if (res.ok) return { status: res.status, body: parsed, attempts: attempt };
-    if (RETRYABLE.has(res.status) && attempt <= retries) {
+    const inProgress = res.status === 409 && (parsed as { error?: { code?: string } } | null)?.error?.code === 'E_IDEMPOTENCY_IN_PROGRESS';
+    if ((RETRYABLE.has(res.status) || inProgress) && attempt <= retries) {
       const after = Number(res.headers.get('retry-after'));
       await sleep(Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 30_000) : base * 2 ** (attempt - 1));
       lastError = new Error(`HTTP ${res.status}`);
@@ -146,4 +147,5 @@ export async function uploadToHub(target: HubTarget, req: UploadRequest, fetchIm
   throw new CiError('E_HUB_UNREACHABLE', `upload failed: ${String(lastError)}`);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Full jitter keeps a fleet of agents that failed together from retrying in lockstep.
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms / 2 + Math.random() * (ms / 2)));

@@ -6,6 +6,7 @@ import { CiError } from '../core/errors.js';
 import { createToken, parseExpiry, parseScopes } from '../core/tokens.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from './errors.js';
+import { installIdempotency } from './idempotency.js';
 import { ingestRoutes, runRoutes } from './routes/runs.js';
 import { webRoutes } from './web.js';
 
@@ -32,6 +33,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   });
   installErrorHandler(app);
   installAuth(app, ctx);
+  installIdempotency(app, ctx);
   ingestRoutes(app, ctx);
   runRoutes(app, ctx, pillars);
   tokenRoutes(app, ctx);

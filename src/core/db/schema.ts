@@ -214,6 +214,19 @@ export interface OutboxDoneTable {
   done_at: Generated<Date>;
 }
 
+/**
+ * Idempotency-Key of uploads (src/server/idempotency.ts): the first answer to a (token, method,
+ * path, key) is kept, so a retry whose first answer was lost gets that answer instead of applying
+ * the upload twice. `status` is null while the first request is still being processed.
+ */
+export interface IdempotencyKeysTable {
+  id: string;
+  status: number | null;
+  content_type: string | null;
+  body: string | null;
+  created_at: DefaultTimestamp;
+}
+
 export interface CoreTables {
   runs: RunsTable;
   jobs: JobsTable;
@@ -227,6 +240,7 @@ export interface CoreTables {
   api_tokens: ApiTokensTable;
   outbox: OutboxTable;
   outbox_done: OutboxDoneTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export const coreMigrations: Migration[] = [
@@ -437,6 +451,19 @@ create table outbox_done (
   done_at timestamptz not null default now(),
   primary key (consumer, event_id)
 );
+`,
+  },
+  {
+    id: 'core-0003-idempotency-keys',
+    up: `
+create table idempotency_keys (
+  id text primary key,
+  status integer,
+  content_type text,
+  body text,
+  created_at timestamptz not null default now()
+);
+create index idempotency_keys_created_idx on idempotency_keys (created_at);
 `,
   },
 ];

@@ -76,7 +76,6 @@ export async function registerCacheRoutes(app: FastifyInstance, s: CacheServer):
 export async function createCacheApp(s: CacheServer, opts: { logger?: boolean | object; registry?: Registry; now?: () => number } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
-    disableRequestLogging: true,
     // Socket idle timeout; whole-request time is not capped (a 2 GB upload may take minutes),
     // slow bodies are caught by the minimum upload rate (stage.ts).
     connectionTimeout: s.settings.idleTimeoutMs,

@@ -2,9 +2,15 @@
 // REST APIs, the commit graph (API + `ci-intel commits upload`), the pipeline series of /metrics
 // and retention (`ci-intel prune` + a daily job). See README.md.
 import { definePillar } from '../../core/registry.js';
+import { backfillCommand } from './backfill/command.js';
+import { commitsCommand } from './commits/command.js';
+import { commitsRoute } from './commits/route.js';
 import { DeliveryWriter } from './deliveries.js';
 import { deliverySubscription } from './mapper.js';
+import { registerPipelineMetrics } from './metrics.js';
 import { migrations } from './migrations.js';
+import { pruneCommand } from './retention/command.js';
+import { dailyPrune } from './retention/prune.js';
 import { githubWebhookRoute } from './webhooks/github/route.js';
 import { gitlabWebhookRoute } from './webhooks/gitlab/route.js';
 
@@ -15,6 +21,14 @@ export const sourcesPillar = definePillar({
     const writer = new DeliveryWriter(ctx);
     githubWebhookRoute(app, ctx, writer);
     gitlabWebhookRoute(app, ctx, writer);
+    commitsRoute(app, ctx);
+  },
+  commands(program, ctx) {
+    backfillCommand(program, ctx);
+    commitsCommand(program, ctx);
+    pruneCommand(program, ctx);
   },
   subscriptions: (ctx) => [deliverySubscription(ctx)],
+  metrics: registerPipelineMetrics,
+  background: (ctx) => dailyPrune(ctx),
 });

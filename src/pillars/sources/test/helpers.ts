@@ -67,3 +67,30 @@ export async function deliverGitlab(app: FastifyInstance, token: string | null, 
     },
   });
 }
+
+import { execFileSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { runCli, type ProgramIO } from '../../../cli/program.js';
+import type { Pillar } from '../../../core/registry.js';
+
+/** Runs the CLI in-process and captures its output. */
+export async function cli(argv: string[], pillars: Pillar[], io: Partial<ProgramIO> = {}) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s), env: {}, isTTY: false, ...io }, pillars);
+  return { code, out, err };
+}
+
+/** Listens on a free loopback port; returns the base URL. */
+export async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+/** Runs git in `dir` with a fixed identity and dates (deterministic SHAs). */
+export function git(dir: string, args: string[], date = '2026-01-01T00:00:00Z'): string {
+  return execFileSync('git', ['-C', dir, '-c', 'user.name=ci', '-c', 'user.email=ci@example.com', '-c', 'init.defaultBranch=main', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+  }).trim();
+}

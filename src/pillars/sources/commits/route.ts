@@ -1,0 +1,62 @@
+// POST /api/v1/repos/:owner/:repo/commits (sources issue item 4): the commit graph as NDJSON.
+// A GitLab path with subgroups is sent with its namespace URL-encoded: /repos/group%2Fsub/project/commits.
+import type { FastifyInstance } from 'fastify';
+import { CiError } from '../../../core/errors.js';
+import { assertRepo, bodyStream, rawBodyParsers } from '../../../core/http.js';
+import { normalizeRepo } from '../../../core/identity.js';
+import { splitLines } from '../../../core/lines.js';
+import type { HubContext } from '../../../core/registry.js';
+import { insertCommits, type CommitInput } from '../../../ingest/commits.js';
+import { parseCommitLine, type CommitLineError } from './parse.js';
+
+const BATCH = 5000;
+
+export function commitsRoute(app: FastifyInstance, ctx: HubContext): void {
+  app.register(async (scoped) => {
+    rawBodyParsers(scoped);
+    scoped.post(
+      '/api/v1/repos/:owner/:repo/commits',
+      {
+        config: { scope: 'ingest' },
+        schema: {
+          summary: 'Add commits with their parents (NDJSON: sha, parents, authored_at, committed_at); idempotent',
+          tags: ['commits'],
+          params: { type: 'object', properties: { owner: { type: 'string' }, repo: { type: 'string' } }, required: ['owner', 'repo'] },
+        },
+      },
+      async (req) => {
+        const { owner, repo } = req.params as { owner: string; repo: string };
+        const full = normalizeRepo(`${owner}/${repo}`);
+        if (full.split('/').some((s) => s === '' || s === '.' || s === '..')) {
+          throw new CiError('E_USAGE', `invalid repository ${JSON.stringify(full)}`, { where: 'path :owner/:repo' });
+        }
+        assertRepo(req, full);
+        const rejected: CommitLineError[] = [];
+        let batch: CommitInput[] = [];
+        let accepted = 0;
+        for await (const l of splitLines(bodyStream(req, ctx.config.ingest.maxBodyBytes), { maxLineBytes: 64 * 1024 })) {
+          if (l.tooLong) {
+            rejected.push({ line: l.no, pointer: '', reason: 'line over 64 KiB' });
+            continue;
+          }
+          if (l.text!.trim() === '') continue;
+          const c = parseCommitLine(l.text!, l.no, full, 'api');
+          if ('reason' in c) rejected.push(c);
+          else batch.push(c);
+          if (batch.length >= BATCH) {
+            accepted += await insertCommits(ctx.db, batch);
+            batch = [];
+          }
+        }
+        if (batch.length) accepted += await insertCommits(ctx.db, batch);
+        if (accepted === 0) {
+          throw new CiError(rejected.length ? 'E_NOTHING_ACCEPTED' : 'E_BODY_EMPTY', rejected.length ? `none of the ${rejected.length} lines is a valid commit` : 'the body holds no commits', {
+            hint: 'send one JSON object per line: {"sha": ..., "parents": [...], "authored_at": ..., "committed_at": ...}',
+            details: { rejected: rejected.slice(0, 100) },
+          });
+        }
+        return { repo: full, accepted, rejected: rejected.slice(0, 1000) };
+      },
+    );
+  });
+}
