@@ -6,11 +6,12 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
+import { sql } from '../../core/db/index.js';
 import { createToken } from '../../core/tokens.js';
 import { createApp } from '../../server/app.js';
 import { blake3Hex } from './digest.js';
 import type { CacheEventsTable } from './events.js';
-import { cachePillar } from './index.js';
+import { cachePillar, pruneCacheEvents } from './index.js';
 import { blobPath } from './keys.js';
 
 const CACHE_TOKEN = 'hub-cache-token-123456';
@@ -79,6 +80,16 @@ describeEachStore(
         expect.objectContaining({ protocol: 'turbo', namespace: 'web', hits: 1, misses: 2, hit_ratio: 0.3333, bytes_served: 4096, puts: 1, quarantines: 1, entries: 1 }),
       ]);
       expect(s.total.hit_ratio).toBe(0.3333);
+    });
+
+    it('prunes cache_events past the retention for derived data', async () => {
+      const db = hub.db.withTables<CacheEventsTable>();
+      const old = new Date(hub.now().getTime() - (hub.config.retention.derivedDays + 1) * 86_400_000);
+      await db.insertInto('cache_events').values({ at: old, kind: 'hit', protocol: 'turbo', namespace: 'web', key: 'old', digest: null, bytes: 1, reason: null }).execute();
+      const before = await db.selectFrom('cache_events').select(sql<number>`count(*)::int8`.as('n')).executeTakeFirstOrThrow();
+      expect(await pruneCacheEvents(hub)).toBe(1);
+      const after = await db.selectFrom('cache_events').select(sql<number>`count(*)::int8`.as('n')).executeTakeFirstOrThrow();
+      expect(Number(after.n)).toBe(Number(before.n) - 1);
     });
   },
   {

@@ -70,6 +70,16 @@ async function hubStats(ctx: HubContext, days: number) {
   return computeStats(tallies, inv, since, until);
 }
 
+/**
+ * Drops cache_events older than the hub's retention for derived data (`retention.derivedDays`):
+ * one row per lookup adds up fast on a busy cache.
+ */
+export async function pruneCacheEvents(ctx: HubContext): Promise<number> {
+  const cutoff = new Date(ctx.now().getTime() - ctx.config.retention.derivedDays * 86_400_000);
+  const r = await ctx.db.withTables<CacheEventsTable>().deleteFrom('cache_events').where('at', '<', cutoff).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 export const cachePillar = definePillar({
   id: 'cache',
   config: cacheConfigSection,
@@ -108,7 +118,7 @@ export const cachePillar = definePillar({
         const every = server.settings.sweepIntervalMs;
         if (stopped || !every) return;
         const run = () =>
-          void server.sentinel.sweep().catch((e) => {
+          void Promise.all([server.sentinel.sweep(), pruneCacheEvents(ctx)]).catch((e) => {
             ctx.log.error({ err: e }, 'cache: sweep failed');
           });
         timers.push(setTimeout(run, 5_000), setInterval(run, every));
