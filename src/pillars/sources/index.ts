@@ -6,7 +6,7 @@ import { backfillCommand } from './backfill/command.js';
 import { commitsCommand } from './commits/command.js';
 import { commitsRoute } from './commits/route.js';
 import { DeliveryWriter } from './deliveries.js';
-import { deliverySubscription } from './mapper.js';
+import { deliverySubscription, unmappedSweep } from './mapper.js';
 import { registerPipelineMetrics } from './metrics.js';
 import { migrations } from './migrations.js';
 import { pruneCommand } from './retention/command.js';
@@ -30,5 +30,10 @@ export const sourcesPillar = definePillar({
   },
   subscriptions: (ctx) => [deliverySubscription(ctx)],
   metrics: registerPipelineMetrics,
-  background: (ctx) => dailyPrune(ctx),
+  background(ctx) {
+    const stops = [dailyPrune(ctx), unmappedSweep(ctx)];
+    return async () => {
+      for (const stop of stops) await stop();
+    };
+  },
 });

@@ -4,7 +4,7 @@
 // delivery row is locked and marked mapped in the same transaction as the rows it produces, so a
 // redelivery after a crash, or a second hub racing on the same event, finds it mapped and stops.
 import os from 'node:os';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { enqueue, type Subscription } from '../../core/bus/index.js';
 import type { CoreTables } from '../../core/db/schema.js';
 import type { HubContext } from '../../core/registry.js';
@@ -30,6 +30,10 @@ export function deliverySubscription(ctx: HubContext): Subscription {
       const key = parseDeliveryKey(event.object_key ?? '');
       if (!key) return;
       const enqueued = await db.transaction().execute(async (trx) => {
+        // The mapping is derived from the stored delivery, so its commit need not wait for the
+        // WAL flush (which the receive path's group commits need): if a crash loses it, the
+        // delivery is still `received` and the sweep below maps it again.
+        if (ctx.store.kind === 'postgres') await sql`set local synchronous_commit = off`.execute(trx);
         const d = await trx
           .selectFrom('sources_deliveries')
           .select(['provider', 'delivery_id', 'event', 'body', 'mapped_at', 'state'])
@@ -71,5 +75,40 @@ export function deliverySubscription(ctx: HubContext): Subscription {
       });
       if (enqueued) ctx.bus.notify();
     },
+  };
+}
+
+/**
+ * Maps deliveries left `received` for over two minutes (a mapping commit lost in a crash, an
+ * event the bus could not deliver): every minute under `serve`. Mapping is idempotent, so racing
+ * the bus is harmless.
+ */
+export function unmappedSweep(ctx: HubContext, everyMs = 60_000): () => Promise<void> {
+  const sub = deliverySubscription(ctx);
+  const db = ctx.db as unknown as Db;
+  let running: Promise<void> | null = null;
+  const run = () => {
+    if (running) return;
+    running = (async () => {
+      const stale = new Date(ctx.now().getTime() - 120_000);
+      const rows = await db
+        .selectFrom('sources_deliveries')
+        .select(['provider', 'delivery_id'])
+        .where('state', '=', 'received')
+        .where('received_at', '<', stale)
+        .orderBy('received_at')
+        .limit(500)
+        .execute();
+      for (const r of rows) await sub.handle({ id: `sweep:${r.provider}:${r.delivery_id}`, type: DELIVERY_EVENT, object_key: `webhook/${r.provider}/${r.delivery_id}` });
+      if (rows.length) ctx.log.info({ mapped: rows.length }, 'sources: mapped deliveries the bus had not');
+    })()
+      .catch((e) => ctx.log.warn({ err: e }, 'sources: sweep of unmapped deliveries failed'))
+      .finally(() => (running = null));
+  };
+  const timer = setInterval(run, everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    if (running) await running;
   };
 }

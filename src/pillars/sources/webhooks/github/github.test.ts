@@ -8,6 +8,8 @@ import type { Db } from '../../deliveries.js';
 import { deliverGithub, deliveryId, githubExamples } from '../../test/helpers.js';
 import { githubConclusion } from './status.js';
 import { mapGithub } from './map.js';
+import { unmappedSweep } from '../../mapper.js';
+import { gzipSync } from 'node:zlib';
 
 const SECRET = 'It\'s a Secret to Everybody';
 const EVENTS = ['workflow_run', 'workflow_job', 'check_run', 'deployment', 'deployment_status', 'pull_request', 'push'];
@@ -237,6 +239,29 @@ describeEachStore(
       expect(res.statusCode).toBe(202);
       await hub.bus.drain();
       expect(await hub.db.selectFrom('deployments').select('event_key').where('repo', '=', 'form-test/app').execute()).toHaveLength(1);
+    });
+
+    it('maps a delivery the bus never delivered (the sweep under serve)', async () => {
+      const p = githubExamples('deployment')[0]!;
+      const id = deliveryId();
+      const body = gzipSync(JSON.stringify({ ...p, repository: { ...p.repository, full_name: 'sweep-test/app' } }));
+      await db
+        .insertInto('sources_deliveries')
+        .values({ provider: 'github', delivery_id: id, event: 'deployment', action: 'created', repo: 'sweep-test/app', body, bytes: body.length, state: 'received', note: null, mapped_at: null, mapped_by: null, received_at: new Date(Date.now() - 600_000) })
+        .execute();
+      const stop = unmappedSweep(hub, 50);
+      try {
+        for (let i = 0; i < 400; i++) {
+          const r = await db.selectFrom('sources_deliveries').select(['state', 'map_count']).where('delivery_id', '=', id).executeTakeFirstOrThrow();
+          if (r.state === 'mapped') break;
+          await new Promise((res) => setTimeout(res, 25));
+        }
+      } finally {
+        await stop();
+      }
+      const r = await db.selectFrom('sources_deliveries').select(['state', 'map_count']).where('delivery_id', '=', id).executeTakeFirstOrThrow();
+      expect(r).toEqual({ state: 'mapped', map_count: 1 });
+      expect(await hub.db.selectFrom('deployments').select('event_key').where('repo', '=', 'sweep-test/app').execute()).toHaveLength(1);
     });
 
     it('redacts secrets in a payload before storing it', async () => {
