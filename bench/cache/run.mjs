@@ -29,7 +29,8 @@ const TEAM = 'bench';
 const work = mkdtempSync(path.join(os.tmpdir(), 'cache-bench-'));
 const children = [];
 process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
+  // SIGTERM: nginx's master then stops its worker (SIGKILL would orphan it).
+  for (const c of children) c.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -58,7 +58,8 @@ describeEachStore(
       // Alone, the failure is not (yet) contradicted: a broken test on this commit, not a flaky one.
       expect(res.json().flakiness_index).toBe(0);
       const again = await upload(runId(1), 'tests', readFileSync(path.join(CORPUS, 'files/go-flaky-run01.json')), { key: 'k1' });
-      expect(again.json()).toMatchObject({ duplicate: true, tests: 2 });
+      // A retry with the same Idempotency-Key gets the first answer back and stores nothing again.
+      expect(again.json()).toEqual(res.json());
       const n = await sql<{ n: number }>`select count(*)::int as n from tests_results where run_id = ${runId(1)}`.execute(hub.db);
       expect(n.rows[0]!.n).toBe(2);
       const part = await sql<{ n: number }>`select count(*)::int as n from tests_results_20260601 where run_id = ${runId(1)}`.execute(hub.db);
@@ -128,6 +129,19 @@ describeEachStore(
         if (i === 16) expect(res.json().released).toEqual(['example.com/replica::TestEventuallyConsistentRead']);
       }
       expect((await get_('/api/v1/tests/quarantine?repo=org/replica')).json().tests).toEqual([]);
+    });
+
+    it('stores a report larger than one batch completely (executions spool, then go in batches)', async () => {
+      const n = 25_000;
+      const cases = Array.from({ length: n }, (_, i) => `<testcase classname="big.C${i % 50}" name="t${i}"${i % 1000 === 0 ? '><failure message="boom"/></testcase>' : '/>'}`).join('');
+      const res = await upload(runId(30), 'tests', `<testsuites><testsuite name="big">${cases}</testsuite></testsuites>`, { gzip: true, commit: 'e'.repeat(40) });
+      expect(res.json()).toMatchObject({ tests: n, failed: 25, passed: n - 25 });
+      const rows = await sql<{ n: number; f: number; keys: number }>`select count(*)::int as n, (count(*) filter (where status = 1))::int as f, count(distinct test_key)::int as keys from tests_results where run_id = ${runId(30)}`.execute(hub.db);
+      expect(rows.rows[0]).toEqual({ n, f: 25, keys: n });
+      const ord = await sql<{ max: number }>`select max(ordinal)::int as max from tests_results where run_id = ${runId(30)}`.execute(hub.db);
+      expect(ord.rows[0]!.max).toBe(n - 1);
+      const left = (await import('node:fs')).readdirSync(path.join(hub.dataDir, 'tmp'));
+      expect(left).toEqual([]);
     });
 
     it('refuses entity declarations with a clear error and keeps nothing of them', async () => {

@@ -3,13 +3,13 @@
 import type { FastifyInstance } from 'fastify';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, bodyStream, rawBodyParsers, resolveUploadRun } from '../../core/http.js';
-import type { TestCase } from '../../core/model/index.js';
+import path from 'node:path';
 import type { HubContext } from '../../core/registry.js';
 import { testsConfig } from './config.js';
 import { normalizeCoverageFormat, parseCoverageStream } from './coverage/index.js';
 import { normalizeFormat, parseReport } from './parsers/index.js';
 import { renderQuarantine, type QuarantineFormat } from './quarantine.js';
-import { flakeIndex, flakyTests, latestCoverage, listQuarantine, putCodeowners, storeCoverage, storeReport } from './store.js';
+import { CaseSpool, flakeIndex, flakyTests, latestCoverage, listQuarantine, putCodeowners, storeCoverage, storeReport } from './store.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 const repoQuery = (extra: Record<string, unknown> = {}) => ({ type: 'object', required: ['repo'], properties: { repo: { type: 'string', minLength: 3 }, ...extra } }) as const;
@@ -35,11 +35,16 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
         const { format } = req.query as { format?: string };
         const fmt = format ? normalizeFormat(format, 'query format') : undefined;
         const run = await resolveUploadRun(ctx, req, id);
-        const cases: TestCase[] = [];
-        const summary = await parseReport(bodyStream(req, ctx.config.ingest.maxBodyBytes), { name: 'request body', format: fmt, onCase: (c) => cases.push(c) });
-        const key = req.headers['idempotency-key'];
-        const stored = await storeReport(ctx, cfg(), { run_id: run.run_id, repo: run.repo, summary, cases, idempotencyKey: typeof key === 'string' ? key : null });
-        return { ...stored, runner: summary.runner, duration_ms: summary.duration_ms, problems: summary.problems };
+        // Executions spool to a temporary file and are stored in batches: memory stays flat.
+        const spool = new CaseSpool(path.join(ctx.config.dataDir, 'tmp'));
+        try {
+          const summary = await parseReport(bodyStream(req, ctx.config.ingest.maxBodyBytes), { name: 'request body', format: fmt, onCase: spool.add });
+          const key = req.headers['idempotency-key'];
+          const stored = await storeReport(ctx, cfg(), { run_id: run.run_id, repo: run.repo, summary, cases: spool.batches(), idempotencyKey: typeof key === 'string' ? key : null });
+          return { ...stored, runner: summary.runner, duration_ms: summary.duration_ms, problems: summary.problems };
+        } finally {
+          await spool.dispose();
+        }
       },
     );
     scoped.post(
@@ -103,13 +108,14 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
     '/api/v1/tests/flaky',
     {
       config: { scope: 'read' },
-      schema: { summary: 'Per-test flake rate with retry metadata over a rolling window', tags: ['tests'], querystring: repoQuery({ days: { type: 'integer', minimum: 1, maximum: 400 } }) },
+      schema: { summary: 'Per-test flake rate with retry metadata over a rolling window', tags: ['tests'], querystring: repoQuery({ days: { type: 'integer', minimum: 1, maximum: 400 }, window: { type: 'integer', minimum: 1, maximum: 400 } }) },
     },
     async (req) => {
-      const q = req.query as { repo: string; days?: number };
+      // `window` is the dashboard's filter name for the same number of days.
+      const q = req.query as { repo: string; days?: number; window?: number };
       const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
-      const days = q.days ?? cfg().flake_window_days;
+      const days = q.days ?? q.window ?? cfg().flake_window_days;
       return { repo, days, tests: await flakyTests(ctx, repo, days) };
     },
   );
@@ -117,13 +123,14 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
     '/api/v1/tests/flake-index',
     {
       config: { scope: 'read' },
-      schema: { summary: 'Flake index per suite type: flaky runs / total runs, quarantined tests excluded', tags: ['tests'], querystring: repoQuery({ days: { type: 'integer', minimum: 1, maximum: 400 } }) },
+      schema: { summary: 'Flake index per suite type: flaky runs / total runs, quarantined tests excluded', tags: ['tests'], querystring: repoQuery({ days: { type: 'integer', minimum: 1, maximum: 400 }, window: { type: 'integer', minimum: 1, maximum: 400 } }) },
     },
     async (req) => {
-      const q = req.query as { repo: string; days?: number };
+      // `window` is the dashboard's filter name for the same number of days.
+      const q = req.query as { repo: string; days?: number; window?: number };
       const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
-      const days = q.days ?? cfg().flake_window_days;
+      const days = q.days ?? q.window ?? cfg().flake_window_days;
       return { repo, days, suites: await flakeIndex(ctx, repo, days) };
     },
   );

@@ -2,6 +2,10 @@
 // per-test results into day partitions, flaky flags per commit, the run's flakiness_index,
 // quarantine entries, coverage. Text passes through the redactor before it is stored.
 import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { splitLines } from '../../core/lines.js';
 import { sql, type Kysely } from 'kysely';
 import { unnestInsert, type CoreTables } from '../../core/db/index.js';
 import type { TestCase } from '../../core/model/index.js';
@@ -52,11 +56,87 @@ export async function dropOldPartitions(db: Db, keepDays: number, now: Date): Pr
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
 
+const RESULT_COLUMNS = [
+  { name: 'day', type: 'date' },
+  { name: 'run_id', type: 'uuid' },
+  { name: 'report_id', type: 'uuid' },
+  { name: 'test_key', type: 'int8' },
+  { name: 'ordinal', type: 'int4' },
+  { name: 'attempt', type: 'int2' },
+  { name: 'retry_of', type: 'int2' },
+  { name: 'status', type: 'int2' },
+  { name: 'duration_ms', type: 'float4' },
+  { name: 'message_hash', type: 'text' },
+];
+
+/** Upserts the batch's test ids (redacted, typed) and returns id → test_key. */
+async function upsertIds(db: Db, repo: string, batch: TestCase[], typeOf: (c: TestCase) => string, red: (s: string) => string): Promise<Map<string, number>> {
+  const ids = new Map<string, TestCase>();
+  for (const c of batch) if (!ids.has(c.id)) ids.set(c.id, c);
+  const redactedOf = new Map<string, string>();
+  const rows = [...ids.values()].map((c) => {
+    const rid = red(c.id);
+    redactedOf.set(c.id, rid);
+    return { repo, test_id: rid, suite: c.suite === null ? null : red(c.suite), classname: c.classname === null ? null : red(c.classname), name: red(c.name), file: c.file ? red(c.file) : null, suite_type: typeOf(c) };
+  });
+  await unnestInsert(
+    'tests_ids',
+    ['repo', 'test_id', 'suite', 'classname', 'name', 'file', 'suite_type'].map((name) => ({ name, type: 'text' })),
+    rows,
+    sql`on conflict (repo, test_id) do nothing`,
+  ).execute(db);
+  const got = await db
+    .selectFrom('tests_ids')
+    .select(['test_key', 'test_id'])
+    .where('repo', '=', repo)
+    .where(sql<boolean>`test_id = any(${sql.val(rows.map((r) => r.test_id))}::text[])`)
+    .execute();
+  const byRedacted = new Map(got.map((g) => [g.test_id, Number(g.test_key)]));
+  return new Map([...redactedOf].map(([id, rid]) => [id, byRedacted.get(rid)!]));
+}
+
+/**
+ * Collects a parser's executions into batches of `size` through a temporary NDJSON file, so storing
+ * a report of millions of executions needs memory for one batch, not the report.
+ */
+export class CaseSpool {
+  private readonly file: string;
+  private readonly out: import('node:fs').WriteStream;
+  private pending = 0;
+  constructor(dir: string, private readonly size = CHUNK) {
+    mkdirSync(dir, { recursive: true });
+    this.file = path.join(dir, `cases-${randomUUID()}.ndjson`);
+    this.out = createWriteStream(this.file);
+  }
+  readonly add = (c: TestCase): void => {
+    this.pending++;
+    this.out.write(JSON.stringify(c) + '\n');
+  };
+  async *batches(): AsyncGenerator<TestCase[]> {
+    await new Promise<void>((resolve, reject) => this.out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    let batch: TestCase[] = [];
+    for await (const l of splitLines(createReadStream(this.file), { maxLineBytes: 64 * 1024 * 1024 })) {
+      if (!l.text) continue;
+      batch.push(JSON.parse(l.text) as TestCase);
+      if (batch.length >= this.size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  }
+  async dispose(): Promise<void> {
+    if (!this.out.closed) this.out.destroy();
+    await rm(this.file, { force: true });
+  }
+}
+
 export interface StoreReportInput {
   run_id: string;
   repo: string;
   summary: ParseSummary;
-  cases: TestCase[];
+  /** The executions in report order, in batches (see caseBatches). */
+  cases: AsyncIterable<TestCase[]> | Iterable<TestCase[]>;
   idempotencyKey?: string | null;
 }
 
@@ -90,73 +170,13 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
   const types = compileSuiteTypes(cfg.suite_types);
   const red = (s: string) => ctx.redactor.apply(s);
 
-  // Test ids: one row per (repo, id), redacted, typed by the suite-type globs.
-  const ids = new Map<string, TestCase>();
-  for (const c of input.cases) if (!ids.has(c.id)) ids.set(c.id, c);
-  const redactedId = new Map<string, string>();
-  const idRows = [...ids.values()].map((c) => {
-    const rid = red(c.id);
-    redactedId.set(c.id, rid);
-    return {
-      repo: input.repo,
-      test_id: rid,
-      suite: c.suite === null ? null : red(c.suite),
-      classname: c.classname === null ? null : red(c.classname),
-      name: red(c.name),
-      file: c.file ? red(c.file) : null,
-      suite_type: suiteTypeOf(c, types, cfg.default_suite_type),
-    };
-  });
-  const keyOf = new Map<string, number>();
-  for (let i = 0; i < idRows.length; i += CHUNK) {
-    const part = idRows.slice(i, i + CHUNK);
-    await unnestInsert(
-      'tests_ids',
-      [
-        { name: 'repo', type: 'text' },
-        { name: 'test_id', type: 'text' },
-        { name: 'suite', type: 'text' },
-        { name: 'classname', type: 'text' },
-        { name: 'name', type: 'text' },
-        { name: 'file', type: 'text' },
-        { name: 'suite_type', type: 'text' },
-      ],
-      part,
-      sql`on conflict (repo, test_id) do nothing`,
-    ).execute(db);
-    const got = await db
-      .selectFrom('tests_ids')
-      .select(['test_key', 'test_id'])
-      .where('repo', '=', input.repo)
-      .where(sql<boolean>`test_id = any(${sql.val(part.map((r) => r.test_id))}::text[])`)
-      .execute();
-    for (const g of got) keyOf.set(g.test_id, Number(g.test_key));
-  }
-
-  const report_id = randomUUID();
-  const messages = new Map<string, string>();
-  const rows = input.cases.map((c, i) => {
-    let mh: string | null = null;
-    if (c.message) {
-      const m = red(c.message);
-      mh = hash(m);
-      messages.set(mh, m);
-    }
-    return {
-      day,
-      run_id: input.run_id,
-      report_id,
-      test_key: keyOf.get(redactedId.get(c.id)!)!,
-      ordinal: i,
-      attempt: c.attempt,
-      retry_of: c.attempt > 1 ? c.attempt - 1 : null,
-      status: STATUS_CODE[c.status],
-      duration_ms: c.duration_ms,
-      message_hash: mh,
-    };
-  });
   const s = input.summary;
-  await db.transaction().execute(async (trx) => {
+  const report_id = randomUUID();
+  const failing = new Set<number>();
+  const seen = new Set<number>();
+  let executions = 0;
+  await db.transaction().execute(async (t) => {
+    const trx = t as unknown as Db;
     await trx
       .insertInto('tests_reports')
       .values({
@@ -179,37 +199,47 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
         received_at: ctx.now(),
       })
       .execute();
-    const msgRows = [...messages.entries()].map(([message_hash, message]) => ({ repo: input.repo, message_hash, message }));
-    for (let i = 0; i < msgRows.length; i += CHUNK) {
-      await unnestInsert('tests_messages', [{ name: 'repo', type: 'text' }, { name: 'message_hash', type: 'text' }, { name: 'message', type: 'text' }], msgRows.slice(i, i + CHUNK), sql`on conflict do nothing`).execute(trx);
+    // Executions arrive in batches (a large report is never held whole): each batch upserts its
+    // test ids, stores its messages once, and inserts its result rows — all in one transaction.
+    for await (const batch of input.cases) {
+      const keyOf = await upsertIds(trx, input.repo, batch, (c) => suiteTypeOf(c, types, cfg.default_suite_type), red);
+      const messages = new Map<string, string>();
+      const rows = batch.map((c) => {
+        let mh: string | null = null;
+        if (c.message) {
+          const m = red(c.message);
+          mh = hash(m);
+          messages.set(mh, m);
+        }
+        const key = keyOf.get(c.id)!;
+        seen.add(key);
+        if (c.status === 'failed' || c.status === 'errored') failing.add(key);
+        return {
+          day,
+          run_id: input.run_id,
+          report_id,
+          test_key: key,
+          ordinal: executions++,
+          attempt: c.attempt,
+          retry_of: c.attempt > 1 ? c.attempt - 1 : null,
+          status: STATUS_CODE[c.status],
+          duration_ms: c.duration_ms,
+          message_hash: mh,
+        };
+      });
+      const msgRows = [...messages.entries()].map(([message_hash, message]) => ({ repo: input.repo, message_hash, message }));
+      if (msgRows.length) await unnestInsert('tests_messages', [{ name: 'repo', type: 'text' }, { name: 'message_hash', type: 'text' }, { name: 'message', type: 'text' }], msgRows, sql`on conflict do nothing`).execute(trx);
+      if (rows.length) await unnestInsert('tests_results', RESULT_COLUMNS, rows).execute(trx);
     }
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      await unnestInsert(
-        'tests_results',
-        [
-          { name: 'day', type: 'date' },
-          { name: 'run_id', type: 'uuid' },
-          { name: 'report_id', type: 'uuid' },
-          { name: 'test_key', type: 'int8' },
-          { name: 'ordinal', type: 'int4' },
-          { name: 'attempt', type: 'int2' },
-          { name: 'retry_of', type: 'int2' },
-          { name: 'status', type: 'int2' },
-          { name: 'duration_ms', type: 'float4' },
-          { name: 'message_hash', type: 'text' },
-        ],
-        rows.slice(i, i + CHUNK),
-      ).execute(trx);
-    }
-    await upsertSummary(trx as unknown as Db, input.run_id);
+    await upsertSummary(trx, input.run_id);
   });
 
   // Tests whose failures just became flaky events (here or in earlier runs of the commit) are the
   // candidates for quarantine; the tests this report ran count towards release.
   const newlyFlaky = await markFlaky(db, input.repo, run.commit_sha, input.run_id);
-  testsMetrics()?.reported(s.format, rows.length, newlyFlaky.length);
-  const failingKeys = [...new Set(rows.filter((r) => r.status === 1 || r.status === 2).map((r) => r.test_key))];
-  const allKeys = [...new Set(rows.map((r) => r.test_key))];
+  testsMetrics()?.reported(s.format, executions, newlyFlaky.length);
+  const failingKeys = [...failing];
+  const allKeys = [...seen];
   const { quarantined, released } = await updateQuarantine(ctx, cfg, input.repo, failingKeys, newlyFlaky, allKeys);
   const fi = await db.selectFrom('runs').select('flakiness_index').where('run_id', '=', input.run_id).executeTakeFirst();
   return { report_id, run_id: input.run_id, duplicate: false, format: s.format, tests: s.tests, passed: s.passed, failed: s.failed, errored: s.errored, skipped: s.skipped, flakiness_index: fi?.flakiness_index ?? null, quarantined, released };
