@@ -77,7 +77,10 @@ if (ours.out.mutants_total !== peer.out.totalValid || ours.out.killed !== peer.o
   console.error('MISMATCH', ours.out, peer.out.totalValid, peer.out.totalDetected);
   process.exit(1);
 }
+const parseOnly = best(() => JSON.parse(text));
 const rate = (ms) => Math.round(N / (ms / 1000));
+console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on the same cores slows every line below alike)`);
+console.log(`JSON.parse alone (the floor both sides pay): ${rate(parseOnly.ms)} mutants/s (${parseOnly.ms.toFixed(0)} ms)`);
 console.log(`report size: ${(text.length / 1048576).toFixed(1)} MiB, ${N} mutants in ${FILES} files; score ${ours.out.score.toFixed(4)} both ways`);
 console.log(`report ingest (parse+validate+fingerprint+score, ${N} mutants): ours ${rate(ours.ms)} mutants/s (${ours.ms.toFixed(0)} ms), peer mutation-testing-metrics ${rate(peer.ms)} mutants/s (${peer.ms.toFixed(0)} ms), ratio ${(peer.ms / ours.ms).toFixed(2)}`);
 console.log(`target >= 50000 mutants/s: ${rate(ours.ms) >= 50_000 ? 'met' : 'NOT met'}`);

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareReports } from './compare.js';
-import { baseFingerprint, finalizeReport, identityContext } from './identity.js';
+import { baseFingerprint, finalizeReport, identityContext, SourceLines } from './identity.js';
 import type { MutantRecord, MutationReport } from './model.js';
 import { readReport } from './reports/index.js';
 
@@ -71,11 +72,14 @@ describe('identity', () => {
     ...extra,
   });
 
+  const ctx = (lines: string[], mm: MutantRecord) => identityContext(new SourceLines({ 'a.ts': { source: lines.join('\n'), language: null } }), 'a.ts', mm);
+
   it('is the same under re-indentation and line shifts, different for different code', () => {
     const a = ['x', 'if (a <= b) go();'];
-    const b = ['', '', '    if (a  <= b) go();'];
-    expect(identityContext(a, m(2, 5))).toBe(identityContext(b, m(3, 9, { end: { line: 3, column: 16 } })));
-    expect(identityContext(['if (a <= c) go();'], m(1, 5))).not.toBe(identityContext(a, m(2, 5)));
+    const b = ['', 'y', '    if (a  <= b) go();'];
+    expect(ctx(a, m(2, 5))).toBe(ctx(b, m(3, 9, { end: { line: 3, column: 16 } })));
+    expect(ctx(['if (a <= c) go();'], m(1, 5))).not.toBe(ctx(a, m(2, 5)));
+    expect(ctx(a, m(2, 6))).not.toBe(ctx(a, m(2, 5)));
   });
 
   it('tells identical mutants on identical lines apart by order of appearance', () => {
@@ -83,12 +87,44 @@ describe('identity', () => {
     const r = finalizeReport({ format: 'stryker', tool: null, files: { 'a.ts': { source: src, language: 'typescript' } }, mutants: [m(2, 5), m(1, 5)] });
     expect(r.mutants.map((x) => x.start.line)).toEqual([1, 2]);
     expect(r.mutants[1]!.fingerprint).toBe(`${r.mutants[0]!.fingerprint}-1`);
-    expect(r.mutants[0]!.fingerprint).toBe(baseFingerprint('a.ts', r.mutants[0]!, identityContext(src.split('\n'), r.mutants[0]!)));
+    expect(r.mutants[0]!.fingerprint).toBe(baseFingerprint('a.ts', r.mutants[0]!, ctx(src.split('\n'), r.mutants[0]!)));
+  });
+
+  it('property: re-spacing and re-indenting the code keeps every fingerprint', () => {
+    const token = fc.constantFrom('if', '(a', '<=', 'b)', 'return', 'x', '+', '1;', '{', '}');
+    const ws = fc.constantFrom(' ', '  ', '\t', ' \t ');
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 2, maxLength: 8 }), fc.nat(), fc.nat(), fc.array(ws, { minLength: 9, maxLength: 9 }), (toks, i, j, gaps) => {
+        const from = i % toks.length;
+        const to = from + (j % (toks.length - from));
+        const layout = (sep: (k: number) => string, indent: string) => {
+          let line = indent;
+          let start = 0;
+          let end = 0;
+          toks.forEach((t, k) => {
+            if (k > 0) line += sep(k);
+            if (k === from) start = line.length + 1;
+            line += t;
+            if (k === to) end = line.length + 1;
+          });
+          return { line, start, end };
+        };
+        const plain = layout(() => ' ', '');
+        const spaced = layout((k) => gaps[k]!, gaps[0]!);
+        const r1 = finalizeReport({ format: 'stryker', tool: null, files: { 'a.ts': { source: `x\n${plain.line}`, language: null } }, mutants: [m(2, plain.start, { end: { line: 2, column: plain.end } })] });
+        const r2 = finalizeReport({ format: 'stryker', tool: null, files: { 'a.ts': { source: `\n\ny\n${spaced.line}`, language: null } }, mutants: [m(4, spaced.start, { end: { line: 4, column: spaced.end } })] });
+        expect(r2.mutants[0]!.fingerprint).toBe(r1.mutants[0]!.fingerprint);
+        // What finalizeReport streams is the hash of the identity string.
+        expect(r1.mutants[0]!.fingerprint).toBe(baseFingerprint('a.ts', r1.mutants[0]!, identityContext(new SourceLines(r1.files), 'a.ts', r1.mutants[0]!)));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('without source, uses the scope and description (PIT, cargo-mutants), not the line', () => {
     const x = m(10, 0, { scope: 'com.x.A#f()V', description: 'negated conditional', replacement: null });
     const y = m(99, 0, { scope: 'com.x.A#f()V', description: 'negated conditional', replacement: null });
-    expect(identityContext(null, x)).toBe(identityContext(null, y));
+    const none = new SourceLines({});
+    expect(identityContext(none, 'A.java', x)).toBe(identityContext(none, 'A.java', y));
   });
 });

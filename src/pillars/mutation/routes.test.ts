@@ -160,6 +160,9 @@ describeEachStore(
       expect(t.points.slice(0, 5).every((p: { lcl: number | null }) => p.lcl === null)).toBe(true);
       expect(t.points.slice(5, 10).some((p: { out_of_control: boolean }) => p.out_of_control)).toBe(false);
       expect(t.points.at(-1).out_of_control).toBe(true);
+      const all = (await get('/api/v1/mutation/trends')).json().repos;
+      expect(all.find((r: { repo: string }) => r.repo === 'acme/trend')).toMatchObject({ run_id: uuid(113), points: 14, out_of_control: true });
+      expect((await get('/api/v1/mutation/trends', otherRepo)).json().repos).toEqual([]);
       const pr = (await get(`/api/v1/runs/${uuid(200)}`)).json().analyses.mutation;
       expect(pr.tests.resilience.delta_vs_main).toBeCloseTo(0.79 - 0.79, 12);
       expect(pr.control.out_of_control).toBe(true);

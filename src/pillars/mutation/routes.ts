@@ -109,12 +109,28 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
     '/api/v1/mutation/trends',
     {
       config: { scope: 'read' },
-      schema: { summary: 'The main-branch resilience series of a repository with its EWMA and control limits', tags: ['mutation'], querystring: repoQuery },
+      schema: {
+        summary: 'The main-branch resilience series of a repository with its EWMA and control limits; without repo, the latest point of every repository',
+        tags: ['mutation'],
+        querystring: { type: 'object', properties: { repo: { type: 'string', minLength: 1 } } },
+      },
     },
     async (req) => {
-      const repo = (req.query as { repo: string }).repo.toLowerCase();
+      const q = req.query as { repo?: string };
+      const db = mdb(ctx);
+      if (!q.repo) {
+        const res = repoRegexes(requirePrincipal(req));
+        const rows = (
+          await sql<{ repo: string; run_id: string; at: Date; score: number; ewma: number; lcl: number | null; ucl: number | null; out_of_control: boolean | null; points: number }>`
+            select distinct on (repo) repo, run_id, at, score, ewma, lcl, ucl, out_of_control, count(*) over (partition by repo)::int as points
+            from mutation_trends ${res ? sql`where (${sql.join(res.map((re) => sql`repo ~ ${re}`), sql` or `)})` : sql``}
+            order by repo, at desc, run_id desc`.execute(db)
+        ).rows;
+        return { repos: rows.map((r) => ({ ...r, at: iso(r.at) })) };
+      }
+      const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
-      const rows = await mdb(ctx).selectFrom('mutation_trends').selectAll().where('repo', '=', repo).orderBy('at').orderBy('run_id').execute();
+      const rows = await db.selectFrom('mutation_trends').selectAll().where('repo', '=', repo).orderBy('at').orderBy('run_id').execute();
       const last = rows.at(-1);
       return {
         repo,
