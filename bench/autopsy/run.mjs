@@ -54,12 +54,14 @@ function makeLog(file, mb) {
 function timed(cmd, args) {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * MB });
   const m = /(\d+(?:\.\d+)?) (\d+)\s*$/.exec(r.stderr);
-  if (!m) throw new Error(`${cmd} failed: ${r.stderr.slice(-500)}`);
+  if (!m || r.status === 2 || /error/i.test(r.stderr.replace(/\d+(?:\.\d+)? \d+\s*$/, ''))) throw new Error(`${cmd} failed: ${r.stderr.slice(-500)}`);
   return { seconds: Number(m[1]), rssMb: Number(m[2]) / 1024, stdout: r.stdout };
 }
 
 const patterns = path.join(tmp, 'patterns.txt');
-writeFileSync(patterns, builtinRules().map((r) => r.match.source).join('\n') + '\n');
+// Named groups become non-capturing: ripgrep joins the patterns into one regex, where two rules'
+// `(?<file>...)` would clash; matching is unchanged.
+writeFileSync(patterns, builtinRules().map((r) => r.match.source.replace(/\(\?<([A-Za-z_]\w*)>/g, '(?:')).join('\n') + '\n');
 const node = process.execPath;
 const cli = path.join(ROOT, 'dist/cli/main.js');
 

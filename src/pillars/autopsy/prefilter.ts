@@ -195,8 +195,10 @@ export const KEYWORDS = [
 ];
 
 export interface Prefilter {
-  /** Global regex of required literals (case-sensitive), for whole-block search. */
+  /** Global regex of the literals (for tools that want one, e.g. the benchmark's peer). */
   regex: RegExp;
+  /** The same literals as an automaton (what the scanner runs). */
+  scanner: LiteralScanner;
   /** Sources that gave no literal: they must be tested on every line. */
   unfiltered: string[];
   literals: string[];
@@ -225,5 +227,73 @@ export function buildPrefilter(sources: Array<string | { source: string; ignoreC
   // is required too), so the alternation stays small.
   const own = minimize(lits.filter((l) => !KEYWORDS.some((k) => l.includes(k))));
   const literals = minimize([...KEYWORDS, ...cover(own)]);
-  return { regex: new RegExp(literals.map(escape).join('|'), 'g'), unfiltered, literals };
+  return { regex: new RegExp(literals.map(escape).join('|'), 'g'), scanner: new LiteralScanner(literals), unfiltered, literals };
+}
+
+/**
+ * Aho–Corasick automaton over the prefilter's literals, compiled to a dense DFA on 7-bit character
+ * classes (every non-ASCII character shares class 127, so a non-ASCII literal character matches any
+ * non-ASCII character: a superset, never a miss). One table lookup per character, whatever the
+ * number of literals — V8's regex alternation slows down with every literal added.
+ */
+export class LiteralScanner {
+  private readonly table: Int32Array;
+  private readonly accept: Uint8Array;
+
+  constructor(literals: string[]) {
+    const goto: Array<Map<number, number>> = [new Map()];
+    const acc: boolean[] = [false];
+    for (const lit of literals) {
+      let st = 0;
+      for (let k = 0; k < lit.length; k++) {
+        const c = Math.min(lit.charCodeAt(k), 127);
+        let nx = goto[st]!.get(c);
+        if (nx === undefined) {
+          nx = goto.length;
+          goto.push(new Map());
+          acc.push(false);
+          goto[st]!.set(c, nx);
+        }
+        st = nx;
+      }
+      acc[st] = true;
+    }
+    const n = goto.length;
+    const table = new Int32Array(n * 128);
+    const fail = new Int32Array(n);
+    const queue: number[] = [];
+    for (let c = 0; c < 128; c++) {
+      const nx = goto[0]!.get(c);
+      table[c] = nx ?? 0;
+      if (nx !== undefined) queue.push(nx);
+    }
+    for (let qi = 0; qi < queue.length; qi++) {
+      const st = queue[qi]!;
+      if (acc[fail[st]!]) acc[st] = true;
+      for (let c = 0; c < 128; c++) {
+        const nx = goto[st]!.get(c);
+        if (nx !== undefined) {
+          fail[nx] = table[fail[st]! * 128 + c]!;
+          table[st * 128 + c] = nx;
+          queue.push(nx);
+        } else table[st * 128 + c] = table[fail[st]! * 128 + c]!;
+      }
+    }
+    this.table = table;
+    this.accept = Uint8Array.from(acc, (a) => (a ? 1 : 0));
+  }
+
+  /** Index of the last character of the first literal occurrence at or after `from`, or -1. */
+  find(s: string, from: number): number {
+    const t = this.table;
+    const acc = this.accept;
+    let st = 0;
+    for (let i = from, n = s.length; i < n; i++) {
+      let c = s.charCodeAt(i);
+      if (c > 127) c = 127;
+      st = t[(st << 7) | c]!;
+      if (acc[st] === 1) return i;
+    }
+    return -1;
+  }
 }

@@ -67,3 +67,28 @@ describe('LogScanner', () => {
     expect(r.facts.secretRanges).toEqual([[14, 28]]);
   });
 });
+
+describe('prefilter', () => {
+  it('every built-in rule has required literals, and the automaton finds exactly the lines the literals are on', async () => {
+    const { buildPrefilter, requiredLiterals } = await import('./prefilter.js');
+    for (const r of builtinRules()) expect(requiredLiterals(r.match.source), r.id).not.toBeNull();
+    expect(requiredLiterals('^E\\s+(?:assert\\b|AssertionError\\b)')).toEqual(['assert', 'AssertionError']);
+    expect(requiredLiterals('a?b*c')).toBeNull();
+    const pf = buildPrefilter(builtinRules().map((r) => r.match.source));
+    expect(pf.unfiltered).toEqual([]);
+    const text = log('ho-go-test-fail') + log('ho-vitest-assert') + 'plain passing line\n  ✓ ok\n';
+    const viaRegex = new Set<number>();
+    const lines = text.split('\n');
+    lines.forEach((l, i) => {
+      pf.regex.lastIndex = 0;
+      if (pf.regex.test(l)) viaRegex.add(i);
+    });
+    const viaAutomaton = new Set<number>();
+    lines.forEach((l, i) => {
+      if (pf.scanner.find(l, 0) >= 0) viaAutomaton.add(i);
+    });
+    // Non-ASCII characters share one class in the automaton: it may flag more, never fewer.
+    for (const i of viaRegex) expect(viaAutomaton.has(i)).toBe(true);
+    expect(viaAutomaton.has(lines.length - 2)).toBe(false);
+  });
+});

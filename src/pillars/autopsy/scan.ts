@@ -9,7 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { ghaRunCommand, normalizeText } from './normalize.js';
 import { PARSERS, SALIENT } from './parsers/index.js';
-import { buildPrefilter, type Prefilter } from './prefilter.js';
+import { buildPrefilter, type LiteralScanner, type Prefilter } from './prefilter.js';
 import type { Hit, LogFacts, Rule } from './types.js';
 
 /** Lines of context kept around a hit for the parsers (the printed context is smaller). */
@@ -62,7 +62,7 @@ export class LogScanner {
   private pemStart = 0;
   readonly hits: Hit[] = [];
   private readonly perRule = new Map<string, number>();
-  private readonly prefilter: RegExp;
+  private readonly prefilter: LiteralScanner;
   private readonly userRules: Rule[];
   private readonly jsRules: Rule[];
   private readonly everyLine: boolean;
@@ -75,7 +75,7 @@ export class LogScanner {
 
   constructor(private readonly rules: Rule[]) {
     const pf = scannerPrefilter(rules);
-    this.prefilter = pf.regex;
+    this.prefilter = pf.scanner;
     this.jsRules = rules.filter((r) => r.match.engine === 'js');
     this.userRules = rules.filter((r) => r.match.engine !== 'js');
     // User rules (RE2) and any rule without a required literal are offered every line.
@@ -129,14 +129,13 @@ export class LogScanner {
     const base = this.facts.lines; // lines before this block
     if (this.pending.length) this.fillPending(raw, norm);
 
-    const re = this.prefilter;
-    re.lastIndex = 0;
+    const pf = this.prefilter;
     let normPos = 0;
     let rawPos = 0;
     let idx = 0; // index within the block of the line starting at normPos
     if (!this.everyLine) {
-      for (let m = re.exec(norm); m; m = re.exec(norm)) {
-        const start = m.index === 0 ? 0 : norm.lastIndexOf('\n', m.index - 1) + 1;
+      for (let at = pf.find(norm, 0); at >= 0; ) {
+        const start = norm.lastIndexOf('\n', at) + 1;
         while (normPos < start) {
           normPos = norm.indexOf('\n', normPos) + 1;
           rawPos = raw.indexOf('\n', rawPos) + 1;
@@ -144,7 +143,8 @@ export class LogScanner {
         }
         const normEnd = norm.indexOf('\n', start);
         this.line(raw, norm, rawPos, normPos, base + idx + 1);
-        re.lastIndex = normEnd + 1;
+        if (normEnd < 0) break;
+        at = pf.find(norm, normEnd + 1);
       }
     } else {
       while (normPos < norm.length) {
