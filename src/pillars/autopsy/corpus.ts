@@ -1,5 +1,5 @@
-// Where the shared answer-keyed corpus is: `shared/corpus/autopsy` beside the repository (CI clones
-// the repository with shared/ beside it), or CI_INTEL_AUTOPSY_CORPUS.
+// Where the shared answer-keyed corpus is: CI_INTEL_AUTOPSY_CORPUS, the copy vendored in the
+// repository (test/corpus/autopsy, so a clean clone has it), or `shared/corpus/autopsy` beside it.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ export const PACKAGE_ROOT = path.resolve(HERE, '../../..');
 
 export function sharedCorpusDir(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.CI_INTEL_AUTOPSY_CORPUS) return env.CI_INTEL_AUTOPSY_CORPUS;
+  const vendored = path.join(PACKAGE_ROOT, 'test', 'corpus', 'autopsy');
+  if (existsSync(path.join(vendored, 'manifest.jsonl'))) return vendored;
   let dir = PACKAGE_ROOT;
   for (let i = 0; i < 4; i++) {
     const c = path.join(path.dirname(dir), 'shared', 'corpus', 'autopsy');

@@ -3,7 +3,7 @@
 // (`UPDATE_BASELINE=1 npx vitest run src/pillars/autopsy/eval.test.ts`) when a change improves it.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Redactor } from '../../core/redact/index.js';
 import { shippedClassifier } from './classify.js';
 import { HELDOUT_DIR, sharedCorpusDir } from './corpus.js';
@@ -12,7 +12,7 @@ import { ruleSet } from './rules.js';
 
 const BASELINE = path.join(path.dirname(new URL(import.meta.url).pathname), 'eval-baseline.json');
 const shared = sharedCorpusDir();
-if (!shared && process.env.CI === 'true') throw new Error('shared/corpus/autopsy is missing beside the repository (CI clones it there)');
+if (!shared && process.env.CI === 'true') throw new Error('the shared autopsy corpus is missing (test/corpus/autopsy in the repository)');
 
 type Summary = Pick<EvalReport, 'cases' | 'precision' | 'recall' | 'f1' | 'evidence_hit_rate' | 'secrets_planted' | 'secrets_leaked'> & {
   rule_only_f1: number;
@@ -55,7 +55,8 @@ describe('autopsy eval', () => {
   // The leave-one-out model also trains on the other corpus (the scored case is always left out).
   check('shared', shared, () => [HELDOUT_DIR]);
   check('heldout', HELDOUT_DIR, () => (shared ? [shared] : []));
-  it.runIf(!!process.env.UPDATE_BASELINE)('writes the baseline', () => {
-    writeFileSync(BASELINE, JSON.stringify({ ...baseline, ...results }, null, 2) + '\n');
+  // Maintenance, not a test: UPDATE_BASELINE=1 rewrites the committed baseline after the checks ran.
+  afterAll(() => {
+    if (process.env.UPDATE_BASELINE) writeFileSync(BASELINE, JSON.stringify({ ...baseline, ...results }, null, 2) + '\n');
   });
 });

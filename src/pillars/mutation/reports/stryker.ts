@@ -134,7 +134,8 @@ export function parseStryker(doc: unknown, name: string): MutationReport {
         coveredBy: m.coveredBy ? m.coveredBy.length : null,
         killedBy: m.killedBy ?? null,
         diff: null,
-        ...(status === 'ignored' && reason && EQUIVALENT_REASON.test(reason) ? { equivalentByReport: true } : {}),
+        // Always set (not spread in): one object shape for 100k records keeps property access fast.
+        equivalentByReport: status === 'ignored' && reason !== null && EQUIVALENT_REASON.test(reason),
       });
     }
   }
