@@ -12,7 +12,12 @@ export const DIGEST_RE = /^[0-9a-f]{64}$/;
 
 /** One-shot BLAKE3 of a buffer (a hasher object costs ~30 µs to create: too much for 1 KB blobs). */
 export function blake3Hex(data: Uint8Array): Digest {
-  return blake3(data).toString('hex');
+  return blake3(asBuffer(data)).toString('hex');
+}
+
+/** A Buffer view of the same bytes (no copy): the 1.3.4 typings take Buffer, not Uint8Array. */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** Incremental BLAKE3 for streams. */
@@ -20,7 +25,7 @@ export class StreamDigest {
   private readonly h = new Blake3Hasher();
   size = 0;
   update(chunk: Uint8Array): void {
-    this.h.update(chunk);
+    this.h.update(asBuffer(chunk));
     this.size += chunk.length;
   }
   hex(): Digest {
