@@ -6,7 +6,7 @@ import * as echarts from 'echarts/core';
 import { BarChart, LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
-import { dur, durS, NO_DATA, num, pct, perDay, score, usd } from './format.js';
+import { dur, durS, NO_DATA, num, pct, perDay, score, usd, when } from './format.js';
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, CanvasRenderer]);
 
@@ -533,7 +533,7 @@ function genericView(data: any, id: string): HTMLElement {
   if (Array.isArray(data)) data = { items: data };
   if (typeof data !== 'object') return h('div', {}, String(data));
   const scalars = Object.entries(data).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
-  if (scalars.length) box.append(h('div', { class: 'kpis' }, ...scalars.slice(0, 12).map(([k, v]) => kpi(`${id}-${k}`, k.replace(/_/g, ' '), typeof v === 'number' ? (Number.isInteger(v) ? num(v) : num(v, 3)) : String(v), v))));
+  if (scalars.length) box.append(h('div', { class: 'kpis' }, ...scalars.slice(0, 12).map(([k, v]) => kpi(`${id}-${k}`, k.replace(/_/g, ' '), typeof v === 'number' ? (Number.isInteger(v) ? num(v) : num(v, 3)) : when(String(v)), v))));
   for (const [k, v] of Object.entries(data)) {
     if (Array.isArray(v)) {
       const rows = v.slice(0, 50).filter((x) => x && typeof x === 'object') as Record<string, unknown>[];

@@ -33,3 +33,8 @@ export function num(v: number | null | undefined, digits = 0): string {
 export const usd = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? NO_DATA : `$${num(v, digits)}`);
 export const perDay = (v: number | null | undefined) => (v === null || v === undefined ? NO_DATA : `${v.toFixed(2)}/day`);
 export const score = (v: number | null | undefined) => (v === null || v === undefined ? NO_DATA : v.toFixed(1));
+
+/** An RFC 3339 time as `YYYY-MM-DD HH:MM` (UTC); other strings unchanged. Panel KPIs are narrow. */
+export function when(v: string): string {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v) ? `${v.slice(0, 10)} ${v.slice(11, 16)}` : v;
+}
