@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { checkLine, type ContractIssue, type PipelineRun } from '../core/contract/index.js';
-import { unnestInsert, type UnnestColumn } from '../core/db/index.js';
+import { anyOf, unnestInsert, type UnnestColumn } from '../core/db/index.js';
 import type { CoreTables } from '../core/db/schema.js';
 import { enqueue } from '../core/bus/index.js';
 import { CiError } from '../core/errors.js';
@@ -254,7 +254,7 @@ async function writeBatch(ctx: Ctx, loadId: string, batchNo: number, batch: Pend
   const ids = norm.map((x) => x.run.run_id);
   let replaced = dupes;
   await ctx.db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('runs').select('run_id').where('run_id', 'in', ids).execute();
+    const existing = await trx.selectFrom('runs').select('run_id').where('run_id', '=', anyOf(ids, 'uuid')).execute();
     const existingSet = new Set(existing.map((r) => r.run_id));
     replaced += ids.filter((id) => existingSet.has(id) || seenRuns.has(id)).length;
     await writeNormalized(trx, norm, existingSet.size > 0 ? [...existingSet] : []);
@@ -274,9 +274,9 @@ export async function writeNormalized(trx: Kysely<CoreTables>, norm: NormalizedR
     // Child rows owned by the record are replaced wholesale; derived tables of pillars are keyed
     // by run_id and untouched (re-ingest re-runs the analyzers through run.ingested).
     for (const t of ['jobs', 'test_summaries', 'chaos_trials', 'policy_results', 'costs'] as const) {
-      await trx.deleteFrom(t).where('run_id', 'in', existingIds).execute();
+      await trx.deleteFrom(t).where('run_id', '=', anyOf(existingIds, 'uuid')).execute();
     }
-    await trx.deleteFrom('deployments').where('event_key', 'in', existingIds.map((id) => `run:${id}`)).execute();
+    await trx.deleteFrom('deployments').where('event_key', '=', anyOf(existingIds.map((id) => `run:${id}`), 'text')).execute();
   }
   const update = sql.join(RUN_UPDATE.map((c) => sql`${sql.id(c.name)} = excluded.${sql.id(c.name)}`));
   await unnestInsert(

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { CoreTables } from '../db/schema.js';
+import { unnestInsert, type UnnestColumn } from '../db/index.js';
 
 /** Event payload (DESIGN.md): `{id, type, run_id, repo, kind, object_key}`. */
 export interface BusEvent {
@@ -45,6 +46,15 @@ export interface EventBus {
 }
 
 /** Writes events into the outbox inside the caller's transaction. */
+const OUTBOX_COLUMNS: UnnestColumn[] = [
+  { name: 'event_id', type: 'text' },
+  { name: 'type', type: 'text' },
+  { name: 'run_id', type: 'uuid' },
+  { name: 'repo', type: 'text' },
+  { name: 'kind', type: 'text' },
+  { name: 'object_key', type: 'text' },
+];
+
 export async function enqueue(trx: Kysely<CoreTables>, events: Omit<BusEvent, 'id'>[] | Omit<BusEvent, 'id'>): Promise<BusEvent[]> {
   const list = Array.isArray(events) ? events : [events];
   if (list.length === 0) return [];
@@ -58,6 +68,8 @@ export async function enqueue(trx: Kysely<CoreTables>, events: Omit<BusEvent, 'i
     dispatched_at: null,
     last_error: null,
   }));
-  await trx.insertInto('outbox').values(rows).execute();
+  // One array parameter per column (unnest): a VALUES list would bind 6 parameters per event,
+  // which PGlite serializes one by one (an ingest batch enqueues 1,000 events).
+  await unnestInsert('outbox', OUTBOX_COLUMNS, rows).execute(trx);
   return rows.map((r) => ({ id: r.event_id, type: r.type, run_id: r.run_id, repo: r.repo, kind: r.kind, object_key: r.object_key }));
 }

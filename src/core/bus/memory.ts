@@ -4,6 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { CoreTables } from '../db/schema.js';
+import { anyOf } from '../db/index.js';
 import type { BusEvent, EventBus, Subscription } from './index.js';
 
 const BATCH = 500;
@@ -96,7 +97,7 @@ export class MemoryBus implements EventBus {
     const ids = rows.map((r) => r.event_id);
     const done = new Set(
       (
-        await this.db.selectFrom('outbox_done').select(['consumer', 'event_id']).where('event_id', 'in', ids).execute()
+        await this.db.selectFrom('outbox_done').select(['consumer', 'event_id']).where('event_id', '=', anyOf(ids, 'text')).execute()
       ).map((d) => `${d.consumer}\u0000${d.event_id}`),
     );
     const finished: string[] = [];
@@ -133,7 +134,7 @@ export class MemoryBus implements EventBus {
       }
     }
     if (finished.length) {
-      await this.db.updateTable('outbox').set({ dispatched_at: sql`now()` as never }).where('event_id', 'in', finished).execute();
+      await this.db.updateTable('outbox').set({ dispatched_at: sql`now()` as never }).where('event_id', '=', anyOf(finished, 'text')).execute();
     }
   }
 

@@ -135,6 +135,15 @@ export interface UnnestColumn {
  * insert on both PGlite and PostgreSQL (MEASURED.md) and free of the 65,535-parameter limit.
  * `suffix` is appended verbatim (e.g. `on conflict (...) do update ...`).
  */
+/**
+ * `= any($1::type[])`: one array parameter instead of an `in (...)` list of N (PGlite serializes
+ * parameters one by one, and PostgreSQL plans a 1,000-element IN list slower). Use as
+ * `.where('run_id', '=', anyOf(ids, 'uuid'))`.
+ */
+export function anyOf<T = string>(values: ReadonlyArray<string | number>, type: 'uuid' | 'text' | 'int8' | 'int4'): RawBuilder<T> {
+  return sql<T>`any(${sql.val(values)}::${sql.raw(type)}[])`;
+}
+
 export function unnestInsert(
   table: string,
   columns: UnnestColumn[],
