@@ -14,6 +14,11 @@ export interface RedactionRule {
    * rule's regex runs only on text that contains one. Absent: the regex always runs.
    */
   keywords?: string[];
+  /**
+   * Lower-case literals that every text the rule fires on contains, all of them (checked after a
+   * keyword activated the rule). `://` is in every URL of a webhook payload, `@` in few of them.
+   */
+  requires?: string[];
 }
 
 export interface RedactorOptions {
@@ -82,6 +87,7 @@ export const BUILTIN_RULES: RedactionRule[] = [
     id: 'url-password',
     pattern: /(?<key>\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}:\/\/[^\s:/@"'<>]{1,256}:)(?<secret>[^\s@"'<>/]{1,256})(?=@)/g,
     keywords: ['://'],
+    requires: ['@'],
   },
   { id: 'auth-header', pattern: /(?<key>\bAuthorization:\s*(?:Bearer|Basic|token|Token)\s+)(?<secret>[A-Za-z0-9._~+/=-]{8,})/gi, keywords: ['authorization:'] },
   { id: 'bearer-token', pattern: /(?<key>\bBearer\s+)(?<secret>[A-Za-z0-9._~+/-]{20,}=*)/g, keywords: ['bearer'] },
@@ -142,6 +148,7 @@ export class Redactor {
   private readonly keywordRules = new Map<string, number[]>();
   /** Rules without keywords run on every text. */
   private readonly alwaysOn: number[];
+  private readonly onlyAlwaysOn: { rules: RedactionRule[]; ban: boolean };
 
   constructor(opts: RedactorCtorOptions = {}) {
     this.rules = [...BUILTIN_RULES, ...(opts.rules ?? [])];
@@ -157,6 +164,7 @@ export class Redactor {
     this.rules.forEach((r, i) => r.keywords?.forEach((k) => add(k.toLowerCase(), i)));
     for (const b of ban) add(b.toLowerCase(), -1);
     this.alwaysOn = this.rules.flatMap((r, i) => (r.keywords?.length ? [] : [i]));
+    this.onlyAlwaysOn = { rules: this.alwaysOn.map((i) => this.rules[i]!), ban: false };
     // At one position the alternation reports only the longest keyword; every shorter keyword that
     // matches there is a prefix of it, so a keyword also activates the rules of its prefixes.
     const words = [...owners.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
@@ -175,18 +183,24 @@ export class Redactor {
    */
   private activeRules(text: string): { rules: RedactionRule[]; ban: boolean } {
     if (!this.usePrefilter) return { rules: this.rules, ban: this.banPattern !== null };
+    if (!this.keywordPattern) return this.onlyAlwaysOn;
+    const lower = text.toLowerCase();
+    const re = this.keywordPattern;
+    re.lastIndex = 0;
+    let m = re.exec(lower);
+    // Most strings of a record or payload hold no keyword: answer without allocating.
+    if (!m) return this.onlyAlwaysOn;
     const on = new Set<number>(this.alwaysOn);
-    if (this.keywordPattern) {
-      const lower = text.toLowerCase();
-      const re = this.keywordPattern;
-      re.lastIndex = 0;
-      for (let m = re.exec(lower); m; m = re.exec(lower)) {
-        for (const i of this.keywordRules.get(m[0])!) on.add(i);
-        re.lastIndex = m.index + 1; // overlapping keywords start inside this one
-      }
+    for (; m; m = re.exec(lower)) {
+      for (const i of this.keywordRules.get(m[0])!) on.add(i);
+      re.lastIndex = m.index + 1; // overlapping keywords start inside this one
     }
     const ban = on.delete(-1);
-    return { rules: [...on].sort((a, b) => a - b).map((i) => this.rules[i]!), ban };
+    const rules = [...on]
+      .sort((a, b) => a - b)
+      .map((i) => this.rules[i]!)
+      .filter((r) => !r.requires || r.requires.every((w) => lower.includes(w)));
+    return { rules, ban };
   }
 
   /** False when no rule can fire on the text (cheap; callers may skip work on clean text). */
