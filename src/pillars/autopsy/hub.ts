@@ -3,6 +3,7 @@
 // and the failure signatures; `GET` of the same path gives the stored (redacted) log back;
 // `GET /api/v1/autopsy/signatures` lists the signatures, most frequent first. The run detail
 // (`GET /api/v1/runs/:id`) shows the root causes under `analyses.autopsy` via the pillar's analyze hook.
+import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http.js';
@@ -99,22 +100,8 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
         const jobId = jobParam(job);
         const run = await resolveUploadRun(ctx, req, id);
         const body = bodyStream(req, ctx.config.ingest.maxBodyBytes);
-        const key = logKey(run.run_id, jobId);
         const uploadedAt = ctx.now();
-        const { scanner, bytes } = await ingestLog(ctx, body, key, hubRules(ctx));
-        const failed = await jobFailed(ctx, run.run_id, jobId, (req.query as { failed?: string }).failed);
-        const { hits, facts } = scanner.end();
-        const a = explain(hits, facts, { classifier: shippedClassifier(), assumeFailed: failed === true });
-        // A job known to have passed has no root cause, whatever its log shows.
-        const causes = failed === false ? [] : a.root_causes;
-        await saveAnalysis(
-          ctx,
-          { run_id: run.run_id, job_id: jobId, repo: run.repo, blob_key: key, bytes, lines: facts.lines, job_failed: failed, uploaded_at: uploadedAt },
-          causes,
-        );
-        await refreshReport(ctx, run.run_id);
-        const stored = await rootCausesOf(ctx, run.run_id);
-        const mine = stored.find((s) => s.job_id === jobId)?.causes ?? [];
+        const { bytes, lines, causes, mine } = await storeJobLog(ctx, run, jobId, body, (req.query as { failed?: string }).failed, uploadedAt);
         let issue: unknown = null;
         const gh = autopsyConfig(ctx).github;
         const token = process.env.CI_INTEL_GITHUB_TOKEN ?? process.env.GITHUB_TOKEN;
@@ -124,7 +111,7 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
             return { error: e.message };
           });
         }
-        return { run_id: run.run_id, job: jobId, bytes, lines: facts.lines, failed: causes.length > 0, root_causes: mine, ...(issue ? { issue } : {}) };
+        return { run_id: run.run_id, job: jobId, bytes, lines, failed: causes.length > 0, root_causes: mine, ...(issue ? { issue } : {}) };
       },
     );
   });
@@ -179,6 +166,37 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
       return { signatures: await query.execute() };
     },
   );
+}
+
+/**
+ * Stores one job's log (redacted, compressed), derives its root causes and signatures, and refreshes
+ * the run's report: what the upload route does after auth, also called by the demo seeding.
+ * `failedQuery` is the route's `?failed=` (else the job's status in the store decides).
+ */
+export async function storeJobLog(
+  ctx: HubContext,
+  run: { run_id: string; repo: string },
+  jobId: string,
+  body: Readable,
+  failedQuery: string | undefined,
+  uploadedAt: Date,
+): Promise<{ bytes: number; lines: number; causes: RootCause[]; mine: RootCause[] }> {
+  const key = logKey(run.run_id, jobId);
+  const { scanner, bytes } = await ingestLog(ctx, body, key, hubRules(ctx));
+  const failed = await jobFailed(ctx, run.run_id, jobId, failedQuery);
+  const { hits, facts } = scanner.end();
+  const a = explain(hits, facts, { classifier: shippedClassifier(), assumeFailed: failed === true });
+  // A job known to have passed has no root cause, whatever its log shows.
+  const causes = failed === false ? [] : a.root_causes;
+  await saveAnalysis(
+    ctx,
+    { run_id: run.run_id, job_id: jobId, repo: run.repo, blob_key: key, bytes, lines: facts.lines, job_failed: failed, uploaded_at: uploadedAt },
+    causes,
+  );
+  await refreshReport(ctx, run.run_id);
+  const stored = await rootCausesOf(ctx, run.run_id);
+  const mine = stored.find((s) => s.job_id === jobId)?.causes ?? [];
+  return { bytes, lines: facts.lines, causes, mine };
 }
 
 /** The analyze hook: `analyses.autopsy` of GET /api/v1/runs/:id. */

@@ -2,6 +2,7 @@
 // evidence line, file and line, fix, repro command — rule-first, ML-second, secrets redacted.
 import { definePillar } from '../../core/registry.js';
 import { autopsyCommands } from './commands.js';
+import { seedAutopsyDemo, synthAutopsy } from './demo.js';
 import { analyzeRun, autopsyRoutes, configSection } from './hub.js';
 import { migrations } from './store.js';
 
@@ -12,5 +13,7 @@ export const autopsy = definePillar({
   routes: autopsyRoutes,
   commands: autopsyCommands,
   analyze: analyzeRun,
+  synth: synthAutopsy,
+  seedDemo: seedAutopsyDemo,
   panels: [{ id: 'autopsy-signatures', title: 'Top failure signatures', page: 'overview', api: '/api/v1/autopsy/signatures' }],
 });

@@ -4,6 +4,7 @@ import { Gauge } from 'prom-client';
 import { definePillar } from '../../core/registry.js';
 import { mutationCommands } from './commands.js';
 import { controlParams, mutationConfig, mutationSection } from './config.js';
+import { seedMutationDemo, synthMutation } from './demo.js';
 import { resilienceGate } from './gate.js';
 import { mutationRoutes, runAnalysis } from './routes.js';
 import { deriveFromRecord, mdb, migrations, sql } from './store.js';
@@ -29,6 +30,8 @@ export const mutationPillar = definePillar({
     },
   ],
   analyze: (ctx, runId) => runAnalysis(ctx, runId),
+  synth: synthMutation,
+  seedDemo: seedMutationDemo,
   metrics: (registry, ctx) => {
     const db = mdb(ctx);
     const latest = async () =>

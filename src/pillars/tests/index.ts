@@ -3,6 +3,7 @@
 import { definePillar } from '../../core/registry.js';
 import { testsCommands } from './commands.js';
 import { testsConfigSection } from './config.js';
+import { seedTestsDemo, synthTests } from './demo.js';
 import { coverageGate, flakyGate, testsGate } from './gates.js';
 import { registerTestsMetrics } from './metrics.js';
 import { testsMigrations } from './migrations.js';
@@ -17,6 +18,8 @@ export const testsPillar = definePillar({
   commands: testsCommands,
   gates: [coverageGate, flakyGate, testsGate],
   analyze: analyzeRun,
+  synth: synthTests,
+  seedDemo: seedTestsDemo,
   metrics: registerTestsMetrics,
   panels: [
     { id: 'tests-flaky', title: 'Flaky tests (30 days)', page: 'tests', api: '/api/v1/tests/flaky', order: 10 },
