@@ -93,11 +93,12 @@ describeEachStore(
       expect(signatures.some((s) => s.count > 1)).toBe(true);
     });
 
-    it('Tests: the go_flaky rerun pairs make its flaky test appear, quarantined after two, and every reported run counts', async () => {
+    it('Tests: the go_flaky rerun pairs make its flaky test appear, quarantined after two, in the flake index before, and every reported run counts', async () => {
       const flakyId = reportsKey.find((r) => r.series === 'go_flaky')!.flaky_tests![0]!;
       const repos = [...new Set(extras.tests.map((e) => e.repo))].sort();
       expect(repos.length).toBeGreaterThan(1);
       let quarantinedSomewhere = false;
+      let flakyInIndex = false;
       for (const repo of repos) {
         const mine = extras.tests.filter((e) => e.repo === repo);
         const pairs = mine.filter((e) => e.kind === 'rerun').length;
@@ -110,11 +111,17 @@ describeEachStore(
         // Quarantine after 2 flaky failures (the default min_flaky_failures).
         expect(quarantine.some((t) => t.id === flakyId), repo).toBe(pairs >= 2);
         quarantinedSomewhere ||= pairs >= 2;
-        const suites = (await api(`/api/v1/tests/flake-index?repo=${q}`)).suites as Array<{ runs: number }>;
+        const suites = (await api(`/api/v1/tests/flake-index?repo=${q}`)).suites as Array<{ runs: number; flaky_runs: number }>;
         expect(suites.length).toBeGreaterThan(0);
+        // A flaky test not (yet) quarantined makes its runs flaky runs in the index.
+        if (pairs === 1 && !quarantine.length) {
+          expect(Math.max(...suites.map((s) => s.flaky_runs)), repo).toBe(1);
+          flakyInIndex = true;
+        }
         expect(Math.max(...suites.map((s) => s.runs)), repo).toBe(new Set(mine.map((e) => e.run_id)).size);
       }
       expect(quarantinedSomewhere).toBe(true);
+      expect(flakyInIndex).toBe(true);
     });
 
     it('Mutation: the per-file panel shows the latest uploaded StrykerJS report, file by file, killed as in the raw report', async () => {

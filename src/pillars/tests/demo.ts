@@ -1,7 +1,7 @@
 // `serve --demo` (issue 5 on the Tests page): real test reports, written by real runners and
 // committed in the repository, are stored for the newest synthetic runs exactly as an upload
 // (POST /api/v1/runs/:id/tests) would store them. Each repository gets one runner's report on its
-// newest runs, and its newest runs whose test job was retried get a rerun pair of the `go_flaky`
+// newest runs, and some of its newest runs whose test job was retried get a rerun pair of the `go_flaky`
 // series (test/corpus/reports: the same suite, a failing run then a passing one, on one commit), so
 // flaky tests, the flake index and auto-quarantine show real detections. `synth` only picks runs (no
 // randomness, no file access); `seedDemo` skips quietly when the reports are not there.
@@ -27,9 +27,14 @@ export const DEMO_REPORTS = [
   'test/corpus/reports/files/cargo-small.txt',
   'src/pillars/tests/fixtures/reports/surefire/TEST-com.example.TempsTest.xml',
 ];
-/** Newest runs per repository that get the repository's report, and retried runs that get a rerun pair. */
+/** Newest runs per repository that get the repository's report. */
 export const DEMO_RUNS_PER_REPO = 6;
-export const DEMO_RERUNS_PER_REPO = 3;
+/**
+ * Retried runs that get a rerun pair: 3 in every other repository (the flaky test is quarantined
+ * after its second flaky failure), 1 in the rest (flaky, not yet quarantined, so it shows in the
+ * flake index, which leaves quarantined tests out).
+ */
+export const demoReruns = (repoIndex: number) => (repoIndex % 2 === 0 ? 3 : 1);
 
 export interface DemoTestReport {
   run_id: string;
@@ -46,7 +51,7 @@ export function synthTests(ctx: SynthContext): void {
     const ran = ctx.records.filter((r) => r.repo === repo && !r.environment && r.jobs.some((j) => j.id === 'test'));
     const retried = (r: (typeof ran)[number]) => r.jobs.some((j) => j.id === 'test' && (j.attempt ?? 1) > 1);
     for (const r of ran.filter((x) => !retried(x)).slice(-DEMO_RUNS_PER_REPO)) out.push({ run_id: r.run_id, repo, kind: 'report', slot: i % DEMO_REPORTS.length, at: r.started_at });
-    for (const r of ran.filter(retried).slice(-DEMO_RERUNS_PER_REPO)) out.push({ run_id: r.run_id, repo, kind: 'rerun', slot: rerun++, at: r.started_at });
+    for (const r of ran.filter(retried).slice(-demoReruns(i))) out.push({ run_id: r.run_id, repo, kind: 'rerun', slot: rerun++, at: r.started_at });
   });
   out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.run_id < b.run_id ? -1 : 1));
   ctx.extras.tests = out.map(({ at: _at, ...e }) => e);
