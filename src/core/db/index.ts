@@ -50,6 +50,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
+    // The dashboard sorts ~100k lead times per query for exact medians: PostgreSQL's 4 MB default
+    // work_mem spills that sort to disk (330 -> 206 ms measured). A URL with its own options keeps them.
+    ...(/[?&]options=/.test(url) ? {} : { options: '-c work_mem=32MB' }),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
         if (oid === INT8_OID || oid === NUMERIC_OID) return (v: string) => (v === null ? null : Number(v));
