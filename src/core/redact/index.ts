@@ -126,6 +126,7 @@ function looksSecret(value: string): boolean {
   if (value.startsWith('[REDACTED:') || value.startsWith('$') || value.startsWith('***')) return false;
   if (/^(?:true|false|null|none|undefined|required|optional|string|\*+|x+)$/i.test(value)) return false;
   if (/^[a-z]+(?:[-_][a-z]+)*$/.test(value)) return false; // plain words: "my-token-name"
+  if (/^[A-Z]+(?:_[A-Z]+)+$/.test(value)) return false; // a variable's name: "DEPLOY_TOKEN must be set"
   return value.length >= 8 && entropy(value) >= 3.0;
 }
 

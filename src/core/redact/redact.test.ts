@@ -37,9 +37,11 @@ describe('redactor', () => {
   });
 
   it('leaves ordinary assignments alone', () => {
-    for (const t of ['TOKEN_NAME=deploy-token', 'PASSWORD=${{ secrets.DB_PASSWORD }}', 'SECRET_KEY_BASE=true', 'npm run test -- --token-file=x']) {
+    for (const t of ['TOKEN_NAME=deploy-token', 'PASSWORD=${{ secrets.DB_PASSWORD }}', 'SECRET_KEY_BASE=true', 'npm run test -- --token-file=x', 'DEPLOY_TOKEN: DEPLOY_TOKEN must be set']) {
       expect(r.apply(t)).toBe(t);
     }
+    // ... while a value that is not a variable's name still goes.
+    expect(r.apply('DEPLOY_TOKEN: x8Fq2LmZ9vB3nR7tK1')).toBe('DEPLOY_TOKEN: [REDACTED:secret-assignment]');
   });
 
   it('removes a whole PEM private key block, on one string and across stream chunks', async () => {
