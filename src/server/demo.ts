@@ -4,6 +4,7 @@ import type { CliContext, HubContext, Pillar } from '../core/registry.js';
 import { synthesize } from '../core/synth/generate.js';
 import { ingestNdjson } from '../ingest/ndjson.js';
 import { insertCommits } from '../ingest/commits.js';
+import { analyzeIfStale } from '../core/db/analyze.js';
 
 export const DEMO = { repos: 6, days: 30, runsPerDay: 16, seed: 20261122 };
 
@@ -28,5 +29,7 @@ export async function seedDemo(hub: HubContext, pillars: Pillar[], ctx: Pick<Cli
     hub.log.debug({ pillar: p.id, items: extra.length, ms: Math.round(performance.now() - t0) }, 'demo: pillar data seeded');
   }
   await hub.bus.drain(120_000).catch(() => {});
+  // A bulk load: give the planner statistics now (PGlite has no autovacuum to do it).
+  if (hub.store.kind === 'pglite') await analyzeIfStale(hub.db);
   return { runs: res.records.length, commits: res.commits.length };
 }

@@ -12,6 +12,7 @@ import { coreMigrations } from '../core/db/schema.js';
 import { CiError } from '../core/errors.js';
 import { Redactor } from '../core/redact/index.js';
 import type { HubContext, Pillar } from '../core/registry.js';
+import { analyzeIfStale } from '../core/db/analyze.js';
 
 export interface Hub extends HubContext {
   pillars: Pillar[];
@@ -53,7 +54,10 @@ export async function openHub(config: Config, opts: OpenHubOptions): Promise<Hub
       p.metrics?.(metrics, ctx);
     }
     if (opts.start) await bus.start();
-    if (opts.background) for (const p of opts.pillars) if (p.background) stops.push(p.background(ctx));
+    if (opts.background) {
+      for (const p of opts.pillars) if (p.background) stops.push(p.background(ctx));
+      if (store.kind === 'pglite') stops.push(embeddedAnalyze(ctx));
+    }
     let closed = false;
     return {
       ...ctx,
@@ -70,6 +74,22 @@ export async function openHub(config: Config, opts: OpenHubOptions): Promise<Hub
     if (!opts.store) await store.close().catch(() => {});
     throw e;
   }
+}
+
+/** The embedded store's stand-in for autovacuum's ANALYZE: a minute after start, then every 10. */
+function embeddedAnalyze(ctx: HubContext): () => void {
+  const tick = () =>
+    void analyzeIfStale(ctx.db)
+      .then((done) => done && ctx.log.info('embedded store: statistics refreshed (ANALYZE)'))
+      .catch((e) => ctx.log.warn({ err: e }, 'embedded store: ANALYZE failed'));
+  const first = setTimeout(tick, 60_000);
+  const every = setInterval(tick, 600_000);
+  first.unref();
+  every.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(every);
+  };
 }
 
 async function createBus(config: Config, store: Store, log: Logger): Promise<EventBus> {
