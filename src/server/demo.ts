@@ -12,7 +12,10 @@ export const DEMO = { repos: 6, days: 30, runsPerDay: 16, seed: 20261122 };
 export async function seedDemo(hub: HubContext, pillars: Pillar[], ctx: Pick<CliContext, 'err' | 'now'>, size: Partial<typeof DEMO> = {}) {
   const existing = await hub.db.selectFrom('runs').select('run_id').limit(1).execute();
   if (existing.length) return null;
-  const res = synthesize({ ...DEMO, ...size, end: ctx.now(), pillars });
+  const shape = { ...DEMO, ...size };
+  // Seeding takes about a minute on 2 cores: say so before the silence.
+  ctx.err(`demo: seeding ${shape.days} days of synthetic history for ${shape.repos} repositories (about a minute) ...\n`);
+  const res = synthesize({ ...shape, end: ctx.now(), pillars });
   async function* lines() {
     for (const r of res.records) yield Buffer.from(JSON.stringify(r) + '\n');
   }
