@@ -28,6 +28,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { CoreTables } from '../db/schema.js';
+import { anyOf } from '../db/index.js';
 import { CiError } from '../errors.js';
 import type { BusEvent, EventBus, Subscription } from './index.js';
 
@@ -277,7 +278,7 @@ export class JetStreamBus implements EventBus {
         await trx
           .updateTable('outbox')
           .set({ dispatched_at: sql`now()` as never })
-          .where('id', 'in', rows.map((r) => r.id))
+          .where('id', '=', anyOf<number>(rows.map((r) => r.id), 'int8'))
           .execute();
         return rows.length;
       });

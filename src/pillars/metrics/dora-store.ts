@@ -238,9 +238,7 @@ export async function doraReport(db: MetricsDb, f: Filters, now: Date, cfg: Metr
     db.selectFrom('metrics_lead_state as d').select(['d.repo', 'd.environment', 'd.unlinked']).where(and(parts)).execute(),
   ]);
   // grouping(): a bit per column left out of the set — 1 = (repo, environment), 7 = total, 6 = week.
-  const leadGroups = { rows: leadRows.rows.filter((r) => r.g === 1) as Array<{ repo: string; environment: string; m: number | null; n: number }> };
-  const leadTotal = { rows: leadRows.rows.filter((r) => r.g === 7) };
-  const leadWeekly = { rows: leadRows.rows.filter((r) => r.g === 6) as Array<{ week: string; m: number | null }> };
+  const leadOf = (g: number) => leadRows.rows.filter((r) => r.g === g);
   const win = { since: w.since.getTime(), until: w.until.getTime() };
   const lead = (m: { m: number | null; n: number } | undefined) => ({ median_s: m?.m === null || m?.m === undefined ? null : Number(m.m), samples: m?.n ?? 0 });
   const byGroup = new Map<string, Deployment[]>();
@@ -250,13 +248,13 @@ export async function doraReport(db: MetricsDb, f: Filters, now: Date, cfg: Metr
     if (list) list.push(d);
     else byGroup.set(k, [d]);
   }
-  const lg = new Map(leadGroups.rows.map((r) => [`${r.repo}\u0000${r.environment}`, r]));
+  const lg = new Map(leadOf(1).map((r) => [`${r.repo}\u0000${r.environment}`, r]));
   const unlinked = new Map(state.map((s) => [`${s.repo}\u0000${s.environment}`, s.unlinked]));
   const groups: DoraGroup[] = [...byGroup.entries()]
     .map(([k, ds]) => ({ repo: ds[0]!.repo, environment: ds[0]!.environment, ...doraKeys(ds, lead(lg.get(k)), win, cfg.dora), unlinked_deployments: unlinked.get(k) ?? 0 }))
     .filter((g) => g.deployments + g.other > 0 || g.incidents_open > 0)
     .sort((a, b) => (a.repo < b.repo ? -1 : a.repo > b.repo ? 1 : a.environment < b.environment ? -1 : 1));
-  const total = doraKeys(deps, lead(leadTotal.rows[0]), win, cfg.dora);
+  const total = doraKeys(deps, lead(leadOf(7)[0]), win, cfg.dora);
   // Weekly trend (ISO weeks, Monday): deployments and failure rate by finish time.
   const weekOf = (t: number) => {
     const d = new Date(t);
@@ -274,7 +272,7 @@ export async function doraReport(db: MetricsDb, f: Filters, now: Date, cfg: Metr
     if (o === 'failed') e.failed++;
     weeks.set(k, e);
   }
-  const lw = new Map(leadWeekly.rows.map((r) => [r.week, r.m === null ? null : Number(r.m)]));
+  const lw = new Map(leadOf(6).map((r) => [r.week!, r.m === null ? null : Number(r.m)]));
   const weekly = [...new Set([...weeks.keys(), ...lw.keys()])].sort().map((week) => {
     const e = weeks.get(week) ?? { deployments: 0, failed: 0 };
     return { week, ...e, change_failure_rate: e.deployments ? e.failed / e.deployments : null, lead_time_median_s: lw.get(week) ?? null };

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { splitLines } from '../../core/lines.js';
 import { sql, type Kysely } from 'kysely';
-import { unnestInsert, type CoreTables } from '../../core/db/index.js';
+import { anyOf, unnestInsert, type CoreTables } from '../../core/db/index.js';
 import type { TestCase } from '../../core/model/index.js';
 import type { HubContext } from '../../core/registry.js';
 import type { TestsConfig } from './config.js';
@@ -89,7 +89,7 @@ async function upsertIds(db: Db, repo: string, batch: TestCase[], typeOf: (c: Te
     .selectFrom('tests_ids')
     .select(['test_key', 'test_id'])
     .where('repo', '=', repo)
-    .where(sql<boolean>`test_id = any(${sql.val(rows.map((r) => r.test_id))}::text[])`)
+    .where('test_id', '=', anyOf(rows.map((r) => r.test_id), 'text'))
     .execute();
   const byRedacted = new Map(got.map((g) => [g.test_id, Number(g.test_key)]));
   return new Map([...redactedOf].map(([id, rid]) => [id, byRedacted.get(rid)!]));

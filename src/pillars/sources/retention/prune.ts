@@ -4,6 +4,7 @@
 // still lists and opens (its `record` is null), and raw data goes before the rows built from it.
 import { sql, type Kysely } from 'kysely';
 import type { CoreTables } from '../../../core/db/schema.js';
+import { anyOf } from '../../../core/db/index.js';
 import type { HubContext } from '../../../core/registry.js';
 import type { SourcesTables } from '../tables.js';
 
@@ -97,9 +98,9 @@ export async function prune(ctx: Ctx, opts: { dryRun?: boolean; now: Date }): Pr
   counts.record_blobs = oldBatches.length;
   for (let i = 0; i < oldBatches.length; i += 1000) {
     const keys = oldBatches.slice(i, i + 1000);
-    if (dry) counts.runs_record_unlinked += await count(db, 'runs', sql`record_key in (${sql.join(keys)})`);
+    if (dry) counts.runs_record_unlinked += await count(db, 'runs', sql`record_key = ${anyOf(keys, 'text')}`);
     else {
-      const u = await db.updateTable('runs').set({ record_key: null, record_index: null }).where('record_key', 'in', keys).executeTakeFirst();
+      const u = await db.updateTable('runs').set({ record_key: null, record_index: null }).where('record_key', '=', anyOf(keys, 'text')).executeTakeFirst();
       counts.runs_record_unlinked += Number(u.numUpdatedRows);
       for (const k of keys) await ctx.blob.delete(k);
     }
