@@ -237,6 +237,20 @@ describeEachStore(
       expect(text).toMatch(/cicd_lead_time_seconds_bucket\{service="[^"]+",environment="prod",le="\+Inf"\} \d+/);
       expect(text).toMatch(/cicd_change_failure_rate\{service="[^"]+",environment="prod"\} [0-9.]+/);
       expect(text).toMatch(/cicd_mean_time_to_restore_seconds_count/);
+      // Histogram buckets are cumulative counts of the materialized samples.
+      const [l] = await q(sql<{ day: number; all: number; sum: number }>`select count(*) filter (where lead_time_s <= 86400)::int as day, count(*)::int as all,
+        sum(lead_time_s)::float8 as sum from metrics_lead_times where repo = ${c!.repo} and environment = 'prod'`);
+      const series = (name: string, le?: string) =>
+        Number(new RegExp(`^${name}\\{service="${c!.repo}",environment="prod"${le ? `,le="${le.replace('+', '\\+')}"` : ''}\\} (\\S+)$`, 'm').exec(text)?.[1]);
+      expect(l!.all).toBeGreaterThan(0);
+      expect(series('cicd_lead_time_seconds_bucket', '86400')).toBe(l!.day);
+      expect(series('cicd_lead_time_seconds_bucket', '+Inf')).toBe(l!.all);
+      expect(series('cicd_lead_time_seconds_count')).toBe(l!.all);
+      expect(series('cicd_lead_time_seconds_sum')).toBeCloseTo(l!.sum, 3);
+      const [f] = await q(sql<{ r: number }>`select (count(*) filter (where final_status = 'failed' or rolled_back))::float8
+          / nullif(count(*) filter (where final_status in ('success', 'failed') or rolled_back), 0) as r
+        from metrics_deployments where repo = ${c!.repo} and environment = 'prod' and finished_at >= ${new Date(NOW.getTime() - 30 * 86_400_000)}`);
+      expect(series('cicd_change_failure_rate')).toBeCloseTo(Number(f!.r), 12);
       expect(text).toMatch(/cicd_rollback_total\{service="[^"]+",environment="prod",reason="canary"\} \d+/);
       expect(text).toMatch(/ci_intel_release_readiness_score\{service="[^"]+"\} [0-9.]+/);
     });
