@@ -383,6 +383,25 @@ export async function loadReport(ctx: Pick<HubContext, 'blob'>, key: string): Pr
  * dictionary gives 0.931), delta and control from the stored series. Returns false when there is
  * nothing to derive (no data, or an uploaded report already owns the run).
  */
+/**
+ * The runs of an NDJSON batch (by record key) that `deriveFromRecord` has work for: those with
+ * mutation counts, and those scored from an earlier record (a re-ingest may have dropped the counts).
+ * Oldest first, so each run's delta compares with the main runs before it.
+ */
+export async function loadedRunsToScore(db: MutationDb, recordKey: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('runs as r')
+    .leftJoin('test_summaries as ts', 'ts.run_id', 'r.run_id')
+    .leftJoin('mutation_runs as m', 'm.run_id', 'r.run_id')
+    .select('r.run_id')
+    .where('r.record_key', '=', recordKey)
+    .where((eb) => eb.or([eb('ts.mutants_total', '>', 0), eb('m.source', '=', 'record')]))
+    .orderBy('r.started_at')
+    .orderBy('r.run_id')
+    .execute();
+  return rows.map((r) => r.run_id);
+}
+
 export async function deriveFromRecord(db: MutationDb, runId: string, opts: { mainBranch: string; thresholds: Thresholds; control: ControlParams; now: Date }): Promise<boolean> {
   // One statement for what decides whether there is anything to do: every ingested run comes here,
   // and most carry no mutation counts (on PGlite each statement costs ~1 ms of the ingest thread).
