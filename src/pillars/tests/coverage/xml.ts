@@ -27,21 +27,30 @@ async function sax(
     }
   });
   parser.on('closetag', (t) => on.close(t));
+  await streamSaxes(parser, input, name, 'the report is truncated or corrupt; regenerate it', () => error, (e) => (error ??= e));
+}
+
+/**
+ * Streams `input` through a saxes parser. saxes's own errors become E_REPORT_MALFORMED naming
+ * file:line:column; `pending()` is the first error the handlers raised, thrown as soon as it exists.
+ */
+export async function streamSaxes(parser: SaxesParser, input: AsyncIterable<Buffer>, name: string, hint: string, pending: () => unknown, fail: (e: unknown) => void): Promise<void> {
   parser.on('error', (e) => {
-    error ??= new CiError('E_REPORT_MALFORMED', `not well-formed XML: ${e.message.replace(/^.*?:\d+:\d+: /, '')}`, {
-      where: `${name}:${parser.line}:${parser.column}`,
-      hint: 'the report is truncated or corrupt; regenerate it',
-    });
+    fail(new CiError('E_REPORT_MALFORMED', `not well-formed XML: ${e.message.replace(/^.*?:\d+:\d+: /, '')}`, { where: `${name}:${parser.line}:${parser.column}`, hint }));
   });
+  const check = () => {
+    const e = pending();
+    if (e) throw e;
+  };
   const decoder = new TextDecoder('utf-8');
   for await (const c of input) {
     parser.write(decoder.decode(c, { stream: true }));
-    if (error) throw error;
+    check();
   }
   parser.write(decoder.decode());
-  if (error) throw error;
+  check();
   parser.close();
-  if (error) throw error;
+  check();
 }
 
 /** Cobertura (coverage.py `coverage xml`, gcovr, istanbul's cobertura reporter): class-level <lines>. */

@@ -1,14 +1,18 @@
 // JUnit XML in its common dialects (Surefire, Gradle, pytest, jest-junit, vitest, mocha-junit-reporter,
-// node --test, go-junit-report, cargo nextest, PHPUnit), streamed through saxes: memory does not grow
-// with the report, entities are never expanded, and a DOCTYPE that declares entities or points at an
-// external DTD is refused (XXE, billion laughs). Test id: `<classname>::<name>` with the attributes
-// XML-unescaped exactly once (corpus/reports/README.md) — what the runner wrote is what the id holds,
-// including node 20's own double escapes.
-import { SaxesParser, type SaxesTagPlain } from 'saxes';
+// node --test, go-junit-report, cargo nextest, PHPUnit), streamed through a purpose-built tokenizer
+// (xml-scan.ts, D-tests-6): memory does not grow with the report, entities are never expanded, and a
+// DOCTYPE that declares entities or points at an external DTD is refused (XXE, billion laughs). Test
+// id: `<classname>::<name>` with the attributes XML-unescaped exactly once (corpus/reports/README.md)
+// — what the runner wrote is what the id holds, including node 20's own double escapes.
+//
+// JunitReader holds what the elements mean; any tokenizer that reports start tags, end tags, text,
+// comments and the DOCTYPE can drive it (junit-sax.ts drives it with saxes, the reference the
+// tokenizer is tested against).
 import { CiError } from '../../../core/errors.js';
 import type { TestStatus } from '../../../core/model/index.js';
 import { capMessage, MESSAGE_CAP, ms } from './assemble.js';
 import type { ParseTarget, RawCase, ReportParser } from './types.js';
+import { type Attrs, XmlScanner } from './xml-scan.js';
 
 /** Children of <testcase> that carry an outcome, and what they mean. */
 const OUTCOME: Record<string, { status: TestStatus; prior: boolean } | undefined> = {
@@ -22,158 +26,200 @@ const OUTCOME: Record<string, { status: TestStatus; prior: boolean } | undefined
   rerunError: { status: 'errored', prior: true },
 };
 
+/** The elements whose attributes the reader uses; the tokenizer skips the attributes of all others. */
+export const KEPT_ELEMENTS: ReadonlySet<string> = new Set(['testsuites', 'testsuite', 'testrun', 'testcase', ...Object.keys(OUTCOME)]);
+
 /**
  * Failure types that runners count apart from failures. node --test counts a test cancelled by its
  * parent (or by a timeout) as `cancelled`, which the corpus README maps to `errored`.
  */
 const ERRORED_FAILURE_TYPES = new Set(['cancelledByParent', 'testTimeoutFailure']);
 
+
 interface OpenCase {
-  attrs: Record<string, string>;
+  attrs: Attrs;
   suite: string | null;
   classname: string;
   outcome: { status: TestStatus; message: string | null; type: string | null } | null;
   teardown?: { status: TestStatus; message: string | null; type: string | null };
-  prior: Array<{ status: TestStatus; duration_ms: number | null; message: string | null }>;
+  prior: Array<{ status: TestStatus; duration_ms: number | null; message: string | null }> | null;
 }
 
 const seconds = (v: string | undefined): number | null => {
   if (v === undefined || v === '') return null;
+  const quick = decimalMs(v);
+  if (quick !== null) return quick;
   let n = Number(v);
   // Older Surefire wrote times with the locale's thousands separator (`1,234.5`).
   if (Number.isNaN(n)) n = Number(v.replace(/,/g, ''));
   return Number.isFinite(n) && n >= 0 ? ms(n) : null;
 };
 
-function detectRunner(root: SaxesTagPlain): string | null {
-  const name = root.attributes.name ?? '';
+/**
+ * `ms(Number(v))` for the common shape of a time, up to 9 integer digits and 6 decimals (`0.012`),
+ * computed exactly in integers: the same value, without the string-to-double conversion that costs
+ * more than the rest of a testcase. Anything else (exponents, commas, signs) returns null.
+ */
+function decimalMs(v: string): number | null {
+  const n = v.length;
+  let us = 0;
+  let i = 0;
+  let c = 0;
+  for (; i < n; i++) {
+    c = v.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    us = us * 10 + (c - 48);
+  }
+  if (i === 0 || i > 9) return null;
+  let scale = 1_000_000;
+  if (i < n) {
+    if (c !== 46 /* . */ || n - i - 1 > 6) return null;
+    for (i++; i < n; i++) {
+      c = v.charCodeAt(i);
+      if (c < 48 || c > 57) return null;
+      us = us * 10 + (c - 48);
+      scale /= 10;
+    }
+  }
+  return (us * scale) / 1000;
+}
+
+function detectRunner(attributes: Attrs): string | null {
+  const name = attributes.name ?? '';
   if (name === 'jest tests') return 'jest';
   if (name === 'vitest tests') return 'vitest';
   if (name === 'Mocha Tests') return 'mocha';
   if (name === 'pytest tests' || name === 'pytest') return 'pytest';
   if (name === 'nextest-run') return 'cargo-nextest';
-  if (Object.keys(root.attributes).some((k) => k.includes('noNamespaceSchemaLocation')) && /surefire/i.test(Object.values(root.attributes).join(' '))) return 'maven-surefire';
+  const present = attributes.entries();
+  if (present.some(([k]) => k.includes('noNamespaceSchemaLocation')) && /surefire/i.test(present.map(([, v]) => v).join(' '))) return 'maven-surefire';
   return null;
 }
 
-export const parseJunit: ReportParser = async (input, target, name) => {
-  const parser = new SaxesParser({ xmlns: false, position: true, fileName: name });
-  const suites: string[] = [];
+/** What a JUnit document's elements mean, fed by a tokenizer; `where()` names the current place. */
+export class JunitReader {
+  private readonly suites: string[] = [];
   // The ` > `-joined path of the open suites, kept as suites open and close (not rebuilt per case).
-  const paths: Array<string | null> = [];
+  private readonly paths: Array<string | null> = [];
   // jest-junit writes `test.todo` as a bare passing testcase and leaves it out of the suite's
   // `tests` attribute; jest counts todo apart (the corpus maps it to skipped). Its cases are held per
   // suite so the surplus can be told apart (see reconcileJestTodo).
-  const jestBuf: Array<{ declared: number | null; cases: RawCase[] }> = [];
-  const emit = (raw: RawCase) => {
-    const top = jestBuf[jestBuf.length - 1];
-    if (runner === 'jest' && top) top.cases.push(raw);
-    else target.add(raw);
-  };
-  let open: OpenCase | null = null;
-  let capture: { text: string; full: boolean } | null = null;
-  let depth = 0;
-  let rootSeen = false;
-  let rootIsReport = false;
-  let rootTime: number | null = null;
-  let topSuiteTime = 0;
-  let topSuiteTimed = false;
-  let runner: string | null = null;
-  let rootSkipped: number | null = null;
-  let skippedSeen = 0;
-  let error: unknown = null;
+  private readonly jestBuf: Array<{ declared: number | null; cases: RawCase[] }> = [];
+  private open_: OpenCase | null = null;
+  private capture: { text: string; full: boolean } | null = null;
+  private depth = 0;
+  rootSeen = false;
+  private rootTime: number | null = null;
+  private topSuiteTime = 0;
+  private topSuiteTimed = false;
+  private runner: string | null = null;
+  private rootSkipped: number | null = null;
+  private skippedSeen = 0;
+  private readonly nodeSummary: Record<string, number> = {};
 
-  const fail = (e: unknown) => {
-    if (!error) error = e;
-  };
+  constructor(
+    private readonly target: ParseTarget,
+    private readonly where: () => string,
+  ) {}
 
-  const onText = (t: string) => {
-    if (!capture || capture.full) return;
-    capture.text += t;
-    if (capture.text.length > MESSAGE_CAP) capture.full = true;
-  };
-  parser.on('doctype', (dt) => {
+  /** True while an outcome's body is read: only then does text matter. */
+  get capturing(): boolean {
+    return this.capture !== null;
+  }
+
+  private emit(raw: RawCase): void {
+    const top = this.jestBuf[this.jestBuf.length - 1];
+    if (this.runner === 'jest' && top) top.cases.push(raw);
+    else this.target.add(raw);
+  }
+
+  doctype(dt: string): void {
     if (/<!ENTITY/i.test(dt) || /\b(SYSTEM|PUBLIC)\b/.test(dt)) {
-      fail(
-        new CiError('E_REPORT_UNSAFE', 'the report declares XML entities or an external DTD; refused (entity expansion is how XXE and billion-laughs attacks work)', {
-          where: `${name}:${parser.line}`,
-          hint: 'test runners never write a DOCTYPE: regenerate the report with the runner, or remove the DOCTYPE',
-        }),
-      );
+      throw new CiError('E_REPORT_UNSAFE', 'the report declares XML entities or an external DTD; refused (entity expansion is how XXE and billion-laughs attacks work)', {
+        where: this.where(),
+        hint: 'test runners never write a DOCTYPE: regenerate the report with the runner, or remove the DOCTYPE',
+      });
     }
-  });
-  const nodeSummary: Record<string, number> = {};
-  parser.on('comment', (c) => {
+  }
+
+  comment(c: string, depth = this.depth): void {
     // node --test's junit reporter ends with its summary as comments: <!-- tests N --> ... <!-- todo N -->.
     if (depth !== 1) return;
     const m = /^\s*(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) ([\d.]+)\s*$/.exec(c);
     if (!m) return;
-    if (m[1] === 'tests' && !runner) runner = 'node-test';
-    if (m[1] === 'duration_ms') rootTime = Number(m[2]);
-    else nodeSummary[m[1]!] = Number(m[2]);
-  });
-  parser.on('opentag', (tag) => {
-    depth++;
-    const n = tag.name;
-    if (!rootSeen) {
-      rootSeen = true;
-      rootIsReport = n === 'testsuites' || n === 'testsuite' || n === 'testrun';
-      if (!rootIsReport) {
-        fail(
-          new CiError('E_REPORT_MALFORMED', `the XML root element is <${n}>, not <testsuites> or <testsuite>`, {
-            where: `${name}:${parser.line}`,
-            hint: 'pass a JUnit XML report, or --format for another format',
-          }),
-        );
-        return;
+    if (m[1] === 'tests' && !this.runner) this.runner = 'node-test';
+    if (m[1] === 'duration_ms') this.rootTime = Number(m[2]);
+    else this.nodeSummary[m[1]!] = Number(m[2]);
+  }
+
+  text(t: string): void {
+    const capture = this.capture;
+    if (!capture || capture.full) return;
+    capture.text += t;
+    if (capture.text.length > MESSAGE_CAP) capture.full = true;
+  }
+
+  /** A start tag; `a` is null for elements outside KEPT_ELEMENTS (their attributes are never read). */
+  open(n: string, a: Attrs | null): void {
+    this.depth++;
+    if (!this.rootSeen) {
+      this.rootSeen = true;
+      if (!(n === 'testsuites' || n === 'testsuite' || n === 'testrun')) {
+        throw new CiError('E_REPORT_MALFORMED', `the XML root element is <${n}>, not <testsuites> or <testsuite>`, {
+          where: this.where(),
+          hint: 'pass a JUnit XML report, or --format for another format',
+        });
       }
-      runner = detectRunner(tag);
-      const rs = Number(tag.attributes.skipped);
-      if (tag.attributes.skipped !== undefined && Number.isInteger(rs)) rootSkipped = rs;
+      const ra = a!;
+      this.runner = detectRunner(ra);
+      const rs = Number(ra.skipped);
+      if (ra.skipped !== undefined && Number.isInteger(rs)) this.rootSkipped = rs;
       if (n === 'testsuites') {
-        const t = seconds(tag.attributes.time);
-        if (t !== null) rootTime = t;
+        const t = seconds(ra.time);
+        if (t !== null) this.rootTime = t;
       }
     }
     if (n === 'testsuite') {
-      const sn = tag.attributes.name ?? '';
+      const attrs = a!;
+      const sn = attrs.name ?? '';
+      const paths = this.paths;
       const parent = paths.length ? paths[paths.length - 1]! : null;
       paths.push(sn === '' ? parent : parent === null ? sn : `${parent} > ${sn}`);
-      suites.push(sn);
-      if (runner === 'jest') {
-        const d = Number(tag.attributes.tests);
-        jestBuf.push({ declared: tag.attributes.tests !== undefined && Number.isInteger(d) ? d : null, cases: [] });
+      this.suites.push(sn);
+      if (this.runner === 'jest') {
+        const d = Number(attrs.tests);
+        this.jestBuf.push({ declared: attrs.tests !== undefined && Number.isInteger(d) ? d : null, cases: [] });
       }
-      if (suites.length === 1) {
-        const t = seconds(tag.attributes.time);
+      if (this.suites.length === 1) {
+        const t = seconds(attrs.time);
         if (t !== null) {
-          topSuiteTime += t;
-          topSuiteTimed = true;
+          this.topSuiteTime += t;
+          this.topSuiteTimed = true;
         }
-        if (!runner) {
-          const sn = tag.attributes.name ?? '';
-          if (sn === 'pytest') runner = 'pytest';
-          else if ('assertions' in tag.attributes && 'file' in tag.attributes) runner = 'phpunit';
+        if (!this.runner) {
+          if (sn === 'pytest') this.runner = 'pytest';
+          else if (attrs.assertions !== undefined && attrs.file !== undefined) this.runner = 'phpunit';
         }
       }
       return;
     }
     if (n === 'testcase') {
-      const a = tag.attributes;
-      const suite = paths.length ? paths[paths.length - 1]! : null;
-      const classname = a.classname ?? a.class ?? (suites.length ? suites[suites.length - 1]! : '');
-      open = { attrs: a, suite, classname, outcome: null, prior: [] };
+      const attrs = a!;
+      const suite = this.paths.length ? this.paths[this.paths.length - 1]! : null;
+      const classname = attrs.classname ?? attrs.class ?? (this.suites.length ? this.suites[this.suites.length - 1]! : '');
+      this.open_ = { attrs, suite, classname, outcome: null, prior: null };
       return;
     }
+    const open = this.open_;
     if (open) {
       const kind = OUTCOME[n];
       if (kind) {
-        capture = { text: '', full: false };
-        parser.on('text', onText);
-        const message = tag.attributes.message ?? null;
-        const type = tag.attributes.type ?? null;
+        const attrs = a!;
+        this.capture = { text: '', full: false };
+        const message = attrs.message ?? null;
+        const type = attrs.type ?? null;
         if (kind.prior) {
-          open.prior.push({ status: kind.status, duration_ms: seconds(tag.attributes.time), message });
+          (open.prior ??= []).push({ status: kind.status, duration_ms: seconds(attrs.time), message });
         } else if (kind.status === 'errored' && /^failed on teardown with /.test(message ?? '')) {
           // pytest: the test ran (its own outcome stands) and its fixture's teardown failed after it.
           open.teardown = { status: 'errored', message, type };
@@ -184,27 +230,24 @@ export const parseJunit: ReportParser = async (input, target, name) => {
         }
       }
     }
-  });
-  // saxes builds text only when a text handler is set: set it only while an outcome's body is read,
-  // so the whitespace and system-out between elements cost nothing.
-  parser.on('cdata', onText);
-  parser.on('closetag', (tag) => {
-    depth--;
-    const n = tag.name;
+  }
+
+  close(n: string): void {
+    this.depth--;
     if (n === 'testsuite') {
-      suites.pop();
-      paths.pop();
-      const buf = runner === 'jest' ? jestBuf.pop() : undefined;
-      if (buf) for (const c of reconcileJestTodo(buf.cases, buf.declared)) target.add(c);
+      this.suites.pop();
+      this.paths.pop();
+      const buf = this.runner === 'jest' ? this.jestBuf.pop() : undefined;
+      if (buf) for (const c of reconcileJestTodo(buf.cases, buf.declared)) this.target.add(c);
       return;
     }
+    const open = this.open_;
     if (open && OUTCOME[n]) {
-      const body = capture?.text ?? '';
-      capture = null;
-      parser.off('text');
+      const body = this.capture?.text ?? '';
+      this.capture = null;
       const kind = OUTCOME[n]!;
       if (kind.prior) {
-        const p = open.prior[open.prior.length - 1]!;
+        const p = open.prior![open.prior!.length - 1]!;
         p.message = capMessage(p.message || body);
       } else if (open.teardown && n === 'error' && !open.teardown.message) {
         open.teardown.message = body;
@@ -227,44 +270,58 @@ export const parseJunit: ReportParser = async (input, target, name) => {
         file: a.file ?? null,
         line: a.line && /^\d+$/.test(a.line) ? Number(a.line) : null,
       };
-      if (open.prior.length) raw.prior = open.prior;
+      if (open.prior) raw.prior = open.prior;
       const teardown = open.teardown;
-      open = null;
-      if (raw.status === 'skipped') skippedSeen++;
-      emit(raw);
-      if (teardown) emit({ ...raw, status: 'errored', duration_ms: null, message: capMessage(teardown.message), separate: true });
+      this.open_ = null;
+      if (raw.status === 'skipped') this.skippedSeen++;
+      this.emit(raw);
+      if (teardown) this.emit({ ...raw, status: 'errored', duration_ms: null, message: capMessage(teardown.message), separate: true });
     }
-  });
-  parser.on('error', (e) => {
-    fail(
-      new CiError('E_REPORT_MALFORMED', `not well-formed XML: ${e.message.replace(/^.*?:\d+:\d+: /, '')}`, {
-        where: `${name}:${parser.line}:${parser.column}`,
-        hint: 'the report is truncated or corrupt; regenerate it with the test runner',
-      }),
-    );
-  });
+  }
 
-  const decoder = new TextDecoder('utf-8');
-  for await (const chunk of input) {
-    parser.write(decoder.decode(chunk, { stream: true }));
-    if (error) throw error;
+  /** After the last element: run-level figures. */
+  finish(name: string): void {
+    if (!this.rootSeen) throw new CiError('E_REPORT_MALFORMED', 'the report has no XML element', { where: name, hint: 'the file is empty or not XML' });
+    const { target, runner, rootSkipped, skippedSeen } = this;
+    // mocha-junit-reporter leaves pending tests out unless `includePending` is set, but counts them in
+    // the root's `skipped`; mocha's own summary counts them as pending (the corpus maps pending to skipped).
+    if (runner === 'mocha' && rootSkipped !== null && rootSkipped > skippedSeen) target.unlisted('skipped', rootSkipped - skippedSeen);
+    const ns = this.nodeSummary;
+    if (runner === 'node-test' && ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo'].every((k) => Number.isInteger(ns[k]))) {
+      // node counts a test with subtests as a test, but its junit reporter writes it as a <testsuite>
+      // like a describe block; the summary it embeds is the runner's own count (cancelled = errored).
+      target.runnerCounts({ tests: ns.tests!, passed: ns.pass!, failed: ns.fail!, errored: ns.cancelled!, skipped: ns.skipped! + ns.todo! });
+    }
+    target.setRunner(runner);
+    target.setDuration(this.rootTime ?? (this.topSuiteTimed ? this.topSuiteTime : null));
   }
-  parser.write(decoder.decode());
-  if (error) throw error;
-  parser.close();
-  if (error) throw error;
-  if (!rootSeen) throw new CiError('E_REPORT_MALFORMED', 'the report has no XML element', { where: name, hint: 'the file is empty or not XML' });
-  // mocha-junit-reporter leaves pending tests out unless `includePending` is set, but counts them in
-  // the root's `skipped`; mocha's own summary counts them as pending (the corpus maps pending to skipped).
-  if (runner === 'mocha' && rootSkipped !== null && rootSkipped > skippedSeen) target.unlisted('skipped', rootSkipped - skippedSeen);
-  const ns = nodeSummary;
-  if (runner === 'node-test' && ['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo'].every((k) => Number.isInteger(ns[k]))) {
-    // node counts a test with subtests as a test, but its junit reporter writes it as a <testsuite>
-    // like a describe block; the summary it embeds is the runner's own count (cancelled = errored).
-    target.runnerCounts({ tests: ns.tests!, passed: ns.pass!, failed: ns.fail!, errored: ns.cancelled!, skipped: ns.skipped! + ns.todo! });
-  }
-  target.setRunner(runner);
-  target.setDuration(rootTime ?? (topSuiteTimed ? topSuiteTime : null));
+}
+
+export const parseJunit: ReportParser = async (input, target, name) => {
+  // eslint-disable-next-line prefer-const
+  let scanner: XmlScanner;
+  const reader = new JunitReader(target, () => scanner.whereLine());
+  // The scanner asks `capturing` after every tag; the reader says whether an outcome's body is open.
+  scanner = new XmlScanner(
+    {
+      open(n, a) {
+        reader.open(n, a);
+        scanner.capturing = reader.capturing;
+      },
+      close(n) {
+        reader.close(n);
+        scanner.capturing = reader.capturing;
+      },
+      text: (t) => reader.text(t),
+      comment: (c, depth) => reader.comment(c, depth),
+      doctype: (d) => reader.doctype(d),
+    },
+    KEPT_ELEMENTS,
+    name,
+  );
+  for await (const chunk of input) scanner.write(chunk);
+  scanner.end();
+  reader.finish(name);
 };
 
 /**
