@@ -45,9 +45,11 @@ export class Assembler implements ParseTarget {
       attempt = 1;
       this.counts.tests++;
     }
-    for (const p of raw.prior ?? []) {
-      this.emit(raw, p.status, p.duration_ms, p.message, attempt);
-      attempt++;
+    if (raw.prior) {
+      for (const p of raw.prior) {
+        this.emit(raw, p.status, p.duration_ms, p.message, attempt);
+        attempt++;
+      }
     }
     this.emit(raw, raw.status, raw.duration_ms, raw.message, attempt);
     this.counts[raw.status]++;

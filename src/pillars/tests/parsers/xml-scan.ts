@@ -127,6 +127,24 @@ export class Attrs {
 }
 const KNOWN = ['name', 'classname', 'time', 'message', 'type', 'file', 'line', 'class', 'tests', 'skipped', 'assertions'] as const;
 
+/** Element names JUnit reports use, by first character, longer before shorter (testsuites before testsuite). */
+const TAGS_BY_FIRST_CHAR: Array<string[] | undefined> = [];
+for (const t of ['testsuites', 'testsuite', 'testcase', 'testrun', 'failure', 'error', 'skipped', 'system-out', 'system-err', 'properties', 'property', 'flakyFailure', 'flakyError', 'rerunFailure', 'rerunError']) {
+  (TAGS_BY_FIRST_CHAR[t.charCodeAt(0)] ??= []).push(t);
+}
+
+/** The known element name starting at `a` and ending there (a space, `>` or `/` follows), or null. */
+function knownTagAt(s: string, a: number): string | null {
+  const list = TAGS_BY_FIRST_CHAR[s.charCodeAt(a)];
+  if (list === undefined) return null;
+  next: for (const t of list) {
+    const len = t.length;
+    for (let i = 1; i < len; i++) if (s.charCodeAt(a + i) !== t.charCodeAt(i)) continue next;
+    if (endsName(s.charCodeAt(a + len))) return t;
+  }
+  return null;
+}
+
 /** Known attribute names by their first character (c and t, shared by several, are told apart in knownAttrAt). */
 const BY_FIRST_CHAR: Array<string | undefined> = [];
 for (const k of ['name', 'message', 'file', 'line', 'skipped', 'assertions']) BY_FIRST_CHAR[k.charCodeAt(0)] = k;
@@ -406,10 +424,16 @@ export class XmlScanner {
   private startTag(s: string, i: number, final: boolean): number {
     const n = s.length;
     let k = i + 1;
-    if (!startsName(s.charCodeAt(k))) this.fail('disallowed character in a tag name', k);
-    while (k < n && !endsName(s.charCodeAt(k))) k++;
-    if (k >= n) return final ? this.fail('unclosed tag at the end of the input', n) : -1;
-    const name = s.slice(i + 1, k);
+    // A JUnit element name is compared in place and handed on as its constant (internalized)
+    // string, which makes every later comparison and lookup of it cheap; any other is copied.
+    let name = knownTagAt(s, k);
+    if (name !== null) k += name.length;
+    else {
+      if (!startsName(s.charCodeAt(k))) this.fail('disallowed character in a tag name', k);
+      while (k < n && !endsName(s.charCodeAt(k))) k++;
+      if (k >= n) return final ? this.fail('unclosed tag at the end of the input', n) : -1;
+      name = s.slice(i + 1, k);
+    }
     const attrs = this.keep.has(name) ? new Attrs() : null;
     // The first `<` after the name: an attribute value must end before it.
     const lt = s.indexOf('<', k);
