@@ -1,7 +1,8 @@
 // bench/tests — issue 5 target: JUnit parsing of one 50 MB file, time and peak memory next to
 // junit2json (npm; xml2js underneath) on the same file in the same run. Goal: >= 3x faster, <= 1/5
 // of its peak memory, >= 60 MB/s, and memory flat in file size. Each contender runs in its own
-// child process so peak RSS is its own. Prints ratios; asserts nothing.
+// child process so peak RSS is its own. Also a bare saxes pass (the floor of any saxes-based parser)
+// and our previous saxes-based parser (junit-sax.ts, D-tests-6). Prints ratios; asserts nothing.
 //
 //   npm run build && node bench/tests/junit.mjs [--mb 50]
 import { execFileSync } from 'node:child_process';
@@ -35,6 +36,14 @@ if (process.argv[2] === '--child') {
   } else if (who === 'ours') {
     const { parseReportFile } = await import('../../dist/pillars/tests/parsers/index.js');
     tests = (await parseReportFile(file)).tests;
+  } else if (who === 'ours-saxes') {
+    // The previous parser (D-tests-6): the same JunitReader and assembler, tokenized by saxes.
+    const { Assembler } = await import('../../dist/pillars/tests/parsers/assemble.js');
+    const { parseJunitSax } = await import('../../dist/pillars/tests/parsers/junit-sax.js');
+    const { createReadStream } = await import('node:fs');
+    const asm = new Assembler();
+    await parseJunitSax(createReadStream(file, { highWaterMark: 256 * 1024 }), asm, file);
+    tests = asm.summary('junit').tests;
   } else {
     const { parse } = await import('junit2json');
     const doc = await parse(readFileSync(file, 'utf8'));
@@ -96,8 +105,10 @@ try {
   const over = (r, b) => Math.max(1, r - b);
   console.log(`junit peak RSS above an idle parse (MB): ours ${f1(MB(over(ours.rss, base.ours)))}, peer junit2json ${f1(MB(over(peer.rss, base.peer)))}, ratio ${(over(ours.rss, base.ours) / over(peer.rss, base.peer)).toFixed(2)} of peer (baselines ${f1(MB(base.ours))} / ${f1(MB(base.peer))} MB)`);
   const bare = child('saxes', file);
+  const prev = child('ours-saxes', file);
   console.log(`junit throughput (MB/s): ours ${f1(size / (ours.ms / 1000))}, peer junit2json ${f1(size / (peer.ms / 1000))} (goal >= 60)`);
   console.log(`junit throughput vs a bare saxes pass (MB/s): ours ${f1(size / (ours.ms / 1000))}, bare saxes ${f1(size / (bare.ms / 1000))}, ratio ${(bare.ms / ours.ms).toFixed(2)} of bare`);
+  console.log(`junit throughput vs our previous saxes-based parser (MB/s): ours ${f1(size / (ours.ms / 1000))}, previous ${f1(size / (prev.ms / 1000))}, ratio ${(prev.ms / ours.ms).toFixed(2)}x faster; peak RSS ours ${f1(MB(ours.rss))}, previous ${f1(MB(prev.rss))} MB`);
   // Memory flat in file size: ours alone on growing files.
   const sizes = [10, 50, 200];
   const rows = [];

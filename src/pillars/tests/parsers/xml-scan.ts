@@ -137,10 +137,12 @@ for (const t of ['testsuites', 'testsuite', 'testcase', 'testrun', 'failure', 'e
 function knownTagAt(s: string, a: number): string | null {
   const list = TAGS_BY_FIRST_CHAR[s.charCodeAt(a)];
   if (list === undefined) return null;
-  next: for (const t of list) {
+  for (let j = 0; j < list.length; j++) {
+    const t = list[j]!;
     const len = t.length;
-    for (let i = 1; i < len; i++) if (s.charCodeAt(a + i) !== t.charCodeAt(i)) continue next;
-    if (endsName(s.charCodeAt(a + len))) return t;
+    let i = 1;
+    while (i < len && s.charCodeAt(a + i) === t.charCodeAt(i)) i++;
+    if (i === len && endsName(s.charCodeAt(a + len))) return t;
   }
   return null;
 }
