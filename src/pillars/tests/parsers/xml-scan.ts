@@ -30,7 +30,7 @@ export interface XmlHandler {
 
 const COMMENT_KEEP = 256;
 /** A single token (a tag with its attributes, a DOCTYPE) larger than this is refused, not buffered. */
-const TOKEN_CAP = 64 * 1024 * 1024;
+const TOKEN_CAP = 16 * 1024 * 1024;
 const DOCTYPE_CAP = 1024 * 1024;
 
 const LT = 60, GT = 62, SLASH = 47, BANG = 33, QMARK = 63, EQ = 61, DQ = 34, SQ = 39;
@@ -392,8 +392,9 @@ export class XmlScanner {
     let upto = e;
     if (open) {
       // Do not cut an entity: keep a trailing `&...` without its `;` for the next chunk.
+      // (An & with no `;` within an entity's length is an error decode reports now.)
       const amp = s.lastIndexOf('&', e - 1);
-      if (amp >= i && s.indexOf(';', amp) === -1) upto = amp;
+      if (amp >= i && e - amp <= 12 && s.indexOf(';', amp) === -1) upto = amp;
       // Nor a \r whose \n comes next.
       if (upto > i && s.charCodeAt(upto - 1) === 13) upto--;
     }
