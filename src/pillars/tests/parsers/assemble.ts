@@ -36,7 +36,7 @@ export class Assembler implements ParseTarget {
   constructor(private readonly sink?: CaseSink) {}
 
   add(raw: RawCase): void {
-    const prev = raw.separate || !this.failingNames.has(raw.name) ? undefined : this.failing.get(raw.id);
+    const prev = raw.separate || !this.maybeFailing(raw.name) ? undefined : this.failing.get(raw.id);
     let attempt: number;
     if (prev) {
       attempt = prev.attempts + 1;
@@ -66,6 +66,17 @@ export class Assembler implements ParseTarget {
       if (left > 0) this.failingNames.set(raw.name, left);
       else this.failingNames.delete(raw.name);
     }
+  }
+
+  /**
+   * Whether a test of this name may be failing. A report usually has few failing tests: comparing
+   * against each (length first) is cheaper than hashing every passing test's name for a Map lookup.
+   */
+  private maybeFailing(name: string): boolean {
+    const names = this.failingNames;
+    if (names.size > 8) return names.has(name);
+    for (const k of names.keys()) if (k.length === name.length && k === name) return true;
+    return false;
   }
 
   private emit(raw: RawCase, status: TestStatus, duration: number | null, message: string | null, attempt: number): void {

@@ -135,6 +135,8 @@ for (const t of ['testsuites', 'testsuite', 'testcase', 'testrun', 'failure', 'e
 
 /** The known element name starting at `a` and ending there (a space, `>` or `/` follows), or null. */
 function knownTagAt(s: string, a: number): string | null {
+  // Near the end of the text the slow path reads the name: a read past the end would deoptimize.
+  if (a + 13 >= s.length) return null;
   const list = TAGS_BY_FIRST_CHAR[s.charCodeAt(a)];
   if (list === undefined) return null;
   for (let j = 0; j < list.length; j++) {
@@ -156,6 +158,7 @@ for (const k of ['name', 'message', 'file', 'line', 'skipped', 'assertions']) BY
  * internalized key, so `Attrs.set` is a cheap switch. Null for any other name.
  */
 function knownAttrAt(s: string, a: number): string | null {
+  if (a + 11 >= s.length) return null;
   const c = s.charCodeAt(a);
   let k: string | undefined;
   if (c === 99 /* c */) k = s.charCodeAt(a + 5) === 110 ? 'classname' : 'class';
