@@ -27,6 +27,8 @@ export class Assembler implements ParseTarget {
    * and looking it up in a Map copies it whole; the name alone usually rules the lookup out.
    */
   private readonly failingNames = new Map<string, number>();
+  /** The keys of `failingNames`, for maybeFailing's scan while there are few. */
+  private readonly failingList: string[] = [];
   private readonly problems: RunProblem[] = [];
   private caseMs = 0;
   private anyDuration = false;
@@ -58,13 +60,18 @@ export class Assembler implements ParseTarget {
       if (!prev) {
         this.failing.set(detach(raw.id), { attempts: attempt, status: raw.status });
         const nm = detach(raw.name);
-        this.failingNames.set(nm, (this.failingNames.get(nm) ?? 0) + 1);
+        const had = this.failingNames.get(nm) ?? 0;
+        this.failingNames.set(nm, had + 1);
+        if (had === 0) this.failingList.push(nm);
       } else this.failing.set(raw.id, { attempts: attempt, status: raw.status });
     } else if (prev) {
       this.failing.delete(raw.id);
       const left = (this.failingNames.get(raw.name) ?? 1) - 1;
       if (left > 0) this.failingNames.set(raw.name, left);
-      else this.failingNames.delete(raw.name);
+      else {
+        this.failingNames.delete(raw.name);
+        this.failingList.splice(this.failingList.indexOf(raw.name), 1);
+      }
     }
   }
 
@@ -73,9 +80,13 @@ export class Assembler implements ParseTarget {
    * against each (length first) is cheaper than hashing every passing test's name for a Map lookup.
    */
   private maybeFailing(name: string): boolean {
-    const names = this.failingNames;
-    if (names.size > 8) return names.has(name);
-    for (const k of names.keys()) if (k.length === name.length && k === name) return true;
+    const list = this.failingList;
+    if (list.length > 8) return this.failingNames.has(name);
+    const len = name.length;
+    for (let i = 0; i < list.length; i++) {
+      const k = list[i]!;
+      if (k.length === len && k === name) return true;
+    }
     return false;
   }
 
