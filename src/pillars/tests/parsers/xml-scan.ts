@@ -299,7 +299,8 @@ export class XmlScanner {
       // The next `<`: startTag has often found it already (the one after the tag it read).
       const lt = this.ltAt >= i ? this.ltAt : s.indexOf('<', i);
       if (lt === -1) return this.textRun(s, i, n, !final);
-      if (lt > i) this.textRun(s, i, lt, false);
+      // Text between tags matters only outside the root (it must be blank) and in a body being read.
+      if (lt > i && (this.capturing || !this.stack.length)) this.textRun(s, i, lt, false);
       i = lt;
       if (i + 1 >= n) return i;
       const c = s.charCodeAt(i + 1);
@@ -521,20 +522,20 @@ export class XmlScanner {
    * 1.0 §3.3.3; references are decoded after, so `&#10;` stays a newline).
    */
   private decode(raw: string, pos: number, attrWs = false): string {
-    const ws = (t: string) => (attrWs ? t.replace(/\r\n|[\t\n\r]/g, ' ') : t);
+    // Literal whitespace is normalized before references are decoded (§3.3.3: `&#10;` stays a newline).
+    if (attrWs) return this.decode(raw.replace(/\r\n|[\t\n\r]/g, ' '), pos);
     let amp = raw.indexOf('&');
-    if (amp === -1) return ws(raw);
+    if (amp === -1) return raw;
     let out = '';
     let k = 0;
     while (amp !== -1) {
-      out += ws(raw.slice(k, amp));
       const semi = raw.indexOf(';', amp + 1);
       if (semi === -1 || semi - amp > 12) this.fail('an & that starts no entity (write &amp;)', pos + amp);
-      out += predefined(raw, amp, semi) ?? this.entity(raw.slice(amp + 1, semi), pos + amp);
+      out += raw.slice(k, amp) + (predefined(raw, amp, semi) ?? this.entity(raw.slice(amp + 1, semi), pos + amp));
       k = semi + 1;
       amp = raw.indexOf('&', k);
     }
-    return out + ws(raw.slice(k));
+    return out + raw.slice(k);
   }
 
   private entity(ent: string, pos: number): string {
