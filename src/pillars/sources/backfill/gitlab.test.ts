@@ -11,7 +11,7 @@ import { describeEachStore, type TestHub } from '../../../../test/support/stores
 import { sourcesPillar } from '../index.js';
 import { cli, deliverGitlab, gitlabFixture } from '../test/helpers.js';
 import { nextPage } from './api.js';
-import { backfillGitlab, gitlabApiRoot } from './gitlab.js';
+import { backfillGitlab, gitlabApiRoot, pipelineMapping } from './gitlab.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'gitlab-api');
 const fixture = (name: string) => JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));
@@ -210,15 +210,28 @@ describeEachStore(
       const text = await cli(args, [sourcesPillar], env);
       expect(text.out).toBe(`backfill gitlab: 3 pipelines (0 new, 0 updated), 2 jobs (0 new, 0 updated) for ${PROJECT} (9 API requests)\n`);
     });
-
-    it('reads the next page from Link, else from X-Next-Page; takes --url with or without /api/v4', () => {
-      const h = (o: Record<string, string>) => new Headers(o);
-      expect(nextPage('https://g.example/api/v4/x?per_page=100', h({ link: '<https://g.example/api/v4/x?page=2>; rel="next"' }))).toBe('https://g.example/api/v4/x?page=2');
-      expect(nextPage('https://g.example/api/v4/x?per_page=100', h({ 'x-next-page': '3' }))).toBe('https://g.example/api/v4/x?per_page=100&page=3');
-      expect(nextPage('https://g.example/api/v4/x?per_page=100&page=3', h({ 'x-next-page': '' }))).toBeNull();
-      expect(gitlabApiRoot('https://gitlab.example.com')).toBe('https://gitlab.example.com/api/v4');
-      expect(gitlabApiRoot('https://example.com/gitlab/api/v4/')).toBe('https://example.com/gitlab/api/v4');
-    });
   },
   { pillars: [sourcesPillar], config: (c) => (c.webhooks.gitlabToken = HOOK_TOKEN) },
 );
+
+it('reads the next page from Link, else from X-Next-Page; takes --url with or without /api/v4', () => {
+  const h = (o: Record<string, string>) => new Headers(o);
+  expect(nextPage('https://g.example/api/v4/x?per_page=100', h({ link: '<https://g.example/api/v4/x?page=2>; rel="next"' }))).toBe('https://g.example/api/v4/x?page=2');
+  expect(nextPage('https://g.example/api/v4/x?per_page=100', h({ 'x-next-page': '3' }))).toBe('https://g.example/api/v4/x?per_page=100&page=3');
+  expect(nextPage('https://g.example/api/v4/x?per_page=100&page=3', h({ 'x-next-page': '' }))).toBeNull();
+  expect(gitlabApiRoot('https://gitlab.example.com')).toBe('https://gitlab.example.com/api/v4');
+  expect(gitlabApiRoot('https://example.com/gitlab/api/v4/')).toBe('https://example.com/gitlab/api/v4');
+});
+
+it('numbers the attempts of a retried job: same name, new id, rank by id (a Job Hook says retries_count + 1)', () => {
+  // GitLab keeps a retried job as a job with a new id and the same name; here the retry of the
+  // documented "rspec:other" (6) is that job under id 9.
+  const retry = { ...jobs[0], id: 9, status: 'success' };
+  const m = pipelineMapping(PROJECT, single, [retry, ...jobs]);
+  expect(m.runs.map((r) => r.run_id)).toEqual([runIdFor('gitlab', PROJECT, single.id, 1)]);
+  expect(m.jobs.map((j) => [j.job_key, j.name, j.attempt, j.status]).sort()).toEqual([
+    ['gl:6', 'rspec:other', 1, 'failed'],
+    ['gl:7', 'teaspoon', 1, 'failed'],
+    ['gl:9', 'rspec:other', 2, 'success'],
+  ]);
+});
