@@ -32,10 +32,10 @@ const enc = encodeURIComponent;
  * as two pages announced by X-Next-Page only (no Link), as GitLab does for large result sets.
  */
 async function fakeGitlab() {
-  const seen: Array<{ url: string; token: string | undefined }> = [];
+  const seen: Array<{ url: string; token: string | undefined; at: number }> = [];
   let throttle = 0;
   const server = http.createServer((req, res) => {
-    seen.push({ url: req.url!, token: req.headers['private-token'] as string | undefined });
+    seen.push({ url: req.url!, token: req.headers['private-token'] as string | undefined, at: performance.now() });
     const u = new URL(req.url!, 'http://x');
     const page = u.searchParams.get('page') ?? '1';
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -44,7 +44,8 @@ async function fakeGitlab() {
     };
     if (throttle > 0) {
       throttle--;
-      return json(429, { message: 'Retry later' }, { 'retry-after': '1' });
+      // Longer than the client's own 1 s fallback, so a client ignoring Retry-After is seen.
+      return json(429, { message: 'Retry later' }, { 'retry-after': '2' });
     }
     if (req.headers['private-token'] !== 'good-token') return json(401, { message: '401 Unauthorized' });
     const m = /^\/api\/v4\/projects\/([^/]+)\/pipelines(?:\/(\d+)(\/jobs)?)?$/.exec(u.pathname);
@@ -175,7 +176,8 @@ describeEachStore(
       api.throttleNext(1);
       const res = await backfillGitlab(hub, opts({ limit: 1 }));
       expect(res).toMatchObject({ runs: 1, runs_inserted: 0 });
-      expect(api.seen[0]!.url).toBe(api.seen[1]!.url); // the throttled request, asked again
+      expect(api.seen[0]!.url).toBe(api.seen[1]!.url); // the throttled request, asked again...
+      expect(api.seen[1]!.at - api.seen[0]!.at).toBeGreaterThanOrEqual(1900); // ...no sooner than told
     });
 
     it('says what to do when GitLab refuses: 401, 403, 404 name the project', async () => {
