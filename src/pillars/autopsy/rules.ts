@@ -25,6 +25,7 @@ export function jsMatcher(source: string, flags = ''): Matcher {
   return {
     source,
     engine: 'js',
+    ignoreCase: re.ignoreCase,
     exec(text) {
       const m = re.exec(text);
       if (!m) return null;
@@ -43,6 +44,7 @@ export function re2Matcher(source: string, flags = ''): Matcher {
   return {
     source,
     engine: 're2',
+    ignoreCase: flags.includes('i'),
     exec(text) {
       const m = re.matcher(text);
       if (!m.find()) return null;
