@@ -7,9 +7,9 @@
 // markers, GitLab `section_start:` / `section_end:` markers, and carriage-return progress lines
 // (`10%\r20%\rdone` shows as `done`, as a terminal would).
 //
-// Normalizing never adds or removes a newline, so line N of the normalized text is line N of the
-// raw text: the scanner runs its regexes over whole normalized blocks and maps a hit back to the
-// raw line by counting newlines.
+// Normalizing never adds or removes a newline, and works within a line: line N of the normalized
+// text is line N of the raw text, so the scanner counts lines on the raw bytes and normalizes only
+// the lines it reads (scan.ts).
 
 // CSI (ESC [ ... final), OSC (ESC ] ... BEL|ST), and two-character escapes. Bounded classes, no
 // nesting: linear time.

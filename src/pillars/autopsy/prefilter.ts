@@ -5,6 +5,7 @@
 // tested rule by rule. The extraction below is conservative: when it cannot prove a literal is
 // required it returns null, and the rule is then tested on every line (a test keeps every
 // built-in rule prefilterable).
+import { ESCAPE, MATCH, NEWLINE, ROW, WasmDfa } from './dfa-wasm.js';
 import { ansiEnd } from './normalize.js';
 
 type Req = string[] | null; // one of these literals occurs in every match; null = unknown
@@ -179,8 +180,25 @@ export interface Prefilter {
 /** Bytes a literal may not hold: the scanner ends lines at `\n` and steps over ANSI escapes. */
 const UNSCANNABLE = /[\n\r\x1b]/;
 
-/** The prefilter of a set of regex sources: the keywords plus every source's required literals. */
+const built = new Map<string, Prefilter>();
+
+/**
+ * The prefilter of a set of regex sources: the keywords plus every source's required literals.
+ * Building one takes tens of milliseconds, so the last few are kept (every scan of a log with the
+ * same rules shares one).
+ */
 export function buildPrefilter(sources: string[]): Prefilter {
+  const key = sources.join('\n');
+  let pf = built.get(key);
+  if (!pf) {
+    pf = compilePrefilter(sources);
+    if (built.size >= 8) built.delete(built.keys().next().value!);
+    built.set(key, pf);
+  }
+  return pf;
+}
+
+function compilePrefilter(sources: string[]): Prefilter {
   const required = sources.map((src) => {
     const r = requiredLiterals(src);
     return r && !r.some((l) => UNSCANNABLE.test(l)) ? r : null;
@@ -194,26 +212,18 @@ export function buildPrefilter(sources: string[]): Prefilter {
 }
 
 /**
- * Table entries below zero: what the byte completes instead of a next state. A transition into a
- * state that completes a literal is stored as MATCH - state * 256 (state 0 completes none).
- */
-const NEWLINE = -1;
-const ESCAPE = -2;
-const MATCH = -3;
-
-/**
  * Aho–Corasick automaton over the UTF-8 bytes of the prefilter's literals, compiled to a dense DFA
  * on bytes, run over a log's raw bytes: no decoding and no normalizing on the way (issue 4 target:
- * >= 100 MB/s). One table lookup per byte, however many literals. On the way it counts newlines
- * (line numbers cost no second pass) and steps over ANSI escape sequences (normalize.ts removes
- * them, and one may split a literal: `Err\x1b[0mor`). What else normalizing removes is a line's
- * prefix (GitHub Actions timestamps and `##[...]` markers, text before a carriage return) or a
- * GitLab section marker, which starts its line: a literal of the normalized line is a literal of
- * the raw line, so the raw bytes flag every line the normalized text would (and at most a few more).
+ * >= 100 MB/s). One table lookup per byte, however many literals, in WebAssembly (dfa-wasm.ts).
+ * On the way it counts newlines (line numbers cost no second pass) and steps over ANSI escape
+ * sequences (normalize.ts removes them, and one may split a literal: `Err\x1b[0mor`). What else
+ * normalizing removes is a line's prefix (GitHub Actions timestamps and `##[...]` markers, text
+ * before a carriage return) or a GitLab section marker, which starts its line: a literal of the
+ * normalized line is a literal of the raw line, so the raw bytes flag every line the normalized
+ * text would (and at most a few more).
  */
 export class LiteralScanner {
-  /** state * 256 + byte → next state * 256, or NEWLINE / ESCAPE / MATCH - next state * 256. */
-  private readonly table: Int32Array;
+  private readonly dfa: WasmDfa;
   /** Per state: the ids of the literals it completes (also through its failure links). */
   private readonly completes: number[][];
   /** Newlines the last find() passed. */
@@ -257,13 +267,13 @@ export class LiteralScanner {
       }
       for (let b = 0; b < 256; b++) next[st * 256 + b] = goto[st]!.get(b) ?? next[fail[st]! * 256 + b]!;
     }
-    const table = new Int32Array(n * 256);
-    for (let i = 0; i < table.length; i++) table[i] = completes[next[i]!]!.length ? MATCH - next[i]! * 256 : next[i]! * 256;
+    this.dfa = new WasmDfa(n);
+    const table = this.dfa.table;
+    for (let k = 0; k < table.length; k++) table[k] = completes[next[k]!]!.length ? MATCH - next[k]! * ROW : next[k]! * ROW;
     for (let st = 0; st < n; st++) {
       table[st * 256 + 0x0a] = NEWLINE;
       table[st * 256 + 0x1b] = ESCAPE;
     }
-    this.table = table;
     this.completes = completes;
   }
 
@@ -272,46 +282,24 @@ export class LiteralScanner {
    * line. Sets `lines` (newlines before that byte, or in the range) and `lineStart`.
    */
   find(u: Uint8Array, from: number, to: number): number {
-    const t = this.table;
-    let st = 0;
-    let lines = 0;
-    let lineStart = from;
-    let found = -1;
-    for (let i = from; i < to; i++) {
-      const nx = t[st + u[i]!]!;
-      if (nx >= 0) {
-        st = nx;
-      } else if (nx === NEWLINE) {
-        lines++;
-        lineStart = i + 1;
-        st = 0;
-      } else if (nx === ESCAPE) {
-        // A whole escape sequence is skipped with the state kept; a lone ESC is a byte no literal holds.
-        const end = ansiEnd(u, i, to);
-        if (end > 0) i = end - 1;
-        else st = 0;
-      } else {
-        found = i;
-        break;
-      }
-    }
-    this.lines = lines;
-    this.lineStart = lineStart;
-    return found;
+    const at = this.dfa.find(u, from, to, ansiEnd);
+    this.lines = this.dfa.lines;
+    this.lineStart = this.dfa.lineStart;
+    return at;
   }
 
   /** Ids of the literals a line holds (its UTF-8 bytes, escapes already removed), each once. */
   literalsIn(u: Uint8Array): number[] {
-    const t = this.table;
+    const t = this.dfa.table;
     const found: number[] = [];
-    let st = 0;
+    let st = 0; // the row offset of the state
     for (let i = 0; i < u.length; i++) {
-      const nx = t[st + u[i]!]!;
+      const nx = t[(st >> 2) + u[i]!]!;
       if (nx >= 0) st = nx;
       else if (nx === NEWLINE || nx === ESCAPE) st = 0;
       else {
         st = MATCH - nx;
-        for (const id of this.completes[st >> 8]!) if (!found.includes(id)) found.push(id);
+        for (const id of this.completes[st / ROW]!) if (!found.includes(id)) found.push(id);
       }
     }
     return found;
