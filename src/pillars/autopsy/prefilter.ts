@@ -265,11 +265,14 @@ export class LiteralScanner {
         fail[nx] = next[fail[st]! * 256 + b]!;
         queue.push(nx);
       }
-      for (let b = 0; b < 256; b++) next[st * 256 + b] = goto[st]!.get(b) ?? next[fail[st]! * 256 + b]!;
+      // A byte with no edge of its own goes where it goes from the failure state.
+      next.copyWithin(st * 256, fail[st]! * 256, fail[st]! * 256 + 256);
+      for (const [b, nx] of goto[st]!) next[st * 256 + b] = nx;
     }
+    const accepts = Uint8Array.from(completes, (c) => (c.length ? 1 : 0));
     this.dfa = new WasmDfa(n);
     const table = this.dfa.table;
-    for (let k = 0; k < table.length; k++) table[k] = completes[next[k]!]!.length ? MATCH - next[k]! * ROW : next[k]! * ROW;
+    for (let k = 0; k < table.length; k++) table[k] = accepts[next[k]!] ? MATCH - next[k]! * ROW : next[k]! * ROW;
     for (let st = 0; st < n; st++) {
       table[st * 256 + 0x0a] = NEWLINE;
       table[st * 256 + 0x1b] = ESCAPE;
