@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import { checkLine, type ContractIssue, type PipelineRun } from '../core/contract/index.js';
 import { anyOf, unnestInsert, type UnnestColumn } from '../core/db/index.js';
 import type { CoreTables } from '../core/db/schema.js';
-import { enqueue } from '../core/bus/index.js';
+import { enqueue, RUNS_LOADED } from '../core/bus/index.js';
 import { CiError } from '../core/errors.js';
 import { splitLines } from '../core/lines.js';
 import type { HubContext } from '../core/registry.js';
@@ -258,10 +258,9 @@ async function writeBatch(ctx: Ctx, loadId: string, batchNo: number, batch: Pend
     const existingSet = new Set(existing.map((r) => r.run_id));
     replaced += ids.filter((id) => existingSet.has(id) || seenRuns.has(id)).length;
     await writeNormalized(trx, norm, existingSet.size > 0 ? [...existingSet] : []);
-    await enqueue(
-      trx,
-      norm.map((x) => ({ type: 'run.ingested', run_id: x.run.run_id, repo: x.run.repo, kind: 'ndjson', object_key: key })),
-    );
+    // One event per batch, not per run (D10): consumers read the batch's runs by their record key.
+    const repos = new Set(norm.map((x) => x.run.repo));
+    await enqueue(trx, { type: RUNS_LOADED, run_id: null, repo: repos.size === 1 ? [...repos][0]! : null, kind: 'ndjson', object_key: key });
   });
   for (const id of ids) seenRuns.add(id);
   return replaced;
@@ -272,7 +271,7 @@ export async function writeNormalized(trx: Kysely<CoreTables>, norm: NormalizedR
   if (norm.length === 0) return;
   if (existingIds.length) {
     // Child rows owned by the record are replaced wholesale; derived tables of pillars are keyed
-    // by run_id and untouched (re-ingest re-runs the analyzers through run.ingested).
+    // by run_id and untouched (re-ingest re-runs the analyzers through runs.loaded).
     for (const t of ['jobs', 'test_summaries', 'chaos_trials', 'policy_results', 'costs'] as const) {
       await trx.deleteFrom(t).where('run_id', '=', anyOf(existingIds, 'uuid')).execute();
     }

@@ -338,7 +338,7 @@ async function dora(main: HTMLElement): Promise<void> {
       kpi('time-to-restore', 'Time to restore (median)', durS(k.time_to_restore_median_s), k.time_to_restore_median_s, h('span', {}, band(k.bands.time_to_restore), ' ', seedNote('time_to_restore', s.timeToRestore.elite.label))),
       kpi('deployments', 'Deployments', num(k.deployments), k.deployments, `${k.failed} failed, ${k.incidents_open} open incidents`),
     ),
-    h('p', { class: 'muted' }, `A deployment is a distinct (repo, environment, deployment_id); it failed when its final status failed or it rolled back. Lead time by exact commit ancestry; the first deployment is the baseline. Bands: ${d.definitions.bands.source}.`),
+    h('p', { class: 'muted' }, `A deployment is a distinct (repo, environment, deployment_id); it failed when its final status failed or it rolled back. Lead time by exact commit ancestry; the first deployment is the baseline. Medians — ${d.definitions.percentiles}. Bands: ${d.definitions.bands.source}.`),
     h(
       'div',
       { class: 'grid' },

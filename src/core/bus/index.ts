@@ -11,7 +11,7 @@ import { unnestInsert, type UnnestColumn } from '../db/index.js';
 /** Event payload (DESIGN.md): `{id, type, run_id, repo, kind, object_key}`. */
 export interface BusEvent {
   id: string;
-  /** e.g. `run.ingested`, `log.stored`, `tests.stored`, `webhook.received`. */
+  /** e.g. `run.ingested` (one run), `runs.loaded` (an NDJSON batch), `log.stored`, `tests.stored`, `webhook.received`. */
   type: string;
   run_id?: string | null;
   repo?: string | null;
@@ -20,6 +20,14 @@ export interface BusEvent {
   /** Blob key of the object the event is about, when there is one. */
   object_key?: string | null;
 }
+
+/** One run finished or arrived (webhooks): `run_id` names it. */
+export const RUN_INGESTED = 'run.ingested';
+/**
+ * An NDJSON ingest batch was stored: `object_key` is its record blob, and the batch's runs are the
+ * rows of `runs` whose `record_key` is that key (a run re-ingested later belongs to the later batch).
+ */
+export const RUNS_LOADED = 'runs.loaded';
 
 export interface Subscription {
   /** Durable consumer name, unique across pillars (e.g. `autopsy.logs`). */

@@ -133,12 +133,6 @@ export interface UnnestColumn {
 }
 
 /**
- * Array-batched insert: one parameter per column whatever the row count
- * (`INSERT ... SELECT ... FROM unnest($1::t1[], $2::t2[], ...)`), measured ~2x a multi-VALUES
- * insert on both PGlite and PostgreSQL (MEASURED.md) and free of the 65,535-parameter limit.
- * `suffix` is appended verbatim (e.g. `on conflict (...) do update ...`).
- */
-/**
  * `= any($1::type[])`: one array parameter instead of an `in (...)` list of N (PGlite serializes
  * parameters one by one, and PostgreSQL plans a 1,000-element IN list slower). Use as
  * `.where('run_id', '=', anyOf(ids, 'uuid'))`.
@@ -147,6 +141,12 @@ export function anyOf<T = string>(values: ReadonlyArray<string | number>, type: 
   return sql<T>`any(${sql.val(values)}::${sql.raw(type)}[])`;
 }
 
+/**
+ * Array-batched insert: one parameter per column whatever the row count
+ * (`INSERT ... SELECT ... FROM unnest($1::t1[], $2::t2[], ...)`), measured ~2x a multi-VALUES
+ * insert on both PGlite and PostgreSQL (MEASURED.md) and free of the 65,535-parameter limit.
+ * `suffix` is appended verbatim (e.g. `on conflict (...) do update ...`).
+ */
 export function unnestInsert(
   table: string,
   columns: UnnestColumn[],

@@ -466,4 +466,10 @@ create table idempotency_keys (
 create index idempotency_keys_created_idx on idempotency_keys (created_at);
 `,
   },
+  {
+    // An NDJSON ingest batch emits one `runs.loaded` event naming its record blob; consumers find
+    // the batch's runs by it (D10).
+    id: 'core-0004-runs-record-key',
+    up: `create index runs_record_key_idx on runs (record_key);`,
+  },
 ];

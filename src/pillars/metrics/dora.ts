@@ -133,9 +133,63 @@ export interface DoraKeys {
   seed004: Record<'deployment_frequency' | 'lead_time' | 'change_failure_rate' | 'time_to_restore', { initial: boolean | null; elite: boolean | null }>;
 }
 
+/** What the four keys are computed from: counts, the lead-time median, the incidents of a window. */
+export interface DoraInputs {
+  successful: number;
+  failed: number;
+  /** Canceled, skipped or unfinished deployments in the window. */
+  other: number;
+  window_days: number;
+  lead: { median_s: number | null; samples: number };
+  /** Incidents whose first failure is in the window: the restored ones' median restore time, and how many are still open. */
+  restore: { median_s: number | null; restored: number; open: number };
+}
+
+/** The four keys with their bands and seed 004's targets (the hub feeds it from rollups, dora-store.ts). */
+export function doraKeysOf(x: DoraInputs, cfg: MetricsConfig['dora']): DoraKeys {
+  const { successful, failed, other } = x;
+  const freq = x.window_days > 0 ? successful / x.window_days : 0;
+  const cfr = successful + failed > 0 ? failed / (successful + failed) : null;
+  const lt = x.lead.median_s;
+  const ttr = x.restore.median_s;
+  const any = successful + failed + other > 0;
+  const t = SEED_004_TARGETS;
+  const met = (v: number | null, f: (x: number) => boolean) => (v === null ? null : f(v));
+  return {
+    deployments: successful + failed,
+    successful,
+    failed,
+    other,
+    window_days: x.window_days,
+    deployment_frequency_per_day: freq,
+    change_failure_rate: cfr,
+    lead_time_median_s: lt,
+    lead_time_samples: x.lead.samples,
+    time_to_restore_median_s: ttr,
+    incidents_restored: x.restore.restored,
+    incidents_open: x.restore.open,
+    bands: {
+      // With no deployment at all there is nothing to band: "no data", not "low".
+      deployment_frequency: any ? bandOf(freq, cfg.deploymentFrequency) : null,
+      lead_time: bandOf(lt, cfg.leadTime),
+      change_failure_rate: bandOf(cfr, cfg.changeFailureRate),
+      time_to_restore: bandOf(ttr, cfg.timeToRestore),
+    },
+    seed004: {
+      deployment_frequency: {
+        initial: any ? freq >= t.deploymentFrequency.initial.atLeastPerDay : null,
+        elite: any ? freq >= t.deploymentFrequency.elite.atLeastPerDay : null,
+      },
+      lead_time: { initial: met(lt, (v) => v < t.leadTime.initial.belowS), elite: met(lt, (v) => v < t.leadTime.elite.belowS) },
+      change_failure_rate: { initial: met(cfr, (v) => v < t.changeFailureRate.initial.below), elite: met(cfr, (v) => v < t.changeFailureRate.elite.below) },
+      time_to_restore: { initial: met(ttr, (v) => v < t.timeToRestore.initial.belowS), elite: met(ttr, (v) => v < t.timeToRestore.elite.belowS) },
+    },
+  };
+}
+
 /**
  * The four keys over deployments that finished in [since, until), lead-time samples deployed in the
- * window and incidents whose first failure is in the window.
+ * window and incidents whose first failure is in the window (the definition the rollups follow).
  */
 export function doraKeys(
   deps: Deployment[],
@@ -144,53 +198,27 @@ export function doraKeys(
   cfg: MetricsConfig['dora'],
 ): DoraKeys {
   const inWin = (t: number) => t >= window.since && t < window.until;
-  const ds = deps.filter((d) => inWin(d.finished_at));
   let successful = 0;
   let failed = 0;
   let other = 0;
-  for (const d of ds) {
+  for (const d of deps) {
+    if (!inWin(d.finished_at)) continue;
     const o = outcome(d);
     if (o === 'success') successful++;
     else if (o === 'failed') failed++;
     else other++;
   }
-  const days = (window.until - window.since) / 86_400_000;
   const inc = incidents(deps).filter((i) => inWin(i.failed_at));
-  const restored = inc.filter((i) => i.restore_s !== null).map((i) => i.restore_s!);
-  const freq = days > 0 ? successful / days : 0;
-  const cfr = successful + failed > 0 ? failed / (successful + failed) : null;
-  const lt = lead.median_s;
-  const ttr = median(restored);
-  const t = SEED_004_TARGETS;
-  const met = (v: number | null, f: (x: number) => boolean) => (v === null ? null : f(v));
-  return {
-    deployments: successful + failed,
-    successful,
-    failed,
-    other,
-    window_days: days,
-    deployment_frequency_per_day: freq,
-    change_failure_rate: cfr,
-    lead_time_median_s: lt,
-    lead_time_samples: lead.samples,
-    time_to_restore_median_s: ttr,
-    incidents_restored: restored.length,
-    incidents_open: inc.length - restored.length,
-    bands: {
-      // With no deployment at all there is nothing to band: "no data", not "low".
-      deployment_frequency: ds.length || successful ? bandOf(freq, cfg.deploymentFrequency) : null,
-      lead_time: bandOf(lt, cfg.leadTime),
-      change_failure_rate: bandOf(cfr, cfg.changeFailureRate),
-      time_to_restore: bandOf(ttr, cfg.timeToRestore),
+  const restored = inc.filter((i) => i.restored_at !== null && i.restored_at < window.until).map((i) => i.restore_s!);
+  return doraKeysOf(
+    {
+      successful,
+      failed,
+      other,
+      window_days: (window.until - window.since) / 86_400_000,
+      lead,
+      restore: { median_s: median(restored), restored: restored.length, open: inc.length - restored.length },
     },
-    seed004: {
-      deployment_frequency: {
-        initial: ds.length ? freq >= t.deploymentFrequency.initial.atLeastPerDay : null,
-        elite: ds.length ? freq >= t.deploymentFrequency.elite.atLeastPerDay : null,
-      },
-      lead_time: { initial: met(lt, (v) => v < t.leadTime.initial.belowS), elite: met(lt, (v) => v < t.leadTime.elite.belowS) },
-      change_failure_rate: { initial: met(cfr, (v) => v < t.changeFailureRate.initial.below), elite: met(cfr, (v) => v < t.changeFailureRate.elite.below) },
-      time_to_restore: { initial: met(ttr, (v) => v < t.timeToRestore.initial.belowS), elite: met(ttr, (v) => v < t.timeToRestore.elite.belowS) },
-    },
-  };
+    cfg,
+  );
 }

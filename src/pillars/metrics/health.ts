@@ -16,7 +16,7 @@ import { and, environmentsOf, isoDay, repoAccess, windowOf, type Filters } from 
 import type { MetricsConfig, StageBudget } from './config.js';
 import type { MetricsDb } from './dora-store.js';
 import { jobRollupSelect, runRollupSelect } from './rollup.js';
-import { BUCKETS, percentileOf } from './sketch.js';
+import { parseHist, percentileOf } from './sketch.js';
 
 /** True when the branch filter names a branch the rollups keep apart. */
 const rolledBranch = (f: Filters, cfg: MetricsConfig) => !f.branch || cfg.defaultBranches.includes(f.branch);
@@ -48,17 +48,6 @@ const sums = (cols: string[]) => sql.join(cols.map((c) => sql`sum(d.${sql.raw(c)
 /** The merged histograms of the group: the rows' sparse "bucket:count" texts, concatenated. */
 const HISTS = sql`string_agg(nullif(d.dur_hist, ''), ',') as dh, string_agg(nullif(d.queue_hist, ''), ',') as qh`;
 
-/** Adds up "bucket:count,..." pairs into bucket counts. */
-export function parseHist(text: unknown): number[] {
-  const counts = new Array<number>(BUCKETS).fill(0);
-  if (typeof text !== 'string' || text === '') return counts;
-  for (const pair of text.split(',')) {
-    const i = pair.indexOf(':');
-    const b = Number(pair.slice(0, i));
-    if (b >= 0 && b < BUCKETS) counts[b]! += Number(pair.slice(i + 1));
-  }
-  return counts;
-}
 const histOf = (r: Record<string, unknown>, key: 'd' | 'q') => parseHist(r[key === 'd' ? 'dh' : 'qh']);
 const rate = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 

@@ -7,7 +7,7 @@ import { registerPrometheus } from './export/prometheus.js';
 import { refresh } from './refresh.js';
 import { rollupMigrations } from './rollup.js';
 import { metricsRoutes } from './routes.js';
-import { metricsMigrations } from './schema.js';
+import { doraRollupMigrations, metricsMigrations } from './schema.js';
 
 /** How often the hub re-checks deployments and commits that arrived without a run (webhooks). */
 const REFRESH_EVERY_MS = 15_000;
@@ -15,7 +15,7 @@ const REFRESH_EVERY_MS = 15_000;
 export const metricsPillar = definePillar({
   id: 'metrics',
   config: metricsConfigSection,
-  migrations: [...metricsMigrations, ...rollupMigrations],
+  migrations: [...metricsMigrations, ...rollupMigrations, ...doraRollupMigrations],
   routes: (app, ctx) => metricsRoutes(app, ctx),
   commands: metricsCommands,
   gates: [readinessGate],

@@ -11,7 +11,7 @@ import { ingestNdjson } from '../../ingest/ndjson.js';
 import { createApp } from '../../server/app.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { metricsPillar } from './index.js';
-import { approximate } from './sketch.js';
+import { approximate, LEAD_LAST, REL_ERROR } from './sketch.js';
 
 const END = new Date('2026-03-10T00:00:00Z');
 const NOW = new Date('2026-03-10T06:00:00Z');
@@ -110,10 +110,55 @@ describeEachStore(
       expect(d.total.failed).toBe(rows[0]!.bad);
       expect(d.total.change_failure_rate).toBeCloseTo(rows[0]!.bad / (rows[0]!.ok + rows[0]!.bad), 12);
       expect(d.total.deployment_frequency_per_day).toBeCloseTo(rows[0]!.ok / ((NOW.getTime() - since.getTime()) / 86_400_000), 12);
+      // The weekly trend: ISO weeks (Monday) of the finish time, the same fold.
+      const weeks = await q(sql<{ week: string; n: number; bad: number }>`
+        with last as (
+          select distinct on (repo, environment, deployment_id) repo, environment, deployment_id, status, finished_at
+          from deployments where environment in ('prod', 'production')
+          order by repo, environment, deployment_id, finished_at desc, rollout_step desc nulls last
+        ), rb as (select distinct repo, environment, deployment_id from deployments where rollback_reason is not null)
+        select to_char(date_trunc('week', l.finished_at at time zone 'UTC'), 'YYYY-MM-DD') as week,
+          count(*) filter (where (l.status = 'success' and rb.deployment_id is null) or l.status = 'failed' or rb.deployment_id is not null)::int as n,
+          count(*) filter (where l.status = 'failed' or rb.deployment_id is not null)::int as bad
+        from last l left join rb using (repo, environment, deployment_id) where l.finished_at >= ${since} and l.finished_at < ${NOW}
+        group by 1 having count(*) filter (where l.status in ('success', 'failed') or rb.deployment_id is not null) > 0 order by 1`);
+      expect(weeks.length).toBeGreaterThan(1);
+      expect(d.weekly.map((w: { week: string; deployments: number; failed: number }) => [w.week, w.deployments, w.failed])).toEqual(weeks.map((w) => [w.week, w.n, w.bad]));
       // Canary steps are reports, not deployments.
       const [steps] = await q(sql<{ n: number }>`select count(*)::int as n from deployments where environment = 'prod'`);
       expect(steps!.n).toBeGreaterThan(d.total.deployments);
       expect(d.definitions.seed004.leadTime.elite.label).toBe('< 1 hour');
+    });
+
+    it('DORA time to restore: failed deployment → next successful one of the same repo and environment, exact median', async () => {
+      const d = await getJson('/api/v1/metrics/dora?window=30');
+      // Independent formulation over the raw reports: fold, then for each failure whose previous
+      // deployment (success or failure) did not fail, the earliest later success.
+      const [m] = await q(sql<{ m: number | null; restored: number; open: number }>`
+        with last as (
+          select distinct on (repo, environment, deployment_id) repo, environment, deployment_id, status, finished_at
+          from deployments where environment in ('prod', 'production') and finished_at is not null
+          order by repo, environment, deployment_id, finished_at desc, rollout_step desc nulls last
+        ), rb as (select distinct repo, environment, deployment_id from deployments where rollback_reason is not null),
+        o as (
+          select l.repo, l.environment, l.deployment_id collate "C" as id, l.finished_at as at,
+            case when rb.deployment_id is not null or l.status = 'failed' then 'failed' when l.status = 'success' then 'success' end as outcome
+          from last l left join rb using (repo, environment, deployment_id)
+        ), f as (
+          select x.* from o x where x.outcome = 'failed' and x.at >= ${since} and x.at < ${NOW}
+            and coalesce((select p.outcome from o p where p.repo = x.repo and p.environment = x.environment and p.outcome is not null
+                    and (p.at, p.id) < (x.at, x.id) order by p.at desc, p.id desc limit 1), 'success') <> 'failed'
+        ), r as (
+          select extract(epoch from ((select min(s.at) from o s where s.repo = f.repo and s.environment = f.environment and s.outcome = 'success'
+                    and (s.at, s.id) > (f.at, f.id) and s.at < ${NOW}) - f.at)) as d
+          from f
+        )
+        select percentile_disc(0.5) within group (order by d) as m, count(d)::int as restored, count(*) filter (where d is null)::int as open from r`);
+      expect(m!.restored + m!.open).toBeGreaterThan(0);
+      expect(d.total.incidents_restored).toBe(m!.restored);
+      expect(d.total.incidents_open).toBe(m!.open);
+      expect(d.total.time_to_restore_median_s).toBeCloseTo(Number(m!.m), 3);
+      expect(d.incidents.length).toBe(Math.min(50, m!.restored + m!.open));
     });
 
     it('lead time: exact ancestry, the baseline deployment contributes nothing, samples match a recursive CTE', async () => {
@@ -143,7 +188,10 @@ describeEachStore(
       const d = await getJson('/api/v1/metrics/dora?window=30');
       const [m] = await q(sql<{ m: number }>`select percentile_disc(0.5) within group (order by lead_time_s) as m from metrics_lead_times
         where environment in ('prod','production') and deployed_at >= ${since} and deployed_at < ${NOW}`);
-      expect(d.total.lead_time_median_s).toBe(Number(m!.m));
+      // Approximate by the sketch's definition (daily quarter-octave histograms), stated in the report.
+      expect(d.total.lead_time_median_s).toBe(approximate(Number(m!.m) * 1000, LEAD_LAST) / 1000);
+      expect(Math.abs(d.total.lead_time_median_s - Number(m!.m))).toBeLessThanOrEqual(Number(m!.m) * REL_ERROR + 0.5);
+      expect(d.definitions.percentiles).toMatch(/lead time: approximate .* time to restore: exact/);
       // Never a months-long lead time on 12 days of synthetic history with commits 30 days older.
       const [mx] = await q(sql<{ m: number }>`select max(lead_time_s) as m from metrics_lead_times`);
       expect(Number(mx!.m)).toBeLessThan(14 * 86_400);
@@ -203,6 +251,20 @@ describeEachStore(
       expect(text).toMatch(/cicd_lead_time_seconds_bucket\{service="[^"]+",environment="prod",le="\+Inf"\} \d+/);
       expect(text).toMatch(/cicd_change_failure_rate\{service="[^"]+",environment="prod"\} [0-9.]+/);
       expect(text).toMatch(/cicd_mean_time_to_restore_seconds_count/);
+      // Histogram buckets are cumulative counts of the materialized samples.
+      const [l] = await q(sql<{ day: number; all: number; sum: number }>`select count(*) filter (where lead_time_s <= 86400)::int as day, count(*)::int as all,
+        sum(lead_time_s)::float8 as sum from metrics_lead_times where repo = ${c!.repo} and environment = 'prod'`);
+      const series = (name: string, le?: string) =>
+        Number(new RegExp(`^${name}\\{service="${c!.repo}",environment="prod"${le ? `,le="${le.replace('+', '\\+')}"` : ''}\\} (\\S+)$`, 'm').exec(text)?.[1]);
+      expect(l!.all).toBeGreaterThan(0);
+      expect(series('cicd_lead_time_seconds_bucket', '86400')).toBe(l!.day);
+      expect(series('cicd_lead_time_seconds_bucket', '+Inf')).toBe(l!.all);
+      expect(series('cicd_lead_time_seconds_count')).toBe(l!.all);
+      expect(series('cicd_lead_time_seconds_sum')).toBeCloseTo(l!.sum, 3);
+      const [f] = await q(sql<{ r: number }>`select (count(*) filter (where final_status = 'failed' or rolled_back))::float8
+          / nullif(count(*) filter (where final_status in ('success', 'failed') or rolled_back), 0) as r
+        from metrics_deployments where repo = ${c!.repo} and environment = 'prod' and finished_at >= ${new Date(NOW.getTime() - 30 * 86_400_000)}`);
+      expect(series('cicd_change_failure_rate')).toBeCloseTo(Number(f!.r), 12);
       expect(text).toMatch(/cicd_rollback_total\{service="[^"]+",environment="prod",reason="canary"\} \d+/);
       expect(text).toMatch(/ci_intel_release_readiness_score\{service="[^"]+"\} [0-9.]+/);
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_CONFIG } from './config.js';
 import { combine, components, readinessBand } from './readiness.js';
-import { approximate, bucketOf, bucketValue, percentileOf, REL_ERROR } from './sketch.js';
+import { approximate, bucketOf, bucketValue, formatHist, LEAD_BUCKETS, LEAD_LAST, parseHist, percentileOf, REL_ERROR } from './sketch.js';
 import { toCsv } from './export/csv.js';
 import fc from 'fast-check';
 
@@ -60,6 +60,29 @@ describe('approximate percentiles (sketch)', () => {
     expect(bucketOf(999)).toBe(0);
     expect(bucketOf(1000)).toBe(1);
     expect(bucketOf(2000)).toBe(5);
+  });
+
+  it('lead times: the same buckets continued to ~10 years, through the sparse text rollups keep', () => {
+    const DAY = 86_400_000;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 400 * DAY }), { minLength: 1, maxLength: 300 }), (xs) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const exact = sorted[Math.ceil(0.5 * sorted.length) - 1]!;
+        const counts = new Array(LEAD_BUCKETS).fill(0);
+        for (const x of xs) counts[bucketOf(x, LEAD_LAST)]++;
+        // Two days' rows merged the way the report merges them (texts joined by a comma).
+        const half = formatHist(counts.map((c) => Math.floor(c / 2)));
+        const rest = formatHist(counts.map((c) => c - Math.floor(c / 2)));
+        const shown = percentileOf(parseHist([half, rest].filter(Boolean).join(','), LEAD_BUCKETS), 0.5)!;
+        expect(shown).toBe(approximate(exact, LEAD_LAST));
+        if (exact >= 1000) expect(Math.abs(shown - exact) / exact).toBeLessThanOrEqual(REL_ERROR + 1e-3);
+      }),
+    );
+    // Run durations stop at ~51 h (one last open bucket); lead times do not.
+    expect(bucketOf(180 * DAY)).toBe(71);
+    expect(bucketOf(180 * DAY, LEAD_LAST)).toBeGreaterThan(71);
+    expect(bucketOf(180 * DAY, LEAD_LAST)).toBeLessThan(LEAD_LAST);
+    expect(Math.abs(approximate(180 * DAY, LEAD_LAST) - 180 * DAY) / (180 * DAY)).toBeLessThanOrEqual(REL_ERROR);
   });
 });
 

@@ -13,19 +13,30 @@ import { sql, type RawBuilder } from 'kysely';
 
 export const BUCKETS = 72;
 export const LAST = BUCKETS - 1;
+/**
+ * Lead times for changes run to months, past run durations' last bucket (2^17.5 s ≈ 51 h): the same
+ * buckets continued to 2^28.25 s ≈ 10 years. Lead-time histograms are built in JS only (leadtime rows
+ * are computed there), so no SQL threshold list has to agree with these.
+ */
+export const LEAD_BUCKETS = 115;
+export const LEAD_LAST = LEAD_BUCKETS - 1;
 /** Relative error bound of a shown percentile against the exact nearest-rank value (v >= 1 s). */
 export const REL_ERROR = 2 ** (1 / 8) - 1;
 
-/** T_1..T_LAST, ascending integers (ms). */
-export const THRESHOLDS: readonly number[] = Array.from({ length: LAST }, (_, k) => Math.ceil(1000 * 2 ** (k / 4)));
+const thresholds = (last: number) => Array.from({ length: last }, (_, k) => Math.ceil(1000 * 2 ** (k / 4)));
+/** T_1..T_LEAD_LAST, ascending integers (ms); run durations use the first LAST of them. */
+const ALL_THRESHOLDS: readonly number[] = thresholds(LEAD_LAST);
+/** T_1..T_LAST, ascending integers (ms): the thresholds SQL's `width_bucket` uses. */
+export const THRESHOLDS: readonly number[] = ALL_THRESHOLDS.slice(0, LAST);
 
-export function bucketOf(ms: number): number {
-  if (!(ms >= THRESHOLDS[0]!)) return 0;
+/** The bucket of a value in ms, 0..last (values past the last threshold share the last bucket). */
+export function bucketOf(ms: number, last: number = LAST): number {
+  if (!(ms >= ALL_THRESHOLDS[0]!)) return 0;
   let lo = 0;
-  let hi = THRESHOLDS.length; // invariant: THRESHOLDS[lo] <= ms, answer in [lo+1, hi]
+  let hi = last; // invariant: ALL_THRESHOLDS[lo] <= ms, answer in [lo+1, hi]
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
-    if (THRESHOLDS[mid]! <= ms) lo = mid;
+    if (ALL_THRESHOLDS[mid]! <= ms) lo = mid;
     else hi = mid;
   }
   return lo + 1;
@@ -56,7 +67,26 @@ export function percentileOf(counts: ArrayLike<number>, p: number): number | nul
 }
 
 /** The approximation of an exact value (what the dashboard shows for it). */
-export const approximate = (ms: number): number => bucketValue(bucketOf(ms));
+export const approximate = (ms: number, last: number = LAST): number => bucketValue(bucketOf(ms, last));
+
+/** Bucket counts → the sparse text rollup rows keep: "bucket:count" pairs in bucket order. */
+export function formatHist(counts: ArrayLike<number>): string {
+  const out: string[] = [];
+  for (let i = 0; i < counts.length; i++) if (counts[i]) out.push(`${i}:${counts[i]}`);
+  return out.join(',');
+}
+
+/** Adds up "bucket:count,..." pairs (one row's text, or several joined by commas) into `buckets` counts. */
+export function parseHist(text: unknown, buckets: number = BUCKETS): number[] {
+  const counts = new Array<number>(buckets).fill(0);
+  if (typeof text !== 'string' || text === '') return counts;
+  for (const pair of text.split(',')) {
+    const i = pair.indexOf(':');
+    const b = Number(pair.slice(0, i));
+    if (b >= 0 && b < buckets) counts[b]! += Number(pair.slice(i + 1));
+  }
+  return counts;
+}
 
 /** SQL for the bucket of a millisecond expression (same thresholds as bucketOf); null stays null. */
 export function bucketSql(expr: RawBuilder<unknown>): RawBuilder<number> {

@@ -7,7 +7,8 @@ import { controlParams, mutationConfig, mutationSection } from './config.js';
 import { seedMutationDemo, synthMutation } from './demo.js';
 import { resilienceGate } from './gate.js';
 import { mutationRoutes, runAnalysis } from './routes.js';
-import { deriveFromRecord, mdb, migrations, sql } from './store.js';
+import { RUN_INGESTED, RUNS_LOADED } from '../../core/bus/index.js';
+import { deriveFromRecord, loadedRunsToScore, mdb, migrations, sql } from './store.js';
 
 export const mutationPillar = definePillar({
   id: 'mutation',
@@ -19,13 +20,15 @@ export const mutationPillar = definePillar({
   subscriptions: (ctx) => [
     {
       // A pipeline_run record carries tests.resilience counts: derive the score by the dictionary,
-      // the delta vs main and the control position (an uploaded report, richer, wins).
+      // the delta vs main and the control position (an uploaded report, richer, wins). Webhook runs
+      // arrive one by one (run.ingested); NDJSON batches as one runs.loaded event.
       consumer: 'mutation.records',
-      types: ['run.ingested'],
+      types: [RUN_INGESTED, RUNS_LOADED],
       async handle(event) {
-        if (!event.run_id) return;
         const cfg = mutationConfig(ctx.config.pillars);
-        await deriveFromRecord(mdb(ctx), event.run_id, { mainBranch: cfg.main_branch, thresholds: cfg.thresholds, control: controlParams(cfg), now: ctx.now() });
+        const opts = { mainBranch: cfg.main_branch, thresholds: cfg.thresholds, control: controlParams(cfg), now: ctx.now() };
+        const ids = event.type === RUNS_LOADED ? (event.object_key ? await loadedRunsToScore(mdb(ctx), event.object_key) : []) : event.run_id ? [event.run_id] : [];
+        for (const id of ids) await deriveFromRecord(mdb(ctx), id, opts);
       },
     },
   ],

@@ -83,6 +83,18 @@ describeEachStore(
       expect((await get(`/api/v1/runs/${uuid(2)}/mutation`)).statusCode).toBe(404);
     });
 
+    it('a run re-ingested without counts loses the score it had from its earlier record', async () => {
+      await ingest([
+        record(3, 'feature/y', 3, { mutants_total: 200, killed: 150, equiv: 0 }, 'acme/again'),
+        record(4, 'feature/z', 3, { mutants_total: 100, killed: 50, equiv: 0 }, 'acme/again'),
+      ]);
+      expect((await get(`/api/v1/runs/${uuid(3)}/mutation`)).statusCode).toBe(200);
+      await ingest([record(3, 'feature/y', 3, { mutants_total: 0, killed: 0, equiv: 0, score: 0 }, 'acme/again')]);
+      expect((await get(`/api/v1/runs/${uuid(3)}/mutation`)).statusCode).toBe(404);
+      // The other run of the first batch keeps its score.
+      expect((await get(`/api/v1/runs/${uuid(4)}`)).json().analyses.mutation.tests.resilience.score).toBe(0.5);
+    });
+
     it('uploads a real StrykerJS report for a main-branch run: score equals mutation-testing-metrics', async () => {
       const res = await upload(uuid(10), report('stryker-mocha-js.json'), { 'x-ci-intel-branch': 'main' });
       expect(res.statusCode, res.body).toBe(200);
