@@ -9,8 +9,11 @@ export function examples(cmd: Command, ...lines: string[]): Command {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
 }
 
-/** Opens a file, or stdin for `-`; a missing or unreadable file is E_INPUT_UNREADABLE (exit 2). */
-export function openInput(file: string, stdin: Readable = process.stdin): Readable {
+/**
+ * Opens a file, or stdin for `-`; a missing or unreadable file is E_INPUT_UNREADABLE (exit 2).
+ * `highWaterMark` sets the read size of a file (the stream default is 64 KiB).
+ */
+export function openInput(file: string, stdin: Readable = process.stdin, opts: { highWaterMark?: number } = {}): Readable {
   if (file === '-') return stdin;
   try {
     const s = statSync(file);
@@ -22,7 +25,7 @@ export function openInput(file: string, stdin: Readable = process.stdin): Readab
       hint: 'check the path and permissions',
     });
   }
-  return createReadStream(file);
+  return createReadStream(file, opts);
 }
 
 /** Parses a number option; out-of-range values are usage errors (exit 2). */

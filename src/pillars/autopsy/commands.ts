@@ -17,6 +17,9 @@ import { hubRules, reclassifyLogs } from './hub.js';
 import { renderJson, renderMarkdown, renderText, type AnalysisOutput } from './render.js';
 import { ruleSet } from './rules.js';
 
+/** Bytes read at a time: large reads keep a 1 GB log to a thousand reads (the stream default is 64 KiB). */
+const READ_SIZE = 1024 * 1024;
+
 const storeOptions = (cmd: Command) =>
   cmd
     .option('--db <path|url>', 'store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
@@ -94,7 +97,7 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
     const outputs: AnalysisOutput[] = [];
     for (const log of logs) {
-      const a = await analyzeStream(openInput(log), rules, { classifier, assumeFailed: opts.failed === true, context, maxCauses });
+      const a = await analyzeStream(openInput(log, process.stdin, { highWaterMark: READ_SIZE }), rules, { classifier, assumeFailed: opts.failed === true, context, maxCauses });
       const out: AnalysisOutput = { log, failed: a.failed, root_causes: redactCauses(a.root_causes, redactor) };
       outputs.push(out);
       if (opts.json) ctx.out(redactor.apply(renderJson(out)));

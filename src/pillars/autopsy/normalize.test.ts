@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ghaRunCommand, normalizeLine, normalizeText } from './normalize.js';
+import { ansiEnd, ghaRunCommand, normalizeLine, normalizeText } from './normalize.js';
 
 describe('normalizeLine', () => {
   it('drops GitHub Actions timestamps and ##[...] markers, keeping the message', () => {
@@ -41,6 +41,28 @@ describe('normalizeLine', () => {
         expect(count(normalizeText(s))).toBe(count(s));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('ansiEnd steps over exactly the escape sequences normalizing removes (the prefilter reads raw bytes)', () => {
+    const piece = fc.constantFrom('\x1b', '[', ']', '(', 'B', '0', '1;31', '?25', '!', ' ', 'm', 'K', '\x07', '\\', '7', '=', ':', 'é', 'x', 'A', '~');
+    const strip = (s: string) => {
+      const u = Buffer.from(s);
+      const out: number[] = [];
+      for (let i = 0; i < u.length; i++) {
+        const end = u[i] === 0x1b ? ansiEnd(u, i, u.length) : -1;
+        if (end > 0) i = end - 1;
+        else out.push(u[i]!);
+      }
+      return Buffer.from(out).toString();
+    };
+    expect(strip('\x1b[1;31mred\x1b[0m \x1b]0;title\x07t \x1b(B\x1b=x\x1b[:')).toBe('red t x\x1b[:');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+        const s = parts.join('');
+        expect(strip(s)).toBe(normalizeText(s));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -7,13 +7,50 @@
 // markers, GitLab `section_start:` / `section_end:` markers, and carriage-return progress lines
 // (`10%\r20%\rdone` shows as `done`, as a terminal would).
 //
-// Normalizing never adds or removes a newline, so line N of the normalized text is line N of the
-// raw text: the scanner runs its regexes over whole normalized blocks and maps a hit back to the
-// raw line by counting newlines.
+// Normalizing never adds or removes a newline, and works within a line: line N of the normalized
+// text is line N of the raw text, so the scanner counts lines on the raw bytes and normalizes only
+// the lines it reads (scan.ts).
 
 // CSI (ESC [ ... final), OSC (ESC ] ... BEL|ST), and two-character escapes. Bounded classes, no
 // nesting: linear time.
 const ANSI = /\x1b\[[0-9;?<=>!]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[()*+][0-9A-Za-z]|\x1b[@-Z\\-_=>78]/g;
+
+/**
+ * End (exclusive) of the escape sequence ANSI matches at `u[i]` (an ESC byte) within `u[i, to)`,
+ * or -1 when ANSI matches none there: the same alternatives in the same order, on bytes, for the
+ * prefilter that scans raw bytes (prefilter.ts). No sequence holds a newline.
+ */
+export function ansiEnd(u: Uint8Array, i: number, to: number): number {
+  const c = i + 1 < to ? u[i + 1]! : -1;
+  if (c === 0x5b) {
+    // CSI: ESC [ params* intermediates* final
+    let j = i + 2;
+    while (j < to && isCsiParam(u[j]!)) j++;
+    while (j < to && u[j]! >= 0x20 && u[j]! <= 0x2f) j++;
+    return j < to && u[j]! >= 0x40 && u[j]! <= 0x7e ? j + 1 : -1;
+  }
+  if (c === 0x5d) {
+    // OSC: ESC ] body, ended by BEL or ESC \ when present
+    let j = i + 2;
+    while (j < to && u[j] !== 0x07 && u[j] !== 0x1b && u[j] !== 0x0a) j++;
+    if (j < to && u[j] === 0x07) return j + 1;
+    if (j + 1 < to && u[j] === 0x1b && u[j + 1] === 0x5c) return j + 2;
+    return j;
+  }
+  if (c >= 0x28 && c <= 0x2b) {
+    // charset switch: ESC ( B
+    const d = i + 2 < to ? u[i + 2]! : -1;
+    return (d >= 0x30 && d <= 0x39) || (d >= 0x41 && d <= 0x5a) || (d >= 0x61 && d <= 0x7a) ? i + 3 : -1;
+  }
+  // two-character escapes: ESC [@-Z\\-_=>78]
+  return (c >= 0x40 && c <= 0x5a) || (c >= 0x5c && c <= 0x5f) || c === 0x3d || c === 0x3e || c === 0x37 || c === 0x38 ? i + 2 : -1;
+}
+
+/** CSI parameter bytes: [0-9;?<=>!]. */
+function isCsiParam(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || b === 0x3b || b === 0x3f || b === 0x3c || b === 0x3d || b === 0x3e || b === 0x21;
+}
+
 // GitHub Actions raw-log timestamp prefix (7 fractional digits in practice; any number accepted).
 const GHA_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/gm;
 // GitHub Actions log markers (the runner's `##[...]` and the workflow-command echo).

@@ -5,6 +5,8 @@
 // tested rule by rule. The extraction below is conservative: when it cannot prove a literal is
 // required it returns null, and the rule is then tested on every line (a test keeps every
 // built-in rule prefilterable).
+import { ESCAPE, MATCH, NEWLINE, ROW, WasmDfa } from './dfa-wasm.js';
+import { ansiEnd } from './normalize.js';
 
 type Req = string[] | null; // one of these literals occurs in every match; null = unknown
 
@@ -149,43 +151,11 @@ function minimize(lits: string[]): string[] {
   return keep;
 }
 
-/** Few substrings (5 letters, else the literal itself) such that each literal contains one. */
-function cover(lits: string[]): string[] {
-  const grams = new Map<string, Set<number>>();
-  lits.forEach((l, i) => {
-    for (let a = 0; a + 5 <= l.length; a++) {
-      const g = l.slice(a, a + 5);
-      if (!/^[A-Za-z]{5}$/.test(g)) continue;
-      (grams.get(g) ?? grams.set(g, new Set()).get(g)!).add(i);
-    }
-  });
-  const left = new Set(lits.map((_, i) => i));
-  const out: string[] = [];
-  for (;;) {
-    let best: string | null = null;
-    let bestN = 0;
-    for (const [g, set] of grams) {
-      let n = 0;
-      for (const i of set) if (left.has(i)) n++;
-      if (n > bestN || (n === bestN && n > 0 && best !== null && g < best)) {
-        best = g;
-        bestN = n;
-      }
-    }
-    if (!best || bestN < 2) break;
-    out.push(best);
-    for (const i of grams.get(best)!) left.delete(i);
-  }
-  for (const i of left) out.push(lits[i]!);
-  return out;
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
 /**
  * Keywords most failure lines carry (case covered by dropping the first letter: `rror` matches
- * error, Error, ERROR). A regex of a few dozen literals runs at V8's literal-search speed; one of
- * hundreds does not. A rule whose required literals contain none of these adds its own literal.
+ * error, Error, ERROR). They flag the lines the scanner reads beyond the rules: the salient-line
+ * words (the classifier's input when no rule fires), the step header `Run ` and PEM edges. A rule's
+ * literal that holds a keyword adds nothing (the keyword already flags the line).
  */
 export const KEYWORDS = [
   'rror', 'RROR', 'ail', 'AIL', 'atal', 'ATAL', 'xception', 'enied', 'efused', 'annot', 'nable to', 'ould not', 'ouldn',
@@ -195,105 +165,146 @@ export const KEYWORDS = [
 ];
 
 export interface Prefilter {
-  /** Global regex of the literals (for tools that want one, e.g. the benchmark's peer). */
-  regex: RegExp;
-  /** The same literals as an automaton (what the scanner runs). */
+  /** The literals as a byte automaton (what the scanner runs). */
   scanner: LiteralScanner;
   /** Sources that gave no literal: they must be tested on every line. */
   unfiltered: string[];
   literals: string[];
+  /**
+   * Per source (in order): ids of the literals one of which a line must hold for the source to
+   * match (each of its required literals contains one of them), or null for an unfiltered source.
+   */
+  bySource: Array<number[] | null>;
 }
 
+/** Bytes a literal may not hold: the scanner ends lines at `\n` and steps over ANSI escapes. */
+const UNSCANNABLE = /[\n\r\x1b]/;
+
+const built = new Map<string, Prefilter>();
+
 /**
- * The prefilter of a set of regex sources. A case-insensitive source contributes its literals in
- * lower, Title and UPPER case (the ways tools print words): a heuristic only, so use it for hints
- * such as the salient-line pattern, never for rules.
+ * The prefilter of a set of regex sources: the keywords plus every source's required literals.
+ * Building one takes tens of milliseconds, so the last few are kept (every scan of a log with the
+ * same rules shares one).
  */
-export function buildPrefilter(sources: Array<string | { source: string; ignoreCase: true }>): Prefilter {
-  const lits: string[] = [];
-  const unfiltered: string[] = [];
-  for (const item of sources) {
-    const src = typeof item === 'string' ? item : item.source;
-    const r = requiredLiterals(src);
-    if (!r) {
-      unfiltered.push(src);
-      continue;
-    }
-    if (typeof item === 'string') lits.push(...r);
-    else for (const l of r) lits.push(l.toLowerCase(), l.toUpperCase(), l[0]!.toUpperCase() + l.slice(1).toLowerCase());
+export function buildPrefilter(sources: string[]): Prefilter {
+  const key = sources.join('\n');
+  let pf = built.get(key);
+  if (!pf) {
+    pf = compilePrefilter(sources);
+    if (built.size >= 8) built.delete(built.keys().next().value!);
+    built.set(key, pf);
   }
-  // Keep a rule's literal only when no keyword is inside it (the keyword already flags the line);
-  // the rest are covered greedily by few short letter n-grams (any substring of a required literal
-  // is required too), so the alternation stays small.
-  const own = minimize(lits.filter((l) => !KEYWORDS.some((k) => l.includes(k))));
-  const literals = minimize([...KEYWORDS, ...cover(own)]);
-  return { regex: new RegExp(literals.map(escape).join('|'), 'g'), scanner: new LiteralScanner(literals), unfiltered, literals };
+  return pf;
+}
+
+function compilePrefilter(sources: string[]): Prefilter {
+  const required = sources.map((src) => {
+    const r = requiredLiterals(src);
+    return r && !r.some((l) => UNSCANNABLE.test(l)) ? r : null;
+  });
+  // The automaton's speed does not depend on how many literals it holds (one table lookup per
+  // byte), so each source keeps its own literals: a short n-gram standing for several (`ation`)
+  // would flag ordinary passing lines and send them through the rules.
+  const literals = minimize([...KEYWORDS, ...required.flatMap((r) => r ?? [])]);
+  const bySource = required.map((r) => (r ? literals.flatMap((k, id) => (r.some((l) => l.includes(k)) ? [id] : [])) : null));
+  return { scanner: new LiteralScanner(literals), unfiltered: sources.filter((_, i) => !required[i]), literals, bySource };
 }
 
 /**
- * Aho–Corasick automaton over the prefilter's literals, compiled to a dense DFA on 7-bit character
- * classes (every non-ASCII character shares class 127, so a non-ASCII literal character matches any
- * non-ASCII character: a superset, never a miss). One table lookup per character, whatever the
- * number of literals — V8's regex alternation slows down with every literal added.
+ * Aho–Corasick automaton over the UTF-8 bytes of the prefilter's literals, compiled to a dense DFA
+ * on bytes, run over a log's raw bytes: no decoding and no normalizing on the way (issue 4 target:
+ * >= 100 MB/s). One table lookup per byte, however many literals, in WebAssembly (dfa-wasm.ts).
+ * On the way it counts newlines (line numbers cost no second pass) and steps over ANSI escape
+ * sequences (normalize.ts removes them, and one may split a literal: `Err\x1b[0mor`). What else
+ * normalizing removes is a line's prefix (GitHub Actions timestamps and `##[...]` markers, text
+ * before a carriage return) or a GitLab section marker, which starts its line: a literal of the
+ * normalized line is a literal of the raw line, so the raw bytes flag every line the normalized
+ * text would (and at most a few more).
  */
 export class LiteralScanner {
-  private readonly table: Int32Array;
-  private readonly accept: Uint8Array;
+  private readonly dfa: WasmDfa;
+  /** Per state: the ids of the literals it completes (also through its failure links). */
+  private readonly completes: number[][];
+  /** Newlines the last find() passed. */
+  lines = 0;
+  /** Start of the line the last find() ended in (the flagged line, when it found one). */
+  lineStart = 0;
 
   constructor(literals: string[]) {
     const goto: Array<Map<number, number>> = [new Map()];
-    const acc: boolean[] = [false];
-    for (const lit of literals) {
+    const completes: number[][] = [[]];
+    literals.forEach((lit, id) => {
       let st = 0;
-      for (let k = 0; k < lit.length; k++) {
-        const c = Math.min(lit.charCodeAt(k), 127);
-        let nx = goto[st]!.get(c);
+      for (const b of Buffer.from(lit, 'utf8')) {
+        let nx = goto[st]!.get(b);
         if (nx === undefined) {
           nx = goto.length;
           goto.push(new Map());
-          acc.push(false);
-          goto[st]!.set(c, nx);
+          completes.push([]);
+          goto[st]!.set(b, nx);
         }
         st = nx;
       }
-      acc[st] = true;
-    }
+      completes[st]!.push(id);
+    });
     const n = goto.length;
-    const table = new Int32Array(n * 128);
+    const next = new Int32Array(n * 256);
     const fail = new Int32Array(n);
     const queue: number[] = [];
-    for (let c = 0; c < 128; c++) {
-      const nx = goto[0]!.get(c);
-      table[c] = nx ?? 0;
+    for (let b = 0; b < 256; b++) {
+      const nx = goto[0]!.get(b);
+      next[b] = nx ?? 0;
       if (nx !== undefined) queue.push(nx);
     }
     for (let qi = 0; qi < queue.length; qi++) {
       const st = queue[qi]!;
-      if (acc[fail[st]!]) acc[st] = true;
-      for (let c = 0; c < 128; c++) {
-        const nx = goto[st]!.get(c);
-        if (nx !== undefined) {
-          fail[nx] = table[fail[st]! * 128 + c]!;
-          table[st * 128 + c] = nx;
-          queue.push(nx);
-        } else table[st * 128 + c] = table[fail[st]! * 128 + c]!;
+      // Breadth first: the failure state is shallower, its list already complete.
+      if (completes[fail[st]!]!.length) completes[st] = [...completes[st]!, ...completes[fail[st]!]!];
+      for (const [b, nx] of goto[st]!) {
+        fail[nx] = next[fail[st]! * 256 + b]!;
+        queue.push(nx);
       }
+      // A byte with no edge of its own goes where it goes from the failure state.
+      next.copyWithin(st * 256, fail[st]! * 256, fail[st]! * 256 + 256);
+      for (const [b, nx] of goto[st]!) next[st * 256 + b] = nx;
     }
-    this.table = table;
-    this.accept = Uint8Array.from(acc, (a) => (a ? 1 : 0));
+    const accepts = Uint8Array.from(completes, (c) => (c.length ? 1 : 0));
+    this.dfa = new WasmDfa(n);
+    const table = this.dfa.table;
+    for (let k = 0; k < table.length; k++) table[k] = accepts[next[k]!] ? MATCH - next[k]! * ROW : next[k]! * ROW;
+    for (let st = 0; st < n; st++) {
+      table[st * 256 + 0x0a] = NEWLINE;
+      table[st * 256 + 0x1b] = ESCAPE;
+    }
+    this.completes = completes;
   }
 
-  /** Index of the last character of the first literal occurrence at or after `from`, or -1. */
-  find(s: string, from: number): number {
-    const t = this.table;
-    const acc = this.accept;
-    let st = 0;
-    for (let i = from, n = s.length; i < n; i++) {
-      let c = s.charCodeAt(i);
-      if (c > 127) c = 127;
-      st = t[(st << 7) | c]!;
-      if (acc[st] === 1) return i;
+  /**
+   * Index of the byte completing the first literal in `u[from, to)`, or -1; `from` must start a
+   * line. Sets `lines` (newlines before that byte, or in the range) and `lineStart`.
+   */
+  find(u: Uint8Array, from: number, to: number): number {
+    const at = this.dfa.find(u, from, to, ansiEnd);
+    this.lines = this.dfa.lines;
+    this.lineStart = this.dfa.lineStart;
+    return at;
+  }
+
+  /** Ids of the literals a line holds (its UTF-8 bytes, escapes already removed), each once. */
+  literalsIn(u: Uint8Array): number[] {
+    const t = this.dfa.table;
+    const found: number[] = [];
+    let st = 0; // the row offset of the state
+    for (let i = 0; i < u.length; i++) {
+      const nx = t[(st >> 2) + u[i]!]!;
+      if (nx >= 0) st = nx;
+      else if (nx === NEWLINE || nx === ESCAPE) st = 0;
+      else {
+        st = MATCH - nx;
+        for (const id of this.completes[st / ROW]!) if (!found.includes(id)) found.push(id);
+      }
     }
-    return -1;
+    return found;
   }
 }

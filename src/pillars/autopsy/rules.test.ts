@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CiError } from '../../core/errors.js';
 import { analyzeText } from './analyze.js';
-import { builtinRules, jsMatcher, parsePack, re2Matcher, ruleSet } from './rules.js';
+import { BUILTIN_RULES_DIR, builtinRules, compileDocuments, jsMatcher, loadPacks, packDocuments, parsePack, re2Matcher, ruleSet } from './rules.js';
 import { scanText } from './scan.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'autopsy-rules-'));
@@ -20,6 +20,18 @@ describe('rule packs', () => {
       // A rule that matches the empty string would fire on every line.
       expect(r.match.exec(''), r.id).toBeNull();
     }
+  });
+
+  it('the pre-parsed packs the build writes compile to the same rules as the YAML, and keep the checks', () => {
+    const fromYaml = loadPacks(BUILTIN_RULES_DIR, 'builtin');
+    const docs = JSON.parse(JSON.stringify(packDocuments(BUILTIN_RULES_DIR)));
+    const fromJson = compileDocuments(docs, 'builtin');
+    const shape = (rs: typeof fromYaml) => rs.map((r) => ({ ...r, match: `${r.match.engine}/${r.match.source}/${r.match.ignoreCase}` }));
+    expect(fromJson.length).toBeGreaterThan(100);
+    expect(shape(fromJson)).toEqual(shape(fromYaml));
+    // The same validation applies to pre-parsed rules.
+    docs[0].rules[0].category = 'not-a-category';
+    expect(() => compileDocuments(docs, 'builtin')).toThrow(/category "not-a-category" is not a category/);
   });
 
   it('keeps every built-in regex linear on adversarial input (no catastrophic backtracking)', () => {

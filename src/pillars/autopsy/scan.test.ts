@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HELDOUT_DIR } from './corpus.js';
+import { HELDOUT_DIR, sharedCorpusDir } from './corpus.js';
+import { normalizeText } from './normalize.js';
 import { builtinRules } from './rules.js';
-import { LogScanner, MAX_LINE_CHARS, scanText } from './scan.js';
+import { LogScanner, MAX_LINE_BYTES, scanText } from './scan.js';
 
 const log = (id: string) => readFileSync(path.join(HELDOUT_DIR, 'logs', `${id}.log`), 'utf8');
 const summary = (r: ReturnType<typeof scanText>) => ({
@@ -59,7 +60,7 @@ describe('LogScanner', () => {
     expect(r.facts.lines).toBe(3);
     const hit = r.hits.find((h) => h.rule.id === 'npm.e404')!;
     expect(hit.line).toBe(3);
-    expect(hit.before.at(-1)!.raw.length).toBe(MAX_LINE_CHARS);
+    expect(hit.before.at(-1)!.raw.length).toBe(MAX_LINE_BYTES);
   });
 
   it('marks private-key blocks so their lines are never shown as context', () => {
@@ -68,27 +69,107 @@ describe('LogScanner', () => {
   });
 });
 
+describe('LogScanner on raw bytes', () => {
+  const rules = builtinRules();
+  const hitsOf = (r: ReturnType<typeof scanText>) => r.hits.map((h) => `${h.line}:${h.rule.id}:${h.raw}`);
+
+  it('numbers a hit on the first and on the last line (with and without a final newline), CRLF kept out of the raw text', () => {
+    const line = 'npm error 404 Not Found - GET https://registry.npmjs.org/nope';
+    expect(hitsOf(scanText(`${line}\nok\n`, rules))).toContain(`1:npm.e404:${line}`);
+    for (const end of ['', '\n', '\r\n']) {
+      const r = scanText(`a\r\nb\r\n${line}${end}`, rules);
+      expect(hitsOf(r)).toContain(`3:npm.e404:${line}`);
+      expect(r.facts.lines).toBe(3);
+      expect(r.hits[0]!.before.map((b) => b.raw)).toEqual(['a', 'b']);
+    }
+  });
+
+  it('sees a literal an ANSI colour splits, and keeps line numbers through escapes and carriage-return progress', () => {
+    // `Err<ESC>[0mor`, `mod<ESC>[1mule`: normalizing joins the words (no other literal is on the
+    // line); the raw bytes must flag the line all the same.
+    const text = '\x1b[32mok\x1b[0m\n10%\r50%\r\x1b[2K\n\x1b[1mnpm \x1b[31mERR\x1b[0m! code E404\n\x1b[31mModuleNotFoundErr\x1b[0mor: No mod\x1b[1mule named \'yaml\'\n';
+    const r = scanText(text, rules);
+    const hit = r.hits.find((h) => h.rule.id === 'py.import.missing')!;
+    expect(hit.line).toBe(4);
+    expect(hit.text).toBe("ModuleNotFoundError: No module named 'yaml'");
+    expect(hit.raw).toBe("\x1b[31mModuleNotFoundErr\x1b[0mor: No mod\x1b[1mule named 'yaml'");
+    expect(hit.before.map((b) => b.line)).toEqual([1, 2, 3]);
+    expect(hit.before[1]!.text).toBe('50%');
+  });
+
+  it('gives context that spans blocks, from one-line writes and from byte-by-byte writes', () => {
+    const lines = Array.from({ length: 60 }, (_, i) => `passing line ${i + 1}`);
+    lines[44] = 'npm error 404 Not Found - GET https://registry.npmjs.org/nope';
+    const text = lines.join('\n') + '\n';
+    const whole = scanText(text, rules);
+    for (const pieces of [lines.map((l) => l + '\n'), [...Buffer.from(text)].map((b) => Buffer.from([b]))]) {
+      const s = new LogScanner(rules);
+      for (const p of pieces) s.write(p);
+      const r = s.end();
+      const hit = r.hits.find((h) => h.rule.id === 'npm.e404')!;
+      expect(hit.line).toBe(45);
+      expect(hit.before.map((b) => `${b.line}|${b.raw}`)).toEqual(lines.slice(4, 44).map((l, i) => `${i + 5}|${l}`));
+      expect(hit.after.map((b) => `${b.line}|${b.raw}`)).toEqual(lines.slice(45).map((l, i) => `${i + 46}|${l}`));
+      expect(r.facts.tail.at(-1)).toEqual({ line: 60, raw: 'passing line 60', text: 'passing line 60' });
+      expect(summary(r)).toEqual(summary(whole));
+    }
+  });
+
+  it('finds every hit that testing every rule on every line finds (the prefilter and the per-rule literals lose nothing)', () => {
+    // The same rules marked case-insensitive cannot use the prefilter: the scanner then offers
+    // every line to every rule (the slow path), which is the reference.
+    const everyLine = rules.map((r) => ({ ...r, match: { ...r.match, ignoreCase: true } }));
+    const logs = [HELDOUT_DIR + '/logs', ...(sharedCorpusDir() ? [path.join(sharedCorpusDir()!, 'logs')] : [])].flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith('.log'))
+        .map((f) => path.join(d, f)),
+    );
+    expect(logs.length).toBeGreaterThan(50);
+    let hits = 0;
+    for (const f of logs) {
+      const text = readFileSync(f, 'utf8');
+      const fast = scanText(text, rules);
+      hits += fast.hits.length;
+      expect(hitsOf(fast), f).toEqual(hitsOf(scanText(text, everyLine)));
+    }
+    expect(hits).toBeGreaterThan(100);
+  });
+});
+
 describe('prefilter', () => {
-  it('every built-in rule has required literals, and the automaton finds exactly the lines the literals are on', async () => {
+  it('every built-in rule has required literals; the automaton flags exactly the lines holding a literal', async () => {
     const { buildPrefilter, requiredLiterals } = await import('./prefilter.js');
     for (const r of builtinRules()) expect(requiredLiterals(r.match.source), r.id).not.toBeNull();
     expect(requiredLiterals('^E\\s+(?:assert\\b|AssertionError\\b)')).toEqual(['assert', 'AssertionError']);
     expect(requiredLiterals('a?b*c')).toBeNull();
     const pf = buildPrefilter(builtinRules().map((r) => r.match.source));
     expect(pf.unfiltered).toEqual([]);
-    const text = log('ho-go-test-fail') + log('ho-vitest-assert') + 'plain passing line\n  ✓ ok\n';
-    const viaRegex = new Set<number>();
+    const text = log('ho-go-test-fail') + log('ho-vitest-assert') + log('ho-cargo-fmt') + 'plain passing line\n  ✓ ok\n';
     const lines = text.split('\n');
-    lines.forEach((l, i) => {
-      pf.regex.lastIndex = 0;
-      if (pf.regex.test(l)) viaRegex.add(i);
+    lines.forEach((l) => {
+      const b = Buffer.from(l + '\n');
+      const flagged = pf.scanner.find(b, 0, b.length) >= 0;
+      // What the automaton reads: the raw line with its escape sequences stepped over.
+      const visible = l.includes('\x1b') ? normalizeText(l.replace(/^\d{4}-\d\d-\d\dT\S+Z /, '')) : l;
+      const holds = pf.literals.some((k) => visible.includes(k));
+      if (!l.includes('\x1b')) expect(flagged, l).toBe(holds);
+      else if (holds) expect(flagged, l).toBe(true);
     });
-    const viaAutomaton = new Set<number>();
-    lines.forEach((l, i) => {
-      if (pf.scanner.find(l, 0) >= 0) viaAutomaton.add(i);
-    });
-    // Non-ASCII characters share one class in the automaton: it may flag more, never fewer.
-    for (const i of viaRegex) expect(viaAutomaton.has(i)).toBe(true);
-    expect(viaAutomaton.has(lines.length - 2)).toBe(false);
+    expect(pf.scanner.find(Buffer.from('  ✓ ok\n'), 0, 7)).toBe(-1);
+  });
+
+  it('counts newlines and reports the flagged line start; lists each literal a line holds once', async () => {
+    const { LiteralScanner } = await import('./prefilter.js');
+    const s = new LiteralScanner(['rror', 'panic', 'né']);
+    const b = Buffer.from('ok\nfine\nsome Error here\nné\n');
+    expect(s.find(b, 0, b.length)).toBe(b.indexOf('rror') + 3);
+    expect([s.lines, s.lineStart]).toEqual([2, 8]);
+    const next = b.indexOf('\n', 8) + 1;
+    expect(s.find(b, next, b.length)).toBe(b.length - 2);
+    expect([s.lines, s.lineStart]).toEqual([0, next]);
+    expect(s.find(b, 0, 8)).toBe(-1);
+    expect(s.lines).toBe(2);
+    expect(s.literalsIn(Buffer.from('panic: rror, another error, né'))).toEqual([1, 0, 2]);
+    expect(s.literalsIn(Buffer.from('nothing'))).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 // The streaming scanner (issue 4, deliverable 3): reads a log of any size block by block (memory
-// bounded by the block size, the line cap and the candidate cap, never by the log), normalizes each
-// block, and finds the lines that fire a rule or a tool signal with ONE combined regex run over the
-// whole normalized block — passing output is skipped at regex speed, without per-line JS work
-// (MEASURED.md: one combined alternation ~8x faster than rule by rule). Only a line the combined
-// regex flags is split out and tested rule by rule. Normalizing keeps the newlines, so the raw line
-// of a hit is found by counting newlines (normalize.ts).
-import { StringDecoder } from 'node:string_decoder';
+// bounded by the block size, the line cap and the candidate cap, never by the log) and runs the
+// prefilter's byte automaton over the RAW bytes of each block (prefilter.ts): it counts lines on
+// the way and stops only at a line holding a literal some rule, the salient-line pattern, the step
+// header or a PEM edge needs. Passing output is skipped at one table lookup per byte, with no
+// decoding, no normalizing and no per-line JS work (issue 4 target: >= 100 MB/s). Only a flagged
+// line, and the context around a hit, is decoded and normalized (normalize.ts), and a flagged
+// line is tested only against the rules whose own literals it holds. Evidence is the raw line with
+// its true number; the blocks the context of the next hit may reach back into are kept.
 import type { Readable } from 'node:stream';
 import { ghaRunCommand, normalizeText } from './normalize.js';
 import { PARSERS, SALIENT } from './parsers/index.js';
@@ -14,8 +15,8 @@ import type { Hit, LogFacts, Rule } from './types.js';
 
 /** Lines of context kept around a hit for the parsers (the printed context is smaller). */
 export const CONTEXT_WIDE = 40;
-/** Longest line kept (characters); the rest of a longer line is dropped (counted, not held). */
-export const MAX_LINE_CHARS = 64 * 1024;
+/** Longest line kept (bytes); the rest of a longer line is dropped (counted, not held). */
+export const MAX_LINE_BYTES = 64 * 1024;
 /** Hits kept per rule and in all; later hits only count. */
 const HITS_PER_RULE = 8;
 const MAX_HITS = 400;
@@ -23,26 +24,38 @@ const MAX_SALIENT = 200;
 const TAIL_LINES = 12;
 
 const PEM_EDGE = /-----(?:BEGIN|END) [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
-
-/**
- * Start of the line before the one starting at `pos` (pos > 0, s[pos-1] is its newline).
- * lastIndexOf with a negative start searches index 0, so a leading empty line needs the guard.
- */
-function prevLineStart(s: string, pos: number): number {
-  return pos >= 2 ? s.lastIndexOf('\n', pos - 2) + 1 : 0;
-}
+const NEWLINE = 0x0a;
+const EMPTY = Buffer.alloc(0);
+const NL = Buffer.from('\n');
 
 type Ctx = { line: number; raw: string; text: string };
 
+/** Whole lines (the buffer ends with `\n`) and the number of the first one. */
+interface Block {
+  buf: Buffer;
+  first: number;
+  lines: number;
+}
+
+
+/** The line `buf[start, stop)` (no `\n`): raw (decoded, a final `\r` dropped) and normalized. */
+function lineOf(buf: Buffer, start: number, stop: number): { raw: string; text: string } {
+  const full = buf.toString('utf8', start, Math.min(stop, start + MAX_LINE_BYTES));
+  return { raw: full.endsWith('\r') ? full.slice(0, -1) : full, text: normalizeText(full) };
+}
+
+/** The rules the prefilter can speak for: case-sensitive built-in (JS) regexes. */
+const prefilterable = (r: Rule) => r.match.engine === 'js' && !r.match.ignoreCase;
+
 /**
- * The prefilter: the literals every built-in rule, tool signal, the salient-line pattern, PEM edges
- * and the step header require (prefilter.ts). Lines holding none of them cannot fire anything.
+ * The prefilter: the literals every built-in rule, the salient-line pattern, PEM edges and the step
+ * header require (prefilter.ts). Lines holding none of them cannot fire anything.
  */
 export function scannerPrefilter(rules: Rule[]): Prefilter {
   // Tool signals and failing-test summaries are read on flagged lines and on the context lines of
   // every hit (end()), so they need no literal of their own; the salient-line words, the step
   // header (`Run `, once `##[group]` is stripped) and PEM edges are among the keywords.
-  return buildPrefilter(rules.filter((r) => r.match.engine === 'js').map((r) => r.match.source));
+  return buildPrefilter(rules.filter(prefilterable).map((r) => r.match.source));
 }
 
 export class LogScanner {
@@ -63,60 +76,82 @@ export class LogScanner {
   readonly hits: Hit[] = [];
   private readonly perRule = new Map<string, number>();
   private readonly prefilter: LiteralScanner;
-  private readonly userRules: Rule[];
-  private readonly jsRules: Rule[];
+  /** JS rules first, then user (RE2) rules. */
+  private readonly ordered: Rule[];
+  /** Per prefilter literal: the indexes (in `ordered`) of the rules a line holding it may fire. */
+  private readonly rulesOf: number[][];
+  /** Indexes of the rules tried on every line offered (no literal speaks for them). */
+  private readonly always: number[];
   private readonly everyLine: boolean;
-  private decoder = new StringDecoder('utf8');
-  private carry = '';
+  private carry: Buffer = EMPTY;
   private skipping = false;
-  private tailRaw: string[] = [];
-  private tailText: string[] = [];
+  /** The newest blocks, as many as hold CONTEXT_WIDE lines (before-context and the tail). */
+  private recent: Block[] = [];
   private pending: Hit[] = [];
 
-  constructor(private readonly rules: Rule[]) {
+  constructor(rules: Rule[]) {
     const pf = scannerPrefilter(rules);
     this.prefilter = pf.scanner;
-    this.jsRules = rules.filter((r) => r.match.engine === 'js');
-    this.userRules = rules.filter((r) => r.match.engine !== 'js');
-    // User rules (RE2) and any rule without a required literal are offered every line.
-    this.everyLine = this.userRules.length > 0 || pf.unfiltered.length > 0;
+    const ordered = [...rules.filter((r) => r.match.engine === 'js'), ...rules.filter((r) => r.match.engine !== 'js')];
+    this.ordered = ordered;
+    this.rulesOf = pf.literals.map(() => []);
+    this.always = [];
+    const filtered = ordered.filter(prefilterable);
+    ordered.forEach((r, i) => {
+      const ids = prefilterable(r) ? pf.bySource[filtered.indexOf(r)] : null;
+      if (ids) for (const id of ids) this.rulesOf[id]!.push(i);
+      else this.always.push(i);
+    });
+    // User rules (RE2), case-insensitive rules and rules without a required literal are offered
+    // every line.
+    this.everyLine = this.always.length > 0;
   }
 
-  /** Feeds bytes or text; complete lines are scanned at once. */
+  /**
+   * Feeds bytes or text; complete lines are scanned at once. The scanner keeps the latest blocks
+   * for context without copying them: a caller must not change a buffer once written (streams
+   * never do).
+   */
   write(chunk: Buffer | string): void {
-    this.facts.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    let s = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    let b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    this.facts.bytes += b.length;
     if (this.skipping) {
-      const nl = s.indexOf('\n');
+      const nl = b.indexOf(NEWLINE);
       if (nl < 0) return;
       this.skipping = false;
-      s = s.slice(nl); // keeps the newline that ends the overlong line
+      b = b.subarray(nl); // keeps the newline that ends the overlong line
     }
-    s = this.carry + s;
-    const cut = s.lastIndexOf('\n');
+    const cut = b.lastIndexOf(NEWLINE);
     if (cut < 0) {
-      this.carry = s;
+      this.carry = Buffer.concat([this.carry, b]);
       this.capCarry();
       return;
     }
-    this.carry = s.slice(cut + 1);
-    this.block(s.slice(0, cut + 1));
+    let from = 0;
+    if (this.carry.length) {
+      // The line the last chunk began: joined (a copy of one line), the rest is scanned in place.
+      from = b.indexOf(NEWLINE) + 1;
+      this.block(Buffer.concat([this.carry, b.subarray(0, from)]));
+    }
+    this.carry = Buffer.from(b.subarray(cut + 1));
+    if (from <= cut) this.block(b.subarray(from, cut + 1));
     this.capCarry();
   }
 
   private capCarry(): void {
-    if (this.carry.length > MAX_LINE_CHARS) {
-      this.carry = this.carry.slice(0, MAX_LINE_CHARS);
+    if (this.carry.length > MAX_LINE_BYTES) {
+      this.carry = Buffer.from(this.carry.subarray(0, MAX_LINE_BYTES));
       this.skipping = true;
     }
   }
 
   /** Ends the input: scans the last partial line and closes pending contexts. */
   end(): { hits: Hit[]; facts: LogFacts } {
-    const rest = this.carry + (this.skipping ? '' : this.decoder.end());
-    this.carry = '';
-    if (rest) this.block(rest + '\n');
+    const rest = this.carry;
+    this.carry = EMPTY;
+    if (rest.length) this.block(Buffer.concat([rest, NL]));
     this.pending = [];
+    this.facts.tail = this.tail();
     this.contextFacts();
     if (this.pemStart) this.facts.secretRanges.push([this.pemStart, Number.MAX_SAFE_INTEGER]);
     this.pemStart = 0;
@@ -124,55 +159,40 @@ export class LogScanner {
   }
 
   /** Scans a block of whole lines (ends with `\n`). */
-  private block(raw: string): void {
-    const norm = normalizeText(raw);
-    const base = this.facts.lines; // lines before this block
-    if (this.pending.length) this.fillPending(raw, norm);
-
-    const pf = this.prefilter;
-    let normPos = 0;
-    let rawPos = 0;
-    let idx = 0; // index within the block of the line starting at normPos
-    if (!this.everyLine) {
-      for (let at = pf.find(norm, 0); at >= 0; ) {
-        const start = norm.lastIndexOf('\n', at) + 1;
-        while (normPos < start) {
-          normPos = norm.indexOf('\n', normPos) + 1;
-          rawPos = raw.indexOf('\n', rawPos) + 1;
-          idx++;
-        }
-        const normEnd = norm.indexOf('\n', start);
-        this.line(raw, norm, rawPos, normPos, base + idx + 1);
-        if (normEnd < 0) break;
-        at = pf.find(norm, normEnd + 1);
+  private block(buf: Buffer): void {
+    const blk: Block = { buf, first: this.facts.lines + 1, lines: 0 };
+    this.recent.push(blk);
+    if (this.pending.length) this.fillPending(buf);
+    const end = buf.length;
+    let no = blk.first;
+    if (this.everyLine) {
+      for (let start = 0; start < end; ) {
+        const stop = buf.indexOf(NEWLINE, start);
+        this.line(buf, start, stop, no++);
+        start = stop + 1;
       }
     } else {
-      while (normPos < norm.length) {
-        this.line(raw, norm, rawPos, normPos, base + idx + 1);
-        normPos = norm.indexOf('\n', normPos) + 1;
-        rawPos = raw.indexOf('\n', rawPos) + 1;
-        idx++;
+      const pf = this.prefilter;
+      for (let pos = 0; pos < end; ) {
+        const at = pf.find(buf, pos, end);
+        no += pf.lines;
+        if (at < 0) break;
+        const stop = buf.indexOf(NEWLINE, at);
+        this.line(buf, pf.lineStart, stop, no++);
+        pos = stop + 1;
       }
     }
-    // Count lines; keep the tail for the next block's before-context and the fallback.
-    let n = 0;
-    for (let p = raw.indexOf('\n'); p >= 0; p = raw.indexOf('\n', p + 1)) n++;
-    this.facts.lines = base + n;
-    this.keepTail(raw, norm, base, n);
+    blk.lines = no - blk.first;
+    this.facts.lines += blk.lines;
+    // Drop the blocks no later context can reach: the newest ones holding CONTEXT_WIDE lines stay.
+    let k = this.recent.length;
+    for (let kept = 0; k > 0 && kept < CONTEXT_WIDE; ) kept += this.recent[--k]!.lines;
+    if (k > 0) this.recent.splice(0, k);
   }
 
-  private lineAt(s: string, pos: number): string {
-    const end = s.indexOf('\n', pos);
-    let l = s.slice(pos, end < 0 ? s.length : end);
-    if (l.endsWith('\r')) l = l.slice(0, -1);
-    return l.length > MAX_LINE_CHARS ? l.slice(0, MAX_LINE_CHARS) : l;
-  }
-
-  /** Evaluates one flagged line: rules, tool signals, facts, salient lines. */
-  private line(raw: string, norm: string, rawPos: number, normPos: number, no: number): void {
-    const text = this.lineAt(norm, normPos);
-    let rawLine: string | null = null;
-    const getRaw = () => (rawLine ??= this.lineAt(raw, rawPos));
+  /** Evaluates one flagged line `buf[start, stop)`: rules, tool signals, facts, salient lines. */
+  private line(buf: Buffer, start: number, stop: number, no: number): void {
+    const { raw, text } = lineOf(buf, start, stop);
     let fired = false;
 
     const pem = PEM_EDGE.exec(text);
@@ -183,38 +203,47 @@ export class LogScanner {
         this.pemStart = 0;
       }
     }
-    const step = ghaRunCommand(getRaw());
+    const step = ghaRunCommand(raw);
     if (step) this.facts.steps.push({ line: no, command: step });
     this.signals(text, no);
     const exit = /(?:Process completed with exit code|exit status|exited with code|exit code:?) (\d{1,3})\b/i.exec(text);
     if (exit) this.facts.exitCode = Number(exit[1]);
 
-    for (const rules of [this.jsRules, this.userRules]) {
-      for (const rule of rules) {
-        const m = rule.match.exec(text);
-        if (!m) continue;
-        fired = true;
-        const seen = this.perRule.get(rule.id) ?? 0;
-        this.perRule.set(rule.id, seen + 1);
-        if (seen >= HITS_PER_RULE || this.hits.length >= MAX_HITS) continue;
-        const hit: Hit = {
-          rule,
-          line: no,
-          raw: getRaw(),
-          text,
-          groups: m.groups,
-          matched: m.match,
-          before: this.before(raw, norm, rawPos, normPos, no),
-          after: [],
-        };
-        this.after(hit, raw, norm, rawPos, normPos);
-        this.hits.push(hit);
-      }
+    for (const i of this.candidates(text)) {
+      const rule = this.ordered[i]!;
+      const m = rule.match.exec(text);
+      if (!m) continue;
+      fired = true;
+      const seen = this.perRule.get(rule.id) ?? 0;
+      this.perRule.set(rule.id, seen + 1);
+      if (seen >= HITS_PER_RULE || this.hits.length >= MAX_HITS) continue;
+      const hit: Hit = {
+        rule,
+        line: no,
+        raw,
+        text,
+        groups: m.groups,
+        matched: m.match,
+        before: this.before(start, no),
+        after: [],
+      };
+      this.after(hit, buf, stop);
+      this.hits.push(hit);
     }
     if (fired) this.facts.hitLines++;
     else if (this.facts.salient.length < MAX_SALIENT && SALIENT.test(text) && !/\b0 (?:failed|failures|errors?)\b/i.test(text)) {
-      this.facts.salient.push({ line: no, raw: getRaw(), text });
+      this.facts.salient.push({ line: no, raw, text });
     }
+  }
+
+  /**
+   * The rules a line may fire, in rule order: those one of whose literals it holds (every other
+   * rule's regex requires a literal the line lacks), and those no literal speaks for.
+   */
+  private candidates(text: string): number[] {
+    const out = [...this.always];
+    for (const id of this.prefilter.literalsIn(Buffer.from(text, 'utf8'))) out.push(...this.rulesOf[id]!);
+    return [...new Set(out)].sort((a, b) => a - b);
   }
 
   private readonly seenLines = new Set<number>();
@@ -246,87 +275,70 @@ export class LogScanner {
     this.facts.failingTests.sort((a, b) => a.line - b.line);
   }
 
-  /** Up to CONTEXT_WIDE lines before the line at (rawPos, normPos), oldest first. */
-  private before(raw: string, norm: string, rawPos: number, normPos: number, no: number): Ctx[] {
-    const out: Ctx[] = [];
-    let r = rawPos;
-    let n = normPos;
-    while (out.length < CONTEXT_WIDE && n > 0) {
-      const ns = prevLineStart(norm, n);
-      const rs = prevLineStart(raw, r);
-      out.push({ line: 0, raw: this.lineAt(raw, rs), text: this.lineAt(norm, ns) });
-      n = ns;
-      r = rs;
+  /**
+   * Up to `count` lines before offset `start` of the newest block (a line start, or its end),
+   * reaching back into the blocks kept before it; oldest first.
+   */
+  private linesBefore(start: number, count: number): Array<{ raw: string; text: string }> {
+    const out: Array<{ raw: string; text: string }> = [];
+    for (let k = this.recent.length - 1, s = start; k >= 0 && out.length < count; k--) {
+      const buf = this.recent[k]!.buf;
+      if (k < this.recent.length - 1) s = buf.length;
+      while (s > 0 && out.length < count) {
+        // s - 1 is the newline ending the previous line; a negative lastIndexOf start would
+        // count from the end, hence the guard for a first line that is empty.
+        const ls = s >= 2 ? buf.lastIndexOf(NEWLINE, s - 2) + 1 : 0;
+        out.push(lineOf(buf, ls, s - 1));
+        s = ls;
+      }
     }
-    for (let i = this.tailRaw.length - 1; out.length < CONTEXT_WIDE && i >= 0; i--) {
-      out.push({ line: 0, raw: this.tailRaw[i]!, text: this.tailText[i]! });
-    }
-    out.reverse();
-    for (let i = 0; i < out.length; i++) out[i]!.line = no - out.length + i;
-    return out;
+    return out.reverse();
   }
 
-  private after(hit: Hit, raw: string, norm: string, rawPos: number, normPos: number): void {
-    let n = norm.indexOf('\n', normPos) + 1;
-    let r = raw.indexOf('\n', rawPos) + 1;
-    while (hit.after.length < CONTEXT_WIDE && n > 0 && n < norm.length) {
-      hit.after.push({ line: hit.line + hit.after.length + 1, raw: this.lineAt(raw, r), text: this.lineAt(norm, n) });
-      n = norm.indexOf('\n', n) + 1;
-      r = raw.indexOf('\n', r) + 1;
+  /** Up to CONTEXT_WIDE lines before line `no` (starting at `start` of the newest block), oldest first. */
+  private before(start: number, no: number): Ctx[] {
+    const lines = this.linesBefore(start, CONTEXT_WIDE);
+    return lines.map((l, i) => ({ line: no - lines.length + i, ...l }));
+  }
+
+  /** The lines after a hit within its block; the rest come with the next blocks (fillPending). */
+  private after(hit: Hit, buf: Buffer, stop: number): void {
+    for (let s = stop + 1; hit.after.length < CONTEXT_WIDE && s < buf.length; ) {
+      const e = buf.indexOf(NEWLINE, s);
+      hit.after.push({ line: hit.line + hit.after.length + 1, ...lineOf(buf, s, e) });
+      s = e + 1;
     }
     if (hit.after.length < CONTEXT_WIDE) this.pending.push(hit);
   }
 
-  private fillPending(raw: string, norm: string): void {
-    let n = 0;
-    let r = 0;
+  private fillPending(buf: Buffer): void {
     const want = Math.max(...this.pending.map((h) => CONTEXT_WIDE - h.after.length));
-    const lines: Ctx[] = [];
-    while (lines.length < want && n < norm.length) {
-      lines.push({ line: 0, raw: this.lineAt(raw, r), text: this.lineAt(norm, n) });
-      n = norm.indexOf('\n', n) + 1;
-      r = raw.indexOf('\n', r) + 1;
-      if (n === 0) break;
+    const lines: Array<{ raw: string; text: string }> = [];
+    for (let s = 0; lines.length < want && s < buf.length; ) {
+      const e = buf.indexOf(NEWLINE, s);
+      lines.push(lineOf(buf, s, e));
+      s = e + 1;
     }
     for (const h of this.pending) {
       for (const l of lines) {
         if (h.after.length >= CONTEXT_WIDE) break;
-        h.after.push({ ...l, line: h.line + h.after.length + 1 });
+        h.after.push({ line: h.line + h.after.length + 1, ...l });
       }
     }
     this.pending = this.pending.filter((h) => h.after.length < CONTEXT_WIDE);
   }
 
-  private keepTail(raw: string, norm: string, base: number, n: number): void {
-    const keep = Math.max(CONTEXT_WIDE, TAIL_LINES);
-    const rs: string[] = [];
-    const ts: string[] = [];
-    let r = raw.length;
-    let t = norm.length;
-    while (rs.length < keep && t > 0) {
-      const tStart = prevLineStart(norm, t);
-      const rStart = prevLineStart(raw, r);
-      rs.push(this.lineAt(raw, rStart));
-      ts.push(this.lineAt(norm, tStart));
-      t = tStart;
-      r = rStart;
-    }
-    rs.reverse();
-    ts.reverse();
-    if (rs.length < keep) {
-      this.tailRaw = [...this.tailRaw, ...rs].slice(-keep);
-      this.tailText = [...this.tailText, ...ts].slice(-keep);
-    } else {
-      this.tailRaw = rs;
-      this.tailText = ts;
-    }
-    // The last non-blank lines, for the fallback cause.
-    const firstNo = base + n - this.tailText.length + 1;
+  /** The last non-blank lines (of the last CONTEXT_WIDE), for the fallback cause. */
+  private tail(): Ctx[] {
+    const newest = this.recent.at(-1);
+    if (!newest) return [];
+    const lines = this.linesBefore(newest.buf.length, Math.max(CONTEXT_WIDE, TAIL_LINES));
+    const first = this.facts.lines - lines.length + 1;
     const tail: Ctx[] = [];
-    for (let i = this.tailText.length - 1; i >= 0 && tail.length < TAIL_LINES; i--) {
-      if (this.tailText[i]!.trim()) tail.push({ line: firstNo + i, raw: this.tailRaw[i]!, text: this.tailText[i]! });
+    for (let i = lines.length - 1; i >= 0 && tail.length < TAIL_LINES; i--) {
+      if (lines[i]!.text.trim()) tail.push({ line: first + i, ...lines[i]! });
     }
-    if (tail.length) this.facts.tail = tail.reverse();
+    return tail.reverse();
   }
 }
 

@@ -61,6 +61,8 @@ export interface Matcher {
   exec(text: string): { index: number; match: string; groups: Record<string, string | undefined> } | null;
   readonly source: string;
   readonly engine: 'js' | 're2';
+  /** Case-insensitive (`flags: i`): the literals of `source` need not appear as written. */
+  readonly ignoreCase: boolean;
 }
 
 /** One rule of a pack, in the seed's shape (`id`, `tool`, `match`, `hint`) plus what issue 4 adds. */

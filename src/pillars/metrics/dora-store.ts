@@ -341,7 +341,9 @@ export async function doraReport(db: MetricsDb, f: Filters, now: Date, cfg: Metr
     return t;
   };
   for (const r of deployRows.rows) {
-    for (const t of [groupOf(r.repo, r.environment), total, weekTally(r.day)]) {
+    // A week appears in the trend when something shipped or failed in it (canceled ones alone do not).
+    const targets = [groupOf(r.repo, r.environment), total, ...(r.successful + r.failed > 0 ? [weekTally(r.day)] : [])];
+    for (const t of targets) {
       t.successful += r.successful;
       t.failed += r.failed;
       t.other += r.other;

@@ -110,6 +110,20 @@ describeEachStore(
       expect(d.total.failed).toBe(rows[0]!.bad);
       expect(d.total.change_failure_rate).toBeCloseTo(rows[0]!.bad / (rows[0]!.ok + rows[0]!.bad), 12);
       expect(d.total.deployment_frequency_per_day).toBeCloseTo(rows[0]!.ok / ((NOW.getTime() - since.getTime()) / 86_400_000), 12);
+      // The weekly trend: ISO weeks (Monday) of the finish time, the same fold.
+      const weeks = await q(sql<{ week: string; n: number; bad: number }>`
+        with last as (
+          select distinct on (repo, environment, deployment_id) repo, environment, deployment_id, status, finished_at
+          from deployments where environment in ('prod', 'production')
+          order by repo, environment, deployment_id, finished_at desc, rollout_step desc nulls last
+        ), rb as (select distinct repo, environment, deployment_id from deployments where rollback_reason is not null)
+        select to_char(date_trunc('week', l.finished_at at time zone 'UTC'), 'YYYY-MM-DD') as week,
+          count(*) filter (where (l.status = 'success' and rb.deployment_id is null) or l.status = 'failed' or rb.deployment_id is not null)::int as n,
+          count(*) filter (where l.status = 'failed' or rb.deployment_id is not null)::int as bad
+        from last l left join rb using (repo, environment, deployment_id) where l.finished_at >= ${since} and l.finished_at < ${NOW}
+        group by 1 having count(*) filter (where l.status in ('success', 'failed') or rb.deployment_id is not null) > 0 order by 1`);
+      expect(weeks.length).toBeGreaterThan(1);
+      expect(d.weekly.map((w: { week: string; deployments: number; failed: number }) => [w.week, w.deployments, w.failed])).toEqual(weeks.map((w) => [w.week, w.n, w.bad]));
       // Canary steps are reports, not deployments.
       const [steps] = await q(sql<{ n: number }>`select count(*)::int as n from deployments where environment = 'prod'`);
       expect(steps!.n).toBeGreaterThan(d.total.deployments);

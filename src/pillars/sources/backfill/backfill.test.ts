@@ -8,7 +8,8 @@ import { runIdFor } from '../../../core/identity.js';
 import { describeEachStore, type TestHub } from '../../../../test/support/stores.js';
 import { sourcesPillar } from '../index.js';
 import { cli, githubExamples } from '../test/helpers.js';
-import { backfillGithub, nextLink } from './github.js';
+import { backfillGithub } from './github.js';
+import { nextLink } from './api.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'github-api');
 const runsPage = JSON.parse(readFileSync(path.join(dir, 'list-workflow-runs.json'), 'utf8'));
@@ -55,7 +56,17 @@ describeEachStore(
 
     it('follows pagination, fetches the jobs of each run attempt, and maps them like webhooks', async () => {
       const res = await backfillGithub(hub, { repo: REPO, since: '2020-01-01', token: 'good-token', api: api.url });
-      expect(res).toEqual({ repo: REPO, runs: 1 + page2Runs.length, jobs: 1, requests: 2 + 1 + page2Runs.length });
+      // Inserted: the listed runs, and the run the documented job names (another run than the listed one).
+      expect(res).toEqual({
+        repo: REPO,
+        runs: 1 + page2Runs.length,
+        jobs: 1,
+        runs_inserted: 1 + page2Runs.length + 1,
+        runs_updated: 0,
+        jobs_inserted: 1,
+        jobs_updated: 0,
+        requests: 2 + 1 + page2Runs.length,
+      });
       expect(api.seen[0]!.url).toBe(`/repos/${REPO}/actions/runs?per_page=100&created=%3E%3D2020-01-01`);
       expect(api.seen.every((s) => s.auth === 'Bearer good-token')).toBe(true);
       const documented = runsPage.workflow_runs[0];
@@ -78,14 +89,15 @@ describeEachStore(
 
     it('is idempotent', async () => {
       const [runs, jobs] = [await count('runs'), await count('jobs')];
-      await backfillGithub(hub, { repo: REPO, token: 'good-token', api: api.url });
+      const res = await backfillGithub(hub, { repo: REPO, token: 'good-token', api: api.url });
+      expect(res).toMatchObject({ runs: 3, runs_inserted: 0, runs_updated: 0, jobs_inserted: 0, jobs_updated: 0 });
       expect([await count('runs'), await count('jobs')]).toEqual([runs, jobs]);
     });
 
     it('says what to do when the API refuses the token', async () => {
       const err = await backfillGithub(hub, { repo: REPO, token: 'wrong', api: api.url }).catch((e) => e);
       expect(err.code).toBe('E_PROVIDER_API');
-      expect(err.message).toBe('GitHub answered 401: Bad credentials');
+      expect(err.message).toBe(`GitHub answered 401 for ${REPO}: Bad credentials`);
       expect(err.hint).toMatch(/GITHUB_TOKEN/);
     });
 
@@ -97,7 +109,7 @@ describeEachStore(
         env: { GITHUB_TOKEN: 'good-token' },
       });
       expect(r.code).toBe(0);
-      expect(JSON.parse(r.out)).toEqual({ repo: REPO, runs: 3, jobs: 1, requests: 5 });
+      expect(JSON.parse(r.out)).toEqual({ repo: REPO, runs: 3, jobs: 1, runs_inserted: 0, runs_updated: 0, jobs_inserted: 0, jobs_updated: 0, requests: 5 });
     });
 
     it('reads Link headers', () => {
