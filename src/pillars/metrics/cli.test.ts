@@ -49,6 +49,10 @@ describe('metrics CLI', () => {
     const lines = d.out.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!).environments).toEqual(['prod', 'production']);
+    const t = await cli('metrics', 'dora', '--window', '7', '--db', db);
+    expect(t.out.split('\n')[0]).toBe('repo\tenvironment\tdeploys/day\tlead time\tchange failure\ttime to restore');
+    expect(t.out).toMatch(/^ALL\tprod,production\t/m);
+    expect(t.out.trim().split('\n').at(-1)).toMatch(/^medians — lead time: approximate .*time to restore: exact/);
     const g = await cli('digest', '--db', db);
     expect(g.out).toMatch(/^# CI digest: 2026-03-03 – 2026-03-10/);
     const w = await cli('metrics', 'health', '--window', '3', '--db', db);

@@ -88,6 +88,8 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
       ctx.out(
         `${g.repo}\t${g.environment}\t${g.deployment_frequency_per_day.toFixed(2)} ${g.bands.deployment_frequency ?? ''}\t${fmtDuration(g.lead_time_median_s)} ${g.bands.lead_time ?? ''}\t${pct(g.change_failure_rate)} ${g.bands.change_failure_rate ?? ''}\t${fmtDuration(g.time_to_restore_median_s)} ${g.bands.time_to_restore ?? ''}\n`,
       );
+    // Say which medians are approximate (the same words as the report's definitions).
+    ctx.out(`medians — ${r.definitions.percentiles}\n`);
   });
 
   examples(
