@@ -1,14 +1,18 @@
 // Core commands: serve, ingest, validate, token, runs, synth.
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
-import { checkLine } from '../core/contract/index.js';
 import { CiError } from '../core/errors.js';
 import { splitLines } from '../core/lines.js';
 import type { CliContext } from '../core/registry.js';
 import { createToken, parseExpiry, parseScopes } from '../core/tokens.js';
-import { ingestNdjson } from '../ingest/ndjson.js';
-import { listRuns } from '../ingest/queries.js';
-import { listTokens, revokeToken } from '../server/app.js';
+
+// The store, the server and the contract validator load inside the actions that use them: a CLI
+// run then loads only what its command needs (`ci-intel autopsy LOG` starts in a fraction of the
+// time; see src/cli/light.ts).
+const ingestModule = () => import('../ingest/ndjson.js');
+const queriesModule = () => import('../ingest/queries.js');
+const appModule = () => import('../server/app.js');
+const contractModule = () => import('../core/contract/index.js');
 import { collect, examples, numberOption, openInput } from './util.js';
 
 const storeOptions = (cmd: Command) =>
@@ -50,6 +54,7 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     // The bus runs so the pillars analyze what was ingested before the command returns.
     const hub = await ctx.openHub(opts, { start: true });
     try {
+      const { ingestNdjson } = await ingestModule();
       const res = await ingestNdjson(hub, input, { source: 'cli' });
       for (const r of res.rejected) ctx.err(`${file}:${r.line}: ${r.pointer === '' ? '""' : r.pointer}: ${r.reason} [${r.code}]\n`);
       ctx.out(`ingested ${res.accepted} replaced ${res.replaced} rejected ${res.rejected.length}\n`);
@@ -69,6 +74,7 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     'ci-intel validate artifacts/pipeline_run.ndjson',
     'cat runs.ndjson | ci-intel validate -',
   ).action(async (file: string) => {
+    const { checkLine } = await contractModule();
     const input = openInput(file);
     const maxLine = 16 * 1024 * 1024;
     const errors: Array<{ line: number; pointer: string; reason: string }> = [];
@@ -130,6 +136,7 @@ export function coreCommands(program: Command, ctx: CliContext): void {
   ).action(async (opts: { json?: boolean } & Record<string, unknown>) => {
     const hub = await ctx.openHub(opts);
     try {
+      const { listTokens } = await appModule();
       const rows = await listTokens(hub);
       for (const r of rows) {
         if (opts.json) ctx.out(JSON.stringify(r) + '\n');
@@ -146,6 +153,7 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     async (id: string, opts: Record<string, unknown>) => {
       const hub = await ctx.openHub(opts);
       try {
+        const { revokeToken } = await appModule();
         const n = await revokeToken(hub, id);
         if (!n) throw new CiError('E_NOT_FOUND', `no active token ${id}`, { hint: 'see ci-intel token list' });
         ctx.out(`revoked ${id}\n`);
@@ -178,6 +186,7 @@ export function coreCommands(program: Command, ctx: CliContext): void {
       let cursor: string | undefined;
       let left = limit;
       while (left > 0) {
+        const { listRuns } = await queriesModule();
         const page = await listRuns(
           hub.db,
           {

@@ -3,7 +3,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config, type DeepPartial } from '../core/config.js';
 import { CiError } from '../core/errors.js';
 import type { CliContext, GateResult, HubContext, Pillar } from '../core/registry.js';
-import { openHub } from '../server/hub.js';
 import { coreCommands } from './commands.js';
 import { examples } from './util.js';
 
@@ -44,6 +43,8 @@ export function makeCliContext(io: ProgramIO, pillars: Pillar[]): CliContext {
   return {
     config,
     async openHub(flags = {}, opts = {}) {
+      // Loaded on first use: most agent commands never open a store.
+      const { openHub } = await import('../server/hub.js');
       return openHub(config(flags), { pillars, now, start: opts.start });
     },
     out: io.out,

@@ -13,7 +13,6 @@ import { analyzeStream, redactCauses } from './analyze.js';
 import { Classifier, loadClassifier, serializeModel, shippedClassifier, train, type TrainingDoc } from './classify.js';
 import { evaluate, readCaseLog, readManifest, renderEvalText, trainingText } from './eval.js';
 import { openOrComment } from './github.js';
-import { hubRules, reclassifyLogs } from './hub.js';
 import { renderJson, renderMarkdown, renderText, type AnalysisOutput } from './render.js';
 import { ruleSet } from './rules.js';
 
@@ -207,6 +206,8 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     'ci-intel autopsy reclassify --rules ./autopsy-rules --json',
   ).action(async (_o: Record<string, unknown>, command: Command) => {
     const opts = subOpts(command);
+    // The hub's modules (store, routes) load only for the command that needs them.
+    const { hubRules, reclassifyLogs } = await import('./hub.js');
     const hub = await ctx.openHub(opts);
     try {
       const since = opts.since ? parseSince(String(opts.since), ctx.now()) : null;

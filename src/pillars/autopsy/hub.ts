@@ -17,30 +17,7 @@ import { contractRootCause, db, ingestLog, logKey, readStoredLog, reanalyze, roo
 import type { Classifier } from './classify.js';
 import type { RootCause } from '../../core/model/index.js';
 import type { Rule } from './types.js';
-
-export interface AutopsyConfig {
-  /** Folders of user rule packs (RE2 dialect). */
-  rules: string[];
-  /** Open (or comment on) a GitHub issue per failure signature of a failed job. */
-  github?: { repo: string; apiUrl?: string };
-}
-
-export const configSection = {
-  key: 'autopsy',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      rules: { type: 'array', items: { type: 'string' }, default: [] },
-      github: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['repo'],
-        properties: { repo: { type: 'string', pattern: '^[\\w.-]+/[\\w.-]+$' }, apiUrl: { type: 'string' } },
-      },
-    },
-  },
-};
+import type { AutopsyConfig } from './config.js';
 
 export function autopsyConfig(ctx: HubContext): AutopsyConfig {
   const c = (ctx.config.pillars?.autopsy ?? {}) as Partial<AutopsyConfig>;

@@ -3,7 +3,8 @@
 import { definePillar } from '../../core/registry.js';
 import { autopsyCommands } from './commands.js';
 import { seedAutopsyDemo, synthAutopsy } from './demo.js';
-import { analyzeRun, autopsyRoutes, configSection } from './hub.js';
+import { configSection } from './config.js';
+import { analyzeRun, autopsyRoutes } from './hub.js';
 import { migrations } from './store.js';
 
 export const autopsy = definePillar({
