@@ -3,12 +3,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { pillars } from '../pillars/index.js';
-import { CONFIG_SECTIONS, lightPillars } from './light.js';
-import { runCli } from './program.js';
+import { CONFIG_SECTIONS, fullPillars, lightPillars } from './light.js';
+import { makeCliContext, runCli } from './program.js';
 
 const LOG = path.resolve('src/pillars/autopsy/fixtures/heldout/logs/ho-py-assert-list.log');
+const REPORT = path.resolve('src/pillars/tests/fixtures/reports/pytest/report.xml');
 
 async function run(argv: string[], ps: typeof pillars, cwd?: string) {
   let out = '';
@@ -23,20 +25,34 @@ describe('light CLI path', () => {
     expect(CONFIG_SECTIONS.map((s) => s.key).sort()).toEqual(full);
   });
 
-  it('serves the offline autopsy commands only', async () => {
+  it('serves the agent commands autopsy and tests; everything else loads the full registry', async () => {
     expect((await lightPillars(['autopsy', 'x.log']))?.map((p) => p.id).sort()).toEqual(['autopsy', 'cache', 'metrics', 'mutation', 'tests']);
-    expect(await lightPillars(['autopsy', 'eval', 'dir'])).not.toBeNull();
-    for (const argv of [['autopsy', 'reclassify'], ['ingest', 'f'], ['--help'], [], ['tests', 'parse', 'f']]) expect(await lightPillars(argv)).toBeNull();
+    expect((await lightPillars(['tests', 'parse', 'f']))?.find((p) => p.commands)?.id).toBe('tests');
+    for (const argv of [['ingest', 'f'], ['--help'], [], ['gate', 'coverage'], ['mutation', 'report', 'f'], ['constructor'], ['__proto__']]) expect(await lightPillars(argv)).toBeNull();
+  });
+
+  it('a store opened from the light program runs every pillar migrations (the full registry)', async () => {
+    const light = (await lightPillars(['autopsy']))!;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-light-db-'));
+    const ctx = makeCliContext({ out: () => {}, err: () => {}, env: {}, isTTY: false, cwd: dir }, light, fullPillars);
+    const hub = await ctx.openHub({ db: path.join(dir, 'db') });
+    try {
+      for (const t of ['metrics_run_daily', 'mutation_runs', 'autopsy_logs']) await sql.raw(`select count(*) from ${t}`).execute(hub.db);
+    } finally {
+      await hub.close();
+    }
   });
 
   it('prints what the full registry prints, and exits the same', async () => {
     const light = (await lightPillars(['autopsy']))!;
-    for (const argv of [['autopsy', '--json', LOG], ['autopsy', '--md', LOG], ['autopsy', '--help']]) {
-      const a = await run(argv, light);
-      const b = await run(argv, pillars);
+    const tests = (await lightPillars(['tests']))!;
+    for (const [argv, ps] of [[['autopsy', '--json', LOG], light], [['autopsy', '--md', LOG], light], [['autopsy', '--help'], light], [['tests', 'parse', '--json', REPORT], tests], [['tests', 'flaky', REPORT], tests]] as const) {
+      const a = await run([...argv], ps);
+      const b = await run([...argv], pillars);
       expect(a).toEqual(b);
     }
     expect((await run(['autopsy', '--json', LOG], light)).code).toBe(1);
+    expect(JSON.parse((await run(['tests', 'parse', '--json', REPORT], tests)).out)).toMatchObject({ format: 'junit', tests: 11, failed: 2 });
   });
 
   it('validates ci-intel.yml whole: other pillars sections pass, unknown keys and bad values fail', async () => {

@@ -1,10 +1,12 @@
-// A CLI run loads only what its command needs. `ci-intel autopsy LOG` is the command a developer
-// runs when CI goes red, and loading every pillar (store, server, Prometheus, ...) cost ~0.8 s of a
-// ~1.2 s run on a small log. For the offline autopsy commands the program is built from the autopsy
-// pillar's commands plus every pillar's configuration section (ci-intel.yml is still validated
-// whole); any other command, or `autopsy reclassify` (it opens the store with every pillar's
-// migrations), loads the full registry.
-import type { Pillar } from '../core/registry.js';
+// A CLI run loads only what its command needs. The agent commands run in every pipeline
+// (`ci-intel autopsy LOG` when CI goes red, `ci-intel tests parse|flaky|coverage`), and loading every
+// pillar (store, server, Prometheus, ...) cost ~0.8 s before any work. For those commands the
+// program is built from their pillar's commands plus every pillar's configuration section
+// (ci-intel.yml is still validated whole); a subcommand that opens a store gets the full registry
+// (`hubPillars`), so the store always runs every pillar's migrations. Other commands load the full
+// registry up front.
+import type { Command } from 'commander';
+import type { CliContext, Pillar } from '../core/registry.js';
 import { configSection as autopsyConfig } from '../pillars/autopsy/config.js';
 import { cacheConfigSection } from '../pillars/cache/settings.js';
 import { metricsConfigSection } from '../pillars/metrics/config.js';
@@ -14,15 +16,22 @@ import { testsConfigSection } from '../pillars/tests/config.js';
 /** Every pillar's configuration section (a test checks it against the full registry). */
 export const CONFIG_SECTIONS = [autopsyConfig, cacheConfigSection, metricsConfigSection, mutationSection, testsConfigSection];
 
-/** Autopsy subcommands that open the hub's store: they need the full registry. */
-const NEEDS_STORE = new Set(['reclassify']);
+type Commands = (program: Command, ctx: CliContext) => void;
+
+/** Top-level commands served light: their commands module, free of the store's and server's imports. */
+const LIGHT: Record<string, () => Promise<Commands>> = {
+  autopsy: async () => (await import('../pillars/autopsy/commands.js')).autopsyCommands,
+  tests: async () => (await import('../pillars/tests/commands.js')).testsCommands,
+};
 
 /** The pillars to build the program from for these arguments, or null for the full registry. */
 export async function lightPillars(argv: readonly string[]): Promise<Pillar[] | null> {
-  if (argv[0] !== 'autopsy' || NEEDS_STORE.has(argv[1] ?? '')) return null;
-  const { autopsyCommands } = await import('../pillars/autopsy/commands.js');
-  return [
-    { id: 'autopsy', config: autopsyConfig, commands: autopsyCommands },
-    ...CONFIG_SECTIONS.filter((s) => s !== autopsyConfig).map((config) => ({ id: config.key, config })),
-  ];
+  const load = Object.hasOwn(LIGHT, argv[0] ?? '') ? LIGHT[argv[0]!] : undefined;
+  if (!load) return null;
+  const id = argv[0]!;
+  const commands = await load();
+  return [{ id, commands, config: CONFIG_SECTIONS.find((s) => s.key === id) }, ...CONFIG_SECTIONS.filter((s) => s.key !== id).map((config) => ({ id: config.key, config }))];
 }
+
+/** The full registry (what a store is opened with). */
+export const fullPillars = async (): Promise<Pillar[]> => (await import('../pillars/index.js')).pillars;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `ci-intel` bin. The offline autopsy commands load only their pillar (src/cli/light.ts).
-import { lightPillars } from './light.js';
+// The `ci-intel` bin. Agent commands load only their pillar (src/cli/light.ts).
+import { fullPillars, lightPillars } from './light.js';
 import { runCli } from './program.js';
 
 // `ci-intel ... | head` closes the pipe early: stop quietly instead of printing an EPIPE stack.
@@ -10,11 +10,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 const argv = process.argv.slice(2);
-const pillars = (await lightPillars(argv)) ?? (await import('../pillars/index.js')).pillars;
-const code = await runCli(argv, {
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
+const light = await lightPillars(argv);
+const io = {
+  out: (s: string) => process.stdout.write(s),
+  err: (s: string) => process.stderr.write(s),
   env: process.env,
   isTTY: Boolean(process.stderr.isTTY),
-}, pillars);
-process.exitCode = code;
+};
+process.exitCode = light ? await runCli(argv, io, light, fullPillars) : await runCli(argv, io, await fullPillars());

@@ -33,7 +33,11 @@ export function flagsToConfig(flags: Record<string, unknown>): { flags: DeepPart
   return { flags: f, file: typeof flags.config === 'string' ? flags.config : undefined };
 }
 
-export function makeCliContext(io: ProgramIO, pillars: Pillar[]): CliContext {
+/**
+ * `hubPillars`: the registry a store is opened with, when the program was built from fewer pillars
+ * than the hub has (src/cli/light.ts): a store always runs every pillar's migrations.
+ */
+export function makeCliContext(io: ProgramIO, pillars: Pillar[], hubPillars?: () => Promise<Pillar[]>): CliContext {
   const now = io.now ?? (() => new Date());
   const sections = pillars.flatMap((p) => (p.config ? [p.config] : []));
   const config = (flags: Record<string, unknown> = {}) => {
@@ -45,7 +49,7 @@ export function makeCliContext(io: ProgramIO, pillars: Pillar[]): CliContext {
     async openHub(flags = {}, opts = {}) {
       // Loaded on first use: most agent commands never open a store.
       const { openHub } = await import('../server/hub.js');
-      return openHub(config(flags), { pillars, now, start: opts.start });
+      return openHub(config(flags), { pillars: hubPillars ? await hubPillars() : pillars, now, start: opts.start });
     },
     out: io.out,
     err: io.err,
@@ -67,8 +71,8 @@ export function formatGate(name: string, r: GateResult): string {
 
 const round = (v: number) => String(Math.round(v * 10_000) / 10_000);
 
-export function buildProgram(io: ProgramIO, pillars: Pillar[]): { program: Command; ctx: CliContext } {
-  const ctx = makeCliContext(io, pillars);
+export function buildProgram(io: ProgramIO, pillars: Pillar[], hubPillars?: () => Promise<Pillar[]>): { program: Command; ctx: CliContext } {
+  const ctx = makeCliContext(io, pillars, hubPillars);
   const program = new Command('ci-intel')
     .description('CI/CD intelligence: why CI failed, which tests lie, how good tests are, how fast you deliver, what CI costs.')
     .version(process.env.npm_package_version ?? '0.1.0')
@@ -102,8 +106,8 @@ export function buildProgram(io: ProgramIO, pillars: Pillar[]): { program: Comma
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 a check found something, 2 usage/input error). */
-export async function runCli(argv: string[], io: ProgramIO, pillars: Pillar[]): Promise<number> {
-  const { program } = buildProgram(io, pillars);
+export async function runCli(argv: string[], io: ProgramIO, pillars: Pillar[], hubPillars?: () => Promise<Pillar[]>): Promise<number> {
+  const { program } = buildProgram(io, pillars, hubPillars);
   process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });

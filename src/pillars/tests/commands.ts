@@ -14,7 +14,6 @@ import { toCtrf } from './ctrf.js';
 import { classify, type Execution } from './flaky.js';
 import { REPORT_FORMATS, type ParseSummary } from './parsers/index.js';
 import { findCodeowners, ownerOf, parseCodeowners, reasonFor, renderQuarantine, shouldQuarantine, type QuarantineEntry, type QuarantineFormat, type RunOutcome } from './quarantine.js';
-import { listQuarantine } from './store.js';
 
 const storeOptions = (cmd: Command) =>
   cmd
@@ -140,6 +139,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
       else {
         const hub = await ctx.openHub(opts);
         try {
+          const { listQuarantine } = await import('./store.js'); // the store's modules load only here
           entries = await listQuarantine(hub, repo);
         } finally {
           await hub.close();
