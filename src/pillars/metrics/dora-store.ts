@@ -3,7 +3,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { unnestInsert } from '../../core/db/index.js';
 import type { CoreTables } from '../../core/db/schema.js';
-import { doraKeysOf, incidents, outcome, type Deployment, type DoraKeys, type Incident } from './dora.js';
+import { dailyOutcomes, doraKeysOf, incidents, outcome, type Deployment, type DoraKeys, type Incident } from './dora.js';
 import { leadTimes, type CommitNode, type LeadTimeSample } from './leadtime.js';
 import { bucketOf, formatHist, LEAD_BUCKETS, LEAD_LAST, parseHist, percentileOf } from './sketch.js';
 import type { MetricsTables } from './schema.js';
@@ -168,19 +168,29 @@ export async function refreshLeadTimes(db: MetricsDb, now: Date): Promise<number
 }
 
 /**
- * The group's rows behind the dashboard: deployments per day by outcome (from the folded
- * deployments just written), its incidents, and lead-time histograms per day of deployment.
+ * The group's rows behind the dashboard: deployments per day by outcome, its incidents, and
+ * lead-time histograms per day of deployment.
  */
 async function writeGroupRollups(trx: MetricsDb, g: { repo: string; environment: string }, all: Deployment[], samples: LeadTimeSample[]): Promise<void> {
   for (const t of ['metrics_deploy_daily', 'metrics_dora_incidents', 'metrics_lead_daily']) {
     await sql`delete from ${sql.table(t)} where repo = ${g.repo} and environment = ${g.environment}`.execute(trx);
   }
-  await sql`insert into metrics_deploy_daily (repo, environment, day, successful, failed, other)
-    select repo, environment, (finished_at at time zone 'UTC')::date,
-      count(*) filter (where final_status = 'success' and not rolled_back)::int,
-      count(*) filter (where final_status = 'failed' or rolled_back)::int,
-      count(*) filter (where final_status not in ('success', 'failed') and not rolled_back)::int
-    from metrics_deployments where repo = ${g.repo} and environment = ${g.environment} group by 1, 2, 3`.execute(trx);
+  // Counted by dora.ts `outcome`, the one definition of a successful / failed deployment.
+  const daily = dailyOutcomes(all).map((d) => ({ repo: g.repo, environment: g.environment, ...d }));
+  if (daily.length) {
+    await unnestInsert(
+      'metrics_deploy_daily',
+      [
+        { name: 'repo', type: 'text' },
+        { name: 'environment', type: 'text' },
+        { name: 'day', type: 'date' },
+        { name: 'successful', type: 'int4' },
+        { name: 'failed', type: 'int4' },
+        { name: 'other', type: 'int4' },
+      ],
+      daily,
+    ).execute(trx);
+  }
   const inc = incidents(all).map((x) => ({ ...x, failed_at: new Date(x.failed_at), restored_at: x.restored_at === null ? null : new Date(x.restored_at) }));
   for (let i = 0; i < inc.length; i += 5000) {
     await unnestInsert(
@@ -391,17 +401,20 @@ export async function doraReport(db: MetricsDb, f: Filters, now: Date, cfg: Metr
     total: keys(total, ''),
     groups: groupList,
     weekly,
-    incidents: incidentRows.map((i) => ({
-      repo: i.repo,
-      environment: i.environment,
-      failed_deployment_id: i.failed_deployment_id,
-      failed_at: iso(i.failed_at)!,
+    incidents: incidentRows.map((i) => {
       // Restored after the window's end is still open as of the window.
-      restored_by: i.restored_at !== null && new Date(i.restored_at) < w.until ? i.restored_by : null,
-      restored_at: i.restored_at !== null && new Date(i.restored_at) < w.until ? iso(i.restored_at) : null,
-      restore_s: i.restored_at !== null && new Date(i.restored_at) < w.until ? Number(i.restore_s) : null,
-      failures: i.failures,
-    })),
+      const restoredIn = i.restored_at !== null && new Date(i.restored_at) < w.until;
+      return {
+        repo: i.repo,
+        environment: i.environment,
+        failed_deployment_id: i.failed_deployment_id,
+        failed_at: iso(i.failed_at)!,
+        restored_by: restoredIn ? i.restored_by : null,
+        restored_at: restoredIn ? iso(i.restored_at) : null,
+        restore_s: restoredIn ? Number(i.restore_s) : null,
+        failures: i.failures,
+      };
+    }),
     deployments: latestRows.map((d) => ({
       repo: d.repo,
       environment: d.environment,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_CONFIG } from './config.js';
-import { bandOf, doraKeys, incidents, nearestRank, type Deployment } from './dora.js';
+import { bandOf, dailyOutcomes, doraKeysOf, incidents, type Deployment } from './dora.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -34,11 +34,22 @@ describe('DORA keys', () => {
     ]);
   });
 
+  it('counts deployments per UTC day of their finish by outcome (rollbacks fail, canceled are other)', () => {
+    expect(dailyOutcomes(deps)).toEqual([
+      { day: '1970-01-02', successful: 1, failed: 0, other: 0 },
+      { day: '1970-01-03', successful: 1, failed: 2, other: 0 },
+      { day: '1970-01-04', successful: 0, failed: 0, other: 1 },
+      { day: '1970-01-05', successful: 0, failed: 1, other: 0 },
+    ]);
+  });
+
   it('computes frequency, change failure rate and time to restore with bands and seed 004 targets', () => {
-    const k = doraKeys(deps, { median_s: 7200, samples: 3 }, { since: 0, until: 5 * D }, DEFAULT_METRICS_CONFIG.dora);
-    expect(k.successful).toBe(2);
-    expect(k.failed).toBe(3);
-    expect(k.other).toBe(1);
+    // The counts and incidents of `deps` (asserted above) over a 5-day window.
+    const k = doraKeysOf(
+      { successful: 2, failed: 3, other: 1, window_days: 5, lead: { median_s: 7200, samples: 3 }, restore: { median_s: 5 * 3600, restored: 1, open: 1 } },
+      DEFAULT_METRICS_CONFIG.dora,
+    );
+    expect(k.deployments).toBe(5);
     expect(k.deployment_frequency_per_day).toBeCloseTo(2 / 5);
     expect(k.change_failure_rate).toBeCloseTo(3 / 5);
     expect(k.time_to_restore_median_s).toBe(5 * 3600);
@@ -48,7 +59,7 @@ describe('DORA keys', () => {
   });
 
   it('no deployment is no data: no band, no rate', () => {
-    const k = doraKeys([], { median_s: null, samples: 0 }, { since: 0, until: D }, DEFAULT_METRICS_CONFIG.dora);
+    const k = doraKeysOf({ successful: 0, failed: 0, other: 0, window_days: 1, lead: { median_s: null, samples: 0 }, restore: { median_s: null, restored: 0, open: 0 } }, DEFAULT_METRICS_CONFIG.dora);
     expect(k.change_failure_rate).toBeNull();
     expect(k.bands).toEqual({ deployment_frequency: null, lead_time: null, change_failure_rate: null, time_to_restore: null });
   });
@@ -65,12 +76,5 @@ describe('DORA keys', () => {
     expect(bandOf(1 / 7, b.deploymentFrequency)).toBe('high');
     expect(bandOf(1 / 60, b.deploymentFrequency)).toBe('low');
     expect(bandOf(3599, b.timeToRestore)).toBe('elite');
-  });
-
-  it('nearest-rank percentile', () => {
-    expect(nearestRank([1, 2, 3, 4], 0.5)).toBe(2);
-    expect(nearestRank([1, 2, 3, 4, 5], 0.5)).toBe(3);
-    expect(nearestRank([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95)).toBe(10);
-    expect(nearestRank([], 0.5)).toBeNull();
   });
 });

@@ -87,17 +87,6 @@ export function incidents(deps: Deployment[]): Incident[] {
   return out.sort((a, b) => a.failed_at - b.failed_at || (a.repo < b.repo ? -1 : a.repo > b.repo ? 1 : 0));
 }
 
-/** Nearest-rank percentile (the smallest value with at least p of the samples at or below it). */
-export function nearestRank(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const k = Math.max(1, Math.ceil(p * sorted.length));
-  return sorted[k - 1]!;
-}
-
-export function median(values: number[]): number | null {
-  return nearestRank([...values].sort((a, b) => a - b), 0.5);
-}
-
 export type BandName = Band['band'];
 
 export function bandOf(value: number | null, bands: Band[]): BandName | null {
@@ -187,38 +176,17 @@ export function doraKeysOf(x: DoraInputs, cfg: MetricsConfig['dora']): DoraKeys 
   };
 }
 
-/**
- * The four keys over deployments that finished in [since, until), lead-time samples deployed in the
- * window and incidents whose first failure is in the window (the definition the rollups follow).
- */
-export function doraKeys(
-  deps: Deployment[],
-  lead: { median_s: number | null; samples: number },
-  window: { since: number; until: number },
-  cfg: MetricsConfig['dora'],
-): DoraKeys {
-  const inWin = (t: number) => t >= window.since && t < window.until;
-  let successful = 0;
-  let failed = 0;
-  let other = 0;
+/** Deployments per UTC day of their finish, by outcome (what `metrics_deploy_daily` holds). */
+export function dailyOutcomes(deps: Deployment[]): Array<{ day: string; successful: number; failed: number; other: number }> {
+  const days = new Map<string, { day: string; successful: number; failed: number; other: number }>();
   for (const d of deps) {
-    if (!inWin(d.finished_at)) continue;
+    const day = new Date(d.finished_at).toISOString().slice(0, 10);
+    let e = days.get(day);
+    if (!e) days.set(day, (e = { day, successful: 0, failed: 0, other: 0 }));
     const o = outcome(d);
-    if (o === 'success') successful++;
-    else if (o === 'failed') failed++;
-    else other++;
+    if (o === 'success') e.successful++;
+    else if (o === 'failed') e.failed++;
+    else e.other++;
   }
-  const inc = incidents(deps).filter((i) => inWin(i.failed_at));
-  const restored = inc.filter((i) => i.restored_at !== null && i.restored_at < window.until).map((i) => i.restore_s!);
-  return doraKeysOf(
-    {
-      successful,
-      failed,
-      other,
-      window_days: (window.until - window.since) / 86_400_000,
-      lead,
-      restore: { median_s: median(restored), restored: restored.length, open: inc.length - restored.length },
-    },
-    cfg,
-  );
+  return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_CONFIG } from '../config.js';
-import { doraKeys } from '../dora.js';
+import { doraKeysOf } from '../dora.js';
 import { components, combine } from '../readiness.js';
 import { postDigest } from '../commands.js';
 import { digestMarkdown, digestSlack, type DigestData } from './digest.js';
@@ -54,7 +54,7 @@ describe('digest', () => {
       queue_p50_ms: 4000, queue_p95_ms: 30_000, retried: 3, retry_rate: 0.025, mttr_median_s: 5400, recoveries: 4, usd: 42.5, carbon_g: 1500, kwh: 3, usd_per_run: 0.354, carbon_g_per_run: 12.5,
     },
     worstPipelines: [],
-    dora: doraKeys([], { median_s: 7200, samples: 10 }, { since: 0, until: 7 * 86_400_000 }, cfg.dora),
+    dora: doraKeysOf({ successful: 0, failed: 0, other: 0, window_days: 7, lead: { median_s: 7200, samples: 10 }, restore: { median_s: null, restored: 0, open: 0 } }, cfg.dora),
     environments: ['prod', 'production'],
     readiness: [combine('acme/app', 'main', components({ lastRuns: [{ run_id: 'r', status: 'failed' }], coverage: null, security: null, quality: null }, cfg.readiness))],
     hubUrl: 'http://hub.example:8080',
