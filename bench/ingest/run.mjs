@@ -14,8 +14,8 @@ import { synthesize } from '../../dist/core/synth/generate.js';
 import { openHub } from '../../dist/server/hub.js';
 import { createApp } from '../../dist/server/app.js';
 import { createToken } from '../../dist/core/tokens.js';
-import { normalizeRecord } from '../../dist/ingest/normalize.js';
-import { writeNormalized } from '../../dist/ingest/ndjson.js';
+import { normalizeRecord } from '../../dist/core/runs/normalize.js';
+import { writeNormalized } from '../../dist/core/runs/ingest.js';
 import { openStore } from '../../dist/core/db/index.js';
 import { startPostgres } from '../../scripts/postgres.mjs';
 

@@ -34,12 +34,12 @@ if (process.argv[2] === '--child') {
     for await (const c of createReadStream(file, { highWaterMark: 256 * 1024 })) p.write(d.decode(c, { stream: true }));
     p.close();
   } else if (who === 'ours') {
-    const { parseReportFile } = await import('../../dist/pillars/tests/parsers/index.js');
+    const { parseReportFile } = await import('../../dist/pillars/test-reports/parsers/index.js');
     tests = (await parseReportFile(file)).tests;
   } else if (who === 'ours-saxes') {
     // The previous parser (D-tests-6): the same JunitReader and assembler, tokenized by saxes.
-    const { Assembler } = await import('../../dist/pillars/tests/parsers/assemble.js');
-    const { parseJunitSax } = await import('../../dist/pillars/tests/parsers/junit-sax.js');
+    const { Assembler } = await import('../../dist/pillars/test-reports/parsers/assemble.js');
+    const { parseJunitSax } = await import('../../dist/pillars/test-reports/parsers/junit-sax.js');
     const { createReadStream } = await import('node:fs');
     const asm = new Assembler();
     await parseJunitSax(createReadStream(file, { highWaterMark: 256 * 1024 }), asm, file);

@@ -1,25 +1,20 @@
 // Core commands: serve, ingest, validate, token, runs, synth.
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
+import { sinceInstant } from '../core/duration.js';
 import { CiError } from '../core/errors.js';
 import { splitLines } from '../core/lines.js';
 import type { CliContext } from '../core/registry.js';
-import { createToken, parseExpiry, parseScopes } from '../core/tokens.js';
+import { createToken, listTokens, parseExpiry, parseScopes, revokeToken } from '../core/tokens.js';
 
 // The store, the server and the contract validator load inside the actions that use them: a CLI
 // run then loads only what its command needs (`ci-intel autopsy LOG` starts in a fraction of the
 // time; see src/cli/light.ts).
-const ingestModule = () => import('../ingest/ndjson.js');
-const queriesModule = () => import('../ingest/queries.js');
-const appModule = () => import('../server/app.js');
+const ingestModule = () => import('../core/runs/ingest.js');
+const queriesModule = () => import('../core/runs/read.js');
 const contractModule = () => import('../core/contract/index.js');
-import { collect, examples, numberOption, openInput } from './util.js';
+import { collect, examples, numberOption, openInput, storeOptions } from '../core/cli.js';
 
-const storeOptions = (cmd: Command) =>
-  cmd
-    .option('--db <path|url>', 'store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL; default ./.ci-intel/db)')
-    .option('--data-dir <dir>', 'data folder for the embedded store and blobs (default ./.ci-intel)')
-    .option('--config <file>', 'ci-intel.yml to read (default ./ci-intel.yml when present)');
 
 export function coreCommands(program: Command, ctx: CliContext): void {
   // ---- serve ----
@@ -136,7 +131,6 @@ export function coreCommands(program: Command, ctx: CliContext): void {
   ).action(async (opts: { json?: boolean } & Record<string, unknown>) => {
     const hub = await ctx.openHub(opts);
     try {
-      const { listTokens } = await appModule();
       const rows = await listTokens(hub);
       for (const r of rows) {
         if (opts.json) ctx.out(JSON.stringify(r) + '\n');
@@ -153,7 +147,6 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     async (id: string, opts: Record<string, unknown>) => {
       const hub = await ctx.openHub(opts);
       try {
-        const { revokeToken } = await appModule();
         const n = await revokeToken(hub, id);
         if (!n) throw new CiError('E_NOT_FOUND', `no active token ${id}`, { hint: 'see ci-intel token list' });
         ctx.out(`revoked ${id}\n`);
@@ -180,7 +173,7 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     'ci-intel runs --status failed --json | jq .run_id',
   ).action(async (opts: Record<string, string | boolean | undefined>) => {
     const limit = numberOption('--limit', opts.limit, { min: 1, max: 100_000, integer: true })!;
-    const since = typeof opts.since === 'string' ? sinceToIso(opts.since, ctx.now()) : undefined;
+    const since = typeof opts.since === 'string' ? sinceInstant(opts.since, ctx.now()).toISOString() : undefined;
     const hub = await ctx.openHub(opts);
     try {
       let cursor: string | undefined;
@@ -249,16 +242,6 @@ export function coreCommands(program: Command, ctx: CliContext): void {
   });
 }
 
-export function sinceToIso(v: string, now: Date): string {
-  const m = /^(\d+)([mhdw])$/.exec(v);
-  if (m) {
-    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm'];
-    return new Date(now.getTime() - Number(m[1]) * unit).toISOString();
-  }
-  const t = Date.parse(v);
-  if (!Number.isFinite(t)) throw new CiError('E_USAGE', `--since ${v} is neither a time nor a duration`, { hint: 'e.g. 7d or 2026-01-01T00:00:00Z' });
-  return new Date(t).toISOString();
-}
 
 export function fmtMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;

@@ -10,7 +10,7 @@ import { CONFIG_SECTIONS, fullPillars, lightPillars } from './light.js';
 import { makeCliContext, runCli } from './program.js';
 
 const LOG = path.resolve('src/pillars/autopsy/fixtures/heldout/logs/ho-py-assert-list.log');
-const REPORT = path.resolve('src/pillars/tests/fixtures/reports/pytest/report.xml');
+const REPORT = path.resolve('src/pillars/test-reports/fixtures/reports/pytest/report.xml');
 
 async function run(argv: string[], ps: typeof pillars, cwd?: string) {
   let out = '';

@@ -11,7 +11,7 @@ import { configSection as autopsyConfig } from '../pillars/autopsy/config.js';
 import { cacheConfigSection } from '../pillars/cache/settings.js';
 import { metricsConfigSection } from '../pillars/metrics/config.js';
 import { mutationSection } from '../pillars/mutation/config.js';
-import { testsConfigSection } from '../pillars/tests/config.js';
+import { testsConfigSection } from '../pillars/test-reports/config.js';
 
 /** Every pillar's configuration section (a test checks it against the full registry). */
 export const CONFIG_SECTIONS = [autopsyConfig, cacheConfigSection, metricsConfigSection, mutationSection, testsConfigSection];
@@ -21,7 +21,7 @@ type Commands = (program: Command, ctx: CliContext) => void;
 /** Top-level commands served light: their commands module, free of the store's and server's imports. */
 const LIGHT: Record<string, () => Promise<Commands>> = {
   autopsy: async () => (await import('../pillars/autopsy/commands.js')).autopsyCommands,
-  tests: async () => (await import('../pillars/tests/commands.js')).testsCommands,
+  tests: async () => (await import('../pillars/test-reports/commands.js')).testsCommands,
 };
 
 /** The pillars to build the program from for these arguments, or null for the full registry. */

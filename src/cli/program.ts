@@ -4,7 +4,7 @@ import { loadConfig, type Config, type DeepPartial } from '../core/config.js';
 import { CiError } from '../core/errors.js';
 import type { CliContext, GateResult, HubContext, Pillar } from '../core/registry.js';
 import { coreCommands } from './commands.js';
-import { examples } from './util.js';
+import { examples } from '../core/cli.js';
 
 export interface ProgramIO {
   out: (s: string) => void;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileRepoPattern, parseExpiry, parseScopes } from './tokens.js';
-import { repoRegexes } from './http.js';
+import { repoRegexes } from './http/index.js';
 import { principalFor } from './tokens.js';
 
 const cases: Array<[string, string, boolean]> = [
@@ -44,7 +44,7 @@ describe('token options', () => {
     expect(parseExpiry('30d', now).toISOString()).toBe('2026-01-31T00:00:00.000Z');
     expect(parseExpiry('12h', now).toISOString()).toBe('2026-01-01T12:00:00.000Z');
     expect(parseExpiry('2026-03-01', now).toISOString()).toBe('2026-03-01T00:00:00.000Z');
-    expect(() => parseExpiry('soon', now)).toThrow(/invalid --expires/);
+    expect(() => parseExpiry('soon', now)).toThrow(/--expires "soon" is neither a duration nor a date/);
   });
   it('parses scopes with a default of read,ingest', () => {
     expect(parseScopes(undefined)).toEqual(['ingest', 'read']);

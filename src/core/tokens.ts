@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CoreTables } from './db/schema.js';
+import { untilInstant } from './duration.js';
 import { CiError } from './errors.js';
 
 export const SCOPES = ['read', 'ingest', 'admin'] as const;
@@ -63,17 +64,8 @@ export function matchesAny(patterns: string[], repo: string): boolean {
   return patterns.some((p) => compileRepoPattern(p)(repo));
 }
 
-/** Parses `30d`, `12h`, `2w`, `90m` or an ISO date into an expiry instant. */
-export function parseExpiry(v: string, now: Date): Date {
-  const m = /^(\d+)\s*([mhdw])$/.exec(v.trim());
-  if (m) {
-    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm' | 'h' | 'd' | 'w'];
-    return new Date(now.getTime() + Number(m[1]) * unit);
-  }
-  const t = Date.parse(v);
-  if (Number.isFinite(t)) return new Date(t);
-  throw new CiError('E_USAGE', `invalid --expires ${JSON.stringify(v)}`, { hint: 'use e.g. 30d, 12h, 2w or an ISO date' });
-}
+/** `30d`, `12h`, `2w`, `90m` or a date: when a new token expires. */
+export const parseExpiry = (v: string, now: Date): Date => untilInstant(v, now, '--expires');
 
 export function parseScopes(v: string | undefined): Scope[] {
   const list = (v ?? 'read,ingest').split(',').map((s) => s.trim()).filter(Boolean);
@@ -152,4 +144,31 @@ export async function authenticate(db: Kysely<CoreTables>, token: string, now: D
       hint: 'create a new token (ci-intel token create --expires ...)',
     });
   return principalFor(row);
+}
+
+/** Every token, oldest first, never the secrets. */
+export async function listTokens(ctx: { db: Kysely<CoreTables> }) {
+  const rows = await ctx.db
+    .selectFrom('api_tokens')
+    .select(['token_id', 'name', 'repo_patterns', 'scopes', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'])
+    .orderBy('created_at')
+    .orderBy('token_id')
+    .execute();
+  return rows.map((r) => ({
+    ...r,
+    created_at: new Date(r.created_at).toISOString(),
+    expires_at: r.expires_at ? new Date(r.expires_at).toISOString() : null,
+    revoked_at: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+    last_used_at: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
+  }));
+}
+
+export async function revokeToken(ctx: { db: Kysely<CoreTables>; now: () => Date }, id: string): Promise<number> {
+  const r = await ctx.db
+    .updateTable('api_tokens')
+    .set({ revoked_at: ctx.now() })
+    .where('token_id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }

@@ -6,6 +6,6 @@ import { cachePillar } from './cache/index.js';
 import { metricsPillar } from './metrics/index.js';
 import { mutationPillar } from './mutation/index.js';
 import { sourcesPillar } from './sources/index.js';
-import { testsPillar } from './tests/index.js';
+import { testsPillar } from './test-reports/index.js';
 
 export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy, testsPillar, metricsPillar, mutationPillar];

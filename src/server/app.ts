@@ -3,9 +3,9 @@
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import type { HubContext, Pillar } from '../core/registry.js';
 import { CiError } from '../core/errors.js';
-import { createToken, parseExpiry, parseScopes } from '../core/tokens.js';
+import { createToken, listTokens, parseExpiry, parseScopes, revokeToken } from '../core/tokens.js';
 import { installAuth } from './auth.js';
-import { installErrorHandler } from './errors.js';
+import { installErrorHandler } from '../core/http/errors.js';
 import { installIdempotency } from './idempotency.js';
 import { ingestRoutes, runRoutes } from './routes/runs.js';
 import { webRoutes } from './web.js';
@@ -31,7 +31,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   app.addHook('onRoute', (r) => {
     if (r.url.startsWith('/api/') || r.url.startsWith('/webhooks/') || r.url === '/metrics' || r.url.startsWith('/v8/')) routes.push(r);
   });
-  installErrorHandler(app);
+  installErrorHandler(app, { docs: '/api/v1/openapi.json' });
   installAuth(app, ctx);
   installIdempotency(app, ctx);
   ingestRoutes(app, ctx);
@@ -98,32 +98,6 @@ function tokenRoutes(app: FastifyInstance, ctx: HubContext): void {
       return { revoked: id };
     },
   );
-}
-
-export async function listTokens(ctx: Pick<HubContext, 'db'>) {
-  const rows = await ctx.db
-    .selectFrom('api_tokens')
-    .select(['token_id', 'name', 'repo_patterns', 'scopes', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'])
-    .orderBy('created_at')
-    .orderBy('token_id')
-    .execute();
-  return rows.map((r) => ({
-    ...r,
-    created_at: new Date(r.created_at).toISOString(),
-    expires_at: r.expires_at ? new Date(r.expires_at).toISOString() : null,
-    revoked_at: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
-    last_used_at: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
-  }));
-}
-
-export async function revokeToken(ctx: Pick<HubContext, 'db' | 'now'>, id: string): Promise<number> {
-  const r = await ctx.db
-    .updateTable('api_tokens')
-    .set({ revoked_at: ctx.now() })
-    .where('token_id', '=', id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
 }
 
 /** A minimal OpenAPI 3.1 document from the routes' JSON schemas. */

@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { CiError } from '../core/errors.js';
 import { anonymousReader, authenticate } from '../core/tokens.js';
 import type { HubContext } from '../core/registry.js';
-import { presentedToken, type RouteScope } from '../core/http.js';
+import { presentedToken, type RouteScope } from '../core/http/index.js';
 
-export { assertRepo, repoRegexes, requirePrincipal } from '../core/http.js';
+export { assertRepo, repoRegexes, requirePrincipal } from '../core/http/index.js';
 
 export function installAuth(app: FastifyInstance, ctx: HubContext): void {
   app.decorateRequest('principal', null);

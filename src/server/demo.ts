@@ -2,8 +2,8 @@
 // generate), so the dashboard shows data the moment a newcomer opens it.
 import type { CliContext, HubContext, Pillar } from '../core/registry.js';
 import { synthesize } from '../core/synth/generate.js';
-import { ingestNdjson } from '../ingest/ndjson.js';
-import { insertCommits } from '../ingest/commits.js';
+import { ingestNdjson } from '../core/runs/ingest.js';
+import { insertCommits } from '../core/runs/commits.js';
 import { analyzeIfStale } from '../core/db/analyze.js';
 
 export const DEMO = { repos: 6, days: 30, runsPerDay: 16, seed: 20261122 };

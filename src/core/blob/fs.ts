@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CiError } from '../errors.js';
+import { syncDir } from '../fsync.js';
 import { checkKey, type BlobInfo, type BlobStore } from './index.js';
 
 /** Filesystem store: atomic temp-file + fsync + rename, so a reader never sees a torn blob. */
@@ -121,15 +122,5 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch {
-    /* some filesystems cannot fsync a directory */
-  } finally {
-    await fh.close();
-  }
-}
 
 export { Readable };

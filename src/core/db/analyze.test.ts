@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { synthesize } from '../synth/generate.js';
-import { ingestNdjson } from '../../ingest/ndjson.js';
+import { ingestNdjson } from '../runs/ingest.js';
 import { describeEachStore } from '../../../test/support/stores.js';
 import { analyzeIfStale } from './analyze.js';
 

@@ -4,11 +4,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
+import { sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
 import { Redactor } from '../../core/redact/index.js';
 import type { CliContext } from '../../core/registry.js';
 import { hubOptions, hubTarget, runHeaders, uploadRun, uploadToHub } from '../../core/upload.js';
-import { collect, examples, numberOption, openInput } from '../../cli/util.js';
+import { collect, examples, numberOption, openInput, storeOptions } from '../../core/cli.js';
 import { analyzeStream, redactCauses } from './analyze.js';
 import { Classifier, loadClassifier, serializeModel, shippedClassifier, train, type TrainingDoc } from './classify.js';
 import { evaluate, readCaseLog, readManifest, renderEvalText, trainingText } from './eval.js';
@@ -19,25 +20,12 @@ import { ruleSet } from './rules.js';
 /** Bytes read at a time: large reads keep a 1 GB log to a thousand reads (the stream default is 64 KiB). */
 const READ_SIZE = 1024 * 1024;
 
-const storeOptions = (cmd: Command) =>
-  cmd
-    .option('--db <path|url>', 'store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
-    .option('--data-dir <dir>', 'data folder for the embedded store and blobs (default ./.ci-intel)')
-    .option('--config <file>', 'ci-intel.yml to read');
 
 function classifierFrom(opts: { model?: string | boolean }): Classifier | null {
   if (opts.model === false) return null;
   return typeof opts.model === 'string' ? loadClassifier(opts.model) : shippedClassifier();
 }
 
-/** `7d`, `24h`, `90m` or an ISO date → the instant; E_USAGE otherwise. */
-export function parseSince(v: string, now: Date): Date {
-  const m = /^(\d+)([dhm])$/.exec(v.trim());
-  if (m) return new Date(now.getTime() - Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm']);
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw new CiError('E_USAGE', `--since ${JSON.stringify(v)} is not a duration or date`, { where: '--since', hint: 'e.g. 7d, 24h, 90m or 2026-11-01' });
-  return d;
-}
 
 async function redactedBuffer(file: string, redactor: Redactor): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -210,7 +198,7 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     const { hubRules, reclassifyLogs } = await import('./hub.js');
     const hub = await ctx.openHub(opts);
     try {
-      const since = opts.since ? parseSince(String(opts.since), ctx.now()) : null;
+      const since = opts.since ? sinceInstant(String(opts.since), ctx.now()) : null;
       const rules = (opts.rules as string[]).length ? ruleSet([...(hub.config.pillars?.autopsy?.rules as string[] | undefined ?? []), ...(opts.rules as string[])]) : hubRules(hub);
       const classifier = classifierFrom(opts as { model?: string }) ?? shippedClassifier();
       const { reclassified, changes } = await reclassifyLogs(hub, rules, classifier, since);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CiError } from '../../core/errors.js';
-import { presentedToken } from '../../core/http.js';
+import { presentedToken } from '../../core/http/index.js';
 import { checkNamespace } from './keys.js';
 
 const sha = (t: string) => createHash('sha256').update(t, 'utf8').digest('hex');

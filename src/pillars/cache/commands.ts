@@ -4,12 +4,13 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { collect, examples, jsonLine, numberOption } from '../../cli/util.js';
+import { collect, examples, jsonLine, numberOption } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { eventFromJson, type CacheEvent } from './events.js';
 import { createCacheApp, openCacheServer } from './server.js';
-import { parseDuration, resolveSettings, type CacheSettings } from './settings.js';
+import { parseDuration } from '../../core/duration.js';
+import { resolveSettings, type CacheSettings } from './settings.js';
 import { computeStats, renderStats, takeInventory, tally } from './stats.js';
 
 const storageOptions = (cmd: Command) =>
@@ -133,7 +134,7 @@ export function cacheCommands(program: Command, ctx: CliContext): void {
     'ci-intel cache stats --storage /var/cache/ci',
     'ci-intel cache stats --since 24h --json',
   ).action(async (opts: Record<string, unknown>) => {
-    const window = parseDuration(String(opts.since), '--since');
+    const window = parseDuration(String(opts.since), '--since', { allowNone: true });
     const server = await openCacheServer(settingsFor(ctx, opts), { now: ctx.now });
     try {
       const until = ctx.now();

@@ -4,7 +4,8 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { CiError } from '../../core/errors.js';
-import { rawBodyParsers } from '../../core/http.js';
+import { installErrorHandler } from '../../core/http/errors.js';
+import { rawBodyParsers } from '../../core/http/index.js';
 import { CacheTokens } from './auth.js';
 import { Sentinel } from './cas.js';
 import { JournalSink, TeeSink, type EventSink } from './events.js';
@@ -83,7 +84,7 @@ export async function createCacheApp(s: CacheServer, opts: { logger?: boolean | 
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
   });
-  installCacheErrorHandler(app);
+  installErrorHandler(app);
   const registry = opts.registry ?? new Registry();
   registerCacheMetrics(registry, () => s.counters, opts.now);
   app.get('/metrics', async (_req, reply) => {
@@ -95,23 +96,4 @@ export async function createCacheApp(s: CacheServer, opts: { logger?: boolean | 
   app.addHook('onClose', async () => s.sentinel.close());
   await app.ready();
   return app;
-}
-
-/** Same body shape as the hub's central handler: `{error: {code, message, where?, hint?}}`. */
-export function installCacheErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | CiError | Error, req, reply) => {
-    if (err instanceof CiError) {
-      if (err.status >= 500) req.log.error({ err }, err.message);
-      return reply.status(err.status).send({ error: err.toJSON() });
-    }
-    const fe = err as FastifyError;
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.status(fe.statusCode).send({ error: new CiError('E_USAGE', fe.message).toJSON() });
-    }
-    req.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({ error: new CiError('E_INTERNAL', 'internal error', { hint: `report it with the request id ${req.id}` }).toJSON() });
-  });
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error: new CiError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toJSON() });
-  });
 }

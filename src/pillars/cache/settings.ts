@@ -1,6 +1,7 @@
 // The cache's settings: flags > environment > the `cache:` section of ci-intel.yml > defaults.
 import path from 'node:path';
 import type { ConfigSection } from '../../core/config.js';
+import { parseDuration } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
 import type { FetchOptions, StorageSpec } from './storage/index.js';
 import { parseStorage } from './storage/index.js';
@@ -73,15 +74,6 @@ export function parseBytes(v: string | number, where: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
-/** `14d`, `12h`, `30m`, `45s`, `500ms`; `0` or `off` = none (null). */
-export function parseDuration(v: string, where: string): number | null {
-  const s = v.trim().toLowerCase();
-  if (s === '0' || s === 'off' || s === 'none') return null;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(s);
-  if (!m) throw new CiError('E_USAGE', `${JSON.stringify(v)} is not a duration`, { where, hint: 'use e.g. 14d, 12h, 30m, 45s or 0 for none' });
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'ms'];
-  return Math.round(Number(m[1]) * unit);
-}
 
 export interface SettingsInput {
   /** Parsed CLI flags (commander camelCase). */
@@ -126,7 +118,7 @@ export function resolveSettings(inp: SettingsInput): CacheSettings {
     storage,
     tokens,
     maxBytes: maxSize === undefined || maxSize === '0' || maxSize === 0 ? null : parseBytes(maxSize, '--max-size'),
-    ttlMs: ttl === undefined ? null : parseDuration(ttl, '--ttl'),
+    ttlMs: ttl === undefined ? null : parseDuration(ttl, '--ttl', { allowNone: true }),
     uploadMaxBytes: uploadMax === undefined ? DEFAULTS.uploadMaxBytes : parseBytes(uploadMax, '--upload-max'),
     signingKey: pick<string>(f.signingKey, 'CI_INTEL_CACHE_SIGNING_KEY', y.signingKey) ?? null,
     verify: {
@@ -134,9 +126,9 @@ export function resolveSettings(inp: SettingsInput): CacheSettings {
       bufferMax: bufferMax === undefined ? DEFAULTS.bufferMax : parseBytes(bufferMax, '--verify-buffer-max'),
       trustVerifiedAbove: trustAbove === undefined ? DEFAULTS.trustVerifiedAbove : parseBytes(trustAbove, '--trust-verified-above'),
     },
-    idleTimeoutMs: idle === undefined ? DEFAULTS.idleTimeoutMs : (parseDuration(idle, '--idle-timeout') ?? 0),
+    idleTimeoutMs: idle === undefined ? DEFAULTS.idleTimeoutMs : (parseDuration(idle, '--idle-timeout', { allowNone: true }) ?? 0),
     minUploadBytesPerSec: minRate === undefined ? DEFAULTS.minUploadBytesPerSec : parseBytes(minRate, '--min-upload-rate'),
-    uploadGraceMs: grace === undefined ? DEFAULTS.uploadGraceMs : (parseDuration(grace, '--upload-grace') ?? 0),
-    sweepIntervalMs: sweep === undefined ? DEFAULTS.sweepIntervalMs : (parseDuration(sweep, '--sweep-interval') ?? 0),
+    uploadGraceMs: grace === undefined ? DEFAULTS.uploadGraceMs : (parseDuration(grace, '--upload-grace', { allowNone: true }) ?? 0),
+    sweepIntervalMs: sweep === undefined ? DEFAULTS.sweepIntervalMs : (parseDuration(sweep, '--sweep-interval', { allowNone: true }) ?? 0),
   };
 }

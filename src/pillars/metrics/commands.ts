@@ -2,7 +2,7 @@
 // and the `readiness` gate. Store commands open the configured store (--db); the gate and the
 // digest can also read a running hub's API (--hub), since PGlite allows one process per folder.
 import type { Command } from 'commander';
-import { examples, numberOption } from '../../cli/util.js';
+import { examples, numberOption, storeOptions } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext, GateDef, GateResult, HubContext } from '../../core/registry.js';
 import { metricsConfig } from './config.js';
@@ -15,11 +15,6 @@ import { jobHealth, runHealth, runTrend } from './health.js';
 import { readinessAll, type Readiness } from './readiness.js';
 import { metricsDb, refresh } from './refresh.js';
 
-const storeOptions = (cmd: Command) =>
-  cmd
-    .option('--db <path|url>', 'store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
-    .option('--data-dir <dir>', 'data folder of the embedded store')
-    .option('--config <file>', 'ci-intel.yml to read');
 
 const filterOptions = (cmd: Command) =>
   cmd

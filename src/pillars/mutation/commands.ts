@@ -6,7 +6,7 @@ import { stringify as toYaml } from 'yaml';
 import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { hubOptions, hubTarget, runHeaders, uploadRun, uploadToHub } from '../../core/upload.js';
-import { examples, numberOption } from '../../cli/util.js';
+import { examples, numberOption, storeOptions } from '../../core/cli.js';
 import { analyzeReportFile, envelope, type AgentAnalysis } from './agent.js';
 import { compareReports } from './compare.js';
 import { mutationConfig } from './config.js';
@@ -15,11 +15,6 @@ import { formatMarkdown, formatText, pct, pts } from './render.js';
 import { runStryker } from './run.js';
 import { applyEquivalence, checkSuppressions, expiryInstant, loadSuppressions, parseSuppressions, type Suppression } from './suppressions.js';
 
-const storeOptions = (cmd: Command) =>
-  cmd
-    .option('--db <path|url>', 'store for --baseline main without --hub (default ./.ci-intel/db)')
-    .option('--data-dir <dir>', 'data folder of the embedded store')
-    .option('--config <file>', 'ci-intel.yml to read (default ./ci-intel.yml when present)');
 
 const reportOptions = (cmd: Command) =>
   cmd

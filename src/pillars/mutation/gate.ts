@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CiError } from '../../core/errors.js';
 import type { GateDef, GateResult } from '../../core/registry.js';
-import { examples, numberOption } from '../../cli/util.js';
+import { examples, numberOption } from '../../core/cli.js';
 import { mutationConfig } from './config.js';
 import { MAX_REPORT_BYTES, parseFormat, readReport } from './reports/index.js';
 import { isObject } from './reports/json.js';

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/program.js';
 import { mutationPillar } from './index.js';
-import { detectTestRunner, generatedConfig, globToRegExp, mutateEntries } from './run.js';
+import { globToRegExp } from '../../core/glob.js';
+import { detectTestRunner, generatedConfig, mutateEntries } from './run.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-mut-run-'));

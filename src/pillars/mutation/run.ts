@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CiError } from '../../core/errors.js';
+import { globToRegExp } from '../../core/glob.js';
 import type { MutationConfig } from './config.js';
 import { changedLinesSince, gitRoot, type ChangedLines } from './git.js';
 
@@ -25,29 +26,6 @@ const SOURCE_EXT = /\.(cjs|mjs|js|ts|mts|cts|jsx|tsx|vue|svelte)$/;
 /** Test files and folders, never mutated (StrykerJS's default excludes plus the usual folders). */
 const TEST_FILE = /(^|\/)(__tests__|tests?|spec|__mocks__)\/|[.-](spec|test)\.[^/]+$|(^|\/)node_modules\//;
 
-/** `**`, `*`, `?` and `{a,b}` globs (Node 20 has no path.matchesGlob). */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        const slash = glob[i + 2] === '/';
-        re += slash ? '(?:.*/)?' : '.*';
-        i += slash ? 2 : 1;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const end = glob.indexOf('}', i);
-      if (end < 0) re += '\\{';
-      else {
-        re += `(?:${glob.slice(i + 1, end).split(',').map((p) => p.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')).join('|')})`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 /** The `mutate` entries for a diff-only run: changed line ranges of mutable source files. */
 export function mutateEntries(changed: ChangedLines, cfg: Pick<MutationConfig, 'include' | 'tests'>): string[] {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../server/app.js';
 import { synthesize } from '../../core/synth/generate.js';
-import { ingestNdjson } from '../../ingest/ndjson.js';
+import { ingestNdjson } from '../../core/runs/ingest.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { sourcesPillar } from './index.js';
 import { DURATION_BUCKETS, QUEUE_BUCKETS, pipelineSeries } from './metrics.js';

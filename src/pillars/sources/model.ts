@@ -2,7 +2,7 @@
 // store: pure data produced by the provider mappers, applied by store.ts in one transaction.
 import type { Insertable } from 'kysely';
 import type { DeploymentsTable } from '../../core/db/schema.js';
-import type { CommitInput } from '../../ingest/commits.js';
+import type { CommitInput } from '../../core/runs/commits.js';
 import type { PullRequestsTable } from './tables.js';
 
 /** queued < in_progress < a terminal status: a late event never moves a run or job backwards. */

@@ -14,7 +14,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { openStore, type Store } from '../../core/db/index.js';
 import { freshPostgresDb, pgAvailable } from '../../../test/support/stores.js';
 import { natsSkipReason, startNats, type RunningNats } from '../../../test/support/nats.js';
-import { githubExamples } from './test/helpers.js';
+import { githubExamples } from '../../../test/support/webhooks.js';
 import type { Db } from './deliveries.js';
 
 const MAIN = path.resolve('dist/cli/main.js');

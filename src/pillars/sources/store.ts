@@ -6,8 +6,8 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { BusEvent } from '../../core/bus/index.js';
 import type { CoreTables, RunsTable } from '../../core/db/schema.js';
 import { unnestInsert, type UnnestColumn } from '../../core/db/index.js';
-import { COMMIT_COLUMNS, type CommitInput } from '../../ingest/commits.js';
-import { DEPLOYMENT_COLUMNS } from '../../ingest/ndjson.js';
+import { COMMIT_COLUMNS, type CommitInput } from '../../core/runs/commits.js';
+import { DEPLOYMENT_COLUMNS } from '../../core/runs/ingest.js';
 import { statusRank, type JobUpdate, type Mapping, type RunUpdate } from './model.js';
 import type { SourcesTables } from './tables.js';
 

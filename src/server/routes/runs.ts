@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { CiError } from '../../core/errors.js';
 import type { HubContext, Pillar } from '../../core/registry.js';
-import { ingestNdjson, readRecord } from '../../ingest/ndjson.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http.js';
-import { getRunDetail, listRuns, type RunListQuery } from '../../ingest/queries.js';
+import { ingestNdjson, readRecord } from '../../core/runs/ingest.js';
+import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http/index.js';
+import { getRunDetail, listRuns, type RunListQuery } from '../../core/runs/read.js';
 
 export function ingestRoutes(app: FastifyInstance, ctx: HubContext): void {
   app.register(async (scoped) => {

@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { CiError } from '../../../core/errors.js';
-import { bodyStream } from '../../../core/http.js';
+import { bodyStream } from '../../../core/http/index.js';
 import type { CacheTokens } from '../auth.js';
 import type { Sentinel } from '../cas.js';
 import type { EntryRef } from '../keys.js';

@@ -6,6 +6,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CiError } from '../../../core/errors.js';
+import { syncDir } from '../../../core/fsync.js';
 import { blake3Hex, hashHandle } from '../digest.js';
 import { blobPath, manifestPath, type EntryRef } from '../keys.js';
 import { parseManifest, serializeManifest, type Manifest } from '../manifest.js';
@@ -319,16 +320,6 @@ export async function writeAtomic(file: string, data: Buffer, tmpDir: string): P
   }
 }
 
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch {
-    /* some filesystems cannot fsync a folder */
-  } finally {
-    await fh.close();
-  }
-}
 
 async function sortedDir(dir: string): Promise<string[]> {
   try {

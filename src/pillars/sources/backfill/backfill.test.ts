@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runIdFor } from '../../../core/identity.js';
 import { describeEachStore, type TestHub } from '../../../../test/support/stores.js';
 import { sourcesPillar } from '../index.js';
-import { cli, githubExamples } from '../test/helpers.js';
+import { cli, githubExamples } from '../../../../test/support/webhooks.js';
 import { backfillGithub } from './github.js';
 import { nextLink } from './api.js';
 

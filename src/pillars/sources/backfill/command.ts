@@ -1,6 +1,6 @@
 // `ci-intel backfill github --repo R` and `ci-intel backfill gitlab --project P`.
 import type { Command } from 'commander';
-import { examples, numberOption } from '../../../cli/util.js';
+import { examples, numberOption, storeOptions } from '../../../core/cli.js';
 import { CiError } from '../../../core/errors.js';
 import type { CliContext, HubContext } from '../../../core/registry.js';
 import type { BackfillResult } from './apply.js';
@@ -11,13 +11,10 @@ type Opts = { since?: string; limit?: string; json?: boolean } & Record<string, 
 
 /** The options both backfills take. */
 function common(cmd: Command, help: { since: string; limit: string }): Command {
-  return cmd
+  return storeOptions(cmd)
     .option('--since <date>', `${help.since} (YYYY-MM-DD or RFC 3339)`)
     .option('--limit <n>', help.limit)
-    .option('--json', 'print one JSON object')
-    .option('--db <path|url>', 'store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
-    .option('--data-dir <dir>', 'data folder for the embedded store and blobs (default ./.ci-intel)')
-    .option('--config <file>', 'ci-intel.yml to read');
+    .option('--json', 'print one JSON object');
 }
 
 /** Opens the hub, backfills, waits for the pillars to analyze what arrived, prints the counts. */

@@ -9,7 +9,7 @@ import { runIdFor } from '../../../core/identity.js';
 import { createApp } from '../../../server/app.js';
 import { describeEachStore, type TestHub } from '../../../../test/support/stores.js';
 import { sourcesPillar } from '../index.js';
-import { cli, deliverGitlab, gitlabFixture } from '../test/helpers.js';
+import { cli, deliverGitlab, gitlabFixture } from '../../../../test/support/webhooks.js';
 import { nextPage } from './api.js';
 import { backfillGitlab, gitlabApiRoot, pipelineMapping } from './gitlab.js';
 

@@ -1,7 +1,7 @@
 // `ci-intel commits upload [--since REF]`: sends the local commit graph to the hub, so lead time
 // (metrics pillar) can follow exact ancestry from a deployed commit back to each change.
 import type { Command } from 'commander';
-import { examples } from '../../../cli/util.js';
+import { examples } from '../../../core/cli.js';
 import { CiError } from '../../../core/errors.js';
 import { detectRunIdentity } from '../../../core/identity.js';
 import type { CliContext } from '../../../core/registry.js';

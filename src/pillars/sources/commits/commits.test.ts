@@ -7,7 +7,7 @@ import { createApp } from '../../../server/app.js';
 import { createToken } from '../../../core/tokens.js';
 import { describeEachStore, type TestHub } from '../../../../test/support/stores.js';
 import { sourcesPillar } from '../index.js';
-import { cli, git, listen } from '../test/helpers.js';
+import { cli, git, listen } from '../../../../test/support/webhooks.js';
 
 /** A history with a merge: A <- B <- M -> C <- A, then D on M. */
 function makeRepo(): string {

@@ -1,7 +1,7 @@
 // Commit lines as the commits API takes them (NDJSON, one commit per line):
 //   {"sha": "<40 or 64 hex>", "parents": ["<sha>", ...], "authored_at": "RFC 3339", "committed_at": "RFC 3339"}
 // Parents are required (an empty list only for a root commit): lead time needs exact ancestry.
-import type { CommitInput } from '../../../ingest/commits.js';
+import type { CommitInput } from '../../../core/runs/commits.js';
 import { obj, sha } from '../model.js';
 
 export interface CommitLineError {

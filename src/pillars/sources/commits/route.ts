@@ -2,11 +2,11 @@
 // A GitLab path with subgroups is sent with its namespace URL-encoded: /repos/group%2Fsub/project/commits.
 import type { FastifyInstance } from 'fastify';
 import { CiError } from '../../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers } from '../../../core/http.js';
+import { assertRepo, bodyStream, rawBodyParsers } from '../../../core/http/index.js';
 import { normalizeRepo } from '../../../core/identity.js';
 import { splitLines } from '../../../core/lines.js';
 import type { HubContext } from '../../../core/registry.js';
-import { insertCommits, type CommitInput } from '../../../ingest/commits.js';
+import { insertCommits, type CommitInput } from '../../../core/runs/commits.js';
 import { parseCommitLine, type CommitLineError } from './parse.js';
 
 const BATCH = 5000;

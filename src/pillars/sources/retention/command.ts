@@ -1,22 +1,21 @@
 // `ci-intel prune [--dry-run]`: applies the retention policy now (serve also does it daily).
 import type { Command } from 'commander';
-import { examples, numberOption } from '../../../cli/util.js';
+import { examples, numberOption, storeOptions } from '../../../core/cli.js';
 import type { CliContext } from '../../../core/registry.js';
 import { prune, withPruneLock } from './prune.js';
 
 export function pruneCommand(program: Command, ctx: CliContext): void {
   examples(
-    program
-      .command('prune')
+    storeOptions(
+      program
+        .command('prune')
       .description('Delete data past retention: raw logs 30 d, records as sent 180 d, derived rows 400 d (ci-intel.yml retention:)')
       .option('--dry-run', 'count what would be deleted, delete nothing')
       .option('--raw-logs-days <n>', 'override retention.rawLogsDays')
       .option('--records-days <n>', 'override retention.recordsDays')
       .option('--derived-days <n>', 'override retention.derivedDays')
-      .option('--json', 'print one JSON object')
-      .option('--db <path|url>', 'store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
-      .option('--data-dir <dir>', 'data folder for the embedded store and blobs (default ./.ci-intel)')
-      .option('--config <file>', 'ci-intel.yml to read'),
+      .option('--json', 'print one JSON object'),
+    ),
     'ci-intel prune --dry-run',
     'ci-intel prune --records-days 90 --json',
   ).action(async (opts: Record<string, string | boolean | undefined>) => {

@@ -6,11 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../../server/app.js';
 import { synthesize } from '../../../core/synth/generate.js';
 import { createToken } from '../../../core/tokens.js';
-import { ingestNdjson } from '../../../ingest/ndjson.js';
+import { ingestNdjson } from '../../../core/runs/ingest.js';
 import { describeEachStore, type TestHub } from '../../../../test/support/stores.js';
 import { sourcesPillar } from '../index.js';
 import { prune } from './prune.js';
-import { cli } from '../test/helpers.js';
+import { cli } from '../../../../test/support/webhooks.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-06-01T00:00:00Z');

@@ -1,7 +1,7 @@
 // What both webhook receivers share: the capped raw body, strict UTF-8, JSON parsing with a
 // precise error, and redaction before the payload is stored.
 import type { FastifyRequest } from 'fastify';
-import { bodyStream } from '../../../core/http.js';
+import { bodyStream } from '../../../core/http/index.js';
 import { CiError } from '../../../core/errors.js';
 import type { Redactor } from '../../../core/redact/index.js';
 import { findJsonSyntaxError } from '../../../core/contract/json-syntax.js';

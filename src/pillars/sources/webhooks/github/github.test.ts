@@ -5,7 +5,7 @@ import { runIdFor } from '../../../../core/identity.js';
 import { describeEachStore, type TestHub } from '../../../../../test/support/stores.js';
 import { sourcesPillar } from '../../index.js';
 import type { Db } from '../../deliveries.js';
-import { deliverGithub, deliveryId, githubExamples } from '../../test/helpers.js';
+import { deliverGithub, deliveryId, githubExamples } from '../../../../../test/support/webhooks.js';
 import { githubConclusion } from './status.js';
 import { mapGithub } from './map.js';
 import { unmappedSweep } from '../../mapper.js';

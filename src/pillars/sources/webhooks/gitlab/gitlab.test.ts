@@ -5,7 +5,7 @@ import { runIdFor } from '../../../../core/identity.js';
 import { describeEachStore, type TestHub } from '../../../../../test/support/stores.js';
 import { sourcesPillar } from '../../index.js';
 import type { Db } from '../../deliveries.js';
-import { deliverGitlab, deliveryId, gitlabFixture } from '../../test/helpers.js';
+import { deliverGitlab, deliveryId, gitlabFixture } from '../../../../../test/support/webhooks.js';
 
 const TOKEN = 'gitlab-hook-token-for-tests';
 const utc = (s: string) => new Date(s.replace(' UTC', 'Z').replace(' ', 'T')).getTime();

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { CiError } from '../../../../core/errors.js';
-import { rawBodyParsers } from '../../../../core/http.js';
+import { rawBodyParsers } from '../../../../core/http/index.js';
 import type { HubContext } from '../../../../core/registry.js';
 import type { DeliveryWriter } from '../../deliveries.js';
 import { obj, str } from '../../model.js';

@@ -25,7 +25,7 @@ export const DEMO_REPORTS = [
   'test/corpus/reports/files/go-small.json',
   'test/corpus/reports/files/node-small.xml',
   'test/corpus/reports/files/cargo-small.txt',
-  'src/pillars/tests/fixtures/reports/surefire/TEST-com.example.TempsTest.xml',
+  'src/pillars/test-reports/fixtures/reports/surefire/TEST-com.example.TempsTest.xml',
 ];
 /** Newest runs per repository that get the repository's report. */
 export const DEMO_RUNS_PER_REPO = 6;
@@ -87,7 +87,7 @@ export function demoFiles(e: DemoTestReport, series: { fail: string[]; pass: str
 export async function seedTestsDemo(ctx: HubContext, extras: unknown[]): Promise<void> {
   const series = flakySeries();
   if (!series || !DEMO_REPORTS.every((f) => existsSync(path.join(ROOT, f)))) {
-    ctx.log.debug('tests demo: the test-report fixtures (test/corpus/reports, src/pillars/tests/fixtures) are not beside the package; no reports seeded');
+    ctx.log.debug('tests demo: the test-report fixtures (test/corpus/reports, src/pillars/test-reports/fixtures) are not beside the package; no reports seeded');
     return;
   }
   const cfg = testsConfig(ctx.config.pillars);

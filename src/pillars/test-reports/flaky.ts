@@ -2,6 +2,7 @@
 // on retry without code changes). Counted exactly: only a failure that a pass of the same test on the
 // same commit contradicts is a flaky event. A passing execution is never a flaky event, and a test
 // that fails every time on a commit is broken, not flaky. Pure functions: the CLI and the hub call them.
+import { globToRegExp } from '../../core/glob.js';
 import type { TestStatus } from '../../core/model/index.js';
 
 export interface Execution {
@@ -100,24 +101,6 @@ export function flakinessIndex(runExecutions: Execution[], v: FlakyVerdict): num
 
 // ---- suite types by glob (ci-intel.yml `tests.suite_types`) ----
 
-/** `**` any characters, `*` any except `/`, `?` one character; matched against the whole string. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        i++;
-        if (glob[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
 
 export type SuiteTypes = Array<{ type: string; patterns: RegExp[] }>;
 

@@ -5,13 +5,13 @@
 import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { checkLine, type ContractIssue, type PipelineRun } from '../core/contract/index.js';
-import { anyOf, unnestInsert, type UnnestColumn } from '../core/db/index.js';
-import type { CoreTables } from '../core/db/schema.js';
-import { enqueue, RUNS_LOADED } from '../core/bus/index.js';
-import { CiError } from '../core/errors.js';
-import { splitLines } from '../core/lines.js';
-import type { HubContext } from '../core/registry.js';
+import { checkLine, type ContractIssue, type PipelineRun } from '../contract/index.js';
+import { anyOf, unnestInsert, type UnnestColumn } from '../db/index.js';
+import type { CoreTables } from '../db/schema.js';
+import { enqueue, RUNS_LOADED } from '../bus/index.js';
+import { CiError } from '../errors.js';
+import { splitLines } from '../lines.js';
+import type { HubContext } from '../registry.js';
 import { normalizeRecord, type NormalizedRun } from './normalize.js';
 
 export interface RejectedLine {

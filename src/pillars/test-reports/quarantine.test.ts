@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classify, flakeRates, flakinessIndex, globToRegExp, suiteTypeOf, compileSuiteTypes, type Execution } from './flaky.js';
+import { globToRegExp } from '../../core/glob.js';
+import { classify, flakeRates, flakinessIndex, suiteTypeOf, compileSuiteTypes, type Execution } from './flaky.js';
 import { ownerOf, parseCodeowners, pytestNodeId, renderQuarantine, shouldQuarantine, trailingCleanRuns } from './quarantine.js';
 
 const ex = (id: string, status: Execution['status'], commit: string, run: string, type?: string): Execution => ({ id, status, commit, run, type });

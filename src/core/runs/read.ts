@@ -1,7 +1,7 @@
 // Read side of the core tables: the run list (keyset-paged, newest first) and one run's detail.
 import { sql, type Kysely } from 'kysely';
-import type { CoreTables } from '../core/db/schema.js';
-import { CiError } from '../core/errors.js';
+import type { CoreTables } from '../db/schema.js';
+import { CiError } from '../errors.js';
 
 export interface RunListQuery {
   repo?: string;

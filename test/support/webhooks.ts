@@ -1,4 +1,4 @@
-// Test helpers of the sources pillar: the real GitHub payloads and signed deliveries.
+// Test helpers for the sources pillar's webhooks: the real GitHub payloads and signed deliveries.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +22,7 @@ export function githubExamples(event: string): Array<Record<string, any>> {
 }
 
 export function gitlabFixture(name: string): Record<string, any> {
-  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'gitlab');
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'pillars', 'sources', 'fixtures', 'gitlab');
   return JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));
 }
 
@@ -70,8 +70,8 @@ export async function deliverGitlab(app: FastifyInstance, token: string | null, 
 
 import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { runCli, type ProgramIO } from '../../../cli/program.js';
-import type { Pillar } from '../../../core/registry.js';
+import { runCli, type ProgramIO } from '../../src/cli/program.js';
+import type { Pillar } from '../../src/core/registry.js';
 
 /** Runs the CLI in-process and captures its output. */
 export async function cli(argv: string[], pillars: Pillar[], io: Partial<ProgramIO> = {}) {

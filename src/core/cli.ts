@@ -1,12 +1,24 @@
-// Shared CLI helpers: examples in --help, input opening (file or `-`), JSON line output.
+// What every pillar's commands share: examples in --help, the store options, input opening (file
+// or `-`), number options, JSON line output. Core owns it so pillars never import src/cli/.
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { CiError } from '../core/errors.js';
+import { CiError } from './errors.js';
 
 /** Adds an "Examples:" block to a command's --help (every command has one). */
 export function examples(cmd: Command, ...lines: string[]): Command {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
+}
+
+/**
+ * The store options of every command that opens the store (`--db`, `--data-dir`, `--config`),
+ * worded once. `purpose` says what the command reads the store for, where that is not obvious.
+ */
+export function storeOptions(cmd: Command, purpose?: string): Command {
+  return cmd
+    .option('--db <path|url>', `${purpose ? `${purpose}: ` : ''}store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL; default ./.ci-intel/db)`)
+    .option('--data-dir <dir>', 'data folder for the embedded store and blobs (default ./.ci-intel)')
+    .option('--config <file>', 'ci-intel.yml to read (default ./ci-intel.yml when present)');
 }
 
 /**

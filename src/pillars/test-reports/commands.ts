@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { hubOptions, hubTarget } from '../../core/upload.js';
-import { examples } from '../../cli/util.js';
+import { examples, storeOptions } from '../../core/cli.js';
 import { hubGet, readReports, repoOf, uploadFiles } from './cli-io.js';
 import { testsConfig } from './config.js';
 import { diffCoverage, gitChangedLines } from './coverage/diff.js';
@@ -15,11 +15,6 @@ import { classify, type Execution } from './flaky.js';
 import { REPORT_FORMATS, type ParseSummary } from './parsers/index.js';
 import { findCodeowners, ownerOf, parseCodeowners, reasonFor, renderQuarantine, shouldQuarantine, type QuarantineEntry, type QuarantineFormat, type RunOutcome } from './quarantine.js';
 
-const storeOptions = (cmd: Command) =>
-  cmd
-    .option('--db <path|url>', 'read the store directly: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
-    .option('--data-dir <dir>', 'data folder of the embedded store')
-    .option('--config <file>', 'ci-intel.yml to read');
 
 const r4 = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
 

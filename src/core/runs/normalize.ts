@@ -1,6 +1,6 @@
 // pipeline_run v1.2 record -> normalized rows of the core tables. Pure: no I/O, no clock.
 import type { Insertable } from 'kysely';
-import type { PipelineRun } from '../core/contract/index.js';
+import type { PipelineRun } from '../contract/index.js';
 import type {
   ChaosTrialsTable,
   CostsTable,
@@ -9,8 +9,8 @@ import type {
   PolicyResultsTable,
   RunsTable,
   TestSummariesTable,
-} from '../core/db/schema.js';
-import { normalizeRepo } from '../core/identity.js';
+} from '../db/schema.js';
+import { normalizeRepo } from '../identity.js';
 
 export type RunRow = Omit<Insertable<RunsTable>, 'ingested_at' | 'updated_at'>;
 export type JobRow = Insertable<JobsTable>;

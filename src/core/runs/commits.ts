@@ -1,8 +1,8 @@
 // The commit graph (`commits` table): lead time needs exact ancestry, so parents are kept as sent.
 import { sql, type Kysely } from 'kysely';
-import { unnestInsert, type UnnestColumn } from '../core/db/index.js';
-import type { CoreTables } from '../core/db/schema.js';
-import { normalizeRepo } from '../core/identity.js';
+import { unnestInsert, type UnnestColumn } from '../db/index.js';
+import type { CoreTables } from '../db/schema.js';
+import { normalizeRepo } from '../identity.js';
 
 export interface CommitInput {
   repo: string;

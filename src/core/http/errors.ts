@@ -1,7 +1,8 @@
 // The one central HTTP error handler (DESIGN.md "Habits"): validation -> 400, catalogued errors
-// -> their status, anything else -> 500 and an error log with the request id.
+// -> their status, anything else -> 500 and an error log with the request id. The hub and the
+// standalone build cache (`ci-intel cache serve`) both install it.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { CiError } from '../core/errors.js';
+import { CiError } from '../errors.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; where?: string; hint?: string; details?: Record<string, unknown>; request_id?: string };
@@ -11,7 +12,13 @@ export function errorBody(e: CiError, requestId?: string): ErrorBody {
   return { error: { ...(e.toJSON() as ErrorBody['error']), ...(requestId ? { request_id: requestId } : {}) } };
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
+export interface ErrorHandlerOptions {
+  /** Where the accepted parameters are documented (the hub's OpenAPI document), for the hints. */
+  docs?: string;
+}
+
+export function installErrorHandler(app: FastifyInstance, opts: ErrorHandlerOptions = {}): void {
+  const seeDocs = opts.docs ? { hint: `see ${opts.docs}` } : {};
   app.setErrorHandler((err: FastifyError | CiError | Error, req, reply) => {
     if (err instanceof CiError) {
       if (err.status >= 500) req.log.error({ err }, err.message);
@@ -24,7 +31,7 @@ export function installErrorHandler(app: FastifyInstance): void {
       const where = `${fe.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
       return reply
         .status(400)
-        .send(errorBody(new CiError('E_USAGE', fe.message, { where, hint: 'see /api/v1/openapi.json for the accepted parameters' }), req.id));
+        .send(errorBody(new CiError('E_USAGE', fe.message, { where, hint: opts.docs ? `see ${opts.docs} for the accepted parameters` : 'check the request parameters' }), req.id));
     }
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.status(413).send(errorBody(new CiError('E_BODY_TOO_LARGE', fe.message, { hint: 'send a smaller body' }), req.id));
@@ -41,6 +48,6 @@ export function installErrorHandler(app: FastifyInstance): void {
       .send(errorBody(new CiError('E_INTERNAL', 'internal error', { hint: `report it with the request id ${req.id}` }), req.id));
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send(errorBody(new CiError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, { hint: 'see /api/v1/openapi.json' }), req.id));
+    reply.status(404).send(errorBody(new CiError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, seeDocs), req.id));
   });
 }

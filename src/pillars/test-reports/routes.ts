@@ -2,7 +2,7 @@
 // upload), and the reads the CLI and dashboard use (quarantine, flaky tests, flake index, coverage).
 import type { FastifyInstance } from 'fastify';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, resolveUploadRun } from '../../core/http.js';
+import { assertRepo, bodyStream, rawBodyParsers, resolveUploadRun } from '../../core/http/index.js';
 import path from 'node:path';
 import type { HubContext } from '../../core/registry.js';
 import { testsConfig } from './config.js';

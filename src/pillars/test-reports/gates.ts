@@ -7,24 +7,22 @@ import type { Command } from 'commander';
 import { CiError } from '../../core/errors.js';
 import type { CliContext, GateDef, GateResult } from '../../core/registry.js';
 import { hubTarget } from '../../core/upload.js';
-import { collect, examples, numberOption } from '../../cli/util.js';
+import { collect, examples, numberOption, storeOptions } from '../../core/cli.js';
 import { hubGet, readReports, repoOf } from './cli-io.js';
 import { testsConfig } from './config.js';
 import { diffCoverage, gitChangedLines } from './coverage/diff.js';
 import { mergeCoverage, METRICS, normalizeCoverageFormat, parseCoverageFile, totals, type CoverageReport, type Metric } from './coverage/index.js';
-import { classify, compileSuiteTypes, flakeRates, globToRegExp, suiteTypeOf } from './flaky.js';
+import { globToRegExp } from '../../core/glob.js';
+import { classify, compileSuiteTypes, flakeRates, suiteTypeOf } from './flaky.js';
 import { executionsOf } from './commands.js';
 import type { QuarantineEntry } from './quarantine.js';
 import { latestCoverage, listQuarantine } from './store.js';
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const hubOpts = (cmd: Command) =>
-  cmd
+  storeOptions(cmd, 'instead of --hub, read it directly')
     .option('--hub <url>', 'the hub to read from (env CI_INTEL_HUB)')
     .option('--token <token>', 'hub token with the read scope (env CI_INTEL_TOKEN)')
-    .option('--db <path|url>', 'or read the store directly (PGlite folder or postgres:// URL)')
-    .option('--data-dir <dir>', 'data folder of the embedded store')
-    .option('--config <file>', 'ci-intel.yml to read')
     .option('--repo <owner/name>', 'repository (default: from the CI environment or the git remote)');
 
 async function readCoverage(files: string[], format?: string): Promise<CoverageReport> {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestsConfig } from './config.js';
-import { globToRegExp } from './flaky.js';
+import { globSource } from '../../core/glob.js';
 
 export interface QuarantineEntry {
   id: string;
@@ -74,7 +74,7 @@ function codeownersPattern(p: string): RegExp {
   pat = pat.replace(/^\//, '');
   const dir = pat.endsWith('/');
   if (dir) pat = pat.slice(0, -1);
-  const body = globToRegExp(pat).source.slice(1, -1);
+  const body = globSource(pat);
   // A directory (or a bare name) owns everything below it.
   return new RegExp(`${anchored ? '^' : '(?:^|/)'}${body}(?:/.*)?$`);
 }

@@ -3,8 +3,8 @@
 import { createGunzip } from 'node:zlib';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CiError } from './errors.js';
-import { compileRepoPattern, type Principal, type Scope } from './tokens.js';
+import { CiError } from '../errors.js';
+import { compileRepoPattern, type Principal, type Scope } from '../tokens.js';
 
 export type RouteScope = Scope | 'public';
 
@@ -161,7 +161,7 @@ export const UPLOAD_HEADERS = { repo: 'x-ci-intel-repo', commit: 'x-ci-intel-com
  * `in_progress`) that the later webhook or NDJSON record fills (DESIGN.md "Run identity").
  */
 export async function resolveUploadRun(
-  ctx: { db: import('kysely').Kysely<import('./db/schema.js').CoreTables>; now: () => Date },
+  ctx: { db: import('kysely').Kysely<import('../db/schema.js').CoreTables>; now: () => Date },
   req: FastifyRequest,
   runId: string,
 ): Promise<{ run_id: string; repo: string; created: boolean }> {
