@@ -13,6 +13,7 @@ import { createToken, listTokens, parseExpiry, parseScopes, revokeToken } from '
 const ingestModule = () => import('../core/runs/ingest.js');
 const queriesModule = () => import('../core/runs/read.js');
 const contractModule = () => import('../core/contract/index.js');
+import { pruneCommand } from './prune.js';
 import { collect, examples, numberOption, openInput, storeOptions } from '../core/cli.js';
 
 
@@ -207,6 +208,8 @@ export function coreCommands(program: Command, ctx: CliContext): void {
       await hub.close();
     }
   });
+
+  pruneCommand(program, ctx);
 
   // ---- synth ----
   examples(

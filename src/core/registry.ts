@@ -35,7 +35,7 @@ export interface CliContext {
    * Opens the hub context on the configured store (migrated), for commands that read or write it
    * directly; close it when done.
    */
-  openHub(flags?: Record<string, unknown>, opts?: { start?: boolean }): Promise<HubContext & { close(): Promise<void> }>;
+  openHub(flags?: Record<string, unknown>, opts?: { start?: boolean }): Promise<HubContext & { pillars: Pillar[]; close(): Promise<void> }>;
   /** Stdout/stderr writers (tests capture them). */
   out: (s: string) => void;
   err: (s: string) => void;
@@ -78,6 +78,24 @@ export interface PanelDef {
   order?: number;
 }
 
+/** The instants before which data goes, by kind (`retention:` in ci-intel.yml). */
+export interface RetentionCutoffs {
+  /** Raw job logs. */
+  rawLogs: Date;
+  /** Records and deliveries as sent. */
+  records: Date;
+  /** Rows derived from them (the marts). */
+  derived: Date;
+  /** Plumbing (delivered events, idempotency keys). */
+  plumbing: Date;
+}
+
+/**
+ * Deletes (or, on a dry run, counts) a pillar's own rows past the cutoffs; returns how many of
+ * each kind, e.g. `{ webhook_deliveries: 3 }`. Run daily under `serve` and by `ci-intel prune`.
+ */
+export type RetentionHook = (ctx: HubContext, r: { cutoffs: RetentionCutoffs; dryRun: boolean }) => Promise<Record<string, number>>;
+
 /** Enrichment for GET /api/v1/runs/:id: what this pillar derived for a run (merged under `analyses`). */
 export type RunAnalyzer = (ctx: HubContext, runId: string) => Promise<Record<string, unknown> | null>;
 
@@ -102,7 +120,9 @@ export interface Pillar {
   seedDemo?: (ctx: HubContext, extras: unknown[]) => Promise<void>;
   /** What GET /api/v1/runs/:id shows under `analyses.<pillar id>`. */
   analyze?: RunAnalyzer;
-  /** Background work while the hub runs (e.g. retention); returns a stop function. */
+  /** Prunes the pillar's own tables past retention (core prunes core's). */
+  retention?: RetentionHook;
+  /** Background work while the hub runs; returns a stop function. */
   background?: (ctx: HubContext) => () => void | Promise<void>;
 }
 

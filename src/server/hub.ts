@@ -13,6 +13,7 @@ import { CiError } from '../core/errors.js';
 import { Redactor } from '../core/redact/index.js';
 import type { HubContext, Pillar } from '../core/registry.js';
 import { analyzeIfStale } from '../core/db/analyze.js';
+import { dailyPrune } from '../core/retention.js';
 
 export interface Hub extends HubContext {
   pillars: Pillar[];
@@ -57,6 +58,7 @@ export async function openHub(config: Config, opts: OpenHubOptions): Promise<Hub
     if (opts.background) {
       for (const p of opts.pillars) if (p.background) stops.push(p.background(ctx));
       if (store.kind === 'pglite') stops.push(embeddedAnalyze(ctx));
+      stops.push(dailyPrune({ ...ctx, pillars: opts.pillars }));
     }
     let closed = false;
     return {

@@ -71,12 +71,13 @@ async function hubStats(ctx: HubContext, days: number) {
 }
 
 /**
- * Drops cache_events older than the hub's retention for derived data (`retention.derivedDays`):
- * one row per lookup adds up fast on a busy cache.
+ * Drops (or, on a dry run, counts) cache_events before `cutoff` (`retention.derivedDays`): one row
+ * per lookup adds up fast on a busy cache.
  */
-export async function pruneCacheEvents(ctx: HubContext): Promise<number> {
-  const cutoff = new Date(ctx.now().getTime() - ctx.config.retention.derivedDays * 86_400_000);
-  const r = await ctx.db.withTables<CacheEventsTable>().deleteFrom('cache_events').where('at', '<', cutoff).executeTakeFirst();
+export async function pruneCacheEvents(ctx: HubContext, cutoff = new Date(ctx.now().getTime() - ctx.config.retention.derivedDays * 86_400_000), dryRun = false): Promise<number> {
+  const db = ctx.db.withTables<CacheEventsTable>();
+  if (dryRun) return Number((await db.selectFrom('cache_events').select(sql<number>`count(*)::int8`.as('n')).where('at', '<', cutoff).executeTakeFirstOrThrow()).n);
+  const r = await db.deleteFrom('cache_events').where('at', '<', cutoff).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 
@@ -130,6 +131,7 @@ export const cachePillar = definePillar({
       for (const t of timers) clearTimeout(t);
     };
   },
+  retention: async (ctx, { cutoffs, dryRun }) => ({ cache_events: await pruneCacheEvents(ctx, cutoffs.derived, dryRun) }),
   panels: [{ id: 'cache', title: 'Build cache: hit ratio and integrity', page: 'overview', api: '/api/v1/cache/stats', order: 70 }],
   commands: cacheCommands,
 });

@@ -1,6 +1,6 @@
 // The sources pillar (issue 3 "Sources and scale"): GitHub and GitLab webhooks, backfill from the
 // REST APIs, the commit graph (API + `ci-intel commits upload`), the pipeline series of /metrics
-// and retention (`ci-intel prune` + a daily job). See README.md.
+// and its share of retention (webhook deliveries, pull requests). See README.md.
 import { definePillar } from '../../core/registry.js';
 import { backfillCommand } from './backfill/command.js';
 import { commitsCommand } from './commits/command.js';
@@ -9,8 +9,7 @@ import { DeliveryWriter } from './deliveries.js';
 import { deliverySubscription, unmappedSweep } from './mapper.js';
 import { registerPipelineMetrics } from './metrics.js';
 import { migrations } from './migrations.js';
-import { pruneCommand } from './retention/command.js';
-import { dailyPrune } from './retention/prune.js';
+import { pruneSources } from './retention.js';
 import { githubWebhookRoute } from './webhooks/github/route.js';
 import { gitlabWebhookRoute } from './webhooks/gitlab/route.js';
 
@@ -26,14 +25,9 @@ export const sourcesPillar = definePillar({
   commands(program, ctx) {
     backfillCommand(program, ctx);
     commitsCommand(program, ctx);
-    pruneCommand(program, ctx);
   },
   subscriptions: (ctx) => [deliverySubscription(ctx)],
   metrics: registerPipelineMetrics,
-  background(ctx) {
-    const stops = [dailyPrune(ctx), unmappedSweep(ctx)];
-    return async () => {
-      for (const stop of stops) await stop();
-    };
-  },
+  retention: pruneSources,
+  background: unmappedSweep,
 });

@@ -26,12 +26,6 @@ export const testsPillar = definePillar({
     { id: 'tests-flake-index', title: 'Flake index per suite type', page: 'tests', api: '/api/v1/tests/flake-index', order: 20 },
     { id: 'tests-quarantine', title: 'Quarantined tests', page: 'tests', api: '/api/v1/tests/quarantine', order: 30 },
   ],
-  background(ctx) {
-    // Retention: whole day partitions of per-test results go at once (retention.derivedDays).
-    const tick = () => dropOldPartitions(tdb(ctx), ctx.config.retention.derivedDays, ctx.now()).catch((e) => ctx.log.warn({ err: e }, 'tests: dropping old partitions failed'));
-    const timer = setInterval(tick, 6 * 3600_000);
-    timer.unref();
-    void tick();
-    return () => clearInterval(timer);
-  },
+  // Retention: whole day partitions of per-test results go at once (retention.derivedDays).
+  retention: async (ctx, { cutoffs, dryRun }) => ({ test_result_days: (await dropOldPartitions(tdb(ctx), cutoffs.derived, dryRun)).length }),
 });

@@ -39,15 +39,15 @@ export async function ensurePartition(db: Db, day: string): Promise<void> {
   }
 }
 
-/** Drops day partitions older than the retention (retention.derivedDays). */
-export async function dropOldPartitions(db: Db, keepDays: number, now: Date): Promise<string[]> {
-  const cutoff = dayOf(new Date(now.getTime() - keepDays * 86_400_000)).replace(/-/g, '');
+/** Drops (or, on a dry run, lists) the whole day partitions before `cutoff` (retention.derivedDays). */
+export async function dropOldPartitions(db: Db, cutoff: Date, dryRun = false): Promise<string[]> {
+  const before = dayOf(cutoff).replace(/-/g, '');
   const parts = await sql<{ relname: string }>`select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent where p.relname = 'tests_results'`.execute(db);
   const dropped: string[] = [];
   for (const { relname } of parts.rows) {
     const m = /^tests_results_(\d{8})$/.exec(relname);
-    if (m && m[1]! < cutoff) {
-      await sql.raw(`drop table if exists ${relname}`).execute(db);
+    if (m && m[1]! < before) {
+      if (!dryRun) await sql.raw(`drop table if exists ${relname}`).execute(db);
       dropped.push(relname);
     }
   }

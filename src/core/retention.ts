@@ -2,11 +2,12 @@
 // days, derived tables ("marts") 400 days — each configurable (`retention:` in ci-intel.yml).
 // Derived rows outlive the raw record, so prune never breaks a query: a run whose record is gone
 // still lists and opens (its `record` is null), and raw data goes before the rows built from it.
+// Core prunes its own tables and blobs; each pillar prunes its own tables through its `retention`
+// hook (the pillar contract), given the same cutoffs.
 import { sql, type Kysely } from 'kysely';
-import type { CoreTables } from '../../../core/db/schema.js';
-import { anyOf } from '../../../core/db/index.js';
-import type { HubContext } from '../../../core/registry.js';
-import type { SourcesTables } from '../tables.js';
+import type { CoreTables } from './db/schema.js';
+import { anyOf } from './db/index.js';
+import type { HubContext, Pillar, RetentionCutoffs } from './registry.js';
 
 const DAY = 86_400_000;
 /** Plumbing rows (delivered outbox events, idempotency keys) are kept this long. */
@@ -14,19 +15,8 @@ const PLUMBING_DAYS = 7;
 const BATCH = 10_000;
 const PRUNE_LOCK = 71_311_301; // pg_advisory lock key: one hub prunes at a time
 
-export interface PruneCounts {
-  raw_log_blobs: number;
-  record_blobs: number;
-  runs_record_unlinked: number;
-  webhook_deliveries: number;
-  ingest_loads: number;
-  runs: number;
-  deployments: number;
-  commits: number;
-  pull_requests: number;
-  outbox_events: number;
-  idempotency_keys: number;
-}
+/** What was (or would be) deleted, by kind: core's kinds plus those the pillars' hooks report. */
+export type PruneCounts = Record<string, number>;
 
 export interface PruneResult {
   dry_run: boolean;
@@ -34,8 +24,8 @@ export interface PruneResult {
   counts: PruneCounts;
 }
 
-type Ctx = Pick<HubContext, 'db' | 'blob' | 'config' | 'store' | 'log'>;
-type Db = Kysely<CoreTables & SourcesTables>;
+type Ctx = HubContext & { pillars: Pillar[] };
+type Db = Kysely<CoreTables>;
 
 /** `records/YYYY/MM/DD/...` (ingest batches, DESIGN.md D2) -> that day, UTC. */
 function recordDay(key: string): Date | null {
@@ -66,21 +56,10 @@ export async function prune(ctx: Ctx, opts: { dryRun?: boolean; now: Date }): Pr
   const recCut = new Date(now - r.recordsDays * DAY);
   const derivedCut = new Date(now - r.derivedDays * DAY);
   const plumbingCut = new Date(now - PLUMBING_DAYS * DAY);
-  const db = ctx.db as unknown as Db;
+  const db: Db = ctx.db;
   const dry = Boolean(opts.dryRun);
-  const counts: PruneCounts = {
-    raw_log_blobs: 0,
-    record_blobs: 0,
-    runs_record_unlinked: 0,
-    webhook_deliveries: 0,
-    ingest_loads: 0,
-    runs: 0,
-    deployments: 0,
-    commits: 0,
-    pull_requests: 0,
-    outbox_events: 0,
-    idempotency_keys: 0,
-  };
+  const counts: PruneCounts = { raw_log_blobs: 0, record_blobs: 0, runs_record_unlinked: 0 };
+  const cutoffs: RetentionCutoffs = { rawLogs: rawCut, records: recCut, derived: derivedCut, plumbing: plumbingCut };
 
   // Raw logs: blobs under logs/ (the convention for pillars storing job logs), by age.
   for await (const b of ctx.blob.list('logs/')) {
@@ -105,31 +84,30 @@ export async function prune(ctx: Ctx, opts: { dryRun?: boolean; now: Date }): Pr
       for (const k of keys) await ctx.blob.delete(k);
     }
   }
-  const deliveriesOld = sql`received_at < ${recCut}`;
+  // The pillars' own tables, before the runs their rows may point to.
+  for (const p of ctx.pillars) {
+    if (!p.retention) continue;
+    for (const [k, n] of Object.entries(await p.retention(ctx, { cutoffs, dryRun: dry }))) counts[k] = (counts[k] ?? 0) + n;
+  }
   const loadsOld = sql`received_at < ${recCut}`;
   // Derived rows: 400 days.
   const runsOld = sql`started_at < ${derivedCut}`;
   const deploysOld = sql`coalesce(finished_at, started_at) < ${derivedCut}`;
   const commitsOld = sql`coalesce(committed_at, authored_at) < ${derivedCut}`;
-  const prsOld = sql`coalesce(updated_at, created_at) < ${derivedCut}`;
   const outboxOld = sql`dispatched_at < ${plumbingCut}`;
   const keysOld = sql`created_at < ${plumbingCut}`;
   if (dry) {
-    counts.webhook_deliveries = await count(db, 'sources_deliveries', deliveriesOld);
     counts.ingest_loads = await count(db, 'ingest_loads', loadsOld);
     counts.runs = await count(db, 'runs', runsOld);
     counts.deployments = await count(db, 'deployments', deploysOld);
     counts.commits = await count(db, 'commits', commitsOld);
-    counts.pull_requests = await count(db, 'sources_pull_requests', prsOld);
     counts.outbox_events = await count(db, 'outbox', outboxOld);
     counts.idempotency_keys = await count(db, 'idempotency_keys', keysOld);
   } else {
-    counts.webhook_deliveries = Number((await sql`delete from sources_deliveries where ${deliveriesOld}`.execute(db)).numAffectedRows ?? 0);
     counts.ingest_loads = await deleteBatched(db, 'ingest_loads', 'load_id', loadsOld);
     counts.runs = await deleteBatched(db, 'runs', 'run_id', runsOld); // child rows cascade
     counts.deployments = await deleteBatched(db, 'deployments', 'event_key', deploysOld);
     counts.commits = Number((await sql`delete from commits where ${commitsOld}`.execute(db)).numAffectedRows ?? 0);
-    counts.pull_requests = Number((await sql`delete from sources_pull_requests where ${prsOld}`.execute(db)).numAffectedRows ?? 0);
     const events = await sql<{ event_id: string }>`delete from outbox where ${outboxOld} returning event_id`.execute(db);
     counts.outbox_events = events.rows.length;
     await sql`delete from outbox_done where done_at < ${plumbingCut}`.execute(db);
@@ -137,8 +115,9 @@ export async function prune(ctx: Ctx, opts: { dryRun?: boolean; now: Date }): Pr
   }
   return {
     dry_run: dry,
+    // Sorted by kind, so the output is stable whatever pillars are registered.
     cutoffs: { raw_logs: rawCut.toISOString(), records: recCut.toISOString(), derived: derivedCut.toISOString() },
-    counts,
+    counts: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1))),
   };
 }
 
@@ -146,7 +125,7 @@ export async function prune(ctx: Ctx, opts: { dryRun?: boolean; now: Date }): Pr
  * Runs `fn` holding the prune lock: on PostgreSQL several hubs share the store and only one should
  * prune; PGlite has a single process. Returns null when another hub holds the lock.
  */
-export async function withPruneLock<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T | null> {
+export async function withPruneLock<T>(ctx: Pick<HubContext, 'store' | 'db'>, fn: () => Promise<T>): Promise<T | null> {
   if (ctx.store.kind !== 'postgres') return fn();
   return ctx.db.connection().execute(async (conn) => {
     const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${PRUNE_LOCK}) as ok`.execute(conn);
@@ -160,7 +139,7 @@ export async function withPruneLock<T>(ctx: Ctx, fn: () => Promise<T>): Promise<
 }
 
 /** The daily job under `serve`: first run a minute after start, then every 24 hours. */
-export function dailyPrune(ctx: Ctx & Pick<HubContext, 'now'>, opts: { firstDelayMs?: number; everyMs?: number } = {}): () => Promise<void> {
+export function dailyPrune(ctx: Ctx, opts: { firstDelayMs?: number; everyMs?: number } = {}): () => Promise<void> {
   let running: Promise<unknown> | null = null;
   let stopped = false;
   const run = () => {

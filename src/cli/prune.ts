@@ -1,8 +1,8 @@
 // `ci-intel prune [--dry-run]`: applies the retention policy now (serve also does it daily).
 import type { Command } from 'commander';
-import { examples, numberOption, storeOptions } from '../../../core/cli.js';
-import type { CliContext } from '../../../core/registry.js';
-import { prune, withPruneLock } from './prune.js';
+import { examples, numberOption, storeOptions } from '../core/cli.js';
+import type { CliContext } from '../core/registry.js';
+import { prune, withPruneLock } from '../core/retention.js';
 
 export function pruneCommand(program: Command, ctx: CliContext): void {
   examples(
