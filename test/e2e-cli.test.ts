@@ -83,16 +83,38 @@ describe('built CLI', () => {
     expect((await runCli(['token', 'revoke', tid, ...common])).stdout).toBe(`revoked ${tid}\n`);
   }, 600_000);
 
-  it('every command has --help with an example', async () => {
+  it('every command and subcommand has --help with an example, in the user\'s words', async () => {
     const top = await runCli(['--help']);
-    const commands = top.stdout.slice(top.stdout.indexOf('Commands:'), top.stdout.indexOf('Examples:'));
-    const names = [...commands.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
-    expect(names).toEqual(expect.arrayContaining(['serve', 'ingest', 'validate', 'token', 'runs', 'synth', 'gate']));
-    for (const n of names) {
-      const h = await runCli([n, '--help']);
-      expect(h.code, n).toBe(0);
-      expect(h.stdout, n).toMatch(/Examples:\n {2}\$ ci-intel /);
+    const commandsOf = (help: string) => {
+      const start = help.indexOf('Commands:');
+      if (start < 0) return [];
+      const end = help.indexOf('\n\n', start);
+      return [...help.slice(start, end < 0 ? undefined : end).matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
+    };
+    const names = commandsOf(top.stdout);
+    expect(names).toEqual(expect.arrayContaining(['serve', 'ingest', 'validate', 'token', 'runs', 'synth', 'gate', 'prune']));
+    // Design-document references belong in code comments and docs/, never in what a user reads.
+    const jargon = /seed 0|issue \d|§|GATE \d/i;
+    expect(top.stdout).not.toMatch(jargon);
+    const queue = names.map((n) => [n]);
+    let seen = 0;
+    while (queue.length) {
+      const path = queue.shift()!;
+      const h = await runCli([...path, '--help']);
+      seen++;
+      expect(h.code, path.join(' ')).toBe(0);
+      expect(h.stdout, path.join(' ')).toMatch(/Examples:\n {2}\$ ([A-Z_]+=\S+ )*ci-intel /);
+      expect(h.stdout, path.join(' ')).not.toMatch(jargon);
+      for (const sub of commandsOf(h.stdout)) queue.push([...path, sub]);
     }
+    expect(seen).toBeGreaterThan(names.length); // subcommands were walked too
+  });
+
+  it('--version prints the package version from any folder', async () => {
+    const pkg = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8')) as { version: string };
+    const r = await runCli(['--version'], { cwd: os.tmpdir(), env: { npm_package_version: '' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
   });
 
   it('usage errors exit 2 with a hint', async () => {

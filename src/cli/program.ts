@@ -1,10 +1,18 @@
 // The commander program: core commands plus each pillar's commands and gates.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, type Config, type DeepPartial } from '../core/config.js';
 import { CiError } from '../core/errors.js';
 import type { CliContext, GateResult, HubContext, Pillar } from '../core/registry.js';
 import { coreCommands } from './commands.js';
 import { examples } from '../core/cli.js';
+
+/** The version in the package's own package.json (beside dist/), wherever the command runs from. */
+export function packageVersion(): string {
+  const file = fileURLToPath(new URL('../../package.json', import.meta.url));
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 export interface ProgramIO {
   out: (s: string) => void;
@@ -75,7 +83,7 @@ export function buildProgram(io: ProgramIO, pillars: Pillar[], hubPillars?: () =
   const ctx = makeCliContext(io, pillars, hubPillars);
   const program = new Command('ci-intel')
     .description('CI/CD intelligence: why CI failed, which tests lie, how good tests are, how fast you deliver, what CI costs.')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage and examples)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();

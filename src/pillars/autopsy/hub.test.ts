@@ -16,7 +16,7 @@ import { shippedClassifier } from './classify.js';
 import { reclassifyLogs } from './hub.js';
 import { autopsy } from './index.js';
 import { ruleSet } from './rules.js';
-import { db } from './store.js';
+import { db } from './tables.js';
 
 const log = (id: string) => readFileSync(path.join(HELDOUT_DIR, 'logs', `${id}.log`));
 const RUN1 = '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d';

@@ -5,7 +5,7 @@ import { autopsyCommands } from './commands.js';
 import { seedAutopsyDemo, synthAutopsy } from './demo.js';
 import { configSection } from './config.js';
 import { analyzeRun, autopsyRoutes } from './hub.js';
-import { migrations } from './store.js';
+import { migrations } from './tables.js';
 
 export const autopsy = definePillar({
   id: 'autopsy',

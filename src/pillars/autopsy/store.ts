@@ -6,128 +6,13 @@
 import { createGzip, createGunzip } from 'node:zlib';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { sql, type Kysely } from 'kysely';
-import type { Migration } from '../../core/db/migrate.js';
+import { sql } from 'kysely';
 import type { RootCause } from '../../core/model/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { explain, redactCauses, type ExplainOptions } from './analyze.js';
 import { LogScanner } from './scan.js';
 import type { Rule } from './types.js';
-
-export const migrations: Migration[] = [
-  {
-    id: 'autopsy-0001-tables',
-    up: `
-create table autopsy_logs (
-  run_id uuid not null,
-  job_id text not null,
-  blob_key text not null,
-  bytes bigint not null,
-  lines bigint not null,
-  job_failed boolean,
-  uploaded_at timestamptz not null,
-  analyzed_at timestamptz not null,
-  primary key (run_id, job_id)
-);
-create index autopsy_logs_uploaded on autopsy_logs (uploaded_at);
-create table autopsy_root_causes (
-  run_id uuid not null,
-  job_id text not null,
-  rank int not null,
-  category text not null,
-  tool text not null,
-  pattern text not null,
-  message text not null,
-  suggestion text not null,
-  severity text not null,
-  file text,
-  line int,
-  docs_uri text,
-  repro text,
-  evidence jsonb not null,
-  decided_by jsonb not null,
-  signature text not null,
-  seen_at timestamptz not null,
-  primary key (run_id, job_id, rank)
-);
-create index autopsy_root_causes_signature on autopsy_root_causes (signature);
-create table failure_signatures (
-  signature text primary key,
-  repo text not null,
-  tool text not null,
-  category text not null,
-  message text not null,
-  count int not null,
-  first_seen timestamptz not null,
-  last_seen timestamptz not null,
-  last_run_id uuid not null
-);
-create index failure_signatures_repo on failure_signatures (repo, last_seen desc);
-create table autopsy_reports (
-  run_id uuid primary key,
-  markdown text not null,
-  created_at timestamptz not null
-);
-create table autopsy_issues (
-  signature text not null,
-  repo text not null,
-  number int not null,
-  url text not null,
-  created_at timestamptz not null,
-  primary key (signature, repo)
-);
-`,
-  },
-];
-
-export type AutopsyTables = {
-  autopsy_logs: {
-    run_id: string;
-    job_id: string;
-    blob_key: string;
-    bytes: number | string;
-    lines: number | string;
-    job_failed: boolean | null;
-    uploaded_at: Date | string;
-    analyzed_at: Date | string;
-  };
-  autopsy_root_causes: {
-    run_id: string;
-    job_id: string;
-    rank: number;
-    category: string;
-    tool: string;
-    pattern: string;
-    message: string;
-    suggestion: string;
-    severity: string;
-    file: string | null;
-    line: number | null;
-    docs_uri: string | null;
-    repro: string | null;
-    evidence: unknown;
-    decided_by: unknown;
-    signature: string;
-    seen_at: Date | string;
-  };
-  failure_signatures: {
-    signature: string;
-    repo: string;
-    tool: string;
-    category: string;
-    message: string;
-    count: number;
-    first_seen: Date | string;
-    last_seen: Date | string;
-    last_run_id: string;
-  };
-  autopsy_reports: { run_id: string; markdown: string; created_at: Date | string };
-  autopsy_issues: { signature: string; repo: string; number: number; url: string; created_at: Date | string };
-};
-
-export type AutopsyDb = Kysely<AutopsyTables>;
-
-export const db = (ctx: HubContext): AutopsyDb => ctx.db.withTables<AutopsyTables>() as unknown as AutopsyDb;
+import { type AutopsyDb, db } from './tables.js';
 
 export const logKey = (runId: string, jobId: string) => `logs/${runId}/${encodeURIComponent(jobId)}.log.gz`;
 
@@ -163,7 +48,6 @@ export async function ingestLog(
   await put;
   return { scanner, bytes };
 }
-
 /** The stored (redacted) log as a stream of text. */
 export async function readStoredLog(ctx: HubContext, key: string): Promise<Readable> {
   const s = await ctx.blob.get(key);
@@ -171,7 +55,6 @@ export async function readStoredLog(ctx: HubContext, key: string): Promise<Reada
   s.on('error', (e) => gunzip.destroy(e));
   return s.pipe(gunzip);
 }
-
 /** Replaces a job's root causes and recomputes the signatures they touch. */
 export async function saveAnalysis(
   ctx: HubContext,
@@ -237,7 +120,6 @@ export async function saveAnalysis(
     for (const sig of touched) await recomputeSignature(trx, sig, row.repo);
   });
 }
-
 /** failure_signatures row from the root causes that carry the signature (none left: row removed). */
 async function recomputeSignature(trx: AutopsyDb, signature: string, repo: string): Promise<void> {
   const agg = await trx
@@ -279,7 +161,6 @@ async function recomputeSignature(trx: AutopsyDb, signature: string, repo: strin
     .onConflict((oc) => oc.column('signature').doUpdateSet({ ...values, repo: sql`failure_signatures.repo` as never }))
     .execute();
 }
-
 /** Root causes of a run, job by job, best first. */
 export async function rootCausesOf(ctx: HubContext, runId: string): Promise<Array<{ job_id: string; causes: RootCause[] }>> {
   const rows = await db(ctx).selectFrom('autopsy_root_causes').selectAll().where('run_id', '=', runId).orderBy('job_id').orderBy('rank').execute();
@@ -305,7 +186,6 @@ export async function rootCausesOf(ctx: HubContext, runId: string): Promise<Arra
   }
   return [...byJob.entries()].map(([job_id, causes]) => ({ job_id, causes }));
 }
-
 /** The contract's `autopsy.root_causes` item: only its fields, null fields left out. */
 export function contractRootCause(c: RootCause): Record<string, unknown> {
   const o: Record<string, unknown> = { tool: c.tool, pattern: c.pattern, message: c.message, suggestion: c.suggestion, severity: c.severity };
@@ -314,7 +194,6 @@ export function contractRootCause(c: RootCause): Record<string, unknown> {
   if (c.docs_uri) o.docs_uri = c.docs_uri;
   return o;
 }
-
 /** Re-analyzes one stored log with the given rules (reclassify). */
 export async function reanalyze(ctx: HubContext, key: string, rules: Rule[], opts: ExplainOptions) {
   const scanner = new LogScanner(rules);

@@ -2,9 +2,9 @@
 // and the `readiness` gate. Store commands open the configured store (--db); the gate and the
 // digest can also read a running hub's API (--hub), since PGlite allows one process per folder.
 import type { Command } from 'commander';
-import { examples, numberOption, storeOptions } from '../../core/cli.js';
+import { examples, storeOptions } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
-import type { CliContext, GateDef, GateResult, HubContext } from '../../core/registry.js';
+import type { CliContext, HubContext } from '../../core/registry.js';
 import { metricsConfig } from './config.js';
 import { doraReport } from './dora-store.js';
 import { digestMarkdown, digestSlack, fmtDuration, type DigestData } from './export/digest.js';
@@ -14,7 +14,6 @@ import { parseWindow, type Filters } from './filters.js';
 import { jobHealth, runHealth, runTrend } from './health.js';
 import { readinessAll, type Readiness } from './readiness.js';
 import { metricsDb, refresh } from './refresh.js';
-
 
 const filterOptions = (cmd: Command) =>
   cmd
@@ -35,7 +34,7 @@ function filtersFrom(opts: Record<string, unknown>): Filters {
   };
 }
 
-async function withStore<T>(ctx: CliContext, opts: Record<string, unknown>, fn: (hub: HubContext) => Promise<T>): Promise<T> {
+export async function withStore<T>(ctx: CliContext, opts: Record<string, unknown>, fn: (hub: HubContext) => Promise<T>): Promise<T> {
   const hub = await ctx.openHub(opts);
   try {
     await refresh(hub, { full: true });
@@ -46,9 +45,10 @@ async function withStore<T>(ctx: CliContext, opts: Record<string, unknown>, fn: 
 }
 
 const pct = (v: number | null) => (v === null ? 'no data' : `${(v * 100).toFixed(1)}%`);
+
 const ms = (v: number | null) => fmtDuration(v === null ? null : v / 1000);
 
-async function hubGet(ctx: CliContext, opts: Record<string, unknown>, path: string): Promise<unknown> {
+export async function hubGet(ctx: CliContext, opts: Record<string, unknown>, path: string): Promise<unknown> {
   const url = String(opts.hub ?? ctx.env.CI_INTEL_HUB).replace(/\/+$/, '');
   const token = (opts.token as string | undefined) ?? ctx.env.CI_INTEL_TOKEN;
   let res: Response;
@@ -104,7 +104,7 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
   });
 
   examples(
-    storeOptions(filterOptions(metrics.command('readiness').description('Release readiness per repo (seed 002) with every component').option('--json', 'one JSON object per repo'))),
+    storeOptions(filterOptions(metrics.command('readiness').description('Release readiness per repo (CI pass rate, coverage, security, code quality) with every component').option('--json', 'one JSON object per repo'))),
     'ci-intel metrics readiness --repo acme/payments',
   ).action(async (opts: Record<string, unknown>) => {
     const f = filtersFrom(opts);
@@ -138,7 +138,7 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
   examples(metrics.command('grafana').description('Print the provisionable Grafana dashboard (JSON) over the /metrics series'), 'ci-intel metrics grafana > /etc/grafana/dashboards/ci-intel-dora.json').action(() => {
     ctx.out(JSON.stringify(grafanaDashboard(), null, 2) + '\n');
   });
-  examples(metrics.command('rules').description('Print the Prometheus alert rules (seed 004 §4.4) for the exported series'), 'ci-intel metrics rules > ci-intel-rules.yml && promtool check rules ci-intel-rules.yml').action(() => {
+  examples(metrics.command('rules').description('Print Prometheus alert rules for the exported DORA and pipeline series'), 'ci-intel metrics rules > ci-intel-rules.yml && promtool check rules ci-intel-rules.yml').action(() => {
     ctx.out(alertRulesYaml());
   });
 
@@ -208,50 +208,3 @@ export function formatReadiness(r: Readiness): string {
   for (const c of r.components) lines.push(`  ${c.id.padEnd(8)} w=${String(c.weight).padEnd(3)} ${c.score === null ? 'missing' : c.score.toFixed(1).padStart(5)}  ${c.explanation}`);
   return lines.join('\n') + '\n';
 }
-
-/** `ci-intel gate readiness --min 90 [--repo R] [--allow-missing]`: every selected repo must pass. */
-export const readinessGate: GateDef = {
-  name: 'readiness',
-  description: 'Release readiness (seed 002) at or above --min; an incomplete score fails unless --allow-missing',
-  configure(cmd) {
-    storeOptions(cmd)
-      .requiredOption('--min <percent>', 'lowest passing score, 0..100 (seed 002: 90)')
-      .option('--repo <repo>', 'only this repository (default: every repository; the lowest decides)')
-      .option('--branch <branch>', 'branch whose runs count (default: main, master or trunk)')
-      .option('--allow-missing', 'pass an incomplete score (components without data) on the components present')
-      .option('--hub <url>', 'read a running hub instead of the store (env CI_INTEL_HUB)')
-      .option('--token <token>', 'hub token with the read scope (env CI_INTEL_TOKEN)');
-    examples(cmd, 'ci-intel gate readiness --min 90 --repo acme/payments', 'ci-intel gate readiness --min 80 --allow-missing --hub http://hub:8080');
-  },
-  async run(_args, opts, ctx): Promise<GateResult> {
-    const min = numberOption('--min', opts.min, { min: 0, max: 100 })!;
-    let items: Readiness[];
-    if (opts.hub ?? ctx.env.CI_INTEL_HUB) {
-      const q = new URLSearchParams();
-      if (opts.repo) q.set('repo', String(opts.repo));
-      if (opts.branch) q.set('branch', String(opts.branch));
-      items = ((await hubGet(ctx, opts, `/api/v1/metrics/readiness?${q}`)) as { items: Readiness[] }).items;
-    } else {
-      items = await withStore(ctx, opts, (hub) =>
-        readinessAll(metricsDb(hub), { repo: opts.repo as string | undefined, branch: opts.branch as string | undefined, repoRegexes: null }, metricsConfig(hub.config)),
-      );
-    }
-    for (const r of items) ctx.err(formatReadiness(r));
-    if (items.length === 0) return { pass: false, value: null, min, reason: opts.repo ? `no runs for ${String(opts.repo)}` : 'no runs in the store' };
-    const unscored = items.find((r) => r.score === null);
-    if (unscored) return { pass: false, value: null, min, reason: `${unscored.repo} has no readiness data`, fields: { repo: unscored.repo } };
-    const worst = [...items].sort((a, b) => a.score! - b.score! || (a.repo < b.repo ? -1 : 1))[0]!;
-    const incomplete = items.filter((r) => !r.complete);
-    const fields = { repo: worst.repo, band: worst.band ?? 'none', complete: String(incomplete.length === 0) };
-    if (worst.score! < min) return { pass: false, value: worst.score, min, reason: `${worst.repo} scores ${worst.score!.toFixed(1)} (${worst.band})`, fields };
-    if (incomplete.length && !opts.allowMissing)
-      return {
-        pass: false,
-        value: worst.score,
-        min,
-        reason: `incomplete: ${incomplete.map((r) => `${r.repo} lacks ${r.missing.join('+')}`).join('; ')} (pass --allow-missing to gate on the components present)`,
-        fields,
-      };
-    return { pass: true, value: worst.score, min, reason: `${items.length} repo(s) at or above ${min}${incomplete.length ? ' (incomplete scores allowed)' : ''}`, fields };
-  },
-};

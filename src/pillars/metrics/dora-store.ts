@@ -6,7 +6,7 @@ import type { CoreTables } from '../../core/db/schema.js';
 import { dailyOutcomes, doraKeysOf, incidents, outcome, type Deployment, type DoraKeys, type Incident } from './dora.js';
 import { leadTimes, type CommitNode, type LeadTimeSample } from './leadtime.js';
 import { bucketOf, formatHist, LEAD_BUCKETS, LEAD_LAST, parseHist, percentileOf } from './sketch.js';
-import type { MetricsTables } from './schema.js';
+import type { MetricsTables } from './tables.js';
 
 export type MetricsDb = Kysely<CoreTables & MetricsTables>;
 

@@ -6,7 +6,7 @@ import type { HubContext } from '../../core/registry.js';
 import { metricsConfig } from './config.js';
 import { refreshLeadTimes, type MetricsDb } from './dora-store.js';
 import { refreshRollups } from './rollup.js';
-import type { MetricsTables } from './schema.js';
+import type { MetricsTables } from './tables.js';
 
 export interface RefreshResult {
   touched_days: number;
@@ -32,4 +32,25 @@ export function refresh(ctx: Pick<HubContext, 'db' | 'config' | 'now'>, opts: { 
   })().finally(() => inflight.delete(ctx.db));
   inflight.set(ctx.db, p);
   return p;
+}
+
+/** How often the hub re-checks deployments and commits that arrived without a run (webhooks). */
+const REFRESH_EVERY_MS = 15_000;
+
+/** The background refresh under `serve`: now, then every 15 s after the previous one ended. */
+export function refreshLoop(ctx: HubContext): () => Promise<void> {
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = async () => {
+    if (stopped) return;
+    running = refresh(ctx, { full: true }).catch((e: Error) => ctx.log.warn({ err: e.message }, 'metrics refresh failed'));
+    await running;
+    if (!stopped) timer = setTimeout(() => void tick(), REFRESH_EVERY_MS);
+  };
+  let timer: NodeJS.Timeout | null = setTimeout(() => void tick(), 0);
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    await running; // never close the store under a refresh
+  };
 }

@@ -9,111 +9,9 @@
 // every writer of runs sets — under a watermark kept in metrics_rollup_state. Replacing a run
 // whose start moved to another day leaves its old day counted until that day is touched again.
 import { sql, type RawBuilder } from 'kysely';
-import type { Migration } from '../../core/db/migrate.js';
-import { bucketSql, histColumns } from './sketch.js';
+import { bucketSql } from './sketch.js';
 import type { MetricsDb } from './dora-store.js';
-
-const D = histColumns('d');
-const Q = histColumns('q');
-const histDdl = [...D, ...Q].map((c) => `  ${c} integer not null default 0,`).join('\n');
-
-export const rollupMigrations: Migration[] = [
-  {
-    id: 'metrics-0002-rollups',
-    up: `
-create table metrics_run_daily (
-  day date not null,
-  repo text not null,
-  workflow text not null,
-  environment text not null,
-  branch text not null,
-  runs integer not null,
-  success integer not null,
-  failed integer not null,
-  canceled integer not null,
-  retried integer not null,
-  usd double precision not null,
-  carbon_g double precision not null,
-  kwh double precision not null,
-  cpu_s double precision not null,
-  cost_runs integer not null,
-  carbon_runs integer not null,
-${histDdl}
-  primary key (day, repo, workflow, environment, branch)
-);
-create index metrics_run_daily_repo_idx on metrics_run_daily (repo, day);
-
-create table metrics_job_daily (
-  day date not null,
-  repo text not null,
-  workflow text not null,
-  environment text not null,
-  branch text not null,
-  job text not null,
-  executions integer not null,
-  failed integer not null,
-  retried integer not null,
-${histDdl}
-  primary key (day, repo, workflow, environment, branch, job)
-);
-create index metrics_job_daily_repo_idx on metrics_job_daily (repo, day);
-
-create table metrics_run_incidents (
-  repo text not null,
-  workflow text not null,
-  branch text not null,
-  environment text not null,
-  failed_run_id uuid not null,
-  failed_at timestamptz not null,
-  restored_at timestamptz,
-  restore_s double precision,
-  primary key (repo, failed_run_id)
-);
-create index metrics_run_incidents_failed_idx on metrics_run_incidents (failed_at);
-
-create table metrics_rollup_state (
-  id integer primary key,
-  watermark timestamptz,
-  refreshed_at timestamptz
-);
-
-create index metrics_runs_updated_idx on runs (updated_at);
-create index metrics_jobs_retried_idx on jobs (run_id) where attempt > 1;
-create index metrics_runs_branch_idx on runs (branch, started_at);
-`,
-  },
-];
-
-// metrics-0002 stored the histograms as 144 integer columns; summing them costs PGlite ~0.3 s for a
-// few hundred rows (and reading a row ~3 ms), so 0003 keeps them as sparse text "bucket:count,..."
-// merged in JS (a string_agg per group). The rollups are rebuilt from the runs.
-const dropHist = (t: string) => `alter table ${t} ${[...D, ...Q].map((c) => `drop column ${c}`).join(', ')}, add column dur_hist text not null default '', add column queue_hist text not null default '';`;
-rollupMigrations.push({
-  id: 'metrics-0003-sparse-histograms',
-  up: `
-truncate metrics_run_daily;
-truncate metrics_job_daily;
-delete from metrics_rollup_state;
-${dropHist('metrics_run_daily')}
-${dropHist('metrics_job_daily')}
-`,
-});
-
-export type RollupTables = {
-  metrics_run_daily: Record<string, unknown> & { day: string; repo: string };
-  metrics_job_daily: Record<string, unknown> & { day: string; repo: string };
-  metrics_run_incidents: {
-    repo: string;
-    workflow: string;
-    branch: string;
-    environment: string;
-    failed_run_id: string;
-    failed_at: Date;
-    restored_at: Date | null;
-    restore_s: number | null;
-  };
-  metrics_rollup_state: { id: number; watermark: Date | null; refreshed_at: Date | null };
-};
+import type { RollupTables } from './tables.js';
 
 const branchKey = (col: string, defaults: string[]) =>
   defaults.length ? sql`(case when ${sql.raw(col)} in (${sql.join(defaults)}) then ${sql.raw(col)} else '*' end)` : sql`'*'`;
@@ -195,10 +93,12 @@ export function jobRollupSelect(where: RawBuilder<boolean>, defaults: string[]):
 }
 
 const RUN_COLS = ['day', 'repo', 'workflow', 'environment', 'branch', 'runs', 'success', 'failed', 'canceled', 'retried', 'usd', 'carbon_g', 'kwh', 'cpu_s', 'cost_runs', 'carbon_runs', 'dur_hist', 'queue_hist'];
+
 const JOB_COLS = ['day', 'repo', 'workflow', 'environment', 'branch', 'job', 'executions', 'failed', 'retried', 'dur_hist', 'queue_hist'];
 
 /** How far back incidents are recomputed for a touched repo (the MTTR windows go to 90 days). */
 const INCIDENT_HORIZON_DAYS = 120;
+
 /** Margin under the watermark: a transaction that stamped updated_at earlier may commit later. */
 const WATERMARK_MARGIN_MS = 10 * 60_000;
 

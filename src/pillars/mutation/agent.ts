@@ -14,7 +14,8 @@ import { churnSince, gitRoot } from './git.js';
 import { ENVELOPE_KEY, type Envelope } from './ingest.js';
 import type { MutationReport, ReportFormat } from './model.js';
 import { loadReportInput, readReport } from './reports/index.js';
-import { fileScoresOf, latestMain, loadReport, mdb } from './store.js';
+import { fileScoresOf, latestMain, loadReport } from './store.js';
+import { mdb } from './tables.js';
 import { summarize, type Baseline, type Summary } from './summary.js';
 import { applyEquivalence, loadSuppressions, type Suppression } from './suppressions.js';
 

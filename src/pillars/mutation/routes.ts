@@ -8,7 +8,8 @@ import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, 
 import type { HubContext } from '../../core/registry.js';
 import { ingestMutationReport } from './ingest.js';
 import { parseFormat } from './reports/index.js';
-import { fileScoresOf, latestMain, loadReport, mdb, sql } from './store.js';
+import { fileScoresOf, latestMain, loadReport, sql } from './store.js';
+import { mdb } from './tables.js';
 
 async function readAll(s: Readable): Promise<string> {
   const chunks: Buffer[] = [];

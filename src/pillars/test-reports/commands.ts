@@ -134,7 +134,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
       else {
         const hub = await ctx.openHub(opts);
         try {
-          const { listQuarantine } = await import('./store.js'); // the store's modules load only here
+          const { listQuarantine } = await import('./store/flaky.js'); // the store's modules load only here
           entries = await listQuarantine(hub, repo);
         } finally {
           await hub.close();

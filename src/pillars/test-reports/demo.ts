@@ -12,7 +12,7 @@ import type { HubContext } from '../../core/registry.js';
 import type { SynthContext } from '../../core/synth/types.js';
 import { testsConfig } from './config.js';
 import { parseReportCases } from './parsers/index.js';
-import { storeReport } from './store.js';
+import { storeReport } from './store/reports.js';
 
 /** The package root (package.json's folder), from src/ or dist/. */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

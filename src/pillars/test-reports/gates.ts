@@ -16,7 +16,8 @@ import { globToRegExp } from '../../core/glob.js';
 import { classify, compileSuiteTypes, flakeRates, suiteTypeOf } from './flaky.js';
 import { executionsOf } from './commands.js';
 import type { QuarantineEntry } from './quarantine.js';
-import { latestCoverage, listQuarantine } from './store.js';
+import { latestCoverage } from './store/coverage.js';
+import { listQuarantine } from './store/flaky.js';
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const hubOpts = (cmd: Command) =>
@@ -66,7 +67,7 @@ export const coverageGate: GateDef = {
     hubOpts(
       cmd
         .argument('<file...>', 'coverage reports (lcov, Cobertura, json-summary, Go coverprofile, JaCoCo); several are merged')
-        .requiredOption('--min <percent>', 'minimum coverage, 0–100 (seed 003: 80)')
+        .requiredOption('--min <percent>', 'minimum coverage, 0–100 (recommended: 80)')
         .option('--metric <metric>', 'lines | branches | statements', 'lines')
         .option('--format <format>', 'coverage format (default: detected)')
         .option('--no-regression', 'fail when coverage is below the baseline')
@@ -152,7 +153,7 @@ function parseBudgets(spec: string | undefined, defaults: Record<string, number>
 
 export const flakyGate: GateDef = {
   name: 'flaky',
-  description: 'Per-execution flake rate of each suite type within its budget (seed 001: unit 0, integration 0.05%, e2e 0.5%)',
+  description: 'Per-execution flake rate of each suite type within its budget (default: unit 0, integration 0.05%, e2e 0.5%)',
   configure(cmd) {
     cmd
       .argument('<report...>', 'reports of runs of one commit (reruns, retries)')
@@ -234,7 +235,7 @@ async function quarantineList(opts: Record<string, unknown>, ctx: CliContext): P
 
 export const testsGate: GateDef = {
   name: 'tests',
-  description: 'No failed test outside quarantine (seed 003 GATE 4); a retry that passed is not a failure',
+  description: 'No failed test outside quarantine; a retry that passed is not a failure',
   configure(cmd) {
     hubOpts(
       cmd

@@ -5,10 +5,12 @@ import { testsCommands } from './commands.js';
 import { testsConfigSection } from './config.js';
 import { seedTestsDemo, synthTests } from './demo.js';
 import { coverageGate, flakyGate, testsGate } from './gates.js';
-import { registerTestsMetrics } from './metrics.js';
-import { testsMigrations } from './migrations.js';
+import { registerTestsMetrics } from './prometheus.js';
+import { testsMigrations } from './tables.js';
 import { testsRoutes } from './routes.js';
-import { analyzeRun, dropOldPartitions, tdb } from './store.js';
+import { dropOldPartitions } from './store/reports.js';
+import { tdb } from './tables.js';
+import { analyzeRun } from './store/analysis.js';
 
 export const testsPillar = definePillar({
   id: 'tests',

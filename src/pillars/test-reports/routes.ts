@@ -9,7 +9,9 @@ import { testsConfig } from './config.js';
 import { normalizeCoverageFormat, parseCoverageStream } from './coverage/index.js';
 import { normalizeFormat, parseReport } from './parsers/index.js';
 import { renderQuarantine, type QuarantineFormat } from './quarantine.js';
-import { CaseSpool, flakeIndex, flakyTests, latestCoverage, listQuarantine, putCodeowners, storeCoverage, storeReport } from './store.js';
+import { CaseSpool, storeReport } from './store/reports.js';
+import { latestCoverage, storeCoverage } from './store/coverage.js';
+import { flakeIndex, flakyTests, listQuarantine, putCodeowners } from './store/flaky.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 const repoQuery = (extra: Record<string, unknown> = {}) => ({ type: 'object', required: ['repo'], properties: { repo: { type: 'string', minLength: 3 }, ...extra } }) as const;

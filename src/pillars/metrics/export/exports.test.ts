@@ -20,14 +20,14 @@ describe('Grafana and Prometheus exports', () => {
     expect(readFileSync(new URL('./prometheus-rules.yml', import.meta.url), 'utf8')).toBe(alertRulesYaml());
   });
 
-  it('the dashboard has seed 004 §4.2 panels over our series, with a data-source variable', () => {
+  it('the dashboard has the DORA and pipeline panels over our series, with a data-source variable', () => {
     const d = grafanaDashboard() as { panels: Array<{ title: string; targets: Array<{ expr: string }> }>; templating: { list: Array<{ name: string }> } };
     expect(d.panels.map((p) => p.title)).toEqual(expect.arrayContaining(['Deployment Frequency', 'Lead Time for Changes', 'Change Failure Rate', 'Time to Restore', 'Rollback Frequency']));
     expect(d.templating.list.map((v) => v.name)).toEqual(['datasource', 'environment', 'service']);
     expect(d.panels.find((p) => p.title === 'Lead Time for Changes')!.targets[0]!.expr).toContain('cicd_lead_time_seconds_bucket');
   });
 
-  it('the alert rules cover seed 004 §4.4 except what is listed as left out', () => {
+  it('the alert rules cover the DORA and pipeline alerts except what is listed as left out', () => {
     const names = alertRules().groups[0]!.rules.map((r) => r.alert);
     expect(names).toEqual(expect.arrayContaining(['PipelineSuccessRateLow', 'PipelineDurationHigh', 'DeploymentRollbackFrequent', 'LeadTimeRegression']));
     expect(LEFT_OUT.map((l) => l.alert)).toEqual(['CriticalVulnerabilityDetected']);

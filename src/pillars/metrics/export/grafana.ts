@@ -57,9 +57,9 @@ export function grafanaDashboard(): Record<string, unknown> {
       ],
     },
     panels: [
-      panel('Deployment Frequency', 'stat', `sum(increase(cicd_deployment_frequency_total{${env}}[24h]))`, 'Successful deployments per day (DORA elite: on demand, several per day; seed 004 elite: multiple per day)', { x: 0, y: 0, w: 6, h: 5 }),
-      panel('Lead Time for Changes', 'stat', `histogram_quantile(0.50, sum(rate(cicd_lead_time_seconds_bucket{${env}}[7d])) by (le))`, 'Median commit → production (DORA elite < 1 day; seed 004 elite < 1 hour)', { x: 6, y: 0, w: 6, h: 5 }, { unit: 's' }),
-      panel('Change Failure Rate', 'gauge', `avg(cicd_change_failure_rate{${env}})`, '% of deployments failing or rolled back, last 30 days (DORA elite <= 5%; seed 004 elite < 5%)', { x: 12, y: 0, w: 6, h: 5 }, {
+      panel('Deployment Frequency', 'stat', `sum(increase(cicd_deployment_frequency_total{${env}}[24h]))`, 'Successful deployments per day (DORA elite: on demand, several deploys a day)', { x: 0, y: 0, w: 6, h: 5 }),
+      panel('Lead Time for Changes', 'stat', `histogram_quantile(0.50, sum(rate(cicd_lead_time_seconds_bucket{${env}}[7d])) by (le))`, 'Median commit → production (DORA elite: under a day; our elite target: under an hour)', { x: 6, y: 0, w: 6, h: 5 }, { unit: 's' }),
+      panel('Change Failure Rate', 'gauge', `avg(cicd_change_failure_rate{${env}})`, '% of deployments failing or rolled back, last 30 days (DORA elite: 5% or less)', { x: 12, y: 0, w: 6, h: 5 }, {
         unit: 'percentunit',
         thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'yellow', value: 0.05 }, { color: 'orange', value: 0.1 }, { color: 'red', value: 0.15 }] },
       }),

@@ -8,7 +8,7 @@ import type { Db } from '../../deliveries.js';
 import { deliverGithub, deliveryId, githubExamples } from '../../../../../test/support/webhooks.js';
 import { githubConclusion } from './status.js';
 import { mapGithub } from './map.js';
-import { unmappedSweep } from '../../mapper.js';
+import { unmappedSweep } from '../../subscriptions.js';
 import { gzipSync } from 'node:zlib';
 
 const SECRET = 'It\'s a Secret to Everybody';

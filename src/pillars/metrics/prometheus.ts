@@ -10,10 +10,10 @@
 //   ci_intel_release_readiness_score{service}                gauge     seed 002 readiness, 0..100 (ours)
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
-import type { HubContext } from '../../../core/registry.js';
-import { metricsConfig } from '../config.js';
-import { readinessAll } from '../readiness.js';
-import { metricsDb, refresh } from '../refresh.js';
+import type { HubContext } from '../../core/registry.js';
+import { metricsConfig } from './config.js';
+import { readinessAll } from './readiness.js';
+import { metricsDb, refresh } from './refresh.js';
 
 /** Histogram buckets (seconds): 5 min … 180 days, around the DORA band edges (1 h, 1 d, 1 w, 1 mo, 6 mo). */
 export const LEAD_BUCKETS = [300, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400, 172_800, 604_800, 1_209_600, 2_592_000, 7_776_000, 15_552_000];
@@ -46,7 +46,7 @@ export function registerPrometheus(registry: Registry, ctx: HubContext): void {
     { name: 'cicd_change_failure_rate', help: 'Failed deployments / (successful + failed) over the last 30 days (0-1)', type: 'gauge' },
     { name: 'cicd_mean_time_to_restore_seconds', help: 'Time from a failed deployment to the next successful deployment of the same environment', type: 'histogram' },
     { name: 'cicd_rollback_total', help: 'Deployments rolled back (reason = rollout strategy)', type: 'counter' },
-    { name: 'ci_intel_release_readiness_score', help: 'Release readiness score (seed 002), 0-100, renormalized over the components with data', type: 'gauge' },
+    { name: 'ci_intel_release_readiness_score', help: 'Release readiness score, 0-100, renormalized over the components with data', type: 'gauge' },
   ];
   for (const d of defs) {
     registry.registerMetric({

@@ -1,7 +1,9 @@
-// The metrics pillar's tables: findings uploaded for readiness (SARIF, ESLint JSON) and the
-// materialized lead times (exact ancestry is a graph walk, too slow to redo per dashboard request).
-import type { ColumnType } from 'kysely';
+// The metrics pillar's tables: findings uploaded for readiness (SARIF, ESLint JSON), the
+// materialized lead times (exact ancestry is a graph walk, too slow to redo per dashboard request),
+// the daily run and job rollups, and the DORA rollups — migrations and Kysely types.
 import type { Migration } from '../../core/db/migrate.js';
+import { histColumns } from './sketch.js';
+import type { ColumnType } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -200,3 +202,110 @@ delete from metrics_lead_state;
 `,
   },
 ];
+
+const D = histColumns('d');
+
+const Q = histColumns('q');
+
+const histDdl = [...D, ...Q].map((c) => `  ${c} integer not null default 0,`).join('\n');
+
+export const rollupMigrations: Migration[] = [
+  {
+    id: 'metrics-0002-rollups',
+    up: `
+create table metrics_run_daily (
+  day date not null,
+  repo text not null,
+  workflow text not null,
+  environment text not null,
+  branch text not null,
+  runs integer not null,
+  success integer not null,
+  failed integer not null,
+  canceled integer not null,
+  retried integer not null,
+  usd double precision not null,
+  carbon_g double precision not null,
+  kwh double precision not null,
+  cpu_s double precision not null,
+  cost_runs integer not null,
+  carbon_runs integer not null,
+${histDdl}
+  primary key (day, repo, workflow, environment, branch)
+);
+create index metrics_run_daily_repo_idx on metrics_run_daily (repo, day);
+
+create table metrics_job_daily (
+  day date not null,
+  repo text not null,
+  workflow text not null,
+  environment text not null,
+  branch text not null,
+  job text not null,
+  executions integer not null,
+  failed integer not null,
+  retried integer not null,
+${histDdl}
+  primary key (day, repo, workflow, environment, branch, job)
+);
+create index metrics_job_daily_repo_idx on metrics_job_daily (repo, day);
+
+create table metrics_run_incidents (
+  repo text not null,
+  workflow text not null,
+  branch text not null,
+  environment text not null,
+  failed_run_id uuid not null,
+  failed_at timestamptz not null,
+  restored_at timestamptz,
+  restore_s double precision,
+  primary key (repo, failed_run_id)
+);
+create index metrics_run_incidents_failed_idx on metrics_run_incidents (failed_at);
+
+create table metrics_rollup_state (
+  id integer primary key,
+  watermark timestamptz,
+  refreshed_at timestamptz
+);
+
+create index metrics_runs_updated_idx on runs (updated_at);
+create index metrics_jobs_retried_idx on jobs (run_id) where attempt > 1;
+create index metrics_runs_branch_idx on runs (branch, started_at);
+`,
+  },
+];
+
+// metrics-0002 stored the histograms as 144 integer columns; summing them costs PGlite ~0.3 s for a
+// few hundred rows (and reading a row ~3 ms), so 0003 keeps them as sparse text "bucket:count,..."
+// merged in JS (a string_agg per group). The rollups are rebuilt from the runs.
+const dropHist = (t: string) => `alter table ${t} ${[...D, ...Q].map((c) => `drop column ${c}`).join(', ')}, add column dur_hist text not null default '', add column queue_hist text not null default '';`;
+rollupMigrations.push({
+  id: 'metrics-0003-sparse-histograms',
+  up: `
+truncate metrics_run_daily;
+truncate metrics_job_daily;
+delete from metrics_rollup_state;
+${dropHist('metrics_run_daily')}
+${dropHist('metrics_job_daily')}
+`,
+});
+
+export type RollupTables = {
+  metrics_run_daily: Record<string, unknown> & { day: string; repo: string };
+  metrics_job_daily: Record<string, unknown> & { day: string; repo: string };
+  metrics_run_incidents: {
+    repo: string;
+    workflow: string;
+    branch: string;
+    environment: string;
+    failed_run_id: string;
+    failed_at: Date;
+    restored_at: Date | null;
+    restore_s: number | null;
+  };
+  metrics_rollup_state: { id: number; watermark: Date | null; refreshed_at: Date | null };
+};
+
+/** Every migration of the pillar, in the order they were written (ids are never edited). */
+export const migrations: Migration[] = [...metricsMigrations, ...rollupMigrations, ...doraRollupMigrations];

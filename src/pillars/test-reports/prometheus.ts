@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { HubContext } from '../../core/registry.js';
-import { tdb } from './store.js';
+import { tdb } from './tables.js';
 
 export interface TestsMetrics {
   reported(format: string, executions: number, flakyEvents: number): void;

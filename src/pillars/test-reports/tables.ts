@@ -2,6 +2,9 @@
 // narrow row per execution, range-partitioned by day so retention drops whole partitions and
 // queries on a window touch only its days; test ids and failure messages are stored once each and
 // referenced by key. Works the same on PGlite and PostgreSQL (declarative partitioning is core SQL).
+import type { Kysely } from 'kysely';
+import type { CoreTables } from '../../core/db/index.js';
+import type { HubContext } from '../../core/registry.js';
 import type { Generated } from 'kysely';
 import type { Migration } from '../../core/db/migrate.js';
 
@@ -233,3 +236,6 @@ create table tests_codeowners (
 `,
   },
 ];
+
+export type TestsDb = Kysely<CoreTables & TestsTables>;
+export const tdb = (ctx: Pick<HubContext, 'db'>): TestsDb => ctx.db.withTables<TestsTables>() as unknown as TestsDb;

@@ -6,7 +6,7 @@ import { synthesize } from '../../core/synth/generate.js';
 import { ingestNdjson } from '../../core/runs/ingest.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { sourcesPillar } from './index.js';
-import { DURATION_BUCKETS, QUEUE_BUCKETS, pipelineSeries } from './metrics.js';
+import { DURATION_BUCKETS, QUEUE_BUCKETS, pipelineSeries } from './prometheus.js';
 
 const END = new Date('2026-06-01T00:00:00Z');
 const records = synthesize({ repos: 3, days: 3, runsPerDay: 20, seed: 7, end: END }).records;
