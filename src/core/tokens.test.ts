@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileRepoPattern, parseExpiry, parseScopes } from './tokens.js';
+import fc from 'fast-check';
+import { compileRepoPattern, parseExpiry, parseScopes, patternContained, patternsWithin } from './tokens.js';
 import { repoRegexes } from './http/index.js';
 import { principalFor } from './tokens.js';
 
@@ -50,5 +51,48 @@ describe('token options', () => {
     expect(parseScopes(undefined)).toEqual(['ingest', 'read']);
     expect(parseScopes('admin, read')).toEqual(['admin', 'read']);
     expect(() => parseScopes('write')).toThrow(/unknown scope/);
+  });
+});
+
+describe('pattern containment (who may grant what)', () => {
+  it('knows the obvious cases', () => {
+    expect(patternContained('org-a/app', 'org-a/*')).toBe(true);
+    expect(patternContained('org-a/svc-*', 'org-a/*')).toBe(true);
+    expect(patternContained('org-a/*', 'org-a/svc-*')).toBe(false);
+    expect(patternContained('**', 'org-a/*')).toBe(false);
+    expect(patternContained('org-a/**', 'org-a/*')).toBe(false);
+    expect(patternContained('org-a/*', 'org-a/**')).toBe(true);
+    expect(patternContained('org-a/x/**', 'org-a/**')).toBe(true);
+    expect(patternContained('*/*', 'org-a/*')).toBe(false);
+    expect(patternContained('a*b*c/x', '*c/x')).toBe(true);
+    expect(patternsWithin(['org-a/app', 'org-b/app'], ['org-a/*'])).toBe(false);
+  });
+
+  // Soundness is what keeps tenants apart: whenever containment says yes, every repo the first
+  // pattern admits must be admitted by the second. Checked by brute force over small alphabets.
+  const seg = fc.stringMatching(/^[ab*]{1,3}$/).filter((s) => !s.includes('**'));
+  const pattern = fc.array(fc.oneof(seg, fc.constant('**')), { minLength: 1, maxLength: 3 }).map((p) => p.join('/'));
+  const repos: string[] = [];
+  const words = ['a', 'b', 'ab', 'ba', 'aa', 'bb', 'aba', 'bab', 'aab'];
+  for (const x of words) {
+    repos.push(x);
+    for (const y of words) {
+      repos.push(`${x}/${y}`);
+      for (const z of ['a', 'ab', 'b']) repos.push(`${x}/${y}/${z}`);
+    }
+  }
+  it('never says yes when some repo escapes (property)', () => {
+    fc.assert(
+      fc.property(pattern, pattern, (a, b) => {
+        if (!patternContained(a, b)) return true;
+        const ma = compileRepoPattern(a);
+        const mb = compileRepoPattern(b);
+        return repos.every((r) => !ma(r) || mb(r));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it('says yes for a pattern and itself, and for anything within **', () => {
+    fc.assert(fc.property(pattern, (a) => patternContained(a, a) && patternContained(a, '**')), { numRuns: 500 });
   });
 });

@@ -76,6 +76,63 @@ export function parseScopes(v: string | undefined): Scope[] {
   return [...new Set(list)].sort() as Scope[];
 }
 
+/**
+ * Does segment glob `a` match only what segment glob `b` matches (both with `*` inside a segment)?
+ * `b` must match `a`'s text where `a`'s own `*` can be consumed only by a `*` of `b`: were it any
+ * other way, a string `a` matches (its `*` filled with characters `b` does not contain) would escape `b`.
+ */
+function segmentContained(a: string, b: string): boolean {
+  // reach[j]: b[0..j) has consumed a[0..i).
+  let reach = new Array<boolean>(b.length + 1).fill(false);
+  reach[0] = true;
+  for (let j = 0; j < b.length && b[j] === '*'; j++) reach[j + 1] = true;
+  for (let i = 0; i < a.length; i++) {
+    const next = new Array<boolean>(b.length + 1).fill(false);
+    for (let j = 1; j <= b.length; j++) {
+      const c = b[j - 1]!;
+      if (c === '*') next[j] = reach[j]! || reach[j - 1]! || next[j - 1]!;
+      else next[j] = reach[j - 1]! && a[i] === c && c !== '*';
+    }
+    reach = next;
+  }
+  return reach[b.length]!;
+}
+
+/** Is every repo repo-pattern `a` admits also admitted by `b` (segments; `**` any number of them)? */
+export function patternContained(a: string, b: string): boolean {
+  const as = a.trim().toLowerCase().split('/');
+  const bs = b.trim().toLowerCase().split('/');
+  // reach[j]: bs[0..j) has covered as[0..i). A `**` of `a` can be covered only by a `**` of `b`.
+  let reach = new Array<boolean>(bs.length + 1).fill(false);
+  reach[0] = true;
+  for (let j = 0; j < bs.length && bs[j] === '**'; j++) reach[j + 1] = true;
+  for (const seg of as) {
+    const next = new Array<boolean>(bs.length + 1).fill(false);
+    for (let j = 1; j <= bs.length; j++) {
+      const pb = bs[j - 1]!;
+      if (pb === '**') next[j] = reach[j]! || reach[j - 1]! || next[j - 1]!;
+      else next[j] = reach[j - 1]! && seg !== '**' && segmentContained(seg, pb);
+    }
+    reach = next;
+  }
+  return reach[bs.length]!;
+}
+
+/** Does `patterns` admit only repos some pattern of `within` admits? (Each pattern inside one of them.) */
+export function patternsWithin(patterns: string[], within: string[]): boolean {
+  return patterns.every((p) => within.some((w) => patternContained(p, w)));
+}
+
+/**
+ * What an admin token may do with other tokens: give, see and revoke only tokens whose repos lie
+ * within its own, with no scope it lacks. The local operator (CLI on the store) is not limited.
+ */
+export function mayManage(caller: Principal, target: { repoPatterns: string[]; scopes: string[] }): boolean {
+  if (caller.anonymous) return false;
+  const scopesOk = caller.scopes.includes('admin') || target.scopes.every((s) => caller.scopes.includes(s as Scope));
+  return scopesOk && patternsWithin(target.repoPatterns, caller.repoPatterns);
+}
+
 export interface CreatedToken {
   token: string;
   token_id: string;
@@ -146,24 +203,31 @@ export async function authenticate(db: Kysely<CoreTables>, token: string, now: D
   return principalFor(row);
 }
 
-/** Every token, oldest first, never the secrets. */
-export async function listTokens(ctx: { db: Kysely<CoreTables> }) {
+/** Every token, oldest first, never the secrets; with `caller`, only those it may manage. */
+export async function listTokens(ctx: { db: Kysely<CoreTables> }, caller?: Principal) {
   const rows = await ctx.db
     .selectFrom('api_tokens')
     .select(['token_id', 'name', 'repo_patterns', 'scopes', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'])
     .orderBy('created_at')
     .orderBy('token_id')
     .execute();
-  return rows.map((r) => ({
-    ...r,
-    created_at: new Date(r.created_at).toISOString(),
-    expires_at: r.expires_at ? new Date(r.expires_at).toISOString() : null,
-    revoked_at: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
-    last_used_at: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
-  }));
+  return rows
+    .filter((r) => !caller || mayManage(caller, { repoPatterns: r.repo_patterns, scopes: r.scopes }))
+    .map((r) => ({
+      ...r,
+      created_at: new Date(r.created_at).toISOString(),
+      expires_at: r.expires_at ? new Date(r.expires_at).toISOString() : null,
+      revoked_at: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+      last_used_at: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
+    }));
 }
 
-export async function revokeToken(ctx: { db: Kysely<CoreTables>; now: () => Date }, id: string): Promise<number> {
+/** Revokes a token; with `caller`, a token it may not manage is treated as not there (0). */
+export async function revokeToken(ctx: { db: Kysely<CoreTables>; now: () => Date }, id: string, caller?: Principal): Promise<number> {
+  if (caller) {
+    const row = await ctx.db.selectFrom('api_tokens').select(['repo_patterns', 'scopes']).where('token_id', '=', id).executeTakeFirst();
+    if (!row || !mayManage(caller, { repoPatterns: row.repo_patterns, scopes: row.scopes })) return 0;
+  }
   const r = await ctx.db
     .updateTable('api_tokens')
     .set({ revoked_at: ctx.now() })

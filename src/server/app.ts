@@ -3,7 +3,8 @@
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import type { HubContext, Pillar } from '../core/registry.js';
 import { CiError } from '../core/errors.js';
-import { createToken, listTokens, parseExpiry, parseScopes, revokeToken } from '../core/tokens.js';
+import { compileRepoPattern, createToken, listTokens, mayManage, parseExpiry, parseScopes, revokeToken } from '../core/tokens.js';
+import { requirePrincipal } from '../core/http/index.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from '../core/http/errors.js';
 import { installIdempotency } from './idempotency.js';
@@ -76,25 +77,31 @@ function tokenRoutes(app: FastifyInstance, ctx: HubContext): void {
     },
     async (req) => {
       const b = req.body as { repo: string[]; scope?: string; expires?: string; name?: string };
-      const t = await createToken(ctx.db, {
-        repoPatterns: b.repo,
-        scopes: parseScopes(b.scope),
-        expiresAt: b.expires ? parseExpiry(b.expires, ctx.now()) : null,
-        name: b.name,
-      });
-      return t;
+      const caller = requirePrincipal(req);
+      const scopes = parseScopes(b.scope);
+      const expiresAt = b.expires ? parseExpiry(b.expires, ctx.now()) : null;
+      for (const p of b.repo) compileRepoPattern(p); // a bad pattern is a usage error before a grant check
+      // An admin limited to some repositories cannot mint a token for others, nor a wider scope.
+      if (!mayManage(caller, { repoPatterns: b.repo, scopes })) {
+        throw new CiError('E_FORBIDDEN_GRANT', 'the new token would reach repositories or scopes this token does not have', {
+          where: 'body /repo',
+          hint: `give patterns within ${caller.repoPatterns.join(', ')} and scopes within ${caller.scopes.join(', ')}`,
+        });
+      }
+      return createToken(ctx.db, { repoPatterns: b.repo, scopes, expiresAt, name: b.name });
     },
   );
-  app.get('/api/v1/tokens', { config: { scope: 'admin' }, schema: { summary: 'List tokens (never the secrets)', tags: ['tokens'] } }, async () => ({
-    items: (await listTokens(ctx)).map((t) => t),
+  app.get('/api/v1/tokens', { config: { scope: 'admin' }, schema: { summary: 'List the tokens within the caller\'s repositories (never the secrets)', tags: ['tokens'] } }, async (req) => ({
+    items: await listTokens(ctx, requirePrincipal(req)),
   }));
   app.delete(
     '/api/v1/tokens/:id',
-    { config: { scope: 'admin' }, schema: { summary: 'Revoke a token', tags: ['tokens'], params: { type: 'object', properties: { id: { type: 'string' } } } } },
+    { config: { scope: 'admin' }, schema: { summary: 'Revoke a token within the caller\'s repositories', tags: ['tokens'], params: { type: 'object', properties: { id: { type: 'string' } } } } },
     async (req) => {
       const { id } = req.params as { id: string };
-      const n = await revokeToken(ctx, id);
-      if (!n) throw new CiError('E_NOT_FOUND', `no token ${id}`);
+      // A token outside the caller's repositories answers as if it did not exist.
+      const n = await revokeToken(ctx, id, requirePrincipal(req));
+      if (!n) throw new CiError('E_NOT_FOUND', `no token ${id}`, { hint: 'list the tokens you can revoke: GET /api/v1/tokens' });
       return { revoked: id };
     },
   );
