@@ -123,7 +123,7 @@ describe('built CLI', () => {
     expect(r.stderr).toMatch(/^error E_USAGE: --repos: --repos "x" is not valid/);
     const e = await runCli(['token', 'create', '--repo', 'org/*', '--expires', '99999999999d', '--data-dir', at('expiry')]);
     expect(e.code).toBe(2);
-    expect(e.stderr).toMatch(/^error E_USAGE: --expires "99999999999d" is longer than 100 years/);
+    expect(e.stderr).toMatch(/^error E_USAGE: --expires: "99999999999d" is longer than 100 years/);
     const u = await runCli(['nope']);
     expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/unknown command 'nope'/);

@@ -15,9 +15,9 @@ export function parseDuration(v: string, where: string, opts: { allowNone?: bool
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(s);
   const ms = m ? Math.round(Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]) : NaN;
   if (!Number.isFinite(ms)) {
-    throw new CiError('E_USAGE', `${where} ${JSON.stringify(v)} is not a duration`, { where, hint: opts.allowNone ? `${HINT}, or 0 for none` : HINT });
+    throw new CiError('E_USAGE', `${JSON.stringify(v)} is not a duration`, { where, hint: opts.allowNone ? `${HINT}, or 0 for none` : HINT });
   }
-  if (ms > MAX_MS) throw new CiError('E_USAGE', `${where} ${JSON.stringify(v)} is longer than 100 years`, { where, hint: HINT });
+  if (ms > MAX_MS) throw new CiError('E_USAGE', `${JSON.stringify(v)} is longer than 100 years`, { where, hint: HINT });
   return ms;
 }
 
@@ -27,7 +27,7 @@ function instant(v: string, now: Date, where: string, direction: -1 | 1): Date {
   if (/^\d+(?:\.\d+)?\s*[a-zA-Z]+$/.test(s)) return new Date(now.getTime() + direction * parseDuration(s, where)!);
   const t = Date.parse(s);
   if (!Number.isFinite(t)) {
-    throw new CiError('E_USAGE', `${where} ${JSON.stringify(v)} is neither a duration nor a date`, { where, hint: `${HINT}, or a date such as 2026-11-01` });
+    throw new CiError('E_USAGE', `${JSON.stringify(v)} is neither a duration nor a date`, { where, hint: `${HINT}, or a date such as 2026-11-01` });
   }
   return new Date(t);
 }

@@ -45,7 +45,7 @@ describe('token options', () => {
     expect(parseExpiry('30d', now).toISOString()).toBe('2026-01-31T00:00:00.000Z');
     expect(parseExpiry('12h', now).toISOString()).toBe('2026-01-01T12:00:00.000Z');
     expect(parseExpiry('2026-03-01', now).toISOString()).toBe('2026-03-01T00:00:00.000Z');
-    expect(() => parseExpiry('soon', now)).toThrow(/--expires "soon" is neither a duration nor a date/);
+    expect(() => parseExpiry('soon', now)).toThrow(/"soon" is neither a duration nor a date/);
   });
   it('parses scopes with a default of read,ingest', () => {
     expect(parseScopes(undefined)).toEqual(['ingest', 'read']);
