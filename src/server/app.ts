@@ -5,6 +5,7 @@ import type { HubContext, Pillar } from '../core/registry.js';
 import { CiError } from '../core/errors.js';
 import { compileRepoPattern, createToken, listTokens, mayManage, parseExpiry, parseScopes, revokeToken } from '../core/tokens.js';
 import { requirePrincipal } from '../core/http/index.js';
+import { scopeExposition } from '../core/exposition.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from '../core/http/errors.js';
 import { installIdempotency } from './idempotency.js';
@@ -41,9 +42,10 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   webRoutes(app);
   for (const p of pillars) if (p.routes) await app.register(async (scoped) => p.routes!(scoped, ctx));
   // One Prometheus registry in core; each pillar adds its series (registry `metrics`).
-  app.get('/metrics', { config: { scope: 'public' }, schema: { summary: 'Prometheus exposition of every pillar\'s series', tags: ['ops'] } }, async (_req, reply) => {
+  // Read scope: the series name repositories. A repo-limited token sees its repositories' series.
+  app.get('/metrics', { config: { scope: 'read' }, schema: { summary: 'Prometheus exposition of every pillar\'s series (a read token; scrape with `authorization: {credentials: TOKEN}`)', tags: ['ops'] } }, async (req, reply) => {
     reply.header('content-type', ctx.metrics.contentType);
-    return ctx.metrics.metrics();
+    return scopeExposition(await ctx.metrics.metrics(), requirePrincipal(req));
   });
   app.get('/api/v1/openapi.json', { config: { scope: 'public' } }, async () => openapi(routes));
   app.get('/api/v1/pillars', { config: { scope: 'public' }, schema: { summary: 'Registered pillars and their dashboard panels', tags: ['ops'] } }, async () => ({

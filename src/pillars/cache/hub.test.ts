@@ -63,7 +63,7 @@ describeEachStore(
     });
 
     it('exposes hit ratio, bytes served and quarantines on the shared /metrics', async () => {
-      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const text = (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${reader}` } })).body;
       expect(text).toContain('ci_intel_cache_requests_total{protocol="turbo",namespace="web",result="hit"} 1');
       expect(text).toContain('ci_intel_cache_requests_total{protocol="turbo",namespace="web",result="miss"} 2');
       expect(text).toMatch(/ci_intel_cache_hit_ratio\{protocol="turbo",namespace="web"\} 0\.333/);

@@ -243,7 +243,7 @@ describeEachStore(
     });
 
     it('Prometheus: the DORA series on /metrics agree with the store', async () => {
-      const res = await app.inject({ method: 'GET', url: '/metrics' });
+      const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } });
       const text = res.body;
       const [c] = await q(sql<{ repo: string; n: number }>`select repo, count(*)::int as n from metrics_deployments where environment = 'prod' and final_status = 'success' and not rolled_back group by 1 order by 1 limit 1`);
       expect(text).toContain(`cicd_deployment_frequency_total{service="${c!.repo}",environment="prod"} ${c!.n}`);

@@ -199,7 +199,7 @@ describeEachStore(
       const base = (await get('/api/v1/mutation/baseline?repo=acme/shop')).json();
       expect(base).toMatchObject({ run_id: uuid(10) });
       expect(base.report.mutants.length).toBe(82);
-      const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+      const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } });
       expect(metrics.body).toMatch(/ci_intel_mutation_resilience\{repo="acme\/trend"\} 0\.79/);
       expect(metrics.body).toMatch(/ci_intel_mutation_out_of_control\{repo="acme\/trend"\} 1/);
     });

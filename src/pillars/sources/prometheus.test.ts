@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../server/app.js';
 import { synthesize } from '../../core/synth/generate.js';
 import { ingestNdjson } from '../../core/runs/ingest.js';
+import { createToken } from '../../core/tokens.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { sourcesPillar } from './index.js';
 import { DURATION_BUCKETS, QUEUE_BUCKETS, pipelineSeries } from './prometheus.js';
@@ -33,20 +34,22 @@ const key = (name: string, labels: Record<string, string>) =>
     .join(',')}}`;
 
 describeEachStore(
-  '/metrics pipeline series (seed 004 §4.1)',
+  '/metrics pipeline series',
   (get) => {
     let app: FastifyInstance;
     let hub: TestHub;
+    let reader: string;
     beforeAll(async () => {
       hub = get();
       app = await createApp(hub, [sourcesPillar]);
       const res = await ingestNdjson(hub, Readable.from([records.map((r) => JSON.stringify(r)).join('\n')]), { source: 'test' });
       expect(res.accepted).toBe(records.length);
+      reader = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read'], expiresAt: null })).token;
     });
     afterAll(async () => app?.close());
 
     it('exposes the four series with the seed\'s names and values computed from the runs', async () => {
-      const res = await app.inject({ url: '/metrics' });
+      const res = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${reader}` } });
       expect(res.statusCode).toBe(200);
       const m = parse(res.body);
       for (const name of ['cicd_pipeline_runs_total', 'cicd_pipeline_duration_seconds', 'cicd_pipeline_queue_time_seconds', 'cicd_pipeline_success_rate']) {
@@ -88,6 +91,17 @@ describeEachStore(
       const all = [...s.runs, ...s.duration, ...s.queue, ...s.successRate];
       expect(all.length).toBeGreaterThan(0);
       expect(all.some((v) => v.labels.service === 'metrics/queued')).toBe(false);
+    });
+
+    it('needs a read token, and a repo-limited token sees only its repositories\' series', async () => {
+      expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
+      const one = records[0]!.repo;
+      const limited = (await createToken(hub.db, { repoPatterns: [one], scopes: ['read'], expiresAt: null })).token;
+      const res = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${limited}` } });
+      expect(res.statusCode).toBe(200);
+      const services = new Set([...res.body.matchAll(/service="([^"]+)"/g)].map((m) => m[1]));
+      expect([...services]).toEqual([one]);
+      for (const r of records) if (r.repo !== one) expect(res.body).not.toContain(r.repo);
     });
   },
   { pillars: [sourcesPillar], now: () => END },

@@ -117,7 +117,8 @@ describeEachStore(
     });
 
     it('exposes its Prometheus series (one test in quarantine now)', async () => {
-      const m = (await app.inject({ url: '/metrics' })).body;
+      const everyRepo = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read'], expiresAt: null })).token;
+      const m = (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${everyRepo}` } })).body;
       expect(m).toMatch(/ci_intel_tests_reports_total\{format="go-test-json"\} \d+/);
       expect(m).toMatch(/ci_intel_tests_executions_total \d+/);
       expect(m).toMatch(/ci_intel_tests_quarantined\{repo="org\/replica"\} 1\n/);
