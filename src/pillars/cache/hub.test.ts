@@ -71,6 +71,15 @@ describeEachStore(
       expect(text).toContain('ci_intel_cache_quarantines_total{protocol="turbo",namespace="web"} 1');
     });
 
+    it('does not let a turbo event with an absurd duration break /metrics', async () => {
+      const events = [1e308, -5, 'x', 2_000].map((duration) => ({ sessionId: 's', source: 'REMOTE', event: 'HIT', hash: 'f00d', duration }));
+      const r = await app.inject({ method: 'POST', url: '/v8/artifacts/events?slug=web', payload: events, headers: { ...auth, 'content-type': 'application/json' } });
+      expect(r.statusCode).toBe(200);
+      const m = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${reader}` } });
+      expect(m.statusCode).toBe(200);
+      expect(m.body).toMatch(/ci_intel_cache_turbo_time_saved_ms_total 2000\n/);
+    });
+
     it('answers the stats API from cache_events (read scope)', async () => {
       expect((await app.inject({ method: 'GET', url: '/api/v1/cache/stats' })).statusCode).toBe(401);
       const r = await app.inject({ method: 'GET', url: '/api/v1/cache/stats?days=1', headers: { authorization: `Bearer ${reader}` } });
@@ -95,6 +104,47 @@ describeEachStore(
   {
     config: (c) => {
       c.pillars.cache = { tokens: [CACHE_TOKEN] };
+    },
+    pillars: [cachePillar],
+  },
+);
+
+// The hub must be reachable for webhooks, so its build cache is off unless it has cache tokens
+// or the operator opened it on purpose (cache.open).
+describeEachStore(
+  'cache pillar in a hub without cache tokens',
+  (get) => {
+    it('does not serve the cache protocols: nothing can be written or read', async () => {
+      const app = await createApp(get(), [cachePillar]);
+      try {
+        const put = await app.inject({ method: 'PUT', url: '/v8/artifacts/f00d?slug=web', payload: randomBytes(64), headers: { 'content-type': 'application/octet-stream' } });
+        expect(put.statusCode).toBe(404);
+        expect((await app.inject({ method: 'GET', url: '/v8/artifacts/f00d?slug=web' })).statusCode).toBe(404);
+        expect((await app.inject({ method: 'PUT', url: '/ccache/ab/cdef', payload: randomBytes(16) })).statusCode).toBe(404);
+      } finally {
+        await app.close();
+      }
+    });
+  },
+  { pillars: [cachePillar] },
+);
+
+describeEachStore(
+  'cache pillar in a hub opened on purpose',
+  (get) => {
+    it('serves the cache without tokens when cache.open is true', async () => {
+      const app = await createApp(get(), [cachePillar]);
+      try {
+        const put = await app.inject({ method: 'PUT', url: '/v8/artifacts/f00d?slug=web', payload: randomBytes(64), headers: { 'content-type': 'application/octet-stream' } });
+        expect(put.statusCode).toBe(202);
+      } finally {
+        await app.close();
+      }
+    });
+  },
+  {
+    config: (c) => {
+      c.pillars.cache = { open: true };
     },
     pillars: [cachePillar],
   },

@@ -87,7 +87,14 @@ export const cachePillar = definePillar({
   migrations: cacheMigrations,
   async routes(app, ctx) {
     const server = await serverFor(ctx);
-    await registerCacheRoutes(app, server);
+    // The hub is reachable from the internet for webhooks: its build cache answers only clients
+    // with a cache token, unless the operator opened it on purpose.
+    if (server.tokens.open && !server.settings.open) {
+      ctx.log.warn('build cache: off on this hub (no cache tokens); set cache.tokens (or CI_INTEL_CACHE_TOKENS), or cache.open: true for a cache without tokens');
+    } else {
+      if (server.tokens.open) ctx.log.warn('build cache: OPEN on this hub (cache.open: true) — anyone who reaches the hub can read and write it');
+      await registerCacheRoutes(app, server);
+    }
     app.get(
       '/api/v1/cache/stats',
       {

@@ -21,6 +21,11 @@ export interface CacheSettings {
   minUploadBytesPerSec: number;
   uploadGraceMs: number;
   sweepIntervalMs: number;
+  /**
+   * Inside the hub, serve the cache protocols with no cache token (`cache.open: true`). Off by
+   * default: the hub must be reachable for webhooks, and an open cache can be poisoned.
+   */
+  open: boolean;
 }
 
 const KiB = 1024;
@@ -57,6 +62,7 @@ export const cacheConfigSection: ConfigSection = {
       minUploadRate: { type: ['string', 'integer'] },
       uploadGrace: { type: 'string' },
       sweepInterval: { type: 'string' },
+      open: { type: 'boolean' },
     },
   },
 };
@@ -112,6 +118,7 @@ export function resolveSettings(inp: SettingsInput): CacheSettings {
   const minRate = pick<string | number>(f.minUploadRate, 'CI_INTEL_CACHE_MIN_UPLOAD_RATE', y.minUploadRate);
   const grace = pick<string>(f.uploadGrace, 'CI_INTEL_CACHE_UPLOAD_GRACE', y.uploadGrace);
   const sweep = pick<string>(f.sweepInterval, 'CI_INTEL_CACHE_SWEEP_INTERVAL', y.sweepInterval);
+  const openRaw = pick<string | boolean>(undefined, 'CI_INTEL_CACHE_OPEN', y.open);
   const bufferMax = pick<string | number>(f.verifyBufferMax, 'CI_INTEL_CACHE_VERIFY_BUFFER_MAX', y.verifyBufferMax);
   const trustAbove = pick<string | number>(f.trustVerifiedAbove, 'CI_INTEL_CACHE_TRUST_VERIFIED_ABOVE', y.trustVerifiedAbove);
   return {
@@ -130,5 +137,6 @@ export function resolveSettings(inp: SettingsInput): CacheSettings {
     minUploadBytesPerSec: minRate === undefined ? DEFAULTS.minUploadBytesPerSec : parseBytes(minRate, '--min-upload-rate'),
     uploadGraceMs: grace === undefined ? DEFAULTS.uploadGraceMs : (parseDuration(grace, '--upload-grace', { allowNone: true }) ?? 0),
     sweepIntervalMs: sweep === undefined ? DEFAULTS.sweepIntervalMs : (parseDuration(sweep, '--sweep-interval', { allowNone: true }) ?? 0),
+    open: openRaw === true || /^(1|on|true|yes)$/i.test(String(openRaw ?? '')),
   };
 }

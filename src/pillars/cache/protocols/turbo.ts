@@ -29,6 +29,9 @@ function turboHeaders(m: Manifest): Record<string, string> {
   return h;
 }
 
+/** The longest task duration a cache event may report (one day). */
+const MAX_TASK_MS = 86_400_000;
+
 function metaOf(req: FastifyRequest): ManifestMeta {
   const meta: ManifestMeta = {};
   const d = req.headers['x-artifact-duration'];
@@ -86,7 +89,10 @@ export function turboRoutes(app: FastifyInstance, s: CacheServer): void {
     const body = await jsonBody(req);
     if (Array.isArray(body)) {
       for (const e of body as Array<Record<string, unknown>>) {
-        if (e && e.source === 'REMOTE' && e.event === 'HIT' && Number.isFinite(Number(e.duration))) s.counters.turboTimeSavedMs += Math.max(0, Number(e.duration));
+        const ms = Number(e?.duration);
+        // A task of more than a day is a client's mistake or an attack (1e308 once made the
+        // time-saved counter infinite and /metrics answer 500): such events are not counted.
+        if (e && e.source === 'REMOTE' && e.event === 'HIT' && Number.isFinite(ms) && ms >= 0 && ms <= MAX_TASK_MS) s.counters.turboTimeSavedMs += ms;
       }
     }
     return reply.code(200).send({});
