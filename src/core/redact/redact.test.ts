@@ -128,3 +128,63 @@ describe('redactor keyword prefilter', () => {
     );
   });
 });
+
+describe('over-long lines', () => {
+  const collect = async (chunks: string[], opts: { piece?: number; lookAhead?: number } = {}) => {
+    let out = '';
+    for await (const c of Readable.from(chunks).pipe(r.stream(opts))) out += c as string;
+    return out;
+  };
+  const filler = (n: number, seed: number) => {
+    const words = ['lorem', 'ipsum', 'dolor', 'build', 'step', '{"a":1}', 'x=1', 'ok', 'https://example.com/p'];
+    let s = '';
+    for (let i = 0; s.length < n; i++) s += words[(i * 7 + seed) % words.length] + ' ';
+    return s.slice(0, n);
+  };
+
+  // Whatever the piece boundaries, no secret of SAMPLES survives in a line longer than a piece,
+  // and the line is passed on whole (same line count, no line end invented).
+  it('never lets a secret through across piece boundaries (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: SAMPLES.length - 1 }), fc.integer({ min: 0, max: 900 })), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 64, max: 400 }),
+        fc.integer({ min: 1, max: 300 }),
+        async (placed, piece, chunk) => {
+          let line = '';
+          placed.forEach(([i, gap], k) => (line += filler(gap, k) + ' ' + SAMPLES[i]![1] + ' '));
+          line += filler(500, 3) + '\n';
+          const chunks: string[] = [];
+          for (let i = 0; i < line.length; i += chunk) chunks.push(line.slice(i, i + chunk));
+          const out = await collect(chunks, { piece, lookAhead: 256 });
+          for (const [i] of placed) expect(out).not.toContain(SAMPLES[i]![2]);
+          expect(out.split('\n').length).toBe(2);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('redacts a 40 MB line with secrets at the default piece boundaries, in linear memory', async () => {
+    const MB = 1024 * 1024;
+    const parts: string[] = [];
+    const secrets: string[] = [];
+    let length = 0;
+    for (let k = 1; k <= 40; k++) {
+      const [, sample, secret] = SAMPLES[k % SAMPLES.length]!;
+      const text = ` ${sample} `;
+      // Each secret straddles the k-th MiB boundary (where a naive cut would fall).
+      const pad = filler(k * MB - Math.floor(text.length / 2) - length, k);
+      parts.push(pad, text);
+      length += pad.length + text.length;
+      secrets.push(secret);
+    }
+    const line = parts.join('') + '\n';
+    const chunks: string[] = [];
+    for (let i = 0; i < line.length; i += 65536) chunks.push(line.slice(i, i + 65536));
+    const out = await collect(chunks);
+    for (const s of secrets) expect(out).not.toContain(s);
+    expect(out.endsWith('\n')).toBe(true);
+    expect(out.split('\n').length).toBe(2);
+  });
+});
