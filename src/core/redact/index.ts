@@ -121,14 +121,43 @@ function entropy(s: string): number {
   return h;
 }
 
-/** Is an assigned value credential-like (not `true`, `${{ secrets.X }}`, a path or a word)? */
+/**
+ * A word as people name things: `service`, `Account`, `HMAC`, `oauth2`, `SHA256` (letters, then
+ * at most a few digits at the end) — never the mixed case and digits of a generated credential.
+ */
+const WORDY = /^(?:[A-Z]?[a-z]{2,}|[A-Z]{2,})+\d{0,3}$/;
+
+/**
+ * Is an assigned value a name, path, URL, host or reference rather than a credential? Every part
+ * between separators is a word (or short), and at least one is a real word: `github-oauth2`,
+ * `./models/tokenizer.json`, `https://sts.amazonaws.com`, `process.env.STRIPE_KEY`, `AWS4-HMAC-SHA256`.
+ */
+function looksLikeName(value: string): boolean {
+  const parts = value.split(/[-_.:/#@+=~,\\]+/).filter(Boolean);
+  if (!parts.length) return true;
+  let word = false;
+  for (const p of parts) {
+    if (WORDY.test(p)) word ||= p.length >= 5;
+    else if (p.length > 4 && !/^\d+$/.test(p)) return false;
+  }
+  return word;
+}
+
+/** Is an assigned value credential-like (not `true`, `${{ secrets.X }}`, a path, a name or a word)? */
 function looksSecret(value: string): boolean {
   if (value.startsWith('[REDACTED:') || value.startsWith('$') || value.startsWith('***')) return false;
   if (/^(?:true|false|null|none|undefined|required|optional|string|\*+|x+)$/i.test(value)) return false;
   if (/^[a-z]+(?:[-_][a-z]+)*$/.test(value)) return false; // plain words: "my-token-name"
   if (/^[A-Z]+(?:_[A-Z]+)+$/.test(value)) return false; // a variable's name: "DEPLOY_TOKEN must be set"
+  if (looksLikeName(value)) return false;
   return value.length >= 8 && entropy(value) >= 3.0;
 }
+
+/**
+ * Keys that name something about a secret, not the secret: `TOKEN_ENDPOINT`, `SECRETS_DIR`,
+ * `auth_method`, `tokenizer`, `passwordless`, `PRIVATE_KEY_PATH`, `secret_version`.
+ */
+const METADATA_KEY = /(?:endpoint|url|uri|header|name|file|path|dir|type|method|provider|source|audience|policy|version|rotation|server|host|ttl|expiry|expires|length|format|scope|issuer|mode|enabled|izer|less|count|limit|timeout|id)["']?\s*[:=]/i;
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -225,6 +254,7 @@ export class Redactor {
         const g = typeof groups === 'object' && groups ? groups : undefined;
         if (g?.secret !== undefined) {
           if (ENTROPY_CHECKED.has(rule.id) && !looksSecret(g.secret)) return match;
+          if (rule.id === 'secret-assignment' && METADATA_KEY.test(g.key ?? '')) return match;
           hits[rule.id] = (hits[rule.id] ?? 0) + 1;
           return `${g.key ?? ''}${g.sep ?? ''}${placeholder(rule.id)}`;
         }

@@ -188,3 +188,60 @@ describe('over-long lines', () => {
     expect(out.split('\n').length).toBe(2);
   });
 });
+
+// Ordinary CI log lines that name secrets without holding one: the assignment rule leaves them
+// alone (it once redacted half of such lines, hiding the very text people debug with).
+const NORMAL_LINES = [
+  'TOKEN_ENDPOINT=https://oauth2.googleapis.com/token',
+  'auth_method=oidc-federated-v2',
+  'SECRET_SOURCE=vault:kv/data/ci/app#version3',
+  'CSRF_TOKEN_HEADER=X-XSRF-TOKEN',
+  'secretName: registry-credentials-v2',
+  'tokenizer=./models/tokenizer.json',
+  'Using AUTH_TYPE=aws-iam-role for the registry',
+  'password_policy=min12chars,upper,digit',
+  'github.token=${{ secrets.GITHUB_TOKEN }}',
+  'Token cache: /home/runner/.cache/token-cache.json',
+  'auth-url=https://login.microsoftonline.com/common',
+  'API_KEY_HEADER=X-Api-Key-v2',
+  'secret-scanning: enabled (push protection=on)',
+  'credentials_file=/etc/ci/creds.json',
+  '[INFO] tokenizer: loaded vocab=32000 merges=31999',
+  'AUTH_PROVIDER=github-oauth2',
+  'export SECRETS_DIR=/run/secrets/ci-build',
+  'refresh_token_ttl=86400s',
+  'TOKEN_AUDIENCE=sts.amazonaws.com',
+  'Authenticating with authType=serviceAccount2',
+  'secret_version=projects/123456/secrets/db/versions/7',
+  'access_key_id=ASIA**************** (masked)',
+  'passwordless=true',
+  'x-auth-token-expiry: 2026-12-05T10:00:00Z',
+  'accessKeyRotation=P90D-enabled',
+  'PRIVATE_KEY_PATH=/home/runner/.ssh/id_ed25519',
+  'tokens: 1532 prompt, 210 completion',
+  'password: ********',
+  'SECRET_KEY_BASE is set (128 chars)',
+  'auth=basic realm=Registry2024',
+  'npm verb getCredentialsByURI token not found',
+  'TokenCredential: using ManagedIdentity2',
+  'apiKey=process.env.STRIPE_KEY',
+  'secret=${SECRET}',
+  'ci_token=$CI_JOB_TOKEN',
+  'auth_server=auth.internal.example.com:8443',
+  'token_type=Bearer',
+  'credentials=AWS4-HMAC-SHA256',
+];
+
+describe('lines that only name secrets', () => {
+  it.each(NORMAL_LINES)('keeps %s', (line) => {
+    expect(r.apply(line)).toBe(line);
+  });
+  it('still redacts assigned credentials next to them', () => {
+    for (const [line, secret] of [
+      ['DB_PASSWORD=Xk9mP2vL7qR4wZ', 'Xk9mP2vL7qR4wZ'],
+      ['export API_KEY="Passw0rd123x"', 'Passw0rd123x'],
+      ['SECRET_KEY_BASE=a8f5f167f44f4964e6c998dee827110c', 'a8f5f167f44f4964e6c998dee827110c'],
+      ['client_secret: 9fR2-xQ7p-Lm3z-Tk8w', '9fR2-xQ7p-Lm3z-Tk8w'],
+    ]) expect(r.apply(line!)).not.toContain(secret);
+  });
+});
