@@ -134,6 +134,13 @@ describeEachStore('HTTP API', (get) => {
     expect([...repos]).toEqual([org]);
     const forbidden = await app.inject({ url: `/api/v1/runs?repo=${records.find((r) => !r.repo.startsWith(org))!.repo}`, headers: { authorization: `Bearer ${readOrg}` } });
     expect(forbidden.statusCode).toBe(403);
+    // A run of a repository the token cannot read answers exactly like a run that does not exist.
+    const foreign = records.find((r) => !r.repo.startsWith(org))!;
+    const detail = await app.inject({ url: `/api/v1/runs/${foreign.run_id}`, headers: { authorization: `Bearer ${readOrg}` } });
+    const missing = await app.inject({ url: `/api/v1/runs/00000000-0000-4000-8000-00000000dead`, headers: { authorization: `Bearer ${readOrg}` } });
+    expect(detail.statusCode).toBe(404);
+    expect(detail.json().error.code).toBe(missing.json().error.code);
+    expect(detail.body).not.toContain(foreign.repo);
   });
 
   it('GET /api/v1/runs/:id returns the record as sent, the normalized run and analyses', async () => {

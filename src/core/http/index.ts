@@ -56,6 +56,15 @@ export function assertRepo(req: FastifyRequest, repo: string): void {
 }
 
 /**
+ * For a run found by its id: a run of a repository the caller may not see answers exactly as a
+ * missing run (404, no repository named), so a token cannot learn which ids exist elsewhere.
+ */
+export function assertRunVisible(req: FastifyRequest, runId: string, repo: string, what = `run ${runId}`): void {
+  const p = requirePrincipal(req);
+  if (!p.allowsRepo(repo)) throw new CiError('E_NOT_FOUND', `no ${what}`);
+}
+
+/**
  * The caller's repo patterns as PostgreSQL regular expressions, for filtering lists in SQL
  * (null = no restriction). Same semantics as compileRepoPattern.
  */
@@ -170,7 +179,7 @@ export async function resolveUploadRun(
   const principal = requirePrincipal(req);
   const existing = await ctx.db.selectFrom('runs').select(['run_id', 'repo']).where('run_id', '=', id).executeTakeFirst();
   if (existing) {
-    assertRepo(req, existing.repo);
+    assertRunVisible(req, id, existing.repo);
     return { run_id: id, repo: existing.repo, created: false };
   }
   const header = (name: string) => {

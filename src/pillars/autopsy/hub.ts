@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
+import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { explain } from './analyze.js';
 import { shippedClassifier } from './classify.js';
@@ -114,7 +114,7 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
         .executeTakeFirst();
       const run = await ctx.db.selectFrom('runs').select('repo').where('run_id', '=', id.toLowerCase()).executeTakeFirst();
       if (!row || !run) throw new CiError('E_NOT_FOUND', `no log for run ${id} job ${job}`, { hint: 'upload it with POST to the same path' });
-      assertRepo(req, run.repo);
+      assertRunVisible(req, id, run.repo, `log for run ${id} job ${job}`);
       reply.header('content-type', 'text/plain; charset=utf-8');
       return reply.send(await readStoredLog(ctx, row.blob_key));
     },

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
+import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { metricsConfig, type MetricsConfig } from './config.js';
 import { doraReport } from './dora-store.js';
@@ -216,7 +216,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
       const { id } = req.params as { id: string };
       const run = await ctx.db.selectFrom('runs').select(['repo']).where('run_id', '=', id.toLowerCase()).executeTakeFirst();
       if (!run) throw new CiError('E_NOT_FOUND', `no run ${id}`);
-      assertRepo(req, run.repo);
+      assertRunVisible(req, id, run.repo);
       return { items: await findingsOf(metricsDb(ctx), id.toLowerCase()) };
     },
   );

@@ -152,7 +152,10 @@ describeEachStore(
       expect((await upload(uuid(14), report('pit-mutations.xml'), {}, otherRepo)).statusCode).toBe(403);
       const anon = await app.inject({ method: 'POST', url: `/api/v1/runs/${uuid(14)}/mutation`, payload: 'x', headers: { 'content-type': 'text/plain' } });
       expect(anon.statusCode).toBe(401);
-      expect((await get(`/api/v1/runs/${uuid(10)}/mutation`, otherRepo)).statusCode).toBe(403);
+      // Another tenant's run answers as a missing one: no repository named, no hint it exists.
+      const foreign = await get(`/api/v1/runs/${uuid(10)}/mutation`, otherRepo);
+      expect(foreign.statusCode).toBe(404);
+      expect(foreign.body).not.toContain('acme');
     });
 
     it('accepts the other formats (PIT XML) with ?format', async () => {

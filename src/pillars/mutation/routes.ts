@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
+import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { ingestMutationReport } from './ingest.js';
 import { parseFormat } from './reports/index.js';
@@ -99,7 +99,7 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
       const id = (req.params as { id: string }).id.toLowerCase();
       const run = await ctx.db.selectFrom('runs').select(['repo']).where('run_id', '=', id).executeTakeFirst();
       if (!run) throw new CiError('E_NOT_FOUND', `no run ${id}`);
-      assertRepo(req, run.repo);
+      assertRunVisible(req, id, run.repo);
       const a = await runAnalysis(ctx, id);
       if (!a) throw new CiError('E_NOT_FOUND', `run ${id} has no mutation data`, { hint: 'upload a report: POST /api/v1/runs/:id/mutation (ci-intel mutation report --hub ...)' });
       return { run_id: id, ...a };

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { CiError } from '../../core/errors.js';
 import type { HubContext, Pillar } from '../../core/registry.js';
 import { ingestNdjson, readRecord } from '../../core/runs/ingest.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http/index.js';
+import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http/index.js';
 import { getRunDetail, listRuns, type RunListQuery } from '../../core/runs/read.js';
 
 export function ingestRoutes(app: FastifyInstance, ctx: HubContext): void {
@@ -111,7 +111,7 @@ export function runRoutes(app: FastifyInstance, ctx: HubContext, pillars: Pillar
       const { id } = req.params as { id: string };
       const run = await getRunDetail(ctx.db, id.toLowerCase());
       if (!run) throw new CiError('E_NOT_FOUND', `no run ${id}`, { hint: 'list runs with GET /api/v1/runs' });
-      assertRepo(req, run.repo as string);
+      assertRunVisible(req, id, run.repo as string);
       const record = await readRecord(ctx, id.toLowerCase());
       const analyses: Record<string, unknown> = {};
       for (const p of pillars) {
