@@ -186,6 +186,15 @@ describeEachStore('HTTP API', (get) => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/runs', '/api/v1/runs/{id}', '/api/v1/tokens']));
   });
 
+  it('sends nosniff, no referrer and no-store on API answers and logs', async () => {
+    for (const url of ['/api/v1/runs', '/api/v1/openapi.json', '/healthz', '/api/v1/nope']) {
+      const r = await app.inject({ url, headers: { authorization: `Bearer ${ingestAll}` } });
+      expect(r.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(r.headers['referrer-policy'], url).toBe('no-referrer');
+      expect(r.headers['cache-control'], url).toBe('no-store');
+    }
+  });
+
   it('answers unknown routes with a catalogued 404', async () => {
     const res = await app.inject({ url: '/api/v1/nope' });
     expect(res.statusCode).toBe(404);

@@ -34,6 +34,14 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
     if (r.url.startsWith('/api/') || r.url.startsWith('/webhooks/') || r.url === '/metrics' || r.url.startsWith('/v8/')) routes.push(r);
   });
   installErrorHandler(app, { docs: '/api/v1/openapi.json' });
+  // Every answer: browsers must not guess types (a stored log is text, never HTML) nor leak the
+  // hub's URLs to other sites; API answers and logs are per caller, so no cache keeps them.
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
   installAuth(app, ctx);
   installIdempotency(app, ctx);
   ingestRoutes(app, ctx);
