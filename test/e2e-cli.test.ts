@@ -1,5 +1,6 @@
 // End to end through the built CLI, as a newcomer would use it.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +116,24 @@ describe('built CLI', () => {
     const r = await runCli(['--version'], { cwd: os.tmpdir(), env: { npm_package_version: '' } });
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('serve on a taken port exits 2 with E_PORT_IN_USE at once and frees the store for the next serve', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const started = Date.now();
+      const r = await runCli(['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', at('busy')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error E_PORT_IN_USE: --port: port \d+ on 127\.0\.0\.1 is in use by another process/m);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const next = await serve(['--data-dir', at('busy')]);
+      expect((await fetch(`${next.url}/healthz`)).status).toBe(200);
+      await next.stop();
+    } finally {
+      blocker.close();
+    }
   });
 
   it('usage errors exit 2 with a hint', async () => {

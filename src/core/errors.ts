@@ -31,6 +31,7 @@ export const ERRORS = {
   E_FORBIDDEN_SCOPE: { status: 403, exit: 2, summary: 'The token lacks the scope this request needs.' },
   E_FORBIDDEN_REPO: { status: 403, exit: 2, summary: 'The token is not valid for the repository (or any repository of the batch).' },
   E_FORBIDDEN_GRANT: { status: 403, exit: 2, summary: 'An admin token tried to give a token more repositories or scopes than it has itself.' },
+  E_PORT_IN_USE: { status: 500, exit: 2, summary: 'The port `serve` should listen on is taken by another process.' },
   E_DB_LOCKED: { status: 503, exit: 2, summary: 'The embedded PGlite data folder is in use by another process.' },
   E_DB_UNAVAILABLE: { status: 503, exit: 2, summary: 'The database cannot be opened or reached.' },
   E_MIGRATION_FAILED: { status: 500, exit: 2, summary: 'A database migration failed; the store was left at the previous version.' },

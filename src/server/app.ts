@@ -1,6 +1,7 @@
 // createApp: the Fastify application assembled from core routes and the registered pillars.
 // No listen here (DESIGN.md: app factory apart from listen; tests go through inject()).
-import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import type { Logger } from 'pino';
 import type { HubContext, Pillar } from '../core/registry.js';
 import { CiError } from '../core/errors.js';
 import { compileRepoPattern, createToken, listTokens, mayManage, parseExpiry, parseScopes, revokeToken } from '../core/tokens.js';
@@ -13,13 +14,19 @@ import { ingestRoutes, runRoutes } from './routes/runs.js';
 import { webRoutes } from './web.js';
 
 export interface AppOptions {
-  /** Fastify logger: off in tests, pino in serve. */
-  logger?: boolean | object;
+  /** The hub's logger under `serve` (errors and 500s with their request id); none in tests. */
+  logger?: Logger;
 }
 
 export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: opts.logger ?? false,
+  const app: FastifyInstance = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger as FastifyBaseLogger } : { logger: false }),
+    // Errors are logged by the central handler; a line per request would drown them.
+    disableRequestLogging: true,
+    // A connection with no bytes moving for a minute is closed; no request may take over 30
+    // minutes (a 1 GB upload at 1 MB/s fits); slower bodies are dropped by bodyStream's minimum rate.
+    connectionTimeout: 60_000,
+    requestTimeout: 30 * 60_000,
     // JSON bodies of non-streaming routes; streaming routes (ingest, webhooks, uploads) set their own caps.
     bodyLimit: 25 * 1024 * 1024,
     // Pillars may open storage while registering routes (the cache scans its folder); on a busy

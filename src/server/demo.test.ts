@@ -41,7 +41,7 @@ describeEachStore(
       hub = get();
       const seeded = await seedDemo(hub, pillars, { err: () => {}, now: () => END }, SIZE);
       expect(seeded?.runs).toBeGreaterThan(0);
-      app = await createApp(hub, pillars, { logger: false });
+      app = await createApp(hub, pillars);
       token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read'], expiresAt: null })).token;
     });
     afterAll(async () => app?.close());

@@ -97,13 +97,35 @@ export function rawBodyParsers(app: FastifyInstance): void {
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 }
 
+/**
+ * A body slower than this on average, once the grace period is over, is dropped (E_REQUEST_TIMEOUT):
+ * a client trickling a byte a second would otherwise hold a connection and a handler forever.
+ */
+export const MIN_BODY_BYTES_PER_SEC = 16 * 1024;
+export const BODY_GRACE_MS = 30_000;
+
 class Cap extends Transform {
   private total = 0;
-  constructor(private readonly max: number) {
+  private readonly started = Date.now();
+  constructor(
+    private readonly max: number,
+    private readonly minRate = MIN_BODY_BYTES_PER_SEC,
+    private readonly graceMs = BODY_GRACE_MS,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
     this.total += chunk.length;
+    const elapsed = Date.now() - this.started;
+    if (elapsed > this.graceMs && this.total < (this.minRate * elapsed) / 1000) {
+      cb(
+        new CiError('E_REQUEST_TIMEOUT', `the body arrived at ${Math.round((this.total / elapsed) * 1000)} bytes/s, under the minimum of ${this.minRate}`, {
+          where: 'request body',
+          hint: 'send the body without pauses (a slow network: split the upload into smaller requests)',
+        }),
+      );
+      return;
+    }
     if (this.total > this.max) {
       cb(
         new CiError('E_BODY_TOO_LARGE', `the body is over ${this.max} bytes after decompression`, {
@@ -121,7 +143,7 @@ class Cap extends Transform {
  * The request body as a byte stream: decompressed when Content-Encoding is gzip, capped at
  * `maxBytes` decompressed. Errors surface as CiErrors while the stream is read.
  */
-export function bodyStream(req: FastifyRequest, maxBytes: number): Readable {
+export function bodyStream(req: FastifyRequest, maxBytes: number, rate: { minBytesPerSec?: number; graceMs?: number } = {}): Readable {
   const raw = req.body as Readable | undefined;
   if (!raw || typeof (raw as Readable).pipe !== 'function') {
     throw new CiError('E_BODY_EMPTY', 'the request has no body', { hint: 'send NDJSON, one record per line' });
@@ -136,11 +158,11 @@ export function bodyStream(req: FastifyRequest, maxBytes: number): Readable {
         hint: 'split the upload into several smaller requests',
       });
     }
-    return raw.pipe(new Cap(maxBytes));
+    return raw.pipe(new Cap(maxBytes, rate.minBytesPerSec, rate.graceMs));
   }
   if (enc === 'gzip' || enc === 'x-gzip') {
     const gunzip = createGunzip();
-    const cap = new Cap(maxBytes);
+    const cap = new Cap(maxBytes, rate.minBytesPerSec, rate.graceMs);
     raw.on('error', (e) => cap.destroy(e));
     gunzip.on('error', (e) =>
       cap.destroy(
