@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { CoreTables } from './db/schema.js';
 import { anyOf } from './db/index.js';
 import type { HubContext, Pillar, RetentionCutoffs } from './registry.js';
+import { unlinkRecords } from './runs/write.js';
 
 const DAY = 86_400_000;
 /** Plumbing rows (delivered outbox events, idempotency keys) are kept this long. */
@@ -79,8 +80,7 @@ export async function prune(ctx: Ctx, opts: { dryRun?: boolean; now: Date }): Pr
     const keys = oldBatches.slice(i, i + 1000);
     if (dry) counts.runs_record_unlinked += await count(db, 'runs', sql`record_key = ${anyOf(keys, 'text')}`);
     else {
-      const u = await db.updateTable('runs').set({ record_key: null, record_index: null }).where('record_key', '=', anyOf(keys, 'text')).executeTakeFirst();
-      counts.runs_record_unlinked += Number(u.numUpdatedRows);
+      counts.runs_record_unlinked += await unlinkRecords(db, keys);
       for (const k of keys) await ctx.blob.delete(k);
     }
   }

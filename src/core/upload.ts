@@ -82,6 +82,12 @@ export function runHeaders(run: DetectedRun): Record<string, string> {
   if (run.repo) h['x-ci-intel-repo'] = run.repo;
   if (run.commit_sha) h['x-ci-intel-commit'] = run.commit_sha;
   if (run.branch) h['x-ci-intel-branch'] = run.branch;
+  // So the hub can check the id is this repository's run before it creates it.
+  if (run.provider !== 'local' && run.provider_run_id) {
+    h['x-ci-intel-provider'] = run.provider;
+    h['x-ci-intel-provider-run'] = run.provider_run_id;
+    h['x-ci-intel-attempt'] = String(run.attempt ?? 1);
+  }
   return h;
 }
 

@@ -1,5 +1,6 @@
 // The pipeline_run data contract (seed 000 "Data contracts and lineage"): the v1.2 JSON Schema is
 // the authority. v1.1 records are migrated first, then validated against v1.2.
+import { storableIssues } from './storable.js';
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
@@ -27,7 +28,7 @@ export const contractSchema: Record<string, unknown> = JSON.parse(
 export interface ContractIssue {
   pointer: string;
   reason: string;
-  code: 'E_JSON_MALFORMED' | 'E_CONTRACT_INVALID' | 'E_SCHEMA_UNKNOWN';
+  code: 'E_JSON_MALFORMED' | 'E_CONTRACT_INVALID' | 'E_SCHEMA_UNKNOWN' | 'E_VALUE_UNSTORABLE';
   /** 1-based column, for malformed JSON only. */
   column?: number;
 }
@@ -130,7 +131,11 @@ export function checkRecord(value: unknown): ContractResult {
   }
   const { record, movedFlakiness } = migrateV11(value);
   const validate = validator();
-  if (validate(record)) return { record: record as PipelineRun, issues: [], declaredSchema: declared };
+  if (validate(record)) {
+    // Valid by the schema; storable too? (NUL characters, integers beyond their columns.)
+    const unstorable = storableIssues(value);
+    return unstorable.length ? { issues: unstorable, declaredSchema: declared } : { record: record as PipelineRun, issues: [], declaredSchema: declared };
+  }
   const issues = (validate.errors ?? []).map((e): ContractIssue => {
     let pointer = pointerOf(e);
     // Point at the place the producer wrote the value, not where the migration moved it.

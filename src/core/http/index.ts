@@ -3,6 +3,9 @@
 import { createGunzip } from 'node:zlib';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { runIdFor } from '../identity.js';
+import type { Redactor } from '../redact/index.js';
+import { createRunStub } from '../runs/write.js';
 import { CiError } from '../errors.js';
 import { compileRepoPattern, type Principal, type Scope } from '../tokens.js';
 
@@ -184,7 +187,36 @@ export function bodyStream(req: FastifyRequest, maxBytes: number, rate: { minByt
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Headers the agent sends with uploads so the hub can create a stub for a run it has not heard of yet. */
-export const UPLOAD_HEADERS = { repo: 'x-ci-intel-repo', commit: 'x-ci-intel-commit', branch: 'x-ci-intel-branch' } as const;
+export const UPLOAD_HEADERS = {
+  repo: 'x-ci-intel-repo',
+  commit: 'x-ci-intel-commit',
+  branch: 'x-ci-intel-branch',
+  /** The provider run the id was computed from (github | gitlab), its number and attempt. */
+  provider: 'x-ci-intel-provider',
+  providerRun: 'x-ci-intel-provider-run',
+  attempt: 'x-ci-intel-attempt',
+} as const;
+
+/**
+ * A provider run's id is predictable (UUIDv5 of provider:repo:run:attempt), so a stub with such an
+ * id must prove it is that repository's run: the provider, run and attempt headers must give the
+ * id back. Otherwise a token of one repository could create another repository's future run
+ * first and receive its webhook data (run-id squatting). Random ids (UUIDv4, `--run-id`) are not
+ * predictable and need no proof.
+ */
+function assertIdOfRepo(id: string, repo: string, header: (name: string) => string | null): void {
+  if (id[14] !== '5') return;
+  const provider = header(UPLOAD_HEADERS.provider);
+  const run = header(UPLOAD_HEADERS.providerRun);
+  const attempt = header(UPLOAD_HEADERS.attempt) ?? '1';
+  const hint = `send ${UPLOAD_HEADERS.provider}, ${UPLOAD_HEADERS.providerRun} and ${UPLOAD_HEADERS.attempt} (the agent does inside GitHub Actions and GitLab CI), or a random run id`;
+  if ((provider !== 'github' && provider !== 'gitlab') || !run) {
+    throw new CiError('E_RUN_ID_UNPROVEN', `run id ${id} is a provider run's id, but the upload does not say which run`, { where: `${UPLOAD_HEADERS.provider} header`, hint });
+  }
+  if (runIdFor(provider, repo, run, attempt) !== id) {
+    throw new CiError('E_RUN_ID_UNPROVEN', `run id ${id} is not the id of ${provider} run ${run} (attempt ${attempt}) of ${repo}`, { where: 'path :id', hint });
+  }
+}
 
 /**
  * Resolves the run an upload (`POST /api/v1/runs/:id/<kind>`) is for and checks the caller may write
@@ -192,7 +224,7 @@ export const UPLOAD_HEADERS = { repo: 'x-ci-intel-repo', commit: 'x-ci-intel-com
  * `in_progress`) that the later webhook or NDJSON record fills (DESIGN.md "Run identity").
  */
 export async function resolveUploadRun(
-  ctx: { db: import('kysely').Kysely<import('../db/schema.js').CoreTables>; now: () => Date },
+  ctx: { db: import('kysely').Kysely<import('../db/schema.js').CoreTables>; now: () => Date; redactor: Redactor },
   req: FastifyRequest,
   runId: string,
 ): Promise<{ run_id: string; repo: string; created: boolean }> {
@@ -216,48 +248,22 @@ export async function resolveUploadRun(
     });
   }
   if (!principal.allowsRepo(repo)) assertRepo(req, repo);
+  assertIdOfRepo(id, repo, header);
   const commit = header(UPLOAD_HEADERS.commit);
-  await ctx.db
-    .insertInto('runs')
-    .values({
-      run_id: id,
-      repo,
-      workflow: 'default',
-      commit_sha: commit && /^[0-9a-f]{40}$/i.test(commit) ? commit.toLowerCase() : null,
-      branch: header(UPLOAD_HEADERS.branch),
-      pr: null,
-      status: 'in_progress',
-      started_at: ctx.now(),
-      ended_at: null,
-      duration_ms: null,
-      queue_ms: null,
-      artifact_bytes: null,
-      environment: null,
-      deployment_id: null,
-      rollout_step: null,
-      strategy: null,
-      image_digest: null,
-      runner_os: null,
-      runner_type: null,
-      region: null,
-      spot: null,
-      flakiness_index: null,
-      cache_keys: null,
-      rollback_reason: null,
-      sbom_uri: null,
-      provenance_uri: null,
-      signature_uri: null,
-      release_evidence_uri: null,
-      source: 'agent',
-      provider: null,
-      provider_run_id: null,
-      attempt: null,
-      schema_version: null,
-      record_key: null,
-      record_index: null,
-      load_id: null,
-    })
-    .onConflict((oc) => oc.column('run_id').doNothing())
-    .execute();
+  const branch = header(UPLOAD_HEADERS.branch);
+  const created = await createRunStub(ctx.db, {
+    run_id: id,
+    repo,
+    commit_sha: commit && /^[0-9a-f]{40}$/i.test(commit) ? commit.toLowerCase() : null,
+    // Headers are stored like everything else: redacted first.
+    branch: branch === null ? null : ctx.redactor.apply(branch),
+    started_at: ctx.now(),
+  });
+  if (!created) {
+    // Created by another request meanwhile: it may belong to another repository.
+    const now = await ctx.db.selectFrom('runs').select('repo').where('run_id', '=', id).executeTakeFirstOrThrow();
+    assertRunVisible(req, id, now.repo);
+    return { run_id: id, repo: now.repo, created: false };
+  }
   return { run_id: id, repo, created: true };
 }

@@ -294,7 +294,7 @@ export class Redactor {
   }
 
   /**
-   * Redacts every string inside a JSON value. Returns the same object when nothing changed, so
+   * Redacts every string (keys included) inside a JSON value. Returns the same object when nothing changed, so
    * callers can keep the record byte-for-byte as sent in that (common) case.
    */
   redactValue<T>(value: T): { value: T; changed: boolean } {
@@ -308,7 +308,12 @@ export class Redactor {
       if (Array.isArray(v)) return v.map(walk);
       if (v && typeof v === 'object') {
         const o: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) o[k] = walk(x);
+        for (const [k, x] of Object.entries(v)) {
+          // Keys are text people write too (a matrix key can hold a token).
+          const key = this.apply(k);
+          if (key !== k) changed = true;
+          o[key] = walk(x);
+        }
         return o;
       }
       return v;

@@ -1,6 +1,6 @@
 // The commit graph (`commits` table): lead time needs exact ancestry, so parents are kept as sent.
 import { sql, type Kysely } from 'kysely';
-import { unnestInsert, type UnnestColumn } from '../db/index.js';
+import { commitsTable } from './tables.js';
 import type { CoreTables } from '../db/schema.js';
 import { normalizeRepo } from '../identity.js';
 
@@ -13,14 +13,6 @@ export interface CommitInput {
   source: string;
 }
 
-export const COMMIT_COLUMNS: UnnestColumn[] = [
-  { name: 'repo', type: 'text' },
-  { name: 'sha', type: 'text' },
-  { name: 'parents', type: 'text[]' },
-  { name: 'authored_at', type: 'timestamptz' },
-  { name: 'committed_at', type: 'timestamptz' },
-  { name: 'source', type: 'text' },
-];
 
 /** Upserts commits in batches of 5,000 (idempotent: the same commit sent twice is one row). */
 export async function insertCommits(db: Kysely<CoreTables>, commits: CommitInput[]): Promise<number> {
@@ -32,9 +24,7 @@ export async function insertCommits(db: Kysely<CoreTables>, commits: CommitInput
   const rows = [...seen.values()];
   for (let i = 0; i < rows.length; i += 5000) {
     const batch = rows.slice(i, i + 5000);
-    await unnestInsert(
-      'commits',
-      COMMIT_COLUMNS,
+    await commitsTable.insert(
       batch,
       sql`on conflict (repo, sha) do update set parents = excluded.parents, authored_at = coalesce(excluded.authored_at, commits.authored_at), committed_at = coalesce(excluded.committed_at, commits.committed_at)`,
     ).execute(db);

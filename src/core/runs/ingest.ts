@@ -4,15 +4,14 @@
 // fsynced before its rows commit, and the caller answers only after the last batch committed.
 import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import { checkLine, type ContractIssue, type PipelineRun } from '../contract/index.js';
-import { anyOf, unnestInsert, type UnnestColumn } from '../db/index.js';
-import type { CoreTables } from '../db/schema.js';
+import { checkLine, checkRecord, migrateV11, type ContractIssue, type PipelineRun } from '../contract/index.js';
 import { enqueue, RUNS_LOADED } from '../bus/index.js';
 import { CiError } from '../errors.js';
 import { splitLines } from '../lines.js';
+import { normalizeRepo } from '../identity.js';
 import type { HubContext } from '../registry.js';
 import { normalizeRecord, type NormalizedRun } from './normalize.js';
+import { repoOfRuns, writeNormalized } from './write.js';
 
 export interface RejectedLine {
   line: number;
@@ -70,7 +69,7 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
   let pendingBytes = 0;
   let batchNo = 0;
   let totalBytes = 0;
-  const seenRuns = new Set<string>();
+  const seenRuns = new Map<string, string>();
 
   // One batch is written while the next is parsed and validated (on PostgreSQL the server works
   // on its own core meanwhile). Batches still commit in order, so the last line of a run wins.
@@ -82,8 +81,9 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
     pendingBytes = 0;
     const n = batchNo++;
     if (inflight) await inflight;
-    inflight = writeBatch(ctx, loadId, n, batch, seenRuns).then((replaced) => {
+    inflight = writeBatch(ctx, loadId, n, batch, seenRuns, result.rejected).then(({ replaced, refused }) => {
       result.replaced += replaced;
+      result.accepted -= refused;
       opts.onProgress?.(result.accepted);
     });
     // Surface a write error at the next await, not as an unhandled rejection.
@@ -135,10 +135,12 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
         continue;
       }
       // Redact before anything is stored. Unchanged records are kept byte for byte as sent; the
-      // migrated form is derived again on read, so v1.1 lines are stored as v1.1.
+      // migrated form is derived again on read, so v1.1 lines are stored as v1.1. Rows come only
+      // from the redacted value: redaction changes strings, never the record's shape, so where a
+      // placeholder breaks a format (a URI's user:pass@) the redacted value is still the record.
       const red = ctx.redactor.mightContainSecret(text) ? ctx.redactor.redactValue(checked.value) : { value: checked.value, changed: false };
       const stored = red.changed ? JSON.stringify(red.value) : text;
-      const finalRecord = red.changed ? (checkLine(stored).record ?? record) : record;
+      const finalRecord = red.changed ? (checkRecord(red.value).record ?? (migrateV11(red.value).record as PipelineRun)) : record;
       pending.push({ line: l.no, record: finalRecord, declared: checked.declaredSchema!, text: stored });
       pendingBytes += stored.length;
       result.accepted++;
@@ -172,7 +174,9 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
       bytes: totalBytes,
     })
     .execute();
-  result.run_ids = [...seenRuns];
+  result.run_ids = [...seenRuns.keys()];
+  // Lines refused while writing (another repository's run id) join the others, in line order.
+  result.rejected.sort((a, b) => a.line - b.line);
   ctx.bus.notify();
   if (overCap) {
     overCap.details ??= {};
@@ -187,112 +191,60 @@ function blobKeyFor(now: Date, loadId: string, batchNo: number): string {
   return `records/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${loadId}-${String(batchNo).padStart(5, '0')}.ndjson.gz`;
 }
 
-const RUN_COLUMNS: UnnestColumn[] = [
-  ['run_id', 'uuid'], ['repo', 'text'], ['workflow', 'text'], ['commit_sha', 'text'], ['branch', 'text'], ['pr', 'int4'],
-  ['status', 'text'], ['started_at', 'timestamptz'], ['ended_at', 'timestamptz'], ['duration_ms', 'int8'], ['queue_ms', 'int8'],
-  ['artifact_bytes', 'int8'], ['environment', 'text'], ['deployment_id', 'text'], ['rollout_step', 'int4'], ['strategy', 'text'],
-  ['image_digest', 'text'], ['runner_os', 'text'], ['runner_type', 'text'], ['region', 'text'], ['spot', 'bool'],
-  ['flakiness_index', 'float8'], ['cache_keys', 'text[]'], ['rollback_reason', 'text'], ['sbom_uri', 'text'],
-  ['provenance_uri', 'text'], ['signature_uri', 'text'], ['release_evidence_uri', 'text'], ['source', 'text'],
-  ['provider', 'text'], ['provider_run_id', 'text'], ['attempt', 'int4'], ['schema_version', 'text'], ['record_key', 'text'],
-  ['record_index', 'int4'], ['load_id', 'uuid'],
-].map(([name, type]) => ({ name: name!, type: type! }));
-
-/** Columns a record owns; on re-ingest they are replaced, while what webhooks added (provider ids) is kept. */
-const RUN_UPDATE = RUN_COLUMNS.filter((c) => !['run_id', 'provider', 'provider_run_id', 'attempt', 'workflow'].includes(c.name));
-
-const JOB_COLUMNS: UnnestColumn[] = [
-  ['run_id', 'uuid'], ['job_key', 'text'], ['job_id', 'text'], ['name', 'text'], ['status', 'text'], ['attempt', 'int4'],
-  ['duration_ms', 'int8'], ['queue_ms', 'int8'], ['started_at', 'timestamptz'], ['ended_at', 'timestamptz'], ['cache_hit', 'bool'],
-  ['cache_key', 'text'], ['machine_class', 'text'], ['machine_cpu', 'text'], ['machine_ram_gb', 'float8'], ['matrix', 'text'],
-  ['logs_uri', 'text'],
-].map(([name, type]) => ({ name: name!, type: type! }));
-
-const TEST_COLUMNS: UnnestColumn[] = [
-  ['run_id', 'uuid'], ['total', 'int4'], ['failed', 'int4'], ['skipped', 'int4'], ['duration_ms', 'int8'], ['coverage_lines', 'float8'],
-  ['coverage_branches', 'float8'], ['coverage_statements', 'float8'], ['mutants_total', 'int4'], ['killed', 'int4'], ['equiv', 'int4'],
-  ['timeout', 'int4'], ['resilience_score', 'float8'], ['delta_vs_main', 'float8'], ['equivalent_mutants_dropped', 'bool'],
-].map(([name, type]) => ({ name: name!, type: type! }));
-
-const CHAOS_COLUMNS: UnnestColumn[] = [
-  ['run_id', 'uuid'], ['ordinal', 'int4'], ['fault', 'text'], ['target', 'text'], ['seed', 'int8'], ['rate', 'float8'],
-  ['started_at', 'timestamptz'], ['ended_at', 'timestamptz'], ['outcome', 'text'], ['retries', 'int4'],
-].map(([name, type]) => ({ name: name!, type: type! }));
-
-const POLICY_COLUMNS: UnnestColumn[] = [
-  ['run_id', 'uuid'], ['ordinal', 'int4'], ['policy_id', 'text'], ['result', 'text'], ['reason', 'text'], ['docs_uri', 'text'],
-  ['time_ns', 'int8'],
-].map(([name, type]) => ({ name: name!, type: type! }));
-
-const COST_COLUMNS: UnnestColumn[] = [
-  ['run_id', 'uuid'], ['usd', 'float8'], ['cpu_seconds', 'float8'], ['gpu_seconds', 'float8'], ['carbon_g_co2e', 'float8'],
-  ['energy_kwh', 'float8'],
-].map(([name, type]) => ({ name: name!, type: type! }));
-
-export const DEPLOYMENT_COLUMNS: UnnestColumn[] = [
-  ['event_key', 'text'], ['run_id', 'uuid'], ['source', 'text'], ['repo', 'text'], ['environment', 'text'], ['deployment_id', 'text'],
-  ['commit_sha', 'text'], ['status', 'text'], ['rollout_step', 'int4'], ['strategy', 'text'], ['image_digest', 'text'],
-  ['rollback_reason', 'text'], ['started_at', 'timestamptz'], ['finished_at', 'timestamptz'], ['canary_error_rate', 'float8'],
-  ['canary_success_rate', 'float8'], ['canary_latency_p50_ms', 'float8'], ['canary_latency_p95_ms', 'float8'],
-  ['canary_latency_p99_ms', 'float8'], ['canary_reqs_per_s', 'float8'],
-].map(([name, type]) => ({ name: name!, type: type! }));
-
 /** Writes one batch; returns how many lines replaced a run stored before (or earlier in this load). */
-async function writeBatch(ctx: Ctx, loadId: string, batchNo: number, batch: PendingRecord[], seenRuns: Set<string>): Promise<number> {
+async function writeBatch(ctx: Ctx, loadId: string, batchNo: number, batch: PendingRecord[], seenRuns: Map<string, string>, rejected: RejectedLine[]): Promise<{ replaced: number; refused: number }> {
+  // A run never changes repository: a line whose run id is stored (or came earlier in this
+  // load) under another repository is refused, whoever sends it, without naming that repository.
+  const owners = await repoOfRuns(ctx.db, [...new Set(batch.map((p) => p.record.run_id.toLowerCase()))]);
+  for (const [id, repo] of seenRuns) if (!owners.has(id)) owners.set(id, repo);
+  const ownRepo = batch.filter((p) => {
+    const id = p.record.run_id.toLowerCase();
+    const repo = normalizeRepo(p.record.repo);
+    const owner = owners.get(id);
+    if (owner === undefined) owners.set(id, repo);
+    else if (owner !== repo) {
+      rejected.push({ line: p.line, pointer: '/run_id', reason: `run id ${id} belongs to a run of another repository`, code: 'E_RUN_OTHER_REPO' });
+      return false;
+    }
+    return true;
+  });
+  const refused = batch.length - ownRepo.length;
+  if (!ownRepo.length) return { replaced: 0, refused };
   // The last line wins within a batch: keep the last record of each run_id.
   const lastIndex = new Map<string, number>();
-  batch.forEach((p, i) => lastIndex.set(p.record.run_id.toLowerCase(), i));
-  const kept = batch.filter((p, i) => lastIndex.get(p.record.run_id.toLowerCase()) === i);
-  const dupes = batch.length - kept.length;
+  ownRepo.forEach((p, i) => lastIndex.set(p.record.run_id.toLowerCase(), i));
+  const kept = ownRepo.filter((p, i) => lastIndex.get(p.record.run_id.toLowerCase()) === i);
+  const dupes = ownRepo.length - kept.length;
 
   const key = blobKeyFor(ctx.now(), loadId, batchNo);
   await ctx.blob.put(key, gzipSync(kept.map((p) => p.text).join('\n') + '\n', { level: 3 }));
 
-  const norm: NormalizedRun[] = kept.map((p, i) =>
+  let norm: NormalizedRun[] = kept.map((p, i) =>
     normalizeRecord(p.record, { record_key: key, record_index: i, load_id: loadId, schema_version: p.declared }),
   );
-  const ids = norm.map((x) => x.run.run_id);
   let replaced = dupes;
+  let late = 0;
   await ctx.db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('runs').select('run_id').where('run_id', '=', anyOf(ids, 'uuid')).execute();
-    const existingSet = new Set(existing.map((r) => r.run_id));
-    replaced += ids.filter((id) => existingSet.has(id) || seenRuns.has(id)).length;
-    await writeNormalized(trx, norm, existingSet.size > 0 ? [...existingSet] : []);
+    // Checked again inside the transaction: another load may have created one of these runs
+    // under another repository since the check above.
+    const existing = await repoOfRuns(trx, norm.map((x) => x.run.run_id));
+    const own = norm.filter((x, i) => {
+      const owner = existing.get(x.run.run_id);
+      if (owner === undefined || owner === x.run.repo) return true;
+      rejected.push({ line: kept[i]!.line, pointer: '/run_id', reason: `run id ${x.run.run_id} belongs to a run of another repository`, code: 'E_RUN_OTHER_REPO' });
+      late++;
+      return false;
+    });
+    norm = own;
+    const ids = norm.map((x) => x.run.run_id);
+    replaced += ids.filter((id) => existing.has(id) || seenRuns.has(id)).length;
+    await writeNormalized(trx, norm, ids.filter((id) => existing.has(id)));
     // One event per batch, not per run (D10): consumers read the batch's runs by their record key.
     const repos = new Set(norm.map((x) => x.run.repo));
     await enqueue(trx, { type: RUNS_LOADED, run_id: null, repo: repos.size === 1 ? [...repos][0]! : null, kind: 'ndjson', object_key: key });
   });
-  for (const id of ids) seenRuns.add(id);
-  return replaced;
-}
-
-/** Upserts runs and replaces their record-owned child rows. */
-export async function writeNormalized(trx: Kysely<CoreTables>, norm: NormalizedRun[], existingIds: string[]): Promise<void> {
-  if (norm.length === 0) return;
-  if (existingIds.length) {
-    // Child rows owned by the record are replaced wholesale; derived tables of pillars are keyed
-    // by run_id and untouched (re-ingest re-runs the analyzers through runs.loaded).
-    for (const t of ['jobs', 'test_summaries', 'chaos_trials', 'policy_results', 'costs'] as const) {
-      await trx.deleteFrom(t).where('run_id', '=', anyOf(existingIds, 'uuid')).execute();
-    }
-    await trx.deleteFrom('deployments').where('event_key', '=', anyOf(existingIds.map((id) => `run:${id}`), 'text')).execute();
-  }
-  const update = sql.join(RUN_UPDATE.map((c) => sql`${sql.id(c.name)} = excluded.${sql.id(c.name)}`));
-  await unnestInsert(
-    'runs',
-    RUN_COLUMNS,
-    norm.map((x) => x.run),
-    sql`on conflict (run_id) do update set ${update}, updated_at = now()`,
-  ).execute(trx);
-  await unnestInsert('jobs', JOB_COLUMNS, norm.flatMap((x) => x.jobs)).execute(trx);
-  await unnestInsert('test_summaries', TEST_COLUMNS, norm.map((x) => x.tests)).execute(trx);
-  const chaos = norm.flatMap((x) => x.chaos);
-  if (chaos.length) await unnestInsert('chaos_trials', CHAOS_COLUMNS, chaos).execute(trx);
-  const policies = norm.flatMap((x) => x.policies);
-  if (policies.length) await unnestInsert('policy_results', POLICY_COLUMNS, policies).execute(trx);
-  await unnestInsert('costs', COST_COLUMNS, norm.map((x) => x.cost)).execute(trx);
-  const deployments = norm.flatMap((x) => (x.deployment ? [x.deployment] : []));
-  if (deployments.length) await unnestInsert('deployments', DEPLOYMENT_COLUMNS, deployments).execute(trx);
+  for (const x of norm) seenRuns.set(x.run.run_id, x.run.repo);
+  return { replaced, refused: refused + late };
 }
 
 /** Reads the record as sent for a run (null when its raw record is gone, e.g. after retention). */

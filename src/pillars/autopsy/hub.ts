@@ -37,13 +37,17 @@ export function hubRules(ctx: HubContext): Rule[] {
 
 const JOB_RE = /^[\w.:@+-]{1,200}$/;
 
-function jobParam(job: string): string {
+/**
+ * The job id of a log path, as stored (in the blob key and the tables): checked, then redacted
+ * like any text — a job named after a token must not put the token in a file name.
+ */
+function jobParam(job: string, redactor: HubContext['redactor']): string {
   if (!JOB_RE.test(job))
     throw new CiError('E_USAGE', `job ${JSON.stringify(job.slice(0, 100))} is not a job id`, {
       where: 'path :job',
       hint: 'letters, digits and . _ - : @ + only (at most 200)',
     });
-  return job;
+  return redactor.apply(job).replace(/\[REDACTED:([\w-]+)\]/g, 'REDACTED-$1');
 }
 
 /** `?failed=true|false`, else the job's status in the store, else unknown (null). */
@@ -75,7 +79,7 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
       },
       async (req) => {
         const { id, job } = req.params as { id: string; job: string };
-        const jobId = jobParam(job);
+        const jobId = jobParam(job, ctx.redactor);
         const run = await resolveUploadRun(ctx, req, id);
         const body = bodyStream(req, ctx.config.ingest.maxBodyBytes);
         const uploadedAt = ctx.now();
@@ -110,7 +114,7 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
         .selectFrom('autopsy_logs')
         .select(['blob_key', 'run_id'])
         .where('run_id', '=', id.toLowerCase())
-        .where('job_id', '=', jobParam(job))
+        .where('job_id', '=', jobParam(job, ctx.redactor))
         .executeTakeFirst();
       const run = await ctx.db.selectFrom('runs').select('repo').where('run_id', '=', id.toLowerCase()).executeTakeFirst();
       if (!row || !run) throw new CiError('E_NOT_FOUND', `no log for run ${id} job ${job}`, { hint: 'upload it with POST to the same path' });

@@ -68,6 +68,19 @@ create table autopsy_issues (
 );
 `,
   },
+  {
+    // A run's logs, causes and report go with the run (retention deleting it, or a squatted run
+    // replaced by the provider's): rows whose run is already gone are removed first.
+    id: 'autopsy-0002-run-cascade',
+    up: `
+delete from autopsy_root_causes c where not exists (select 1 from runs r where r.run_id = c.run_id);
+delete from autopsy_logs l where not exists (select 1 from runs r where r.run_id = l.run_id);
+delete from autopsy_reports p where not exists (select 1 from runs r where r.run_id = p.run_id);
+alter table autopsy_logs add foreign key (run_id) references runs (run_id) on delete cascade;
+alter table autopsy_root_causes add foreign key (run_id) references runs (run_id) on delete cascade;
+alter table autopsy_reports add foreign key (run_id) references runs (run_id) on delete cascade;
+`,
+  },
 ];
 export type AutopsyTables = {
   autopsy_logs: {

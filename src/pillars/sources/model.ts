@@ -5,53 +5,9 @@ import type { DeploymentsTable } from '../../core/db/schema.js';
 import type { CommitInput } from '../../core/runs/commits.js';
 import type { PullRequestsTable } from './tables.js';
 
-/** queued < in_progress < a terminal status: a late event never moves a run or job backwards. */
-export function statusRank(status: string): number {
-  if (status === 'queued' || status === 'pending') return 0;
-  if (status === 'in_progress') return 1;
-  return 2;
-}
+import type { JobUpdate, RunUpdate } from '../../core/runs/reported.js';
 
-export const TERMINAL = ['success', 'failed', 'canceled', 'skipped'] as const;
-
-export interface RunUpdate {
-  run_id: string;
-  repo: string;
-  provider: 'github' | 'gitlab';
-  provider_run_id: string;
-  attempt: number;
-  workflow: string | null;
-  commit_sha: string | null;
-  branch: string | null;
-  pr: number | null;
-  status: string;
-  started_at: Date;
-  ended_at: Date | null;
-  duration_ms: number | null;
-  queue_ms: number | null;
-  runner_os: string | null;
-  runner_type: string | null;
-  /**
-   * `run`: the event describes the run itself (workflow_run, pipeline) and owns its row.
-   * `job`: a job event that may create a stub run or fill gaps, never overwrite.
-   */
-  origin: 'run' | 'job';
-}
-
-export interface JobUpdate {
-  run_id: string;
-  job_key: string;
-  job_id: string;
-  name: string;
-  status: string;
-  attempt: number;
-  duration_ms: number | null;
-  queue_ms: number | null;
-  started_at: Date | null;
-  ended_at: Date | null;
-  /** Runner labels / tags, comma-separated. */
-  machine_class: string | null;
-}
+export { statusRank, TERMINAL, type JobUpdate, type RunUpdate } from '../../core/runs/reported.js';
 
 export type DeploymentRow = Insertable<DeploymentsTable>;
 export type PullRequestRow = Insertable<PullRequestsTable>;

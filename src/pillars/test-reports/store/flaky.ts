@@ -1,5 +1,6 @@
 // Flaky events and the quarantine: marks the failures a later pass on the same commit contradicts,
 // keeps each repository's quarantine (owners from CODEOWNERS), and reads both for the API.
+import { setFlakinessIndex } from '../../../core/runs/write.js';
 import { sql } from 'kysely';
 import type { HubContext } from '../../../core/registry.js';
 import type { TestsConfig } from '../config.js';
@@ -25,15 +26,13 @@ export async function markFlaky(db: TestsDb, repo: string, commit: string | null
     where r.test_key = f.test_key and r.status in (1, 2) and not r.flaky
       and r.report_id in (select report_id from (${reports}) x)
     returning r.test_key`.execute(db);
-  await sql`
-    update runs set flakiness_index = s.idx, updated_at = now()
-    from (
-      select res.run_id, (count(*) filter (where res.flaky))::float8 / count(*) as idx
-      from tests_results res join (${reports}) rep on rep.report_id = res.report_id
-      where res.status <> 3
-      group by res.run_id
-    ) s
-    where runs.run_id = s.run_id`.execute(db);
+  await setFlakinessIndex(
+    db,
+    sql`select res.run_id, (count(*) filter (where res.flaky))::float8 / count(*) as idx
+        from tests_results res join (${reports}) rep on rep.report_id = res.report_id
+        where res.status <> 3
+        group by res.run_id`,
+  );
   return [...new Set(flagged.rows.map((r) => Number(r.test_key)))];
 }
 
@@ -134,7 +133,9 @@ export async function listQuarantine(ctx: Pick<HubContext, 'db' | 'now'>, repo: 
   }));
 }
 
-export async function putCodeowners(ctx: Pick<HubContext, 'db' | 'now'>, repo: string, content: string): Promise<void> {
+export async function putCodeowners(ctx: Pick<HubContext, 'db' | 'now' | 'redactor'>, repo: string, text: string): Promise<void> {
+  // Stored redacted, like every text (a CODEOWNERS file can carry a pasted token in a comment).
+  const content = ctx.redactor.apply(text);
   await tdb(ctx)
     .insertInto('tests_codeowners')
     .values({ repo, content, updated_at: ctx.now() })
