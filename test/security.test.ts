@@ -18,6 +18,7 @@ import { testsPillar } from '../src/pillars/test-reports/index.js';
 import { describeEachStore, type TestHub } from './support/stores.js';
 import { deliverGithub, githubExamples } from './support/webhooks.js';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 
 const SECRET = 'webhook-secret-for-the-security-tests';
 const END = new Date('2026-06-01T00:00:00Z');
@@ -187,4 +188,74 @@ describeEachStore(
     });
   },
   { pillars: [sourcesPillar, autopsy, testsPillar], config: (c) => (c.webhooks.githubSecret = SECRET) },
+);
+
+describeEachStore(
+  'webhook receivers under attack (no token needed to reach them)',
+  (get) => {
+    let hub: TestHub;
+    let app: FastifyInstance;
+    beforeAll(async () => {
+      hub = get();
+      app = await createApp(hub, [sourcesPillar]);
+    });
+    afterAll(async () => app?.close());
+    const deliveries = async () => Number((await sql<{ n: number }>`select count(*)::int8 as n from sources_deliveries`.execute(hub.db)).rows[0]!.n);
+
+    it('refuses compressed bodies before reading them: 64 gzip bombs take no memory', async () => {
+      const bomb = gzipSync(Buffer.alloc(24 * 1024 * 1024, 32)); // 24 MB of spaces in ~24 KB
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+      const answers = await Promise.all(
+        Array.from({ length: 64 }, () =>
+          app.inject({ method: 'POST', url: '/webhooks/github', payload: bomb, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-github-event': 'push', 'x-github-delivery': 'd1', 'x-hub-signature-256': 'sha256=00' } }),
+        ),
+      );
+      clearInterval(sampler);
+      for (const a of answers) {
+        expect(a.statusCode).toBe(415);
+        expect(a.json().error.code).toBe('E_UNSUPPORTED_ENCODING');
+      }
+      // Inflated, they were 64 × 24 MB = 1.5 GB.
+      expect(peak - before).toBeLessThan(256 * 1024 * 1024);
+      expect(await deliveries()).toBe(0);
+    });
+
+    it('answers 400, not 500, to a signed payload nested 100,000 levels deep', async () => {
+      const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+      const r = await deliverGithub(app, SECRET, 'push', null, { raw: deep });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error.code).toBe('E_JSON_MALFORMED');
+      expect(r.json().error.message).toMatch(/nested 100000 levels deep/);
+    });
+
+    it('reads at most 16 bodies at once and queues 64 more; the next answers 429 at once', async () => {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (app.server.address() as import('node:net').AddressInfo).port;
+      const net = await import('node:net');
+      // Each opens a delivery and sends only half its body.
+      const open = () =>
+        new Promise<import('node:net').Socket>((resolve) => {
+          const s = net.connect(port, '127.0.0.1', () => {
+            s.write(`POST /webhooks/github HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: slow\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: 1000\r\n\r\n{"a":`);
+            resolve(s);
+          });
+        });
+      const slow = await Promise.all(Array.from({ length: 16 + 64 }, open));
+      await new Promise((r) => setTimeout(r, 300));
+      const extra = await fetch(`http://127.0.0.1:${port}/webhooks/github`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'x', 'x-hub-signature-256': 'sha256=00' } });
+      expect(extra.status).toBe(429);
+      expect(extra.headers.get('retry-after')).toBe('1');
+      for (const s of slow) s.destroy();
+      // Clients that went away give their turn back: a real delivery gets through again.
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 202; i++) {
+        status = (await deliverGithub(app, SECRET, 'ping', { zen: 'ok' }, { delivery: `after-${i}` })).statusCode;
+        if (status !== 202) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(202);
+    });
+  },
+  { pillars: [sourcesPillar], config: (c) => (c.webhooks.githubSecret = SECRET) },
 );

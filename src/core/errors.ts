@@ -17,6 +17,7 @@ export const ERRORS = {
   E_INPUT_UNREADABLE: { status: 400, exit: 2, summary: 'An input file or stream cannot be read.' },
   E_NOT_FOUND: { status: 404, exit: 2, summary: 'The requested object does not exist.' },
   E_BODY_EMPTY: { status: 400, exit: 2, summary: 'The request body is empty.' },
+  E_BODY_INCOMPLETE: { status: 400, exit: 2, summary: 'The client went away before its request body was complete.' },
   E_BODY_TOO_LARGE: { status: 413, exit: 2, summary: 'The request body (after decompression) is over the size cap.' },
   E_LINE_TOO_LONG: { status: 413, exit: 2, summary: 'One NDJSON line is over the per-line cap (16 MiB).' },
   E_JSON_MALFORMED: { status: 400, exit: 2, summary: 'A line is not valid JSON.' },

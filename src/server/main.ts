@@ -1,5 +1,6 @@
 // `ci-intel serve`: opens the hub, seeds demo data when asked, listens, prints the URL, and
 // shuts down cleanly on SIGINT/SIGTERM (in-flight requests finish; the store closes).
+import net from 'node:net';
 import { pino } from 'pino';
 import { CiError } from '../core/errors.js';
 import type { CliContext } from '../core/registry.js';
@@ -8,8 +9,28 @@ import { createApp } from './app.js';
 import { openHub, type Hub } from './hub.js';
 import { seedDemo } from './demo.js';
 
+/** Is host:port free? Tried before the store opens (which can take a while on a new store). */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => reject(portError(e, host, port)));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+function portError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (e.code !== 'EADDRINUSE' && e.code !== 'EACCES') return e;
+  const what = e.code === 'EACCES' ? 'needs privileges' : 'is in use by another process';
+  return new CiError('E_PORT_IN_USE', `port ${port} on ${host} ${what}`, {
+    where: '--port',
+    hint: 'pick another port with --port (0 = any free port) or stop the process that holds it',
+  });
+}
+
 export async function serve(ctx: CliContext, flags: Record<string, unknown>): Promise<void> {
   const config = ctx.config(flags);
+  await assertPortFree(config.server.host, config.server.port);
   const log = pino({ level: ctx.env.CI_INTEL_LOG_LEVEL ?? 'info' }, pino.destination(2));
   const hub: Hub = await openHub(config, { pillars, log, start: true, background: true, now: ctx.now });
   const app = await createApp(hub, pillars, { logger: log });
@@ -21,14 +42,8 @@ export async function serve(ctx: CliContext, flags: Record<string, unknown>): Pr
     // Release the store (its lock) before saying so, so another `serve` can start on it.
     await app.close().catch(() => {});
     await hub.close().catch(() => {});
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' || (e as NodeJS.ErrnoException).code === 'EACCES') {
-      const what = (e as NodeJS.ErrnoException).code === 'EACCES' ? 'needs privileges' : 'is in use by another process';
-      throw new CiError('E_PORT_IN_USE', `port ${config.server.port} on ${config.server.host} ${what}`, {
-        where: '--port',
-        hint: 'pick another port with --port (0 = any free port) or stop the process that holds it',
-      });
-    }
-    throw e;
+    // Taken between the check above and now.
+    throw portError(e as NodeJS.ErrnoException, config.server.host, config.server.port);
   }
   if (config.server.demo) {
     const seeded = await seedDemo(hub, pillars, ctx);

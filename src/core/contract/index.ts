@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
 import type { PipelineRunV12 } from './types.generated.js';
-import { findJsonSyntaxError } from './json-syntax.js';
+import { findJsonSyntaxError, jsonDepth, MAX_JSON_DEPTH } from './json-syntax.js';
 
 export type { PipelineRunV12 } from './types.generated.js';
 export type PipelineRun = PipelineRunV12;
@@ -157,6 +157,11 @@ function dedupe(issues: ContractIssue[]): ContractIssue[] {
 
 /** Parses and validates one NDJSON line (without its newline). */
 export function checkLine(text: string): ContractResult & { value?: unknown } {
+  // Parsing and walking JSON nested without bound would overflow the stack (a 500 for the batch).
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    return { issues: [{ pointer: '', reason: `nested ${depth} levels deep (at most ${MAX_JSON_DEPTH})`, code: 'E_JSON_MALFORMED' }] };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

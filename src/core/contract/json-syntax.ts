@@ -133,3 +133,24 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
 export function columnOf(offset: number): number {
   return offset + 1;
 }
+
+/** JSON nested deeper than this is refused before parsing (parsing and walking it would overflow the stack). */
+export const MAX_JSON_DEPTH = 512;
+
+/** The deepest nesting of arrays and objects in a JSON text (brackets inside strings not counted). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}

@@ -143,6 +143,30 @@ class Cap extends Transform {
 }
 
 /**
+ * Streams joined so that the last one ends with an error when the client goes away mid-body (a
+ * plain pipe leaves it open forever, and whoever reads it waits forever).
+ */
+function joined(first: Readable, ...rest: Transform[]): Transform {
+  const last = rest[rest.length - 1]!;
+  let s: Readable = first;
+  for (const t of rest) s = s.pipe(t);
+  const gone = (e?: Error) => {
+    if (!last.destroyed) {
+      last.destroy(e ?? new CiError('E_BODY_INCOMPLETE', 'the client closed the connection before the body was complete', { where: 'request body', hint: 'send the whole body' }));
+    }
+  };
+  first.on('error', gone);
+  // A request's stream closes without an error when its client goes away; `complete` tells.
+  const incomplete = () => (first as Readable & { complete?: boolean }).complete === false;
+  first.on('close', () => {
+    if (incomplete()) gone();
+  });
+  // Gone already (the request waited for its turn, e.g. a webhook body behind others).
+  if ((first.destroyed || first.closed) && incomplete()) process.nextTick(gone);
+  return last;
+}
+
+/**
  * The request body as a byte stream: decompressed when Content-Encoding is gzip, capped at
  * `maxBytes` decompressed. Errors surface as CiErrors while the stream is read.
  */
@@ -161,12 +185,11 @@ export function bodyStream(req: FastifyRequest, maxBytes: number, rate: { minByt
         hint: 'split the upload into several smaller requests',
       });
     }
-    return raw.pipe(new Cap(maxBytes, rate.minBytesPerSec, rate.graceMs));
+    return joined(raw, new Cap(maxBytes, rate.minBytesPerSec, rate.graceMs));
   }
   if (enc === 'gzip' || enc === 'x-gzip') {
     const gunzip = createGunzip();
     const cap = new Cap(maxBytes, rate.minBytesPerSec, rate.graceMs);
-    raw.on('error', (e) => cap.destroy(e));
     gunzip.on('error', (e) =>
       cap.destroy(
         new CiError('E_GZIP_INVALID', `the gzip body cannot be decompressed: ${e.message}`, {
@@ -175,7 +198,7 @@ export function bodyStream(req: FastifyRequest, maxBytes: number, rate: { minByt
         }),
       ),
     );
-    return raw.pipe(gunzip).pipe(cap);
+    return joined(raw, gunzip, cap);
   }
   raw.resume();
   throw new CiError('E_UNSUPPORTED_ENCODING', `Content-Encoding ${enc} is not supported`, {

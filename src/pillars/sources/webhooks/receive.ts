@@ -4,16 +4,67 @@ import type { FastifyRequest } from 'fastify';
 import { bodyStream } from '../../../core/http/index.js';
 import { CiError } from '../../../core/errors.js';
 import type { Redactor } from '../../../core/redact/index.js';
-import { findJsonSyntaxError } from '../../../core/contract/json-syntax.js';
+import { findJsonSyntaxError, jsonDepth, MAX_JSON_DEPTH } from '../../../core/contract/json-syntax.js';
 
 /** GitHub caps webhook payloads at 25 MB ("Webhook events and payloads"); GitLab's default is 25 MB too. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
 
-/** Reads the whole raw body (the HMAC covers the exact bytes), refusing more than `cap` bytes. */
-export async function rawBody(req: FastifyRequest, cap = MAX_WEBHOOK_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of bodyStream(req, cap)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+/**
+ * At most this many webhook bodies are read at once, and this many more wait for a turn: a
+ * webhook route answers anyone (the signature is checked after the body), so memory stays bounded
+ * (16 × 25 MB) however many requests arrive. Beyond the queue: 503 with Retry-After.
+ */
+export const MAX_BODIES_READ = 16;
+export const MAX_BODIES_WAITING = 64;
+let reading = 0;
+const waiting: Array<() => void> = [];
+
+async function turn(): Promise<() => void> {
+  if (reading >= MAX_BODIES_READ) {
+    if (waiting.length >= MAX_BODIES_WAITING) {
+      throw new CiError('E_RATE_LIMITED', 'too many webhook deliveries are being received at once', {
+        hint: 'retry in a second (the provider redelivers)',
+        details: { retry_after_s: 1 },
+      });
+    }
+    await new Promise<void>((r) => waiting.push(r));
+  } else reading++;
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    const next = waiting.shift();
+    if (next) next();
+    else reading--;
+  };
+}
+
+/**
+ * Reads the whole raw body (the signature covers the exact bytes), refusing more than `cap`
+ * bytes, and any Content-Encoding: GitHub and GitLab send none, and inflating an unauthenticated
+ * body is how a 25 KB request becomes 25 MB of memory. `digest`, when given, sees every chunk as
+ * it arrives (the HMAC is computed while the body streams in).
+ */
+export async function rawBody(req: FastifyRequest, opts: { cap?: number; digest?: (chunk: Buffer) => void } = {}): Promise<Buffer> {
+  const enc = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (enc !== '' && enc !== 'identity') {
+    req.raw.resume();
+    throw new CiError('E_UNSUPPORTED_ENCODING', `a webhook delivery must not be compressed (Content-Encoding ${enc})`, {
+      where: 'Content-Encoding header',
+      hint: 'GitHub and GitLab send webhooks uncompressed; a proxy in between must not compress requests',
+    });
+  }
+  const release = await turn();
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of bodyStream(req, opts.cap ?? MAX_WEBHOOK_BYTES)) {
+      opts.digest?.(c as Buffer);
+      chunks.push(c as Buffer);
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    release();
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -35,6 +86,8 @@ export type Parsed = { ok: true; value: unknown } | { ok: false; reason: string 
 
 /** JSON.parse with a message that says where the text stops being JSON. */
 export function parseJson(text: string): Parsed {
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) return { ok: false, reason: `nested ${depth} levels deep (at most ${MAX_JSON_DEPTH})` };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {

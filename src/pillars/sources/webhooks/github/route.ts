@@ -1,7 +1,7 @@
 // POST /webhooks/github (sources issue item 1): HMAC-SHA256 over the raw bytes, checked in
 // constant time before the payload is parsed; dedupe on X-GitHub-Delivery; stored durably (group
 // commit) and answered at once; mapped afterwards from the outbox.
-import { verify } from '@octokit/webhooks-methods';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { CiError } from '../../../../core/errors.js';
 import { rawBodyParsers } from '../../../../core/http/index.js';
@@ -39,10 +39,14 @@ export function githubWebhookRoute(app: FastifyInstance, ctx: HubContext, writer
             hint: 'set a secret on the GitHub webhook (the SHA-1 X-Hub-Signature alone is not accepted)',
           });
         }
-        const raw = await rawBody(req);
+        // The HMAC is computed as the bytes arrive and compared in constant time; nothing is
+        // parsed before it matches.
+        const hmac = createHmac('sha256', secret);
+        const raw = await rawBody(req, { digest: (c) => hmac.update(c) });
+        const expected = Buffer.from(`sha256=${hmac.digest('hex')}`);
+        const presented = Buffer.from(signature);
         const text = strictUtf8(raw);
-        // verify() compares in constant time (crypto.timingSafeEqual).
-        if (text === null || text === '' || !(await verify(secret, text, signature))) {
+        if (text === null || text === '' || presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
           throw new CiError('E_WEBHOOK_SIGNATURE', 'the signature does not match the payload', {
             where: 'X-Hub-Signature-256 header',
             hint: 'the webhook secret on GitHub and GITHUB_WEBHOOK_SECRET differ, or the body was changed on the way',
