@@ -45,8 +45,15 @@ export async function startPostgres() {
   };
   asPg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-locale']);
   const port = await freePort();
-  asPg('pg_ctl', ['-D', data, '-w', '-t', '60', '-l', path.join(dir, 'server.log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`, 'start']);
+  const start = () => asPg('pg_ctl', ['-D', data, '-w', '-t', '60', '-l', path.join(dir, 'server.log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`, 'start']);
+  start();
   return {
+    /** Stops the server (as a restart or failover would), keeping its data. */
+    halt() {
+      asPg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    /** Starts it again on the same port and data. */
+    resume: start,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dir,

@@ -32,6 +32,9 @@ export async function serve(ctx: CliContext, flags: Record<string, unknown>): Pr
   const config = ctx.config(flags);
   await assertPortFree(config.server.host, config.server.port);
   const log = pino({ level: ctx.env.CI_INTEL_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  // A hub serves many repositories: a failure in background work (the store gone for a moment, a
+  // full disk) is logged and retried by its owner, never a reason to stop serving all of them.
+  process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection (kept serving)'));
   const hub: Hub = await openHub(config, { pillars, log, start: true, background: true, now: ctx.now });
   const app = await createApp(hub, pillars, { logger: log });
   let address: string;

@@ -24,6 +24,8 @@ export class MemoryBus implements EventBus {
   /** event_id -> earliest next attempt (ms), for events whose handler failed. */
   private readonly backoff = new Map<string, { at: number; failures: number }>();
   private timer: NodeJS.Timeout | null = null;
+  /** Delivery passes failed in a row (the store unreachable): the retry waits longer each time. */
+  private passFailures = 0;
 
   constructor(
     private readonly db: Kysely<CoreTables>,
@@ -47,7 +49,25 @@ export class MemoryBus implements EventBus {
       this.again = true;
       return;
     }
-    this.pass = this.loop().finally(() => {
+    this.pass = this.loop()
+      .then(() => {
+        this.passFailures = 0;
+      })
+      .catch((e: unknown) => {
+        // The store is away (a restart, a full disk): nothing was marked delivered, so the events
+        // stay in the outbox; try again later instead of taking the process down.
+        this.passFailures++;
+        const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (this.passFailures - 1));
+        this.log?.warn({ err: e, retry_in_ms: delay }, 'bus: delivering events failed; will retry');
+        if (!this.timer && !this.closed) {
+          this.timer = setTimeout(() => {
+            this.timer = null;
+            this.notify();
+          }, delay);
+          this.timer.unref();
+        }
+      })
+      .finally(() => {
       this.pass = null;
       if (this.again && !this.closed) {
         this.again = false;

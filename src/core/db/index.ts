@@ -72,8 +72,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
       cause: e,
     });
   }
-  // A pool error on an idle client must not crash the hub; the next query reconnects.
+  // A connection lost (a restart, a failover) must not crash the hub: an idle client's error goes
+  // to the pool, a busy client's to its own listener (pg emits it there besides failing the
+  // query); the pool then opens new connections as queries need them.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<CoreTables>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',

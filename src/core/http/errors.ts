@@ -17,6 +17,17 @@ export interface ErrorHandlerOptions {
   docs?: string;
 }
 
+/** SQLSTATEs and socket errors of a database that went away (restart, failover, network). */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/** Did this error come from the store being unreachable (a 503 to retry), not from a bug (a 500)? */
+export function storeUnreachable(e: unknown): boolean {
+  const x = e as { code?: unknown; message?: unknown } | null;
+  if (!x || typeof x !== 'object') return false;
+  if (typeof x.code === 'string' && UNREACHABLE_CODES.has(x.code)) return true;
+  return typeof x.message === 'string' && /Connection terminated|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error/.test(x.message);
+}
+
 export function installErrorHandler(app: FastifyInstance, opts: ErrorHandlerOptions = {}): void {
   const seeDocs = opts.docs ? { hint: `see ${opts.docs}` } : {};
   app.setErrorHandler((err: FastifyError | CiError | Error, req, reply) => {
@@ -24,6 +35,11 @@ export function installErrorHandler(app: FastifyInstance, opts: ErrorHandlerOpti
       if (err.status >= 500) req.log.error({ err }, err.message);
       if (err.code === 'E_RATE_LIMITED' && err.details?.retry_after_s) reply.header('retry-after', String(err.details.retry_after_s));
       return reply.status(err.status).send(errorBody(err, req.id));
+    }
+    if (storeUnreachable(err)) {
+      req.log.warn({ err }, 'store unreachable');
+      reply.header('retry-after', '5');
+      return reply.status(503).send(errorBody(new CiError('E_DB_UNAVAILABLE', 'the store cannot be reached right now', { hint: 'retry in a few seconds; nothing of this request was stored' }), req.id));
     }
     const fe = err as FastifyError;
     if (fe.validation) {
