@@ -24,7 +24,14 @@ export interface Config {
   /** `pglite:<path>`-style path, or a postgres:// URL. */
   db: string;
   blob: BlobConfig;
-  server: { host: string; port: number; demo: boolean; publicUrl?: string };
+  server: {
+    host: string;
+    port: number;
+    demo: boolean;
+    publicUrl?: string;
+    /** Uploads and ingest answer 503 when the data folder's disk has less free space than this (bytes). */
+    minFreeBytes: number;
+  };
   ingest: {
     /** Largest single NDJSON line accepted (bytes). */
     maxLineBytes: number;
@@ -77,6 +84,7 @@ const coreSchema = {
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         demo: { type: 'boolean' },
         publicUrl: { type: 'string' },
+        minFreeBytes: { type: 'integer', minimum: 0 },
       },
     },
     ingest: {
@@ -169,6 +177,7 @@ function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
       host: env.CI_INTEL_HOST || undefined,
       port: envInt(env, 'CI_INTEL_PORT'),
       publicUrl: env.CI_INTEL_PUBLIC_URL || undefined,
+      minFreeBytes: envInt(env, 'CI_INTEL_MIN_FREE_BYTES'),
     },
     natsUrl: env.NATS_URL || undefined,
     webhooks: {
@@ -211,7 +220,7 @@ export function defaultConfig(cwd = process.cwd()): Config {
     dataDir,
     db: path.join(dataDir, 'db'),
     blob: { kind: 'fs' },
-    server: { host: '127.0.0.1', port: 8080, demo: false },
+    server: { host: '127.0.0.1', port: 8080, demo: false, minFreeBytes: 256 * MiB },
     ingest: { maxLineBytes: 16 * MiB, maxBodyBytes: 1024 * MiB, batchSize: 1000 },
     redact: { banList: [] },
     webhooks: {},

@@ -10,6 +10,7 @@ import { scopeExposition } from '../core/exposition.js';
 import { installAuth } from './auth.js';
 import { installErrorHandler } from '../core/http/errors.js';
 import { installIdempotency } from './idempotency.js';
+import { installDiskGuard } from './disk.js';
 import { ingestRoutes, runRoutes } from './routes/runs.js';
 import { webRoutes } from './web.js';
 
@@ -50,6 +51,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
     return payload;
   });
   installAuth(app, ctx);
+  installDiskGuard(app, ctx);
   installIdempotency(app, ctx);
   ingestRoutes(app, ctx);
   runRoutes(app, ctx, pillars);
