@@ -195,7 +195,8 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
   ).action(async (_o: Record<string, unknown>, command: Command) => {
     const opts = subOpts(command);
     // The hub's modules (store, routes) load only for the command that needs them.
-    const { hubRules, reclassifyLogs } = await import('./hub.js');
+    const { hubRules } = await import('./analysis.js');
+    const { reclassifyLogs } = await import('./reclassify.js');
     const hub = await ctx.openHub(opts);
     try {
       const since = opts.since ? sinceInstant(String(opts.since), ctx.now()) : null;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { HubContext } from '../../core/registry.js';
 import type { SynthContext } from '../../core/synth/types.js';
 import { sharedCorpusDir } from './corpus.js';
-import { storeJobLog } from './hub.js';
+import { storeJobLog } from './analysis.js';
 
 /** Failed runs per repository that get a log (the newest ones). */
 export const DEMO_LOGS_PER_REPO = 8;

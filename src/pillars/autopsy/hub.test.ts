@@ -13,7 +13,7 @@ import { checkRecord } from '../../core/contract/index.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { HELDOUT_DIR } from './corpus.js';
 import { shippedClassifier } from './classify.js';
-import { reclassifyLogs } from './hub.js';
+import { reclassifyLogs } from './reclassify.js';
 import { autopsy } from './index.js';
 import { ruleSet } from './rules.js';
 import { db } from './tables.js';

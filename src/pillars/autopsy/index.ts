@@ -4,7 +4,8 @@ import { definePillar } from '../../core/registry.js';
 import { autopsyCommands } from './commands.js';
 import { seedAutopsyDemo, synthAutopsy } from './demo.js';
 import { configSection } from './config.js';
-import { analyzeRun, autopsyRoutes } from './hub.js';
+import { analyzeRun } from './analysis.js';
+import { autopsyRoutes } from './routes.js';
 import { migrations } from './tables.js';
 
 export const autopsy = definePillar({

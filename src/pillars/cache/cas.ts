@@ -10,7 +10,7 @@ import { CiError } from '../../core/errors.js';
 import type { CacheEvent, CacheEventKind, EventSink } from './events.js';
 import { refId, type EntryRef } from './keys.js';
 import { type Manifest, type ManifestMeta, type ManifestSigner } from './manifest.js';
-import type { CacheCounters } from './metrics.js';
+import type { CacheCounters } from './prometheus.js';
 import { stageUpload } from './stage.js';
 import type { CacheBackend, FetchOptions, QuarantineReason, StoredManifest } from './storage/index.js';
 

@@ -6,11 +6,11 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { unnestInsert } from '../../core/db/index.js';
-import type { Migration } from '../../core/db/migrate.js';
 import type { Protocol } from './keys.js';
 import { dayOf, type CacheBackend } from './storage/index.js';
 
 export const EVENT_KINDS = ['hit', 'miss', 'put', 'quarantine', 'evict'] as const;
+
 export type CacheEventKind = (typeof EVENT_KINDS)[number];
 
 export interface CacheEvent {
@@ -29,42 +29,6 @@ export interface EventSink {
   record(e: CacheEvent): void;
   flush(): Promise<void>;
 }
-
-export type CacheEventsTable = {
-  cache_events: {
-    id: import('kysely').Generated<number>;
-    at: import('kysely').ColumnType<Date, Date | string, Date | string>;
-    kind: string;
-    protocol: string;
-    namespace: string;
-    key: string;
-    digest: string | null;
-    bytes: number;
-    reason: string | null;
-  };
-};
-
-export const cacheMigrations: Migration[] = [
-  {
-    id: 'cache-0001-events',
-    up: `
-create table cache_events (
-  id bigserial primary key,
-  at timestamptz not null,
-  kind text not null,
-  protocol text not null,
-  namespace text not null,
-  key text not null,
-  digest text,
-  bytes bigint not null default 0,
-  reason text
-);
-create index cache_events_at on cache_events (at);
-create index cache_events_ns_at on cache_events (namespace, at);
-create index cache_events_quarantine on cache_events (at) where kind = 'quarantine';
-`,
-  },
-];
 
 export function eventToJson(e: CacheEvent): Record<string, unknown> {
   return {

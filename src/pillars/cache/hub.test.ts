@@ -10,8 +10,9 @@ import { sql } from '../../core/db/index.js';
 import { createToken } from '../../core/tokens.js';
 import { createApp } from '../../server/app.js';
 import { blake3Hex } from './digest.js';
-import type { CacheEventsTable } from './events.js';
-import { cachePillar, pruneCacheEvents } from './index.js';
+import type { CacheEventsTable } from './tables.js';
+import { pruneCacheEvents } from './hub.js';
+import { cachePillar } from './index.js';
 import { blobPath } from './keys.js';
 
 const CACHE_TOKEN = 'hub-cache-token-123456';

@@ -10,7 +10,7 @@ import { CacheTokens } from './auth.js';
 import { Sentinel } from './cas.js';
 import { JournalSink, TeeSink, type EventSink } from './events.js';
 import { ManifestSigner } from './manifest.js';
-import { CacheCounters, registerCacheMetrics } from './metrics.js';
+import { CacheCounters, registerCacheMetrics } from './prometheus.js';
 import { bazelRoutes } from './protocols/bazel.js';
 import { ccacheRoutes } from './protocols/ccache.js';
 import type { CacheServer } from './protocols/common.js';

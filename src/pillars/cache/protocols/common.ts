@@ -8,7 +8,7 @@ import type { CacheTokens } from '../auth.js';
 import type { Sentinel } from '../cas.js';
 import type { EntryRef } from '../keys.js';
 import type { ManifestMeta } from '../manifest.js';
-import type { CacheCounters } from '../metrics.js';
+import type { CacheCounters } from '../prometheus.js';
 import type { CacheSettings } from '../settings.js';
 
 export interface CacheServer {
