@@ -69,7 +69,7 @@ describe('built CLI', () => {
       const page = (await res.json()) as { items: Array<{ run_id: string; started_at: string }>; next_cursor: string };
       expect(page.items).toHaveLength(5);
       expect(page.next_cursor).toBeTruthy();
-      expect(await (await fetch(`${hub.url}/api/v1/runs`)).status).toBe(401);
+      expect((await fetch(`${hub.url}/api/v1/runs`)).status).toBe(401);
       expect(await hub.stop('SIGTERM')).toBe(0);
     } finally {
       await hub?.stop('SIGKILL');

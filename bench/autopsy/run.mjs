@@ -6,7 +6,7 @@
 //
 //   npm run build && node bench/autopsy/run.mjs            # 1024 MB log (and a 128 MB one)
 //   AUTOPSY_BENCH_MB=256 node bench/autopsy/run.mjs        # smaller
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

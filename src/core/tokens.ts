@@ -169,7 +169,7 @@ export interface Principal {
   repoPatterns: string[];
   /** true under `serve --demo` reads without a token. */
   anonymous: boolean;
-  allowsRepo(repo: string): boolean;
+  allowsRepo: (repo: string) => boolean;
 }
 
 export function principalFor(row: { token_id: string; scopes: string[]; repo_patterns: string[] }): Principal {

@@ -52,7 +52,7 @@ describeEachStore(
     };
 
     it('the panels registered by autopsy, tests and mutation are the APIs asked here', () => {
-      const apis = pillars.flatMap((p) => (p.panels ?? []).filter((x) => ['autopsy', 'tests', 'mutation'].includes(p.id)).map((x) => x.api)).sort();
+      const apis = pillars.flatMap((p) => (p.panels ?? []).filter(() => ['autopsy', 'tests', 'mutation'].includes(p.id)).map((x) => x.api)).sort();
       expect(apis).toEqual(
         ['/api/v1/autopsy/signatures', '/api/v1/mutation/files', '/api/v1/mutation/runs', '/api/v1/mutation/trends', '/api/v1/tests/flake-index', '/api/v1/tests/flaky', '/api/v1/tests/quarantine'].sort(),
       );

@@ -315,7 +315,7 @@ export class JetStreamBus implements EventBus {
     for (const r of this.subs) r.messages?.stop();
     await Promise.allSettled([...this.inFlight]);
     if (this.publishing) await this.publishing.catch(() => {});
-    await Promise.allSettled(this.subs.map((r) => r.loop));
+    await Promise.allSettled(this.subs.flatMap((r) => (r.loop ? [r.loop] : [])));
     await this.nc?.drain().catch(() => {});
   }
 }

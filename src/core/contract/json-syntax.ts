@@ -14,6 +14,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
   let i = 0;
   const n = text.length;
   const fail = (reason: string, at = i): never => {
+    // Not an error: the scanner's way out of nested calls with the place it stopped; caught below.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
     throw { offset: at, reason } satisfies JsonSyntaxError;
   };
   const ws = () => {

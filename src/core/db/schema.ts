@@ -7,7 +7,6 @@ import type { ChaosTrialsTable, CommitsTable, CostsTable, DeploymentsTable, Jobs
 
 export type { ChaosTrialsTable, CommitsTable, CostsTable, DeploymentsTable, JobsTable, PolicyResultsTable, RunsTable, TestSummariesTable };
 
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A timestamp with a database default (optional on insert). */
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;

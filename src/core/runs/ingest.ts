@@ -248,7 +248,7 @@ async function writeBatch(ctx: Ctx, loadId: string, batchNo: number, batch: Pend
 }
 
 /** Reads the record as sent for a run (null when its raw record is gone, e.g. after retention). */
-export async function readRecord(ctx: Pick<HubContext, 'db' | 'blob'>, runId: string): Promise<unknown | null> {
+export async function readRecord(ctx: Pick<HubContext, 'db' | 'blob'>, runId: string): Promise<unknown> {
   const row = await ctx.db.selectFrom('runs').select(['record_key', 'record_index']).where('run_id', '=', runId).executeTakeFirst();
   if (!row?.record_key || row.record_index === null) return null;
   const { gunzipSync } = await import('node:zlib');

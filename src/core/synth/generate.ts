@@ -283,7 +283,7 @@ function buildRun(
   branch: string,
   pr: number | null,
   status: PipelineRun['status'],
-  o: SynthOptions,
+  _o: SynthOptions,
 ): PipelineRun {
   const flaky = status === 'success' && rng.chance(repo.flakeRate);
   const jobs = jobsFor(rng, repo, status, flaky);
@@ -364,7 +364,7 @@ function deployRun(
   deploymentId: string,
   strategy: 'direct' | 'rolling' | 'canary',
   step: number,
-  o: SynthOptions,
+  _o: SynthOptions,
 ): PipelineRun {
   const dur = Math.round(rng.logNormal(env === 'prod' ? 240_000 : 90_000, 0.4));
   const started = t;

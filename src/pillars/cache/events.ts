@@ -135,7 +135,7 @@ const EVENT_COLUMNS = [
 /** The hub's `cache_events` table (array-batched inserts). */
 export class DbSink extends BufferedSink {
   constructor(
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any hub store: the table is ours
+    // any hub store: the table is ours
     private readonly db: Kysely<any>,
     log: Logger | null,
   ) {

@@ -1,9 +1,8 @@
 // Assembles a cache server: storage, signer, tokens, event sinks and the Sentinel; registers the
 // four protocols on a Fastify instance (the hub's, or the standalone `ci-intel cache serve` app).
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { CiError } from '../../core/errors.js';
 import { installErrorHandler } from '../../core/http/errors.js';
 import { rawBodyParsers } from '../../core/http/index.js';
 import { CacheTokens } from './auth.js';

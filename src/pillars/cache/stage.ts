@@ -72,7 +72,9 @@ export async function stageUpload(body: Readable, opts: StageOptions): Promise<S
     }
   } catch (e) {
     await rm(tmpFile, { force: true });
-    if (slow) throw slow;
+    // Set by the rate guard's callback (control flow cannot see it): read it through its type.
+    const tooSlow = slow as CiError | null;
+    if (tooSlow) throw tooSlow;
     if (e instanceof CiError) throw e;
     throw new CiError('E_INPUT_UNREADABLE', `the upload did not complete: ${(e as Error).message}`, {
       where: 'request body',

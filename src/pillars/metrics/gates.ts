@@ -27,7 +27,7 @@ export const readinessGate: GateDef = {
       const q = new URLSearchParams();
       if (opts.repo) q.set('repo', String(opts.repo));
       if (opts.branch) q.set('branch', String(opts.branch));
-      items = ((await hubGet(ctx, opts, `/api/v1/metrics/readiness?${q}`)) as { items: Readiness[] }).items;
+      items = ((await hubGet(ctx, opts, `/api/v1/metrics/readiness?${q.toString()}`)) as { items: Readiness[] }).items;
     } else {
       items = await withStore(ctx, opts, (hub) =>
         readinessAll(metricsDb(hub), { repo: opts.repo as string | undefined, branch: opts.branch as string | undefined, repoRegexes: null }, metricsConfig(hub.config)),

@@ -37,7 +37,10 @@ export function registerPrometheus(registry: Registry, ctx: HubContext): void {
   let cached: { at: number; families: Promise<Map<string, Family>> } | null = null;
   const families = () => {
     const t = Date.now(); // cache age only (not analysis): the store is read at most every CACHE_MS
-    if (!cached || t - cached.at > CACHE_MS) cached = { at: t, families: collect(ctx).catch((e) => ((cached = null), Promise.reject(e))) };
+    if (!cached || t - cached.at > CACHE_MS) cached = { at: t, families: collect(ctx).catch((e: unknown) => {
+      cached = null;
+      throw e;
+    }) };
     return cached.families;
   };
   const defs: Array<Pick<Family, 'name' | 'help' | 'type'>> = [

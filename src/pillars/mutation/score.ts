@@ -9,7 +9,7 @@
 // equivalent_mutants_dropped and show as counts.ignored_equivalent.
 // With no suppressions this is exactly mutation-testing-metrics' mutationScore / 100. A report with
 // no valid mutant is "no data" (DESIGN.md): score null, never 0.
-import type { MutantRecord, ReportStatus } from './model.js';
+import type { MutantRecord } from './model.js';
 
 export interface StatusCounts {
   killed: number;

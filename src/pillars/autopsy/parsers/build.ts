@@ -94,7 +94,7 @@ const GO_FRAME = /^\s+(\/\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$/;
 
 export const go: ToolParser = {
   tool: 'go',
-  signals: [/^--- FAIL: \S+/, /^FAIL\t\S+/, /^ok  \t\S+/, /^FAIL$/, /^panic: /, /^goroutine \d+ \[/, /^go: /, /^# [\w./-]+$/],
+  signals: [/^--- FAIL: \S+/, /^FAIL\t\S+/, /^ok {2}\t\S+/, /^FAIL$/, /^panic: /, /^goroutine \d+ \[/, /^go: /, /^# [\w./-]+$/],
   facts(text, line, facts) {
     const t = /^\s*--- FAIL: (\S+)/.exec(text);
     if (t) {

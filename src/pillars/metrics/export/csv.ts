@@ -4,7 +4,13 @@
 export function toCsv(rows: ReadonlyArray<Record<string, unknown>>): string {
   const cols: string[] = [];
   const seen = new Set<string>();
-  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), cols.push(k));
+  for (const r of rows) {
+    for (const k of Object.keys(r)) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      cols.push(k);
+    }
+  }
   const cell = (v: unknown): string => {
     if (v === null || v === undefined) return '';
     let s = typeof v === 'object' ? JSON.stringify(v) : String(v);

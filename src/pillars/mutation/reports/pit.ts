@@ -100,7 +100,8 @@ export function parsePit(text: string, name: string): MutationReport {
   } catch (e) {
     fail(`malformed XML: ${(e as Error).message}`, parser.line);
   }
-  if (failure) throw failure;
+  const failed = failure as CiError | null; // set inside the parser's callbacks
+  if (failed) throw failed;
   if (!sawRoot) throw new CiError('E_MUTATION_REPORT_INVALID', 'no <mutations> root element', { where: name, hint: 'pass the mutations.xml PIT wrote' });
   return { format: 'pit', tool: 'PIT', files: {}, mutants };
 }

@@ -47,7 +47,7 @@ export async function backfillGithub(ctx: Pick<HubContext, 'db' | 'bus'>, o: Bac
   const base = `${o.api.replace(/\/+$/, '')}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
   const q = new URLSearchParams({ per_page: '100' });
   if (since) q.set('created', `>=${since.toISOString().slice(0, 10)}`);
-  return backfillRuns(ctx, api, o, { url: `${base}/actions/runs?${q}`, items: (page) => arr(obj(page).workflow_runs) }, async (r) => {
+  return backfillRuns(ctx, api, o, { url: `${base}/actions/runs?${q.toString()}`, items: (page) => arr(obj(page).workflow_runs) }, async (r) => {
     const run = workflowRun(o.repo, r, null);
     const jobs = await api.all(`${base}/actions/runs/${encodeURIComponent(String(r.id))}/attempts/${run.attempt}/jobs?per_page=100`, (page) => arr(obj(page).jobs));
     const jobMappings = jobs.map((j) => workflowJob(o.repo, j));

@@ -108,7 +108,7 @@ export async function backfillGitlab(ctx: Pick<HubContext, 'db' | 'bus'>, o: Git
   // backfill can resume from the last one it printed.
   const q = new URLSearchParams({ per_page: '100', order_by: 'updated_at', sort: 'asc' });
   if (since) q.set('updated_after', since.toISOString());
-  return backfillRuns(ctx, api, { ...o, repo: project }, { url: `${base}/pipelines?${q}`, items: arr }, async (listed) => {
+  return backfillRuns(ctx, api, { ...o, repo: project }, { url: `${base}/pipelines?${q.toString()}`, items: arr }, async (listed) => {
     const pipelineUrl = `${base}/pipelines/${encodeURIComponent(String(listed.id))}`;
     const detail = obj((await api.get(pipelineUrl)).body);
     const jobs = await api.all(`${pipelineUrl}/jobs?per_page=100&include_retried=true`, arr);

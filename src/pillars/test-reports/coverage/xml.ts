@@ -39,7 +39,7 @@ export async function streamSaxes(parser: SaxesParser, input: AsyncIterable<Buff
     fail(new CiError('E_REPORT_MALFORMED', `not well-formed XML: ${e.message.replace(/^.*?:\d+:\d+: /, '')}`, { where: `${name}:${parser.line}:${parser.column}`, hint }));
   });
   const check = () => {
-    const e = pending();
+    const e = pending() as Error | null | undefined; // what a handler raised: an error
     if (e) throw e;
   };
   const decoder = new TextDecoder('utf-8');
