@@ -45,8 +45,8 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
     return ctx.metrics.metrics();
   });
   app.get('/api/v1/openapi.json', { config: { scope: 'public' } }, async () => openapi(routes));
-  app.get('/api/v1/pillars', { config: { scope: 'public' }, schema: { summary: 'Registered pillars and their dashboard panels', tags: ['ops'] } }, async () => ({
-    pillars: pillars.map((p) => ({ id: p.id, panels: p.panels ?? [], gates: (p.gates ?? []).map((g) => g.name) })),
+  app.get('/api/v1/pillars', { config: { scope: 'public' }, schema: { summary: 'Registered pillars and their dashboard pages and panels', tags: ['ops'] } }, async () => ({
+    pillars: pillars.map((p) => ({ id: p.id, pages: p.pages ?? [], panels: p.panels ?? [], gates: (p.gates ?? []).map((g) => g.name) })),
     demo: ctx.config.server.demo,
   }));
   await app.ready();

@@ -18,7 +18,7 @@ import { ingestNdjson } from '../../core/runs/ingest.js';
 import { createApp } from '../../server/app.js';
 import { webRoot } from '../../server/web.js';
 import { openTestHub, type TestHub } from '../../../test/support/stores.js';
-import { dur, durS, num, pct, score } from '../../web/format.js';
+import { dur, durS, num, pct, score } from '../../core/web/format.js';
 import { pillars } from '../index.js';
 import { approximate, LEAD_LAST } from './sketch.js';
 
