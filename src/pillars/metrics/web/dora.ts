@@ -5,21 +5,22 @@ export async function doraPage(main: HTMLElement): Promise<void> {
   const d = await api(`/api/v1/metrics/dora${filterQuery()}`);
   showWindow(d.window);
   const k = d.total;
-  const s = d.definitions.seed004;
-  const seedNote = (key: string, label: string) => {
-    const m = k.seed004[key];
+  const s = d.definitions.targets;
+  // The 30-day targets (seed 004), e.g. "target at least weekly: met, elite several deploys a day: not met".
+  const targetNote = (key: string, target: { initial: { label: string }; elite: { label: string } }) => {
+    const m = k.targets[key];
     const t = (v: boolean | null) => (v === null ? 'no data' : v ? 'met' : 'not met');
-    return `seed 004: ${label} — initial ${t(m.initial)}, elite ${t(m.elite)}`;
+    return `target ${target.initial.label}: ${t(m.initial)}, elite ${target.elite.label}: ${t(m.elite)}`;
   };
   main.append(
     h('h1', {}, `DORA — ${d.environments ? d.environments.join(' / ') : 'all environments'}`),
     h(
       'div',
       { class: 'kpis' },
-      kpi('deploy-frequency', 'Deployment frequency', perDay(k.deployment_frequency_per_day), k.deployment_frequency_per_day, h('span', {}, band(k.bands.deployment_frequency), ' ', seedNote('deployment_frequency', s.deploymentFrequency.elite.label))),
-      kpi('lead-time', 'Lead time (median)', durS(k.lead_time_median_s), k.lead_time_median_s, h('span', {}, band(k.bands.lead_time), ' ', seedNote('lead_time', s.leadTime.elite.label))),
-      kpi('change-failure-rate', 'Change failure rate', pct(k.change_failure_rate), k.change_failure_rate, h('span', {}, band(k.bands.change_failure_rate), ' ', seedNote('change_failure_rate', s.changeFailureRate.elite.label))),
-      kpi('time-to-restore', 'Time to restore (median)', durS(k.time_to_restore_median_s), k.time_to_restore_median_s, h('span', {}, band(k.bands.time_to_restore), ' ', seedNote('time_to_restore', s.timeToRestore.elite.label))),
+      kpi('deploy-frequency', 'Deployment frequency', perDay(k.deployment_frequency_per_day), k.deployment_frequency_per_day, h('span', {}, band(k.bands.deployment_frequency), ' ', targetNote('deployment_frequency', s.deploymentFrequency))),
+      kpi('lead-time', 'Lead time (median)', durS(k.lead_time_median_s), k.lead_time_median_s, h('span', {}, band(k.bands.lead_time), ' ', targetNote('lead_time', s.leadTime))),
+      kpi('change-failure-rate', 'Change failure rate', pct(k.change_failure_rate), k.change_failure_rate, h('span', {}, band(k.bands.change_failure_rate), ' ', targetNote('change_failure_rate', s.changeFailureRate))),
+      kpi('time-to-restore', 'Time to restore (median)', durS(k.time_to_restore_median_s), k.time_to_restore_median_s, h('span', {}, band(k.bands.time_to_restore), ' ', targetNote('time_to_restore', s.timeToRestore))),
       kpi('deployments', 'Deployments', num(k.deployments), k.deployments, `${k.failed} failed, ${k.incidents_open} open incidents`),
     ),
     h('p', { class: 'muted' }, `A deployment is a distinct (repo, environment, deployment_id); it failed when its final status failed or it rolled back. Lead time by exact commit ancestry; the first deployment is the baseline. Medians — ${d.definitions.percentiles}. Bands: ${d.definitions.bands.source}.`),

@@ -26,7 +26,7 @@ export async function healthPage(main: HTMLElement): Promise<void> {
       chart('success-per-day', {
         xAxis: { type: 'category', data: daily.items.map((d: any) => d.day) },
         yAxis: { type: 'value', min: 0, max: 1 },
-        series: [{ name: 'success rate', type: 'line', data: daily.items.map((d: any) => d.success_rate), markLine: { data: [{ yAxis: 0.9, name: 'seed 004 alert' }] } }],
+        series: [{ name: 'success rate', type: 'line', data: daily.items.map((d: any) => d.success_rate), markLine: { data: [{ yAxis: 0.9, name: 'alert below 90%' }] } }],
       }),
     ),
     card(
@@ -45,7 +45,7 @@ export async function healthPage(main: HTMLElement): Promise<void> {
       ], hh.pipelines, { onRow: (r) => go({ repo: r.repo }) }),
     ),
     card(
-      'Jobs and stage budgets (seed 001)',
+      'Jobs and stage time budgets',
       exportLinks('jobs'),
       table('jobs', [
         { key: 'repo', label: 'repo' },

@@ -5,7 +5,7 @@ export async function readinessPage(main: HTMLElement): Promise<void> {
   const r = await api(`/api/v1/metrics/readiness${filterQuery()}`);
   main.append(
     h('h1', {}, 'Release readiness'),
-    h('p', { class: 'muted' }, `Seed 002: CI pass rate over the last 10 runs ${r.weights.ci}%, coverage ${r.weights.coverage}%, security ${r.weights.security}%, code quality ${r.weights.quality}%. ≥ 95 excellent, 90–94 good, 80–89 fair, < 80 poor. A component without data is missing: the score renormalizes over the others and is marked incomplete.`),
+    h('p', { class: 'muted' }, `The score weighs CI pass rate over the last 10 runs ${r.weights.ci}%, coverage ${r.weights.coverage}%, security ${r.weights.security}%, code quality ${r.weights.quality}%. ≥ 95 excellent, 90–94 good, 80–89 fair, < 80 poor. A component without data is missing: the score renormalizes over the others and is marked incomplete.`),
     card(
       'Repositories',
       exportLinks('readiness'),
