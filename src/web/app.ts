@@ -21,7 +21,7 @@ let panels: Panel[] = [];
 async function panelPage(main: HTMLElement, page: string, title: string): Promise<void> {
   main.append(h('h1', {}, title));
   const n = await renderPanels(main, panels.filter((p) => p.page === page));
-  if (!n) main.append(h('div', { class: 'empty', 'data-testid': 'empty-page' }, `No ${title.toLowerCase()} panel yet: the ${page} pillar registers its panels here when it is installed and has data.`));
+  if (!n) main.append(h('div', { class: 'empty', 'data-testid': 'empty-page' }, `Nothing on this page yet: ${title.toLowerCase()} panels appear here when the hub has their data.`));
 }
 
 async function loadFilters(): Promise<void> {
