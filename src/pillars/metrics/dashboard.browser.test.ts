@@ -215,7 +215,9 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
 const DESIGN_REFERENCE = /seed 0|issue |§|GATE \d/i;
 
 describe.skipIf(!haveChromium || !built)('serve --demo in Chromium: every page speaks the user\'s language', () => {
-  const SIZE = { days: 10, runsPerDay: 10 }; // smaller than the real demo, the same code (as in server/demo.test.ts)
+  // Smaller than the real demo, the same code (as in server/demo.test.ts). One store: the words on
+  // the pages do not depend on it, and server/demo.test.ts checks the demo's data on both.
+  const SIZE = { days: 10, runsPerDay: 10 };
   let hub: TestHub;
   let ui: Awaited<ReturnType<typeof serveInChromium>>;
   let base: string;
