@@ -50,5 +50,9 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.{js,mjs}'], ...tseslint.configs.disableTypeChecked },
-  { files: ['src/web/**', 'src/core/web/**', 'src/pillars/*/web/**'], languageOptions: { globals: { ...globals.browser } } },
+  {
+    // Browser code: its own tsconfig (DOM library), which the project service cannot find from a pillar's folder.
+    files: ['src/web/**/*.ts', 'src/core/web/**/*.ts', 'src/pillars/*/web/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser }, parserOptions: { projectService: false, project: ['src/web/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
+  },
 );

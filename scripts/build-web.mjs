@@ -1,5 +1,7 @@
-// Bundles the dashboard (src/web) into dist/web: index.html, assets/app.css and assets/app.js
-// (esbuild, echarts included: no CDN, no network at run time).
+// Bundles the dashboard into dist/web: index.html, assets/app.css and assets/app.js (esbuild,
+// echarts included: no CDN, no network at run time). The entry is the shell (src/web/app.ts), which
+// imports the kit (src/core/web/) and the pillars' pages (src/pillars/<id>/web/) it lists in
+// src/web/views.ts; the Node build (tsc) excludes these folders.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 

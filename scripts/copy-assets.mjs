@@ -1,18 +1,21 @@
-// Copies the non-TypeScript files the code reads at run time (schemas, rule packs, models,
-// built dashboard) from src/ to dist/, keeping their paths.
+// Copies the non-TypeScript files the code reads at run time (schemas, rule packs, models) from
+// src/ to dist/, keeping their paths. The dashboard's folders are left to scripts/build-web.mjs,
+// which bundles them into dist/web.
 import { cpSync, readdirSync, statSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-const ASSET = /\.(json|ya?ml|txt|html|css|js|map|svg|png|woff2?)$/;
+const ASSET = /\.(json|ya?ml|txt|html|css|svg|png|woff2?)$/;
 const SKIP_DIRS = new Set(['fixtures', 'node_modules']);
+// Browser code (src/web, src/core/web, src/pillars/<id>/web): bundled, not copied.
+const isWebDir = (p) => path.basename(p) === 'web';
 
 function walk(dir) {
   for (const name of readdirSync(dir)) {
     const p = path.join(dir, name);
     const s = statSync(p);
     if (s.isDirectory()) {
-      if (!SKIP_DIRS.has(name)) walk(p);
-    } else if (ASSET.test(name) && !name.endsWith('.test.ts') && !(name.endsWith('.js') && dir.startsWith('src/web') === false)) {
+      if (!SKIP_DIRS.has(name) && !isWebDir(p)) walk(p);
+    } else if (ASSET.test(name)) {
       const out = path.join('dist', path.relative('src', p));
       mkdirSync(path.dirname(out), { recursive: true });
       cpSync(p, out);

@@ -67,14 +67,31 @@ export interface GateDef {
   run(args: string[], opts: Record<string, unknown>, ctx: CliContext): Promise<GateResult>;
 }
 
-/** A dashboard panel (assembled by the web UI from the registry). */
+/**
+ * A dashboard page a pillar owns: a link in the navigation, `/?page=<id>`. Its view, when the
+ * pillar designs one, is the browser code in the pillar's `web/` folder, exported under the same id
+ * and listed in `src/web/views.ts`; a page without a view shows the panels that name it,
+ * rendered generically. Panels other pillars put on a page follow its view.
+ */
+export interface PageDef {
+  /** The page's id in the URL; unique across pillars (`run` is the shell's run-detail page). */
+  id: string;
+  /** The link text in the navigation and the browser tab's title, in the user's words. */
+  title: string;
+  /** Position in the navigation, ascending (default 50). */
+  order?: number;
+}
+
+/** A dashboard panel: a card filled from one API answer, rendered generically (assembled by the web UI from the registry). */
 export interface PanelDef {
   id: string;
+  /** The card's heading, in the user's words. */
   title: string;
-  /** Dashboard page the panel belongs to (e.g. `overview`, `tests`). */
+  /** The page the panel appears on: a page some pillar declares (`overview`, `tests` ...). */
   page: string;
-  /** The API path the panel reads. */
+  /** The API path the panel reads (GET, with the page's filters; asked again without them on 400). */
   api: string;
+  /** Position among the page's panels, ascending (default 50). */
   order?: number;
 }
 
@@ -113,6 +130,8 @@ export interface Pillar {
   subscriptions?: (ctx: HubContext) => Subscription[];
   /** Adds series to the shared Prometheus registry (pull-time collectors read the store). */
   metrics?: (registry: PromRegistry, ctx: HubContext) => void;
+  /** Dashboard pages it owns (the navigation lists every pillar's pages by `order`). */
+  pages?: PageDef[];
   panels?: PanelDef[];
   /** Contributes to synthetic data (`ci-intel synth`, `serve --demo`). */
   synth?: (ctx: SynthContext) => void;

@@ -1,6 +1,6 @@
 // createApp: the Fastify application assembled from core routes and the registered pillars.
 // No listen here (DESIGN.md: app factory apart from listen; tests go through inject()).
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { HubContext, Pillar } from '../core/registry.js';
 import { CiError } from '../core/errors.js';
@@ -23,7 +23,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   const app: FastifyInstance = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger as FastifyBaseLogger } : { logger: false }),
     // Errors are logged by the central handler; a line per request would drown them.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // A connection with no bytes moving for a minute is closed; no request may take over 30
     // minutes (a 1 GB upload at 1 MB/s fits); slower bodies are dropped by bodyStream's minimum rate.
     connectionTimeout: 60_000,
@@ -65,8 +65,8 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
     return scopeExposition(await ctx.metrics.metrics(), requirePrincipal(req));
   });
   app.get('/api/v1/openapi.json', { config: { scope: 'public' } }, async () => openapi(routes));
-  app.get('/api/v1/pillars', { config: { scope: 'public' }, schema: { summary: 'Registered pillars and their dashboard panels', tags: ['ops'] } }, async () => ({
-    pillars: pillars.map((p) => ({ id: p.id, panels: p.panels ?? [], gates: (p.gates ?? []).map((g) => g.name) })),
+  app.get('/api/v1/pillars', { config: { scope: 'public' }, schema: { summary: 'Registered pillars and their dashboard pages and panels', tags: ['ops'] } }, async () => ({
+    pillars: pillars.map((p) => ({ id: p.id, pages: p.pages ?? [], panels: p.panels ?? [], gates: (p.gates ?? []).map((g) => g.name) })),
     demo: ctx.config.server.demo,
   }));
   await app.ready();

@@ -44,7 +44,7 @@ export async function openTestHub(kind: StoreKind, opts: TestHubOptions = {}): P
   config.db = kind === 'postgres' ? await freshPostgresDb() : path.join(dataDir, 'db');
   opts.config?.(config);
   const hub = await openHub(config, { pillars: opts.pillars ?? [], start: opts.start ?? true, now: opts.now });
-  const close = () => hub.close();
+  const close = hub.close.bind(hub);
   return Object.assign(hub, {
     dataDir,
     async close() {

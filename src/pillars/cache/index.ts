@@ -17,6 +17,7 @@ export const cachePillar = definePillar({
   metrics: registerHubCacheMetrics,
   background: sweepLoop,
   retention: async (ctx, { cutoffs, dryRun }) => ({ cache_events: await pruneCacheEvents(ctx, cutoffs.derived, dryRun) }),
+  pages: [{ id: 'cache', title: 'Cache', order: 70 }],
   panels: [{ id: 'cache', title: 'Build cache: hit ratio and integrity', page: 'overview', api: '/api/v1/cache/stats', order: 70 }],
   commands: cacheCommands,
 });

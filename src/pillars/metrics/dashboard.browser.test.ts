@@ -2,12 +2,13 @@
 // synthetic history, driven by playwright-core with Debian's Chromium (never a downloaded browser).
 // Every page is loaded; the numbers shown are compared with SQL computed here, independently of the
 // API (percentiles by the sketch's definition: the exact nearest-rank value, bucketed); a filter
-// and a drill-down are clicked; screenshots go to artifacts/screenshots/ (CI artifacts).
-// Takes ~1–2 minutes (Chromium start, one PGlite store).
+// and a drill-down are clicked; screenshots go to artifacts/screenshots/ (CI artifacts). Then the
+// `serve --demo` hub: every page of its navigation, with and without a repository chosen, and the
+// run pages of the runs the pillars attached reports and logs to, speak the user's language.
+// Takes ~1–2 minutes (Chromium start, two PGlite stores).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +17,10 @@ import { createToken } from '../../core/tokens.js';
 import { insertCommits } from '../../core/runs/commits.js';
 import { ingestNdjson } from '../../core/runs/ingest.js';
 import { createApp } from '../../server/app.js';
+import { DEMO, seedDemo } from '../../server/demo.js';
 import { webRoot } from '../../server/web.js';
 import { openTestHub, type TestHub } from '../../../test/support/stores.js';
-import { dur, durS, num, pct, score } from '../../web/format.js';
+import { dur, durS, num, pct, score } from '../../core/web/format.js';
 import { pillars } from '../index.js';
 import { approximate, LEAD_LAST } from './sketch.js';
 
@@ -31,16 +33,37 @@ const END = new Date('2026-04-01T00:00:00Z');
 const NOW = new Date('2026-04-01T08:00:00Z');
 const SINCE = new Date('2026-03-02T00:00:00Z'); // window 30 = 30 whole UTC days before today
 const SHOTS = path.resolve('artifacts/screenshots');
+// MEASURED.md: these flags and a fresh profile keep Chromium off the network.
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const launch = (profile: string) => chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 }, args: CHROMIUM_ARGS });
+/** The hub on a real port, a fresh Chromium profile and a page; close() ends the three (not the hub). */
+async function serveInChromium(hub: TestHub) {
+  const app = await createApp(hub, pillars);
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-chromium-'));
+  const browser = await launch(profile);
+  const page = await browser.newPage();
+  const close = async () => {
+    await browser.close();
+    await app.close();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { base, browser, page, close };
+}
+const select = async <T>(hub: TestHub, s: ReturnType<typeof sql<T>>) => (await s.execute(hub.db)).rows;
+const loaded = async (p: Page) => {
+  await p.waitForSelector('main [data-loading="false"]', { timeout: 90_000 });
+  await p.waitForTimeout(300); // charts draw on the next animation frame
+};
 
 describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-get install chromium; npm run build)', () => {
   let hub: TestHub;
-  let app: FastifyInstance;
+  let ui: Awaited<ReturnType<typeof serveInChromium>>;
   let base: string;
   let token: string;
   let browser: BrowserContext;
   let page: Page;
-  let profile: string;
-  const q = async <T>(s: ReturnType<typeof sql<T>>) => (await s.execute(hub.db)).rows;
+  const q = <T>(s: ReturnType<typeof sql<T>>) => select(hub, s);
 
   beforeAll(async () => {
     // The bus stays stopped: other pillars' analyzers of each run are not what this test looks at.
@@ -52,31 +75,16 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
     await ingestNdjson(hub, lines(), { source: 'test' });
     await insertCommits(hub.db, s.commits.map((c) => ({ ...c, source: 'test' })));
     token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read'], expiresAt: null })).token;
-    app = await createApp(hub, pillars);
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
-    profile = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-chromium-'));
-    // MEASURED.md: these flags and a fresh profile keep Chromium off the network.
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = await browser.newPage();
+    ui = await serveInChromium(hub);
+    ({ base, browser, page } = ui);
     mkdirSync(SHOTS, { recursive: true });
   }, 600_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await ui?.close();
     await hub?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  const loaded = async (p: Page = page) => {
-    await p.waitForSelector('main [data-loading="false"]', { timeout: 90_000 });
-    await p.waitForTimeout(300); // charts draw on the next animation frame
-  };
   const kpi = (id: string) => page.locator(`[data-testid="kpi-${id}"] .value`).innerText();
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
@@ -85,15 +93,15 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
     await page.waitForSelector('#token-dialog[open]');
     await page.fill('[data-testid="token-input"]', token);
     await page.click('#token-form button');
-    await loaded();
+    await loaded(page);
     await page.reload();
-    await loaded();
+    await loaded(page);
     expect(await page.locator('#token-dialog[open]').count()).toBe(0);
   });
 
   it('Overview shows run health and DORA numbers equal to SQL over the store', async () => {
     await page.goto(`${base}/?page=overview`);
-    await loaded();
+    await loaded(page);
     await shot('overview');
     const [r] = await q(sql<{ n: number; ok: number; bad: number; p95: number; usd: number }>`
       select count(*)::int as n, count(*) filter (where status = 'success')::int as ok, count(*) filter (where status = 'failed')::int as bad,
@@ -119,7 +127,7 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
     const repo = (await q(sql<{ repo: string }>`select min(repo) as repo from runs`))[0]!.repo;
     await page.selectOption('[data-testid="filter-repo"]', repo);
     await page.waitForURL((u) => u.searchParams.get('repo') === repo);
-    await loaded();
+    await loaded(page);
     const [r] = await q(sql<{ n: number }>`select count(*)::int as n from runs where repo = ${repo} and started_at >= ${SINCE}`);
     expect(await kpi('runs')).toBe(num(r!.n));
     // The URL alone reproduces the view.
@@ -130,14 +138,14 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
     await other.close();
     await page.selectOption('[data-testid="filter-window"]', '7');
     await page.waitForURL((u) => u.searchParams.get('window') === '7');
-    await loaded();
+    await loaded(page);
     const [w] = await q(sql<{ n: number }>`select count(*)::int as n from runs where repo = ${repo} and started_at >= ${new Date('2026-03-25T00:00:00Z')}`);
     expect(await kpi('runs')).toBe(num(w!.n));
   });
 
   it('Run Health: pipeline table and drill-down from a failed run to its jobs', async () => {
     await page.goto(`${base}/?page=health&window=30`);
-    await loaded();
+    await loaded(page);
     await shot('health');
     const rows = await q(sql<{ repo: string; n: number; p50: number }>`
       select repo, count(*)::int as n, percentile_disc(0.5) within group (order by duration_ms) as p50
@@ -150,7 +158,7 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
     const runId = await first.locator('[data-col="run_id"]').getAttribute('data-value');
     await first.click();
     await page.waitForURL((u) => u.searchParams.get('page') === 'run' && u.searchParams.get('id') === runId);
-    await loaded();
+    await loaded(page);
     await shot('run');
     const jobs = await q(sql<{ name: string; status: string }>`select name, status from jobs where run_id = ${runId!} order by job_key`);
     const shown = await page.locator('[data-testid="table-run-jobs"] tbody tr').evaluateAll((trs) =>
@@ -162,7 +170,7 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
 
   it('DORA: lead time and time to restore medians equal SQL over the materialized samples', async () => {
     await page.goto(`${base}/?page=dora&window=30`);
-    await loaded();
+    await loaded(page);
     await shot('dora');
     const [m] = await q(sql<{ m: number }>`select percentile_disc(0.5) within group (order by lead_time_s) as m from metrics_lead_times
       where environment in ('prod','production') and deployed_at >= ${SINCE} and deployed_at < ${NOW}`);
@@ -173,7 +181,7 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
 
   it('Readiness: the CI component is the pass rate of the last 10 main runs', async () => {
     await page.goto(`${base}/?page=readiness`);
-    await loaded();
+    await loaded(page);
     await shot('readiness');
     const repos = await q(sql<{ repo: string }>`select distinct repo from runs order by 1`);
     for (const { repo } of repos) {
@@ -187,17 +195,89 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
 
   it('Cost & Carbon, and the Tests / Mutation / Cache pages render (panels or empty states)', async () => {
     await page.goto(`${base}/?page=cost`);
-    await loaded();
+    await loaded(page);
     await shot('cost');
     const [c] = await q(sql<{ kwh: number }>`select sum(c.energy_kwh) as kwh from costs c join runs r using (run_id) where r.started_at >= ${SINCE}`);
     expect(await kpi('energy')).toBe(`${num(Number(c!.kwh), 2)} kWh`);
     for (const p of ['tests', 'mutation', 'cache']) {
       await page.goto(`${base}/?page=${p}`);
-      await loaded();
+      await loaded(page);
       await shot(p);
       const panelsOrEmpty = await page.locator('[data-testid^="panel-"], [data-testid="empty-page"]').count();
       expect(panelsOrEmpty, p).toBeGreaterThan(0);
       expect(await page.locator('[data-testid="error"]').count()).toBe(0);
     }
+  });
+});
+
+// What users read speaks their language: design-document references ("seed 004", "§4.4", "issue 8",
+// "GATE 4") belong in code comments and docs/, never on a page.
+const DESIGN_REFERENCE = /seed 0|issue |§|GATE \d/i;
+
+describe.skipIf(!haveChromium || !built)('serve --demo in Chromium: every page speaks the user\'s language', () => {
+  // Smaller than the real demo, the same code (as in server/demo.test.ts). One store: the words on
+  // the pages do not depend on it, and server/demo.test.ts checks the demo's data on both.
+  const SIZE = { days: 10, runsPerDay: 10 };
+  let hub: TestHub;
+  let ui: Awaited<ReturnType<typeof serveInChromium>>;
+  let base: string;
+  let page: Page;
+  const q = <T>(s: ReturnType<typeof sql<T>>) => select(hub, s);
+
+  beforeAll(async () => {
+    hub = await openTestHub('pglite', { pillars, now: () => NOW, config: (c) => void (c.server.demo = true) });
+    expect(await seedDemo(hub, pillars, { err: () => {}, now: () => NOW }, SIZE)).not.toBeNull();
+    ui = await serveInChromium(hub);
+    ({ base, page } = ui);
+  }, 600_000);
+
+  afterAll(async () => {
+    await ui?.close();
+    await hub?.close();
+  });
+
+  /** Loads a view and returns the design references in its visible text (none expected). */
+  const references = async (url: string) => {
+    await page.goto(`${base}${url}`);
+    await loaded(page);
+    expect(await page.locator('#token-dialog[open]').count(), `${url}: a demo hub asks no token`).toBe(0);
+    const text = await page.locator('body').innerText();
+    return [...text.matchAll(new RegExp(`.{0,40}(${DESIGN_REFERENCE.source}).{0,40}`, 'gi'))].map((m) => `${url}: ${m[0]}`);
+  };
+
+  it('the navigation lists the pages the registered pillars declare, in their order', async () => {
+    await page.goto(`${base}/`);
+    await loaded(page);
+    const declared = pillars.flatMap((p) => p.pages ?? []).sort((a, b) => (a.order ?? 50) - (b.order ?? 50));
+    const nav = await page.locator('#nav a').evaluateAll((as) => as.map((a) => [a.getAttribute('data-page'), a.textContent]));
+    expect(nav).toEqual(declared.map((p) => [p.id, p.title]));
+  });
+
+  it('no page, for all repositories or one, shows a design-document reference', async () => {
+    const ids = await page.locator('#nav a').evaluateAll((as) => as.map((a) => a.getAttribute('data-page')!));
+    const repo = (await q(sql<{ repo: string }>`select min(repo) as repo from runs`))[0]!.repo;
+    const found: string[] = [];
+    for (const id of ids) {
+      for (const url of [`/?page=${id}`, `/?page=${id}&repo=${encodeURIComponent(repo)}`]) {
+        found.push(...(await references(url)));
+        expect(await page.locator('[data-testid="error"]').count(), url).toBe(0);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('nor does the run page of a run with each pillar\'s analysis, or of a failed run', async () => {
+    // The runs the pillars attached logs, test reports and mutation reports to (as server/demo.test.ts finds them).
+    const extras = synthesize({ ...DEMO, ...SIZE, end: NOW, pillars }).extras as Record<string, Array<{ run_id: string }>>;
+    const runs = Object.entries(extras).map(([pillar, e]) => ({ id: e[0]!.run_id, shows: `Analysis: ${pillar}` }));
+    expect(runs.map((r) => r.shows).sort()).toEqual(['Analysis: autopsy', 'Analysis: mutation', 'Analysis: tests']);
+    const failed = (await q(sql<{ run_id: string }>`select run_id from runs where status = 'failed' order by started_at desc limit 1`))[0]!.run_id;
+    runs.push({ id: failed, shows: 'Jobs' });
+    const found: string[] = [];
+    for (const r of runs) {
+      found.push(...(await references(`/?page=run&id=${r.id}`)));
+      expect(await page.locator('#main').innerText(), r.id).toContain(r.shows);
+    }
+    expect(found).toEqual([]);
   });
 });

@@ -252,7 +252,7 @@ async function loadGraph(db: MetricsDb, repo: string): Promise<Map<string, Commi
 // ---- the DORA report behind the dashboard and the API ----
 
 import { and, environmentsOf, isoDay, repoAccess, windowOf, type Filters } from './filters.js';
-import { SEED_004_TARGETS, type MetricsConfig } from './config.js';
+import { DORA_TARGETS, type MetricsConfig } from './config.js';
 
 export interface DoraGroup extends DoraKeys {
   repo: string;
@@ -263,7 +263,7 @@ export interface DoraGroup extends DoraKeys {
 export interface DoraReport {
   window: { since: string; until: string; days: number };
   environments: string[] | null;
-  definitions: { bands: MetricsConfig['dora']; seed004: typeof SEED_004_TARGETS; percentiles: string };
+  definitions: { bands: MetricsConfig['dora']; targets: typeof DORA_TARGETS; percentiles: string };
   total: DoraKeys;
   groups: DoraGroup[];
   weekly: Array<{ week: string; deployments: number; failed: number; change_failure_rate: number | null; lead_time_median_s: number | null }>;
@@ -397,7 +397,7 @@ export async function doraReport(db: MetricsDb, f: Filters, now: Date, cfg: Metr
   return {
     window: { since: w.since.toISOString(), until: w.until.toISOString(), days: w.days },
     environments: envs,
-    definitions: { bands: cfg.dora, seed004: SEED_004_TARGETS, percentiles: DORA_PERCENTILES },
+    definitions: { bands: cfg.dora, targets: DORA_TARGETS, percentiles: DORA_PERCENTILES },
     total: keys(total, ''),
     groups: groupList,
     weekly,

@@ -55,7 +55,7 @@ describe('DORA keys', () => {
     expect(k.time_to_restore_median_s).toBe(5 * 3600);
     expect(k.incidents_open).toBe(1);
     expect(k.bands).toEqual({ deployment_frequency: 'high', lead_time: 'elite', change_failure_rate: 'low', time_to_restore: 'high' });
-    expect(k.seed004.lead_time).toEqual({ initial: true, elite: false });
+    expect(k.targets.lead_time).toEqual({ initial: true, elite: false });
   });
 
   it('no deployment is no data: no band, no rate', () => {

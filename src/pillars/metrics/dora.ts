@@ -11,7 +11,7 @@
 //   and environment; consecutive failures before that success are one incident, timed from the first;
 // - lead time: median over commits of (first successful deployment containing the commit − commit
 //   time), by exact ancestry (leadtime.ts).
-import { SEED_004_TARGETS, type Band, type MetricsConfig } from './config.js';
+import { DORA_TARGETS, type Band, type MetricsConfig } from './config.js';
 
 export interface Deployment {
   repo: string;
@@ -118,8 +118,8 @@ export interface DoraKeys {
     change_failure_rate: BandName | null;
     time_to_restore: BandName | null;
   };
-  /** Seed 004's own targets (stricter than the DORA bands): met or not, null when no data. */
-  seed004: Record<'deployment_frequency' | 'lead_time' | 'change_failure_rate' | 'time_to_restore', { initial: boolean | null; elite: boolean | null }>;
+  /** The 30-day targets (`DORA_TARGETS`, seed 004; stricter than the bands): met or not, null when no data. */
+  targets: Record<'deployment_frequency' | 'lead_time' | 'change_failure_rate' | 'time_to_restore', { initial: boolean | null; elite: boolean | null }>;
 }
 
 /** What the four keys are computed from: counts, the lead-time median, the incidents of a window. */
@@ -134,7 +134,7 @@ export interface DoraInputs {
   restore: { median_s: number | null; restored: number; open: number };
 }
 
-/** The four keys with their bands and seed 004's targets (the hub feeds it from rollups, dora-store.ts). */
+/** The four keys with their bands and targets (the hub feeds it from rollups, dora-store.ts). */
 export function doraKeysOf(x: DoraInputs, cfg: MetricsConfig['dora']): DoraKeys {
   const { successful, failed, other } = x;
   const freq = x.window_days > 0 ? successful / x.window_days : 0;
@@ -142,7 +142,7 @@ export function doraKeysOf(x: DoraInputs, cfg: MetricsConfig['dora']): DoraKeys 
   const lt = x.lead.median_s;
   const ttr = x.restore.median_s;
   const any = successful + failed + other > 0;
-  const t = SEED_004_TARGETS;
+  const t = DORA_TARGETS;
   const met = (v: number | null, f: (x: number) => boolean) => (v === null ? null : f(v));
   return {
     deployments: successful + failed,
@@ -164,7 +164,7 @@ export function doraKeysOf(x: DoraInputs, cfg: MetricsConfig['dora']): DoraKeys 
       change_failure_rate: bandOf(cfr, cfg.changeFailureRate),
       time_to_restore: bandOf(ttr, cfg.timeToRestore),
     },
-    seed004: {
+    targets: {
       deployment_frequency: {
         initial: any ? freq >= t.deploymentFrequency.initial.atLeastPerDay : null,
         elite: any ? freq >= t.deploymentFrequency.elite.atLeastPerDay : null,

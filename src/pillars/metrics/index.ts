@@ -17,12 +17,13 @@ export const metricsPillar = definePillar({
   commands: metricsCommands,
   gates: [readinessGate],
   metrics: registerPrometheus,
-  panels: [
-    { id: 'metrics.overview', title: 'Overview', page: 'overview', api: '/api/v1/metrics/overview', order: 0 },
-    { id: 'metrics.health', title: 'Run Health', page: 'health', api: '/api/v1/metrics/health', order: 10 },
-    { id: 'metrics.dora', title: 'DORA', page: 'dora', api: '/api/v1/metrics/dora', order: 20 },
-    { id: 'metrics.readiness', title: 'Readiness', page: 'readiness', api: '/api/v1/metrics/readiness', order: 30 },
-    { id: 'metrics.cost', title: 'Cost & Carbon', page: 'cost', api: '/api/v1/metrics/cost', order: 40 },
+  // Their views are in web/ (the shell lists them in src/web/views.ts).
+  pages: [
+    { id: 'overview', title: 'Overview', order: 0 },
+    { id: 'health', title: 'Run Health', order: 10 },
+    { id: 'dora', title: 'DORA', order: 20 },
+    { id: 'readiness', title: 'Readiness', order: 30 },
+    { id: 'cost', title: 'Cost & Carbon', order: 40 },
   ],
   background: refreshLoop,
 });

@@ -127,7 +127,7 @@ describeEachStore(
       // Canary steps are reports, not deployments.
       const [steps] = await q(sql<{ n: number }>`select count(*)::int as n from deployments where environment = 'prod'`);
       expect(steps!.n).toBeGreaterThan(d.total.deployments);
-      expect(d.definitions.seed004.leadTime.elite.label).toBe('< 1 hour');
+      expect(d.definitions.targets.leadTime.elite.label).toBe('< 1 hour');
     });
 
     it('DORA time to restore: failed deployment → next successful one of the same repo and environment, exact median', async () => {

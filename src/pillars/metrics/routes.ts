@@ -117,7 +117,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
     };
   });
 
-  app.get('/api/v1/metrics/health', { config: read, schema: schema('Run health per pipeline and per job, with stage budgets (seed 001)') }, async (req) => {
+  app.get('/api/v1/metrics/health', { config: read, schema: schema('Run health per pipeline and per job, with stage time budgets') }, async (req) => {
     const f = filtersOf(req);
     await refresh(ctx);
     const db = metricsDb(ctx);
@@ -130,13 +130,13 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
     return { items: await failedRuns(metricsDb(ctx), f, ctx.now(), cfg()) };
   });
 
-  app.get('/api/v1/metrics/dora', { config: read, schema: schema('DORA four keys (production unless environment=...) with bands and seed 004 targets') }, async (req) => {
+  app.get('/api/v1/metrics/dora', { config: read, schema: schema('DORA four keys (production unless environment=...) with bands and 30-day targets') }, async (req) => {
     const f = filtersOf(req);
     await refresh(ctx);
     return doraReport(metricsDb(ctx), f, ctx.now(), cfg());
   });
 
-  app.get('/api/v1/metrics/readiness', { config: read, schema: schema('Release readiness per repo (seed 002), with every component and its inputs') }, async (req) => {
+  app.get('/api/v1/metrics/readiness', { config: read, schema: schema('Release readiness per repo, with every component and its inputs') }, async (req) => {
     const f = filtersOf(req);
     await refresh(ctx);
     return { weights: cfg().readiness.weights, items: await readinessAll(metricsDb(ctx), f, cfg()) };

@@ -23,6 +23,7 @@ export const testsPillar = definePillar({
   synth: synthTests,
   seedDemo: seedTestsDemo,
   metrics: registerTestsMetrics,
+  pages: [{ id: 'tests', title: 'Tests', order: 50 }],
   panels: [
     { id: 'tests-flaky', title: 'Flaky tests (30 days)', page: 'tests', api: '/api/v1/tests/flaky', order: 10 },
     { id: 'tests-flake-index', title: 'Flake index per suite type', page: 'tests', api: '/api/v1/tests/flake-index', order: 20 },

@@ -67,7 +67,7 @@ export function grafanaDashboard(): Record<string, unknown> {
       panel('Pipeline Duration Trend (p95)', 'timeseries', 'histogram_quantile(0.95, sum(rate(cicd_pipeline_duration_seconds_bucket[1h])) by (le, stage))', 'Needs the pipeline series of the sources pillar', { x: 0, y: 5, w: 12, h: 8 }, { unit: 's', legend: '{{stage}}' }),
       panel('Pipeline Success Rate', 'timeseries', 'cicd_pipeline_success_rate', 'Needs the pipeline series of the sources pillar', { x: 12, y: 5, w: 12, h: 8 }, { unit: 'percentunit', legend: '{{service}}' }),
       panel('Rollback Frequency', 'timeseries', `sum(increase(cicd_rollback_total{${env}}[24h])) by (service)`, 'Rollbacks per day per service', { x: 0, y: 13, w: 12, h: 8 }, { legend: '{{service}}' }),
-      panel('Release Readiness', 'bargauge', 'ci_intel_release_readiness_score{service=~"$service"}', 'Seed 002 readiness score per service (>= 95 excellent, 90-94 good, 80-89 fair, < 80 poor)', { x: 12, y: 13, w: 12, h: 8 }, {
+      panel('Release Readiness', 'bargauge', 'ci_intel_release_readiness_score{service=~"$service"}', 'Release readiness score per service (>= 95 excellent, 90-94 good, 80-89 fair, < 80 poor)', { x: 12, y: 13, w: 12, h: 8 }, {
         legend: '{{service}}',
         thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 80 }, { color: 'yellow', value: 90 }, { color: 'green', value: 95 }] },
       }),

@@ -1,0 +1,57 @@
+// The dashboard's API client: reads ask for a token once (kept in localStorage) unless the hub runs
+// in demo mode, where reads need none.
+import { $ } from './dom.js';
+
+const TOKEN_KEY = 'ci-intel-token';
+
+let demo = false;
+
+/** Set by the shell from GET /api/v1/pillars: a demo hub answers reads without a token. */
+export function setDemo(on: boolean): void {
+  demo = on;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** GETs an API path as JSON; on 401/403 asks for a token and tries again; other errors throw HttpError. */
+export async function api<T = any>(path: string): Promise<T> {
+  const token = localStorage.getItem(TOKEN_KEY);
+  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (res.status === 401 || res.status === 403) {
+    const body = await res.json().catch(() => ({}));
+    if (!demo || token) {
+      await askToken(body?.error?.message ?? `the hub answered ${res.status}`);
+      return api<T>(path);
+    }
+  }
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new HttpError(res.status, body?.error?.message ?? `${path}: ${res.status}`);
+  }
+  return (await res.json()) as T;
+}
+
+function askToken(reason: string): Promise<void> {
+  const dlg = $<HTMLDialogElement>('#token-dialog');
+  const form = $<HTMLFormElement>('#token-form');
+  $('#token-error').textContent = localStorage.getItem(TOKEN_KEY) ? reason : '';
+  localStorage.removeItem(TOKEN_KEY);
+  return new Promise((resolve) => {
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      const v = (form.elements.namedItem('token') as HTMLInputElement).value.trim();
+      if (!v) return;
+      localStorage.setItem(TOKEN_KEY, v);
+      dlg.close();
+      resolve();
+    };
+    if (!dlg.open) dlg.showModal();
+  });
+}

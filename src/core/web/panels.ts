@@ -1,0 +1,60 @@
+// Pillars' panels (`panels` in the registry, listed by GET /api/v1/pillars) rendered generically:
+// scalars as figures, arrays of objects as tables. The placeholder until a pillar designs its page.
+import { api, HttpError } from './api.js';
+import { h } from './dom.js';
+import { num, when } from './format.js';
+import { filterQuery } from './url.js';
+import { card, kpi, table } from './widgets.js';
+
+/** A panel as GET /api/v1/pillars lists it, with the id of the pillar that registered it. */
+export interface Panel {
+  id: string;
+  title: string;
+  page: string;
+  api: string;
+  order?: number;
+  pillar: string;
+}
+
+/** Renders any JSON answer: scalars as KPIs, arrays of objects as tables, other objects as JSON. */
+export function genericView(data: any, id: string): HTMLElement {
+  const box = h('div', {});
+  if (data === null || data === undefined) return h('div', { class: 'empty' }, 'No data.');
+  if (Array.isArray(data)) data = { items: data };
+  if (typeof data !== 'object') return h('div', {}, String(data));
+  const scalars = Object.entries(data).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
+  if (scalars.length) box.append(h('div', { class: 'kpis' }, ...scalars.slice(0, 12).map(([k, v]) => kpi(`${id}-${k}`, k.replace(/_/g, ' '), typeof v === 'number' ? (Number.isInteger(v) ? num(v) : num(v, 3)) : when(String(v)), v))));
+  for (const [k, v] of Object.entries(data)) {
+    if (Array.isArray(v)) {
+      const rows = v.slice(0, 50).filter((x) => x && typeof x === 'object') as Record<string, unknown>[];
+      const keys = [...new Set(rows.flatMap((x) => Object.keys(x)))].slice(0, 10);
+      box.append(h('h2', {}, k.replace(/_/g, ' ')), table(`${id}-${k}`, keys.map((kk) => ({ key: kk, label: kk.replace(/_/g, ' '), value: (x: any) => (x[kk] !== null && typeof x[kk] === 'object' ? JSON.stringify(x[kk]) : x[kk]) })), rows, { empty: 'Nothing yet.' }));
+    } else if (v && typeof v === 'object') box.append(h('h2', {}, k.replace(/_/g, ' ')), h('pre', {}, JSON.stringify(v, null, 1)));
+  }
+  return box;
+}
+
+/** Appends one card per panel (by `order`, then id), each filled from its API; returns how many. */
+export async function renderPanels(main: HTMLElement, panels: Panel[]): Promise<number> {
+  const list = [...panels].sort((a, b) => (a.order ?? 50) - (b.order ?? 50) || a.id.localeCompare(b.id));
+  for (const p of list) {
+    const box = card(p.title);
+    box.setAttribute('data-testid', `panel-${p.id}`);
+    main.append(box);
+    try {
+      let data;
+      try {
+        data = await api(`${p.api}${filterQuery()}`);
+      } catch (e) {
+        // A panel API may not take every filter: ask again with none.
+        if (e instanceof HttpError && e.status === 400) data = await api(p.api);
+        else throw e;
+      }
+      box.append(genericView(data, p.id));
+    } catch (e) {
+      const need = /required property '([a-z_]+)'/.exec((e as Error).message);
+      box.append(h('div', { class: 'empty' }, need ? `Choose a ${need[1]} in the filters above to see this panel.` : `Could not load: ${(e as Error).message}`));
+    }
+  }
+  return list.length;
+}

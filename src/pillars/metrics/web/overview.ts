@@ -1,0 +1,59 @@
+// Overview: run health, the DORA keys, readiness and cost at a glance; other pillars' overview panels follow (the shell adds them).
+import { api, card, chart, dur, durS, filterQuery, h, kpi, band, num, pct, perDay, score, showWindow, usd } from '../../../core/web/index.js';
+
+export async function overviewPage(main: HTMLElement): Promise<void> {
+  const o = await api(`/api/v1/metrics/overview${filterQuery()}`);
+  showWindow(o.window);
+  const hh = o.health;
+  const k = o.dora.total;
+  main.append(
+    h('h1', {}, 'Overview'),
+    h(
+      'div',
+      { class: 'kpis' },
+      kpi('runs', 'Runs', num(hh.runs), hh.runs),
+      kpi('success-rate', 'Success rate', pct(hh.success_rate), hh.success_rate, `${num(hh.failed)} failed`),
+      kpi('duration-p50', 'Duration p50', dur(hh.duration_p50_ms), hh.duration_p50_ms, '≈ ±9%'),
+      kpi('duration-p95', 'Duration p95', dur(hh.duration_p95_ms), hh.duration_p95_ms, '≈ ±9%'),
+      kpi('mttr', 'MTTR (pipelines)', durS(hh.mttr_median_s), hh.mttr_median_s, `${hh.recoveries} recoveries`),
+      kpi('deploy-frequency', 'Deploys (production)', perDay(k.deployment_frequency_per_day), k.deployment_frequency_per_day, band(k.bands.deployment_frequency)),
+      kpi('lead-time', 'Lead time (median)', durS(k.lead_time_median_s), k.lead_time_median_s, band(k.bands.lead_time)),
+      kpi('change-failure-rate', 'Change failure rate', pct(k.change_failure_rate), k.change_failure_rate, band(k.bands.change_failure_rate)),
+      kpi('time-to-restore', 'Time to restore', durS(k.time_to_restore_median_s), k.time_to_restore_median_s, band(k.bands.time_to_restore)),
+      kpi('readiness-min', 'Readiness (lowest repo)', score(o.readiness.min), o.readiness.min, `${o.readiness.incomplete} of ${o.readiness.repos} incomplete`),
+      kpi('cost', 'CI cost', usd(hh.usd), hh.usd, `${num(hh.carbon_g / 1000, 1)} kg CO2e`),
+    ),
+  );
+  const days = o.daily.map((d: any) => d.day);
+  main.append(
+    h(
+      'div',
+      { class: 'grid' },
+      card(
+        'Runs per day',
+        chart('runs-per-day', {
+          legend: { top: 0 },
+          xAxis: { type: 'category', data: days },
+          yAxis: [{ type: 'value' }, { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)}%` } }],
+          series: [
+            { name: 'success', type: 'bar', stack: 'runs', data: o.daily.map((d: any) => d.success), color: '#1f9d55' },
+            { name: 'failed', type: 'bar', stack: 'runs', data: o.daily.map((d: any) => d.failed), color: '#d0393e' },
+            { name: 'success rate', type: 'line', yAxisIndex: 1, data: o.daily.map((d: any) => d.success_rate), color: '#2f6fdf' },
+          ],
+        }),
+      ),
+      card(
+        'Duration per day (p50 / p95, minutes)',
+        chart('duration-per-day', {
+          legend: { top: 0 },
+          xAxis: { type: 'category', data: days },
+          yAxis: { type: 'value' },
+          series: [
+            { name: 'p50', type: 'line', data: o.daily.map((d: any) => (d.duration_p50_ms === null ? null : +(d.duration_p50_ms / 60000).toFixed(2))) },
+            { name: 'p95', type: 'line', data: o.daily.map((d: any) => (d.duration_p95_ms === null ? null : +(d.duration_p95_ms / 60000).toFixed(2))) },
+          ],
+        }),
+      ),
+    ),
+  );
+}

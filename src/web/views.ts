@@ -1,0 +1,19 @@
+// The designed views of the bundled pillars' pages (each pillar's `web/` folder), by page id. A page
+// a pillar declares without a view here shows its panels, rendered generically. A pillar that
+// designs a page exports its views from its web/index.ts and adds one line here (like
+// src/pillars/index.ts for the pillars themselves).
+import type { PageView } from '../core/web/index.js';
+import { metricsViews } from '../pillars/metrics/web/index.js';
+
+function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
+  const out: Record<string, PageView> = {};
+  for (const set of sets) {
+    for (const [id, view] of Object.entries(set)) {
+      if (out[id]) throw new Error(`two views for the dashboard page ${id}`);
+      out[id] = view;
+    }
+  }
+  return out;
+}
+
+export const views = assemble(metricsViews);
