@@ -6,14 +6,13 @@
 // hook (the pillar contract), given the same cutoffs.
 import { sql, type Kysely } from 'kysely';
 import type { CoreTables } from './db/schema.js';
-import { anyOf } from './db/index.js';
+import { anyOf, deleteInBatches } from './db/index.js';
 import type { HubContext, Pillar, RetentionCutoffs } from './registry.js';
-import { unlinkRecords } from './runs/write.js';
+import { pruneRunTables, unlinkRecords } from './runs/write.js';
 
 const DAY = 86_400_000;
 /** Plumbing rows (delivered outbox events, idempotency keys) are kept this long. */
 const PLUMBING_DAYS = 7;
-const BATCH = 10_000;
 const PRUNE_LOCK = 71_311_301; // pg_advisory lock key: one hub prunes at a time
 
 /** What was (or would be) deleted, by kind: core's kinds plus those the pillars' hooks report. */
@@ -39,16 +38,6 @@ async function count(db: Db, table: string, where: ReturnType<typeof sql>): Prom
   return Number(r.rows[0]!.n);
 }
 
-/** Deletes in batches (a year of runs is millions of rows; one statement would hold locks for long). */
-async function deleteBatched(db: Db, table: string, key: string, where: ReturnType<typeof sql>): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const r = await sql`delete from ${sql.table(table)} where ${sql.ref(key)} in (select ${sql.ref(key)} from ${sql.table(table)} where ${where} limit ${BATCH})`.execute(db);
-    const n = Number(r.numAffectedRows ?? 0);
-    total += n;
-    if (n < BATCH) return total;
-  }
-}
 
 export async function prune(ctx: Ctx, opts: { dryRun?: boolean; now: Date }): Promise<PruneResult> {
   const r = ctx.config.retention;
@@ -91,28 +80,21 @@ export async function prune(ctx: Ctx, opts: { dryRun?: boolean; now: Date }): Pr
   }
   const loadsOld = sql`received_at < ${recCut}`;
   // Derived rows: 400 days.
-  const runsOld = sql`started_at < ${derivedCut}`;
-  const deploysOld = sql`coalesce(finished_at, started_at) < ${derivedCut}`;
-  const commitsOld = sql`coalesce(committed_at, authored_at) < ${derivedCut}`;
   const outboxOld = sql`dispatched_at < ${plumbingCut}`;
   const keysOld = sql`created_at < ${plumbingCut}`;
   if (dry) {
     counts.ingest_loads = await count(db, 'ingest_loads', loadsOld);
-    counts.runs = await count(db, 'runs', runsOld);
-    counts.deployments = await count(db, 'deployments', deploysOld);
-    counts.commits = await count(db, 'commits', commitsOld);
     counts.outbox_events = await count(db, 'outbox', outboxOld);
     counts.idempotency_keys = await count(db, 'idempotency_keys', keysOld);
   } else {
-    counts.ingest_loads = await deleteBatched(db, 'ingest_loads', 'load_id', loadsOld);
-    counts.runs = await deleteBatched(db, 'runs', 'run_id', runsOld); // child rows cascade
-    counts.deployments = await deleteBatched(db, 'deployments', 'event_key', deploysOld);
-    counts.commits = Number((await sql`delete from commits where ${commitsOld}`.execute(db)).numAffectedRows ?? 0);
+    counts.ingest_loads = await deleteInBatches(db, 'ingest_loads', 'load_id', loadsOld);
     const events = await sql<{ event_id: string }>`delete from outbox where ${outboxOld} returning event_id`.execute(db);
     counts.outbox_events = events.rows.length;
     await sql`delete from outbox_done where done_at < ${plumbingCut}`.execute(db);
     counts.idempotency_keys = Number((await sql`delete from idempotency_keys where ${keysOld}`.execute(db)).numAffectedRows ?? 0);
   }
+  // The run tables (derived rows, 400 days), by their writer.
+  Object.assign(counts, await pruneRunTables(db, derivedCut, dry));
   return {
     dry_run: dry,
     // Sorted by kind, so the output is stable whatever pillars are registered.

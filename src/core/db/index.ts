@@ -126,4 +126,4 @@ async function openPGlite(dir: string | null): Promise<Store> {
   };
 }
 
-export { anyOf, unnestInsert, type UnnestColumn } from './unnest.js';
+export { anyOf, deleteInBatches, unnestInsert, type UnnestColumn } from './unnest.js';

@@ -1,6 +1,6 @@
 // Array-batched statements: one parameter per column or set, whatever the row count (PGlite
 // serializes parameters one by one, so parameter count is a cost on the embedded store).
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 
 export interface UnnestColumn {
   name: string;
@@ -60,3 +60,17 @@ function normalizeParam(v: unknown): unknown {
   if (v instanceof Date) return v.toISOString();
   return v;
 }
+
+const DELETE_BATCH = 10_000;
+
+/** Deletes in batches (a year of runs is millions of rows; one statement would hold locks for long). */
+export async function deleteInBatches(db: Kysely<any>, table: string, key: string, where: ReturnType<typeof sql>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const r = await sql`delete from ${sql.table(table)} where ${sql.ref(key)} in (select ${sql.ref(key)} from ${sql.table(table)} where ${where} limit ${DELETE_BATCH})`.execute(db);
+    const n = Number(r.numAffectedRows ?? 0);
+    total += n;
+    if (n < DELETE_BATCH) return total;
+  }
+}
+

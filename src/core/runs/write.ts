@@ -4,7 +4,7 @@
 // in one place: a run never changes repository, the record is the authority on what it carries,
 // and a late report never moves a run backwards.
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { anyOf } from '../db/index.js';
+import { anyOf, deleteInBatches } from '../db/index.js';
 import type { CoreTables } from '../db/schema.js';
 import { columnsExcept } from '../db/table.js';
 import type { NormalizedRun } from './normalize.js';
@@ -198,4 +198,26 @@ export async function unlinkRecords<T extends CoreTables>(db_: WithCore<T>, keys
   const db = asCore(db_);
   const u = await db.updateTable('runs').set({ record_key: null, record_index: null }).where('record_key', '=', anyOf(keys, 'text')).executeTakeFirst();
   return Number(u.numUpdatedRows);
+}
+
+/**
+ * Retention of the run tables: runs that started, deployments that ended and commits made before
+ * `cutoff` (their child rows cascade). Counts only on a dry run.
+ */
+export async function pruneRunTables<T extends CoreTables>(db_: WithCore<T>, cutoff: Date, dryRun: boolean): Promise<{ runs: number; deployments: number; commits: number }> {
+  const db = asCore(db_);
+  const old = {
+    runs: ['run_id', sql`started_at < ${cutoff}`],
+    deployments: ['event_key', sql`coalesce(finished_at, started_at) < ${cutoff}`],
+    commits: ['sha', sql`coalesce(committed_at, authored_at) < ${cutoff}`],
+  } as const;
+  const out = { runs: 0, deployments: 0, commits: 0 };
+  for (const [table, [key, where]] of Object.entries(old) as Array<[keyof typeof out, readonly [string, ReturnType<typeof sql>]]>) {
+    out[table] = dryRun
+      ? Number((await sql<{ n: number }>`select count(*)::int8 as n from ${sql.table(table)} where ${where}`.execute(db)).rows[0]!.n)
+      : table === 'commits'
+        ? Number((await sql`delete from commits where ${where}`.execute(db)).numAffectedRows ?? 0)
+        : await deleteInBatches(db, table, key, where);
+  }
+  return out;
 }
