@@ -35,7 +35,10 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // Flags every String(x) of an `unknown` (commander options, JSON fields): noise, not bugs.
       '@typescript-eslint/no-base-to-string': 'off',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true, allow: [{ from: 'lib', name: 'URLSearchParams' }] }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowNullish: true, allow: [{ from: 'lib', name: 'URLSearchParams' }] },
+      ],
       // Caught values are rethrown as they came (they are errors, typed unknown by TypeScript).
       '@typescript-eslint/only-throw-error': ['error', { allowThrowingUnknown: true }],
     },
@@ -53,6 +56,9 @@ export default tseslint.config(
   {
     // Browser code: its own tsconfig (DOM library), which the project service cannot find from a pillar's folder.
     files: ['src/web/**/*.ts', 'src/core/web/**/*.ts', 'src/pillars/*/web/**/*.ts'],
-    languageOptions: { globals: { ...globals.browser }, parserOptions: { projectService: false, project: ['src/web/tsconfig.json'], tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { projectService: false, project: ['src/web/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+    },
   },
 );

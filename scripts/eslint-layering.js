@@ -20,7 +20,8 @@ export default {
     docs: { description: 'core imports only core; a pillar imports only core and itself' },
     messages: {
       core: '{{from}} is in src/core/ and imports {{to}}: core imports only core (move what it needs into core, or pass it in)',
-      pillar: '{{from}} is in pillar "{{pillar}}" and imports {{to}}: a pillar imports only src/core/ and its own folder (shared code belongs in core; other pillars\' data through the domain tables)',
+      pillar:
+        '{{from}} is in pillar "{{pillar}}" and imports {{to}}: a pillar imports only src/core/ and its own folder (shared code belongs in core; other pillars\' data through the domain tables)',
     },
     schema: [],
   },

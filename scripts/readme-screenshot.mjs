@@ -9,7 +9,9 @@ import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const data = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-shot-'));
-const hub = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--demo', '--data-dir', data, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const hub = spawn(process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--demo', '--data-dir', data, '--port', '0'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const url = await new Promise((resolve, reject) => {
   let out = '';
   hub.stdout.on('data', (d) => {

@@ -6,7 +6,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 const [name, ...rest] = process.argv.slice(2);
-const benches = readdirSync('bench', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const benches = readdirSync('bench', { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 if (!name || !benches.includes(name)) {
   console.log(`usage: npm run bench -- NAME [args]\nbenchmarks: ${benches.join(', ')}`);
   process.exit(name ? 2 : 0);
@@ -15,7 +18,9 @@ execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
 const dir = path.join('bench', name);
 const entries = existsSync(path.join(dir, 'run.mjs'))
   ? ['run.mjs']
-  : readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort();
+  : readdirSync(dir)
+      .filter((f) => f.endsWith('.mjs'))
+      .sort();
 let code = 0;
 for (const e of entries) {
   console.log(`# ${path.join(dir, e)} ${rest.join(' ')}`);

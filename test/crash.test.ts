@@ -61,7 +61,11 @@ for (const kind of ['pglite', 'postgres'] as StoreKind[]) {
           const ids = [...acknowledged];
           let found = 0;
           for (let i = 0; i < ids.length; i += 1000) {
-            const rows = await store.db.selectFrom('runs').select(['run_id', 'record_key']).where('run_id', 'in', ids.slice(i, i + 1000)).execute();
+            const rows = await store.db
+              .selectFrom('runs')
+              .select(['run_id', 'record_key'])
+              .where('run_id', 'in', ids.slice(i, i + 1000))
+              .execute();
             found += rows.filter((r) => r.record_key).length;
           }
           expect(found).toBe(acknowledged.size);

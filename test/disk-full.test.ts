@@ -47,9 +47,20 @@ describeEachStore(
       token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read', 'ingest'], expiresAt: null })).token;
     });
     afterAll(async () => app?.close());
-    const post = (rs: unknown[]) => app.inject({ method: 'POST', url: '/api/v1/runs', payload: ndjson(rs), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' } });
+    const post = (rs: unknown[]) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/runs',
+        payload: ndjson(rs),
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+      });
     const log = (runId: string) =>
-      app.inject({ method: 'POST', url: `/api/v1/runs/${runId}/jobs/build/logs`, payload: 'npm ERR! code E404\n'.repeat(1000), headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' } });
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/runs/${runId}/jobs/build/logs`,
+        payload: 'npm ERR! code E404\n'.repeat(1000),
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+      });
 
     it('refuses writes with 503 before the disk fills, keeps reading, and takes writes again when space is back', async (t) => {
       if (!mounted) return t.skip();
@@ -72,7 +83,9 @@ describeEachStore(
       await new Promise((r) => setTimeout(r, 1100)); // the free-space answer is kept a second
       expect((await post(records.slice(10, 20))).statusCode).toBe(200);
       expect((await log(records[0]!.run_id)).statusCode).toBe(200);
-      const items = (await app.inject({ url: '/api/v1/runs?limit=100', headers: { authorization: `Bearer ${token}` } })).json().items as Array<{ run_id: string }>;
+      const items = (await app.inject({ url: '/api/v1/runs?limit=100', headers: { authorization: `Bearer ${token}` } })).json().items as Array<{
+        run_id: string;
+      }>;
       expect(new Set(items.map((i) => i.run_id))).toEqual(new Set(records.slice(0, 20).map((r) => r.run_id)));
       await hub.bus.drain();
     });

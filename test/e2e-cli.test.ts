@@ -16,12 +16,35 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('built CLI', () => {
   it('synth writes deterministic valid NDJSON; validate agrees', async () => {
-    const a = await runCli(['synth', '--repos', '2', '--days', '3', '--seed', '5', '--end', '2026-03-01', '--commits', at('commits.ndjson'), '--out', at('runs.ndjson')]);
+    const a = await runCli([
+      'synth',
+      '--repos',
+      '2',
+      '--days',
+      '3',
+      '--seed',
+      '5',
+      '--end',
+      '2026-03-01',
+      '--commits',
+      at('commits.ndjson'),
+      '--out',
+      at('runs.ndjson'),
+    ]);
     expect(a.code).toBe(0);
     const b = await runCli(['synth', '--repos', '2', '--days', '3', '--seed', '5', '--end', '2026-03-01']);
     expect(b.stdout).toBe(readFileSync(at('runs.ndjson'), 'utf8'));
-    const commits = readFileSync(at('commits.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(commits[0]).toEqual({ repo: expect.any(String), sha: expect.stringMatching(/^[0-9a-f]{40}$/), parents: expect.any(Array), authored_at: expect.any(String), committed_at: expect.any(String) });
+    const commits = readFileSync(at('commits.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(commits[0]).toEqual({
+      repo: expect.any(String),
+      sha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      parents: expect.any(Array),
+      authored_at: expect.any(String),
+      committed_at: expect.any(String),
+    });
     const v = await runCli(['validate', at('runs.ndjson')]);
     expect(v.code).toBe(0);
     expect(v.stdout).toBe('');
@@ -32,12 +55,20 @@ describe('built CLI', () => {
     const bad = JSON.parse(lines[1]!);
     delete bad.repo;
     bad.jobs[0].extra = 1;
-    const text = [lines[0], '', JSON.stringify(bad), '{"schema":"pipeline_run.v1.2",', JSON.stringify({ ...JSON.parse(lines[2]!), schema: 'pipeline_run.v1.1' })].join('\n') + '\n';
+    const text =
+      [lines[0], '', JSON.stringify(bad), '{"schema":"pipeline_run.v1.2",', JSON.stringify({ ...JSON.parse(lines[2]!), schema: 'pipeline_run.v1.1' })].join(
+        '\n',
+      ) + '\n';
     writeFileSync(at('bad.ndjson'), text);
     const r = await runCli(['validate', at('bad.ndjson')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(
-      [`${at('bad.ndjson')}:3: /jobs/0/extra: property is not allowed by the contract (additionalProperties: false)`, `${at('bad.ndjson')}:3: /repo: required property is missing`, `${at('bad.ndjson')}:4: "": malformed JSON at column 31: unexpected end of input`, ''].join('\n'),
+      [
+        `${at('bad.ndjson')}:3: /jobs/0/extra: property is not allowed by the contract (additionalProperties: false)`,
+        `${at('bad.ndjson')}:3: /repo: required property is missing`,
+        `${at('bad.ndjson')}:4: "": malformed JSON at column 31: unexpected end of input`,
+        '',
+      ].join('\n'),
     );
     const s = await runCli(['validate', '-'], { input: text });
     expect(s.stdout.replaceAll(at('bad.ndjson'), '-')).toBe(r.stdout.replaceAll(at('bad.ndjson'), '-'));
@@ -76,7 +107,10 @@ describe('built CLI', () => {
     }
     const list = await runCli(['runs', '--json', '--limit', '3', ...common]);
     expect(list.code).toBe(0);
-    const rows = list.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(3);
     expect(rows[0].started_at >= rows[1].started_at).toBe(true);
     const tl = await runCli(['token', 'list', '--json', ...common]);
@@ -84,7 +118,7 @@ describe('built CLI', () => {
     expect((await runCli(['token', 'revoke', tid, ...common])).stdout).toBe(`revoked ${tid}\n`);
   }, 600_000);
 
-  it('every command and subcommand has --help with an example, in the user\'s words', async () => {
+  it("every command and subcommand has --help with an example, in the user's words", async () => {
     const top = await runCli(['--help']);
     const commandsOf = (help: string) => {
       const start = help.indexOf('Commands:');

@@ -7,7 +7,14 @@ import layering from '../scripts/eslint-layering.js';
 
 const eslint = new ESLint({
   overrideConfigFile: true,
-  overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser }, plugins: { 'ci-intel': { rules: { layering } } }, rules: { 'ci-intel/layering': 'error' } }],
+  overrideConfig: [
+    {
+      files: ['**/*.ts'],
+      languageOptions: { parser: tseslint.parser },
+      plugins: { 'ci-intel': { rules: { layering } } },
+      rules: { 'ci-intel/layering': 'error' },
+    },
+  ],
 });
 const lint = async (file: string, code: string) => (await eslint.lintText(code, { filePath: file }))[0]!.messages.map((m) => m.message);
 
@@ -19,7 +26,9 @@ describe('layering rule', () => {
     expect(await lint('src/core/x.ts', "import { sql } from './db/index.js'; import pg from 'pg';")).toEqual([]);
   });
   it('refuses a pillar importing another pillar, the CLI or the server', async () => {
-    expect(await lint('src/pillars/mutation/x.ts', "import { x } from '../autopsy/store.js';")).toEqual([expect.stringMatching(/imports only src\/core\/ and its own folder/)]);
+    expect(await lint('src/pillars/mutation/x.ts', "import { x } from '../autopsy/store.js';")).toEqual([
+      expect.stringMatching(/imports only src\/core\/ and its own folder/),
+    ]);
     expect(await lint('src/pillars/mutation/x.ts', "export { y } from '../../cli/program.js';")).toHaveLength(1);
     expect(await lint('src/pillars/mutation/web/page.ts', "import { z } from '../../metrics/web/page.js';")).toHaveLength(1);
     expect(await lint('src/pillars/mutation/x.ts', "import { a } from './store.js'; import { b } from '../../core/cli.js';")).toEqual([]);

@@ -79,7 +79,15 @@ describeEachStore(
       const fresh = await app.inject({ url: `/api/v1/runs/${recent[0]!.run_id}`, headers: { authorization: `Bearer ${token}` } });
       expect(fresh.json().record).toEqual(recent[0]);
       // Child rows went with their runs.
-      const orphans = await hub.db.selectFrom('jobs').select('run_id').where('run_id', 'in', ancient.map((r) => r.run_id)).execute();
+      const orphans = await hub.db
+        .selectFrom('jobs')
+        .select('run_id')
+        .where(
+          'run_id',
+          'in',
+          ancient.map((r) => r.run_id),
+        )
+        .execute();
       expect(orphans).toEqual([]);
       // Running it again finds nothing more.
       const again = await prune(hub, { now: NOW });
@@ -106,7 +114,9 @@ describeEachStore(
       const text = await cli(['prune', '--dry-run', ...flags, '--data-dir', hub.dataDir], [sourcesPillar], { now: () => NOW });
       expect(text.code).toBe(0);
       const lines = text.out.trim().split('\n');
-      expect(lines[0]).toMatch(/^retention: raw logs before 2026-05-02T00:00:00.000Z, records before 2025-12-03T00:00:00.000Z, derived rows before 2025-04-27T00:00:00.000Z$/);
+      expect(lines[0]).toMatch(
+        /^retention: raw logs before 2026-05-02T00:00:00.000Z, records before 2025-12-03T00:00:00.000Z, derived rows before 2025-04-27T00:00:00.000Z$/,
+      );
       expect(lines.slice(1)).toEqual([...lines.slice(1)].sort());
       expect(lines).toContain(`would delete\truns\t${ancient.length}`);
       const json = await cli(['prune', '--json', '--derived-days', '1000', ...flags, '--data-dir', hub.dataDir], [sourcesPillar], { now: () => NOW });

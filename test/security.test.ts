@@ -49,7 +49,9 @@ function folderBytes(dir: string): Buffer {
 
 /** Every row of every table, as text (what a database dump would show). */
 async function everyRow(hub: TestHub): Promise<string> {
-  const tables = await sql<{ t: string }>`select table_name as t from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(hub.db);
+  const tables = await sql<{
+    t: string;
+  }>`select table_name as t from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(hub.db);
   const out: string[] = [];
   for (const { t } of tables.rows) {
     const rows = await sql<{ j: string }>`select row_to_json(x)::text as j from ${sql.table(t)} x`.execute(hub.db);
@@ -75,17 +77,29 @@ describeEachStore(
     afterAll(async () => app?.close());
 
     const post = (body: string, token: string) =>
-      app.inject({ method: 'POST', url: '/api/v1/runs', payload: body + '\n', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` } });
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/runs',
+        payload: body + '\n',
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
+      });
     const uploadLog = (runId: string, job: string, token: string, headers: Record<string, string> = {}) =>
-      app.inject({ method: 'POST', url: `/api/v1/runs/${runId}/jobs/${job}/logs?failed=true`, payload: 'npm ERR! code E404\n', headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}`, ...headers } });
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/runs/${runId}/jobs/${job}/logs?failed=true`,
+        payload: 'npm ERR! code E404\n',
+        headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}`, ...headers },
+      });
 
-    it('a record cannot move another repository\'s run into its own (run takeover)', async () => {
+    it("a record cannot move another repository's run into its own (run takeover)", async () => {
       expect((await post(record({ run_id: runB, repo: 'org-b/app' }), tokenB)).json()).toMatchObject({ accepted: 1 });
       expect((await uploadLog(runB, 'build', tokenB)).statusCode).toBe(200);
       const attack = await post(record({ run_id: runB, repo: 'org-a/x', branch: 'taken' }), tokenA);
       expect(attack.statusCode).toBe(400);
       expect(attack.json().error.code).toBe('E_NOTHING_ACCEPTED');
-      expect(attack.json().rejected).toEqual([{ line: 1, pointer: '/run_id', reason: `run id ${runB} belongs to a run of another repository`, code: 'E_RUN_OTHER_REPO' }]);
+      expect(attack.json().rejected).toEqual([
+        { line: 1, pointer: '/run_id', reason: `run id ${runB} belongs to a run of another repository`, code: 'E_RUN_OTHER_REPO' },
+      ]);
       expect(attack.body).not.toContain('org-b');
       // The run stays B's; A sees nothing of it, B sees it whole.
       for (const url of [`/api/v1/runs/${runB}`, `/api/v1/runs/${runB}/jobs/build/logs`]) {
@@ -101,20 +115,30 @@ describeEachStore(
       expect((await hub.db.selectFrom('runs').select('repo').where('run_id', '=', runB).executeTakeFirstOrThrow()).repo).toBe('org-b/app');
     });
 
-    it('an upload cannot pre-create another repository\'s future run (run-id squatting)', async () => {
+    it("an upload cannot pre-create another repository's future run (run-id squatting)", async () => {
       const future = runIdFor('github', 'org-b/app', 4242, 1);
       const bare = await uploadLog(future, 'build', tokenA, { 'x-ci-intel-repo': 'org-a/x' });
       expect(bare.statusCode).toBe(403);
       expect(bare.json().error.code).toBe('E_RUN_ID_UNPROVEN');
-      const lying = await uploadLog(future, 'build', tokenA, { 'x-ci-intel-repo': 'org-a/x', 'x-ci-intel-provider': 'github', 'x-ci-intel-provider-run': '4242', 'x-ci-intel-attempt': '1' });
+      const lying = await uploadLog(future, 'build', tokenA, {
+        'x-ci-intel-repo': 'org-a/x',
+        'x-ci-intel-provider': 'github',
+        'x-ci-intel-provider-run': '4242',
+        'x-ci-intel-attempt': '1',
+      });
       expect(lying.statusCode).toBe(403);
       expect(await hub.db.selectFrom('runs').select('run_id').where('run_id', '=', future).executeTakeFirst()).toBeUndefined();
       // B's own agent, in its CI, creates it.
-      const own = await uploadLog(future, 'build', tokenB, { 'x-ci-intel-repo': 'org-b/app', 'x-ci-intel-provider': 'github', 'x-ci-intel-provider-run': '4242', 'x-ci-intel-attempt': '1' });
+      const own = await uploadLog(future, 'build', tokenB, {
+        'x-ci-intel-repo': 'org-b/app',
+        'x-ci-intel-provider': 'github',
+        'x-ci-intel-provider-run': '4242',
+        'x-ci-intel-attempt': '1',
+      });
       expect(own.statusCode).toBe(200);
     });
 
-    it('a webhook never merges into a run held by another repository: the provider\'s run replaces it', async () => {
+    it("a webhook never merges into a run held by another repository: the provider's run replaces it", async () => {
       const [, completed] = githubExamples('workflow_run');
       const payload = structuredClone(completed!) as Record<string, any>;
       payload.repository.full_name = 'org-b/hooked';
@@ -148,7 +172,12 @@ describeEachStore(
       // An upload that creates a stub, with a token in its branch header and its job id.
       const stub = '7d2c3b4a-3333-4aaa-8bbb-000000000b03';
       expect((await uploadLog(stub, GH_TOKEN_4, tokenB, { 'x-ci-intel-repo': 'org-b/app', 'x-ci-intel-branch': `fix/${GH_TOKEN}` })).statusCode).toBe(200);
-      const owners = await app.inject({ method: 'PUT', url: '/api/v1/tests/codeowners?repo=org-b/app', payload: `# token ${GH_TOKEN_2}\n* @org-b/team\n`, headers: { 'content-type': 'text/plain', authorization: `Bearer ${tokenB}` } });
+      const owners = await app.inject({
+        method: 'PUT',
+        url: '/api/v1/tests/codeowners?repo=org-b/app',
+        payload: `# token ${GH_TOKEN_2}\n* @org-b/team\n`,
+        headers: { 'content-type': 'text/plain', authorization: `Bearer ${tokenB}` },
+      });
       expect(owners.statusCode).toBe(200);
       const api = [
         (await app.inject({ url: `/api/v1/runs/${run}`, headers: { authorization: `Bearer ${tokenB}` } })).body,
@@ -209,7 +238,18 @@ describeEachStore(
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
       const answers = await Promise.all(
         Array.from({ length: 64 }, () =>
-          app.inject({ method: 'POST', url: '/webhooks/github', payload: bomb, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-github-event': 'push', 'x-github-delivery': 'd1', 'x-hub-signature-256': 'sha256=00' } }),
+          app.inject({
+            method: 'POST',
+            url: '/webhooks/github',
+            payload: bomb,
+            headers: {
+              'content-type': 'application/json',
+              'content-encoding': 'gzip',
+              'x-github-event': 'push',
+              'x-github-delivery': 'd1',
+              'x-hub-signature-256': 'sha256=00',
+            },
+          }),
         ),
       );
       clearInterval(sampler);
@@ -238,13 +278,19 @@ describeEachStore(
       const open = () =>
         new Promise<import('node:net').Socket>((resolve) => {
           const s = net.connect(port, '127.0.0.1', () => {
-            s.write(`POST /webhooks/github HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: slow\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: 1000\r\n\r\n{"a":`);
+            s.write(
+              `POST /webhooks/github HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: slow\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: 1000\r\n\r\n{"a":`,
+            );
             resolve(s);
           });
         });
       const slow = await Promise.all(Array.from({ length: 16 + 64 }, open));
       await new Promise((r) => setTimeout(r, 300));
-      const extra = await fetch(`http://127.0.0.1:${port}/webhooks/github`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'x', 'x-hub-signature-256': 'sha256=00' } });
+      const extra = await fetch(`http://127.0.0.1:${port}/webhooks/github`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'x', 'x-hub-signature-256': 'sha256=00' },
+      });
       expect(extra.status).toBe(429);
       expect(extra.headers.get('retry-after')).toBe('1');
       for (const s of slow) s.destroy();

@@ -25,7 +25,11 @@ beforeAll(async () => {
   if (!pg) return;
   const env = { DATABASE_URL: pg.url };
   const t = await runCli(['token', 'create', '--repo', '**', '--scope', 'read,ingest', '--data-dir', dir], { env });
-  token = t.stdout.trim().split('\n').find((l) => l.startsWith('cit_')) ?? /cit_\w+/.exec(t.stdout)![0]!;
+  token =
+    t.stdout
+      .trim()
+      .split('\n')
+      .find((l) => l.startsWith('cit_')) ?? /cit_\w+/.exec(t.stdout)![0]!;
   hub = await serve(['--data-dir', dir], { env });
 }, 180_000);
 

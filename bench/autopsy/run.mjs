@@ -61,7 +61,12 @@ function timed(cmd, args) {
 const patterns = path.join(tmp, 'patterns.txt');
 // Named groups become non-capturing: ripgrep joins the patterns into one regex, where two rules'
 // `(?<file>...)` would clash; matching is unchanged.
-writeFileSync(patterns, builtinRules().map((r) => r.match.source.replace(/\(\?<([A-Za-z_]\w*)>/g, '(?:')).join('\n') + '\n');
+writeFileSync(
+  patterns,
+  builtinRules()
+    .map((r) => r.match.source.replace(/\(\?<([A-Za-z_]\w*)>/g, '(?:'))
+    .join('\n') + '\n',
+);
 const node = process.execPath;
 const cli = path.join(ROOT, 'dist/cli/main.js');
 
@@ -82,10 +87,16 @@ const big = results[bigMb];
 const small = results[smallMb];
 const mbps = (r, x) => r.bytes / MB / x.seconds;
 const f1 = (x) => x.toFixed(1);
-console.log(`log: ${f1(big.bytes / MB)} MB of real passing output (go test -v, cargo test, pytest -v, vitest, maven) with ${big.failures} real failure logs; ${builtinRules().length} rules`);
-console.log(`throughput (MB/s, one core): ours ${f1(mbps(big, big.ours))} on ${bigMb} MB, ${f1(mbps(small, small.ours))} on ${smallMb} MB; peer rg -P ${f1(mbps(small, small.peer))} on ${smallMb} MB; ratio ${(mbps(small, small.ours) / mbps(small, small.peer)).toFixed(1)}x (same ${smallMb} MB file)`);
+console.log(
+  `log: ${f1(big.bytes / MB)} MB of real passing output (go test -v, cargo test, pytest -v, vitest, maven) with ${big.failures} real failure logs; ${builtinRules().length} rules`,
+);
+console.log(
+  `throughput (MB/s, one core): ours ${f1(mbps(big, big.ours))} on ${bigMb} MB, ${f1(mbps(small, small.ours))} on ${smallMb} MB; peer rg -P ${f1(mbps(small, small.peer))} on ${smallMb} MB; ratio ${(mbps(small, small.ours) / mbps(small, small.peer)).toFixed(1)}x (same ${smallMb} MB file)`,
+);
 console.log(`wall time (s): ours ${big.ours.seconds} on ${bigMb} MB; on ${smallMb} MB ours ${small.ours.seconds}, peer rg -P ${small.peer.seconds}`);
-console.log(`peak memory (MB) on the ${smallMb} MB log: ours ${f1(small.ours.rssMb)}, peer rg -P ${f1(small.peer.rssMb)}, ratio ${(small.ours.rssMb / small.peer.rssMb).toFixed(2)}`);
+console.log(
+  `peak memory (MB) on the ${smallMb} MB log: ours ${f1(small.ours.rssMb)}, peer rg -P ${f1(small.peer.rssMb)}, ratio ${(small.ours.rssMb / small.peer.rssMb).toFixed(2)}`,
+);
 console.log(
   `peak memory flat in log size: ours ${f1(small.ours.rssMb)} MB on ${smallMb} MB, ${f1(big.ours.rssMb)} MB on ${bigMb} MB, ratio ${(big.ours.rssMb / small.ours.rssMb).toFixed(2)} for ${(bigMb / smallMb).toFixed(0)}x the input`,
 );

@@ -12,7 +12,20 @@
 //   node bench/cache/run.mjs [--duration 5] [--skip-2gb]
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,9 +90,13 @@ async function waitFor(url, headers = {}) {
 
 async function startOurs(name, storage, extra = []) {
   const port = await freePort();
-  const c = spawnChild(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'cache', 'serve', '--port', String(port), '--storage', storage, '--token', TOKEN, '--upload-max', '3GiB', ...extra], {
-    CI_INTEL_LOG_LEVEL: 'warn',
-  });
+  const c = spawnChild(
+    process.execPath,
+    [path.join(ROOT, 'dist/cli/main.js'), 'cache', 'serve', '--port', String(port), '--storage', storage, '--token', TOKEN, '--upload-max', '3GiB', ...extra],
+    {
+      CI_INTEL_LOG_LEVEL: 'warn',
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/healthz`);
   return { name, url, proc: c, auth: { authorization: `Bearer ${TOKEN}` } };
@@ -139,7 +156,17 @@ http {
 /** autocannon in its own process; returns req/s, p99 ms, bytes/s, errors. */
 async function load(url, { method = 'GET', bodyFile, headers = {}, connections, duration = DURATION, amount }) {
   // Large artifacts run a fixed number of requests (a few 100 MB transfers do not fit a short window).
-  const argv = [path.join(ROOT, 'node_modules/autocannon/autocannon.js'), '--json', '-c', String(connections), ...(amount ? ['-a', String(amount)] : ['-d', String(duration)]), '-t', '120', '-m', method];
+  const argv = [
+    path.join(ROOT, 'node_modules/autocannon/autocannon.js'),
+    '--json',
+    '-c',
+    String(connections),
+    ...(amount ? ['-a', String(amount)] : ['-d', String(duration)]),
+    '-t',
+    '120',
+    '-m',
+    method,
+  ];
   for (const [k, v] of Object.entries(headers)) argv.push('-H', `${k}=${v}`);
   if (bodyFile) argv.push('-i', bodyFile, '-H', 'content-type=application/octet-stream');
   argv.push(url);
@@ -208,8 +235,12 @@ async function main() {
     const b3 = best(time(blake3Hex), time(blake3Hex));
     const sha = best(time(sha256), time(sha256));
     const gbs = (s) => 256 / 1024 / s;
-    line(`blake3 GB/s (one core, 256 MiB, wall): ours ${gbs(b3.wall).toFixed(2)}, peer node:crypto sha256 ${gbs(sha.wall).toFixed(2)}, ratio ${ratio(sha.wall, b3.wall)}  (goal >= 1 GB/s)`);
-    line(`blake3 GB/s per CPU-second (one core): ours ${gbs(b3.cpu).toFixed(2)}, peer node:crypto sha256 ${gbs(sha.cpu).toFixed(2)}, ratio ${ratio(sha.cpu, b3.cpu)}`);
+    line(
+      `blake3 GB/s (one core, 256 MiB, wall): ours ${gbs(b3.wall).toFixed(2)}, peer node:crypto sha256 ${gbs(sha.wall).toFixed(2)}, ratio ${ratio(sha.wall, b3.wall)}  (goal >= 1 GB/s)`,
+    );
+    line(
+      `blake3 GB/s per CPU-second (one core): ours ${gbs(b3.cpu).toFixed(2)}, peer node:crypto sha256 ${gbs(sha.cpu).toFixed(2)}, ratio ${ratio(sha.cpu, b3.cpu)}`,
+    );
   }
 
   // ---- servers ----
@@ -253,22 +284,33 @@ async function main() {
     const r2 = await round();
     const r = Object.fromEntries(Object.keys(r1).map((k) => [k, best(r1[k], r2[k])]));
     results[s.name] = r;
-    line(`GET ${s.name} req/s: ours ${fmt(r.ours.rps, 1)}, peer turborepo-remote-cache ${fmt(r.peer.rps, 1)}, ratio ${ratio(r.ours.rps, r.peer.rps)}  (p99 ms: ours ${r.ours.p99}, peer ${r.peer.p99}; goal >= 2x)`);
-    line(`GET ${s.name} server CPU per request (µs, lower is better): ours ${fmt(r.ours.cpuUs, 1)}, peer turborepo-remote-cache ${fmt(r.peer.cpuUs, 1)}, ratio ${ratio(r.peer.cpuUs, r.ours.cpuUs)}; nginx ${fmt(r.nginx.cpuUs, 1)}, ours/nginx ${ratio(r.nginx.cpuUs, r.ours.cpuUs)}`);
-    line(`GET ${s.name} req/s vs static: ours ${fmt(r.ours.rps)}, peer nginx ${fmt(r.nginx.rps)}, ratio ${ratio(r.ours.rps, r.nginx.rps)}  (p99 ms: nginx ${r.nginx.p99}${s.name === '1KB' ? '; goal >= 0.5x' : ''})`);
+    line(
+      `GET ${s.name} req/s: ours ${fmt(r.ours.rps, 1)}, peer turborepo-remote-cache ${fmt(r.peer.rps, 1)}, ratio ${ratio(r.ours.rps, r.peer.rps)}  (p99 ms: ours ${r.ours.p99}, peer ${r.peer.p99}; goal >= 2x)`,
+    );
+    line(
+      `GET ${s.name} server CPU per request (µs, lower is better): ours ${fmt(r.ours.cpuUs, 1)}, peer turborepo-remote-cache ${fmt(r.peer.cpuUs, 1)}, ratio ${ratio(r.peer.cpuUs, r.ours.cpuUs)}; nginx ${fmt(r.nginx.cpuUs, 1)}, ours/nginx ${ratio(r.nginx.cpuUs, r.ours.cpuUs)}`,
+    );
+    line(
+      `GET ${s.name} req/s vs static: ours ${fmt(r.ours.rps)}, peer nginx ${fmt(r.nginx.rps)}, ratio ${ratio(r.ours.rps, r.nginx.rps)}  (p99 ms: nginx ${r.nginx.p99}${s.name === '1KB' ? '; goal >= 0.5x' : ''})`,
+    );
     const overhead = (on, off) => `${(((off.rps - on.rps) / off.rps) * 100).toFixed(1)}%`;
     line(
       `verify overhead GET ${s.name}: on ${fmt(r.ours.rps)} req/s, off ${fmt(r.off.rps)} req/s, overhead ${overhead(r.ours, r.off)}` +
-        (s.bytes > 64 * 1024 * 1024 ? `; hashing every GET (--trust-verified-above 1TiB) ${fmt(r.full.rps, 1)} req/s, overhead ${overhead(r.full, r.off)}` : '') +
+        (s.bytes > 64 * 1024 * 1024
+          ? `; hashing every GET (--trust-verified-above 1TiB) ${fmt(r.full.rps, 1)} req/s, overhead ${overhead(r.full, r.off)}`
+          : '') +
         (s.name === '1KB' ? '  (1 KB reported apart)' : '  (goal <= 15%)'),
     );
     for (const [k, v] of Object.entries(r)) if (v.non2xx || v.errors) line(`  warning: ${k} had ${v.non2xx} non-2xx and ${v.errors} errors`);
   }
   for (const s of SKIP_PUT ? [] : SIZES) {
     const putUrl = (srv) => (srv.name === 'nginx' ? `${srv.url}/put/${hashOf(s.name)}` : `${srv.url}/v8/artifacts/${hashOf(s.name)}put?slug=${TEAM}`);
-    const p = async (srv) => load(putUrl(srv), { method: 'PUT', bodyFile: bodies[s.name], headers: srv.auth, connections: Math.min(s.connections, 8), amount: s.amount });
+    const p = async (srv) =>
+      load(putUrl(srv), { method: 'PUT', bodyFile: bodies[s.name], headers: srv.auth, connections: Math.min(s.connections, 8), amount: s.amount });
     const r = { ours: await p(ours), peer: await p(peer), nginx: await p(nginx) };
-    line(`PUT ${s.name} req/s: ours ${fmt(r.ours.rps, 1)}, peer turborepo-remote-cache ${fmt(r.peer.rps, 1)}, ratio ${ratio(r.ours.rps, r.peer.rps)}  (p99 ms: ours ${r.ours.p99}, peer ${r.peer.p99}; ours fsyncs blob and manifest, nginx WebDAV ${fmt(r.nginx.rps, 1)} req/s)`);
+    line(
+      `PUT ${s.name} req/s: ours ${fmt(r.ours.rps, 1)}, peer turborepo-remote-cache ${fmt(r.peer.rps, 1)}, ratio ${ratio(r.ours.rps, r.peer.rps)}  (p99 ms: ours ${r.ours.p99}, peer ${r.peer.p99}; ours fsyncs blob and manifest, nginx WebDAV ${fmt(r.nginx.rps, 1)} req/s)`,
+    );
     for (const [k, v] of Object.entries(r)) if (v.non2xx || v.errors) line(`  warning: ${k} PUT had ${v.non2xx} non-2xx and ${v.errors} errors`);
   }
 
@@ -303,7 +345,9 @@ async function main() {
       // the next PUT of the same bytes heals ours (content addressing: the same blob again)
       await put(ours, `/v8/artifacts/${key}?slug=${TEAM}`, body);
     }
-    line(`corruption caught (flipped bit + truncation): ours ${caughtOurs}/2, peer turborepo-remote-cache ${caughtPeer}/2 (a corrupt artifact it serves is restored by turbo as is)`);
+    line(
+      `corruption caught (flipped bit + truncation): ours ${caughtOurs}/2, peer turborepo-remote-cache ${caughtPeer}/2 (a corrupt artifact it serves is restored by turbo as is)`,
+    );
   }
 
   for (const s of [oursOff, oursFull, peer, nginx]) s.proc.kill('SIGTERM');
@@ -359,7 +403,6 @@ function findFile(dir, name) {
   }
   throw new Error(`no stored file for ${name} under ${dir}`);
 }
-
 
 main().then(
   () => process.exit(0),

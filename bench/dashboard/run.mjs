@@ -49,7 +49,9 @@ const ms = (x) => `${x.toFixed(1)} ms`;
 console.log(`input: ${REPOS} repos × ${DAYS} days × ${PER_DAY} runs/day (synth seed 1), then ×${SCALE}; ${REPS} requests per query`);
 const t0 = performance.now();
 const synth = synthesize({ repos: REPOS, days: DAYS, runsPerDay: PER_DAY, seed: 1, end: END });
-const norm = synth.records.map((r, i) => normalizeRecord(r, { record_key: 'bench', record_index: i, load_id: '00000000-0000-4000-8000-000000000000', schema_version: r.schema }));
+const norm = synth.records.map((r, i) =>
+  normalizeRecord(r, { record_key: 'bench', record_index: i, load_id: '00000000-0000-4000-8000-000000000000', schema_version: r.schema }),
+);
 console.log(`generated ${synth.records.length} runs, ${synth.commits.length} commits in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 const firstRepo = synth.records[0].repo;
 
@@ -84,23 +86,41 @@ async function peerHealth(db) {
 async function load(hub) {
   const t = performance.now();
   for (let i = 0; i < norm.length; i += 2000) await hub.db.transaction().execute((trx) => writeNormalized(trx, norm.slice(i, i + 2000), []));
-  await insertCommits(hub.db, synth.commits.map((c) => ({ ...c, source: 'bench' })));
+  await insertCommits(
+    hub.db,
+    synth.commits.map((c) => ({ ...c, source: 'bench' })),
+  );
   return (performance.now() - t) / 1000;
 }
 
 /** Multiplies the data ×SCALE in SQL: copies of every repo (repo-k), new run ids, same times. */
 async function multiply(db, k) {
   const cols = async (t) =>
-    (await sql`select column_name from information_schema.columns where table_name = ${t} and table_schema = current_schema() order by ordinal_position`.execute(db)).rows.map((r) => r.column_name);
+    (
+      await sql`select column_name from information_schema.columns where table_name = ${t} and table_schema = current_schema() order by ordinal_position`.execute(
+        db,
+      )
+    ).rows.map((r) => r.column_name);
   const repos = sql.join(synth.records.map((r) => r.repo).filter((r, i, a) => a.indexOf(r) === i));
   const sub = (c) =>
-    c === 'run_id' ? sql`md5(run_id::text || ${String(k)})::uuid` : c === 'repo' ? sql`repo || ${`-${k}`}` : c === 'event_key' ? sql`event_key || ${`-${k}`}` : c === 'load_id' ? sql`null` : sql.id(c);
+    c === 'run_id'
+      ? sql`md5(run_id::text || ${String(k)})::uuid`
+      : c === 'repo'
+        ? sql`repo || ${`-${k}`}`
+        : c === 'event_key'
+          ? sql`event_key || ${`-${k}`}`
+          : c === 'load_id'
+            ? sql`null`
+            : sql.id(c);
   const copy = async (t, where) => {
     const cs = await cols(t);
-    await sql`insert into ${sql.table(t)} (${sql.join(cs.map((c) => sql.id(c)))}) select ${sql.join(cs.map(sub))} from ${sql.table(t)} where ${where}`.execute(db);
+    await sql`insert into ${sql.table(t)} (${sql.join(cs.map((c) => sql.id(c)))}) select ${sql.join(cs.map(sub))} from ${sql.table(t)} where ${where}`.execute(
+      db,
+    );
   };
   await copy('runs', sql`repo in (${repos})`);
-  for (const t of ['jobs', 'test_summaries', 'policy_results', 'costs', 'chaos_trials']) await copy(t, sql`run_id in (select run_id from runs where repo in (${repos}))`);
+  for (const t of ['jobs', 'test_summaries', 'policy_results', 'costs', 'chaos_trials'])
+    await copy(t, sql`run_id in (select run_id from runs where repo in (${repos}))`);
   await copy('deployments', sql`repo in (${repos})`);
   await copy('commits', sql`repo in (${repos})`);
 }
@@ -154,7 +174,9 @@ for (const kind of STORES) {
     const p1 = await peer(hub, 5);
     for (const q of one) console.log(`${kind} 1× ${q.name}: P50 ${ms(q.p50)}, P95 ${ms(q.p95)}${q.p95 <= 200 ? '' : '  (over the 200 ms goal)'}`);
     const health1 = one.find((q) => q.name === 'health');
-    console.log(`${kind} 1× health (rollups) vs raw SQL percentiles: ours ${ms(health1.p95)}, peer ${ms(p1.p95)}, ratio ${(p1.p95 / health1.p95).toFixed(1)}x (P95)`);
+    console.log(
+      `${kind} 1× health (rollups) vs raw SQL percentiles: ours ${ms(health1.p95)}, peer ${ms(p1.p95)}, ratio ${(p1.p95 / health1.p95).toFixed(1)}x (P95)`,
+    );
     if (SCALE > 1) {
       t = performance.now();
       for (let k = 1; k < SCALE; k++) await multiply(hub.db, k);
@@ -170,7 +192,9 @@ for (const kind of STORES) {
         console.log(`${kind} ${SCALE}× ${q.name}: P95 ${ms(q.p95)} (1× ${ms(base.p95)}, growth ${(q.p95 / base.p95).toFixed(1)}x)`);
       }
       const health10 = ten.find((q) => q.name === 'health');
-      console.log(`${kind} ${SCALE}× health (rollups) vs raw SQL percentiles: ours ${ms(health10.p95)}, peer ${ms(p10.p95)}, ratio ${(p10.p95 / health10.p95).toFixed(1)}x (P95)`);
+      console.log(
+        `${kind} ${SCALE}× health (rollups) vs raw SQL percentiles: ours ${ms(health10.p95)}, peer ${ms(p10.p95)}, ratio ${(p10.p95 / health10.p95).toFixed(1)}x (P95)`,
+      );
       summary.push({ kind, one, ten });
     } else summary.push({ kind, one });
     await app.close();

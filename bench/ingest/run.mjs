@@ -56,17 +56,24 @@ async function benchStore(kind, dbUrlOrDir, dataDir) {
       body: lines.slice(i, i + HTTP_BATCH).join('\n') + '\n',
     });
     const body = await res.json();
-    if (res.status !== 200 || body.accepted !== Math.min(HTTP_BATCH, lines.length - i)) throw new Error(`ingest failed: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    if (res.status !== 200 || body.accepted !== Math.min(HTTP_BATCH, lines.length - i))
+      throw new Error(`ingest failed: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
   }
   const oursMs = performance.now() - t0;
   await app.close();
   await hub.bus.drain(600_000);
 
   // --- bare: the same normalized rows, array-batched (unnest), 1,000 runs per transaction ---
-  const norm = records.map((r, i) => normalizeRecord(r, { record_key: 'k', record_index: i, load_id: '00000000-0000-4000-8000-000000000000', schema_version: r.schema }));
-  await sql.raw(`create schema bare; ${TABLES.map((t) => `create table bare.${t} (like public.${t} including all)`).join('; ')}`).execute(hub.db).catch(async () => {
-    for (const stmt of ['create schema bare', ...TABLES.map((t) => `create table bare.${t} (like public.${t} including all)`)]) await sql.raw(stmt).execute(hub.db);
-  });
+  const norm = records.map((r, i) =>
+    normalizeRecord(r, { record_key: 'k', record_index: i, load_id: '00000000-0000-4000-8000-000000000000', schema_version: r.schema }),
+  );
+  await sql
+    .raw(`create schema bare; ${TABLES.map((t) => `create table bare.${t} (like public.${t} including all)`).join('; ')}`)
+    .execute(hub.db)
+    .catch(async () => {
+      for (const stmt of ['create schema bare', ...TABLES.map((t) => `create table bare.${t} (like public.${t} including all)`)])
+        await sql.raw(stmt).execute(hub.db);
+    });
   let bareDb = hub.db;
   let bareStore = null;
   if (kind === 'postgres') {
@@ -106,15 +113,24 @@ async function copyReference(kind, hub, db, norm) {
   for (const t of ['runs', 'jobs']) await sql.raw(`create table copyref.${t} (like public.${t} including all)`).execute(hub.db);
   const runCols = Object.keys(norm[0].run);
   const jobCols = Object.keys(norm[0].jobs[0]);
-  const runsCsv = csv(norm.map((n) => n.run), runCols);
-  const jobsCsv = csv(norm.flatMap((n) => n.jobs), jobCols);
+  const runsCsv = csv(
+    norm.map((n) => n.run),
+    runCols,
+  );
+  const jobsCsv = csv(
+    norm.flatMap((n) => n.jobs),
+    jobCols,
+  );
   const t0 = performance.now();
   if (kind === 'postgres') {
     const pg = (await import('pg')).default;
     const { from } = await import('pg-copy-streams');
     const client = new pg.Client({ connectionString: db });
     await client.connect();
-    for (const [t, cols, data] of [['runs', runCols, runsCsv], ['jobs', jobCols, jobsCsv]]) {
+    for (const [t, cols, data] of [
+      ['runs', runCols, runsCsv],
+      ['jobs', jobCols, jobsCsv],
+    ]) {
       await new Promise((resolve, reject) => {
         const s = client.query(from(`copy copyref.${t} (${cols.join(',')}) from stdin with (format csv)`));
         s.on('finish', resolve);
@@ -125,7 +141,10 @@ async function copyReference(kind, hub, db, norm) {
     await client.end();
   } else {
     // PGlite reads COPY input from a Blob passed with the query.
-    for (const [t, cols, data] of [['runs', runCols, runsCsv], ['jobs', jobCols, jobsCsv]]) {
+    for (const [t, cols, data] of [
+      ['runs', runCols, runsCsv],
+      ['jobs', jobCols, jobsCsv],
+    ]) {
       await hub.store.pglite.query(`copy copyref.${t} (${cols.join(',')}) from '/dev/blob' with (format csv)`, [], { blob: new Blob([data]) });
     }
   }
@@ -156,6 +175,9 @@ for (const [kind, r] of results) {
   console.log(
     `ingest ${kind} runs/s: ours ${rate(records.length, r.oursMs)}, peer bare-unnest-insert ${rate(records.length, r.bareMs)}, ratio ${(r.bareMs / r.oursMs).toFixed(2)}`,
   );
-  console.log(`ingest ${kind} jobs/s: ours ${rate(jobsTotal, r.oursMs)}, peer bare-unnest-insert ${rate(jobsTotal, r.bareMs)}, ratio ${(r.bareMs / r.oursMs).toFixed(2)}`);
-  if (r.copyMs !== null) console.log(`ingest ${kind} reference COPY (runs+jobs only, CSV): ${rate(records.length, r.copyMs)} runs/s, ${rate(jobsTotal, r.copyMs)} jobs/s`);
+  console.log(
+    `ingest ${kind} jobs/s: ours ${rate(jobsTotal, r.oursMs)}, peer bare-unnest-insert ${rate(jobsTotal, r.bareMs)}, ratio ${(r.bareMs / r.oursMs).toFixed(2)}`,
+  );
+  if (r.copyMs !== null)
+    console.log(`ingest ${kind} reference COPY (runs+jobs only, CSV): ${rate(records.length, r.copyMs)} runs/s, ${rate(jobsTotal, r.copyMs)} jobs/s`);
 }

@@ -100,8 +100,14 @@ for (let k = 0; k < MODULES; k++) {
   writeFileSync(path.join(dir, 'src', `m${k}.js`), module(k));
   writeFileSync(path.join(dir, 'test', `m${k}.spec.js`), spec(k));
 }
-writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'bench-diff', private: true, type: 'module', scripts: { test: 'vitest run' }, devDependencies: { vitest: '*' } }, null, 2));
-writeFileSync(path.join(dir, 'vitest.config.mjs'), "import { defineConfig } from 'vitest/config';\nexport default defineConfig({ test: { include: ['test/**/*.spec.js'] } });\n");
+writeFileSync(
+  path.join(dir, 'package.json'),
+  JSON.stringify({ name: 'bench-diff', private: true, type: 'module', scripts: { test: 'vitest run' }, devDependencies: { vitest: '*' } }, null, 2),
+);
+writeFileSync(
+  path.join(dir, 'vitest.config.mjs'),
+  "import { defineConfig } from 'vitest/config';\nexport default defineConfig({ test: { include: ['test/**/*.spec.js'] } });\n",
+);
 writeFileSync(path.join(dir, '.gitignore'), 'node_modules\nreports/\n.stryker-tmp/\n');
 symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
 const strykerConfig = {
@@ -127,7 +133,10 @@ git('commit', '-qm', 'base');
 // The one-file change: module 7's label threshold.
 const changed = path.join(dir, 'src', 'm7.js');
 writeFileSync(changed, readFileSync(changed, 'utf8').replace("if (score >= 0.5) return 'medium';", "if (score >= 0.4) return 'medium';"));
-const changedLine = readFileSync(changed, 'utf8').split('\n').findIndex((l) => l.includes('0.4')) + 1;
+const changedLine =
+  readFileSync(changed, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes('0.4')) + 1;
 
 function timed(cmd, args) {
   const t0 = performance.now();
@@ -149,14 +158,19 @@ const summary = JSON.parse(ours.stdout);
 
 // Same verdict: every mutant within the changed line has the same status in both runs (StrykerJS
 // mutates a range's mutants that lie inside it, so a function-wide block mutant is not one of them).
-const onChanged = (r) => new Map(r.mutants.filter((m) => m.file === 'src/m7.js' && m.start.line >= changedLine && m.end.line <= changedLine).map((m) => [m.fingerprint, m.status]));
+const onChanged = (r) =>
+  new Map(r.mutants.filter((m) => m.file === 'src/m7.js' && m.start.line >= changedLine && m.end.line <= changedLine).map((m) => [m.fingerprint, m.status]));
 const a = onChanged(fullReport);
 const b = onChanged(diffReport);
 const same = [...b].filter(([fp, st]) => a.get(fp) === st).length;
 const sourceFiles = MODULES;
 console.log(`project: ${sourceFiles} source files, ${fullReport.mutants.length} mutants in the full run; one line changed (src/m7.js:${changedLine})`);
 console.log(`diff-only run mutated: ${summary.run.mutate.join(', ')} -> ${diffReport.mutants.length} mutants`);
-console.log(`verdict on the changed line's mutants: ${same}/${b.size} same as the full run (full run has ${a.size} there)${same === b.size && b.size === a.size ? '' : '  MISMATCH'}`);
+console.log(
+  `verdict on the changed line's mutants: ${same}/${b.size} same as the full run (full run has ${a.size} there)${same === b.size && b.size === a.size ? '' : '  MISMATCH'}`,
+);
 console.log(`statuses on the changed line: ${[...b.values()].sort().join(', ')}`);
-console.log(`mutation run, one-file change: ours (ci-intel mutation run --since HEAD) ${(ours.ms / 1000).toFixed(1)} s, peer (full StrykerJS run) ${(full.ms / 1000).toFixed(1)} s, ratio ${(full.ms / ours.ms).toFixed(1)}x (target >= 10x)`);
+console.log(
+  `mutation run, one-file change: ours (ci-intel mutation run --since HEAD) ${(ours.ms / 1000).toFixed(1)} s, peer (full StrykerJS run) ${(full.ms / 1000).toFixed(1)} s, ratio ${(full.ms / ours.ms).toFixed(1)}x (target >= 10x)`,
+);
 rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,7 @@ const MUTATORS = ['ConditionalExpression', 'EqualityOperator', 'StringLiteral', 
 
 // Deterministic generator (sfc32-like LCG): the same report every run.
 let seed = 42;
-const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+const rnd = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 
 function makeReport() {
   const files = {};
@@ -70,7 +70,8 @@ const peer = best(() => {
   const doc = JSON.parse(text);
   return calculateMutationTestMetrics(doc).systemUnderTestMetrics.metrics;
 });
-if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); else console.log(file);
+if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+else console.log(file);
 
 // Same inputs, same answer: both count the same valid and detected mutants.
 if (ours.out.mutants_total !== peer.out.totalValid || ours.out.killed !== peer.out.totalDetected) {
@@ -79,8 +80,15 @@ if (ours.out.mutants_total !== peer.out.totalValid || ours.out.killed !== peer.o
 }
 const parseOnly = best(() => JSON.parse(text));
 const rate = (ms) => Math.round(N / (ms / 1000));
-console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on the same cores slows every line below alike)`);
+console.log(
+  `machine: ${os.cpus().length} cores, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} (other work on the same cores slows every line below alike)`,
+);
 console.log(`JSON.parse alone (the floor both sides pay): ${rate(parseOnly.ms)} mutants/s (${parseOnly.ms.toFixed(0)} ms)`);
 console.log(`report size: ${(text.length / 1048576).toFixed(1)} MiB, ${N} mutants in ${FILES} files; score ${ours.out.score.toFixed(4)} both ways`);
-console.log(`report ingest (parse+validate+fingerprint+score, ${N} mutants): ours ${rate(ours.ms)} mutants/s (${ours.ms.toFixed(0)} ms), peer mutation-testing-metrics ${rate(peer.ms)} mutants/s (${peer.ms.toFixed(0)} ms), ratio ${(peer.ms / ours.ms).toFixed(2)}`);
+console.log(
+  `report ingest (parse+validate+fingerprint+score, ${N} mutants): ours ${rate(ours.ms)} mutants/s (${ours.ms.toFixed(0)} ms), peer mutation-testing-metrics ${rate(peer.ms)} mutants/s (${peer.ms.toFixed(0)} ms), ratio ${(peer.ms / ours.ms).toFixed(2)}`,
+);
 console.log(`target >= 50000 mutants/s: ${rate(ours.ms) >= 50_000 ? 'met' : 'NOT met'}`);

@@ -75,7 +75,9 @@ try {
     execFileSync('sed', ['-E', 's/gh[pousr]_[A-Za-z0-9]{36,255}/[REDACTED]/g', file], { maxBuffer: 1024 * MB, stdio: ['ignore', 'ignore', 'inherit'] });
     const sed = (performance.now() - t) / 1000;
     rows.push({ mb, ours, previous, sed });
-    console.log(`${mb} MB line: ours ${ours.toFixed(2)} s (${((ours / mb) * 1000).toFixed(0)} ms/MB), peer previous stream ${previous.toFixed(2)} s (${((previous / mb) * 1000).toFixed(0)} ms/MB), ratio ${(previous / ours).toFixed(1)}x; sed one rule ${sed.toFixed(2)} s`);
+    console.log(
+      `${mb} MB line: ours ${ours.toFixed(2)} s (${((ours / mb) * 1000).toFixed(0)} ms/MB), peer previous stream ${previous.toFixed(2)} s (${((previous / mb) * 1000).toFixed(0)} ms/MB), ratio ${(previous / ours).toFixed(1)}x; sed one rule ${sed.toFixed(2)} s`,
+    );
   }
   const [a, , c] = rows;
   console.log(`growth 10 -> 40 MB (4x the input): ours ${(c.ours / a.ours).toFixed(1)}x, previous ${(c.previous / a.previous).toFixed(1)}x (linear = 4x)`);

@@ -13,7 +13,9 @@ import { classify } from '../../dist/pillars/test-reports/flaky.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'flaky-series');
 const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8'));
-const files = readdirSync(path.join(dir, 'runs')).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(path.join(dir, 'runs'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const execs = [];
 for (const f of files) {
   const { cases } = await parseReportCases(path.join(dir, 'runs', f));
@@ -27,7 +29,9 @@ const score = (found) => {
 const ours = score(classify(execs).flaky.map((t) => t.id));
 const naive = score([...new Set(execs.filter((e) => e.status === 'failed' || e.status === 'errored').map((e) => e.id))]);
 const f2 = (v) => v.toFixed(2);
-console.log(`flaky series: ${files.length} runs, ${new Set(execs.map((e) => e.id)).size} tests, ${truth.flaky.length} written flaky, ${truth.broken.length} written broken`);
+console.log(
+  `flaky series: ${files.length} runs, ${new Set(execs.map((e) => e.id)).size} tests, ${truth.flaky.length} written flaky, ${truth.broken.length} written broken`,
+);
 console.log(`flaky precision: ours ${f2(ours.precision)}, peer naive-any-failure ${f2(naive.precision)}, ratio ${f2(ours.precision / naive.precision)}`);
 console.log(`flaky recall: ours ${f2(ours.recall)}, peer naive-any-failure ${f2(naive.recall)}, ratio ${f2(ours.recall / naive.recall)}`);
 console.log(`flagged tests: ours ${ours.flagged}, peer naive-any-failure ${naive.flagged} (truth ${truth.flaky.length})`);

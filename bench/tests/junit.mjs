@@ -70,7 +70,8 @@ async function writeReport(file, mb) {
     for (let i = 0; i < 40; i++) {
       const name = `handles case [${i}] &lt;input&gt; &amp; &quot;edge&quot;`;
       const attrs = `name="${name}" classname="com.example.pkg${cls % 50}.Service${cls}Test" time="0.0${i}"`;
-      if (i % 20 === 7) s += `    <testcase ${attrs}>\n      <failure message="expected &lt;${i}&gt; but was &lt;${i + 1}&gt;" type="org.opentest4j.AssertionFailedError"><![CDATA[org.opentest4j.AssertionFailedError: expected <${i}> but was <${i + 1}>\n${trace}]]></failure>\n      <system-out><![CDATA[${'log line with some text\n'.repeat(20)}]]></system-out>\n    </testcase>\n`;
+      if (i % 20 === 7)
+        s += `    <testcase ${attrs}>\n      <failure message="expected &lt;${i}&gt; but was &lt;${i + 1}&gt;" type="org.opentest4j.AssertionFailedError"><![CDATA[org.opentest4j.AssertionFailedError: expected <${i}> but was <${i + 1}>\n${trace}]]></failure>\n      <system-out><![CDATA[${'log line with some text\n'.repeat(20)}]]></system-out>\n    </testcase>\n`;
       else if (i === 39) s += `    <testcase ${attrs}>\n      <skipped message="disabled"/>\n    </testcase>\n`;
       else s += `    <testcase ${attrs}/>\n`;
     }
@@ -83,7 +84,8 @@ async function writeReport(file, mb) {
   await new Promise((r) => out.end(r));
 }
 
-const child = (who, file) => JSON.parse(execFileSync(process.execPath, [path.join(here, 'junit.mjs'), '--child', who, file], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+const child = (who, file) =>
+  JSON.parse(execFileSync(process.execPath, [path.join(here, 'junit.mjs'), '--child', who, file], { encoding: 'utf8', maxBuffer: 1 << 20 }));
 const MB = (b) => b / 1024 / 1024;
 const f1 = (v) => v.toFixed(1);
 
@@ -101,14 +103,22 @@ try {
   if (ours.tests !== peer.tests) console.log(`warning: test counts differ: ours ${ours.tests}, junit2json ${peer.tests}`);
   console.log(`junit ${f1(size)} MB, ${ours.tests} testcases`);
   console.log(`junit parse time (s): ours ${f1(ours.ms / 1000)}, peer junit2json ${f1(peer.ms / 1000)}, ratio ${f1(peer.ms / ours.ms)}x faster (goal >= 3x)`);
-  console.log(`junit peak RSS (MB): ours ${f1(MB(ours.rss))}, peer junit2json ${f1(MB(peer.rss))}, ratio ${(ours.rss / peer.rss).toFixed(2)} of peer (goal <= 0.20)`);
+  console.log(
+    `junit peak RSS (MB): ours ${f1(MB(ours.rss))}, peer junit2json ${f1(MB(peer.rss))}, ratio ${(ours.rss / peer.rss).toFixed(2)} of peer (goal <= 0.20)`,
+  );
   const over = (r, b) => Math.max(1, r - b);
-  console.log(`junit peak RSS above an idle parse (MB): ours ${f1(MB(over(ours.rss, base.ours)))}, peer junit2json ${f1(MB(over(peer.rss, base.peer)))}, ratio ${(over(ours.rss, base.ours) / over(peer.rss, base.peer)).toFixed(2)} of peer (baselines ${f1(MB(base.ours))} / ${f1(MB(base.peer))} MB)`);
+  console.log(
+    `junit peak RSS above an idle parse (MB): ours ${f1(MB(over(ours.rss, base.ours)))}, peer junit2json ${f1(MB(over(peer.rss, base.peer)))}, ratio ${(over(ours.rss, base.ours) / over(peer.rss, base.peer)).toFixed(2)} of peer (baselines ${f1(MB(base.ours))} / ${f1(MB(base.peer))} MB)`,
+  );
   const bare = child('saxes', file);
   const prev = child('ours-saxes', file);
   console.log(`junit throughput (MB/s): ours ${f1(size / (ours.ms / 1000))}, peer junit2json ${f1(size / (peer.ms / 1000))} (goal >= 60)`);
-  console.log(`junit throughput vs a bare saxes pass (MB/s): ours ${f1(size / (ours.ms / 1000))}, bare saxes ${f1(size / (bare.ms / 1000))}, ratio ${(bare.ms / ours.ms).toFixed(2)} of bare`);
-  console.log(`junit throughput vs our previous saxes-based parser (MB/s): ours ${f1(size / (ours.ms / 1000))}, previous ${f1(size / (prev.ms / 1000))}, ratio ${(prev.ms / ours.ms).toFixed(2)}x faster; peak RSS ours ${f1(MB(ours.rss))}, previous ${f1(MB(prev.rss))} MB`);
+  console.log(
+    `junit throughput vs a bare saxes pass (MB/s): ours ${f1(size / (ours.ms / 1000))}, bare saxes ${f1(size / (bare.ms / 1000))}, ratio ${(bare.ms / ours.ms).toFixed(2)} of bare`,
+  );
+  console.log(
+    `junit throughput vs our previous saxes-based parser (MB/s): ours ${f1(size / (ours.ms / 1000))}, previous ${f1(size / (prev.ms / 1000))}, ratio ${(prev.ms / ours.ms).toFixed(2)}x faster; peak RSS ours ${f1(MB(ours.rss))}, previous ${f1(MB(prev.rss))} MB`,
+  );
   // Memory flat in file size: ours alone on growing files.
   const sizes = [10, 50, 200];
   const rows = [];

@@ -32,5 +32,14 @@ if (o.mode === 'webhook') {
 }
 const r = await autocannon(opts);
 process.stdout.write(
-  JSON.stringify({ rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, ok: r['2xx'], non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts }) + '\n',
+  JSON.stringify({
+    rps: r.requests.average,
+    total: r.requests.total,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    ok: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+  }) + '\n',
 );

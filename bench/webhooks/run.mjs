@@ -90,7 +90,15 @@ async function hub(env, label, payload) {
   const [, url] = await waitFor(child, /listening on (http:\/\/\S+)/, `hub (${label})`);
   const base = url.replace('localhost', '127.0.0.1');
   const body = JSON.stringify(payload);
-  const r = load({ url: `${base}/webhooks/github`, seconds: SECONDS, connections: CONNECTIONS, mode: 'webhook', body, signature: await sign(SECRET, body), prefix: label });
+  const r = load({
+    url: `${base}/webhooks/github`,
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    mode: 'webhook',
+    body,
+    signature: await sign(SECRET, body),
+    prefix: label,
+  });
   await stop(child);
   return { ...r, dir };
 }
@@ -104,17 +112,23 @@ function startPostgres() {
   chmodSync(dir, 0o777);
   const root = process.getuid?.() === 0;
   const pg = (cmd, args) => {
-    const r = root ? spawnSync('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args], { encoding: 'utf8' }) : spawnSync(path.join(bin, cmd), args, { encoding: 'utf8' });
+    const r = root
+      ? spawnSync('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args], { encoding: 'utf8' })
+      : spawnSync(path.join(bin, cmd), args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
   };
   pg('initdb', ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-locale']);
   return { dir, pg, bin };
 }
 
-const payload = require('@octokit/webhooks-examples/api.github.com/index.json').find((e) => e.name === 'workflow_job').examples.find((e) => e.action === 'completed');
+const payload = require('@octokit/webhooks-examples/api.github.com/index.json')
+  .find((e) => e.name === 'workflow_job')
+  .examples.find((e) => e.action === 'completed');
 const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 
-console.error(`bench/webhooks: ${SECONDS} s per run, ${CONNECTIONS} connections, payload ${JSON.stringify(payload).length} bytes (a real workflow_job delivery)`);
+console.error(
+  `bench/webhooks: ${SECONDS} s per run, ${CONNECTIONS} connections, payload ${JSON.stringify(payload).length} bytes (a real workflow_job delivery)`,
+);
 const peer = await helloWorld();
 
 let pgUrl = process.env.DATABASE_URL;
@@ -123,7 +137,16 @@ if (!pgUrl) {
   pgServer = startPostgres();
   const port = await freePort();
   // Default durability settings (fsync on, synchronous_commit on): a 2xx means the delivery is on disk.
-  pgServer.pg('pg_ctl', ['-D', path.join(pgServer.dir, 'data'), '-w', '-l', path.join(pgServer.dir, 'log'), '-o', `-p ${port} -k ${pgServer.dir} -c listen_addresses=127.0.0.1`, 'start']);
+  pgServer.pg('pg_ctl', [
+    '-D',
+    path.join(pgServer.dir, 'data'),
+    '-w',
+    '-l',
+    path.join(pgServer.dir, 'log'),
+    '-o',
+    `-p ${port} -k ${pgServer.dir} -c listen_addresses=127.0.0.1`,
+    'start',
+  ]);
   pgUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
 }
 const results = [];

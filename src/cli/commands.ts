@@ -16,7 +16,6 @@ const contractModule = () => import('../core/contract/index.js');
 import { pruneCommand } from './prune.js';
 import { collect, examples, numberOption, openInput, storeOptions } from '../core/cli.js';
 
-
 export function coreCommands(program: Command, ctx: CliContext): void {
   // ---- serve ----
   examples(
@@ -126,7 +125,9 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     }
   });
   examples(
-    storeOptions(token.command('list').description('List tokens (id, patterns, scopes, expiry; never the secret)').option('--json', 'one JSON object per token')),
+    storeOptions(
+      token.command('list').description('List tokens (id, patterns, scopes, expiry; never the secret)').option('--json', 'one JSON object per token'),
+    ),
     'ci-intel token list',
     'ci-intel token list --json',
   ).action(async (opts: { json?: boolean } & Record<string, unknown>) => {
@@ -244,7 +245,6 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     ctx.err(`wrote ${res.records.length} runs${commitsOut ? ` and ${res.commits.length} commits` : ''}\n`);
   });
 }
-
 
 export function fmtMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;

@@ -15,7 +15,11 @@ const REPORT = path.resolve('src/pillars/test-reports/fixtures/reports/pytest/re
 async function run(argv: string[], ps: typeof pillars, cwd?: string) {
   let out = '';
   let err = '';
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s), env: {}, isTTY: false, cwd, now: () => new Date('2026-11-22T00:00:00Z') }, ps);
+  const code = await runCli(
+    argv,
+    { out: (s) => (out += s), err: (s) => (err += s), env: {}, isTTY: false, cwd, now: () => new Date('2026-11-22T00:00:00Z') },
+    ps,
+  );
   return { code, out, err };
 }
 
@@ -28,7 +32,8 @@ describe('light CLI path', () => {
   it('serves the agent commands autopsy and tests; everything else loads the full registry', async () => {
     expect((await lightPillars(['autopsy', 'x.log']))?.map((p) => p.id).sort()).toEqual(['autopsy', 'cache', 'metrics', 'mutation', 'tests']);
     expect((await lightPillars(['tests', 'parse', 'f']))?.find((p) => p.commands)?.id).toBe('tests');
-    for (const argv of [['ingest', 'f'], ['--help'], [], ['gate', 'coverage'], ['mutation', 'report', 'f'], ['constructor'], ['__proto__']]) expect(await lightPillars(argv)).toBeNull();
+    for (const argv of [['ingest', 'f'], ['--help'], [], ['gate', 'coverage'], ['mutation', 'report', 'f'], ['constructor'], ['__proto__']])
+      expect(await lightPillars(argv)).toBeNull();
   });
 
   it('a store opened from the light program runs every pillar migrations (the full registry)', async () => {
@@ -46,7 +51,13 @@ describe('light CLI path', () => {
   it('prints what the full registry prints, and exits the same', async () => {
     const light = (await lightPillars(['autopsy']))!;
     const tests = (await lightPillars(['tests']))!;
-    for (const [argv, ps] of [[['autopsy', '--json', LOG], light], [['autopsy', '--md', LOG], light], [['autopsy', '--help'], light], [['tests', 'parse', '--json', REPORT], tests], [['tests', 'flaky', REPORT], tests]] as const) {
+    for (const [argv, ps] of [
+      [['autopsy', '--json', LOG], light],
+      [['autopsy', '--md', LOG], light],
+      [['autopsy', '--help'], light],
+      [['tests', 'parse', '--json', REPORT], tests],
+      [['tests', 'flaky', REPORT], tests],
+    ] as const) {
       const a = await run([...argv], ps);
       const b = await run([...argv], pillars);
       expect(a).toEqual(b);

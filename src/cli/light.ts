@@ -30,7 +30,10 @@ export async function lightPillars(argv: readonly string[]): Promise<Pillar[] | 
   if (!load) return null;
   const id = argv[0]!;
   const commands = await load();
-  return [{ id, commands, config: CONFIG_SECTIONS.find((s) => s.key === id) }, ...CONFIG_SECTIONS.filter((s) => s.key !== id).map((config) => ({ id: config.key, config }))];
+  return [
+    { id, commands, config: CONFIG_SECTIONS.find((s) => s.key === id) },
+    ...CONFIG_SECTIONS.filter((s) => s.key !== id).map((config) => ({ id: config.key, config })),
+  ];
 }
 
 /** The full registry (what a store is opened with). */

@@ -92,10 +92,7 @@ export function buildProgram(io: ProgramIO, pillars: Pillar[], hubPillars?: () =
   coreCommands(program, ctx);
   for (const p of pillars) p.commands?.(program, ctx);
 
-  const gate = examples(
-    program.command('gate').description('Quality gates: print PASS|FAIL gate=NAME value=V ... and exit 1 on FAIL'),
-    'ci-intel gate --help',
-  );
+  const gate = examples(program.command('gate').description('Quality gates: print PASS|FAIL gate=NAME value=V ... and exit 1 on FAIL'), 'ci-intel gate --help');
   const gates = pillars.flatMap((p) => p.gates ?? []).sort((a, b) => a.name.localeCompare(b.name));
   for (const g of gates) {
     const sub = gate.command(g.name).description(g.description).exitOverride();

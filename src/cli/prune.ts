@@ -9,12 +9,12 @@ export function pruneCommand(program: Command, ctx: CliContext): void {
     storeOptions(
       program
         .command('prune')
-      .description('Delete data past retention: raw logs 30 d, records as sent 180 d, derived rows 400 d (ci-intel.yml retention:)')
-      .option('--dry-run', 'count what would be deleted, delete nothing')
-      .option('--raw-logs-days <n>', 'override retention.rawLogsDays')
-      .option('--records-days <n>', 'override retention.recordsDays')
-      .option('--derived-days <n>', 'override retention.derivedDays')
-      .option('--json', 'print one JSON object'),
+        .description('Delete data past retention: raw logs 30 d, records as sent 180 d, derived rows 400 d (ci-intel.yml retention:)')
+        .option('--dry-run', 'count what would be deleted, delete nothing')
+        .option('--raw-logs-days <n>', 'override retention.rawLogsDays')
+        .option('--records-days <n>', 'override retention.recordsDays')
+        .option('--derived-days <n>', 'override retention.derivedDays')
+        .option('--json', 'print one JSON object'),
     ),
     'ci-intel prune --dry-run',
     'ci-intel prune --records-days 90 --json',

@@ -16,7 +16,10 @@ export function examples(cmd: Command, ...lines: string[]): Command {
  */
 export function storeOptions(cmd: Command, purpose?: string): Command {
   return cmd
-    .option('--db <path|url>', `${purpose ? `${purpose}: ` : ''}store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL; default ./.ci-intel/db)`)
+    .option(
+      '--db <path|url>',
+      `${purpose ? `${purpose}: ` : ''}store: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL; default ./.ci-intel/db)`,
+    )
     .option('--data-dir <dir>', 'data folder for the embedded store and blobs (default ./.ci-intel)')
     .option('--config <file>', 'ci-intel.yml to read (default ./ci-intel.yml when present)');
 }

@@ -185,7 +185,11 @@ function fromEnv(env: NodeJS.ProcessEnv): DeepPartial<Config> {
       gitlabToken: env.GITLAB_WEBHOOK_TOKEN || undefined,
     },
     redact: env.CI_INTEL_PII_BAN_LIST
-      ? { banList: env.CI_INTEL_PII_BAN_LIST.split(',').map((s) => s.trim()).filter(Boolean) }
+      ? {
+          banList: env.CI_INTEL_PII_BAN_LIST.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
       : undefined,
   };
 }
@@ -248,7 +252,10 @@ export function loadConfig(src: ConfigSources = {}): Config {
       if (!isPlainObject(v)) throw new CiError('E_CONFIG_INVALID', `section ${k} must be a mapping`, { where: `${filePath}: /${k}` });
       filePillars[k] = v;
     } else {
-      const known = [...CORE_KEYS].filter((x) => x !== 'pillars').concat([...sections.keys()]).sort();
+      const known = [...CORE_KEYS]
+        .filter((x) => x !== 'pillars')
+        .concat([...sections.keys()])
+        .sort();
       throw new CiError('E_CONFIG_INVALID', `unknown key ${JSON.stringify(k)}`, {
         where: `${filePath}: /${k}`,
         hint: `known keys: ${known.join(', ')}`,

@@ -59,7 +59,10 @@ export function scopeExposition(text: string, who: Principal, caps: ExpositionCa
     if (repo === null ? !everything : !who.allowsRepo(repo)) continue;
     const family = familyOf(name!, families);
     // A histogram's buckets are one series: count distinct label sets without `le`.
-    const key = labels.filter(([k]) => k !== 'le' && k !== 'quantile').map(([k, v]) => `${k}=${v}`).join('\u0000');
+    const key = labels
+      .filter(([k]) => k !== 'le' && k !== 'quantile')
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\u0000');
     let seen = seriesPer.get(family);
     if (!seen) seriesPer.set(family, (seen = new Set()));
     if (!seen.has(key)) {

@@ -21,7 +21,11 @@ export function globSource(glob: string): string {
     } else if (c === '?') re += '[^/]';
     else if (c === '{' && glob.indexOf('}', i) > i) {
       const end = glob.indexOf('}', i);
-      re += `(?:${glob.slice(i + 1, end).split(',').map(globSource).join('|')})`;
+      re += `(?:${glob
+        .slice(i + 1, end)
+        .split(',')
+        .map(globSource)
+        .join('|')})`;
       i = end;
     } else re += escape(c);
   }

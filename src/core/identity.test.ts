@@ -15,9 +15,30 @@ describe('run identity', () => {
   });
 
   it('detects GitHub Actions and GitLab CI runs the same way webhooks name them', () => {
-    const gh = detectRunIdentity({ GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'Org/App', GITHUB_RUN_ID: '987', GITHUB_RUN_ATTEMPT: '2', GITHUB_SHA: 'a'.repeat(40), GITHUB_REF_NAME: 'main' });
-    expect(gh).toEqual({ run_id: runIdFor('github', 'org/app', 987, 2), provider: 'github', repo: 'org/app', provider_run_id: '987', attempt: 2, commit_sha: 'a'.repeat(40), branch: 'main' });
-    const gl = detectRunIdentity({ GITLAB_CI: 'true', CI_PROJECT_PATH: 'group/sub/project', CI_PIPELINE_ID: '55', CI_COMMIT_SHA: 'b'.repeat(40), CI_COMMIT_REF_NAME: 'dev' });
+    const gh = detectRunIdentity({
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'Org/App',
+      GITHUB_RUN_ID: '987',
+      GITHUB_RUN_ATTEMPT: '2',
+      GITHUB_SHA: 'a'.repeat(40),
+      GITHUB_REF_NAME: 'main',
+    });
+    expect(gh).toEqual({
+      run_id: runIdFor('github', 'org/app', 987, 2),
+      provider: 'github',
+      repo: 'org/app',
+      provider_run_id: '987',
+      attempt: 2,
+      commit_sha: 'a'.repeat(40),
+      branch: 'main',
+    });
+    const gl = detectRunIdentity({
+      GITLAB_CI: 'true',
+      CI_PROJECT_PATH: 'group/sub/project',
+      CI_PIPELINE_ID: '55',
+      CI_COMMIT_SHA: 'b'.repeat(40),
+      CI_COMMIT_REF_NAME: 'dev',
+    });
     expect(gl?.run_id).toBe(runIdFor('gitlab', 'group/sub/project', 55, 1));
     expect(gl?.repo).toBe('group/sub/project');
   });

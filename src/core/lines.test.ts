@@ -12,7 +12,12 @@ async function collect(chunks: (string | Buffer)[], max = 1024): Promise<Line[]>
 describe('splitLines', () => {
   it('splits LF and CRLF, keeps blank lines counted, handles a last line without newline', async () => {
     const lines = await collect(['a\r\nb', '\n\nc']);
-    expect(lines.map((l) => [l.no, l.text])).toEqual([[1, 'a'], [2, 'b'], [3, ''], [4, 'c']]);
+    expect(lines.map((l) => [l.no, l.text])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, ''],
+      [4, 'c'],
+    ]);
   });
 
   it('reports a line over the cap without holding it and goes on', async () => {
@@ -32,22 +37,26 @@ describe('splitLines', () => {
 
   it('any chunking of any text gives the same lines (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.string({ maxLength: 40 }), { maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1 }), async (parts, cuts) => {
-        const text = parts.join('\n');
-        const bytes = Buffer.from(text);
-        const chunks: Buffer[] = [];
-        let i = 0;
-        let k = 0;
-        while (i < bytes.length) {
-          const n = cuts[k++ % cuts.length]!;
-          chunks.push(bytes.subarray(i, i + n));
-          i += n;
-        }
-        const lines = await collect(chunks, 1 << 20);
-        const expected = text === '' ? [] : text.split('\n').map((t) => t.replace(/\r$/, ''));
-        if (text.endsWith('\n')) expected.pop();
-        expect(lines.map((l) => l.text)).toEqual(expected);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.string({ maxLength: 40 }), { maxLength: 20 }),
+        fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1 }),
+        async (parts, cuts) => {
+          const text = parts.join('\n');
+          const bytes = Buffer.from(text);
+          const chunks: Buffer[] = [];
+          let i = 0;
+          let k = 0;
+          while (i < bytes.length) {
+            const n = cuts[k++ % cuts.length]!;
+            chunks.push(bytes.subarray(i, i + n));
+            i += n;
+          }
+          const lines = await collect(chunks, 1 << 20);
+          const expected = text === '' ? [] : text.split('\n').map((t) => t.replace(/\r$/, ''));
+          if (text.endsWith('\n')) expected.pop();
+          expect(lines.map((l) => l.text)).toEqual(expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -38,7 +38,6 @@ async function count(db: Db, table: string, where: ReturnType<typeof sql>): Prom
   return Number(r.rows[0]!.n);
 }
 
-
 export async function prune(ctx: Ctx, opts: { dryRun?: boolean; now: Date }): Promise<PruneResult> {
   const r = ctx.config.retention;
   const now = opts.now.getTime();

@@ -93,6 +93,9 @@ describe('pattern containment (who may grant what)', () => {
     );
   });
   it('says yes for a pattern and itself, and for anything within **', () => {
-    fc.assert(fc.property(pattern, (a) => patternContained(a, a) && patternContained(a, '**')), { numRuns: 500 });
+    fc.assert(
+      fc.property(pattern, (a) => patternContained(a, a) && patternContained(a, '**')),
+      { numRuns: 500 },
+    );
   });
 });

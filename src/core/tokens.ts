@@ -68,7 +68,10 @@ export function matchesAny(patterns: string[], repo: string): boolean {
 export const parseExpiry = (v: string, now: Date): Date => untilInstant(v, now, '--expires');
 
 export function parseScopes(v: string | undefined): Scope[] {
-  const list = (v ?? 'read,ingest').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (v ?? 'read,ingest')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const s of list) {
     if (!(SCOPES as readonly string[]).includes(s))
       throw new CiError('E_USAGE', `unknown scope ${JSON.stringify(s)}`, { hint: `scopes are ${SCOPES.join(', ')}` });
@@ -228,11 +231,6 @@ export async function revokeToken(ctx: { db: Kysely<CoreTables>; now: () => Date
     const row = await ctx.db.selectFrom('api_tokens').select(['repo_patterns', 'scopes']).where('token_id', '=', id).executeTakeFirst();
     if (!row || !mayManage(caller, { repoPatterns: row.repo_patterns, scopes: row.scopes })) return 0;
   }
-  const r = await ctx.db
-    .updateTable('api_tokens')
-    .set({ revoked_at: ctx.now() })
-    .where('token_id', '=', id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
+  const r = await ctx.db.updateTable('api_tokens').set({ revoked_at: ctx.now() }).where('token_id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
   return Number(r.numUpdatedRows);
 }

@@ -27,10 +27,11 @@ async function lossyProxy(target: number, dropAnswers: number): Promise<{ port: 
     const n = ++state.connections;
     const upstream = net.connect(target, '127.0.0.1');
     client.pipe(upstream);
-    if (n <= dropAnswers) upstream.once('data', () => {
-      client.destroy();
-      upstream.destroy();
-    });
+    if (n <= dropAnswers)
+      upstream.once('data', () => {
+        client.destroy();
+        upstream.destroy();
+      });
     else upstream.pipe(client);
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.destroy());
@@ -63,7 +64,10 @@ describeEachStore('agent uploads against a real hub', (get) => {
 
   it('uploads, gzip included, and reports the attempts', async () => {
     const before = await loads();
-    const res = await uploadToHub({ url: `http://127.0.0.1:${port}`, token }, { path: '/api/v1/runs', body: ndjson(records.slice(0, 2)), contentType: 'application/x-ndjson', gzip: true });
+    const res = await uploadToHub(
+      { url: `http://127.0.0.1:${port}`, token },
+      { path: '/api/v1/runs', body: ndjson(records.slice(0, 2)), contentType: 'application/x-ndjson', gzip: true },
+    );
     expect(res).toMatchObject({ status: 200, attempts: 1, body: { accepted: 2 } });
     expect(await loads()).toBe(before + 1);
   });
@@ -89,7 +93,9 @@ describeEachStore('agent uploads against a real hub', (get) => {
       const before = await loads();
       // Two plain POSTs with different keys: what a client without idempotency does on retry.
       const target: HubTarget = { url: `http://127.0.0.1:${proxy.port}`, token };
-      await expect(uploadToHub(target, { path: '/api/v1/runs', body: ndjson(records.slice(4, 5)), contentType: 'application/x-ndjson', retries: 0 })).rejects.toThrow(CiError);
+      await expect(
+        uploadToHub(target, { path: '/api/v1/runs', body: ndjson(records.slice(4, 5)), contentType: 'application/x-ndjson', retries: 0 }),
+      ).rejects.toThrow(CiError);
       await uploadToHub(target, { path: '/api/v1/runs', body: ndjson(records.slice(4, 5)), contentType: 'application/x-ndjson', retries: 0 });
       expect(await loads()).toBe(before + 2);
     } finally {
@@ -113,7 +119,8 @@ describeEachStore('agent uploads against a real hub', (get) => {
     const body = ndjson([records[5]]);
     first.write(body.slice(0, 10));
     // Wait until the hub has claimed the key.
-    for (let i = 0; i < 200 && !(await hub.db.selectFrom('idempotency_keys').select('id').where('status', 'is', null).executeTakeFirst()); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && !(await hub.db.selectFrom('idempotency_keys').select('id').where('status', 'is', null).executeTakeFirst()); i++)
+      await new Promise((r) => setTimeout(r, 10));
     const second = await fetch(`http://127.0.0.1:${port}/api/v1/runs`, { method: 'POST', headers, body });
     expect(second.status).toBe(409);
     expect(((await second.json()) as { error: { code: string } }).error.code).toBe('E_IDEMPOTENCY_IN_PROGRESS');
@@ -129,15 +136,21 @@ describeEachStore('agent uploads against a real hub', (get) => {
 
   it('fails clearly when the hub is unreachable, after its retries', async () => {
     const closed = await freePort();
-    const err = await uploadToHub({ url: `http://127.0.0.1:${closed}`, token }, { path: '/api/v1/runs', body: 'x', contentType: 'application/x-ndjson', retries: 2, backoffMs: 5 }).catch((e) => e);
+    const err = await uploadToHub(
+      { url: `http://127.0.0.1:${closed}`, token },
+      { path: '/api/v1/runs', body: 'x', contentType: 'application/x-ndjson', retries: 2, backoffMs: 5 },
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(CiError);
     expect(err.code).toBe('E_HUB_UNREACHABLE');
     expect(err.message).toBe(`cannot reach the hub at http://127.0.0.1:${closed} after 3 attempts (ECONNREFUSED)`);
     expect(err.hint).toMatch(/the analysis above is complete/);
   });
 
-  it('does not retry a refusal and passes on the hub\'s code and hint', async () => {
-    const err = await uploadToHub({ url: `http://127.0.0.1:${port}`, token: 'cit_wrong' }, { path: '/api/v1/runs', body: ndjson(records.slice(0, 1)), contentType: 'application/x-ndjson', backoffMs: 5 }).catch((e) => e);
+  it("does not retry a refusal and passes on the hub's code and hint", async () => {
+    const err = await uploadToHub(
+      { url: `http://127.0.0.1:${port}`, token: 'cit_wrong' },
+      { path: '/api/v1/runs', body: ndjson(records.slice(0, 1)), contentType: 'application/x-ndjson', backoffMs: 5 },
+    ).catch((e) => e);
     expect(err.code).toBe('E_HUB_REJECTED');
     expect(err.message).toMatch(/^the hub answered 401 E_AUTH_REQUIRED/);
     expect(err.details.status).toBe(401);

@@ -6,7 +6,7 @@ import { pillars } from './index.js';
 describe('the dashboard assembled from the registered pillars', () => {
   const pages = pillars.flatMap((p) => (p.pages ?? []).map((page) => ({ ...page, pillar: p.id })));
 
-  it('declares each page once, the run-detail page being the shell\'s', () => {
+  it("declares each page once, the run-detail page being the shell's", () => {
     const ids = pages.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).not.toContain('run');

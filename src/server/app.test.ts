@@ -58,7 +58,15 @@ describeEachStore('HTTP API', (get) => {
       expect(res.statusCode).toBe(413);
       expect(res.json().error.code).toBe('E_BODY_TOO_LARGE');
       expect(res.json().error.details.accepted).toBe(2);
-      const stored = await hub.db.selectFrom('runs').select('run_id').where('run_id', 'in', records.slice(20, 22).map((r) => r.run_id)).execute();
+      const stored = await hub.db
+        .selectFrom('runs')
+        .select('run_id')
+        .where(
+          'run_id',
+          'in',
+          records.slice(20, 22).map((r) => r.run_id),
+        )
+        .execute();
       expect(stored).toHaveLength(2);
     } finally {
       hub.config.ingest.maxBodyBytes = 1024 * 1024 * 1024;
@@ -103,7 +111,9 @@ describeEachStore('HTTP API', (get) => {
     const mixed = await post(ndjson([mine, other]), scoped);
     expect(mixed.statusCode).toBe(200);
     expect(mixed.json().accepted).toBe(1);
-    expect(mixed.json().rejected).toEqual([{ line: 2, pointer: '/repo', reason: expect.stringContaining('not valid for repository'), code: 'E_FORBIDDEN_REPO' }]);
+    expect(mixed.json().rejected).toEqual([
+      { line: 2, pointer: '/repo', reason: expect.stringContaining('not valid for repository'), code: 'E_FORBIDDEN_REPO' },
+    ]);
     const onlyOther = await post(ndjson([other]), scoped);
     expect(onlyOther.statusCode).toBe(403);
     expect(onlyOther.json().error.code).toBe('E_FORBIDDEN_REPO');
@@ -114,25 +124,33 @@ describeEachStore('HTTP API', (get) => {
     expect((await post(ndjson([mine]), revoked.token)).json().error.code).toBe('E_TOKEN_REVOKED');
   });
 
-  it('lists runs newest first with keyset paging, filtered to the token\'s repos', async () => {
+  it("lists runs newest first with keyset paging, filtered to the token's repos", async () => {
     await post(ndjson(records), ingestAll);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { statusCode: number; json(): { items: { run_id: string }[]; next_cursor: string | null } } = await app.inject({ url: `/api/v1/runs?limit=7${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${ingestAll}` } });
+      const res: { statusCode: number; json(): { items: { run_id: string }[]; next_cursor: string | null } } = await app.inject({
+        url: `/api/v1/runs?limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: { authorization: `Bearer ${ingestAll}` },
+      });
       expect(res.statusCode).toBe(200);
       const body = res.json();
       seen.push(...body.items.map((i: { run_id: string }) => i.run_id));
       cursor = body.next_cursor;
     } while (cursor);
-    const expected = [...records].sort((a, b) => (a.started_at > b.started_at ? -1 : a.started_at < b.started_at ? 1 : a.run_id > b.run_id ? -1 : 1)).map((r) => r.run_id);
+    const expected = [...records]
+      .sort((a, b) => (a.started_at > b.started_at ? -1 : a.started_at < b.started_at ? 1 : a.run_id > b.run_id ? -1 : 1))
+      .map((r) => r.run_id);
     expect(seen).toEqual(expected);
 
     const org = records[0]!.repo.split('/')[0]!;
     const orgOnly = await app.inject({ url: '/api/v1/runs?limit=1000', headers: { authorization: `Bearer ${readOrg}` } });
     const repos = new Set(orgOnly.json().items.map((i: { repo: string }) => i.repo.split('/')[0]));
     expect([...repos]).toEqual([org]);
-    const forbidden = await app.inject({ url: `/api/v1/runs?repo=${records.find((r) => !r.repo.startsWith(org))!.repo}`, headers: { authorization: `Bearer ${readOrg}` } });
+    const forbidden = await app.inject({
+      url: `/api/v1/runs?repo=${records.find((r) => !r.repo.startsWith(org))!.repo}`,
+      headers: { authorization: `Bearer ${readOrg}` },
+    });
     expect(forbidden.statusCode).toBe(403);
     // A run of a repository the token cannot read answers exactly like a run that does not exist.
     const foreign = records.find((r) => !r.repo.startsWith(org))!;
@@ -153,7 +171,9 @@ describeEachStore('HTTP API', (get) => {
     expect(body.run.jobs).toHaveLength(r.jobs.length);
     expect(body.run.started_at).toBe(new Date(r.started_at).toISOString());
     expect(body.analyses).toEqual({});
-    expect((await app.inject({ url: `/api/v1/runs/00000000-0000-4000-8000-000000000000`, headers: { authorization: `Bearer ${ingestAll}` } })).statusCode).toBe(404);
+    expect((await app.inject({ url: `/api/v1/runs/00000000-0000-4000-8000-000000000000`, headers: { authorization: `Bearer ${ingestAll}` } })).statusCode).toBe(
+      404,
+    );
     expect((await app.inject({ url: `/api/v1/runs/nope`, headers: { authorization: `Bearer ${ingestAll}` } })).statusCode).toBe(400);
   });
 

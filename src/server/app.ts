@@ -60,15 +60,26 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   for (const p of pillars) if (p.routes) await app.register(async (scoped) => p.routes!(scoped, ctx));
   // One Prometheus registry in core; each pillar adds its series (registry `metrics`).
   // Read scope: the series name repositories. A repo-limited token sees its repositories' series.
-  app.get('/metrics', { config: { scope: 'read' }, schema: { summary: 'Prometheus exposition of every pillar\'s series (a read token; scrape with `authorization: {credentials: TOKEN}`)', tags: ['ops'] } }, async (req, reply) => {
-    reply.header('content-type', ctx.metrics.contentType);
-    return scopeExposition(await ctx.metrics.metrics(), requirePrincipal(req));
-  });
+  app.get(
+    '/metrics',
+    {
+      config: { scope: 'read' },
+      schema: { summary: "Prometheus exposition of every pillar's series (a read token; scrape with `authorization: {credentials: TOKEN}`)", tags: ['ops'] },
+    },
+    async (req, reply) => {
+      reply.header('content-type', ctx.metrics.contentType);
+      return scopeExposition(await ctx.metrics.metrics(), requirePrincipal(req));
+    },
+  );
   app.get('/api/v1/openapi.json', { config: { scope: 'public' } }, async () => openapi(routes));
-  app.get('/api/v1/pillars', { config: { scope: 'public' }, schema: { summary: 'Registered pillars and their dashboard pages and panels', tags: ['ops'] } }, async () => ({
-    pillars: pillars.map((p) => ({ id: p.id, pages: p.pages ?? [], panels: p.panels ?? [], gates: (p.gates ?? []).map((g) => g.name) })),
-    demo: ctx.config.server.demo,
-  }));
+  app.get(
+    '/api/v1/pillars',
+    { config: { scope: 'public' }, schema: { summary: 'Registered pillars and their dashboard pages and panels', tags: ['ops'] } },
+    async () => ({
+      pillars: pillars.map((p) => ({ id: p.id, pages: p.pages ?? [], panels: p.panels ?? [], gates: (p.gates ?? []).map((g) => g.name) })),
+      demo: ctx.config.server.demo,
+    }),
+  );
   await app.ready();
   return app;
 }
@@ -110,12 +121,23 @@ function tokenRoutes(app: FastifyInstance, ctx: HubContext): void {
       return createToken(ctx.db, { repoPatterns: b.repo, scopes, expiresAt, name: b.name });
     },
   );
-  app.get('/api/v1/tokens', { config: { scope: 'admin' }, schema: { summary: 'List the tokens within the caller\'s repositories (never the secrets)', tags: ['tokens'] } }, async (req) => ({
-    items: await listTokens(ctx, requirePrincipal(req)),
-  }));
+  app.get(
+    '/api/v1/tokens',
+    { config: { scope: 'admin' }, schema: { summary: "List the tokens within the caller's repositories (never the secrets)", tags: ['tokens'] } },
+    async (req) => ({
+      items: await listTokens(ctx, requirePrincipal(req)),
+    }),
+  );
   app.delete(
     '/api/v1/tokens/:id',
-    { config: { scope: 'admin' }, schema: { summary: 'Revoke a token within the caller\'s repositories', tags: ['tokens'], params: { type: 'object', properties: { id: { type: 'string' } } } } },
+    {
+      config: { scope: 'admin' },
+      schema: {
+        summary: "Revoke a token within the caller's repositories",
+        tags: ['tokens'],
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+      },
+    },
     async (req) => {
       const { id } = req.params as { id: string };
       // A token outside the caller's repositories answers as if it did not exist.

@@ -36,4 +36,3 @@ export function installAuth(app: FastifyInstance, ctx: HubContext): void {
     req.principal = principal;
   });
 }
-

@@ -54,13 +54,23 @@ describeEachStore(
     it('the panels registered by autopsy, tests and mutation are the APIs asked here', () => {
       const apis = pillars.flatMap((p) => (p.panels ?? []).filter(() => ['autopsy', 'tests', 'mutation'].includes(p.id)).map((x) => x.api)).sort();
       expect(apis).toEqual(
-        ['/api/v1/autopsy/signatures', '/api/v1/mutation/files', '/api/v1/mutation/runs', '/api/v1/mutation/trends', '/api/v1/tests/flake-index', '/api/v1/tests/flaky', '/api/v1/tests/quarantine'].sort(),
+        [
+          '/api/v1/autopsy/signatures',
+          '/api/v1/mutation/files',
+          '/api/v1/mutation/runs',
+          '/api/v1/mutation/trends',
+          '/api/v1/tests/flake-index',
+          '/api/v1/tests/flaky',
+          '/api/v1/tests/quarantine',
+        ].sort(),
       );
     });
 
     it('Top failure signatures: every attached log is analyzed to its answer key category, and the counts add up', async () => {
       expect(extras.autopsy.length).toBeGreaterThan(10);
-      const { signatures } = (await api('/api/v1/autopsy/signatures?limit=1000')) as { signatures: Array<{ signature: string; category: string; count: number }> };
+      const { signatures } = (await api('/api/v1/autopsy/signatures?limit=1000')) as {
+        signatures: Array<{ signature: string; category: string; count: number }>;
+      };
       expect(signatures.length).toBeGreaterThan(0);
       // Which log each run got: read back the stored (redacted) log and find it in the corpus by its
       // evidence line from the answer key (redacted alike: `DEPLOY_TOKEN: ...` is); its top root
@@ -109,7 +119,10 @@ describeEachStore(
         else expect(go, repo).toMatchObject({ flaky_events: pairs, runs: pairs });
         const quarantine = (await api(`/api/v1/tests/quarantine?repo=${q}`)).tests as Array<{ id: string; flaky_failures: number }>;
         // Quarantine after 2 flaky failures (the default min_flaky_failures).
-        expect(quarantine.some((t) => t.id === flakyId), repo).toBe(pairs >= 2);
+        expect(
+          quarantine.some((t) => t.id === flakyId),
+          repo,
+        ).toBe(pairs >= 2);
         quarantinedSomewhere ||= pairs >= 2;
         const suites = (await api(`/api/v1/tests/flake-index?repo=${q}`)).suites as Array<{ runs: number; flaky_runs: number }>;
         expect(suites.length).toBeGreaterThan(0);
@@ -132,7 +145,10 @@ describeEachStore(
         const raw = JSON.parse(readFileSync(path.join(ROOT, 'src/pillars/mutation/fixtures/reports', latest.report), 'utf8')) as {
           files: Record<string, { mutants: Array<{ status: string }> }>;
         };
-        const res = (await api(`/api/v1/mutation/files?repo=${encodeURIComponent(repo)}`)) as { run_id: string; files: Array<{ file: string; killed: number; survived: number }> };
+        const res = (await api(`/api/v1/mutation/files?repo=${encodeURIComponent(repo)}`)) as {
+          run_id: string;
+          files: Array<{ file: string; killed: number; survived: number }>;
+        };
         expect(res.run_id).toBe(latest.run_id);
         expect(res.files.map((f) => f.file)).toEqual(Object.keys(raw.files).sort());
         // killed = detected = Killed + Timeout (seed 000 metrics dictionary, "Resilience").
@@ -140,7 +156,12 @@ describeEachStore(
         for (const f of res.files) expect([f.killed, f.survived], f.file).toEqual([count(f.file, 'Killed', 'Timeout'), count(f.file, 'Survived')]);
       }
       const runs = (await api('/api/v1/mutation/runs?limit=1000')).items as Array<{ run_id: string; source: string }>;
-      expect(runs.filter((r) => r.source === 'upload').map((r) => r.run_id).sort()).toEqual(extras.mutation.map((e) => e.run_id).sort());
+      expect(
+        runs
+          .filter((r) => r.source === 'upload')
+          .map((r) => r.run_id)
+          .sort(),
+      ).toEqual(extras.mutation.map((e) => e.run_id).sort());
       const trends = (await api('/api/v1/mutation/trends')).repos as Array<{ repo: string }>;
       for (const repo of repos) expect(trends.map((t) => t.repo)).toContain(repo);
     });

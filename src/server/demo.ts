@@ -20,7 +20,10 @@ export async function seedDemo(hub: HubContext, pillars: Pillar[], ctx: Pick<Cli
     for (const r of res.records) yield Buffer.from(JSON.stringify(r) + '\n');
   }
   await ingestNdjson(hub, lines(), { source: 'demo' });
-  await insertCommits(hub.db, res.commits.map((c) => ({ ...c, source: 'demo' })));
+  await insertCommits(
+    hub.db,
+    res.commits.map((c) => ({ ...c, source: 'demo' })),
+  );
   // What the pillars derive from the records comes first: their demo uploads (real reports and
   // logs attached to these runs) then land on a store that looks like a live one.
   await hub.bus.drain(120_000).catch(() => {});

@@ -81,7 +81,9 @@ export function installIdempotency(app: FastifyInstance, ctx: Pick<HubContext, '
       await ctx.db.deleteFrom('idempotency_keys').where('id', '=', id).execute();
     } else {
       const ct = reply.getHeader('content-type');
-      await sql`update idempotency_keys set status = ${reply.statusCode}, content_type = ${ct === undefined ? null : String(ct)}, body = ${text} where id = ${id}`.execute(ctx.db);
+      await sql`update idempotency_keys set status = ${reply.statusCode}, content_type = ${ct === undefined ? null : String(ct)}, body = ${text} where id = ${id}`.execute(
+        ctx.db,
+      );
     }
     return payload;
   });

@@ -21,7 +21,7 @@ describeEachStore('token administration across tenants', (get) => {
   const call = (method: 'GET' | 'POST' | 'DELETE', url: string, token: string, payload?: unknown) =>
     app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(payload ? { payload: payload as object } : {}) });
 
-  it('refuses to mint a token for repositories outside the caller\'s own', async () => {
+  it("refuses to mint a token for repositories outside the caller's own", async () => {
     for (const repo of [['**'], ['org-b/*'], ['*/*'], ['org-a/**'], ['org-a/*', 'org-b/app']]) {
       const r = await call('POST', '/api/v1/tokens', adminA, { repo, scope: 'read' });
       expect(r.statusCode, repo.join(',')).toBe(403);
@@ -32,7 +32,7 @@ describeEachStore('token administration across tenants', (get) => {
     expect(ok.json().token).toMatch(/^cit_/);
   });
 
-  it('lists and revokes only the tokens within the caller\'s repositories', async () => {
+  it("lists and revokes only the tokens within the caller's repositories", async () => {
     const list = await call('GET', '/api/v1/tokens', adminA);
     expect(list.statusCode).toBe(200);
     const patterns = list.json().items.map((t: { repo_patterns: string[] }) => t.repo_patterns.join(','));

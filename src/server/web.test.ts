@@ -12,8 +12,14 @@ const DESIGN_REFERENCE = /seed 0|issue |§|GATE \d/i;
 
 /** The .ts files of the dashboard's browser code: src/web, src/core/web and src/pillars/<id>/web. */
 function browserSources(): string[] {
-  const dirs = [path.join(SRC, 'web'), path.join(SRC, 'core', 'web'), ...readdirSync(path.join(SRC, 'pillars')).map((p) => path.join(SRC, 'pillars', p, 'web'))];
-  return dirs.filter((d) => existsSync(d)).flatMap((d) => (readdirSync(d, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => path.join(d, f)));
+  const dirs = [
+    path.join(SRC, 'web'),
+    path.join(SRC, 'core', 'web'),
+    ...readdirSync(path.join(SRC, 'pillars')).map((p) => path.join(SRC, 'pillars', p, 'web')),
+  ];
+  return dirs
+    .filter((d) => existsSync(d))
+    .flatMap((d) => (readdirSync(d, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => path.join(d, f)));
 }
 
 /** Every string and template text of a file, with its line. */
@@ -28,11 +34,15 @@ function literals(file: string): Array<{ line: number; text: string }> {
   return out;
 }
 
-describe('the dashboard speaks the user\'s language', () => {
+describe("the dashboard speaks the user's language", () => {
   it('no string in its browser code cites a design document', () => {
     const files = browserSources();
     expect(files.map((f) => path.relative(SRC, f))).toEqual(expect.arrayContaining(['web/app.ts', 'core/web/widgets.ts', 'pillars/metrics/web/health.ts']));
-    const found = files.flatMap((f) => literals(f).filter((l) => DESIGN_REFERENCE.test(l.text)).map((l) => `${path.relative(SRC, f)}:${l.line}: ${l.text}`));
+    const found = files.flatMap((f) =>
+      literals(f)
+        .filter((l) => DESIGN_REFERENCE.test(l.text))
+        .map((l) => `${path.relative(SRC, f)}:${l.line}: ${l.text}`),
+    );
     expect(found).toEqual([]);
   });
 });

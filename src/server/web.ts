@@ -43,6 +43,9 @@ export function webRoutes(app: FastifyInstance): void {
     const { file } = req.params as { file: string };
     const body = assets.get(file); // a fixed map: no path from the request reaches the file system
     if (!body) return reply.status(404).type('text/plain').send('not found\n');
-    return reply.header('cache-control', 'no-cache').type(TYPES[path.extname(file)] ?? 'application/octet-stream').send(body);
+    return reply
+      .header('cache-control', 'no-cache')
+      .type(TYPES[path.extname(file)] ?? 'application/octet-stream')
+      .send(body);
   });
 }

@@ -20,8 +20,18 @@ let panels: Panel[] = [];
 /** A page without a view of its own: its title and the panels that name it. */
 async function panelPage(main: HTMLElement, page: string, title: string): Promise<void> {
   main.append(h('h1', {}, title));
-  const n = await renderPanels(main, panels.filter((p) => p.page === page));
-  if (!n) main.append(h('div', { class: 'empty', 'data-testid': 'empty-page' }, `Nothing on this page yet: ${title.toLowerCase()} panels appear here when the hub has their data.`));
+  const n = await renderPanels(
+    main,
+    panels.filter((p) => p.page === page),
+  );
+  if (!n)
+    main.append(
+      h(
+        'div',
+        { class: 'empty', 'data-testid': 'empty-page' },
+        `Nothing on this page yet: ${title.toLowerCase()} panels appear here when the hub has their data.`,
+      ),
+    );
 }
 
 async function loadFilters(): Promise<void> {
@@ -59,7 +69,10 @@ async function render(): Promise<void> {
     if (id === 'run') await runPage(fresh);
     else if (page && Object.hasOwn(views, id)) {
       await views[id]!(fresh);
-      await renderPanels(fresh, panels.filter((p) => p.page === id && p.pillar !== page.pillar));
+      await renderPanels(
+        fresh,
+        panels.filter((p) => p.page === id && p.pillar !== page.pillar),
+      );
     } else await panelPage(fresh, id, title);
   } catch (e) {
     fresh.append(h('div', { class: 'empty bad', 'data-testid': 'error' }, `Could not load this page: ${(e as Error).message}`));
@@ -70,20 +83,26 @@ async function render(): Promise<void> {
 async function start(): Promise<void> {
   const info = await (await fetch('/api/v1/pillars')).json();
   setDemo(Boolean(info.demo));
-  pages = info.pillars.flatMap((p: any) => (p.pages ?? []).map((x: any) => ({ ...x, pillar: p.id }))).sort((a: Page, b: Page) => (a.order ?? 50) - (b.order ?? 50));
+  pages = info.pillars
+    .flatMap((p: any) => (p.pages ?? []).map((x: any) => ({ ...x, pillar: p.id })))
+    .sort((a: Page, b: Page) => (a.order ?? 50) - (b.order ?? 50));
   panels = info.pillars.flatMap((p: any) => (p.panels ?? []).map((x: any) => ({ ...x, pillar: p.id })));
   $('#mode').textContent = info.demo ? 'demo mode: synthetic data, reads need no token' : '';
   const nav = $('#nav');
   for (const p of pages) {
     nav.append(
-      h('a', {
-        href: `/?page=${p.id}`,
-        'data-page': p.id,
-        onclick: (e: Event) => {
-          e.preventDefault();
-          go({ page: p.id, id: null });
+      h(
+        'a',
+        {
+          href: `/?page=${p.id}`,
+          'data-page': p.id,
+          onclick: (e: Event) => {
+            e.preventDefault();
+            go({ page: p.id, id: null });
+          },
         },
-      }, p.title),
+        p.title,
+      ),
     );
   }
   const form = $<HTMLFormElement>('#filters');

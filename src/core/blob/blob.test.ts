@@ -56,7 +56,13 @@ describe('S3-compatible blob store (s3rver)', () => {
     process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
     const S3rver = (await import('s3rver')).default;
-    const s = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: mkdtempSync(path.join(os.tmpdir(), 'ci-intel-s3-')), configureBuckets: [{ name: 'ci-intel' }] });
+    const s = new S3rver({
+      port: 0,
+      address: '127.0.0.1',
+      silent: true,
+      directory: mkdtempSync(path.join(os.tmpdir(), 'ci-intel-s3-')),
+      configureBuckets: [{ name: 'ci-intel' }],
+    });
     const addr = await s.run();
     server = s;
     endpoint = `http://127.0.0.1:${addr.port}`;

@@ -122,5 +122,4 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-
 export { Readable };

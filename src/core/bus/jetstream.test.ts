@@ -46,7 +46,14 @@ describe.skipIf(skip)('JetStream bus [postgres + nats-server]', () => {
     },
   });
   const emit = async (type: string, n: number) =>
-    (await store.db.transaction().execute((trx) => enqueue(trx, Array.from({ length: n }, (_, i) => ({ type, kind: `k${i}` }))))).map((e) => e.id);
+    (
+      await store.db.transaction().execute((trx) =>
+        enqueue(
+          trx,
+          Array.from({ length: n }, (_, i) => ({ type, kind: `k${i}` })),
+        ),
+      )
+    ).map((e) => e.id);
 
   it('replays events committed before start, delivers new ones, and marks them dispatched', async () => {
     const seen: string[] = [];

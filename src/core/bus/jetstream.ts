@@ -86,7 +86,10 @@ export class JetStreamBus implements EventBus {
   ) {
     this.stream = opts.stream ?? process.env.CI_INTEL_NATS_STREAM ?? 'CI_INTEL';
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(this.stream)) {
-      throw new CiError('E_CONFIG_INVALID', `stream name ${JSON.stringify(this.stream)} is invalid`, { where: 'CI_INTEL_NATS_STREAM', hint: 'letters, digits, _ and - only' });
+      throw new CiError('E_CONFIG_INVALID', `stream name ${JSON.stringify(this.stream)} is invalid`, {
+        where: 'CI_INTEL_NATS_STREAM',
+        hint: 'letters, digits, _ and - only',
+      });
     }
     this.subject = `${this.stream.toLowerCase()}.events`;
     this.ackWaitMs = opts.ackWaitMs ?? envInt('CI_INTEL_NATS_ACK_WAIT_MS') ?? 30_000;
@@ -219,7 +222,11 @@ export class JetStreamBus implements EventBus {
           .executeTakeFirst();
         if (done) return;
         await r.sub.handle(event);
-        await trx.insertInto('outbox_done').values({ consumer: r.sub.consumer, event_id: event.id }).onConflict((oc) => oc.doNothing()).execute();
+        await trx
+          .insertInto('outbox_done')
+          .values({ consumer: r.sub.consumer, event_id: event.id })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
       });
       m.ack();
     } catch (e) {
@@ -278,7 +285,14 @@ export class JetStreamBus implements EventBus {
         await trx
           .updateTable('outbox')
           .set({ dispatched_at: sql`now()` as never })
-          .where('id', '=', anyOf<number>(rows.map((r) => r.id), 'int8'))
+          .where(
+            'id',
+            '=',
+            anyOf<number>(
+              rows.map((r) => r.id),
+              'int8',
+            ),
+          )
           .execute();
         return rows.length;
       });

@@ -68,12 +68,12 @@ export class MemoryBus implements EventBus {
         }
       })
       .finally(() => {
-      this.pass = null;
-      if (this.again && !this.closed) {
-        this.again = false;
-        this.notify();
-      }
-    });
+        this.pass = null;
+        if (this.again && !this.closed) {
+          this.again = false;
+          this.notify();
+        }
+      });
   }
 
   async drain(timeoutMs = 30_000): Promise<void> {
@@ -120,9 +120,9 @@ export class MemoryBus implements EventBus {
   private async deliver(rows: Array<{ id: number; event_id: string } & Omit<BusEvent, 'id'>>): Promise<void> {
     const ids = rows.map((r) => r.event_id);
     const done = new Set(
-      (
-        await this.db.selectFrom('outbox_done').select(['consumer', 'event_id']).where('event_id', '=', anyOf(ids, 'text')).execute()
-      ).map((d) => `${d.consumer}\u0000${d.event_id}`),
+      (await this.db.selectFrom('outbox_done').select(['consumer', 'event_id']).where('event_id', '=', anyOf(ids, 'text')).execute()).map(
+        (d) => `${d.consumer}\u0000${d.event_id}`,
+      ),
     );
     const finished: string[] = [];
     // Deliveries are recorded once per batch, not per event (a statement per event cost PGlite ~1 ms
@@ -161,7 +161,11 @@ export class MemoryBus implements EventBus {
       await unnestInsert('outbox_done', DONE_COLUMNS, handled, sql`on conflict do nothing`).execute(this.db);
     }
     if (finished.length) {
-      await this.db.updateTable('outbox').set({ dispatched_at: sql`now()` as never }).where('event_id', '=', anyOf(finished, 'text')).execute();
+      await this.db
+        .updateTable('outbox')
+        .set({ dispatched_at: sql`now()` as never })
+        .where('event_id', '=', anyOf(finished, 'text'))
+        .execute();
     }
   }
 

@@ -107,30 +107,44 @@ describe('pipeline_run contract', () => {
 describe('contract: property-based', () => {
   it('never throws on hostile text; issues are sorted by pointer', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        const r = checkLine(text);
-        const ptrs = r.issues.map((i) => i.pointer);
-        expect([...ptrs].sort()).toEqual(ptrs);
-        if (r.record) expect(r.issues).toEqual([]);
-        else expect(r.issues.length).toBeGreaterThan(0);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          const r = checkLine(text);
+          const ptrs = r.issues.map((i) => i.pointer);
+          expect([...ptrs].sort()).toEqual(ptrs);
+          if (r.record) expect(r.issues).toEqual([]);
+          else expect(r.issues.length).toBeGreaterThan(0);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('the syntax locator agrees with JSON.parse on what is valid', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.json().map((s) => s.slice(0, Math.max(0, s.length - 1)))), (text) => {
-        let ok = true;
-        try {
-          JSON.parse(text);
-        } catch {
-          ok = false;
-        }
-        const err = findJsonSyntaxError(text);
-        expect(err === null).toBe(ok);
-        if (err) expect(err.offset).toBeLessThanOrEqual(text.length);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.json().map((s) => s.slice(0, Math.max(0, s.length - 1))),
+        ),
+        (text) => {
+          let ok = true;
+          try {
+            JSON.parse(text);
+          } catch {
+            ok = false;
+          }
+          const err = findJsonSyntaxError(text);
+          expect(err === null).toBe(ok);
+          if (err) expect(err.offset).toBeLessThanOrEqual(text.length);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -20,9 +20,7 @@ export const SCHEMA_V12 = 'pipeline_run.v1.2';
 export const SCHEMA_V11 = 'pipeline_run.v1.1';
 export const ACCEPTED_SCHEMAS = [SCHEMA_V12, SCHEMA_V11] as const;
 
-export const contractSchema: Record<string, unknown> = JSON.parse(
-  readFileSync(new URL('./pipeline_run.v1.2.schema.json', import.meta.url), 'utf8'),
-);
+export const contractSchema: Record<string, unknown> = JSON.parse(readFileSync(new URL('./pipeline_run.v1.2.schema.json', import.meta.url), 'utf8'));
 
 /** One problem with one record; `pointer` is an RFC 6901 JSON Pointer into the record as sent. */
 export interface ContractIssue {
@@ -51,8 +49,7 @@ const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 /** Where an Ajv error points: `required` and `additionalProperties` name the property itself. */
 function pointerOf(e: ErrorObject): string {
   if (e.keyword === 'required') return `${e.instancePath}/${escapePointer(String(e.params.missingProperty))}`;
-  if (e.keyword === 'additionalProperties')
-    return `${e.instancePath}/${escapePointer(String(e.params.additionalProperty))}`;
+  if (e.keyword === 'additionalProperties') return `${e.instancePath}/${escapePointer(String(e.params.additionalProperty))}`;
   return e.instancePath;
 }
 

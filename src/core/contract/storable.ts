@@ -21,7 +21,8 @@ export function storableIssues(value: unknown): ContractIssue[] {
   const walk = (v: unknown, pointer: string) => {
     if (issues.length >= 10) return;
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) issues.push({ pointer, reason: 'contains a NUL character (\\u0000), which cannot be stored: remove it', code: 'E_VALUE_UNSTORABLE' });
+      if (v.includes('\u0000'))
+        issues.push({ pointer, reason: 'contains a NUL character (\\u0000), which cannot be stored: remove it', code: 'E_VALUE_UNSTORABLE' });
     } else if (typeof v === 'number') {
       if (!Number.isFinite(v)) issues.push({ pointer, reason: 'is too large to be a number the store can hold', code: 'E_VALUE_UNSTORABLE' });
       else if (Number.isInteger(v) && INT4_FIELDS.some((re) => re.test(pointer)) && Math.abs(v) > INT4_MAX) {
@@ -32,7 +33,12 @@ export function storableIssues(value: unknown): ContractIssue[] {
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${pointer}/${i}`));
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if (k.includes('\u0000')) issues.push({ pointer: `${pointer}/${escape(k)}`, reason: 'the key contains a NUL character (\\u0000), which cannot be stored: remove it', code: 'E_VALUE_UNSTORABLE' });
+        if (k.includes('\u0000'))
+          issues.push({
+            pointer: `${pointer}/${escape(k)}`,
+            reason: 'the key contains a NUL character (\\u0000), which cannot be stored: remove it',
+            code: 'E_VALUE_UNSTORABLE',
+          });
         walk(x, `${pointer}/${escape(k)}`);
       }
     }

@@ -64,14 +64,18 @@ describeEachStore('store', (get) => {
       { id: 2, name: null, at: null, tags: [], doc: null, ok: null },
       { id: 3, name: "it's", at: '2026-01-02T03:04:05.678Z', tags: null, doc: 'str', ok: false },
     ];
-    await unnestInsert('u_t', [
-      { name: 'id', type: 'int8' },
-      { name: 'name', type: 'text' },
-      { name: 'at', type: 'timestamptz' },
-      { name: 'tags', type: 'text[]' },
-      { name: 'doc', type: 'jsonb' },
-      { name: 'ok', type: 'bool' },
-    ], rows).execute(db);
+    await unnestInsert(
+      'u_t',
+      [
+        { name: 'id', type: 'int8' },
+        { name: 'name', type: 'text' },
+        { name: 'at', type: 'timestamptz' },
+        { name: 'tags', type: 'text[]' },
+        { name: 'doc', type: 'jsonb' },
+        { name: 'ok', type: 'bool' },
+      ],
+      rows,
+    ).execute(db);
     const back = await sql<Record<string, unknown>>`select * from u_t order by id`.execute(db);
     expect(back.rows).toEqual([
       { id: 1, name: 'a', at: new Date('2026-01-01T00:00:00Z'), tags: ['x', 'y,z', 'q"uote'], doc: { a: [1, 2] }, ok: true },

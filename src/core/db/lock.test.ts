@@ -39,7 +39,10 @@ process.stdout.write(JSON.stringify({ got, violations }) + '\\n');
 
 function child(rounds: number, die: boolean): Promise<{ got: number; violations: number }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', CHILD], { env: { ...process.env, LOCK_JS, DIR: dir, ROUNDS: String(rounds), DIE: die ? '1' : '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+      env: { ...process.env, LOCK_JS, DIR: dir, ROUNDS: String(rounds), DIE: die ? '1' : '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));

@@ -22,9 +22,7 @@ export async function migrate(db: Kysely<any>, migrations: Migration[], kind: 'p
   await sql`create table if not exists ci_intel_migrations (id text primary key, applied_at timestamptz not null default now())`.execute(db);
   const applied: string[] = [];
   const run = async (conn: Kysely<any>) => {
-    const done = new Set(
-      (await sql<{ id: string }>`select id from ci_intel_migrations`.execute(conn)).rows.map((r) => r.id),
-    );
+    const done = new Set((await sql<{ id: string }>`select id from ci_intel_migrations`.execute(conn)).rows.map((r) => r.id));
     for (const m of migrations) {
       if (done.has(m.id)) continue;
       try {

@@ -36,9 +36,7 @@ class PGliteConnection implements DatabaseConnection {
     const affected = res.affectedRows;
     return {
       rows: res.rows,
-      ...(affected !== undefined && /^\s*(insert|update|delete|merge)/i.test(cq.sql)
-        ? { numAffectedRows: BigInt(affected) }
-        : {}),
+      ...(affected !== undefined && /^\s*(insert|update|delete|merge)/i.test(cq.sql) ? { numAffectedRows: BigInt(affected) } : {}),
     };
   }
 

@@ -3,7 +3,16 @@
 // (a raw JSONB column cut PGlite ingest ~5x, spine issue "Store").
 import type { ColumnType, Generated } from 'kysely';
 import type { Migration } from './migrate.js';
-import type { ChaosTrialsTable, CommitsTable, CostsTable, DeploymentsTable, JobsTable, PolicyResultsTable, RunsTable, TestSummariesTable } from '../runs/tables.js';
+import type {
+  ChaosTrialsTable,
+  CommitsTable,
+  CostsTable,
+  DeploymentsTable,
+  JobsTable,
+  PolicyResultsTable,
+  RunsTable,
+  TestSummariesTable,
+} from '../runs/tables.js';
 
 export type { ChaosTrialsTable, CommitsTable, CostsTable, DeploymentsTable, JobsTable, PolicyResultsTable, RunsTable, TestSummariesTable };
 

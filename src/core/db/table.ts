@@ -11,20 +11,31 @@ type PgType = 'uuid' | 'text' | 'int4' | 'int8' | 'float8' | 'bool' | 'timestamp
 export type ColumnSpec = PgType | `${PgType}?` | `${PgType}=`;
 
 type Base<S> = S extends `${infer B}?` ? B : S extends `${infer B}=` ? B : S;
-type Ts<B> = B extends 'uuid' | 'text' | 'date' ? string : B extends 'int4' | 'int8' | 'float8' ? number : B extends 'bool' ? boolean : B extends 'text[]' ? string[] : B extends 'timestamptz' ? Date : unknown;
+type Ts<B> = B extends 'uuid' | 'text' | 'date'
+  ? string
+  : B extends 'int4' | 'int8' | 'float8'
+    ? number
+    : B extends 'bool'
+      ? boolean
+      : B extends 'text[]'
+        ? string[]
+        : B extends 'timestamptz'
+          ? Date
+          : unknown;
 /** Timestamps are read as Date and may be written as ISO strings. */
 type Timestamp<S> = S extends `${string}?`
   ? ColumnType<Date | null, Date | string | null, Date | string | null>
   : S extends `${string}=`
     ? ColumnType<Date, Date | string | undefined, Date | string>
     : ColumnType<Date, Date | string, Date | string>;
-type Column<S> = Base<S> extends 'timestamptz'
-  ? Timestamp<S>
-  : S extends `${string}?`
-    ? Ts<Base<S>> | null
-    : S extends `${string}=`
-      ? ColumnType<Ts<Base<S>>, Ts<Base<S>> | undefined, Ts<Base<S>>>
-      : Ts<Base<S>>;
+type Column<S> =
+  Base<S> extends 'timestamptz'
+    ? Timestamp<S>
+    : S extends `${string}?`
+      ? Ts<Base<S>> | null
+      : S extends `${string}=`
+        ? ColumnType<Ts<Base<S>>, Ts<Base<S>> | undefined, Ts<Base<S>>>
+        : Ts<Base<S>>;
 
 /** The Kysely table type of a declaration. */
 export type TableOf<T extends { columns: Record<string, ColumnSpec> }> = { [K in keyof T['columns']]: Column<T['columns'][K]> };

@@ -26,12 +26,7 @@ export function anyOf<T = string>(values: ReadonlyArray<string | number>, type: 
  * insert on both PGlite and PostgreSQL (MEASURED.md) and free of the 65,535-parameter limit.
  * `suffix` is appended verbatim (e.g. `on conflict (...) do update ...`).
  */
-export function unnestInsert(
-  table: string,
-  columns: UnnestColumn[],
-  rows: ReadonlyArray<object>,
-  suffix?: RawBuilder<unknown>,
-): RawBuilder<unknown> {
+export function unnestInsert(table: string, columns: UnnestColumn[], rows: ReadonlyArray<object>, suffix?: RawBuilder<unknown>): RawBuilder<unknown> {
   const isArray = (c: UnnestColumn) => c.type.endsWith('[]');
   const arrays = columns.map((c) =>
     sql.val(
@@ -67,10 +62,12 @@ const DELETE_BATCH = 10_000;
 export async function deleteInBatches(db: Kysely<any>, table: string, key: string, where: ReturnType<typeof sql>): Promise<number> {
   let total = 0;
   for (;;) {
-    const r = await sql`delete from ${sql.table(table)} where ${sql.ref(key)} in (select ${sql.ref(key)} from ${sql.table(table)} where ${where} limit ${DELETE_BATCH})`.execute(db);
+    const r =
+      await sql`delete from ${sql.table(table)} where ${sql.ref(key)} in (select ${sql.ref(key)} from ${sql.table(table)} where ${where} limit ${DELETE_BATCH})`.execute(
+        db,
+      );
     const n = Number(r.numAffectedRows ?? 0);
     total += n;
     if (n < DELETE_BATCH) return total;
   }
 }
-

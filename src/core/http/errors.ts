@@ -25,7 +25,10 @@ export function storeUnreachable(e: unknown): boolean {
   const x = e as { code?: unknown; message?: unknown } | null;
   if (!x || typeof x !== 'object') return false;
   if (typeof x.code === 'string' && UNREACHABLE_CODES.has(x.code)) return true;
-  return typeof x.message === 'string' && /Connection terminated|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error/.test(x.message);
+  return (
+    typeof x.message === 'string' &&
+    /Connection terminated|terminating connection|the database system is (starting up|shutting down)|Client has encountered a connection error/.test(x.message)
+  );
 }
 
 export function installErrorHandler(app: FastifyInstance, opts: ErrorHandlerOptions = {}): void {
@@ -39,7 +42,14 @@ export function installErrorHandler(app: FastifyInstance, opts: ErrorHandlerOpti
     if (storeUnreachable(err)) {
       req.log.warn({ err }, 'store unreachable');
       reply.header('retry-after', '5');
-      return reply.status(503).send(errorBody(new CiError('E_DB_UNAVAILABLE', 'the store cannot be reached right now', { hint: 'retry in a few seconds; nothing of this request was stored' }), req.id));
+      return reply
+        .status(503)
+        .send(
+          errorBody(
+            new CiError('E_DB_UNAVAILABLE', 'the store cannot be reached right now', { hint: 'retry in a few seconds; nothing of this request was stored' }),
+            req.id,
+          ),
+        );
     }
     const fe = err as FastifyError;
     if (fe.validation) {
@@ -47,7 +57,12 @@ export function installErrorHandler(app: FastifyInstance, opts: ErrorHandlerOpti
       const where = `${fe.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
       return reply
         .status(400)
-        .send(errorBody(new CiError('E_USAGE', fe.message, { where, hint: opts.docs ? `see ${opts.docs} for the accepted parameters` : 'check the request parameters' }), req.id));
+        .send(
+          errorBody(
+            new CiError('E_USAGE', fe.message, { where, hint: opts.docs ? `see ${opts.docs} for the accepted parameters` : 'check the request parameters' }),
+            req.id,
+          ),
+        );
     }
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.status(413).send(errorBody(new CiError('E_BODY_TOO_LARGE', fe.message, { hint: 'send a smaller body' }), req.id));
@@ -59,9 +74,7 @@ export function installErrorHandler(app: FastifyInstance, opts: ErrorHandlerOpti
       return reply.status(fe.statusCode).send(errorBody(new CiError('E_USAGE', fe.message), req.id));
     }
     req.log.error({ err }, 'unhandled error');
-    return reply
-      .status(500)
-      .send(errorBody(new CiError('E_INTERNAL', 'internal error', { hint: `report it with the request id ${req.id}` }), req.id));
+    return reply.status(500).send(errorBody(new CiError('E_INTERNAL', 'internal error', { hint: `report it with the request id ${req.id}` }), req.id));
   });
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send(errorBody(new CiError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`, seeDocs), req.id));

@@ -88,7 +88,7 @@ export function repoRegexes(p: Principal): string[] | null {
         .split('*')
         .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
         .join('[^/]*');
-      re += (i === 0 || segs[i - 1] === '**' && i - 1 === 0 ? '' : '/') + lit;
+      re += (i === 0 || (segs[i - 1] === '**' && i - 1 === 0) ? '' : '/') + lit;
     });
     return re + '$';
   });
@@ -152,7 +152,13 @@ function joined(first: Readable, ...rest: Transform[]): Transform {
   for (const t of rest) s = s.pipe(t);
   const gone = (e?: Error) => {
     if (!last.destroyed) {
-      last.destroy(e ?? new CiError('E_BODY_INCOMPLETE', 'the client closed the connection before the body was complete', { where: 'request body', hint: 'send the whole body' }));
+      last.destroy(
+        e ??
+          new CiError('E_BODY_INCOMPLETE', 'the client closed the connection before the body was complete', {
+            where: 'request body',
+            hint: 'send the whole body',
+          }),
+      );
     }
   };
   first.on('error', gone);
@@ -175,7 +181,9 @@ export function bodyStream(req: FastifyRequest, maxBytes: number, rate: { minByt
   if (!raw || typeof (raw as Readable).pipe !== 'function') {
     throw new CiError('E_BODY_EMPTY', 'the request has no body', { hint: 'send NDJSON, one record per line' });
   }
-  const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  const enc = String(req.headers['content-encoding'] ?? 'identity')
+    .toLowerCase()
+    .trim();
   const declared = Number(req.headers['content-length']);
   if (enc === 'identity' || enc === '') {
     if (Number.isFinite(declared) && declared > maxBytes) {
@@ -234,7 +242,10 @@ function assertIdOfRepo(id: string, repo: string, header: (name: string) => stri
   const attempt = header(UPLOAD_HEADERS.attempt) ?? '1';
   const hint = `send ${UPLOAD_HEADERS.provider}, ${UPLOAD_HEADERS.providerRun} and ${UPLOAD_HEADERS.attempt} (the agent does inside GitHub Actions and GitLab CI), or a random run id`;
   if ((provider !== 'github' && provider !== 'gitlab') || !run) {
-    throw new CiError('E_RUN_ID_UNPROVEN', `run id ${id} is a provider run's id, but the upload does not say which run`, { where: `${UPLOAD_HEADERS.provider} header`, hint });
+    throw new CiError('E_RUN_ID_UNPROVEN', `run id ${id} is a provider run's id, but the upload does not say which run`, {
+      where: `${UPLOAD_HEADERS.provider} header`,
+      hint,
+    });
   }
   if (runIdFor(provider, repo, run, attempt) !== id) {
     throw new CiError('E_RUN_ID_UNPROVEN', `run id ${id} is not the id of ${provider} run ${run} (attempt ${attempt}) of ${repo}`, { where: 'path :id', hint });

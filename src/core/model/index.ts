@@ -137,15 +137,7 @@ export interface RootCause {
 
 // ---- mutation ----
 
-export type MutantStatus =
-  | 'killed'
-  | 'survived'
-  | 'no_coverage'
-  | 'timeout'
-  | 'runtime_error'
-  | 'compile_error'
-  | 'ignored'
-  | 'equivalent';
+export type MutantStatus = 'killed' | 'survived' | 'no_coverage' | 'timeout' | 'runtime_error' | 'compile_error' | 'ignored' | 'equivalent';
 
 export interface Mutant {
   id: string;

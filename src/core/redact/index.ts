@@ -38,11 +38,23 @@ export const placeholder = (id: string) => `[REDACTED:${id}]`;
 
 // Token formats follow the vendors' published prefixes.
 export const BUILTIN_RULES: RedactionRule[] = [
-  { id: 'github-token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g, keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'] },
-  { id: 'gitlab-token', pattern: /\b(?:glpat|gldt|glrt|glptt|glft|glsoat|glcbt|gloas)-[A-Za-z0-9_-]{20,64}\b/g, keywords: ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glft-', 'glsoat-', 'glcbt-', 'gloas-'] },
+  {
+    id: 'github-token',
+    pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b/g,
+    keywords: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+  },
+  {
+    id: 'gitlab-token',
+    pattern: /\b(?:glpat|gldt|glrt|glptt|glft|glsoat|glcbt|gloas)-[A-Za-z0-9_-]{20,64}\b/g,
+    keywords: ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glft-', 'glsoat-', 'glcbt-', 'gloas-'],
+  },
   { id: 'slack-token', pattern: /\bxox[abposer]-[A-Za-z0-9-]{10,250}\b/g, keywords: ['xoxa-', 'xoxb-', 'xoxp-', 'xoxo-', 'xoxs-', 'xoxe-', 'xoxr-'] },
   { id: 'slack-webhook', pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]{20,}/g, keywords: ['hooks.slack.com'] },
-  { id: 'aws-access-key-id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16}\b/g, keywords: ['akia', 'asia', 'abia', 'acca', 'agpa', 'aida', 'aipa', 'anpa', 'anva', 'apka', 'aroa', 'asca'] },
+  {
+    id: 'aws-access-key-id',
+    pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16}\b/g,
+    keywords: ['akia', 'asia', 'abia', 'acca', 'agpa', 'aida', 'aipa', 'anpa', 'anva', 'apka', 'aroa', 'asca'],
+  },
   {
     id: 'aws-secret-access-key',
     pattern:
@@ -94,7 +106,8 @@ export const BUILTIN_RULES: RedactionRule[] = [
   // Passwords and tokens given on a command line (`set -x` traces them): --password X, docker login -p X.
   {
     id: 'cli-secret-flag',
-    pattern: /(?<key>(?:--(?:password|passwd|token|api-?key|secret|client-secret|auth-token)(?:=|\s+))|(?:\b(?:docker|podman|helm) (?:registry )?login\b[^\n]*?\s-p\s*))(?<secret>[^\s'"]{6,})/gi,
+    pattern:
+      /(?<key>(?:--(?:password|passwd|token|api-?key|secret|client-secret|auth-token)(?:=|\s+))|(?:\b(?:docker|podman|helm) (?:registry )?login\b[^\n]*?\s-p\s*))(?<secret>[^\s'"]{6,})/gi,
     keywords: ['--password', '--passwd', '--token', '--api', '--secret', '--client-secret', '--auth-token', 'login'],
   },
   // SECRET=value style assignments whose value looks like a credential (checked in code below).
@@ -102,7 +115,21 @@ export const BUILTIN_RULES: RedactionRule[] = [
     id: 'secret-assignment',
     pattern:
       /(?<key>\b[A-Za-z0-9_.-]{0,40}(?:SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)[A-Za-z0-9_]{0,20}["']?\s*[:=]\s*["']?)(?<secret>[^\s"',;]{8,})/gi,
-    keywords: ['secret', 'token', 'password', 'passwd', 'passphrase', 'api_key', 'apikey', 'access_key', 'accesskey', 'private_key', 'privatekey', 'credential', 'auth'],
+    keywords: [
+      'secret',
+      'token',
+      'password',
+      'passwd',
+      'passphrase',
+      'api_key',
+      'apikey',
+      'access_key',
+      'accesskey',
+      'private_key',
+      'privatekey',
+      'credential',
+      'auth',
+    ],
   },
 ];
 
@@ -157,7 +184,8 @@ function looksSecret(value: string): boolean {
  * Keys that name something about a secret, not the secret: `TOKEN_ENDPOINT`, `SECRETS_DIR`,
  * `auth_method`, `tokenizer`, `passwordless`, `PRIVATE_KEY_PATH`, `secret_version`.
  */
-const METADATA_KEY = /(?:endpoint|url|uri|header|name|file|path|dir|type|method|provider|source|audience|policy|version|rotation|server|host|ttl|expiry|expires|length|format|scope|issuer|mode|enabled|izer|less|count|limit|timeout|id)["']?\s*[:=]/i;
+const METADATA_KEY =
+  /(?:endpoint|url|uri|header|name|file|path|dir|type|method|provider|source|audience|policy|version|rotation|server|host|ttl|expiry|expires|length|format|scope|issuer|mode|enabled|izer|less|count|limit|timeout|id)["']?\s*[:=]/i;
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -424,7 +452,12 @@ class RedactStream extends Transform {
     if (this.pem) {
       // An unterminated key block: everything after BEGIN is secret.
       if (!this.keepLines) this.push(`${placeholder('private-key')}\n`);
-      else this.push(this.pem.map((l, i) => (i === 0 ? this.redactor.apply(l.slice(0, l.search(PEM_BEGIN))) : '') + placeholder('private-key') + (l.endsWith('\n') ? '\n' : '')).join(''));
+      else
+        this.push(
+          this.pem
+            .map((l, i) => (i === 0 ? this.redactor.apply(l.slice(0, l.search(PEM_BEGIN))) : '') + placeholder('private-key') + (l.endsWith('\n') ? '\n' : ''))
+            .join(''),
+        );
       this.pem = null;
     }
     cb();

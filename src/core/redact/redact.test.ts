@@ -9,15 +9,27 @@ const r = new Redactor();
 // Values in the real formats of each vendor (freshly made up; none is a real credential).
 const SAMPLES: Array<[string, string, string]> = [
   ['github-token', 'export GH_TOKEN=ghp_Zx8Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz0Xcv', 'ghp_Zx8Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz0Xcv'],
-  ['github-token', 'pat github_pat_11ABCDEFG0123456789abc_defGHIJKLmnopQRSTuvwxYZ0123456789abcdefghijklmnopqrstuv', 'github_pat_11ABCDEFG0123456789abc_defGHIJKLmnopQRSTuvwxYZ0123456789abcdefghijklmnopqrstuv'],
+  [
+    'github-token',
+    'pat github_pat_11ABCDEFG0123456789abc_defGHIJKLmnopQRSTuvwxYZ0123456789abcdefghijklmnopqrstuv',
+    'github_pat_11ABCDEFG0123456789abc_defGHIJKLmnopQRSTuvwxYZ0123456789abcdefghijklmnopqrstuv',
+  ],
   ['gitlab-token', 'PRIVATE-TOKEN: glpat-xY9zA8bC7dE6fG5hI4jK', 'glpat-xY9zA8bC7dE6fG5hI4jK'],
   ['slack-token', 'SLACK=xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx'],
   ['aws-access-key-id', 'aws_access_key_id = AKIAQX3ZJ7WENP4RT2LM', 'AKIAQX3ZJ7WENP4RT2LM'],
   ['aws-secret-access-key', 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'],
   ['gcp-api-key', 'key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI', 'AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI'],
-  ['azure-storage-key', 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;', 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='],
+  [
+    'azure-storage-key',
+    'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;',
+    'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+  ],
   ['npm-token', '//registry.npmjs.org/:_authToken=npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8', 'npm_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8'],
-  ['jwt', 'Authorization: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk'],
+  [
+    'jwt',
+    'Authorization: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+  ],
   ['url-password', 'DATABASE_URL=postgres://app:S3cr3tPassw0rd@db.internal:5432/app', 'S3cr3tPassw0rd'],
   ['auth-header', '> Authorization: Bearer 8f4e2a9c7b1d3e5f6a8b0c2d4e6f8a0b', '8f4e2a9c7b1d3e5f6a8b0c2d4e6f8a0b'],
   ['secret-assignment', 'DEPLOY_SECRET=Qm9vbGVhbkZhbHNlOjEyMzQ1Njc4OQ', 'Qm9vbGVhbkZhbHNlOjEyMzQ1Njc4OQ'],
@@ -37,7 +49,13 @@ describe('redactor', () => {
   });
 
   it('leaves ordinary assignments alone', () => {
-    for (const t of ['TOKEN_NAME=deploy-token', 'PASSWORD=${{ secrets.DB_PASSWORD }}', 'SECRET_KEY_BASE=true', 'npm run test -- --token-file=x', 'DEPLOY_TOKEN: DEPLOY_TOKEN must be set']) {
+    for (const t of [
+      'TOKEN_NAME=deploy-token',
+      'PASSWORD=${{ secrets.DB_PASSWORD }}',
+      'SECRET_KEY_BASE=true',
+      'npm run test -- --token-file=x',
+      'DEPLOY_TOKEN: DEPLOY_TOKEN must be set',
+    ]) {
       expect(r.apply(t)).toBe(t);
     }
     // ... while a value that is not a variable's name still goes.
@@ -45,7 +63,9 @@ describe('redactor', () => {
   });
 
   it('removes a whole PEM private key block, on one string and across stream chunks', async () => {
-    const key = ['-----BEGIN RSA PRIVATE KEY-----', 'MIICXAIBAAKBgQC3aQ1YEXAMPLEONLY', 'k9V0Gx8t3bEXAMPLEONLYq3w==', '-----END RSA PRIVATE KEY-----'].join('\n');
+    const key = ['-----BEGIN RSA PRIVATE KEY-----', 'MIICXAIBAAKBgQC3aQ1YEXAMPLEONLY', 'k9V0Gx8t3bEXAMPLEONLYq3w==', '-----END RSA PRIVATE KEY-----'].join(
+      '\n',
+    );
     const text = `deploy key:\n${key}\ndone\n`;
     expect(r.apply(text)).toBe('deploy key:\n[REDACTED:private-key]\ndone\n');
     const chunks = text.match(/[\s\S]{1,7}/g)!;
@@ -70,7 +90,10 @@ describe('redactor', () => {
 
   it('leaks none of the secrets planted in the shared corpus', () => {
     const dir = new URL('../../../test/corpus/autopsy/', import.meta.url).pathname;
-    const manifest = readFileSync(dir + 'manifest.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const manifest = readFileSync(dir + 'manifest.jsonl', 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const withSecrets = manifest.filter((m: { secrets?: string[] }) => m.secrets?.length);
     expect(withSecrets.length).toBeGreaterThan(0);
     for (const m of withSecrets) {
@@ -242,6 +265,7 @@ describe('lines that only name secrets', () => {
       ['export API_KEY="Passw0rd123x"', 'Passw0rd123x'],
       ['SECRET_KEY_BASE=a8f5f167f44f4964e6c998dee827110c', 'a8f5f167f44f4964e6c998dee827110c'],
       ['client_secret: 9fR2-xQ7p-Lm3z-Tk8w', '9fR2-xQ7p-Lm3z-Tk8w'],
-    ]) expect(r.apply(line!)).not.toContain(secret);
+    ])
+      expect(r.apply(line!)).not.toContain(secret);
   });
 });

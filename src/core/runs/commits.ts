@@ -13,7 +13,6 @@ export interface CommitInput {
   source: string;
 }
 
-
 /** Upserts commits in batches of 5,000 (idempotent: the same commit sent twice is one row). */
 export async function insertCommits(db: Kysely<CoreTables>, commits: CommitInput[]): Promise<number> {
   const seen = new Map<string, CommitInput>();
@@ -24,10 +23,12 @@ export async function insertCommits(db: Kysely<CoreTables>, commits: CommitInput
   const rows = [...seen.values()];
   for (let i = 0; i < rows.length; i += 5000) {
     const batch = rows.slice(i, i + 5000);
-    await commitsTable.insert(
-      batch,
-      sql`on conflict (repo, sha) do update set parents = excluded.parents, authored_at = coalesce(excluded.authored_at, commits.authored_at), committed_at = coalesce(excluded.committed_at, commits.committed_at)`,
-    ).execute(db);
+    await commitsTable
+      .insert(
+        batch,
+        sql`on conflict (repo, sha) do update set parents = excluded.parents, authored_at = coalesce(excluded.authored_at, commits.authored_at), committed_at = coalesce(excluded.committed_at, commits.committed_at)`,
+      )
+      .execute(db);
   }
   return rows.length;
 }

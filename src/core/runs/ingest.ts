@@ -192,7 +192,14 @@ function blobKeyFor(now: Date, loadId: string, batchNo: number): string {
 }
 
 /** Writes one batch; returns how many lines replaced a run stored before (or earlier in this load). */
-async function writeBatch(ctx: Ctx, loadId: string, batchNo: number, batch: PendingRecord[], seenRuns: Map<string, string>, rejected: RejectedLine[]): Promise<{ replaced: number; refused: number }> {
+async function writeBatch(
+  ctx: Ctx,
+  loadId: string,
+  batchNo: number,
+  batch: PendingRecord[],
+  seenRuns: Map<string, string>,
+  rejected: RejectedLine[],
+): Promise<{ replaced: number; refused: number }> {
   // A run never changes repository: a line whose run id is stored (or came earlier in this
   // load) under another repository is refused, whoever sends it, without naming that repository.
   const owners = await repoOfRuns(ctx.db, [...new Set(batch.map((p) => p.record.run_id.toLowerCase()))]);
@@ -219,26 +226,36 @@ async function writeBatch(ctx: Ctx, loadId: string, batchNo: number, batch: Pend
   const key = blobKeyFor(ctx.now(), loadId, batchNo);
   await ctx.blob.put(key, gzipSync(kept.map((p) => p.text).join('\n') + '\n', { level: 3 }));
 
-  let norm: NormalizedRun[] = kept.map((p, i) =>
-    normalizeRecord(p.record, { record_key: key, record_index: i, load_id: loadId, schema_version: p.declared }),
-  );
+  let norm: NormalizedRun[] = kept.map((p, i) => normalizeRecord(p.record, { record_key: key, record_index: i, load_id: loadId, schema_version: p.declared }));
   let replaced = dupes;
   let late = 0;
   await ctx.db.transaction().execute(async (trx) => {
     // Checked again inside the transaction: another load may have created one of these runs
     // under another repository since the check above.
-    const existing = await repoOfRuns(trx, norm.map((x) => x.run.run_id));
+    const existing = await repoOfRuns(
+      trx,
+      norm.map((x) => x.run.run_id),
+    );
     const own = norm.filter((x, i) => {
       const owner = existing.get(x.run.run_id);
       if (owner === undefined || owner === x.run.repo) return true;
-      rejected.push({ line: kept[i]!.line, pointer: '/run_id', reason: `run id ${x.run.run_id} belongs to a run of another repository`, code: 'E_RUN_OTHER_REPO' });
+      rejected.push({
+        line: kept[i]!.line,
+        pointer: '/run_id',
+        reason: `run id ${x.run.run_id} belongs to a run of another repository`,
+        code: 'E_RUN_OTHER_REPO',
+      });
       late++;
       return false;
     });
     norm = own;
     const ids = norm.map((x) => x.run.run_id);
     replaced += ids.filter((id) => existing.has(id) || seenRuns.has(id)).length;
-    await writeNormalized(trx, norm, ids.filter((id) => existing.has(id)));
+    await writeNormalized(
+      trx,
+      norm,
+      ids.filter((id) => existing.has(id)),
+    );
     // One event per batch, not per run (D10): consumers read the batch's runs by their record key.
     const repos = new Set(norm.map((x) => x.run.repo));
     await enqueue(trx, { type: RUNS_LOADED, run_id: null, repo: repos.size === 1 ? [...repos][0]! : null, kind: 'ndjson', object_key: key });

@@ -1,15 +1,7 @@
 // pipeline_run v1.2 record -> normalized rows of the core tables. Pure: no I/O, no clock.
 import type { Insertable } from 'kysely';
 import type { PipelineRun } from '../contract/index.js';
-import type {
-  ChaosTrialsTable,
-  CostsTable,
-  DeploymentsTable,
-  JobsTable,
-  PolicyResultsTable,
-  RunsTable,
-  TestSummariesTable,
-} from '../db/schema.js';
+import type { ChaosTrialsTable, CostsTable, DeploymentsTable, JobsTable, PolicyResultsTable, RunsTable, TestSummariesTable } from '../db/schema.js';
 import { normalizeRepo } from '../identity.js';
 
 export type RunRow = Omit<Insertable<RunsTable>, 'ingested_at' | 'updated_at'>;

@@ -15,8 +15,7 @@ export interface RunListQuery {
   limit?: number;
 }
 
-export const iso = (d: Date | string | null | undefined): string | null =>
-  d === null || d === undefined ? null : new Date(d).toISOString();
+export const iso = (d: Date | string | null | undefined): string | null => (d === null || d === undefined ? null : new Date(d).toISOString());
 
 function decodeCursor(c: string): { t: string; id: string } {
   try {
@@ -66,11 +65,13 @@ export async function listRuns(db: Kysely<CoreTables>, q: RunListQuery, repoRege
   }
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    query = query.where((eb) =>
-      eb.or([eb('started_at', '<', new Date(c.t)), eb.and([eb('started_at', '=', new Date(c.t)), eb('run_id', '<', c.id)])]),
-    );
+    query = query.where((eb) => eb.or([eb('started_at', '<', new Date(c.t)), eb.and([eb('started_at', '=', new Date(c.t)), eb('run_id', '<', c.id)])]));
   }
-  const rows = await query.orderBy('started_at', 'desc').orderBy('run_id', 'desc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('started_at', 'desc')
+    .orderBy('run_id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const items = page.map((r) => ({ ...r, started_at: iso(r.started_at), ended_at: iso(r.ended_at) }));
   const last = page[page.length - 1];

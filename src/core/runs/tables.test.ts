@@ -6,7 +6,18 @@ import { expect, it } from 'vitest';
 import { describeEachStore } from '../../../test/support/stores.js';
 import * as tables from './tables.js';
 
-const UDT: Record<string, string> = { uuid: 'uuid', text: 'text', int4: 'int4', int8: 'int8', float8: 'float8', bool: 'bool', timestamptz: 'timestamptz', date: 'date', 'text[]': '_text', jsonb: 'jsonb' };
+const UDT: Record<string, string> = {
+  uuid: 'uuid',
+  text: 'text',
+  int4: 'int4',
+  int8: 'int8',
+  float8: 'float8',
+  bool: 'bool',
+  timestamptz: 'timestamptz',
+  date: 'date',
+  'text[]': '_text',
+  jsonb: 'jsonb',
+};
 
 describeEachStore('run table declarations', (get) => {
   const defs = Object.values(tables).filter((t): t is typeof tables.runsTable => typeof t === 'object' && t !== null && 'columns' in t);
@@ -16,7 +27,9 @@ describeEachStore('run table declarations', (get) => {
       const cols = await sql<{ column_name: string; udt_name: string; is_nullable: string; column_default: string | null }>`
         select column_name, udt_name, is_nullable, column_default from information_schema.columns
         where table_schema = 'public' and table_name = ${def.name} order by ordinal_position`.execute(get().db);
-      const actual = Object.fromEntries(cols.rows.map((c) => [c.column_name, `${c.udt_name}${c.is_nullable === 'YES' ? '?' : c.column_default !== null ? '=' : ''}`]));
+      const actual = Object.fromEntries(
+        cols.rows.map((c) => [c.column_name, `${c.udt_name}${c.is_nullable === 'YES' ? '?' : c.column_default !== null ? '=' : ''}`]),
+      );
       const declared = Object.fromEntries(
         Object.entries(def.columns as Record<string, string>).map(([name, spec]) => {
           const base = UDT[spec.replace(/[?=]$/, '')]!;

@@ -53,12 +53,27 @@ export async function writeNormalized<T extends CoreTables>(trx_: WithCore<T>, n
     for (const t of ['jobs', 'test_summaries', 'chaos_trials', 'policy_results', 'costs'] as const) {
       await trx.deleteFrom(t).where('run_id', '=', anyOf(existingIds, 'uuid')).execute();
     }
-    await trx.deleteFrom('deployments').where('event_key', '=', anyOf(existingIds.map((id) => `run:${id}`), 'text')).execute();
+    await trx
+      .deleteFrom('deployments')
+      .where(
+        'event_key',
+        '=',
+        anyOf(
+          existingIds.map((id) => `run:${id}`),
+          'text',
+        ),
+      )
+      .execute();
   }
   const update = sql.join(RECORD_OWNED.map((c) => sql`${sql.id(c.name)} = excluded.${sql.id(c.name)}`));
   // `where runs.repo = excluded.repo`: a record can never move a run to its repository (the
   // caller has already refused such lines; this is the last line of defence).
-  await runsTable.insert(norm.map((x) => x.run), sql`on conflict (run_id) do update set ${update}, updated_at = now() where runs.repo = excluded.repo`).execute(trx);
+  await runsTable
+    .insert(
+      norm.map((x) => x.run),
+      sql`on conflict (run_id) do update set ${update}, updated_at = now() where runs.repo = excluded.repo`,
+    )
+    .execute(trx);
   await jobsTable.insert(norm.flatMap((x) => x.jobs)).execute(trx);
   await testSummariesTable.insert(norm.map((x) => x.tests)).execute(trx);
   const chaos = norm.flatMap((x) => x.chaos);
@@ -74,7 +89,10 @@ export async function writeNormalized<T extends CoreTables>(trx_: WithCore<T>, n
  * A stub for a run an agent uploads to before any record or webhook reported it (source `agent`,
  * status `in_progress`); the later report fills it. Returns false when the id was taken meanwhile.
  */
-export async function createRunStub<T extends CoreTables>(db_: WithCore<T>, stub: { run_id: string; repo: string; commit_sha: string | null; branch: string | null; started_at: Date }): Promise<boolean> {
+export async function createRunStub<T extends CoreTables>(
+  db_: WithCore<T>,
+  stub: { run_id: string; repo: string; commit_sha: string | null; branch: string | null; started_at: Date },
+): Promise<boolean> {
   const db = asCore(db_);
   const r = await runsTable
     .insert([{ ...stub, workflow: 'default', status: 'in_progress', source: 'agent' }], sql`on conflict (run_id) do nothing`)
@@ -89,7 +107,11 @@ export async function createRunStub<T extends CoreTables>(db_: WithCore<T>, stub
  * coordinates hashed, and this report comes from the provider itself), so the squatter's row
  * goes and the provider's run takes its place — nothing of one repository merges into another's.
  */
-export async function upsertReportedRun<T extends CoreTables>(trx_: WithCore<T>, u: RunUpdate, log?: { warn(o: object, msg: string): void }): Promise<{ row: RunRow; finished: boolean }> {
+export async function upsertReportedRun<T extends CoreTables>(
+  trx_: WithCore<T>,
+  u: RunUpdate,
+  log?: { warn(o: object, msg: string): void },
+): Promise<{ row: RunRow; finished: boolean }> {
   const trx = asCore(trx_);
   for (let tries = 0; tries < 3; tries++) {
     const existing = await trx.selectFrom('runs').selectAll().where('run_id', '=', u.run_id).forUpdate().executeTakeFirst();
@@ -100,7 +122,12 @@ export async function upsertReportedRun<T extends CoreTables>(trx_: WithCore<T>,
       continue;
     }
     if (!existing) {
-      const ins = await trx.insertInto('runs').values(newRun(u)).onConflict((oc) => oc.column('run_id').doNothing()).returningAll().executeTakeFirst();
+      const ins = await trx
+        .insertInto('runs')
+        .values(newRun(u))
+        .onConflict((oc) => oc.column('run_id').doNothing())
+        .returningAll()
+        .executeTakeFirst();
       // Another process created it between our select and insert: read it again, locked.
       if (!ins) continue;
       return { row: ins, finished: u.origin === 'run' && statusRank(ins.status) === 2 };
@@ -204,7 +231,11 @@ export async function unlinkRecords<T extends CoreTables>(db_: WithCore<T>, keys
  * Retention of the run tables: runs that started, deployments that ended and commits made before
  * `cutoff` (their child rows cascade). Counts only on a dry run.
  */
-export async function pruneRunTables<T extends CoreTables>(db_: WithCore<T>, cutoff: Date, dryRun: boolean): Promise<{ runs: number; deployments: number; commits: number }> {
+export async function pruneRunTables<T extends CoreTables>(
+  db_: WithCore<T>,
+  cutoff: Date,
+  dryRun: boolean,
+): Promise<{ runs: number; deployments: number; commits: number }> {
   const db = asCore(db_);
   const old = {
     runs: ['run_id', sql`started_at < ${cutoff}`],

@@ -40,7 +40,10 @@ export function createRng(seed: number): Rng {
   };
   const hex = (len: number) => {
     let out = '';
-    while (out.length < len) out += Math.floor(next() * 0x100000000).toString(16).padStart(8, '0');
+    while (out.length < len)
+      out += Math.floor(next() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
     return out.slice(0, len);
   };
   return {
@@ -63,8 +66,26 @@ export function createRng(seed: number): Rng {
 
 const ORGS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'tyrell'];
 const SERVICES = [
-  'payments', 'checkout', 'search', 'accounts', 'inventory', 'gateway', 'billing', 'notifications', 'catalog', 'auth',
-  'ledger', 'shipping', 'reports', 'pricing', 'orders', 'profile', 'media', 'analytics', 'scheduler', 'frontend',
+  'payments',
+  'checkout',
+  'search',
+  'accounts',
+  'inventory',
+  'gateway',
+  'billing',
+  'notifications',
+  'catalog',
+  'auth',
+  'ledger',
+  'shipping',
+  'reports',
+  'pricing',
+  'orders',
+  'profile',
+  'media',
+  'analytics',
+  'scheduler',
+  'frontend',
 ];
 const REGIONS = ['us-central1', 'us-east1', 'europe-west1', 'asia-east1'];
 /** Grid carbon intensity, g CO2e per kWh (rough public figures per region). */
@@ -291,7 +312,7 @@ function buildRun(
   const wall = jobs.reduce((s, j) => s + j.duration_ms + (j.queue_ms ?? 0), 0);
   const started = t + queue;
   const ended = started + wall;
-  const cpuSeconds = jobs.reduce((s, j) => s + j.duration_ms, 0) / 1000 * 4;
+  const cpuSeconds = (jobs.reduce((s, j) => s + j.duration_ms, 0) / 1000) * 4;
   const c = costOf(rng, repo, cpuSeconds);
   const ran = jobs.some((j) => j.id === 'test');
   const total = ran ? repo.testsTotal + rng.int(-5, 5) : 0;
@@ -347,7 +368,14 @@ function buildRun(
   };
   if (rng.chance(0.01)) {
     rec.chaos = [
-      { fault: rng.pick(['kill_job', 'delay_net', 'corrupt_cache'] as const), target: 'test', seed: rng.int(1, 1_000_000), rate: 0.01, outcome: rng.pick(['recovered', 'recovered', 'degraded'] as const), retries: rng.int(0, 2) },
+      {
+        fault: rng.pick(['kill_job', 'delay_net', 'corrupt_cache'] as const),
+        target: 'test',
+        seed: rng.int(1, 1_000_000),
+        rate: 0.01,
+        outcome: rng.pick(['recovered', 'recovered', 'degraded'] as const),
+        retries: rng.int(0, 2),
+      },
     ];
   }
   return rec;

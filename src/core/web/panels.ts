@@ -23,12 +23,33 @@ export function genericView(data: any, id: string): HTMLElement {
   if (Array.isArray(data)) data = { items: data };
   if (typeof data !== 'object') return h('div', {}, String(data));
   const scalars = Object.entries(data).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
-  if (scalars.length) box.append(h('div', { class: 'kpis' }, ...scalars.slice(0, 12).map(([k, v]) => kpi(`${id}-${k}`, k.replace(/_/g, ' '), typeof v === 'number' ? (Number.isInteger(v) ? num(v) : num(v, 3)) : when(String(v)), v))));
+  if (scalars.length)
+    box.append(
+      h(
+        'div',
+        { class: 'kpis' },
+        ...scalars
+          .slice(0, 12)
+          .map(([k, v]) => kpi(`${id}-${k}`, k.replace(/_/g, ' '), typeof v === 'number' ? (Number.isInteger(v) ? num(v) : num(v, 3)) : when(String(v)), v)),
+      ),
+    );
   for (const [k, v] of Object.entries(data)) {
     if (Array.isArray(v)) {
       const rows = v.slice(0, 50).filter((x) => x && typeof x === 'object') as Record<string, unknown>[];
       const keys = [...new Set(rows.flatMap((x) => Object.keys(x)))].slice(0, 10);
-      box.append(h('h2', {}, k.replace(/_/g, ' ')), table(`${id}-${k}`, keys.map((kk) => ({ key: kk, label: kk.replace(/_/g, ' '), value: (x: any) => (x[kk] !== null && typeof x[kk] === 'object' ? JSON.stringify(x[kk]) : x[kk]) })), rows, { empty: 'Nothing yet.' }));
+      box.append(
+        h('h2', {}, k.replace(/_/g, ' ')),
+        table(
+          `${id}-${k}`,
+          keys.map((kk) => ({
+            key: kk,
+            label: kk.replace(/_/g, ' '),
+            value: (x: any) => (x[kk] !== null && typeof x[kk] === 'object' ? JSON.stringify(x[kk]) : x[kk]),
+          })),
+          rows,
+          { empty: 'Nothing yet.' },
+        ),
+      );
     } else if (v && typeof v === 'object') box.append(h('h2', {}, k.replace(/_/g, ' ')), h('pre', {}, JSON.stringify(v, null, 1)));
   }
   return box;
@@ -53,7 +74,9 @@ export async function renderPanels(main: HTMLElement, panels: Panel[]): Promise<
       box.append(genericView(data, p.id));
     } catch (e) {
       const need = /required property '([a-z_]+)'/.exec((e as Error).message);
-      box.append(h('div', { class: 'empty' }, need ? `Choose a ${need[1]} in the filters above to see this panel.` : `Could not load: ${(e as Error).message}`));
+      box.append(
+        h('div', { class: 'empty' }, need ? `Choose a ${need[1]} in the filters above to see this panel.` : `Could not load: ${(e as Error).message}`),
+      );
     }
   }
   return list.length;

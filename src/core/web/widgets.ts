@@ -6,7 +6,13 @@ import { filterQuery } from './url.js';
 
 /** A figure: label, formatted value (the raw one in data-value) and an optional line under it. */
 export function kpi(id: string, label: string, value: string, rawValue: unknown, sub?: Child): HTMLElement {
-  return h('div', { class: 'kpi', 'data-testid': `kpi-${id}` }, h('div', { class: 'label' }, label), h('div', { class: 'value', 'data-value': raw(rawValue) }, value), sub ? h('div', { class: 'sub' }, sub) : null);
+  return h(
+    'div',
+    { class: 'kpi', 'data-testid': `kpi-${id}` },
+    h('div', { class: 'label' }, label),
+    h('div', { class: 'value', 'data-value': raw(rawValue) }, value),
+    sub ? h('div', { class: 'sub' }, sub) : null,
+  );
 }
 
 /** A coloured label (DORA band, status, readiness band); `null` reads "no data". */
@@ -23,7 +29,12 @@ export interface Col<T> {
 }
 
 /** A table (or its empty state); `onRow` makes rows clickable. */
-export function table<T extends Record<string, any>>(id: string, cols: Col<T>[], rows: T[], opts: { onRow?: (r: T) => void; empty?: string } = {}): HTMLElement {
+export function table<T extends Record<string, any>>(
+  id: string,
+  cols: Col<T>[],
+  rows: T[],
+  opts: { onRow?: (r: T) => void; empty?: string } = {},
+): HTMLElement {
   if (!rows.length) return h('div', { class: 'empty', 'data-testid': `table-${id}` }, opts.empty ?? 'No data for these filters.');
   const head = h('tr', {}, ...cols.map((c) => h('th', { class: c.num ? 'num' : '' }, c.label)));
   const body = rows.map((r) =>
@@ -43,7 +54,13 @@ export function table<T extends Record<string, any>>(id: string, cols: Col<T>[],
 /** CSV and JSON links to a metrics export, with the page's filters. */
 export function exportLinks(name: string): HTMLElement {
   const q = filterQuery();
-  return h('span', { class: 'exports' }, 'export', h('a', { href: `/api/v1/metrics/export/${name}.csv${q}`, 'data-testid': `export-${name}-csv` }, 'CSV'), h('a', { href: `/api/v1/metrics/export/${name}.json${q}` }, 'JSON'));
+  return h(
+    'span',
+    { class: 'exports' },
+    'export',
+    h('a', { href: `/api/v1/metrics/export/${name}.csv${q}`, 'data-testid': `export-${name}-csv` }, 'CSV'),
+    h('a', { href: `/api/v1/metrics/export/${name}.json${q}` }, 'JSON'),
+  );
 }
 
 export function card(title: string, ...children: Child[]): HTMLElement {

@@ -64,7 +64,12 @@ export async function storeJobLog(
 /** The analyze hook: `analyses.autopsy` of GET /api/v1/runs/:id. */
 export async function analyzeRun(ctx: HubContext, runId: string): Promise<Record<string, unknown> | null> {
   const jobs = await rootCausesOf(ctx, runId);
-  const logs = await db(ctx).selectFrom('autopsy_logs').select(['job_id', 'bytes', 'lines', 'job_failed', 'analyzed_at']).where('run_id', '=', runId).orderBy('job_id').execute();
+  const logs = await db(ctx)
+    .selectFrom('autopsy_logs')
+    .select(['job_id', 'bytes', 'lines', 'job_failed', 'analyzed_at'])
+    .where('run_id', '=', runId)
+    .orderBy('job_id')
+    .execute();
   if (!logs.length) return null;
   // The contract's list: each job's causes, most likely first, the jobs in id order.
   const root_causes = jobs.flatMap((j) => j.causes.map(contractRootCause));
@@ -102,7 +107,12 @@ export async function openIssueForRun(ctx: HubContext, runId: string, signature:
 /** The run's autopsy report (seed 000 issue template), kept current after every (re)analysis. */
 export async function refreshReport(ctx: HubContext, runId: string): Promise<string> {
   const jobs = await rootCausesOf(ctx, runId);
-  const md = ctx.redactor.apply(renderMarkdown(jobs.map((j) => ({ log: j.job_id, failed: j.causes.length > 0, root_causes: j.causes })), { build: runId }));
+  const md = ctx.redactor.apply(
+    renderMarkdown(
+      jobs.map((j) => ({ log: j.job_id, failed: j.causes.length > 0, root_causes: j.causes })),
+      { build: runId },
+    ),
+  );
   await db(ctx)
     .insertInto('autopsy_reports')
     .values({ run_id: runId, markdown: md, created_at: ctx.now() })

@@ -204,7 +204,8 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
         tool,
         pattern: msg.slice(0, 300),
         message: msg,
-        suggestion: 'No rule matched this log; the classifier guessed the category from its error lines. Read the evidence line, and add a rule pack entry (--rules) if this failure recurs.',
+        suggestion:
+          'No rule matched this log; the classifier guessed the category from its error lines. Read the evidence line, and add a rule pack entry (--rules) if this failure recurs.',
         severity: 'warn',
         file: null,
         line: null,

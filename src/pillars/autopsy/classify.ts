@@ -35,7 +35,31 @@ export interface TrainingDoc {
   text: string;
 }
 
-const STOP = new Set(['the', 'and', 'for', 'with', 'this', 'that', 'from', 'was', 'are', 'not', 'you', 'your', 'has', 'have', 'run', 'see', 'more', 'use', 'all', 'its', 'into', 'but', 'can']);
+const STOP = new Set([
+  'the',
+  'and',
+  'for',
+  'with',
+  'this',
+  'that',
+  'from',
+  'was',
+  'are',
+  'not',
+  'you',
+  'your',
+  'has',
+  'have',
+  'run',
+  'see',
+  'more',
+  'use',
+  'all',
+  'its',
+  'into',
+  'but',
+  'can',
+]);
 
 /** Lower-case word tokens (numbers, hex ids and one-letter words dropped) plus adjacent-pair bigrams. */
 export function tokenize(text: string): string[] {
@@ -196,7 +220,10 @@ export function parseModel(text: string, where: string): Model {
   try {
     m = JSON.parse(text) as Model;
   } catch (e) {
-    throw new CiError('E_MODEL_INVALID', `the model file is not JSON: ${(e as Error).message}`, { where, hint: 'retrain it: ci-intel autopsy train CORPUS_DIR --out FILE' });
+    throw new CiError('E_MODEL_INVALID', `the model file is not JSON: ${(e as Error).message}`, {
+      where,
+      hint: 'retrain it: ci-intel autopsy train CORPUS_DIR --out FILE',
+    });
   }
   const ok =
     m?.kind === MODEL_KIND &&
@@ -205,7 +232,11 @@ export function parseModel(text: string, where: string): Model {
     m.idf?.length === m.vocab.length &&
     m.log_lik?.length === m.classes.length &&
     m.log_lik.every((r) => r.length === m.vocab.length);
-  if (!ok) throw new CiError('E_MODEL_INVALID', `the model file is not a ${MODEL_KIND} model or its arrays disagree`, { where, hint: 'retrain it: ci-intel autopsy train CORPUS_DIR --out FILE' });
+  if (!ok)
+    throw new CiError('E_MODEL_INVALID', `the model file is not a ${MODEL_KIND} model or its arrays disagree`, {
+      where,
+      hint: 'retrain it: ci-intel autopsy train CORPUS_DIR --out FILE',
+    });
   return m;
 }
 

@@ -18,7 +18,11 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string) 
   const saved = Object.getOwnPropertyDescriptor(process, 'stdin');
   if (stdin !== undefined) Object.defineProperty(process, 'stdin', { value: Readable.from([stdin]), configurable: true });
   try {
-    const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env: { ...env }, isTTY: false, cwd: mkdtempSync(path.join(os.tmpdir(), 'autopsy-cli-')) }, [autopsy]);
+    const code = await runCli(
+      args,
+      { out: (s) => (out += s), err: (s) => (err += s), env: { ...env }, isTTY: false, cwd: mkdtempSync(path.join(os.tmpdir(), 'autopsy-cli-')) },
+      [autopsy],
+    );
     return { code, out, err };
   } finally {
     if (saved) Object.defineProperty(process, 'stdin', saved);
@@ -29,7 +33,10 @@ describe('ci-intel autopsy (CLI)', () => {
   it('prints one JSON line per log, most likely cause first, and exits 1 on a failure', async () => {
     const r = await cli(['autopsy', '--json', logPath('ho-tsc-type'), logPath('ho-npm-etarget')]);
     expect(r.code).toBe(1);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[0].log).toBe(logPath('ho-tsc-type'));
     expect(lines[0].failed).toBe(true);
@@ -45,7 +52,7 @@ describe('ci-intel autopsy (CLI)', () => {
   it('reads stdin with -, exits 0 when nothing failed', async () => {
     const ok = await cli(['autopsy', '-'], {}, 'PASS src/a.test.js\nTests: 3 passed, 3 total\n');
     expect(ok).toMatchObject({ code: 0, out: '-: no failure found\n' });
-    const bad = await cli(['autopsy', '--json', '-'], {}, 'make: *** No rule to make target \'deploy\'.  Stop.\n');
+    const bad = await cli(['autopsy', '--json', '-'], {}, "make: *** No rule to make target 'deploy'.  Stop.\n");
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.out).root_causes[0].category).toBe('config_error');
   });
@@ -70,11 +77,22 @@ describe('ci-intel autopsy (CLI)', () => {
     expect(missing.err).toContain('E_INPUT_UNREADABLE');
   });
 
-  it('eval --json prints exactly one object with the issue\'s keys', async () => {
+  it("eval --json prints exactly one object with the issue's keys", async () => {
     const r = await cli(['autopsy', 'eval', '--json', HELDOUT_DIR]);
     expect(r.code).toBe(0);
     const o = JSON.parse(r.out);
-    for (const k of ['cases', 'precision', 'recall', 'f1', 'evidence_hit_rate', 'per_category', 'secrets_planted', 'secrets_leaked', 'rule_only', 'model_loocv'])
+    for (const k of [
+      'cases',
+      'precision',
+      'recall',
+      'f1',
+      'evidence_hit_rate',
+      'per_category',
+      'secrets_planted',
+      'secrets_leaked',
+      'rule_only',
+      'model_loocv',
+    ])
       expect(o, k).toHaveProperty(k);
     expect(o.cases).toBe(53);
     expect(o.per_category.network).toMatchObject({ support: 6 });
@@ -100,7 +118,12 @@ describe('--open-issue (GitHub REST, against a local recording server)', () => {
       res.setHeader('content-type', 'application/json');
       if (req.method === 'GET' && req.url!.startsWith('/repos/acme/app/issues?')) return res.end(JSON.stringify(issues));
       if (req.method === 'POST' && req.url === '/repos/acme/app/issues') {
-        const i = { number: issues.length + 1, html_url: `https://github.example/acme/app/issues/${issues.length + 1}`, body: (b as { body: string }).body, labels: ['ci-autopsy'] };
+        const i = {
+          number: issues.length + 1,
+          html_url: `https://github.example/acme/app/issues/${issues.length + 1}`,
+          body: (b as { body: string }).body,
+          labels: ['ci-autopsy'],
+        };
         issues.push(i);
         res.statusCode = 201;
         return res.end(JSON.stringify(i));

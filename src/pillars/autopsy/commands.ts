@@ -20,12 +20,10 @@ import { ruleSet } from './rules.js';
 /** Bytes read at a time: large reads keep a 1 GB log to a thousand reads (the stream default is 64 KiB). */
 const READ_SIZE = 1024 * 1024;
 
-
 function classifierFrom(opts: { model?: string | boolean }): Classifier | null {
   if (opts.model === false) return null;
   return typeof opts.model === 'string' ? loadClassifier(opts.model) : shippedClassifier();
 }
-
 
 async function redactedBuffer(file: string, redactor: Redactor): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -51,7 +49,9 @@ function subOpts(command: Command): Record<string, unknown> {
 export function autopsyCommands(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('autopsy')
-    .description('Explain failed CI logs: root causes (tool, category, evidence line, file:line, fix, repro), most likely first; exit 1 when a failure is found')
+    .description(
+      'Explain failed CI logs: root causes (tool, category, evidence line, file:line, fix, repro), most likely first; exit 1 when a failure is found',
+    )
     .argument('[logs...]', 'log files, or - for stdin')
     .option('--json', 'one JSON line per log: {log, failed, root_causes}')
     .option('--md', 'one Markdown report (the issue template) for all logs')
@@ -84,7 +84,12 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
     const outputs: AnalysisOutput[] = [];
     for (const log of logs) {
-      const a = await analyzeStream(openInput(log, process.stdin, { highWaterMark: READ_SIZE }), rules, { classifier, assumeFailed: opts.failed === true, context, maxCauses });
+      const a = await analyzeStream(openInput(log, process.stdin, { highWaterMark: READ_SIZE }), rules, {
+        classifier,
+        assumeFailed: opts.failed === true,
+        context,
+        maxCauses,
+      });
       const out: AnalysisOutput = { log, failed: a.failed, root_causes: redactCauses(a.root_causes, redactor) };
       outputs.push(out);
       if (opts.json) ctx.out(redactor.apply(renderJson(out)));
@@ -117,7 +122,11 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
           ctx.err('stdin is not uploaded (it was read once for the analysis); pass a file to upload it\n');
           continue;
         }
-        const base = path.basename(log).replace(/\.[^.]*$/, '').replace(/[^\w.:@+-]/g, '_') || `log${i}`;
+        const base =
+          path
+            .basename(log)
+            .replace(/\.[^.]*$/, '')
+            .replace(/[^\w.:@+-]/g, '_') || `log${i}`;
         const job = logs.length === 1 ? ((opts.job as string | undefined) ?? ctx.env.GITHUB_JOB ?? base) : base;
         const body = await redactedBuffer(log, redactor);
         const failed = opts.failed === true ? 'true' : outputs[i]!.failed ? '' : '';
@@ -136,12 +145,14 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
   examples(
     cmd
       .command('eval')
-      .description('Score the analyzer against a corpus with an answer key (DIR/manifest.jsonl): per-category P/R/F1, macro averages, evidence hit rate, redaction leaks, rules-only and model leave-one-out')
+      .description(
+        'Score the analyzer against a corpus with an answer key (DIR/manifest.jsonl): per-category P/R/F1, macro averages, evidence hit rate, redaction leaks, rules-only and model leave-one-out',
+      )
       .argument('<dir>', 'corpus folder with manifest.jsonl and the logs')
       .option('--json', 'exactly one JSON object')
       .option('--rules <dir>', 'extra rule pack folder or file; repeatable', collect, [])
       .option('--model <file>', 'classifier model file (default: the shipped one)')
-      .option('--train-extra <dir>', 'more answer-keyed corpora for the leave-one-out model\'s training set; repeatable', collect, []),
+      .option('--train-extra <dir>', "more answer-keyed corpora for the leave-one-out model's training set; repeatable", collect, []),
     'ci-intel autopsy eval ../shared/corpus/autopsy',
     'ci-intel autopsy eval corpus/ --json | jq .f1',
   ).action(async (dir: string, _o: Record<string, unknown>, command: Command) => {
@@ -162,7 +173,9 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
   examples(
     cmd
       .command('train')
-      .description('Train the fallback classifier (TF-IDF + multinomial naive Bayes) on corpora with an answer key; deterministic: the same corpora give the same file')
+      .description(
+        'Train the fallback classifier (TF-IDF + multinomial naive Bayes) on corpora with an answer key; deterministic: the same corpora give the same file',
+      )
       .argument('<dirs...>', 'corpus folders with manifest.jsonl')
       .option('--out <file>', 'where to write the model', 'autopsy-model.json'),
     'ci-intel autopsy train ../shared/corpus/autopsy my-corpus --out model.json',
@@ -170,7 +183,8 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
   ).action(async (dirs: string[], opts: { out: string }) => {
     const docs: TrainingDoc[] = [];
     for (const dir of dirs) {
-      for (const c of readManifest(dir)) docs.push({ id: `${path.basename(path.resolve(dir))}/${c.id}`, label: c.category, text: trainingText(readCaseLog(dir, c)) });
+      for (const c of readManifest(dir))
+        docs.push({ id: `${path.basename(path.resolve(dir))}/${c.id}`, label: c.category, text: trainingText(readCaseLog(dir, c)) });
     }
     if (!docs.length) throw new CiError('E_USAGE', 'the corpora hold no cases', { hint: 'each folder needs a manifest.jsonl with at least one case' });
     const model = train(docs);
@@ -200,7 +214,9 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     const hub = await ctx.openHub(opts);
     try {
       const since = opts.since ? sinceInstant(String(opts.since), ctx.now()) : null;
-      const rules = (opts.rules as string[]).length ? ruleSet([...(hub.config.pillars?.autopsy?.rules as string[] | undefined ?? []), ...(opts.rules as string[])]) : hubRules(hub);
+      const rules = (opts.rules as string[]).length
+        ? ruleSet([...((hub.config.pillars?.autopsy?.rules as string[] | undefined) ?? []), ...(opts.rules as string[])])
+        : hubRules(hub);
       const classifier = classifierFrom(opts as { model?: string }) ?? shippedClassifier();
       const { reclassified, changes } = await reclassifyLogs(hub, rules, classifier, since);
       if (opts.json) ctx.out(JSON.stringify({ reclassified, moved: changes.length, changes }) + '\n');

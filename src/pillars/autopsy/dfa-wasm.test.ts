@@ -35,7 +35,7 @@ function scanned(scanner: LiteralScanner, text: string): Array<{ line: number; s
   const u = Buffer.from(text);
   const flagged: Array<{ line: number; start: number }> = [];
   let line = 0;
-  for (let pos = 0; pos < u.length; ) {
+  for (let pos = 0; pos < u.length;) {
     const at = scanner.find(u, pos, u.length);
     line += scanner.lines;
     if (at < 0) break;
@@ -54,8 +54,29 @@ describe('the WebAssembly DFA', () => {
   it('flags the lines plain JS flags, through CSI, OSC, charset and lone escapes, line numbers and starts included', () => {
     const piece = fc.constantFrom(
       ...LITERALS,
-      'r', 'ror', 'pan', 'ic', 'n', 'é', 'x', ' ', '\n', '\r\n', '\r',
-      '\x1b[31m', '\x1b[0m', '\x1b[1;2', '\x1b[?25l', '\x1b[!p', '\x1b[', '\x1b', '\x1b]0;t\x07', '\x1b]8;;\x1b\\', '\x1b(B', '\x1b=', '\x1b[:',
+      'r',
+      'ror',
+      'pan',
+      'ic',
+      'n',
+      'é',
+      'x',
+      ' ',
+      '\n',
+      '\r\n',
+      '\r',
+      '\x1b[31m',
+      '\x1b[0m',
+      '\x1b[1;2',
+      '\x1b[?25l',
+      '\x1b[!p',
+      '\x1b[',
+      '\x1b',
+      '\x1b]0;t\x07',
+      '\x1b]8;;\x1b\\',
+      '\x1b(B',
+      '\x1b=',
+      '\x1b[:',
     );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 60 }), (parts) => {

@@ -89,11 +89,28 @@ const [gState, gLines, gLineStart] = [0, 1, 2];
 
 /** `while (j < to && csi[u[j]] & cls) j++` (depths: the loop is 0, its block 1). */
 const skipClass = (cls: number) => [
-  ...block, ...loop,
-  ...get(j), ...get(to), ...geU, ...brIf(1),
-  ...get(csi), ...get(j), ...load8(), ...add, ...load8(), ...i32(cls), ...and, ...eqz, ...brIf(1),
-  ...get(j), ...i32(1), ...add, ...set(j), ...br(0),
-  ...end, ...end,
+  ...block,
+  ...loop,
+  ...get(j),
+  ...get(to),
+  ...geU,
+  ...brIf(1),
+  ...get(csi),
+  ...get(j),
+  ...load8(),
+  ...add,
+  ...load8(),
+  ...i32(cls),
+  ...and,
+  ...eqz,
+  ...brIf(1),
+  ...get(j),
+  ...i32(1),
+  ...add,
+  ...set(j),
+  ...br(0),
+  ...end,
+  ...end,
 ];
 const saveState = [...get(st), ...gset(gState), ...get(lines), ...gset(gLines), ...get(ls), ...gset(gLineStart)];
 
@@ -126,11 +143,22 @@ const body = [
 
 /** The module's bytes. */
 export const DFA_WASM = Uint8Array.from([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // "\0asm", version 1
   ...section(1, [[0x60, 3, I32, I32, I32, 1, I32]]), // type 0: (i32, i32, i32) -> i32
   ...section(3, [[0]]), // function 0 has type 0
   ...section(5, [[0x00, 1]]), // memory 0: 1 page at least
-  ...section(6, [[I32, 1, ...i32(0), ...end], [I32, 1, ...i32(0), ...end], [I32, 1, ...i32(0), ...end]]),
+  ...section(6, [
+    [I32, 1, ...i32(0), ...end],
+    [I32, 1, ...i32(0), ...end],
+    [I32, 1, ...i32(0), ...end],
+  ]),
   ...section(7, [
     [...name('memory'), 0x02, 0],
     [...name('state'), 0x03, gState],
@@ -149,8 +177,9 @@ interface Exports {
   lineStart: { value: number };
   find(i: number, to: number, csi: number): number;
 }
-const { Module, Instance } = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (m: object) => { exports: object } } })
-  .WebAssembly;
+const { Module, Instance } = (
+  globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (m: object) => { exports: object } } }
+).WebAssembly;
 
 /** Bytes copied into WebAssembly memory at a time (a block of the scanner is at most this). */
 const WINDOW = 1024 * 1024;
@@ -205,7 +234,7 @@ export class WasmDfa {
     let lines = 0;
     let lineStart = from;
     x.state.value = 0;
-    for (let w = from; w < to; ) {
+    for (let w = from; w < to;) {
       if (!(u === this.src && w >= this.srcFrom && w < this.srcTo)) this.load(u, w, Math.min(to, w + WINDOW));
       const wEnd = Math.min(to, this.srcTo);
       const off = this.window - this.srcFrom; // the memory address of u[0]

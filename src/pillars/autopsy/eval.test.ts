@@ -34,21 +34,24 @@ const baseline: Record<string, Summary> = existsSync(BASELINE) ? JSON.parse(read
 const results: Record<string, Summary> = {};
 
 function check(name: string, dir: string | null, extra: () => string[]) {
-  it.skipIf(!dir)(`${name}: no regression against the committed baseline, no leak${dir ? '' : ' (skipped: shared/corpus/autopsy not found beside the repository)'}`, async () => {
-    const r = await evaluate(dir!, ruleSet(), shippedClassifier(), new Redactor(), extra());
-    const now = summary(r);
-    results[name] = now;
-    expect(now.secrets_leaked, JSON.stringify(r.leaks)).toBe(0);
-    if (process.env.UPDATE_BASELINE) return;
-    const b = baseline[name];
-    expect(b, `no baseline for ${name}: run with UPDATE_BASELINE=1`).toBeDefined();
-    expect(now.cases).toBe(b!.cases);
-    expect(now.f1, JSON.stringify(r.misses)).toBeGreaterThanOrEqual(b!.f1);
-    expect(now.evidence_hit_rate, JSON.stringify(r.misses)).toBeGreaterThanOrEqual(b!.evidence_hit_rate);
-    expect(now.rule_only_f1).toBeGreaterThanOrEqual(b!.rule_only_f1);
-    expect(now.model_loocv_f1).toBeGreaterThanOrEqual(b!.model_loocv_f1);
-    expect(now.secrets_planted).toBe(b!.secrets_planted);
-  });
+  it.skipIf(!dir)(
+    `${name}: no regression against the committed baseline, no leak${dir ? '' : ' (skipped: shared/corpus/autopsy not found beside the repository)'}`,
+    async () => {
+      const r = await evaluate(dir!, ruleSet(), shippedClassifier(), new Redactor(), extra());
+      const now = summary(r);
+      results[name] = now;
+      expect(now.secrets_leaked, JSON.stringify(r.leaks)).toBe(0);
+      if (process.env.UPDATE_BASELINE) return;
+      const b = baseline[name];
+      expect(b, `no baseline for ${name}: run with UPDATE_BASELINE=1`).toBeDefined();
+      expect(now.cases).toBe(b!.cases);
+      expect(now.f1, JSON.stringify(r.misses)).toBeGreaterThanOrEqual(b!.f1);
+      expect(now.evidence_hit_rate, JSON.stringify(r.misses)).toBeGreaterThanOrEqual(b!.evidence_hit_rate);
+      expect(now.rule_only_f1).toBeGreaterThanOrEqual(b!.rule_only_f1);
+      expect(now.model_loocv_f1).toBeGreaterThanOrEqual(b!.model_loocv_f1);
+      expect(now.secrets_planted).toBe(b!.secrets_planted);
+    },
+  );
 }
 
 describe('autopsy eval', () => {

@@ -68,7 +68,9 @@ export function readCaseLog(dir: string, c: EvalCase): string {
   try {
     return readFileSync(path.join(dir, c.log), 'utf8');
   } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${c.log}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: path.join(dir, c.log) });
+    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${c.log}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      where: path.join(dir, c.log),
+    });
   }
 }
 
@@ -234,7 +236,9 @@ export async function evaluate(dir: string, rules: Rule[], classifier: Classifie
 export function renderEvalText(r: EvalReport, dir: string): string {
   const out = [`eval ${dir}: ${r.cases} cases`, '', 'category               precision  recall     f1  support'];
   for (const [k, m] of Object.entries(r.per_category)) {
-    out.push(`${k.padEnd(22)} ${m.precision.toFixed(3).padStart(9)} ${m.recall.toFixed(3).padStart(7)} ${m.f1.toFixed(3).padStart(6)} ${String(m.support).padStart(8)}`);
+    out.push(
+      `${k.padEnd(22)} ${m.precision.toFixed(3).padStart(9)} ${m.recall.toFixed(3).padStart(7)} ${m.f1.toFixed(3).padStart(6)} ${String(m.support).padStart(8)}`,
+    );
   }
   const line = (name: string, m: Metrics) =>
     `${name.padEnd(12)} macro precision ${m.precision.toFixed(3)}  recall ${m.recall.toFixed(3)}  F1 ${m.f1.toFixed(3)}  evidence hit rate ${m.evidence_hit_rate.toFixed(3)}`;

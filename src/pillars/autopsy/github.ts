@@ -76,13 +76,7 @@ export async function findIssue(t: GitHubTarget, signature: string, fetchImpl?: 
 }
 
 /** Opens an issue for the signature, or comments on the open one. */
-export async function openOrComment(
-  t: GitHubTarget,
-  signature: string,
-  title: string,
-  markdown: string,
-  fetchImpl?: typeof fetch,
-): Promise<IssueResult> {
+export async function openOrComment(t: GitHubTarget, signature: string, title: string, markdown: string, fetchImpl?: typeof fetch): Promise<IssueResult> {
   if (!/^[\w.-]+\/[\w.-]+$/.test(t.repo)) throw new CiError('E_USAGE', `--open-issue ${t.repo} is not owner/repo`, { where: '--open-issue' });
   const existing = await findIssue(t, signature, fetchImpl);
   if (existing) {

@@ -59,11 +59,13 @@ describeEachStore(
       expect(stored.body.split('\n')).toHaveLength(body.lines + 1);
     });
 
-    it('shows the root causes in GET /api/v1/runs/:id in the contract\'s autopsy.root_causes shape', async () => {
+    it("shows the root causes in GET /api/v1/runs/:id in the contract's autopsy.root_causes shape", async () => {
       const res = await app.inject({ method: 'GET', url: `/api/v1/runs/${RUN1}`, headers: { authorization: `Bearer ${token}` } });
       expect(res.statusCode).toBe(200);
       const a = res.json().analyses.autopsy;
-      expect(a.root_causes[0]).toEqual(expect.objectContaining({ tool: 'ssh', pattern: expect.any(String), suggestion: expect.any(String), severity: 'error' }));
+      expect(a.root_causes[0]).toEqual(
+        expect.objectContaining({ tool: 'ssh', pattern: expect.any(String), suggestion: expect.any(String), severity: 'error' }),
+      );
       expect(a.jobs[0]).toMatchObject({ job: 'deploy', job_failed: true });
       const record = JSON.parse(readFileSync(new URL('../../core/contract/fixtures/seed-example.fixed.v1.2.ndjson', import.meta.url), 'utf8').split('\n')[0]!);
       record.autopsy = { root_causes: a.root_causes };

@@ -33,7 +33,19 @@ describe('normalizeLine', () => {
   });
 
   it('never adds or removes a newline (line N of the output is line N of the input)', () => {
-    const piece = fc.constantFrom('\n', '\r', '\r\n', '\x1b[31m', '\x1b(B', '##[error]', '2026-11-22T07:51:28.6066958Z ', 'section_start:1:x\r', 'text', ' ', 'é');
+    const piece = fc.constantFrom(
+      '\n',
+      '\r',
+      '\r\n',
+      '\x1b[31m',
+      '\x1b(B',
+      '##[error]',
+      '2026-11-22T07:51:28.6066958Z ',
+      'section_start:1:x\r',
+      'text',
+      ' ',
+      'é',
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 60 }), (parts) => {
         const s = parts.join('');

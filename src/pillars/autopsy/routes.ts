@@ -50,10 +50,12 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
         const gh = autopsyConfig(ctx).github;
         const token = process.env.CI_INTEL_GITHUB_TOKEN ?? process.env.GITHUB_TOKEN;
         if (gh && token && mine.length) {
-          issue = await openIssueForRun(ctx, run.run_id, mine[0]!.signature, { repo: gh.repo, token, apiUrl: gh.apiUrl ?? 'https://api.github.com' }).catch((e: Error) => {
-            ctx.log.warn({ err: e.message, run: run.run_id }, 'autopsy: opening the GitHub issue failed');
-            return { error: e.message };
-          });
+          issue = await openIssueForRun(ctx, run.run_id, mine[0]!.signature, { repo: gh.repo, token, apiUrl: gh.apiUrl ?? 'https://api.github.com' }).catch(
+            (e: Error) => {
+              ctx.log.warn({ err: e.message, run: run.run_id }, 'autopsy: opening the GitHub issue failed');
+              return { error: e.message };
+            },
+          );
         }
         return { run_id: run.run_id, job: jobId, bytes, lines, failed: causes.length > 0, root_causes: mine, ...(issue ? { issue } : {}) };
       },
@@ -104,7 +106,13 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
       const q = req.query as { repo?: string; limit: number };
       if (q.repo) assertRepo(req, q.repo.toLowerCase());
       const allowed = repoRegexes(requirePrincipal(req));
-      let query = db(ctx).selectFrom('failure_signatures').selectAll().orderBy('count', 'desc').orderBy('last_seen', 'desc').orderBy('signature').limit(q.limit ?? 100);
+      let query = db(ctx)
+        .selectFrom('failure_signatures')
+        .selectAll()
+        .orderBy('count', 'desc')
+        .orderBy('last_seen', 'desc')
+        .orderBy('signature')
+        .limit(q.limit ?? 100);
       if (q.repo) query = query.where('repo', '=', q.repo.toLowerCase());
       if (allowed) query = query.where((eb) => eb.or(allowed.map((re) => eb('repo', '~', re))));
       return { signatures: await query.execute() };

@@ -54,7 +54,9 @@ describe('rule packs', () => {
       }
       throw new Error('no error');
     };
-    const e1 = bad('- id: ok.rule\n  tool: pytest\n  category: test_failure\n  match: "x"\n  hint: "h"\n- id: two\n  tool: pytest\n  category: flaky\n  match: "x"\n  hint: "h"\n');
+    const e1 = bad(
+      '- id: ok.rule\n  tool: pytest\n  category: test_failure\n  match: "x"\n  hint: "h"\n- id: two\n  tool: pytest\n  category: flaky\n  match: "x"\n  hint: "h"\n',
+    );
     expect(e1.code).toBe('E_RULES_INVALID');
     expect(e1.where).toBe('team.yml:6 (rule 2)');
     expect(e1.message).toContain('category "flaky"');

@@ -127,8 +127,7 @@ function compilePack(list: unknown[], file: string, origin: 'builtin' | 'user', 
     if (raw.docs_uri !== undefined && (typeof raw.docs_uri !== 'string' || !/^https?:\/\/\S+$/.test(raw.docs_uri)))
       throw bad('docs_uri', 'must be an http(s) URL');
     const priority = raw.priority ?? DEFAULT_PRIORITY;
-    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 100)
-      throw bad('priority', 'must be a whole number 0..100');
+    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 100) throw bad('priority', 'must be a whole number 0..100');
     const flags = raw.flags ?? '';
     if (typeof flags !== 'string' || !/^[is]*$/.test(flags)) throw bad('flags', 'may only hold i (ignore case) and s (dot matches newline)');
     let match: Matcher;

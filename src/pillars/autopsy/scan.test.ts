@@ -87,7 +87,8 @@ describe('LogScanner on raw bytes', () => {
   it('sees a literal an ANSI colour splits, and keeps line numbers through escapes and carriage-return progress', () => {
     // `Err<ESC>[0mor`, `mod<ESC>[1mule`: normalizing joins the words (no other literal is on the
     // line); the raw bytes must flag the line all the same.
-    const text = '\x1b[32mok\x1b[0m\n10%\r50%\r\x1b[2K\n\x1b[1mnpm \x1b[31mERR\x1b[0m! code E404\n\x1b[31mModuleNotFoundErr\x1b[0mor: No mod\x1b[1mule named \'yaml\'\n';
+    const text =
+      "\x1b[32mok\x1b[0m\n10%\r50%\r\x1b[2K\n\x1b[1mnpm \x1b[31mERR\x1b[0m! code E404\n\x1b[31mModuleNotFoundErr\x1b[0mor: No mod\x1b[1mule named 'yaml'\n";
     const r = scanText(text, rules);
     const hit = r.hits.find((h) => h.rule.id === 'py.import.missing')!;
     expect(hit.line).toBe(4);

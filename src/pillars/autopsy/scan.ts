@@ -37,7 +37,6 @@ interface Block {
   lines: number;
 }
 
-
 /** The line `buf[start, stop)` (no `\n`): raw (decoded, a final `\r` dropped) and normalized. */
 function lineOf(buf: Buffer, start: number, stop: number): { raw: string; text: string } {
   const full = buf.toString('utf8', start, Math.min(stop, start + MAX_LINE_BYTES));
@@ -166,14 +165,14 @@ export class LogScanner {
     const end = buf.length;
     let no = blk.first;
     if (this.everyLine) {
-      for (let start = 0; start < end; ) {
+      for (let start = 0; start < end;) {
         const stop = buf.indexOf(NEWLINE, start);
         this.line(buf, start, stop, no++);
         start = stop + 1;
       }
     } else {
       const pf = this.prefilter;
-      for (let pos = 0; pos < end; ) {
+      for (let pos = 0; pos < end;) {
         const at = pf.find(buf, pos, end);
         no += pf.lines;
         if (at < 0) break;
@@ -186,7 +185,7 @@ export class LogScanner {
     this.facts.lines += blk.lines;
     // Drop the blocks no later context can reach: the newest ones holding CONTEXT_WIDE lines stay.
     let k = this.recent.length;
-    for (let kept = 0; k > 0 && kept < CONTEXT_WIDE; ) kept += this.recent[--k]!.lines;
+    for (let kept = 0; k > 0 && kept < CONTEXT_WIDE;) kept += this.recent[--k]!.lines;
     if (k > 0) this.recent.splice(0, k);
   }
 
@@ -303,7 +302,7 @@ export class LogScanner {
 
   /** The lines after a hit within its block; the rest come with the next blocks (fillPending). */
   private after(hit: Hit, buf: Buffer, stop: number): void {
-    for (let s = stop + 1; hit.after.length < CONTEXT_WIDE && s < buf.length; ) {
+    for (let s = stop + 1; hit.after.length < CONTEXT_WIDE && s < buf.length;) {
       const e = buf.indexOf(NEWLINE, s);
       hit.after.push({ line: hit.line + hit.after.length + 1, ...lineOf(buf, s, e) });
       s = e + 1;
@@ -314,7 +313,7 @@ export class LogScanner {
   private fillPending(buf: Buffer): void {
     const want = Math.max(...this.pending.map((h) => CONTEXT_WIDE - h.after.length));
     const lines: Array<{ raw: string; text: string }> = [];
-    for (let s = 0; lines.length < want && s < buf.length; ) {
+    for (let s = 0; lines.length < want && s < buf.length;) {
       const e = buf.indexOf(NEWLINE, s);
       lines.push(lineOf(buf, s, e));
       s = e + 1;

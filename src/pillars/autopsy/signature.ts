@@ -25,5 +25,8 @@ export function normalizeEvidence(text: string): string {
 
 /** 16 hex digits of SHA-256 over tool, category and the normalized evidence. */
 export function failureSignature(tool: string, category: string, evidence: string): string {
-  return createHash('sha256').update(`${tool}\n${category}\n${normalizeEvidence(evidence)}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`${tool}\n${category}\n${normalizeEvidence(evidence)}`)
+    .digest('hex')
+    .slice(0, 16);
 }

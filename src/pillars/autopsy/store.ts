@@ -20,12 +20,7 @@ export const logKey = (runId: string, jobId: string) => `logs/${runId}/${encodeU
  * Streams a log into the store: redacted first (nothing unredacted is kept), compressed into the
  * blob store and scanned in the same pass. Memory stays bounded whatever the log size.
  */
-export async function ingestLog(
-  ctx: HubContext,
-  input: Readable,
-  key: string,
-  rules: Rule[],
-): Promise<{ scanner: LogScanner; bytes: number }> {
+export async function ingestLog(ctx: HubContext, input: Readable, key: string, rules: Rule[]): Promise<{ scanner: LogScanner; bytes: number }> {
   const redacted = input.pipe(ctx.redactor.stream({ keepLines: true }));
   input.on('error', (e) => redacted.destroy(e));
   const gzip = createGzip();

@@ -78,7 +78,10 @@ export class CacheTokens {
       });
     }
     challenge(reply);
-    throw new CiError('E_AUTH_REQUIRED', 'unknown cache token', { where: 'Authorization header', hint: 'check the token the cache was started with (--token)' });
+    throw new CiError('E_AUTH_REQUIRED', 'unknown cache token', {
+      where: 'Authorization header',
+      hint: 'check the token the cache was started with (--token)',
+    });
   }
 }
 

@@ -43,9 +43,7 @@ interface Loaded {
   touchedAt: number;
 }
 
-export type GetResult =
-  | { hit: true; manifest: Manifest; size: number; body: Buffer | Readable | null }
-  | { hit: false; quarantined?: QuarantineReason };
+export type GetResult = { hit: true; manifest: Manifest; size: number; body: Buffer | Readable | null } | { hit: false; quarantined?: QuarantineReason };
 
 export interface QuarantineRecord {
   kind: 'blob' | 'manifest';
@@ -218,7 +216,8 @@ export class Sentinel {
     this.remember(refId(ref), { stored: { manifest: m, lastHit: this.opts.now() }, sigOk: true, touchedAt: this.opts.now().getTime() });
     this.event('put', ref, m.digest, m.size);
     this.approxBytes += m.size;
-    if (this.opts.maxBytes !== null && this.approxBytes > this.opts.maxBytes) void this.sweep().catch((e) => this.opts.log?.error({ err: e }, 'cache: sweep failed'));
+    if (this.opts.maxBytes !== null && this.approxBytes > this.opts.maxBytes)
+      void this.sweep().catch((e) => this.opts.log?.error({ err: e }, 'cache: sweep failed'));
     return m;
   }
 
@@ -254,7 +253,12 @@ export class Sentinel {
         continue;
       }
       const m = item.stored.manifest;
-      entries.push({ ref: { protocol: m.protocol, namespace: m.namespace, key: m.key }, digest: m.digest, size: m.size, lastHit: item.stored.lastHit.getTime() });
+      entries.push({
+        ref: { protocol: m.protocol, namespace: m.namespace, key: m.key },
+        digest: m.digest,
+        size: m.size,
+        lastHit: item.stored.lastHit.getTime(),
+      });
     }
     const blobs = new Map<string, { size: number; modified: number }>();
     for await (const bl of b.listBlobs()) blobs.set(bl.digest, { size: bl.size, modified: bl.modified.getTime() });

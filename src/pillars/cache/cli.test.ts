@@ -46,7 +46,17 @@ describe('cache commands on a storage folder', () => {
     const r = JSON.parse(j.out);
     expect(r.namespaces).toEqual([
       expect.objectContaining({ namespace: 'default', protocol: 'gradle', hits: 0, misses: 1, hit_ratio: 0, entries: 0 }),
-      expect.objectContaining({ namespace: 'team-x', protocol: 'ccache', hits: 3, misses: 0, hit_ratio: 1, entries: 3, bytes_stored: 7500, bytes_served: 7500, puts: 3 }),
+      expect.objectContaining({
+        namespace: 'team-x',
+        protocol: 'ccache',
+        hits: 3,
+        misses: 0,
+        hit_ratio: 1,
+        entries: 3,
+        bytes_stored: 7500,
+        bytes_served: 7500,
+        puts: 3,
+      }),
     ]);
     expect(r.total).toMatchObject({ hits: 3, misses: 1, hit_ratio: 0.75 });
     expect(r.unique_bytes).toBe(7500);

@@ -4,7 +4,21 @@
 // rebuild (a miss, nothing bad served) and leave a quarantine event.
 // Takes ~1-2 minutes, most of it Gradle's JVM start.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  openSync,
+  readSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -35,7 +49,12 @@ async function readEvents(c: TestCache): Promise<Array<Record<string, unknown>>>
   const dir = path.join(storeDir(c), 'events');
   return readdirSync(dir)
     .sort()
-    .flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+    .flatMap((f) =>
+      readFileSync(path.join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    );
 }
 
 describe('real clients against the cache', () => {
@@ -64,7 +83,9 @@ describe('real clients against the cache', () => {
       const out = r.stdout + r.stderr;
       const m = /Summary:\s+(\S+\.json)/.exec(out);
       expect(m, out).not.toBeNull();
-      const summary = JSON.parse(readFileSync(m![1]!, 'utf8')) as { tasks: Array<{ hash: string; cache: { status: string; source?: string; timeSaved: number } }> };
+      const summary = JSON.parse(readFileSync(m![1]!, 'utf8')) as {
+        tasks: Array<{ hash: string; cache: { status: string; source?: string; timeSaved: number } }>;
+      };
       return { out, task: summary.tasks[0]! };
     };
     const clean = () => {
@@ -150,7 +171,10 @@ describe('real clients against the cache', () => {
     let work: string;
     beforeAll(() => {
       work = mkdtempSync(path.join(os.tmpdir(), 'ccache-'));
-      writeFileSync(path.join(work, 'main.c'), '#include <stdio.h>\nint twice(int x) { return 2 * x; }\nint main(void) { printf("%d\\n", twice(21)); return 0; }\n');
+      writeFileSync(
+        path.join(work, 'main.c'),
+        '#include <stdio.h>\nint twice(int x) { return 2 * x; }\nint main(void) { printf("%d\\n", twice(21)); return 0; }\n',
+      );
       writeFileSync(path.join(work, 'ccache.conf'), '');
     });
     afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -159,7 +183,13 @@ describe('real clients against the cache', () => {
       const env = { ...process.env, CCACHE_DIR: dir, CCACHE_CONFIGPATH: path.join(work, 'ccache.conf'), CCACHE_REMOTE_STORAGE: remote, CCACHE_NOHASHDIR: '1' };
       await run('ccache', ['gcc', '-O2', '-c', 'main.c', '-o', 'main.o'], { cwd: work, env });
       const stats = await run('ccache', ['--print-stats'], { cwd: work, env });
-      const counters = Object.fromEntries(stats.stdout.trim().split('\n').map((l) => l.split('\t') as [string, string]).map(([k, v]) => [k, Number(v)]));
+      const counters = Object.fromEntries(
+        stats.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split('\t') as [string, string])
+          .map(([k, v]) => [k, Number(v)]),
+      );
       return { counters, object: readFileSync(path.join(work, 'main.o')) };
     };
 

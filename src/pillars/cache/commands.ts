@@ -16,7 +16,10 @@ import { computeStats, renderStats, takeInventory, tally } from './stats.js';
 const storageOptions = (cmd: Command) =>
   cmd
     .option('--storage <dir|s3://bucket/prefix>', 'where blobs, manifests and events live (env CI_INTEL_CACHE_STORAGE; default ./.ci-intel/cache)')
-    .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// storage (env CI_INTEL_CACHE_S3_ENDPOINT); credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY')
+    .option(
+      '--s3-endpoint <url>',
+      'S3-compatible endpoint for s3:// storage (env CI_INTEL_CACHE_S3_ENDPOINT); credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY',
+    )
     .option('--signing-key <pem>', 'ed25519 key: a private key signs new manifests and verifies; a public key only verifies (env CI_INTEL_CACHE_SIGNING_KEY)')
     .option('--data-dir <dir>', 'data folder (the default storage is <data-dir>/cache)')
     .option('--config <file>', 'ci-intel.yml to read (its cache: section)');
@@ -115,7 +118,8 @@ export function cacheCommands(program: Command, ctx: CliContext): void {
       if (opts.json) ctx.out(jsonLine(r) + '\n');
       else {
         ctx.out(`scrub: checked ${r.checked}, ok ${r.ok}, quarantined ${r.quarantined.length}, dangling manifests ${r.dangling}\n`);
-        for (const q of r.quarantined) ctx.out(`quarantined ${q.kind} ${q.digest ?? '-'} reason=${q.reason} to=${q.to ?? '-'}${q.refs.length ? ` refs=${q.refs.join(',')}` : ''}\n`);
+        for (const q of r.quarantined)
+          ctx.out(`quarantined ${q.kind} ${q.digest ?? '-'} reason=${q.reason} to=${q.to ?? '-'}${q.refs.length ? ` refs=${q.refs.join(',')}` : ''}\n`);
       }
       if (r.quarantined.length) process.exitCode = 1;
     } finally {

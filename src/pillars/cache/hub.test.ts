@@ -34,7 +34,12 @@ describeEachStore(
 
     it('serves the protocols with the cache tokens (hub tokens are not cache tokens) and records cache_events', async () => {
       const body = randomBytes(4096);
-      const put = await app.inject({ method: 'PUT', url: '/v8/artifacts/f00d?slug=web', payload: body, headers: { ...auth, 'content-type': 'application/octet-stream', 'x-artifact-duration': '1200' } });
+      const put = await app.inject({
+        method: 'PUT',
+        url: '/v8/artifacts/f00d?slug=web',
+        payload: body,
+        headers: { ...auth, 'content-type': 'application/octet-stream', 'x-artifact-duration': '1200' },
+      });
       expect(put.statusCode).toBe(202);
       expect((await app.inject({ method: 'GET', url: '/v8/artifacts/f00d?slug=web', headers: auth })).rawPayload.equals(body)).toBe(true);
       expect((await app.inject({ method: 'GET', url: '/v8/artifacts/beef?slug=web', headers: auth })).statusCode).toBe(404);
@@ -74,7 +79,12 @@ describeEachStore(
 
     it('does not let a turbo event with an absurd duration break /metrics', async () => {
       const events = [1e308, -5, 'x', 2_000].map((duration) => ({ sessionId: 's', source: 'REMOTE', event: 'HIT', hash: 'f00d', duration }));
-      const r = await app.inject({ method: 'POST', url: '/v8/artifacts/events?slug=web', payload: events, headers: { ...auth, 'content-type': 'application/json' } });
+      const r = await app.inject({
+        method: 'POST',
+        url: '/v8/artifacts/events?slug=web',
+        payload: events,
+        headers: { ...auth, 'content-type': 'application/json' },
+      });
       expect(r.statusCode).toBe(200);
       const m = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${reader}` } });
       expect(m.statusCode).toBe(200);
@@ -87,7 +97,17 @@ describeEachStore(
       expect(r.statusCode).toBe(200);
       const s = r.json();
       expect(s.namespaces).toEqual([
-        expect.objectContaining({ protocol: 'turbo', namespace: 'web', hits: 1, misses: 2, hit_ratio: 0.3333, bytes_served: 4096, puts: 1, quarantines: 1, entries: 1 }),
+        expect.objectContaining({
+          protocol: 'turbo',
+          namespace: 'web',
+          hits: 1,
+          misses: 2,
+          hit_ratio: 0.3333,
+          bytes_served: 4096,
+          puts: 1,
+          quarantines: 1,
+          entries: 1,
+        }),
       ]);
       expect(s.total.hit_ratio).toBe(0.3333);
     });
@@ -95,10 +115,19 @@ describeEachStore(
     it('prunes cache_events past the retention for derived data', async () => {
       const db = hub.db.withTables<CacheEventsTable>();
       const old = new Date(hub.now().getTime() - (hub.config.retention.derivedDays + 1) * 86_400_000);
-      await db.insertInto('cache_events').values({ at: old, kind: 'hit', protocol: 'turbo', namespace: 'web', key: 'old', digest: null, bytes: 1, reason: null }).execute();
-      const before = await db.selectFrom('cache_events').select(sql<number>`count(*)::int8`.as('n')).executeTakeFirstOrThrow();
+      await db
+        .insertInto('cache_events')
+        .values({ at: old, kind: 'hit', protocol: 'turbo', namespace: 'web', key: 'old', digest: null, bytes: 1, reason: null })
+        .execute();
+      const before = await db
+        .selectFrom('cache_events')
+        .select(sql<number>`count(*)::int8`.as('n'))
+        .executeTakeFirstOrThrow();
       expect(await pruneCacheEvents(hub)).toBe(1);
-      const after = await db.selectFrom('cache_events').select(sql<number>`count(*)::int8`.as('n')).executeTakeFirstOrThrow();
+      const after = await db
+        .selectFrom('cache_events')
+        .select(sql<number>`count(*)::int8`.as('n'))
+        .executeTakeFirstOrThrow();
       expect(Number(after.n)).toBe(Number(before.n) - 1);
     });
   },
@@ -118,7 +147,12 @@ describeEachStore(
     it('does not serve the cache protocols: nothing can be written or read', async () => {
       const app = await createApp(get(), [cachePillar]);
       try {
-        const put = await app.inject({ method: 'PUT', url: '/v8/artifacts/f00d?slug=web', payload: randomBytes(64), headers: { 'content-type': 'application/octet-stream' } });
+        const put = await app.inject({
+          method: 'PUT',
+          url: '/v8/artifacts/f00d?slug=web',
+          payload: randomBytes(64),
+          headers: { 'content-type': 'application/octet-stream' },
+        });
         expect(put.statusCode).toBe(404);
         expect((await app.inject({ method: 'GET', url: '/v8/artifacts/f00d?slug=web' })).statusCode).toBe(404);
         expect((await app.inject({ method: 'PUT', url: '/ccache/ab/cdef', payload: randomBytes(16) })).statusCode).toBe(404);
@@ -136,7 +170,12 @@ describeEachStore(
     it('serves the cache without tokens when cache.open is true', async () => {
       const app = await createApp(get(), [cachePillar]);
       try {
-        const put = await app.inject({ method: 'PUT', url: '/v8/artifacts/f00d?slug=web', payload: randomBytes(64), headers: { 'content-type': 'application/octet-stream' } });
+        const put = await app.inject({
+          method: 'PUT',
+          url: '/v8/artifacts/f00d?slug=web',
+          payload: randomBytes(64),
+          headers: { 'content-type': 'application/octet-stream' },
+        });
         expect(put.statusCode).toBe(202);
       } finally {
         await app.close();

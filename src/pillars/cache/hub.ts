@@ -62,7 +62,13 @@ export async function hubStats(ctx: HubContext, days: number) {
     .where('at', '<=', until)
     .groupBy(['kind', 'protocol', 'namespace'])
     .execute();
-  const tallies: Tally[] = rows.map((r) => ({ kind: r.kind as Tally['kind'], protocol: r.protocol, namespace: r.namespace, n: Number(r.n), bytes: Number(r.bytes) }));
+  const tallies: Tally[] = rows.map((r) => ({
+    kind: r.kind as Tally['kind'],
+    protocol: r.protocol,
+    namespace: r.namespace,
+    n: Number(r.n),
+    bytes: Number(r.bytes),
+  }));
   const st = stateFor(ctx).counters.stored;
   const inv: Inventory = st.at ? { perNs: st.entries, uniqueBytes: st.uniqueBytes, blobs: st.blobs } : await takeInventory(server.sentinel.backend);
   return computeStats(tallies, inv, since, until);
@@ -72,38 +78,54 @@ export async function hubStats(ctx: HubContext, days: number) {
  * Drops (or, on a dry run, counts) cache_events before `cutoff` (`retention.derivedDays`): one row
  * per lookup adds up fast on a busy cache.
  */
-export async function pruneCacheEvents(ctx: HubContext, cutoff = new Date(ctx.now().getTime() - ctx.config.retention.derivedDays * 86_400_000), dryRun = false): Promise<number> {
+export async function pruneCacheEvents(
+  ctx: HubContext,
+  cutoff = new Date(ctx.now().getTime() - ctx.config.retention.derivedDays * 86_400_000),
+  dryRun = false,
+): Promise<number> {
   const db = ctx.db.withTables<CacheEventsTable>();
-  if (dryRun) return Number((await db.selectFrom('cache_events').select(sql<number>`count(*)::int8`.as('n')).where('at', '<', cutoff).executeTakeFirstOrThrow()).n);
+  if (dryRun)
+    return Number(
+      (
+        await db
+          .selectFrom('cache_events')
+          .select(sql<number>`count(*)::int8`.as('n'))
+          .where('at', '<', cutoff)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const r = await db.deleteFrom('cache_events').where('at', '<', cutoff).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 
-
 /** The cache's series on the shared /metrics registry. */
 export function registerHubCacheMetrics(registry: import('prom-client').Registry, ctx: HubContext): void {
-    const st = stateFor(ctx);
-    registerCacheMetrics(registry, () => st.counters, () => ctx.now().getTime());
-  }
+  const st = stateFor(ctx);
+  registerCacheMetrics(
+    registry,
+    () => st.counters,
+    () => ctx.now().getTime(),
+  );
+}
 
 /** Under `serve`: TTL and size cap applied, old cache_events pruned, every sweep interval. */
 export function sweepLoop(ctx: HubContext): () => void {
-    let stopped = false;
-    const timers: NodeJS.Timeout[] = [];
-    void serverFor(ctx)
-      .then((server) => {
-        const every = server.settings.sweepIntervalMs;
-        if (stopped || !every) return;
-        const run = () =>
-          void Promise.all([server.sentinel.sweep(), pruneCacheEvents(ctx)]).catch((e) => {
-            ctx.log.error({ err: e }, 'cache: sweep failed');
-          });
-        timers.push(setTimeout(run, 5_000), setInterval(run, every));
-        for (const t of timers) t.unref();
-      })
-      .catch((e) => ctx.log.error({ err: e }, 'cache: storage cannot be opened'));
-    return () => {
-      stopped = true;
-      for (const t of timers) clearTimeout(t);
-    };
-  }
+  let stopped = false;
+  const timers: NodeJS.Timeout[] = [];
+  void serverFor(ctx)
+    .then((server) => {
+      const every = server.settings.sweepIntervalMs;
+      if (stopped || !every) return;
+      const run = () =>
+        void Promise.all([server.sentinel.sweep(), pruneCacheEvents(ctx)]).catch((e) => {
+          ctx.log.error({ err: e }, 'cache: sweep failed');
+        });
+      timers.push(setTimeout(run, 5_000), setInterval(run, every));
+      for (const t of timers) t.unref();
+    })
+    .catch((e) => ctx.log.error({ err: e }, 'cache: storage cannot be opened'));
+  return () => {
+    stopped = true;
+    for (const t of timers) clearTimeout(t);
+  };
+}

@@ -35,7 +35,10 @@ async function journal(c: TestCache) {
   await c.server.sentinel.opts.sink.flush();
   const dir = path.join(storeDir(c), 'events');
   return readdirSync(dir).flatMap((f) =>
-    readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    readFileSync(path.join(dir, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
   );
 }
 
@@ -168,7 +171,10 @@ describe('signed manifests (ed25519)', () => {
     expect((await get(fresh, '/cache/signed')).statusCode).toBe(404);
     expect((await get(fresh, '/cache/unsigned')).statusCode).toBe(404);
     expect((await get(fresh, '/cache/other')).body).toBe('other content');
-    const reasons = (await journal(fresh)).filter((e) => e.kind === 'quarantine').map((e) => `${e.key}:${e.reason}`).sort();
+    const reasons = (await journal(fresh))
+      .filter((e) => e.kind === 'quarantine')
+      .map((e) => `${e.key}:${e.reason}`)
+      .sort();
     expect(reasons).toEqual(['signed:signature_invalid', 'unsigned:signature_invalid']);
 
     // A public key alone verifies (read-only replicas) but signs nothing.

@@ -28,10 +28,7 @@ export interface Manifest extends EntryRef {
 /** The signed bytes: every field but `sig`, in a fixed order. */
 export function canonicalBytes(m: Manifest): Buffer {
   const meta = m.meta ? { duration: m.meta.duration ?? null, tag: m.meta.tag ?? null } : null;
-  return Buffer.from(
-    JSON.stringify([m.v, m.protocol, m.namespace, m.key, m.digest, m.size, m.created, meta]),
-    'utf8',
-  );
+  return Buffer.from(JSON.stringify([m.v, m.protocol, m.namespace, m.key, m.digest, m.size, m.created, meta]), 'utf8');
 }
 
 export function serializeManifest(m: Manifest): Buffer {

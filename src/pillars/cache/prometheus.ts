@@ -184,7 +184,7 @@ export function registerCacheMetrics(registry: Registry, counters: () => CacheCo
   });
   new Counter({
     name: 'ci_intel_cache_turbo_time_saved_ms_total',
-    help: "Task time turbo reports it saved through remote hits (its own /v8/artifacts/events)",
+    help: 'Task time turbo reports it saved through remote hits (its own /v8/artifacts/events)',
     registers: [registry],
     collect() {
       this.reset();

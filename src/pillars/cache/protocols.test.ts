@@ -22,7 +22,10 @@ describe('cache protocols', () => {
   afterAll(async () => c?.close());
 
   const inject = (o: { method: string; url: string; payload?: string | Buffer; headers?: Record<string, string> }) =>
-    c.app.inject({ ...o, headers: { ...bearer(TOKEN), ...(o.payload !== undefined ? { 'content-type': 'application/octet-stream' } : {}), ...o.headers } } as never);
+    c.app.inject({
+      ...o,
+      headers: { ...bearer(TOKEN), ...(o.payload !== undefined ? { 'content-type': 'application/octet-stream' } : {}), ...o.headers },
+    } as never);
 
   describe('turbo /v8', () => {
     it('stores an artifact and sends it back with x-artifact-duration and x-artifact-tag', async () => {
@@ -178,7 +181,15 @@ describe('cache protocols', () => {
           req.on('error', reject);
           req.end(method === 'PUT' ? 'payload' : undefined);
         });
-      for (const p of ['/ccache/../../etc/passwd', '/ccache/%2e%2e/%2e%2e/etc/passwd', '/ccache/ab/..', '/ccache/ab%5c..%5cx', '/ccache/ab/c%00d', '/cache/..%2f..%2fetc%2fpasswd', '/gradle/%2e%2e/key']) {
+      for (const p of [
+        '/ccache/../../etc/passwd',
+        '/ccache/%2e%2e/%2e%2e/etc/passwd',
+        '/ccache/ab/..',
+        '/ccache/ab%5c..%5cx',
+        '/ccache/ab/c%00d',
+        '/cache/..%2f..%2fetc%2fpasswd',
+        '/gradle/%2e%2e/key',
+      ]) {
         for (const method of ['GET', 'PUT']) {
           const r = await raw(method, p);
           expect(r.status, `${method} ${p}`).toBe(400);
@@ -200,7 +211,12 @@ describe('cache protocols', () => {
       const other = await c.app.inject({ method: 'GET', url: '/v8/artifacts/abc?slug=team-b', headers: bearer(TEAM_A) });
       expect(other.statusCode).toBe(403);
       expect(other.json().error.code).toBe('E_CACHE_FORBIDDEN_NAMESPACE');
-      const own = await c.app.inject({ method: 'PUT', url: '/v8/artifacts/abc?slug=team-a', payload: 'hello', headers: { ...bearer(TEAM_A), 'content-type': 'application/octet-stream' } });
+      const own = await c.app.inject({
+        method: 'PUT',
+        url: '/v8/artifacts/abc?slug=team-a',
+        payload: 'hello',
+        headers: { ...bearer(TEAM_A), 'content-type': 'application/octet-stream' },
+      });
       expect(own.statusCode).toBe(202);
       const ccache = await c.app.inject({ method: 'GET', url: '/ccache/team-a/ab/cdef', headers: basic('anyone', TEAM_A) });
       expect(ccache.statusCode).toBe(404);

@@ -6,31 +6,31 @@ import { hubStats, serverFor, stateFor } from './hub.js';
 import { registerCacheRoutes } from './server.js';
 
 export async function cacheHubRoutes(app: FastifyInstance, ctx: HubContext): Promise<void> {
-    const server = await serverFor(ctx);
-    // The hub is reachable from the internet for webhooks: its build cache answers only clients
-    // with a cache token, unless the operator opened it on purpose.
-    if (server.tokens.open && !server.settings.open) {
-      ctx.log.warn('build cache: off on this hub (no cache tokens); set cache.tokens (or CI_INTEL_CACHE_TOKENS), or cache.open: true for a cache without tokens');
-    } else {
-      if (server.tokens.open) ctx.log.warn('build cache: OPEN on this hub (cache.open: true) — anyone who reaches the hub can read and write it');
-      await registerCacheRoutes(app, server);
-    }
-    app.get(
-      '/api/v1/cache/stats',
-      {
-        config: { scope: 'read' },
-        schema: {
-          summary: 'Build cache: hit ratio, bytes, entries, quarantines and evictions per namespace',
-          tags: ['cache'],
-          querystring: { type: 'object', properties: { days: { type: 'integer', minimum: 1, maximum: 400, default: 7 } } },
-        },
-      },
-      async (req) => hubStats(ctx, (req.query as { days: number }).days),
-    );
-    app.addHook('onClose', async () => {
-      const st = stateFor(ctx);
-      const s = st.server;
-      st.server = null;
-      if (s) await (await s).sentinel.close();
-    });
+  const server = await serverFor(ctx);
+  // The hub is reachable from the internet for webhooks: its build cache answers only clients
+  // with a cache token, unless the operator opened it on purpose.
+  if (server.tokens.open && !server.settings.open) {
+    ctx.log.warn('build cache: off on this hub (no cache tokens); set cache.tokens (or CI_INTEL_CACHE_TOKENS), or cache.open: true for a cache without tokens');
+  } else {
+    if (server.tokens.open) ctx.log.warn('build cache: OPEN on this hub (cache.open: true) — anyone who reaches the hub can read and write it');
+    await registerCacheRoutes(app, server);
   }
+  app.get(
+    '/api/v1/cache/stats',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'Build cache: hit ratio, bytes, entries, quarantines and evictions per namespace',
+        tags: ['cache'],
+        querystring: { type: 'object', properties: { days: { type: 'integer', minimum: 1, maximum: 400, default: 7 } } },
+      },
+    },
+    async (req) => hubStats(ctx, (req.query as { days: number }).days),
+  );
+  app.addHook('onClose', async () => {
+    const st = stateFor(ctx);
+    const s = st.server;
+    st.server = null;
+    if (s) await (await s).sentinel.close();
+  });
+}

@@ -49,7 +49,8 @@ describe('cache on S3-compatible storage (s3rver)', () => {
   });
 
   const objectKey = (body: Buffer) => `ci/cache/${blobPath(blake3Hex(body))}`;
-  const readObject = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: 'build-cache', Key: key }))).Body!.transformToByteArray());
+  const readObject = async (key: string) =>
+    Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: 'build-cache', Key: key }))).Body!.transformToByteArray());
 
   it('stores blobs under their BLAKE3 digest once, manifests beside them, and serves them verified', async () => {
     const small = randomBytes(10_000);

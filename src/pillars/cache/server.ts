@@ -73,7 +73,10 @@ export async function registerCacheRoutes(app: FastifyInstance, s: CacheServer):
 }
 
 /** The standalone server (`ci-intel cache serve`): the protocols, /metrics and /healthz. */
-export async function createCacheApp(s: CacheServer, opts: { logger?: boolean | object; registry?: Registry; now?: () => number } = {}): Promise<FastifyInstance> {
+export async function createCacheApp(
+  s: CacheServer,
+  opts: { logger?: boolean | object; registry?: Registry; now?: () => number } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     // Socket idle timeout; whole-request time is not capped (a 2 GB upload may take minutes),

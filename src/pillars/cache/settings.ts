@@ -67,7 +67,22 @@ export const cacheConfigSection: ConfigSection = {
   },
 };
 
-const UNITS: Record<string, number> = { '': 1, b: 1, k: KiB, kb: 1000, kib: KiB, m: MiB, mb: 1000 ** 2, mib: MiB, g: GiB, gb: 1000 ** 3, gib: GiB, t: 1024 * GiB, tb: 1000 ** 4, tib: 1024 * GiB };
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: KiB,
+  kb: 1000,
+  kib: KiB,
+  m: MiB,
+  mb: 1000 ** 2,
+  mib: MiB,
+  g: GiB,
+  gb: 1000 ** 3,
+  gib: GiB,
+  t: 1024 * GiB,
+  tb: 1000 ** 4,
+  tib: 1024 * GiB,
+};
 
 /** `10GiB`, `500MB`, `64k`, `1048576`. */
 export function parseBytes(v: string | number, where: string): number {
@@ -79,7 +94,6 @@ export function parseBytes(v: string | number, where: string): number {
   }
   return Math.round(Number(m[1]) * unit);
 }
-
 
 export interface SettingsInput {
   /** Parsed CLI flags (commander camelCase). */

@@ -34,16 +34,19 @@ export async function stageUpload(body: Readable, opts: StageOptions): Promise<S
   const started = Date.now();
   let size = 0;
   let slow: CiError | null = null;
-  const guard = setInterval(() => {
-    const elapsed = Date.now() - started;
-    if (elapsed > opts.graceMs && (size * 1000) / elapsed < opts.minBytesPerSec) {
-      slow = new CiError('E_REQUEST_TIMEOUT', `the upload is too slow (${size} bytes in ${Math.round(elapsed / 1000)} s)`, {
-        where: 'request body',
-        hint: `the cache drops uploads slower than ${opts.minBytesPerSec} bytes/s after ${opts.graceMs / 1000} s`,
-      });
-      body.destroy(slow);
-    }
-  }, Math.min(5000, Math.max(100, opts.graceMs / 4)));
+  const guard = setInterval(
+    () => {
+      const elapsed = Date.now() - started;
+      if (elapsed > opts.graceMs && (size * 1000) / elapsed < opts.minBytesPerSec) {
+        slow = new CiError('E_REQUEST_TIMEOUT', `the upload is too slow (${size} bytes in ${Math.round(elapsed / 1000)} s)`, {
+          where: 'request body',
+          hint: `the cache drops uploads slower than ${opts.minBytesPerSec} bytes/s after ${opts.graceMs / 1000} s`,
+        });
+        body.destroy(slow);
+      }
+    },
+    Math.min(5000, Math.max(100, opts.graceMs / 4)),
+  );
   guard.unref();
   try {
     await pipeline(

@@ -137,7 +137,8 @@ export function computeStats(tallies: Iterable<Tally>, inv: Inventory, since: Da
   const namespaces = [...rows.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.protocol.localeCompare(b.protocol));
   const total = empty('*', '*');
   for (const r of namespaces) {
-    for (const k of ['hits', 'misses', 'bytes_served', 'puts', 'bytes_written', 'quarantines', 'evictions', 'entries', 'bytes_stored'] as const) total[k] += r[k];
+    for (const k of ['hits', 'misses', 'bytes_served', 'puts', 'bytes_written', 'quarantines', 'evictions', 'entries', 'bytes_stored'] as const)
+      total[k] += r[k];
   }
   for (const r of [...namespaces, total]) r.hit_ratio = r.hits + r.misses ? round4(r.hits / (r.hits + r.misses)) : null;
   return { since: since.toISOString(), until: until.toISOString(), namespaces, total, unique_bytes: inv.uniqueBytes, blobs: inv.blobs };
@@ -175,10 +176,11 @@ export function renderStats(r: StatsReport): string {
   ];
   const table = [head, ...r.namespaces.map(line), line({ ...r.total, namespace: 'TOTAL', protocol: '' })];
   const widths = head.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  const out = table.map((row) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
-  return (
-    `cache stats ${r.since} .. ${r.until}\n` +
-    out.join('\n') +
-    `\nunique blobs: ${r.blobs} (${formatBytes(r.unique_bytes)})\n`
+  const out = table.map((row) =>
+    row
+      .map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
   );
+  return `cache stats ${r.since} .. ${r.until}\n` + out.join('\n') + `\nunique blobs: ${r.blobs} (${formatBytes(r.unique_bytes)})\n`;
 }

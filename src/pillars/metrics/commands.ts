@@ -58,7 +58,11 @@ export async function hubGet(ctx: CliContext, opts: Record<string, unknown>, pat
     throw new CiError('E_HUB_UNREACHABLE', `cannot reach ${url}: ${(e as Error).message}`, { where: '--hub', hint: 'check the URL and that the hub runs' });
   }
   const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  if (!res.ok) throw new CiError('E_HUB_REJECTED', `${url}${path} answered ${res.status}: ${body?.error?.message ?? ''}`, { where: '--hub', hint: 'check the token (read scope) and the repository' });
+  if (!res.ok)
+    throw new CiError('E_HUB_REJECTED', `${url}${path} answered ${res.status}: ${body?.error?.message ?? ''}`, {
+      where: '--hub',
+      hint: 'check the token (read scope) and the repository',
+    });
   return body;
 }
 
@@ -71,7 +75,11 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
   );
 
   examples(
-    storeOptions(filterOptions(metrics.command('dora').description('DORA four keys per repo and environment (production unless --environment)').option('--json', 'one JSON object'))),
+    storeOptions(
+      filterOptions(
+        metrics.command('dora').description('DORA four keys per repo and environment (production unless --environment)').option('--json', 'one JSON object'),
+      ),
+    ),
     'ci-intel metrics dora',
     'ci-intel metrics dora --environment staging --window 90 --json',
   ).action(async (opts: Record<string, unknown>) => {
@@ -88,7 +96,11 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
   });
 
   examples(
-    storeOptions(filterOptions(metrics.command('health').description('Run health per pipeline and per job (approximate percentiles, ±9.05%)').option('--json', 'one JSON object'))),
+    storeOptions(
+      filterOptions(
+        metrics.command('health').description('Run health per pipeline and per job (approximate percentiles, ±9.05%)').option('--json', 'one JSON object'),
+      ),
+    ),
     'ci-intel metrics health --window 7',
   ).action(async (opts: Record<string, unknown>) => {
     const f = filtersFrom(opts);
@@ -100,11 +112,20 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
     if (opts.json) return ctx.out(JSON.stringify(r) + '\n');
     ctx.out(`repo\tworkflow\truns\tsuccess\tp50\tp95\tqueue p95\tretry\tMTTR\n`);
     for (const p of [...r.pipelines, { ...r.total, repo: 'ALL', workflow: '' }])
-      ctx.out(`${p.repo}\t${p.workflow}\t${p.runs}\t${pct(p.success_rate)}\t${ms(p.duration_p50_ms)}\t${ms(p.duration_p95_ms)}\t${ms(p.queue_p95_ms)}\t${pct(p.retry_rate)}\t${fmtDuration(p.mttr_median_s)}\n`);
+      ctx.out(
+        `${p.repo}\t${p.workflow}\t${p.runs}\t${pct(p.success_rate)}\t${ms(p.duration_p50_ms)}\t${ms(p.duration_p95_ms)}\t${ms(p.queue_p95_ms)}\t${pct(p.retry_rate)}\t${fmtDuration(p.mttr_median_s)}\n`,
+      );
   });
 
   examples(
-    storeOptions(filterOptions(metrics.command('readiness').description('Release readiness per repo (CI pass rate, coverage, security, code quality) with every component').option('--json', 'one JSON object per repo'))),
+    storeOptions(
+      filterOptions(
+        metrics
+          .command('readiness')
+          .description('Release readiness per repo (CI pass rate, coverage, security, code quality) with every component')
+          .option('--json', 'one JSON object per repo'),
+      ),
+    ),
     'ci-intel metrics readiness --repo acme/payments',
   ).action(async (opts: Record<string, unknown>) => {
     const f = filtersFrom(opts);
@@ -118,27 +139,35 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
   ).action(async (opts: Record<string, unknown>) => {
     const f = filtersFrom(opts);
     const weeks = await withStore(ctx, opts, (hub) => runTrend(metricsDb(hub), f, hub.now(), metricsConfig(hub.config), 'week'));
-    if (opts.json) return ctx.out(JSON.stringify({ weekly: weeks.map((w) => ({ week: w.day, runs: w.runs, usd: w.usd, carbon_g: w.carbon_g, kwh: w.kwh })) }) + '\n');
+    if (opts.json)
+      return ctx.out(JSON.stringify({ weekly: weeks.map((w) => ({ week: w.day, runs: w.runs, usd: w.usd, carbon_g: w.carbon_g, kwh: w.kwh })) }) + '\n');
     ctx.out('week\truns\tusd\tcarbon kg\tkWh\n');
     for (const w of weeks) ctx.out(`${w.day}\t${w.runs}\t${w.usd.toFixed(2)}\t${(w.carbon_g / 1000).toFixed(3)}\t${w.kwh.toFixed(3)}\n`);
   });
 
-  examples(storeOptions(metrics.command('refresh').description('Bring the rollups and DORA tables up to date now (the hub does it by itself)')), 'ci-intel metrics refresh').action(
-    async (opts: Record<string, unknown>) => {
-      const hub = await ctx.openHub(opts);
-      try {
-        const r = await refresh(hub, { full: true });
-        ctx.out(`refreshed ${r.touched_days} repo-days and ${r.dora_groups} deployment groups\n`);
-      } finally {
-        await hub.close();
-      }
-    },
-  );
+  examples(
+    storeOptions(metrics.command('refresh').description('Bring the rollups and DORA tables up to date now (the hub does it by itself)')),
+    'ci-intel metrics refresh',
+  ).action(async (opts: Record<string, unknown>) => {
+    const hub = await ctx.openHub(opts);
+    try {
+      const r = await refresh(hub, { full: true });
+      ctx.out(`refreshed ${r.touched_days} repo-days and ${r.dora_groups} deployment groups\n`);
+    } finally {
+      await hub.close();
+    }
+  });
 
-  examples(metrics.command('grafana').description('Print the provisionable Grafana dashboard (JSON) over the /metrics series'), 'ci-intel metrics grafana > /etc/grafana/dashboards/ci-intel-dora.json').action(() => {
+  examples(
+    metrics.command('grafana').description('Print the provisionable Grafana dashboard (JSON) over the /metrics series'),
+    'ci-intel metrics grafana > /etc/grafana/dashboards/ci-intel-dora.json',
+  ).action(() => {
     ctx.out(JSON.stringify(grafanaDashboard(), null, 2) + '\n');
   });
-  examples(metrics.command('rules').description('Print Prometheus alert rules for the exported DORA and pipeline series'), 'ci-intel metrics rules > ci-intel-rules.yml && promtool check rules ci-intel-rules.yml').action(() => {
+  examples(
+    metrics.command('rules').description('Print Prometheus alert rules for the exported DORA and pipeline series'),
+    'ci-intel metrics rules > ci-intel-rules.yml && promtool check rules ci-intel-rules.yml',
+  ).action(() => {
     ctx.out(alertRulesYaml());
   });
 
@@ -194,17 +223,26 @@ export async function postDigest(url: string, body: unknown, ctx: Pick<CliContex
   try {
     res = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
   } catch (e) {
-    throw new CiError('E_DIGEST_POST_FAILED', `cannot post the digest to ${u.host}: ${(e as Error).message}`, { where: '--webhook', hint: 'check the webhook URL and the network' });
+    throw new CiError('E_DIGEST_POST_FAILED', `cannot post the digest to ${u.host}: ${(e as Error).message}`, {
+      where: '--webhook',
+      hint: 'check the webhook URL and the network',
+    });
   }
   if (!res.ok) {
     const text = (await res.text().catch(() => '')).slice(0, 200);
-    throw new CiError('E_DIGEST_POST_FAILED', `${u.host} answered ${res.status} ${text}`, { where: '--webhook', hint: 'check that the incoming webhook still exists' });
+    throw new CiError('E_DIGEST_POST_FAILED', `${u.host} answered ${res.status} ${text}`, {
+      where: '--webhook',
+      hint: 'check that the incoming webhook still exists',
+    });
   }
   ctx.err(`posted the digest to ${u.host}\n`);
 }
 
 export function formatReadiness(r: Readiness): string {
-  const lines = [`${r.repo}${r.branch ? `@${r.branch}` : ''}: ${r.score === null ? 'no data' : r.score.toFixed(1)} ${r.band ?? ''}${r.complete ? '' : ` (incomplete: missing ${r.missing.join(', ')})`}`];
-  for (const c of r.components) lines.push(`  ${c.id.padEnd(8)} w=${String(c.weight).padEnd(3)} ${c.score === null ? 'missing' : c.score.toFixed(1).padStart(5)}  ${c.explanation}`);
+  const lines = [
+    `${r.repo}${r.branch ? `@${r.branch}` : ''}: ${r.score === null ? 'no data' : r.score.toFixed(1)} ${r.band ?? ''}${r.complete ? '' : ` (incomplete: missing ${r.missing.join(', ')})`}`,
+  ];
+  for (const c of r.components)
+    lines.push(`  ${c.id.padEnd(8)} w=${String(c.weight).padEnd(3)} ${c.score === null ? 'missing' : c.score.toFixed(1).padStart(5)}  ${c.explanation}`);
   return lines.join('\n') + '\n';
 }

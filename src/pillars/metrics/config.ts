@@ -62,25 +62,10 @@ export const DEFAULT_METRICS_CONFIG: MetricsConfig = {
       { atLeast: 1 / 30, band: 'medium' }, // weekly to monthly
       { band: 'low' }, // monthly to every six months (and rarer)
     ],
-    leadTime: [
-      { below: DAY, band: 'elite' },
-      { below: 7 * DAY, band: 'high' },
-      { below: 30 * DAY, band: 'medium' },
-      { band: 'low' },
-    ],
+    leadTime: [{ below: DAY, band: 'elite' }, { below: 7 * DAY, band: 'high' }, { below: 30 * DAY, band: 'medium' }, { band: 'low' }],
     // elite <= 5 %, high <= 10 %, medium <= 15 %, low above (bounds inclusive).
-    changeFailureRate: [
-      { below: 0.05 + 1e-12, band: 'elite' },
-      { below: 0.1 + 1e-12, band: 'high' },
-      { below: 0.15 + 1e-12, band: 'medium' },
-      { band: 'low' },
-    ],
-    timeToRestore: [
-      { below: HOUR, band: 'elite' },
-      { below: DAY, band: 'high' },
-      { below: 7 * DAY, band: 'medium' },
-      { band: 'low' },
-    ],
+    changeFailureRate: [{ below: 0.05 + 1e-12, band: 'elite' }, { below: 0.1 + 1e-12, band: 'high' }, { below: 0.15 + 1e-12, band: 'medium' }, { band: 'low' }],
+    timeToRestore: [{ below: HOUR, band: 'elite' }, { below: DAY, band: 'high' }, { below: 7 * DAY, band: 'medium' }, { band: 'low' }],
     // The table of the metrics issue (issue 8); shown on the dashboard's DORA page as it is.
     source: 'DORA performance clusters as commonly cited (Accelerate State of DevOps 2019 for frequency and lead time)',
   },

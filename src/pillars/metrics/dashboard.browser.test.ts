@@ -27,15 +27,25 @@ import { approximate, LEAD_LAST } from './sketch.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const built = webRoot() !== null;
-if (process.env.CI === 'true' && (!haveChromium || !built)) throw new Error(`browser test needs ${CHROMIUM} (apt-get install chromium) and a built dashboard (npm run build)`);
+if (process.env.CI === 'true' && (!haveChromium || !built))
+  throw new Error(`browser test needs ${CHROMIUM} (apt-get install chromium) and a built dashboard (npm run build)`);
 
 const END = new Date('2026-04-01T00:00:00Z');
 const NOW = new Date('2026-04-01T08:00:00Z');
 const SINCE = new Date('2026-03-02T00:00:00Z'); // window 30 = 30 whole UTC days before today
 const SHOTS = path.resolve('artifacts/screenshots');
 // MEASURED.md: these flags and a fresh profile keep Chromium off the network.
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const launch = (profile: string) => chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 }, args: CHROMIUM_ARGS });
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const launch = (profile: string) =>
+  chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 1000 }, args: CHROMIUM_ARGS });
 /** The hub on a real port, a fresh Chromium profile and a page; close() ends the three (not the hub). */
 async function serveInChromium(hub: TestHub) {
   const app = await createApp(hub, pillars);
@@ -73,7 +83,10 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
       for (const r of s.records) yield Buffer.from(JSON.stringify(r) + '\n');
     }
     await ingestNdjson(hub, lines(), { source: 'test' });
-    await insertCommits(hub.db, s.commits.map((c) => ({ ...c, source: 'test' })));
+    await insertCommits(
+      hub.db,
+      s.commits.map((c) => ({ ...c, source: 'test' })),
+    );
     token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read'], expiresAt: null })).token;
     ui = await serveInChromium(hub);
     ({ base, browser, page } = ui);
@@ -150,9 +163,9 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
     const rows = await q(sql<{ repo: string; n: number; p50: number }>`
       select repo, count(*)::int as n, percentile_disc(0.5) within group (order by duration_ms) as p50
       from runs where started_at >= ${SINCE} group by repo order by repo`);
-    const cells = await page.locator('[data-testid="table-pipelines"] tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as unknown as { innerText: string }).innerText)),
-    );
+    const cells = await page
+      .locator('[data-testid="table-pipelines"] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as unknown as { innerText: string }).innerText)));
     expect(cells.map((c) => [c[0], c[2], c[4]])).toEqual(rows.map((r) => [r.repo, num(r.n), dur(approximate(Number(r.p50)))]));
     const first = page.locator('[data-testid="table-failures"] tbody tr').first();
     const runId = await first.locator('[data-col="run_id"]').getAttribute('data-value');
@@ -161,9 +174,14 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
     await loaded(page);
     await shot('run');
     const jobs = await q(sql<{ name: string; status: string }>`select name, status from jobs where run_id = ${runId!} order by job_key`);
-    const shown = await page.locator('[data-testid="table-run-jobs"] tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [(tr.querySelector('[data-col="name"]') as unknown as { innerText: string }).innerText, tr.querySelector('[data-col="status"]')!.getAttribute('data-value')]),
-    );
+    const shown = await page
+      .locator('[data-testid="table-run-jobs"] tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [
+          (tr.querySelector('[data-col="name"]') as unknown as { innerText: string }).innerText,
+          tr.querySelector('[data-col="status"]')!.getAttribute('data-value'),
+        ]),
+      );
     expect(shown).toEqual(jobs.map((j) => [j.name, j.status]));
     expect(jobs.some((j) => j.status === 'failed')).toBe(true);
   });
@@ -214,7 +232,7 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
 // "GATE 4") belong in code comments and docs/, never on a page.
 const DESIGN_REFERENCE = /seed 0|issue |§|GATE \d/i;
 
-describe.skipIf(!haveChromium || !built)('serve --demo in Chromium: every page speaks the user\'s language', () => {
+describe.skipIf(!haveChromium || !built)("serve --demo in Chromium: every page speaks the user's language", () => {
   // Smaller than the real demo, the same code (as in server/demo.test.ts). One store: the words on
   // the pages do not depend on it, and server/demo.test.ts checks the demo's data on both.
   const SIZE = { days: 10, runsPerDay: 10 };
@@ -266,7 +284,7 @@ describe.skipIf(!haveChromium || !built)('serve --demo in Chromium: every page s
     expect(found).toEqual([]);
   });
 
-  it('nor does the run page of a run with each pillar\'s analysis, or of a failed run', async () => {
+  it("nor does the run page of a run with each pillar's analysis, or of a failed run", async () => {
     // The runs the pillars attached logs, test reports and mutation reports to (as server/demo.test.ts finds them).
     const extras = synthesize({ ...DEMO, ...SIZE, end: NOW, pillars }).extras as Record<string, Array<{ run_id: string }>>;
     const runs = Object.entries(extras).map(([pillar, e]) => ({ id: e[0]!.run_id, shows: `Analysis: ${pillar}` }));

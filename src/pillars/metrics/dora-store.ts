@@ -94,7 +94,10 @@ async function signatures(db: MetricsDb): Promise<GroupSig[]> {
 export async function refreshLeadTimes(db: MetricsDb, now: Date): Promise<number> {
   const sigs = await signatures(db);
   const state = new Map(
-    (await db.selectFrom('metrics_lead_state').select(['repo', 'environment', 'signature']).execute()).map((s) => [`${s.repo}\u0000${s.environment}`, s.signature]),
+    (await db.selectFrom('metrics_lead_state').select(['repo', 'environment', 'signature']).execute()).map((s) => [
+      `${s.repo}\u0000${s.environment}`,
+      s.signature,
+    ]),
   );
   const stale = sigs.filter((s) => state.get(`${s.repo}\u0000${s.environment}`) !== s.sig);
   const graphs = new Map<string, Map<string, CommitNode>>();
@@ -215,7 +218,13 @@ async function writeGroupRollups(trx: MetricsDb, g: { repo: string; environment:
     if (!counts) days.set(day, (counts = new Array<number>(LEAD_BUCKETS).fill(0)));
     counts[bucketOf(s.lead_time_s * 1000, LEAD_LAST)]!++;
   }
-  const rows = [...days].map(([day, counts]) => ({ repo: g.repo, environment: g.environment, day, samples: counts.reduce((a, b) => a + b, 0), hist: formatHist(counts) }));
+  const rows = [...days].map(([day, counts]) => ({
+    repo: g.repo,
+    environment: g.environment,
+    day,
+    samples: counts.reduce((a, b) => a + b, 0),
+    hist: formatHist(counts),
+  }));
   if (rows.length) {
     await unnestInsert(
       'metrics_lead_daily',
@@ -268,7 +277,15 @@ export interface DoraReport {
   groups: DoraGroup[];
   weekly: Array<{ week: string; deployments: number; failed: number; change_failure_rate: number | null; lead_time_median_s: number | null }>;
   incidents: Array<Omit<Incident, 'failed_at' | 'restored_at'> & { failed_at: string; restored_at: string | null }>;
-  deployments: Array<{ repo: string; environment: string; deployment_id: string; commit_sha: string | null; finished_at: string; outcome: string; steps: number }>;
+  deployments: Array<{
+    repo: string;
+    environment: string;
+    deployment_id: string;
+    commit_sha: string | null;
+    finished_at: string;
+    outcome: string;
+    steps: number;
+  }>;
 }
 
 export const DORA_PERCENTILES =
@@ -391,7 +408,13 @@ export async function doraReport(db: MetricsDb, f: Filters, now: Date, cfg: Metr
     .map(([week, t]) => {
       const deployments = t.successful + t.failed;
       const m = percentileOf(t.lead, 0.5);
-      return { week, deployments, failed: t.failed, change_failure_rate: deployments ? t.failed / deployments : null, lead_time_median_s: m === null ? null : m / 1000 };
+      return {
+        week,
+        deployments,
+        failed: t.failed,
+        change_failure_rate: deployments ? t.failed / deployments : null,
+        lead_time_median_s: m === null ? null : m / 1000,
+      };
     });
   const iso = (t: Date | string | null) => (t === null ? null : new Date(t).toISOString());
   return {

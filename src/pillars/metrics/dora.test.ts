@@ -59,7 +59,10 @@ describe('DORA keys', () => {
   });
 
   it('no deployment is no data: no band, no rate', () => {
-    const k = doraKeysOf({ successful: 0, failed: 0, other: 0, window_days: 1, lead: { median_s: null, samples: 0 }, restore: { median_s: null, restored: 0, open: 0 } }, DEFAULT_METRICS_CONFIG.dora);
+    const k = doraKeysOf(
+      { successful: 0, failed: 0, other: 0, window_days: 1, lead: { median_s: null, samples: 0 }, restore: { median_s: null, restored: 0, open: 0 } },
+      DEFAULT_METRICS_CONFIG.dora,
+    );
     expect(k.change_failure_rate).toBeNull();
     expect(k.bands).toEqual({ deployment_frequency: null, lead_time: null, change_failure_rate: null, time_to_restore: null });
   });

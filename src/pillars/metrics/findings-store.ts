@@ -53,7 +53,11 @@ export async function storeFindings(
     await db
       .insertInto('metrics_findings')
       .values(row)
-      .onConflict((oc) => oc.columns(['run_id', 'category', 'tool']).doUpdateSet({ format: row.format, errors: row.errors, warnings: row.warnings, notes: row.notes, rules: row.rules, uploaded_at: now }))
+      .onConflict((oc) =>
+        oc
+          .columns(['run_id', 'category', 'tool'])
+          .doUpdateSet({ format: row.format, errors: row.errors, warnings: row.warnings, notes: row.notes, rules: row.rules, uploaded_at: now }),
+      )
       .execute();
     out.push({ category: s.category, tool: s.tool, format: s.format, errors: s.errors, warnings: s.warnings, notes: s.notes });
   }

@@ -24,7 +24,8 @@ export interface FindingSummary {
 /** Largest report accepted (after decompression): CodeQL SARIF for big repos runs to tens of MB. */
 export const MAX_REPORT_BYTES = 128 * 1024 * 1024;
 
-const LINTERS = /eslint|ruff|pylint|flake8|golangci|rubocop|stylelint|clippy|ktlint|checkstyle|spotbugs|pmd|shellcheck|hadolint|biome|oxlint|tflint|yamllint|markdownlint/i;
+const LINTERS =
+  /eslint|ruff|pylint|flake8|golangci|rubocop|stylelint|clippy|ktlint|checkstyle|spotbugs|pmd|shellcheck|hadolint|biome|oxlint|tflint|yamllint|markdownlint/i;
 
 /** Where an uploaded SARIF counts when the caller does not say: linters are quality, scanners security. */
 export function defaultCategory(tool: string): FindingCategory {

@@ -30,7 +30,11 @@ export const readinessGate: GateDef = {
       items = ((await hubGet(ctx, opts, `/api/v1/metrics/readiness?${q.toString()}`)) as { items: Readiness[] }).items;
     } else {
       items = await withStore(ctx, opts, (hub) =>
-        readinessAll(metricsDb(hub), { repo: opts.repo as string | undefined, branch: opts.branch as string | undefined, repoRegexes: null }, metricsConfig(hub.config)),
+        readinessAll(
+          metricsDb(hub),
+          { repo: opts.repo as string | undefined, branch: opts.branch as string | undefined, repoRegexes: null },
+          metricsConfig(hub.config),
+        ),
       );
     }
     for (const r of items) ctx.err(formatReadiness(r));
@@ -49,6 +53,12 @@ export const readinessGate: GateDef = {
         reason: `incomplete: ${incomplete.map((r) => `${r.repo} lacks ${r.missing.join('+')}`).join('; ')} (pass --allow-missing to gate on the components present)`,
         fields,
       };
-    return { pass: true, value: worst.score, min, reason: `${items.length} repo(s) at or above ${min}${incomplete.length ? ' (incomplete scores allowed)' : ''}`, fields };
+    return {
+      pass: true,
+      value: worst.score,
+      min,
+      reason: `${items.length} repo(s) at or above ${min}${incomplete.length ? ' (incomplete scores allowed)' : ''}`,
+      fields,
+    };
   },
 };

@@ -29,14 +29,23 @@ function source(kind: 'run' | 'job', f: Filters, now: Date, cfg: MetricsConfig):
   const w = windowOf(f, now);
   const envs = environmentsOf(f.environment, cfg.productionEnvironments);
   if (rolledBranch(f, cfg)) {
-    const parts: RawBuilder<boolean>[] = [sql<boolean>`d.day >= ${isoDay(w.since)}::date`, sql<boolean>`d.day <= ${isoDay(w.until)}::date`, repoAccess('d.repo', f.repoRegexes)];
+    const parts: RawBuilder<boolean>[] = [
+      sql<boolean>`d.day >= ${isoDay(w.since)}::date`,
+      sql<boolean>`d.day <= ${isoDay(w.until)}::date`,
+      repoAccess('d.repo', f.repoRegexes),
+    ];
     if (f.repo) parts.push(sql<boolean>`d.repo = ${f.repo.toLowerCase()}`);
     if (f.workflow) parts.push(sql<boolean>`d.workflow = ${f.workflow}`);
     if (f.branch) parts.push(sql<boolean>`d.branch = ${f.branch}`);
     if (envs) parts.push(sql<boolean>`d.environment in (${sql.join(envs)})`);
     return sql`${sql.raw(kind === 'run' ? 'metrics_run_daily' : 'metrics_job_daily')} d where ${and(parts)}`;
   }
-  const parts: RawBuilder<boolean>[] = [sql<boolean>`r.started_at >= ${w.since}`, sql<boolean>`r.started_at < ${w.until}`, sql<boolean>`r.branch = ${f.branch!}`, repoAccess('r.repo', f.repoRegexes)];
+  const parts: RawBuilder<boolean>[] = [
+    sql<boolean>`r.started_at >= ${w.since}`,
+    sql<boolean>`r.started_at < ${w.until}`,
+    sql<boolean>`r.branch = ${f.branch!}`,
+    repoAccess('r.repo', f.repoRegexes),
+  ];
   if (f.repo) parts.push(sql<boolean>`r.repo = ${f.repo.toLowerCase()}`);
   if (f.workflow) parts.push(sql<boolean>`r.workflow = ${f.workflow}`);
   if (envs) parts.push(sql<boolean>`r.environment in (${sql.join(envs)})`);
@@ -44,7 +53,11 @@ function source(kind: 'run' | 'job', f: Filters, now: Date, cfg: MetricsConfig):
   return sql`(${inner}) d`;
 }
 
-const sums = (cols: string[]) => sql.join(cols.map((c) => sql`sum(d.${sql.raw(c)})::int as ${sql.raw(c)}`), sql`, `);
+const sums = (cols: string[]) =>
+  sql.join(
+    cols.map((c) => sql`sum(d.${sql.raw(c)})::int as ${sql.raw(c)}`),
+    sql`, `,
+  );
 /** The merged histograms of the group: the rows' sparse "bucket:count" texts, concatenated. */
 const HISTS = sql`string_agg(nullif(d.dur_hist, ''), ',') as dh, string_agg(nullif(d.queue_hist, ''), ',') as qh`;
 
@@ -112,7 +125,12 @@ const MONEY = sql`sum(d.usd)::float8 as usd, sum(d.carbon_g)::float8 as carbon_g
 
 async function incidentMedians(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig, byPipeline: boolean) {
   const w = windowOf(f, now);
-  const parts: RawBuilder<boolean>[] = [sql<boolean>`i.failed_at >= ${w.since}`, sql<boolean>`i.failed_at < ${w.until}`, sql<boolean>`i.restore_s is not null`, repoAccess('i.repo', f.repoRegexes)];
+  const parts: RawBuilder<boolean>[] = [
+    sql<boolean>`i.failed_at >= ${w.since}`,
+    sql<boolean>`i.failed_at < ${w.until}`,
+    sql<boolean>`i.restore_s is not null`,
+    repoAccess('i.repo', f.repoRegexes),
+  ];
   if (f.repo) parts.push(sql<boolean>`i.repo = ${f.repo.toLowerCase()}`);
   if (f.workflow) parts.push(sql<boolean>`i.workflow = ${f.workflow}`);
   if (f.branch) parts.push(sql<boolean>`i.branch = ${f.branch}`);
@@ -130,13 +148,19 @@ async function incidentMedians(db: MetricsDb, f: Filters, now: Date, cfg: Metric
 export async function runHealth(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig): Promise<{ total: RunStats; pipelines: RunStats[] }> {
   const src = source('run', f, now, cfg);
   const [rows, tot, inc, incTot] = await Promise.all([
-    sql<Record<string, unknown>>`select d.repo, d.workflow, ${sums(RUN_SUMS)}, ${MONEY} from ${src} group by d.repo, d.workflow order by d.repo, d.workflow`.execute(db),
+    sql<
+      Record<string, unknown>
+    >`select d.repo, d.workflow, ${sums(RUN_SUMS)}, ${MONEY} from ${src} group by d.repo, d.workflow order by d.repo, d.workflow`.execute(db),
     sql<Record<string, unknown>>`select ${sums(RUN_SUMS)}, ${MONEY} from ${src}`.execute(db),
     incidentMedians(db, f, now, cfg, true),
     incidentMedians(db, f, now, cfg, false),
   ]);
   const im = new Map(inc.map((x) => [`${x.repo}\u0000${x.workflow}`, x]));
-  const withInc = (s: RunStats, m?: { m: number | null; n: number }) => ({ ...s, mttr_median_s: m?.m === null || m?.m === undefined ? null : Number(m.m), recoveries: m?.n ?? 0 });
+  const withInc = (s: RunStats, m?: { m: number | null; n: number }) => ({
+    ...s,
+    mttr_median_s: m?.m === null || m?.m === undefined ? null : Number(m.m),
+    recoveries: m?.n ?? 0,
+  });
   return {
     total: withInc(toStats(tot.rows[0] ?? {}), incTot[0]),
     pipelines: rows.rows.map((r) => withInc(toStats(r), im.get(`${String(r.repo)}\u0000${String(r.workflow)}`))),
@@ -150,7 +174,9 @@ export interface DailyStats extends RunStats {
 /** Per UTC day (trend charts) or per ISO week starting Monday (`week`). */
 export async function runTrend(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig, by: 'day' | 'week' = 'day'): Promise<DailyStats[]> {
   const key = by === 'day' ? sql`to_char(d.day, 'YYYY-MM-DD')` : sql`to_char(date_trunc('week', d.day), 'YYYY-MM-DD')`;
-  const rows = (await sql<Record<string, unknown>>`select ${key} as k, ${sums(RUN_SUMS)}, ${MONEY} from ${source('run', f, now, cfg)} group by 1 order by 1`.execute(db)).rows;
+  const rows = (
+    await sql<Record<string, unknown>>`select ${key} as k, ${sums(RUN_SUMS)}, ${MONEY} from ${source('run', f, now, cfg)} group by 1 order by 1`.execute(db)
+  ).rows;
   return rows.map((r) => ({ ...toStats(r), day: String(r.k) }));
 }
 
@@ -231,7 +257,12 @@ export interface FailedRun {
 /** The latest failed runs (the drill-down list), newest first; exact, read from the runs. */
 export async function failedRuns(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig, limit = 50): Promise<FailedRun[]> {
   const w = windowOf(f, now);
-  const parts: RawBuilder<boolean>[] = [sql<boolean>`r.status = 'failed'`, sql<boolean>`r.started_at >= ${w.since}`, sql<boolean>`r.started_at < ${w.until}`, repoAccess('r.repo', f.repoRegexes)];
+  const parts: RawBuilder<boolean>[] = [
+    sql<boolean>`r.status = 'failed'`,
+    sql<boolean>`r.started_at >= ${w.since}`,
+    sql<boolean>`r.started_at < ${w.until}`,
+    repoAccess('r.repo', f.repoRegexes),
+  ];
   if (f.repo) parts.push(sql<boolean>`r.repo = ${f.repo.toLowerCase()}`);
   if (f.branch) parts.push(sql<boolean>`r.branch = ${f.branch}`);
   if (f.workflow) parts.push(sql<boolean>`r.workflow = ${f.workflow}`);

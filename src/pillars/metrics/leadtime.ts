@@ -43,7 +43,9 @@ export interface LeadTimeResult {
  * in the number of commits. Parents missing from the graph end the walk there (a shallow history).
  */
 export function leadTimes(deploys: SuccessfulDeploy[], graph: ReadonlyMap<string, CommitNode>): LeadTimeResult {
-  const ordered = [...deploys].sort((a, b) => a.deployed_at - b.deployed_at || (a.deployment_id < b.deployment_id ? -1 : a.deployment_id > b.deployment_id ? 1 : 0));
+  const ordered = [...deploys].sort(
+    (a, b) => a.deployed_at - b.deployed_at || (a.deployment_id < b.deployment_id ? -1 : a.deployment_id > b.deployment_id ? 1 : 0),
+  );
   const deployed = new Set<string>();
   const samples: LeadTimeSample[] = [];
   const unlinked: string[] = [];
@@ -77,7 +79,13 @@ export function leadTimes(deploys: SuccessfulDeploy[], graph: ReadonlyMap<string
         continue;
       }
       // A commit stamped after its deployment is clock skew between machines: count it as zero.
-      samples.push({ deployment_id: d.deployment_id, commit_sha: sha, committed_at: at, deployed_at: d.deployed_at, lead_time_s: Math.max(0, (d.deployed_at - at) / 1000) });
+      samples.push({
+        deployment_id: d.deployment_id,
+        commit_sha: sha,
+        committed_at: at,
+        deployed_at: d.deployed_at,
+        lead_time_s: Math.max(0, (d.deployed_at - at) / 1000),
+      });
     }
   }
   samples.sort((a, b) => a.deployed_at - b.deployed_at || (a.commit_sha < b.commit_sha ? -1 : 1));

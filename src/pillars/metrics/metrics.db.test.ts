@@ -29,7 +29,10 @@ describeEachStore(
         for (const r of synth.records) yield Buffer.from(JSON.stringify(r) + '\n');
       }
       await ingestNdjson(hub, lines(), { source: 'test' });
-      await insertCommits(hub.db, synth.commits.map((c) => ({ ...c, source: 'test' })));
+      await insertCommits(
+        hub.db,
+        synth.commits.map((c) => ({ ...c, source: 'test' })),
+      );
       app = await createApp(hub, [metricsPillar]);
       token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read', 'ingest'], expiresAt: null })).token;
     });
@@ -59,14 +62,16 @@ describeEachStore(
       const jobs = await q(sql<{ repo: string; name: string; n: number; p95: number }>`
         select r.repo, j.name, count(*)::int as n, percentile_disc(0.95) within group (order by j.duration_ms) as p95
         from jobs j join runs r using (run_id) where r.started_at >= ${since} group by 1, 2 order by 1, 2`);
-      expect(h.jobs.map((j: { repo: string; job: string; executions: number; duration_p95_ms: number }) => [j.repo, j.job, j.executions, j.duration_p95_ms])).toEqual(
-        jobs.map((j) => [j.repo, j.name, j.n, approximate(Number(j.p95))]),
-      );
+      expect(
+        h.jobs.map((j: { repo: string; job: string; executions: number; duration_p95_ms: number }) => [j.repo, j.job, j.executions, j.duration_p95_ms]),
+      ).toEqual(jobs.map((j) => [j.repo, j.name, j.n, approximate(Number(j.p95))]));
       expect(h.jobs.find((j: { job: string }) => j.job === 'lint').budget.stage).toBe('Lint');
     });
 
     it('a non-default branch is answered from raw runs by the same definition', async () => {
-      const [b] = await q(sql<{ branch: string; n: number }>`select branch, count(*)::int as n from runs where branch like 'feature/%' group by 1 order by 2 desc, 1 limit 1`);
+      const [b] = await q(
+        sql<{ branch: string; n: number }>`select branch, count(*)::int as n from runs where branch like 'feature/%' group by 1 order by 2 desc, 1 limit 1`,
+      );
       const h = await getJson(`/api/v1/metrics/health?window=30&branch=${encodeURIComponent(b!.branch)}`);
       expect(h.total.runs).toBe(b!.n);
       const main = await getJson('/api/v1/metrics/health?window=30&branch=main');
@@ -123,7 +128,9 @@ describeEachStore(
         from last l left join rb using (repo, environment, deployment_id) where l.finished_at >= ${since} and l.finished_at < ${NOW}
         group by 1 having count(*) filter (where l.status in ('success', 'failed') or rb.deployment_id is not null) > 0 order by 1`);
       expect(weeks.length).toBeGreaterThan(1);
-      expect(d.weekly.map((w: { week: string; deployments: number; failed: number }) => [w.week, w.deployments, w.failed])).toEqual(weeks.map((w) => [w.week, w.n, w.bad]));
+      expect(d.weekly.map((w: { week: string; deployments: number; failed: number }) => [w.week, w.deployments, w.failed])).toEqual(
+        weeks.map((w) => [w.week, w.n, w.bad]),
+      );
       // Canary steps are reports, not deployments.
       const [steps] = await q(sql<{ n: number }>`select count(*)::int as n from deployments where environment = 'prod'`);
       expect(steps!.n).toBeGreaterThan(d.total.deployments);
@@ -200,7 +207,10 @@ describeEachStore(
     it('readiness: CI over the last 10 main runs, coverage from test_summaries; SARIF lowers security; incomplete until lint arrives', async () => {
       const repo = synth.records[0]!.repo;
       const r0 = (await getJson(`/api/v1/metrics/readiness?repo=${repo}`)).items[0];
-      const last = await q(sql<{ status: string; run_id: string }>`select status, run_id from runs where repo = ${repo} and branch = 'main' and environment is null
+      const last = await q(sql<{
+        status: string;
+        run_id: string;
+      }>`select status, run_id from runs where repo = ${repo} and branch = 'main' and environment is null
         and status in ('success','failed') order by started_at desc, run_id desc limit 10`);
       const ci = r0.components.find((c: { id: string }) => c.id === 'ci');
       expect(ci.score).toBeCloseTo((100 * last.filter((x) => x.status === 'success').length) / last.length, 10);
@@ -228,7 +238,19 @@ describeEachStore(
     });
 
     it('exports every dashboard table as CSV and JSON with the same rows', async () => {
-      for (const t of ['pipelines', 'jobs', 'daily', 'failures', 'dora-groups', 'dora-weekly', 'deployments', 'incidents', 'readiness', 'cost-weekly', 'cost-repos']) {
+      for (const t of [
+        'pipelines',
+        'jobs',
+        'daily',
+        'failures',
+        'dora-groups',
+        'dora-weekly',
+        'deployments',
+        'incidents',
+        'readiness',
+        'cost-weekly',
+        'cost-repos',
+      ]) {
         const json = await getJson(`/api/v1/metrics/export/${t}.json?window=30`);
         const res = await app.inject({ method: 'GET', url: `/api/v1/metrics/export/${t}.csv?window=30`, headers: { authorization: `Bearer ${token}` } });
         expect(res.headers['content-type']).toMatch(/text\/csv/);
@@ -245,7 +267,12 @@ describeEachStore(
     it('Prometheus: the DORA series on /metrics agree with the store', async () => {
       const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } });
       const text = res.body;
-      const [c] = await q(sql<{ repo: string; n: number }>`select repo, count(*)::int as n from metrics_deployments where environment = 'prod' and final_status = 'success' and not rolled_back group by 1 order by 1 limit 1`);
+      const [c] = await q(
+        sql<{
+          repo: string;
+          n: number;
+        }>`select repo, count(*)::int as n from metrics_deployments where environment = 'prod' and final_status = 'success' and not rolled_back group by 1 order by 1 limit 1`,
+      );
       expect(text).toContain(`cicd_deployment_frequency_total{service="${c!.repo}",environment="prod"} ${c!.n}`);
       expect(text).toMatch(/# TYPE cicd_lead_time_seconds histogram/);
       expect(text).toMatch(/cicd_lead_time_seconds_bucket\{service="[^"]+",environment="prod",le="\+Inf"\} \d+/);

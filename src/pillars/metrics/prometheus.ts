@@ -37,17 +37,29 @@ export function registerPrometheus(registry: Registry, ctx: HubContext): void {
   let cached: { at: number; families: Promise<Map<string, Family>> } | null = null;
   const families = () => {
     const t = Date.now(); // cache age only (not analysis): the store is read at most every CACHE_MS
-    if (!cached || t - cached.at > CACHE_MS) cached = { at: t, families: collect(ctx).catch((e: unknown) => {
-      cached = null;
-      throw e;
-    }) };
+    if (!cached || t - cached.at > CACHE_MS)
+      cached = {
+        at: t,
+        families: collect(ctx).catch((e: unknown) => {
+          cached = null;
+          throw e;
+        }),
+      };
     return cached.families;
   };
   const defs: Array<Pick<Family, 'name' | 'help' | 'type'>> = [
     { name: 'cicd_deployment_frequency_total', help: 'Successful deployments (a deployment is a distinct repo, environment, deployment_id)', type: 'counter' },
-    { name: 'cicd_lead_time_seconds', help: 'Lead time for changes: commit time to the first successful deployment containing it (exact ancestry)', type: 'histogram' },
+    {
+      name: 'cicd_lead_time_seconds',
+      help: 'Lead time for changes: commit time to the first successful deployment containing it (exact ancestry)',
+      type: 'histogram',
+    },
     { name: 'cicd_change_failure_rate', help: 'Failed deployments / (successful + failed) over the last 30 days (0-1)', type: 'gauge' },
-    { name: 'cicd_mean_time_to_restore_seconds', help: 'Time from a failed deployment to the next successful deployment of the same environment', type: 'histogram' },
+    {
+      name: 'cicd_mean_time_to_restore_seconds',
+      help: 'Time from a failed deployment to the next successful deployment of the same environment',
+      type: 'histogram',
+    },
     { name: 'cicd_rollback_total', help: 'Deployments rolled back (reason = rollout strategy)', type: 'counter' },
     { name: 'ci_intel_release_readiness_score', help: 'Release readiness score, 0-100, renormalized over the components with data', type: 'gauge' },
   ];
@@ -103,17 +115,37 @@ export async function collect(ctx: HubContext): Promise<Map<string, Family>> {
     histogramSql('metrics_dora_incidents', 'restore_s', RESTORE_BUCKETS, sql`restore_s is not null`).execute(db),
     histogramSql('metrics_lead_times', 'lead_time_s', LEAD_BUCKETS).execute(db),
   ]);
-  put('cicd_deployment_frequency_total', 'counter', freq.rows.map((r) => ({ labels: labelsOf(r), value: r.n })));
-  put('cicd_change_failure_rate', 'gauge', cfr.rows.filter((r) => r.ok + r.bad > 0).map((r) => ({ labels: labelsOf(r), value: r.bad / (r.ok + r.bad) })));
-  put('cicd_mean_time_to_restore_seconds', 'histogram', ttr.rows.flatMap((r) => histogram('cicd_mean_time_to_restore_seconds', labelsOf(r), RESTORE_BUCKETS, r)));
-  put('cicd_lead_time_seconds', 'histogram', lead.rows.flatMap((r) => histogram('cicd_lead_time_seconds', labelsOf(r), LEAD_BUCKETS, r)));
+  put(
+    'cicd_deployment_frequency_total',
+    'counter',
+    freq.rows.map((r) => ({ labels: labelsOf(r), value: r.n })),
+  );
+  put(
+    'cicd_change_failure_rate',
+    'gauge',
+    cfr.rows.filter((r) => r.ok + r.bad > 0).map((r) => ({ labels: labelsOf(r), value: r.bad / (r.ok + r.bad) })),
+  );
+  put(
+    'cicd_mean_time_to_restore_seconds',
+    'histogram',
+    ttr.rows.flatMap((r) => histogram('cicd_mean_time_to_restore_seconds', labelsOf(r), RESTORE_BUCKETS, r)),
+  );
+  put(
+    'cicd_lead_time_seconds',
+    'histogram',
+    lead.rows.flatMap((r) => histogram('cicd_lead_time_seconds', labelsOf(r), LEAD_BUCKETS, r)),
+  );
 
   const rb = (
     await sql<{ repo: string; environment: string; reason: string; n: number }>`
       select repo, environment, coalesce(strategy, 'unknown') as reason, count(distinct deployment_id)::int as n
       from deployments where rollback_reason is not null group by 1, 2, 3 order by 1, 2, 3`.execute(db)
   ).rows;
-  put('cicd_rollback_total', 'counter', rb.map((r) => ({ labels: { service: r.repo, environment: r.environment, reason: r.reason }, value: r.n })));
+  put(
+    'cicd_rollback_total',
+    'counter',
+    rb.map((r) => ({ labels: { service: r.repo, environment: r.environment, reason: r.reason }, value: r.n })),
+  );
 
   const ready = await readinessAll(db, { repoRegexes: null }, cfg);
   put(

@@ -88,6 +88,11 @@ describe('approximate percentiles (sketch)', () => {
 
 describe('CSV export', () => {
   it('quotes, escapes, neutralizes formulas and keeps nested values as JSON', () => {
-    expect(toCsv([{ a: 'x,y', b: 'say "hi"', c: null }, { a: '=cmd()', d: { e: 1 } }])).toBe('a,b,c,d\r\n"x,y","say ""hi""",,\r\n\'=cmd(),,,"{""e"":1}"\r\n');
+    expect(
+      toCsv([
+        { a: 'x,y', b: 'say "hi"', c: null },
+        { a: '=cmd()', d: { e: 1 } },
+      ]),
+    ).toBe('a,b,c,d\r\n"x,y","say ""hi""",,\r\n\'=cmd(),,,"{""e"":1}"\r\n');
   });
 });

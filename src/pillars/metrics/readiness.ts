@@ -88,7 +88,9 @@ export function components(inp: ReadinessInputs, cfg: MetricsConfig['readiness']
     weight: w.quality,
     score: q ? clamp(100 - q.errors * cfg.quality.error - q.warnings * cfg.quality.warning) : null,
     inputs: q ? { ...q, penalties: cfg.quality } : {},
-    explanation: q ? `100 − ${cfg.quality.error}×${q.errors} lint errors − ${cfg.quality.warning}×${q.warnings} warnings` : 'no lint results (ESLint JSON or SARIF)',
+    explanation: q
+      ? `100 − ${cfg.quality.error}×${q.errors} lint errors − ${cfg.quality.warning}×${q.warnings} warnings`
+      : 'no lint results (ESLint JSON or SARIF)',
   };
   return [ci, coverage, security, quality];
 }
@@ -148,14 +150,30 @@ export async function readinessOf(db: MetricsDb, repos: string[], branch: string
     // Security takes the latest run with policy results and the latest run with a security SARIF.
     const security =
       p || secF.length
-        ? { run_id: p?.run_id ?? secF[0]!.run_id, deny: p?.deny ?? 0, warn: p?.warn ?? 0, sarif_errors: secF.reduce((s, x) => s + x.errors, 0), sarif_tools: secF.map((x) => x.tool).sort() }
+        ? {
+            run_id: p?.run_id ?? secF[0]!.run_id,
+            deny: p?.deny ?? 0,
+            warn: p?.warn ?? 0,
+            sarif_errors: secF.reduce((s, x) => s + x.errors, 0),
+            sarif_tools: secF.map((x) => x.tool).sort(),
+          }
         : null;
     const quality = qualF.length
-      ? { run_id: qualF[0]!.run_id, errors: qualF.reduce((s, x) => s + x.errors, 0), warnings: qualF.reduce((s, x) => s + x.warnings, 0), tools: qualF.map((x) => x.tool).sort() }
+      ? {
+          run_id: qualF[0]!.run_id,
+          errors: qualF.reduce((s, x) => s + x.errors, 0),
+          warnings: qualF.reduce((s, x) => s + x.warnings, 0),
+          tools: qualF.map((x) => x.tool).sort(),
+        }
       : null;
     const c = covBy.get(repo)?.[0];
     const comps = components(
-      { lastRuns: (lastBy.get(repo) ?? []).map((x) => ({ run_id: x.run_id, status: x.status })), coverage: c ? { run_id: c.run_id, lines_pct: Number(c.lines_pct) } : null, security, quality },
+      {
+        lastRuns: (lastBy.get(repo) ?? []).map((x) => ({ run_id: x.run_id, status: x.status })),
+        coverage: c ? { run_id: c.run_id, lines_pct: Number(c.lines_pct) } : null,
+        security,
+        quality,
+      },
       cfg.readiness,
     );
     return combine(repo, br0, comps);
@@ -167,9 +185,15 @@ export async function readinessFor(db: MetricsDb, repo: string, branch: string |
 }
 
 /** Readiness of every repo the caller may see (or one), sorted by repo. */
-export async function readinessAll(db: MetricsDb, opts: { repo?: string; branch?: string; repoRegexes: string[] | null }, cfg: MetricsConfig): Promise<Readiness[]> {
+export async function readinessAll(
+  db: MetricsDb,
+  opts: { repo?: string; branch?: string; repoRegexes: string[] | null },
+  cfg: MetricsConfig,
+): Promise<Readiness[]> {
   const repos = opts.repo
     ? [opts.repo.toLowerCase()]
-    : (await sql<{ repo: string }>`select distinct d.repo from metrics_run_daily d where ${repoAccess('d.repo', opts.repoRegexes)} order by 1`.execute(db)).rows.map((x) => x.repo);
+    : (
+        await sql<{ repo: string }>`select distinct d.repo from metrics_run_daily d where ${repoAccess('d.repo', opts.repoRegexes)} order by 1`.execute(db)
+      ).rows.map((x) => x.repo);
   return readinessOf(db, repos, opts.branch ?? null, cfg);
 }

@@ -92,7 +92,26 @@ export function jobRollupSelect(where: RawBuilder<boolean>, defaults: string[]):
     from agg left join dh using (${sql.raw(k)}) left join qh using (${sql.raw(k)})`;
 }
 
-const RUN_COLS = ['day', 'repo', 'workflow', 'environment', 'branch', 'runs', 'success', 'failed', 'canceled', 'retried', 'usd', 'carbon_g', 'kwh', 'cpu_s', 'cost_runs', 'carbon_runs', 'dur_hist', 'queue_hist'];
+const RUN_COLS = [
+  'day',
+  'repo',
+  'workflow',
+  'environment',
+  'branch',
+  'runs',
+  'success',
+  'failed',
+  'canceled',
+  'retried',
+  'usd',
+  'carbon_g',
+  'kwh',
+  'cpu_s',
+  'cost_runs',
+  'carbon_runs',
+  'dur_hist',
+  'queue_hist',
+];
 
 const JOB_COLS = ['day', 'repo', 'workflow', 'environment', 'branch', 'job', 'executions', 'failed', 'retried', 'dur_hist', 'queue_hist'];
 
@@ -161,5 +180,7 @@ async function refreshIncidents(db: MetricsDb, repo: string, now: Date): Promise
       window w as (partition by r.repo, r.workflow, coalesce(r.branch, ''), coalesce(r.environment, '') order by r.started_at, r.run_id)
     ) s
     where status = 'failed' and (prev is null or prev <> 'failed')
-    on conflict (repo, failed_run_id) do update set restored_at = excluded.restored_at, restore_s = excluded.restore_s, failed_at = excluded.failed_at`.execute(db);
+    on conflict (repo, failed_run_id) do update set restored_at = excluded.restored_at, restore_s = excluded.restore_s, failed_at = excluded.failed_at`.execute(
+    db,
+  );
 }

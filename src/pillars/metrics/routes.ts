@@ -45,7 +45,19 @@ export function filtersOf(req: FastifyRequest): Filters {
 }
 
 /** Every table the dashboard shows, by name (the export route and the digest read them). */
-export const TABLES = ['pipelines', 'jobs', 'daily', 'failures', 'dora-groups', 'dora-weekly', 'deployments', 'incidents', 'readiness', 'cost-weekly', 'cost-repos'] as const;
+export const TABLES = [
+  'pipelines',
+  'jobs',
+  'daily',
+  'failures',
+  'dora-groups',
+  'dora-weekly',
+  'deployments',
+  'incidents',
+  'readiness',
+  'cost-weekly',
+  'cost-repos',
+] as const;
 export type TableName = (typeof TABLES)[number];
 
 export async function tableRows(ctx: HubContext, f: Filters, name: TableName, cfg: MetricsConfig): Promise<Record<string, unknown>[]> {
@@ -57,7 +69,16 @@ export async function tableRows(ctx: HubContext, f: Filters, name: TableName, cf
     case 'jobs':
       return (await jobHealth(db, f, now, cfg)).map((r) => flatten(r as unknown as Record<string, unknown>));
     case 'daily':
-      return (await runTrend(db, f, now, cfg, 'day')).map((r) => ({ day: r.day, runs: r.runs, success: r.success, failed: r.failed, success_rate: r.success_rate, duration_p50_ms: r.duration_p50_ms, duration_p95_ms: r.duration_p95_ms, queue_p95_ms: r.queue_p95_ms }));
+      return (await runTrend(db, f, now, cfg, 'day')).map((r) => ({
+        day: r.day,
+        runs: r.runs,
+        success: r.success,
+        failed: r.failed,
+        success_rate: r.success_rate,
+        duration_p50_ms: r.duration_p50_ms,
+        duration_p95_ms: r.duration_p95_ms,
+        queue_p95_ms: r.queue_p95_ms,
+      }));
     case 'failures':
       return (await failedRuns(db, f, now, cfg)) as unknown as Record<string, unknown>[];
     case 'dora-groups':
@@ -79,9 +100,26 @@ export async function tableRows(ctx: HubContext, f: Filters, name: TableName, cf
         ...Object.fromEntries(r.components.map((c) => [`${c.id}.score`, c.score])),
       }));
     case 'cost-weekly':
-      return (await runTrend(db, f, now, cfg, 'week')).map((r) => ({ week: r.day, runs: r.runs, usd: r.usd, carbon_g: r.carbon_g, kwh: r.kwh, usd_per_run: r.usd_per_run, carbon_g_per_run: r.carbon_g_per_run }));
+      return (await runTrend(db, f, now, cfg, 'week')).map((r) => ({
+        week: r.day,
+        runs: r.runs,
+        usd: r.usd,
+        carbon_g: r.carbon_g,
+        kwh: r.kwh,
+        usd_per_run: r.usd_per_run,
+        carbon_g_per_run: r.carbon_g_per_run,
+      }));
     case 'cost-repos':
-      return (await runHealth(db, f, now, cfg)).pipelines.map((r) => ({ repo: r.repo, workflow: r.workflow, runs: r.runs, usd: r.usd, carbon_g: r.carbon_g, kwh: r.kwh, usd_per_run: r.usd_per_run, carbon_g_per_run: r.carbon_g_per_run }));
+      return (await runHealth(db, f, now, cfg)).pipelines.map((r) => ({
+        repo: r.repo,
+        workflow: r.workflow,
+        runs: r.runs,
+        usd: r.usd,
+        carbon_g: r.carbon_g,
+        kwh: r.kwh,
+        usd_per_run: r.usd_per_run,
+        carbon_g_per_run: r.carbon_g_per_run,
+      }));
   }
 }
 
@@ -90,32 +128,36 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
   const read = { scope: 'read' as const };
   const schema = (summary: string) => ({ summary, tags: ['metrics'], querystring: filterQuery });
 
-  app.get('/api/v1/metrics/overview', { config: read, schema: schema('Overview: run health totals, daily trend, DORA (production) and readiness summary') }, async (req) => {
-    const f = filtersOf(req);
-    await refresh(ctx);
-    const db = metricsDb(ctx);
-    const c = cfg();
-    const [health, daily, dora, readiness] = await Promise.all([
-      runHealth(db, f, ctx.now(), c),
-      runTrend(db, f, ctx.now(), c, 'day'),
-      doraReport(db, { ...f, environment: f.environment ?? 'production' }, ctx.now(), c),
-      readinessAll(db, f, c),
-    ]);
-    const scored = readiness.filter((r) => r.score !== null);
-    return {
-      window: dora.window,
-      health: health.total,
-      daily,
-      dora: { total: dora.total, environments: dora.environments, weekly: dora.weekly },
-      readiness: {
-        repos: readiness.length,
-        scored: scored.length,
-        min: scored.length ? Math.min(...scored.map((r) => r.score!)) : null,
-        mean: scored.length ? scored.reduce((s, r) => s + r.score!, 0) / scored.length : null,
-        incomplete: readiness.filter((r) => !r.complete).length,
-      },
-    };
-  });
+  app.get(
+    '/api/v1/metrics/overview',
+    { config: read, schema: schema('Overview: run health totals, daily trend, DORA (production) and readiness summary') },
+    async (req) => {
+      const f = filtersOf(req);
+      await refresh(ctx);
+      const db = metricsDb(ctx);
+      const c = cfg();
+      const [health, daily, dora, readiness] = await Promise.all([
+        runHealth(db, f, ctx.now(), c),
+        runTrend(db, f, ctx.now(), c, 'day'),
+        doraReport(db, { ...f, environment: f.environment ?? 'production' }, ctx.now(), c),
+        readinessAll(db, f, c),
+      ]);
+      const scored = readiness.filter((r) => r.score !== null);
+      return {
+        window: dora.window,
+        health: health.total,
+        daily,
+        dora: { total: dora.total, environments: dora.environments, weekly: dora.weekly },
+        readiness: {
+          repos: readiness.length,
+          scored: scored.length,
+          min: scored.length ? Math.min(...scored.map((r) => r.score!)) : null,
+          mean: scored.length ? scored.reduce((s, r) => s + r.score!, 0) / scored.length : null,
+          incomplete: readiness.filter((r) => !r.complete).length,
+        },
+      };
+    },
+  );
 
   app.get('/api/v1/metrics/health', { config: read, schema: schema('Run health per pipeline and per job, with stage time budgets') }, async (req) => {
     const f = filtersOf(req);
@@ -130,11 +172,15 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
     return { items: await failedRuns(metricsDb(ctx), f, ctx.now(), cfg()) };
   });
 
-  app.get('/api/v1/metrics/dora', { config: read, schema: schema('DORA four keys (production unless environment=...) with bands and 30-day targets') }, async (req) => {
-    const f = filtersOf(req);
-    await refresh(ctx);
-    return doraReport(metricsDb(ctx), f, ctx.now(), cfg());
-  });
+  app.get(
+    '/api/v1/metrics/dora',
+    { config: read, schema: schema('DORA four keys (production unless environment=...) with bands and 30-day targets') },
+    async (req) => {
+      const f = filtersOf(req);
+      await refresh(ctx);
+      return doraReport(metricsDb(ctx), f, ctx.now(), cfg());
+    },
+  );
 
   app.get('/api/v1/metrics/readiness', { config: read, schema: schema('Release readiness per repo, with every component and its inputs') }, async (req) => {
     const f = filtersOf(req);
@@ -162,22 +208,38 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
     };
   });
 
-  app.get('/api/v1/metrics/filters', { config: read, schema: { summary: 'Values for the dashboard filters (repos, default branches, environments, workflows)', tags: ['metrics'] } }, async (req) => {
-    const regexes = repoRegexes(requirePrincipal(req));
-    await refresh(ctx);
-    const db = metricsDb(ctx);
-    const where = regexes ? sql`where ${sql.join(regexes.map((re) => sql`d.repo ~ ${re}`), sql` or `)}` : sql``;
-    const rows = (await sql<{ repo: string; workflow: string; environment: string; branch: string }>`select distinct d.repo, d.workflow, d.environment, d.branch from metrics_run_daily d ${where}`.execute(db)).rows;
-    const uniq = (xs: string[]) => [...new Set(xs)].filter((x) => x !== '' && x !== '*').sort();
-    return {
-      repos: uniq(rows.map((r) => r.repo)),
-      workflows: uniq(rows.map((r) => r.workflow)),
-      environments: uniq(rows.map((r) => r.environment)),
-      branches: uniq(rows.map((r) => r.branch)),
-      windows: [1, 7, 30, 90],
-      production: cfg().productionEnvironments,
-    };
-  });
+  app.get(
+    '/api/v1/metrics/filters',
+    { config: read, schema: { summary: 'Values for the dashboard filters (repos, default branches, environments, workflows)', tags: ['metrics'] } },
+    async (req) => {
+      const regexes = repoRegexes(requirePrincipal(req));
+      await refresh(ctx);
+      const db = metricsDb(ctx);
+      const where = regexes
+        ? sql`where ${sql.join(
+            regexes.map((re) => sql`d.repo ~ ${re}`),
+            sql` or `,
+          )}`
+        : sql``;
+      const rows = (
+        await sql<{
+          repo: string;
+          workflow: string;
+          environment: string;
+          branch: string;
+        }>`select distinct d.repo, d.workflow, d.environment, d.branch from metrics_run_daily d ${where}`.execute(db)
+      ).rows;
+      const uniq = (xs: string[]) => [...new Set(xs)].filter((x) => x !== '' && x !== '*').sort();
+      return {
+        repos: uniq(rows.map((r) => r.repo)),
+        workflows: uniq(rows.map((r) => r.workflow)),
+        environments: uniq(rows.map((r) => r.environment)),
+        branches: uniq(rows.map((r) => r.branch)),
+        windows: [1, 7, 30, 90],
+        production: cfg().productionEnvironments,
+      };
+    },
+  );
 
   app.get(
     '/api/v1/metrics/export/:table',
@@ -211,7 +273,14 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
 
   app.get(
     '/api/v1/runs/:id/findings',
-    { config: read, schema: { summary: 'Security and lint findings uploaded for a run', tags: ['metrics'], params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } } },
+    {
+      config: read,
+      schema: {
+        summary: 'Security and lint findings uploaded for a run',
+        tags: ['metrics'],
+        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } },
+      },
+    },
     async (req) => {
       const { id } = req.params as { id: string };
       const run = await ctx.db.selectFrom('runs').select(['repo']).where('run_id', '=', id.toLowerCase()).executeTakeFirst();
@@ -244,12 +313,16 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
           const buf = Buffer.concat(chunks);
           if (buf.length === 0) throw new CiError('E_BODY_EMPTY', 'the request has no body', { hint: 'send the SARIF or ESLint JSON file as the body' });
           const summaries = parseFindings(buf, 'body');
-          const cat = fixed ?? ((req.query as { category?: FindingCategory }).category ?? null);
+          const cat = fixed ?? (req.query as { category?: FindingCategory }).category ?? null;
           const stored = await storeFindings(metricsDb(ctx), ctx.redactor, run.run_id, summaries, cat, ctx.now());
           return { run_id: run.run_id, created_run: run.created, findings: stored };
         },
       );
-    upload('/api/v1/runs/:id/sarif', 'Upload a SARIF 2.1.0 log (security by default; linters such as ESLint count as code quality; ?category= overrides)', null);
+    upload(
+      '/api/v1/runs/:id/sarif',
+      'Upload a SARIF 2.1.0 log (security by default; linters such as ESLint count as code quality; ?category= overrides)',
+      null,
+    );
     upload('/api/v1/runs/:id/lint', 'Upload lint results (ESLint JSON or SARIF): code quality for readiness', 'quality');
   });
 }

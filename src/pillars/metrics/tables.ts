@@ -279,7 +279,8 @@ create index metrics_runs_branch_idx on runs (branch, started_at);
 // metrics-0002 stored the histograms as 144 integer columns; summing them costs PGlite ~0.3 s for a
 // few hundred rows (and reading a row ~3 ms), so 0003 keeps them as sparse text "bucket:count,..."
 // merged in JS (a string_agg per group). The rollups are rebuilt from the runs.
-const dropHist = (t: string) => `alter table ${t} ${[...D, ...Q].map((c) => `drop column ${c}`).join(', ')}, add column dur_hist text not null default '', add column queue_hist text not null default '';`;
+const dropHist = (t: string) =>
+  `alter table ${t} ${[...D, ...Q].map((c) => `drop column ${c}`).join(', ')}, add column dur_hist text not null default '', add column queue_hist text not null default '';`;
 rollupMigrations.push({
   id: 'metrics-0003-sparse-histograms',
   up: `

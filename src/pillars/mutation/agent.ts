@@ -61,18 +61,28 @@ async function hubGet(target: HubTarget, p: string): Promise<unknown> {
   try {
     res = await fetch(target.url + p, { headers: { authorization: `Bearer ${target.token}` }, signal: AbortSignal.timeout(60_000) });
   } catch (e) {
-    throw new CiError('E_HUB_UNREACHABLE', `cannot reach the hub at ${target.url} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`, { where: target.url });
+    throw new CiError(
+      'E_HUB_UNREACHABLE',
+      `cannot reach the hub at ${target.url} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`,
+      { where: target.url },
+    );
   }
   const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; hint?: string } } | null;
   if (!res.ok) {
-    throw new CiError(res.status === 404 ? 'E_NOT_FOUND' : 'E_HUB_REJECTED', `the hub answered ${res.status}: ${body?.error?.message ?? ''}`.trim(), { where: target.url + p.split('?')[0], hint: body?.error?.hint });
+    throw new CiError(res.status === 404 ? 'E_NOT_FOUND' : 'E_HUB_REJECTED', `the hub answered ${res.status}: ${body?.error?.message ?? ''}`.trim(), {
+      where: target.url + p.split('?')[0],
+      hint: body?.error?.hint,
+    });
   }
   return body;
 }
 
 function repoOf(opts: AgentReportOptions, ctx: CliContext): string {
   const repo = opts.repo ?? detectRunIdentity(ctx.env)?.repo;
-  if (!repo) throw new CiError('E_USAGE', '--baseline main needs the repository', { hint: 'pass --repo owner/name (detected automatically in GitHub Actions and GitLab CI)' });
+  if (!repo)
+    throw new CiError('E_USAGE', '--baseline main needs the repository', {
+      hint: 'pass --repo owner/name (detected automatically in GitHub Actions and GitLab CI)',
+    });
   return repo.toLowerCase();
 }
 
@@ -80,14 +90,20 @@ function repoOf(opts: AgentReportOptions, ctx: CliContext): string {
 async function mainBaseline(opts: AgentReportOptions, ctx: CliContext): Promise<{ baseline: Baseline; report: MutationReport | null }> {
   const repo = repoOf(opts, ctx);
   if (opts.hub) {
-    const b = (await hubGet(opts.hub, `/api/v1/mutation/baseline?repo=${encodeURIComponent(repo)}`)) as { run_id: string; score: number; files: Record<string, number | null>; report: MutationReport | null };
+    const b = (await hubGet(opts.hub, `/api/v1/mutation/baseline?repo=${encodeURIComponent(repo)}`)) as {
+      run_id: string;
+      score: number;
+      files: Record<string, number | null>;
+      report: MutationReport | null;
+    };
     return { baseline: { source: `main@${b.run_id}`, score: b.score, files: new Map(Object.entries(b.files)) }, report: b.report };
   }
   const hub = await ctx.openHub(opts.storeFlags ?? {});
   try {
     const db = mdb(hub);
     const b = await latestMain(db, repo);
-    if (!b) throw new CiError('E_NOT_FOUND', `no scored main-branch mutation run for ${repo} in the store`, { hint: 'pass --hub, or --baseline <report file>' });
+    if (!b)
+      throw new CiError('E_NOT_FOUND', `no scored main-branch mutation run for ${repo} in the store`, { hint: 'pass --hub, or --baseline <report file>' });
     const row = await db.selectFrom('mutation_runs').select(['report_key']).where('run_id', '=', b.run_id).executeTakeFirstOrThrow();
     return {
       baseline: { source: `main@${b.run_id}`, score: b.score, files: await fileScoresOf(db, b.run_id) },

@@ -21,7 +21,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   let out = '';
   let err = '';
-  const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env: { CI_INTEL_DATA_DIR: path.join(tmp, 'data'), ...env }, isTTY: false, now: () => NOW, cwd: tmp }, [mutationPillar]);
+  const code = await runCli(
+    args,
+    { out: (s) => (out += s), err: (s) => (err += s), env: { CI_INTEL_DATA_DIR: path.join(tmp, 'data'), ...env }, isTTY: false, now: () => NOW, cwd: tmp },
+    [mutationPillar],
+  );
   return { code, out, err };
 }
 
@@ -33,7 +37,15 @@ describe('ci-intel mutation report', () => {
     expect(lines).toHaveLength(1);
     const j = JSON.parse(lines[0]!);
     const m = calculateMetrics(JSON.parse(readFileSync(fx('stryker-vitest-ts.json'), 'utf8')).files).metrics;
-    expect(j).toMatchObject({ mutants_total: m.totalValid, killed: m.totalDetected, equiv: 0, timeout: m.timeout, delta_vs_main: null, equivalent_mutants_dropped: true, label: 'weak-tests' });
+    expect(j).toMatchObject({
+      mutants_total: m.totalValid,
+      killed: m.totalDetected,
+      equiv: 0,
+      timeout: m.timeout,
+      delta_vs_main: null,
+      equivalent_mutants_dropped: true,
+      label: 'weak-tests',
+    });
     expect(j.score).toBeCloseTo(m.mutationScore / 100, 12);
     expect(j.files.map((f: { file: string }) => f.file)).toEqual(['src/audit.ts', 'src/labels.ts', 'src/loops.ts', 'src/price.ts', 'src/unused.ts']);
     expect(j.hotspots[0].file).toBe('src/price.ts');
@@ -161,7 +173,20 @@ describe('agent upload to a running hub (--hub, --token, --run-id)', () => {
     expect(stored.statusCode).toBe(200);
     expect(stored.json().tests.resilience.mutants_total).toBe(79);
 
-    const pr = await cli(['mutation', 'report', fx('stryker-mocha-js-v2.json'), '--baseline', 'main', '--repo', 'acme/app', '--json', '--hub', url, '--token', token]);
+    const pr = await cli([
+      'mutation',
+      'report',
+      fx('stryker-mocha-js-v2.json'),
+      '--baseline',
+      'main',
+      '--repo',
+      'acme/app',
+      '--json',
+      '--hub',
+      url,
+      '--token',
+      token,
+    ]);
     const j = JSON.parse(pr.out);
     expect(j.baseline.source).toBe(`main@${main}`);
     expect(j.delta_vs_main).toBeCloseTo(57 / 78 - 41 / 79, 12);
@@ -169,7 +194,17 @@ describe('agent upload to a running hub (--hub, --token, --run-id)', () => {
   });
 
   it('an unreachable hub does not hide the analysis', async () => {
-    const r = await cli(['mutation', 'report', fx('stryker-mocha-js-v2.json'), '--hub', 'http://127.0.0.1:9', '--token', 't', '--run-id', '22222222-2222-4222-8222-222222222222']);
+    const r = await cli([
+      'mutation',
+      'report',
+      fx('stryker-mocha-js-v2.json'),
+      '--hub',
+      'http://127.0.0.1:9',
+      '--token',
+      't',
+      '--run-id',
+      '22222222-2222-4222-8222-222222222222',
+    ]);
     expect(r.out).toContain('resilience 73.1%');
     expect(r.err).toContain('E_HUB_UNREACHABLE');
     expect(r.code).toBe(2);

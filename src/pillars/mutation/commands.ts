@@ -15,7 +15,6 @@ import { formatMarkdown, formatText, pct, pts } from './render.js';
 import { runStryker } from './run.js';
 import { applyEquivalence, checkSuppressions, expiryInstant, loadSuppressions, parseSuppressions, type Suppression } from './suppressions.js';
 
-
 const reportOptions = (cmd: Command) =>
   cmd
     .option('--format <format>', 'report format: auto, stryker, pit, mutmut, go-mutesting, cargo-mutants', 'auto')
@@ -46,7 +45,13 @@ function stubHeaders(opts: Record<string, unknown>, env: NodeJS.ProcessEnv, run:
 }
 
 /** Prints the analysis (text, --json or --md), then uploads when a hub is set; exit 1 below score_fail. */
-async function printAndUpload(file: string, a: AgentAnalysis, opts: Record<string, unknown>, ctx: CliContext, extra: Record<string, unknown> = {}): Promise<void> {
+async function printAndUpload(
+  file: string,
+  a: AgentAnalysis,
+  opts: Record<string, unknown>,
+  ctx: CliContext,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const s = a.summary;
   if (opts.json) ctx.out(JSON.stringify({ ...s, ...extra }) + '\n');
   else if (opts.md) ctx.out(formatMarkdown(s));
@@ -83,7 +88,19 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
 
   // ---- report ----
   examples(
-    storeOptions(hubOptions(reportOptions(mutation.command('report').description('Score a mutation report: resilience = killed / max(1, mutants − equivalent), label, hotspots; exit 1 below score_fail').argument('<report>', 'report file or folder (StrykerJS JSON, PIT mutations.xml, mutmut mutants/, go-mutesting output, cargo-mutants outcomes.json)')))),
+    storeOptions(
+      hubOptions(
+        reportOptions(
+          mutation
+            .command('report')
+            .description('Score a mutation report: resilience = killed / max(1, mutants − equivalent), label, hotspots; exit 1 below score_fail')
+            .argument(
+              '<report>',
+              'report file or folder (StrykerJS JSON, PIT mutations.xml, mutmut mutants/, go-mutesting output, cargo-mutants outcomes.json)',
+            ),
+        ),
+      ),
+    ),
     'ci-intel mutation report reports/mutation/mutation.json',
     'ci-intel mutation report reports/mutation/mutation.json --baseline main-report.json --md > comment.md',
     'ci-intel mutation report target/pit-reports/mutations.xml --json',
@@ -114,7 +131,9 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
         reportOptions(
           mutation
             .command('run')
-            .description('Run StrykerJS (9.6 on Node 20) on this JS/TS project, configured from its own test runner; diff-only with --since, then score the report')
+            .description(
+              'Run StrykerJS (9.6 on Node 20) on this JS/TS project, configured from its own test runner; diff-only with --since, then score the report',
+            )
             .option('--since <ref>', 'mutate only lines changed since this git ref (committed or not)')
             .option('--full', 'mutate everything even when mutation.diff_only is set')
             .option('--project <dir>', 'the project to mutate (default: .)')
@@ -137,16 +156,41 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
       err: ctx.err,
       config,
     });
-    const run = { runner: r.runner, stryker: r.stryker, diff_only: r.diffOnly, since: since ?? null, mutate: r.mutate, duration_ms: Math.round(r.durationMs), report: r.reportPath };
+    const run = {
+      runner: r.runner,
+      stryker: r.stryker,
+      diff_only: r.diffOnly,
+      since: since ?? null,
+      mutate: r.mutate,
+      duration_ms: Math.round(r.durationMs),
+      report: r.reportPath,
+    };
     if (!r.reportPath) {
       // Nothing changed that StrykerJS could mutate: no data, not a score (DESIGN.md).
       const msg = `no mutable source lines changed since ${since}: nothing to mutate`;
-      if (opts.json) ctx.out(JSON.stringify({ mutants_total: 0, killed: 0, equiv: 0, timeout: 0, score: null, delta_vs_main: null, equivalent_mutants_dropped: false, label: null, files: [], hotspots: [], run }) + '\n');
+      if (opts.json)
+        ctx.out(
+          JSON.stringify({
+            mutants_total: 0,
+            killed: 0,
+            equiv: 0,
+            timeout: 0,
+            score: null,
+            delta_vs_main: null,
+            equivalent_mutants_dropped: false,
+            label: null,
+            files: [],
+            hotspots: [],
+            run,
+          }) + '\n',
+        );
       else if (opts.md) ctx.out(`### Mutation testing: no data\n\n${msg}.\n`);
       else ctx.out(msg + '\n');
       return;
     }
-    ctx.err(`StrykerJS ${r.stryker.version} (${r.stryker.from}) with the ${r.runner} runner${r.diffOnly ? `, diff-only since ${since}` : ', full run'}: ${(r.durationMs / 1000).toFixed(1)} s, report ${path.relative(process.cwd(), r.reportPath) || r.reportPath}\n`);
+    ctx.err(
+      `StrykerJS ${r.stryker.version} (${r.stryker.from}) with the ${r.runner} runner${r.diffOnly ? `, diff-only since ${since}` : ', full run'}: ${(r.durationMs / 1000).toFixed(1)} s, report ${path.relative(process.cwd(), r.reportPath) || r.reportPath}\n`,
+    );
     const a = await analyzeReportFile(
       r.reportPath,
       {
@@ -189,11 +233,22 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
       ctx.out(JSON.stringify(c) + '\n');
     } else {
       const out = [`${base} → ${head}: resilience ${pct(c.base_score)} → ${pct(c.head_score)} (${pts(c.delta)})`];
-      out.push(`  ${c.newly_survived.length} newly survived, ${c.newly_killed.length} newly killed, ${c.new.length} new, ${c.gone.length} gone, ${c.unchanged} unchanged`);
-      for (const [title, list] of [['newly survived', c.newly_survived], ['newly killed', c.newly_killed], ['new', c.new], ['gone', c.gone]] as const) {
-        for (const m of list) out.push(`  ${title}: ${m.file}:${m.line} ${m.mutator}${m.replacement !== null ? ` → ${JSON.stringify(m.replacement)}` : m.description ? ` (${m.description})` : ''} [${m.before ?? '-'} → ${m.after ?? '-'}] ${m.fingerprint}`);
+      out.push(
+        `  ${c.newly_survived.length} newly survived, ${c.newly_killed.length} newly killed, ${c.new.length} new, ${c.gone.length} gone, ${c.unchanged} unchanged`,
+      );
+      for (const [title, list] of [
+        ['newly survived', c.newly_survived],
+        ['newly killed', c.newly_killed],
+        ['new', c.new],
+        ['gone', c.gone],
+      ] as const) {
+        for (const m of list)
+          out.push(
+            `  ${title}: ${m.file}:${m.line} ${m.mutator}${m.replacement !== null ? ` → ${JSON.stringify(m.replacement)}` : m.description ? ` (${m.description})` : ''} [${m.before ?? '-'} → ${m.after ?? '-'}] ${m.fingerprint}`,
+          );
       }
-      for (const f of c.files) if (f.delta !== null && f.delta !== 0) out.push(`  file ${f.file}: ${pct(f.base_score)} → ${pct(f.head_score)} (${pts(f.delta)})`);
+      for (const f of c.files)
+        if (f.delta !== null && f.delta !== 0) out.push(`  file ${f.file}: ${pct(f.base_score)} → ${pct(f.head_score)} (${pts(f.delta)})`);
       ctx.out(out.join('\n') + '\n');
     }
     if (c.newly_survived.length) process.exitCode = 1;
@@ -218,10 +273,13 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
     const existing: Suppression[] = existsSync(file) ? parseSuppressions(readFileSync(file, 'utf8'), file) : [];
     const entry = { fingerprint, reason: String(opts.reason), by: String(opts.by), expires: String(opts.expires) };
     checkSuppressions([entry], '--fingerprint/--reason/--by/--expires');
-    if (expiryInstant(entry.expires)!.getTime() <= ctx.now().getTime()) throw new CiError('E_USAGE', `--expires ${entry.expires} is in the past`, { where: '--expires' });
+    if (expiryInstant(entry.expires)!.getTime() <= ctx.now().getTime())
+      throw new CiError('E_USAGE', `--expires ${entry.expires} is in the past`, { where: '--expires' });
     const next = [...existing.filter((s) => s.fingerprint !== fingerprint), entry].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     writeFileSync(file, '# Equivalent mutants (ci-intel mutation suppress): fingerprint -> reason, by, expires.\n' + toYaml({ equivalents: next }));
-    ctx.out(`${existing.some((s) => s.fingerprint === fingerprint) ? 'updated' : 'added'} ${fingerprint} in ${file} (${next.length} mark${next.length === 1 ? '' : 's'})\n`);
+    ctx.out(
+      `${existing.some((s) => s.fingerprint === fingerprint) ? 'updated' : 'added'} ${fingerprint} in ${file} (${next.length} mark${next.length === 1 ? '' : 's'})\n`,
+    );
   });
 }

@@ -111,8 +111,18 @@ describe('identity', () => {
         };
         const plain = layout(() => ' ', '');
         const spaced = layout((k) => gaps[k]!, gaps[0]!);
-        const r1 = finalizeReport({ format: 'stryker', tool: null, files: { 'a.ts': { source: `x\n${plain.line}`, language: null } }, mutants: [m(2, plain.start, { end: { line: 2, column: plain.end } })] });
-        const r2 = finalizeReport({ format: 'stryker', tool: null, files: { 'a.ts': { source: `\n\ny\n${spaced.line}`, language: null } }, mutants: [m(4, spaced.start, { end: { line: 4, column: spaced.end } })] });
+        const r1 = finalizeReport({
+          format: 'stryker',
+          tool: null,
+          files: { 'a.ts': { source: `x\n${plain.line}`, language: null } },
+          mutants: [m(2, plain.start, { end: { line: 2, column: plain.end } })],
+        });
+        const r2 = finalizeReport({
+          format: 'stryker',
+          tool: null,
+          files: { 'a.ts': { source: `\n\ny\n${spaced.line}`, language: null } },
+          mutants: [m(4, spaced.start, { end: { line: 4, column: spaced.end } })],
+        });
         expect(r2.mutants[0]!.fingerprint).toBe(r1.mutants[0]!.fingerprint);
         // What finalizeReport streams is the hash of the identity string.
         expect(r1.mutants[0]!.fingerprint).toBe(baseFingerprint('a.ts', r1.mutants[0]!, identityContext(new SourceLines(r1.files), 'a.ts', r1.mutants[0]!)));

@@ -27,7 +27,9 @@ export function synthMutation(ctx: SynthContext): void {
   const withData = ctx.repos.filter((repo) => ctx.records.some((r) => r.repo === repo && r.tests.resilience.mutants_total > 0));
   withData.forEach((repo, i) => {
     const series = SERIES[i % SERIES.length]!;
-    const main = ctx.records.filter((r) => r.repo === repo && r.branch === 'main' && !r.environment && r.tests.resilience.mutants_total > 0).slice(-series.length);
+    const main = ctx.records
+      .filter((r) => r.repo === repo && r.branch === 'main' && !r.environment && r.tests.resilience.mutants_total > 0)
+      .slice(-series.length);
     main.forEach((r, k) => out.push({ run_id: r.run_id, repo, report: series[k + series.length - main.length]!, at: r.started_at }));
   });
   out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.run_id < b.run_id ? -1 : 1));

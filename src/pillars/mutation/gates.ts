@@ -41,7 +41,11 @@ export function scoresFromNdjson(text: string, file: string): RecordScore[] {
       throw new CiError('E_JSON_MALFORMED', 'not valid JSON', { where: `${file}:${i + 1}`, hint: 'check the NDJSON with `ci-intel validate`' });
     }
     const res = isObject(rec) && isObject(rec.tests) ? rec.tests.resilience : undefined;
-    if (!isObject(res)) throw new CiError('E_CONTRACT_INVALID', 'no tests.resilience object', { where: `${file}:${i + 1}: /tests/resilience`, hint: 'pipeline_run v1.2 requires it (zeros mean no data)' });
+    if (!isObject(res))
+      throw new CiError('E_CONTRACT_INVALID', 'no tests.resilience object', {
+        where: `${file}:${i + 1}: /tests/resilience`,
+        hint: 'pipeline_run v1.2 requires it (zeros mean no data)',
+      });
     for (const k of ['mutants_total', 'killed', 'equiv', 'timeout'] as const) {
       if (!count(res[k])) throw new CiError('E_CONTRACT_INVALID', `${k} must be a non-negative integer`, { where: `${file}:${i + 1}: /tests/resilience/${k}` });
     }
@@ -88,7 +92,14 @@ export const resilienceGate: GateDef = {
     if (head && isPipelineRunNdjson(head)) {
       const recs = scoresFromNdjson(head, file);
       const scored = recs.filter((r) => r.score !== null);
-      if (scored.length === 0) return { pass: false, value: null, min, reason: `no mutation data in ${recs.length} record(s) (mutants_total 0 is no data, not a score)`, fields: { records: recs.length } };
+      if (scored.length === 0)
+        return {
+          pass: false,
+          value: null,
+          min,
+          reason: `no mutation data in ${recs.length} record(s) (mutants_total 0 is no data, not a score)`,
+          fields: { records: recs.length },
+        };
       const worst = scored.reduce((a, b) => (b.score! < a.score! ? b : a));
       const fields: Record<string, string | number> = { records: recs.length };
       if (worst.declared !== null && Math.abs(worst.declared - worst.score!) > 5e-4) fields.declared = r4(worst.declared);
@@ -98,7 +109,9 @@ export const resilienceGate: GateDef = {
         pass,
         value: worst.score,
         min,
-        reason: pass ? `resilience ${r4(worst.score!)} >= ${min}` : `resilience ${r4(worst.score!)} < ${min} (${file}:${worst.line}${worst.run_id ? ` run ${worst.run_id}` : ''})`,
+        reason: pass
+          ? `resilience ${r4(worst.score!)} >= ${min}`
+          : `resilience ${r4(worst.score!)} < ${min} (${file}:${worst.line}${worst.run_id ? ` run ${worst.run_id}` : ''})`,
         fields,
       };
     }
@@ -106,7 +119,8 @@ export const resilienceGate: GateDef = {
     const sup = loadSuppressions((opts.suppressions as string | undefined) ?? config.suppressions, opts.suppressions !== undefined);
     applyEquivalence(report, sup, ctx.now());
     const r = resilienceOf(countStatuses(report.mutants));
-    if (r.score === null) return { pass: false, value: null, min, reason: 'no valid mutants in the report: no data, not a score', fields: { mutants_total: 0 } };
+    if (r.score === null)
+      return { pass: false, value: null, min, reason: 'no valid mutants in the report: no data, not a score', fields: { mutants_total: 0 } };
     const pass = r.score >= min;
     return {
       pass,

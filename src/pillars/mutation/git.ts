@@ -27,7 +27,13 @@ export function churnSince(root: string, since: Date): Map<string, number> {
   const out = git(root, ['log', `--since=${since.toISOString()}`, '--format=%x00%H', '--name-only', '--no-renames']);
   const churn = new Map<string, number>();
   for (const commit of out.split('\u0000')) {
-    const files = new Set(commit.split('\n').slice(1).map((l) => l.trim()).filter(Boolean));
+    const files = new Set(
+      commit
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
     for (const f of files) churn.set(f, (churn.get(f) ?? 0) + 1);
   }
   return churn;

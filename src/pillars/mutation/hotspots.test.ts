@@ -17,7 +17,12 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 function repo(): string {
   const d = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-git-'));
   dirs.push(d);
-  const git = (...a: string[]) => execFileSync('git', a, { cwd: d, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_DATE: '2026-02-20T10:00:00Z', GIT_COMMITTER_DATE: '2026-02-20T10:00:00Z' } });
+  const git = (...a: string[]) =>
+    execFileSync('git', a, {
+      cwd: d,
+      stdio: 'pipe',
+      env: { ...process.env, GIT_AUTHOR_DATE: '2026-02-20T10:00:00Z', GIT_COMMITTER_DATE: '2026-02-20T10:00:00Z' },
+    });
   git('init', '-q', '-b', 'main');
   git('config', 'user.email', 't@example.com');
   git('config', 'user.name', 't');
@@ -60,13 +65,19 @@ describe('hotspots', () => {
     writeFileSync(path.join(d, 'src/a.js'), '1\nTWO\n3\n4\n5\n');
     writeFileSync(path.join(d, 'src/new.js'), 'x\n');
     const c = changedLinesSince(d, 'HEAD');
-    expect(c.get('src/a.js')).toEqual([[2, 2], [5, 5]]);
+    expect(c.get('src/a.js')).toEqual([
+      [2, 2],
+      [5, 5],
+    ]);
     expect(c.get('src/new.js')).toEqual([[1, Number.POSITIVE_INFINITY]]);
     expect(() => changedLinesSince(d, 'no-such-ref')).toThrow(/git/);
   });
 
   it('parses zero-context diffs: pure deletions add no lines', () => {
     const diff = '+++ b/x.ts\n@@ -3,2 +2,0 @@\n@@ -10 +9 @@\n@@ -20,0 +20,3 @@\n';
-    expect(parseUnifiedZero(diff).get('x.ts')).toEqual([[9, 9], [20, 22]]);
+    expect(parseUnifiedZero(diff).get('x.ts')).toEqual([
+      [9, 9],
+      [20, 22],
+    ]);
   });
 });

@@ -75,7 +75,14 @@ export function hotspots(report: MutationReport, opts: HotspotOptions = {}): Hot
     const top = [...f.survived, ...f.noCov]
       .sort((a, b) => RANK[a.status]! - RANK[b.status]! || a.start.line - b.start.line || a.start.column - b.start.column)
       .slice(0, opts.perFile ?? 3)
-      .map((m) => ({ fingerprint: m.fingerprint, line: m.start.line, mutator: m.mutator, status: m.status, diff: mutantDiff(linesOf(file), m), description: m.description }));
+      .map((m) => ({
+        fingerprint: m.fingerprint,
+        line: m.start.line,
+        mutator: m.mutator,
+        status: m.status,
+        diff: mutantDiff(linesOf(file), m),
+        description: m.description,
+      }));
     list.push({
       file,
       survived: f.survived.length,

@@ -200,8 +200,12 @@ function streamFingerprint(src: SourceLines, file: string, m: MutantRecord): str
 }
 
 const byPosition = (a: MutantRecord, b: MutantRecord) =>
-  a.start.line - b.start.line || a.start.column - b.start.column || a.end.line - b.end.line || a.end.column - b.end.column ||
-  (a.mutator < b.mutator ? -1 : a.mutator > b.mutator ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  a.start.line - b.start.line ||
+  a.start.column - b.start.column ||
+  a.end.line - b.end.line ||
+  a.end.column - b.end.column ||
+  (a.mutator < b.mutator ? -1 : a.mutator > b.mutator ? 1 : 0) ||
+  (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * Sorts the mutants (file, position, mutator, id) and gives each its fingerprint; the k-th repeat
@@ -234,5 +238,9 @@ export function finalizeReport(report: MutationReport): MutationReport {
 
 /** `a/./b\c` → `a/b/c`, no leading `./`. */
 export function normalizePath(p: string): string {
-  return p.replace(/\\/g, '/').replace(/\/\.\//g, '/').replace(/^\.\//, '').replace(/\/{2,}/g, '/');
+  return p
+    .replace(/\\/g, '/')
+    .replace(/\/\.\//g, '/')
+    .replace(/^\.\//, '')
+    .replace(/\/{2,}/g, '/');
 }

@@ -42,7 +42,8 @@ const numberMap = (v: unknown, where: string): Map<string, number> | undefined =
   if (!isObject(v)) throw new CiError('E_MUTATION_REPORT_INVALID', 'must be an object of numbers', { where });
   const m = new Map<string, number>();
   for (const [k, n] of Object.entries(v)) {
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new CiError('E_MUTATION_REPORT_INVALID', `${JSON.stringify(k)} must be a non-negative number`, { where });
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+      throw new CiError('E_MUTATION_REPORT_INVALID', `${JSON.stringify(k)} must be a non-negative number`, { where });
     m.set(k, n);
   }
   return m;
@@ -80,7 +81,13 @@ export function redactReport(ctx: Pick<HubContext, 'redactor'>, r: MutationRepor
   return {
     ...r,
     files: Object.fromEntries(Object.entries(r.files).map(([f, v]) => [f, { ...v, source: red(v.source) }])),
-    mutants: r.mutants.map((m) => ({ ...m, statusReason: red(m.statusReason), description: red(m.description), diff: red(m.diff), replacement: red(m.replacement) })),
+    mutants: r.mutants.map((m) => ({
+      ...m,
+      statusReason: red(m.statusReason),
+      description: red(m.description),
+      diff: red(m.diff),
+      replacement: red(m.replacement),
+    })),
   };
 }
 
@@ -92,7 +99,12 @@ export interface IngestResult {
   control: ControlPoint | null;
 }
 
-export async function ingestMutationReport(ctx: HubContext, run: { run_id: string; repo: string; created: boolean }, body: string, format?: ReportFormat): Promise<IngestResult> {
+export async function ingestMutationReport(
+  ctx: HubContext,
+  run: { run_id: string; repo: string; created: boolean },
+  body: string,
+  format?: ReportFormat,
+): Promise<IngestResult> {
   const cfg = mutationConfig(ctx.config.pillars);
   const u = unwrap(body, format);
   const report = parseReportText(u.text, u.name, { format: u.format });

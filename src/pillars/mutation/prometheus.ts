@@ -8,9 +8,11 @@ import { mdb } from './tables.js';
 export function registerMutationMetrics(registry: Registry, ctx: HubContext): void {
   const db = mdb(ctx);
   const latest = async () =>
-    (await sql<{ repo: string; score: number; out_of_control: boolean | null }>`
+    (
+      await sql<{ repo: string; score: number; out_of_control: boolean | null }>`
       select distinct on (repo) repo, score, out_of_control from mutation_runs
-      where is_main and score is not null order by repo, at desc, run_id desc`.execute(db)).rows;
+      where is_main and score is not null order by repo, at desc, run_id desc`.execute(db)
+    ).rows;
   new Gauge({
     name: 'ci_intel_mutation_resilience',
     help: 'Resilience (killed / max(1, mutants - equivalent), 0-1) of the latest main-branch run per repository',

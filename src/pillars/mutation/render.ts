@@ -19,7 +19,8 @@ export function formatText(s: Summary, name: string): string {
       ` · not scored: compile errors ${c.compile_error}, runtime errors ${c.runtime_error}, ignored ${c.ignored}${c.pending ? `, pending ${c.pending}` : ''}`,
   ];
   if (s.equivalents.expired.length) out.push(`  warning: ${s.equivalents.expired.length} equivalent mark(s) expired: ${s.equivalents.expired.join(', ')}`);
-  if (s.equivalents.contradicted.length) out.push(`  warning: ${s.equivalents.contradicted.length} mark(s) on mutants a test killed (not applied): ${s.equivalents.contradicted.join(', ')}`);
+  if (s.equivalents.contradicted.length)
+    out.push(`  warning: ${s.equivalents.contradicted.length} mark(s) on mutants a test killed (not applied): ${s.equivalents.contradicted.join(', ')}`);
   if (s.equivalents.stale.length) out.push(`  note: ${s.equivalents.stale.length} mark(s) match no mutant any more: ${s.equivalents.stale.join(', ')}`);
   if (s.comparison) {
     const k = s.comparison;
@@ -61,7 +62,9 @@ export function formatMarkdown(s: Summary): string {
   if (s.comparison) {
     const k = s.comparison;
     out.push('');
-    out.push(`Compared with the baseline: **${k.newly_survived.length}** newly survived, ${k.newly_killed.length} newly killed, ${k.new.length} new, ${k.gone.length} gone.`);
+    out.push(
+      `Compared with the baseline: **${k.newly_survived.length}** newly survived, ${k.newly_killed.length} newly killed, ${k.new.length} new, ${k.gone.length} gone.`,
+    );
   }
   if (s.hotspots.length) {
     out.push('');

@@ -21,7 +21,13 @@ const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0
 const NOW = new Date('2026-03-01T12:00:00Z');
 
 /** A pipeline_run record (the seed's example) with its own id, branch, time and mutation counts. */
-function record(n: number, branch: string, day: number, res: { mutants_total: number; killed: number; equiv: number; timeout?: number; score?: number }, repo = REPO): string {
+function record(
+  n: number,
+  branch: string,
+  day: number,
+  res: { mutants_total: number; killed: number; equiv: number; timeout?: number; score?: number },
+  repo = REPO,
+): string {
   const r = JSON.parse(seed);
   r.run_id = uuid(n);
   r.repo = repo;
@@ -54,7 +60,12 @@ describeEachStore(
     afterAll(async () => app?.close());
 
     const ingest = async (lines: string[]) => {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/runs', payload: lines.join('\n') + '\n', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/runs',
+        payload: lines.join('\n') + '\n',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+      });
       expect(res.statusCode, res.body).toBe(200);
       await hub.bus.drain(60_000);
     };
@@ -72,7 +83,15 @@ describeEachStore(
       const res = await get(`/api/v1/runs/${uuid(1)}`);
       expect(res.statusCode).toBe(200);
       const a = res.json().analyses.mutation;
-      expect(a.tests.resilience).toEqual({ mutants_total: 900, killed: 810, equiv: 30, timeout: 12, score: 810 / 870, delta_vs_main: null, equivalent_mutants_dropped: true });
+      expect(a.tests.resilience).toEqual({
+        mutants_total: 900,
+        killed: 810,
+        equiv: 30,
+        timeout: 12,
+        score: 810 / 870,
+        delta_vs_main: null,
+        equivalent_mutants_dropped: true,
+      });
       expect(a).toMatchObject({ source: 'record', declared_score: 0.9, label: 'high-confidence' });
     });
 
@@ -159,7 +178,13 @@ describeEachStore(
     });
 
     it('accepts the other formats (PIT XML) with ?format', async () => {
-      const res = await upload(uuid(15), report('pit-mutations.xml'), { 'content-type': 'application/xml', 'x-ci-intel-branch': 'feature/java' }, token, '?format=pit');
+      const res = await upload(
+        uuid(15),
+        report('pit-mutations.xml'),
+        { 'content-type': 'application/xml', 'x-ci-intel-branch': 'feature/java' },
+        token,
+        '?format=pit',
+      );
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json()).toMatchObject({ format: 'pit', mutants_total: 7, killed: 3 });
       expect((await upload(uuid(15), 'x', {}, token, '?format=cobol')).statusCode).toBe(400);

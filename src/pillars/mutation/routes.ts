@@ -47,7 +47,10 @@ export async function runAnalysis(ctx: HubContext, runId: string): Promise<Recor
     is_main: r.is_main,
     declared_score: r.declared_score,
     baseline_run_id: r.baseline_run_id,
-    counts: r.survived === null ? null : { survived: r.survived, no_coverage: r.no_coverage, runtime_errors: r.runtime_errors, compile_errors: r.compile_errors, ignored: r.ignored },
+    counts:
+      r.survived === null
+        ? null
+        : { survived: r.survived, no_coverage: r.no_coverage, runtime_errors: r.runtime_errors, compile_errors: r.compile_errors, ignored: r.ignored },
     control: {
       ewma: r.ewma,
       lcl: r.lcl,
@@ -71,7 +74,8 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
       {
         config: { scope: 'ingest' },
         schema: {
-          summary: 'Upload a mutation report for a run (StrykerJS/Stryker.NET/Stryker4s JSON, PIT XML, mutmut, go-mutesting, cargo-mutants); answers the derived resilience',
+          summary:
+            'Upload a mutation report for a run (StrykerJS/Stryker.NET/Stryker4s JSON, PIT XML, mutmut, go-mutesting, cargo-mutants); answers the derived resilience',
           tags: ['mutation'],
           params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
           querystring: { type: 'object', properties: { format: { type: 'string' } } },
@@ -93,7 +97,11 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
     '/api/v1/runs/:id/mutation',
     {
       config: { scope: 'read' },
-      schema: { summary: "A run's mutation analysis: tests.resilience, label, control position, files, hotspots", tags: ['mutation'], params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } },
+      schema: {
+        summary: "A run's mutation analysis: tests.resilience, label, control position, files, hotspots",
+        tags: ['mutation'],
+        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
+      },
     },
     async (req) => {
       const id = (req.params as { id: string }).id.toLowerCase();
@@ -101,7 +109,10 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
       if (!run) throw new CiError('E_NOT_FOUND', `no run ${id}`);
       assertRunVisible(req, id, run.repo);
       const a = await runAnalysis(ctx, id);
-      if (!a) throw new CiError('E_NOT_FOUND', `run ${id} has no mutation data`, { hint: 'upload a report: POST /api/v1/runs/:id/mutation (ci-intel mutation report --hub ...)' });
+      if (!a)
+        throw new CiError('E_NOT_FOUND', `run ${id} has no mutation data`, {
+          hint: 'upload a report: POST /api/v1/runs/:id/mutation (ci-intel mutation report --hub ...)',
+        });
       return { run_id: id, ...a };
     },
   );
@@ -122,9 +133,26 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
       if (!q.repo) {
         const res = repoRegexes(requirePrincipal(req));
         const rows = (
-          await sql<{ repo: string; run_id: string; at: Date; score: number; ewma: number; lcl: number | null; ucl: number | null; out_of_control: boolean | null; points: number }>`
+          await sql<{
+            repo: string;
+            run_id: string;
+            at: Date;
+            score: number;
+            ewma: number;
+            lcl: number | null;
+            ucl: number | null;
+            out_of_control: boolean | null;
+            points: number;
+          }>`
             select distinct on (repo) repo, run_id, at, score, ewma, lcl, ucl, out_of_control, count(*) over (partition by repo)::int as points
-            from mutation_trends ${res ? sql`where (${sql.join(res.map((re) => sql`repo ~ ${re}`), sql` or `)})` : sql``}
+            from mutation_trends ${
+              res
+                ? sql`where (${sql.join(
+                    res.map((re) => sql`repo ~ ${re}`),
+                    sql` or `,
+                  )})`
+                : sql``
+            }
             order by repo, at desc, run_id desc`.execute(db)
         ).rows;
         return { repos: rows.map((r) => ({ ...r, at: iso(r.at) })) };
@@ -137,7 +165,17 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
         repo,
         lambda: last?.lambda ?? null,
         L: last?.l ?? null,
-        points: rows.map((t) => ({ run_id: t.run_id, at: iso(t.at), score: t.score, ewma: t.ewma, center: t.center, sigma: t.sigma, lcl: t.lcl, ucl: t.ucl, out_of_control: t.out_of_control })),
+        points: rows.map((t) => ({
+          run_id: t.run_id,
+          at: iso(t.at),
+          score: t.score,
+          ewma: t.ewma,
+          center: t.center,
+          sigma: t.sigma,
+          lcl: t.lcl,
+          ucl: t.ucl,
+          out_of_control: t.out_of_control,
+        })),
       };
     },
   );
@@ -146,21 +184,51 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
     '/api/v1/mutation/runs',
     {
       config: { scope: 'read' },
-      schema: { summary: 'Runs with mutation data, newest first (all branches), for the repositories the token may read', tags: ['mutation'], querystring: { type: 'object', properties: { repo: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } } },
+      schema: {
+        summary: 'Runs with mutation data, newest first (all branches), for the repositories the token may read',
+        tags: ['mutation'],
+        querystring: { type: 'object', properties: { repo: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
+      },
     },
     async (req) => {
       const q = req.query as { repo?: string; limit?: number };
       let sel = mdb(ctx)
         .selectFrom('mutation_runs')
-        .select(['run_id', 'repo', 'branch', 'commit_sha', 'at', 'source', 'format', 'mutants_total', 'killed', 'equiv', 'timeout', 'score', 'delta_vs_main', 'label', 'out_of_control']);
+        .select([
+          'run_id',
+          'repo',
+          'branch',
+          'commit_sha',
+          'at',
+          'source',
+          'format',
+          'mutants_total',
+          'killed',
+          'equiv',
+          'timeout',
+          'score',
+          'delta_vs_main',
+          'label',
+          'out_of_control',
+        ]);
       if (q.repo) {
         assertRepo(req, q.repo.toLowerCase());
         sel = sel.where('repo', '=', q.repo.toLowerCase());
       } else {
         const res = repoRegexes(requirePrincipal(req));
-        if (res) sel = sel.where(sql<boolean>`(${sql.join(res.map((re) => sql<boolean>`repo ~ ${re}`), sql` or `)})`);
+        if (res)
+          sel = sel.where(
+            sql<boolean>`(${sql.join(
+              res.map((re) => sql<boolean>`repo ~ ${re}`),
+              sql` or `,
+            )})`,
+          );
       }
-      const rows = await sel.orderBy('at', 'desc').orderBy('run_id', 'desc').limit(q.limit ?? 100).execute();
+      const rows = await sel
+        .orderBy('at', 'desc')
+        .orderBy('run_id', 'desc')
+        .limit(q.limit ?? 100)
+        .execute();
       return { items: rows.map((r) => ({ ...r, at: iso(r.at) })) };
     },
   );
@@ -169,13 +237,26 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
     '/api/v1/mutation/files',
     {
       config: { scope: 'read' },
-      schema: { summary: "Per-file resilience vs coverage of a repository's latest uploaded main-branch report (the scatter plot)", tags: ['mutation'], querystring: repoQuery },
+      schema: {
+        summary: "Per-file resilience vs coverage of a repository's latest uploaded main-branch report (the scatter plot)",
+        tags: ['mutation'],
+        querystring: repoQuery,
+      },
     },
     async (req) => {
       const repo = (req.query as { repo: string }).repo.toLowerCase();
       assertRepo(req, repo);
       const db = mdb(ctx);
-      const latest = await db.selectFrom('mutation_runs').select(['run_id', 'at']).where('repo', '=', repo).where('source', '=', 'upload').orderBy('is_main', 'desc').orderBy('at', 'desc').orderBy('run_id', 'desc').limit(1).executeTakeFirst();
+      const latest = await db
+        .selectFrom('mutation_runs')
+        .select(['run_id', 'at'])
+        .where('repo', '=', repo)
+        .where('source', '=', 'upload')
+        .orderBy('is_main', 'desc')
+        .orderBy('at', 'desc')
+        .orderBy('run_id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       if (!latest) return { repo, run_id: null, files: [] };
       const files = await db.selectFrom('mutation_files').selectAll().where('run_id', '=', latest.run_id).orderBy('file').execute();
       return { repo, run_id: latest.run_id, at: iso(latest.at), files: files.map(({ run_id: _r, ...f }) => f) };
@@ -187,9 +268,13 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
     {
       config: { scope: 'read' },
       schema: {
-        summary: "The latest main-branch mutation run of a repository (before a time): score, per-file scores and, when uploaded, the normalized report",
+        summary: 'The latest main-branch mutation run of a repository (before a time): score, per-file scores and, when uploaded, the normalized report',
         tags: ['mutation'],
-        querystring: { type: 'object', properties: { repo: { type: 'string', minLength: 1 }, before: { type: 'string', format: 'date-time' } }, required: ['repo'] },
+        querystring: {
+          type: 'object',
+          properties: { repo: { type: 'string', minLength: 1 }, before: { type: 'string', format: 'date-time' } },
+          required: ['repo'],
+        },
       },
     },
     async (req) => {

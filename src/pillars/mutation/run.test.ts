@@ -19,7 +19,13 @@ const cfg = { include: [] as string[], tests: [] as string[] };
 describe('diff-only mutate entries', () => {
   it('keeps changed source lines, drops tests, docs and deletions', () => {
     const changed = new Map<string, Array<[number, number]>>([
-      ['src/a.ts', [[3, 4], [10, 10]]],
+      [
+        'src/a.ts',
+        [
+          [3, 4],
+          [10, 10],
+        ],
+      ],
       ['src/a.spec.ts', [[1, 2]]],
       ['test/util.js', [[1, 1]]],
       ['README.md', [[1, 9]]],
@@ -62,7 +68,11 @@ describe('ci-intel mutation run (real StrykerJS)', () => {
 
     let out = '';
     let err = '';
-    const code = await runCli(['mutation', 'run', '--since', 'HEAD', '--project', project, '--json', '--concurrency', '2'], { out: (s) => (out += s), err: (s) => (err += s), env: {}, isTTY: false, now: () => new Date('2026-03-01T00:00:00Z'), cwd: project }, [mutationPillar]);
+    const code = await runCli(
+      ['mutation', 'run', '--since', 'HEAD', '--project', project, '--json', '--concurrency', '2'],
+      { out: (s) => (out += s), err: (s) => (err += s), env: {}, isTTY: false, now: () => new Date('2026-03-01T00:00:00Z'), cwd: project },
+      [mutationPillar],
+    );
     expect(err).toContain('diff-only since HEAD');
     const j = JSON.parse(out);
     expect(j.run).toMatchObject({ runner: 'mocha', diff_only: true, mutate: ['src/retry.js:5-5'], stryker: { version: '9.6.1' } });
@@ -79,7 +89,11 @@ describe('ci-intel mutation run (real StrykerJS)', () => {
     execFileSync('git', ['checkout', '--', 'src/retry.js'], { cwd: project });
     writeFileSync(path.join(project, 'NOTES.md'), 'notes\n');
     let out = '';
-    const code = await runCli(['mutation', 'run', '--since', 'HEAD', '--project', project, '--json'], { out: (s) => (out += s), err: () => {}, env: {}, isTTY: false, cwd: project }, [mutationPillar]);
+    const code = await runCli(
+      ['mutation', 'run', '--since', 'HEAD', '--project', project, '--json'],
+      { out: (s) => (out += s), err: () => {}, env: {}, isTTY: false, cwd: project },
+      [mutationPillar],
+    );
     expect(code).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ mutants_total: 0, score: null, label: null, run: { mutate: [] } });
   });

@@ -19,13 +19,23 @@ const OWN_PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.m
 
 export type TestRunner = 'vitest' | 'mocha' | 'jest' | 'command';
 
-const STRYKER_CONFIGS = ['stryker.config.json', 'stryker.config.mjs', 'stryker.config.js', 'stryker.config.cjs', 'stryker.conf.json', 'stryker.conf.mjs', 'stryker.conf.js', 'stryker.conf.cjs', '.stryker.config.json', '.stryker.conf.json'];
+const STRYKER_CONFIGS = [
+  'stryker.config.json',
+  'stryker.config.mjs',
+  'stryker.config.js',
+  'stryker.config.cjs',
+  'stryker.conf.json',
+  'stryker.conf.mjs',
+  'stryker.conf.js',
+  'stryker.conf.cjs',
+  '.stryker.config.json',
+  '.stryker.conf.json',
+];
 
 /** Files StrykerJS can mutate (its default `mutate` extensions). */
 const SOURCE_EXT = /\.(cjs|mjs|js|ts|mts|cts|jsx|tsx|vue|svelte)$/;
 /** Test files and folders, never mutated (StrykerJS's default excludes plus the usual folders). */
 const TEST_FILE = /(^|\/)(__tests__|tests?|spec|__mocks__)\/|[.-](spec|test)\.[^/]+$|(^|\/)node_modules\//;
-
 
 /** The `mutate` entries for a diff-only run: changed line ranges of mutable source files. */
 export function mutateEntries(changed: ChangedLines, cfg: Pick<MutationConfig, 'include' | 'tests'>): string[] {
@@ -55,21 +65,36 @@ export function detectTestRunner(projectDir: string): TestRunner {
   const deps = { ...(pkg.dependencies as object), ...(pkg.devDependencies as object) } as Record<string, string>;
   const script = String((pkg.scripts as Record<string, string> | undefined)?.test ?? '');
   const has = (n: string) => n in deps || new RegExp(`(^|\\s|/)${n}(\\s|$)`).test(script);
-  if (has('vitest') || existsSync(path.join(projectDir, 'vitest.config.ts')) || existsSync(path.join(projectDir, 'vitest.config.mjs')) || existsSync(path.join(projectDir, 'vitest.config.js'))) return 'vitest';
-  if (has('mocha') || ['.mocharc.json', '.mocharc.js', '.mocharc.cjs', '.mocharc.yml', '.mocharc.yaml'].some((f) => existsSync(path.join(projectDir, f)))) return 'mocha';
+  if (
+    has('vitest') ||
+    existsSync(path.join(projectDir, 'vitest.config.ts')) ||
+    existsSync(path.join(projectDir, 'vitest.config.mjs')) ||
+    existsSync(path.join(projectDir, 'vitest.config.js'))
+  )
+    return 'vitest';
+  if (has('mocha') || ['.mocharc.json', '.mocharc.js', '.mocharc.cjs', '.mocharc.yml', '.mocharc.yaml'].some((f) => existsSync(path.join(projectDir, f))))
+    return 'mocha';
   if (has('jest') || existsSync(path.join(projectDir, 'jest.config.js')) || existsSync(path.join(projectDir, 'jest.config.ts'))) return 'jest';
   return 'command';
 }
 
 /** A package's ESM entry file, resolved from the project first, then from ci-intel itself. */
 export function resolvePackage(name: string, projectDir: string): { dir: string; entry: string; from: 'project' | 'ci-intel' } | null {
-  for (const [from, base] of [['project', path.join(projectDir, 'package.json')], ['ci-intel', OWN_PACKAGE_JSON]] as const) {
+  for (const [from, base] of [
+    ['project', path.join(projectDir, 'package.json')],
+    ['ci-intel', OWN_PACKAGE_JSON],
+  ] as const) {
     try {
       const pj = createRequire(base).resolve(`${name}/package.json`);
       const pkg = readJson(pj) ?? {};
       const exp = pkg.exports as unknown;
       const dot = typeof exp === 'string' ? exp : exp && typeof exp === 'object' ? (exp as Record<string, unknown>)['.'] : undefined;
-      const rel = typeof dot === 'string' ? dot : dot && typeof dot === 'object' ? ((dot as Record<string, string>).import ?? (dot as Record<string, string>).default) : (pkg.main as string | undefined);
+      const rel =
+        typeof dot === 'string'
+          ? dot
+          : dot && typeof dot === 'object'
+            ? ((dot as Record<string, string>).import ?? (dot as Record<string, string>).default)
+            : (pkg.main as string | undefined);
       return { dir: path.dirname(pj), entry: path.join(path.dirname(pj), rel ?? 'index.js'), from };
     } catch {
       /* next */
@@ -111,7 +136,10 @@ export async function runStryker(o: RunOptions): Promise<RunResult> {
     throw new CiError('E_USAGE', `${projectDir} has no package.json`, { where: projectDir, hint: 'run inside a JS/TS project or pass --project DIR' });
   }
   const core = resolvePackage('@stryker-mutator/core', projectDir);
-  if (!core) throw new CiError('E_MUTATION_RUN_FAILED', '@stryker-mutator/core is not installed', { hint: 'npm i -D @stryker-mutator/core@~9.6 (StrykerJS 10 needs Node >= 22)' });
+  if (!core)
+    throw new CiError('E_MUTATION_RUN_FAILED', '@stryker-mutator/core is not installed', {
+      hint: 'npm i -D @stryker-mutator/core@~9.6 (StrykerJS 10 needs Node >= 22)',
+    });
   const coreVersion = String(readJson(path.join(core.dir, 'package.json'))?.version ?? '?');
 
   let mutate: string[] | null = null;
@@ -126,7 +154,15 @@ export async function runStryker(o: RunOptions): Promise<RunResult> {
       else if (f.startsWith(rel + '/')) local.set(f.slice(rel.length + 1), r);
     }
     mutate = mutateEntries(local, o.config);
-    if (mutate.length === 0) return { reportPath: null, runner: detectTestRunner(projectDir), mutate, diffOnly: true, stryker: { version: coreVersion, from: core.from }, durationMs: performance.now() - t0 };
+    if (mutate.length === 0)
+      return {
+        reportPath: null,
+        runner: detectTestRunner(projectDir),
+        mutate,
+        diffOnly: true,
+        stryker: { version: coreVersion, from: core.from },
+        durationMs: performance.now() - t0,
+      };
   }
 
   const own = projectStrykerConfig(projectDir);
@@ -155,7 +191,11 @@ export async function runStryker(o: RunOptions): Promise<RunResult> {
     mkdirSync(path.dirname(reportPath), { recursive: true });
     const tail: string[] = [];
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd: projectDir, env: { ...process.env, FORCE_COLOR: o.progress ? '1' : '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, args, {
+        cwd: projectDir,
+        env: { ...process.env, FORCE_COLOR: o.progress ? '1' : '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const onData = (b: Buffer) => {
         const s = b.toString('utf8');
         if (o.progress) o.err(s);

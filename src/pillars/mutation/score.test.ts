@@ -17,7 +17,15 @@ describe('resilience (seed 000 metrics dictionary)', () => {
 
   it('counts killed + timeout as killed, excludes ignored/compile/runtime errors, subtracts equivalents', () => {
     const c = { ...emptyCounts(), killed: 7, timeout: 1, survived: 1, no_coverage: 1, equivalent: 2, compile_error: 4, runtime_error: 3, ignored: 9 };
-    expect(resilienceOf(c, 0.05)).toEqual({ mutants_total: 12, killed: 8, equiv: 2, timeout: 1, score: 0.8, delta_vs_main: 0.05, equivalent_mutants_dropped: true });
+    expect(resilienceOf(c, 0.05)).toEqual({
+      mutants_total: 12,
+      killed: 8,
+      equiv: 2,
+      timeout: 1,
+      score: 0.8,
+      delta_vs_main: 0.05,
+      equivalent_mutants_dropped: true,
+    });
   });
 
   it('max(1, …) keeps an all-equivalent report finite', () => {

@@ -41,10 +41,16 @@ export async function mainSeries(db: MutationDb, repo: string, before?: { at: st
 }
 
 /** The latest scored main-branch run strictly before `before` (same repo): the delta's baseline. */
-export async function latestMain(db: MutationDb, repo: string, before?: { at: string; run_id: string }): Promise<{ run_id: string; score: number; at: string } | null> {
+export async function latestMain(
+  db: MutationDb,
+  repo: string,
+  before?: { at: string; run_id: string },
+): Promise<{ run_id: string; score: number; at: string } | null> {
   let q = db.selectFrom('mutation_runs').select(['run_id', 'score', 'at']).where('repo', '=', repo).where('is_main', '=', true).where('score', 'is not', null);
   if (before) {
-    q = q.where('run_id', '!=', before.run_id).where((eb) => eb.or([eb('at', '<', new Date(before.at)), eb.and([eb('at', '=', new Date(before.at)), eb('run_id', '<', before.run_id)])]));
+    q = q
+      .where('run_id', '!=', before.run_id)
+      .where((eb) => eb.or([eb('at', '<', new Date(before.at)), eb.and([eb('at', '=', new Date(before.at)), eb('run_id', '<', before.run_id)])]));
   }
   const r = await q.orderBy('at', 'desc').orderBy('run_id', 'desc').limit(1).executeTakeFirst();
   return r ? { run_id: r.run_id, score: r.score!, at: iso(r.at) } : null;
@@ -89,7 +95,10 @@ export interface SaveInput {
   run: RunInfo;
   isMain: boolean;
   source: 'upload' | 'record';
-  summary: Pick<Summary, 'mutants_total' | 'killed' | 'equiv' | 'timeout' | 'score' | 'delta_vs_main' | 'equivalent_mutants_dropped' | 'label' | 'level' | 'format' | 'tool'> & {
+  summary: Pick<
+    Summary,
+    'mutants_total' | 'killed' | 'equiv' | 'timeout' | 'score' | 'delta_vs_main' | 'equivalent_mutants_dropped' | 'label' | 'level' | 'format' | 'tool'
+  > & {
     counts: Summary['counts'] | null;
     files: Summary['files'];
     hotspots: Summary['hotspots'];
@@ -167,7 +176,15 @@ export async function saveRun(db: MutationDb, s: SaveInput): Promise<void> {
 }
 
 /** Where the run sits on the chart: its own trend row for a main run, else the candidate judgment. */
-export async function controlFor(db: MutationDb, run: RunInfo, isMain: boolean, score: number | null, total: number, p: ControlParams, recompute: boolean): Promise<ControlPoint | null> {
+export async function controlFor(
+  db: MutationDb,
+  run: RunInfo,
+  isMain: boolean,
+  score: number | null,
+  total: number,
+  p: ControlParams,
+  recompute: boolean,
+): Promise<ControlPoint | null> {
   if (score === null) return null;
   if (isMain) {
     const chart = recompute ? await recomputeTrends(db, run.repo, p) : controlChart(await mainSeries(db, run.repo), p);
@@ -180,10 +197,21 @@ export async function controlFor(db: MutationDb, run: RunInfo, isMain: boolean, 
  * After a run's row is written: its place on the control chart (recomputing the repo's chart for a
  * main run), and — for a main run that arrived after runs newer than it — those runs' deltas.
  */
-export async function afterSave(db: MutationDb, run: RunInfo, isMain: boolean, score: number | null, total: number, p: ControlParams): Promise<ControlPoint | null> {
+export async function afterSave(
+  db: MutationDb,
+  run: RunInfo,
+  isMain: boolean,
+  score: number | null,
+  total: number,
+  p: ControlParams,
+): Promise<ControlPoint | null> {
   const control = await controlFor(db, run, isMain, score, total, p, isMain);
   if (control) {
-    await db.updateTable('mutation_runs').set({ ewma: control.ewma, lcl: control.lcl, ucl: control.ucl, out_of_control: control.out_of_control }).where('run_id', '=', run.run_id).execute();
+    await db
+      .updateTable('mutation_runs')
+      .set({ ewma: control.ewma, lcl: control.lcl, ucl: control.ucl, out_of_control: control.out_of_control })
+      .where('run_id', '=', run.run_id)
+      .execute();
   }
   if (isMain && score !== null) await refreshLaterDeltas(db, run);
   return control;
@@ -202,7 +230,11 @@ async function refreshLaterDeltas(db: MutationDb, main: RunInfo): Promise<void> 
   for (const r of later) {
     const base = await latestMain(db, main.repo, { at: iso(r.at), run_id: r.run_id });
     if ((base?.run_id ?? null) === r.baseline_run_id) continue;
-    await db.updateTable('mutation_runs').set({ baseline_run_id: base?.run_id ?? null, delta_vs_main: deltaOf(r.score, base?.score) }).where('run_id', '=', r.run_id).execute();
+    await db
+      .updateTable('mutation_runs')
+      .set({ baseline_run_id: base?.run_id ?? null, delta_vs_main: deltaOf(r.score, base?.score) })
+      .where('run_id', '=', r.run_id)
+      .execute();
   }
 }
 
@@ -242,14 +274,31 @@ export async function loadedRunsToScore(db: MutationDb, recordKey: string): Prom
   return rows.map((r) => r.run_id);
 }
 
-export async function deriveFromRecord(db: MutationDb, runId: string, opts: { mainBranch: string; thresholds: Thresholds; control: ControlParams; now: Date }): Promise<boolean> {
+export async function deriveFromRecord(
+  db: MutationDb,
+  runId: string,
+  opts: { mainBranch: string; thresholds: Thresholds; control: ControlParams; now: Date },
+): Promise<boolean> {
   // One statement for what decides whether there is anything to do: every ingested run comes here,
   // and most carry no mutation counts (on PGlite each statement costs ~1 ms of the ingest thread).
   const row = await db
     .selectFrom('runs as r')
     .leftJoin('test_summaries as ts', 'ts.run_id', 'r.run_id')
     .leftJoin('mutation_runs as m', 'm.run_id', 'r.run_id')
-    .select(['r.run_id', 'r.repo', 'r.branch', 'r.commit_sha', 'r.started_at', 'ts.mutants_total', 'ts.killed', 'ts.equiv', 'ts.timeout', 'ts.resilience_score', 'ts.equivalent_mutants_dropped', 'm.source as existing'])
+    .select([
+      'r.run_id',
+      'r.repo',
+      'r.branch',
+      'r.commit_sha',
+      'r.started_at',
+      'ts.mutants_total',
+      'ts.killed',
+      'ts.equiv',
+      'ts.timeout',
+      'ts.resilience_score',
+      'ts.equivalent_mutants_dropped',
+      'm.source as existing',
+    ])
     .where('r.run_id', '=', runId)
     .executeTakeFirst();
   if (!row) return false;
@@ -260,7 +309,14 @@ export async function deriveFromRecord(db: MutationDb, runId: string, opts: { ma
     return false;
   }
   const run: RunInfo = { run_id: row.run_id, repo: row.repo, branch: row.branch, commit_sha: row.commit_sha, at: iso(row.started_at) };
-  const ts = { mutants_total: row.mutants_total, killed: row.killed!, equiv: row.equiv!, timeout: row.timeout!, resilience_score: row.resilience_score, equivalent_mutants_dropped: row.equivalent_mutants_dropped };
+  const ts = {
+    mutants_total: row.mutants_total,
+    killed: row.killed!,
+    equiv: row.equiv!,
+    timeout: row.timeout!,
+    resilience_score: row.resilience_score,
+    equivalent_mutants_dropped: row.equivalent_mutants_dropped,
+  };
   const isMain = run.branch === opts.mainBranch;
   const score = resilienceScore(ts.killed, ts.mutants_total, ts.equiv);
   const base = await latestMain(db, run.repo, run);
@@ -281,7 +337,16 @@ export async function deriveFromRecord(db: MutationDb, runId: string, opts: { ma
     files: [],
     hotspots: [],
   };
-  const input: SaveInput = { run, isMain, source: 'record', summary, declaredScore: ts.resilience_score, baselineRunId: base?.run_id ?? null, reportKey: null, now: opts.now };
+  const input: SaveInput = {
+    run,
+    isMain,
+    source: 'record',
+    summary,
+    declaredScore: ts.resilience_score,
+    baselineRunId: base?.run_id ?? null,
+    reportKey: null,
+    now: opts.now,
+  };
   await saveRun(db, input);
   await afterSave(db, run, isMain, score, ts.mutants_total, opts.control);
   return true;

@@ -4,7 +4,18 @@
 import type { Comparison } from './compare.js';
 import { hotspots, type Hotspot, type HotspotOptions } from './hotspots.js';
 import type { MutationReport } from './model.js';
-import { countStatuses, deltaOf, fileScores, labelFor, resilienceOf, type FileScore, type Label, type Resilience, type StatusCounts, type Thresholds } from './score.js';
+import {
+  countStatuses,
+  deltaOf,
+  fileScores,
+  labelFor,
+  resilienceOf,
+  type FileScore,
+  type Label,
+  type Resilience,
+  type StatusCounts,
+  type Thresholds,
+} from './score.js';
 import type { EquivalenceOutcome } from './suppressions.js';
 
 export interface Baseline {

@@ -16,14 +16,21 @@ describe('equivalent marks', () => {
     const sup = survivors.map((m) => ({ fingerprint: m.fingerprint, reason: 'equivalent', by: 'alice', expires: '2026-12-31' }));
     const out = applyEquivalence(r, sup, NOW);
     const after = resilienceOf(countStatuses(r.mutants));
-    expect(out.applied.filter((a) => a.source === 'suppression').map((a) => a.fingerprint).sort()).toEqual(sup.map((s) => s.fingerprint).sort());
+    expect(
+      out.applied
+        .filter((a) => a.source === 'suppression')
+        .map((a) => a.fingerprint)
+        .sort(),
+    ).toEqual(sup.map((s) => s.fingerprint).sort());
     expect(after).toMatchObject({ mutants_total: before.mutants_total, equiv: 3, killed: before.killed, equivalent_mutants_dropped: true });
     expect(after.score).toBeCloseTo(before.killed / (before.mutants_total - 3), 12);
   });
 
   it('gates can reach 100% when every survivor is marked', () => {
     const r = readReport(fx('stryker-mocha-js-v2.json'));
-    const sup = r.mutants.filter((m) => m.status === 'survived' || m.status === 'no_coverage').map((m) => ({ fingerprint: m.fingerprint, reason: 'equivalent', by: 'bob', expires: '2027-01-01' }));
+    const sup = r.mutants
+      .filter((m) => m.status === 'survived' || m.status === 'no_coverage')
+      .map((m) => ({ fingerprint: m.fingerprint, reason: 'equivalent', by: 'bob', expires: '2027-01-01' }));
     applyEquivalence(r, sup, NOW);
     expect(resilienceOf(countStatuses(r.mutants)).score).toBe(1);
   });

@@ -41,7 +41,7 @@ export function expiryInstant(expires: string): Date | null {
 
 /** Validates parsed suppression entries; `where` names the file. */
 export function checkSuppressions(doc: unknown, where: string): Suppression[] {
-  const list = Array.isArray(doc) ? doc : isObject(doc) ? doc.equivalents ?? [] : doc === null || doc === undefined ? [] : null;
+  const list = Array.isArray(doc) ? doc : isObject(doc) ? (doc.equivalents ?? []) : doc === null || doc === undefined ? [] : null;
   if (!Array.isArray(list)) {
     throw new CiError('E_SUPPRESSIONS_INVALID', 'expected a mapping with an `equivalents:` list', { where, hint: 'see `ci-intel mutation suppress --help`' });
   }
@@ -61,11 +61,23 @@ export function checkSuppressions(doc: unknown, where: string): Suppression[] {
       e[k] = v.trim();
     }
     const s = e as unknown as Suppression;
-    if (!FP.test(s.fingerprint)) throw new CiError('E_SUPPRESSIONS_INVALID', `fingerprint ${JSON.stringify(s.fingerprint)} is not a mutant fingerprint (16 hex digits)`, { where: `${at}/fingerprint`, hint: 'copy it from `ci-intel mutation report --json` (survivors[].fingerprint)' });
-    if (!expiryInstant(s.expires)) throw new CiError('E_SUPPRESSIONS_INVALID', `expires ${JSON.stringify(s.expires)} is not a date`, { where: `${at}/expires`, hint: 'use YYYY-MM-DD' });
+    if (!FP.test(s.fingerprint))
+      throw new CiError('E_SUPPRESSIONS_INVALID', `fingerprint ${JSON.stringify(s.fingerprint)} is not a mutant fingerprint (16 hex digits)`, {
+        where: `${at}/fingerprint`,
+        hint: 'copy it from `ci-intel mutation report --json` (survivors[].fingerprint)',
+      });
+    if (!expiryInstant(s.expires))
+      throw new CiError('E_SUPPRESSIONS_INVALID', `expires ${JSON.stringify(s.expires)} is not a date`, { where: `${at}/expires`, hint: 'use YYYY-MM-DD' });
     if (seen.has(s.fingerprint)) throw new CiError('E_SUPPRESSIONS_INVALID', `fingerprint ${s.fingerprint} is listed twice`, { where: `${at}/fingerprint` });
     seen.add(s.fingerprint);
-    out.push({ fingerprint: s.fingerprint, reason: s.reason, by: s.by, expires: s.expires, ...(typeof e.file === 'string' ? { file: e.file } : {}), ...(typeof e.mutator === 'string' ? { mutator: e.mutator } : {}) });
+    out.push({
+      fingerprint: s.fingerprint,
+      reason: s.reason,
+      by: s.by,
+      expires: s.expires,
+      ...(typeof e.file === 'string' ? { file: e.file } : {}),
+      ...(typeof e.mutator === 'string' ? { mutator: e.mutator } : {}),
+    });
   });
   return out;
 }

@@ -93,6 +93,10 @@ export function controlChart(series: SeriesPoint[], p: ControlParams = DEFAULT_C
  * Where a run off the main branch (a PR) would put the chart if it were merged now: the EWMA the
  * main series would reach with this score appended, against the limits for that position.
  */
-export function judgeCandidate(series: SeriesPoint[], candidate: Omit<SeriesPoint, 'run_id' | 'at'> & { run_id: string; at: string }, p: ControlParams = DEFAULT_CONTROL): ControlPoint {
+export function judgeCandidate(
+  series: SeriesPoint[],
+  candidate: Omit<SeriesPoint, 'run_id' | 'at'> & { run_id: string; at: string },
+  p: ControlParams = DEFAULT_CONTROL,
+): ControlPoint {
   return controlChart([...series, candidate], p).at(-1)!;
 }

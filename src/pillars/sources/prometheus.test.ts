@@ -48,7 +48,7 @@ describeEachStore(
     });
     afterAll(async () => app?.close());
 
-    it('exposes the four series with the seed\'s names and values computed from the runs', async () => {
+    it("exposes the four series with the seed's names and values computed from the runs", async () => {
       const res = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${reader}` } });
       expect(res.statusCode).toBe(200);
       const m = parse(res.body);
@@ -64,17 +64,23 @@ describeEachStore(
         expect(m.get(key('cicd_pipeline_runs_total', { service, status }))).toBe(n);
         const durations = records.filter((r) => r.repo === service && r.status === status).map((r) => Date.parse(r.ended_at) - Date.parse(r.started_at));
         for (const b of DURATION_BUCKETS) {
-          expect(m.get(key('cicd_pipeline_duration_seconds_bucket', { service, status, stage: 'pipeline', le: String(b) }))).toBe(durations.filter((d) => d <= b * 1000).length);
+          expect(m.get(key('cicd_pipeline_duration_seconds_bucket', { service, status, stage: 'pipeline', le: String(b) }))).toBe(
+            durations.filter((d) => d <= b * 1000).length,
+          );
         }
         expect(m.get(key('cicd_pipeline_duration_seconds_count', { service, status, stage: 'pipeline' }))).toBe(durations.length);
-        expect(m.get(key('cicd_pipeline_duration_seconds_sum', { service, status, stage: 'pipeline' }))).toBeCloseTo(durations.reduce((s, d) => s + d, 0) / 1000, 3);
+        expect(m.get(key('cicd_pipeline_duration_seconds_sum', { service, status, stage: 'pipeline' }))).toBeCloseTo(
+          durations.reduce((s, d) => s + d, 0) / 1000,
+          3,
+        );
       }
       const withQueue = records.filter((r) => typeof r.queue_ms === 'number');
       for (const service of new Set(records.map((r) => r.repo))) {
         for (const runner_type of new Set(withQueue.map((r) => r.runner_type ?? 'unknown'))) {
           const qs = withQueue.filter((r) => r.repo === service && (r.runner_type ?? 'unknown') === runner_type).map((r) => r.queue_ms!);
           if (!qs.length) continue;
-          for (const b of QUEUE_BUCKETS) expect(m.get(key('cicd_pipeline_queue_time_seconds_bucket', { service, runner_type, le: String(b) }))).toBe(qs.filter((q) => q <= b * 1000).length);
+          for (const b of QUEUE_BUCKETS)
+            expect(m.get(key('cicd_pipeline_queue_time_seconds_bucket', { service, runner_type, le: String(b) }))).toBe(qs.filter((q) => q <= b * 1000).length);
         }
         const day = records.filter((r) => r.repo === service && Date.parse(r.ended_at) > END.getTime() - 86_400_000 && Date.parse(r.ended_at) <= END.getTime());
         const ok = day.filter((r) => r.status === 'success').length;
@@ -85,15 +91,26 @@ describeEachStore(
     });
 
     it('counts a webhook run only once it has finished', async () => {
-      const base = { repo: 'metrics/queued', workflow: 'ci', commit_sha: null, branch: null, pr: null, started_at: new Date(END.getTime() - 1000), source: 'github' };
-      await hub.db.insertInto('runs').values({ ...base, run_id: '00000000-0000-4000-8000-00000000aaa1', status: 'in_progress' } as never).execute();
+      const base = {
+        repo: 'metrics/queued',
+        workflow: 'ci',
+        commit_sha: null,
+        branch: null,
+        pr: null,
+        started_at: new Date(END.getTime() - 1000),
+        source: 'github',
+      };
+      await hub.db
+        .insertInto('runs')
+        .values({ ...base, run_id: '00000000-0000-4000-8000-00000000aaa1', status: 'in_progress' } as never)
+        .execute();
       const s = await pipelineSeries(hub.db, END);
       const all = [...s.runs, ...s.duration, ...s.queue, ...s.successRate];
       expect(all.length).toBeGreaterThan(0);
       expect(all.some((v) => v.labels.service === 'metrics/queued')).toBe(false);
     });
 
-    it('needs a read token, and a repo-limited token sees only its repositories\' series', async () => {
+    it("needs a read token, and a repo-limited token sees only its repositories' series", async () => {
       expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
       const one = records[0]!.repo;
       const limited = (await createToken(hub.db, { repoPatterns: [one], scopes: ['read'], expiresAt: null })).token;

@@ -54,7 +54,14 @@ function bucketSelect(column: string, buckets: number[]) {
 }
 
 /** Histogram rows over finished runs; `groups` maps a label to the SQL expression it comes from. */
-async function histogram(db: Kysely<CoreTables>, name: string, column: 'duration_ms' | 'queue_ms', groups: Record<string, string>, buckets: number[], extra: Record<string, string> = {}): Promise<Value[]> {
+async function histogram(
+  db: Kysely<CoreTables>,
+  name: string,
+  column: 'duration_ms' | 'queue_ms',
+  groups: Record<string, string>,
+  buckets: number[],
+  extra: Record<string, string> = {},
+): Promise<Value[]> {
   const labels = Object.keys(groups);
   const select = sql.join(labels.map((l) => sql`${sql.raw(groups[l]!)} as ${sql.id(l)}`));
   const by = sql.join(labels.map((l) => sql.id(l)));
@@ -98,8 +105,16 @@ export async function pipelineSeries(db: Kysely<CoreTables>, now: Date): Promise
   ).rows.map((r) => ({ labels: { service: r.repo }, value: Number(r.ok) / Number(r.n) }));
   return {
     runs,
-    duration: await histogram(db, 'cicd_pipeline_duration_seconds', 'duration_ms', { service: 'repo', status: 'status' }, DURATION_BUCKETS, { stage: 'pipeline' }),
-    queue: await histogram(db, 'cicd_pipeline_queue_time_seconds', 'queue_ms', { service: 'repo', runner_type: "coalesce(runner_type, 'unknown')" }, QUEUE_BUCKETS),
+    duration: await histogram(db, 'cicd_pipeline_duration_seconds', 'duration_ms', { service: 'repo', status: 'status' }, DURATION_BUCKETS, {
+      stage: 'pipeline',
+    }),
+    queue: await histogram(
+      db,
+      'cicd_pipeline_queue_time_seconds',
+      'queue_ms',
+      { service: 'repo', runner_type: "coalesce(runner_type, 'unknown')" },
+      QUEUE_BUCKETS,
+    ),
     successRate: rate,
   };
 }
@@ -117,6 +132,20 @@ export function registerPipelineMetrics(registry: Registry, ctx: Pick<HubContext
   const add = (m: ReturnType<typeof storeMetric>) => registry.registerMetric(m as never);
   add(storeMetric('cicd_pipeline_runs_total', 'Finished pipeline runs by repository (service) and status', 'counter', async () => (await series()).runs));
   add(storeMetric('cicd_pipeline_duration_seconds', 'Duration of finished pipeline runs, seconds', 'histogram', async () => (await series()).duration));
-  add(storeMetric('cicd_pipeline_queue_time_seconds', 'Time runs waited before their first job started, seconds', 'histogram', async () => (await series()).queue));
-  add(storeMetric('cicd_pipeline_success_rate', 'success / (success + failed) over runs that ended in the last 24 hours', 'gauge', async () => (await series()).successRate));
+  add(
+    storeMetric(
+      'cicd_pipeline_queue_time_seconds',
+      'Time runs waited before their first job started, seconds',
+      'histogram',
+      async () => (await series()).queue,
+    ),
+  );
+  add(
+    storeMetric(
+      'cicd_pipeline_success_rate',
+      'success / (success + failed) over runs that ended in the last 24 hours',
+      'gauge',
+      async () => (await series()).successRate,
+    ),
+  );
 }

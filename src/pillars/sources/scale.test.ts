@@ -77,7 +77,11 @@ const job = { ...template.workflow_job, created_at: recent(120_000), started_at:
 /** N distinct workflow_job deliveries (job and run ids made unique), each signed. */
 async function send(hubs: Hub[], n: number, offset: number, prefix: string): Promise<void> {
   const bodies = Array.from({ length: n }, (_, i) =>
-    JSON.stringify({ ...template, repository: { ...template.repository, full_name: 'scale/app' }, workflow_job: { ...job, id: offset + i, run_id: 1_000_000 + offset + i } }),
+    JSON.stringify({
+      ...template,
+      repository: { ...template.repository, full_name: 'scale/app' },
+      workflow_job: { ...job, id: offset + i, run_id: 1_000_000 + offset + i },
+    }),
   );
   for (let i = 0; i < n; i += 20) {
     await Promise.all(
@@ -138,7 +142,11 @@ describe.skipIf(skip)('two `ci-intel serve` processes on one PostgreSQL and one 
     db
       .selectFrom('sources_deliveries')
       .select(['delivery_id', 'map_count', 'mapped_by'])
-      .where('delivery_id', 'in', Array.from({ length: n }, (_, i) => `${prefix}${first + i}`))
+      .where(
+        'delivery_id',
+        'in',
+        Array.from({ length: n }, (_, i) => `${prefix}${first + i}`),
+      )
       .execute();
 
   it('share the work: N deliveries mapped exactly N times between them', async () => {
@@ -153,7 +161,15 @@ describe.skipIf(skip)('two `ci-intel serve` processes on one PostgreSQL and one 
     const byHub = pids.map((pid) => rows.filter((r) => r.mapped_by?.endsWith(`:${pid}`)).length);
     expect(byHub.reduce((a, b) => a + b, 0)).toBe(N);
     expect(Math.min(...byHub)).toBeGreaterThan(0); // both hubs mapped some
-    const jobs = await db.selectFrom('jobs').select('job_key').where('job_key', 'in', Array.from({ length: N }, (_, i) => `gh:${i}`)).execute();
+    const jobs = await db
+      .selectFrom('jobs')
+      .select('job_key')
+      .where(
+        'job_key',
+        'in',
+        Array.from({ length: N }, (_, i) => `gh:${i}`),
+      )
+      .execute();
     expect(jobs).toHaveLength(N);
   }, 420_000);
 

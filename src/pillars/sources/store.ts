@@ -55,18 +55,23 @@ export async function applyMapping(trx: Trx, m: Mapping): Promise<Applied> {
       .insertInto('sources_pull_requests')
       .values(pr)
       .onConflict((oc) =>
-        oc.columns(['provider', 'repo', 'number']).doUpdateSet((eb) => ({
-          state: eb.ref('excluded.state'),
-          title: eb.ref('excluded.title'),
-          head_sha: eb.ref('excluded.head_sha'),
-          head_ref: eb.ref('excluded.head_ref'),
-          base_ref: eb.ref('excluded.base_ref'),
-          merge_commit_sha: sql`coalesce(excluded.merge_commit_sha, sources_pull_requests.merge_commit_sha)`,
-          created_at: sql`coalesce(sources_pull_requests.created_at, excluded.created_at)`,
-          merged_at: sql`coalesce(excluded.merged_at, sources_pull_requests.merged_at)`,
-          closed_at: eb.ref('excluded.closed_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })).where(sql<boolean>`sources_pull_requests.updated_at is null or excluded.updated_at is null or excluded.updated_at >= sources_pull_requests.updated_at`),
+        oc
+          .columns(['provider', 'repo', 'number'])
+          .doUpdateSet((eb) => ({
+            state: eb.ref('excluded.state'),
+            title: eb.ref('excluded.title'),
+            head_sha: eb.ref('excluded.head_sha'),
+            head_ref: eb.ref('excluded.head_ref'),
+            base_ref: eb.ref('excluded.base_ref'),
+            merge_commit_sha: sql`coalesce(excluded.merge_commit_sha, sources_pull_requests.merge_commit_sha)`,
+            created_at: sql`coalesce(sources_pull_requests.created_at, excluded.created_at)`,
+            merged_at: sql`coalesce(excluded.merged_at, sources_pull_requests.merged_at)`,
+            closed_at: eb.ref('excluded.closed_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          }))
+          .where(
+            sql<boolean>`sources_pull_requests.updated_at is null or excluded.updated_at is null or excluded.updated_at >= sources_pull_requests.updated_at`,
+          ),
       )
       .execute();
     out.pulls++;

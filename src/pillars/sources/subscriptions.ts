@@ -99,7 +99,8 @@ export function unmappedSweep(ctx: HubContext, everyMs = 60_000): () => Promise<
         .orderBy('received_at')
         .limit(500)
         .execute();
-      for (const r of rows) await sub.handle({ id: `sweep:${r.provider}:${r.delivery_id}`, type: DELIVERY_EVENT, object_key: `webhook/${r.provider}/${r.delivery_id}` });
+      for (const r of rows)
+        await sub.handle({ id: `sweep:${r.provider}:${r.delivery_id}`, type: DELIVERY_EVENT, object_key: `webhook/${r.provider}/${r.delivery_id}` });
       if (rows.length) ctx.log.info({ mapped: rows.length }, 'sources: mapped deliveries the bus had not');
     })()
       .catch((e) => ctx.log.warn({ err: e }, 'sources: sweep of unmapped deliveries failed'))

@@ -32,10 +32,14 @@ export async function hubGet<T>(target: HubTarget, pathAndQuery: string, fetchIm
   try {
     res = await fetchImpl(target.url + pathAndQuery, { headers: { authorization: `Bearer ${target.token}` }, signal: AbortSignal.timeout(60_000) });
   } catch (e) {
-    throw new CiError('E_HUB_UNREACHABLE', `cannot reach the hub at ${target.url} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`, {
-      where: target.url,
-      hint: 'check --hub / CI_INTEL_HUB and that the hub is running',
-    });
+    throw new CiError(
+      'E_HUB_UNREACHABLE',
+      `cannot reach the hub at ${target.url} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`,
+      {
+        where: target.url,
+        hint: 'check --hub / CI_INTEL_HUB and that the hub is running',
+      },
+    );
   }
   const text = await res.text();
   let body: unknown = null;

@@ -14,17 +14,30 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-tests-cli-'));
 async function cli(...argv: string[]) {
   let out = '';
   let err = '';
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s), env: { HOME: tmp }, isTTY: false, now: () => new Date('2026-06-01T00:00:00Z'), cwd: tmp }, [testsPillar]);
+  const code = await runCli(
+    argv,
+    { out: (s) => (out += s), err: (s) => (err += s), env: { HOME: tmp }, isTTY: false, now: () => new Date('2026-06-01T00:00:00Z'), cwd: tmp },
+    [testsPillar],
+  );
   return { code, out, err, lines: out.split('\n').filter(Boolean) };
 }
 
 describe('tests parse', () => {
-  it('prints one JSON line per file with the issue\'s fields, in argument order', async () => {
+  it("prints one JSON line per file with the issue's fields, in argument order", async () => {
     const r = await cli('tests', 'parse', path.join(CORPUS, 'files/pytest-small.xml'), path.join(CORPUS, 'files/go-small.json'), '--json');
     expect(r.code).toBe(0);
     expect(r.lines.map((l) => JSON.parse(l))).toEqual([
       { file: path.join(CORPUS, 'files/pytest-small.xml'), format: 'junit', tests: 7, passed: 4, failed: 1, errored: 1, skipped: 1, duration_ms: 60 },
-      { file: path.join(CORPUS, 'files/go-small.json'), format: 'go-test-json', tests: 6, passed: 5, failed: 0, errored: 0, skipped: 1, duration_ms: expect.any(Number) },
+      {
+        file: path.join(CORPUS, 'files/go-small.json'),
+        format: 'go-test-json',
+        tests: 6,
+        passed: 5,
+        failed: 0,
+        errored: 0,
+        skipped: 1,
+        duration_ms: expect.any(Number),
+      },
     ]);
   });
 
@@ -33,7 +46,9 @@ describe('tests parse', () => {
     const line = JSON.parse(r.lines[0]!);
     expect(Object.keys(line)).toEqual(['file', 'format', 'tests', 'passed', 'failed', 'errored', 'skipped', 'duration_ms', 'cases']);
     expect(Object.keys(line.cases[0])).toEqual(['id', 'suite', 'classname', 'name', 'status', 'attempt', 'duration_ms', 'message']);
-    expect(line.cases.filter((c: { id: string }) => c.id.endsWith('flakyPassesOnRerun')).map((c: { attempt: number; status: string }) => `${c.attempt}:${c.status}`)).toEqual(['1:failed', '2:passed']);
+    expect(
+      line.cases.filter((c: { id: string }) => c.id.endsWith('flakyPassesOnRerun')).map((c: { attempt: number; status: string }) => `${c.attempt}:${c.status}`),
+    ).toEqual(['1:failed', '2:passed']);
   });
 
   it('--format overrides detection; a wrong one is a usage error', async () => {
@@ -64,7 +79,16 @@ describe('tests parse', () => {
 
   it('every fixture and corpus report converts to valid CTRF', async () => {
     const files = [
-      ...['jest/report.xml', 'vitest/report.xml', 'mocha/report.xml', 'node/report.xml', 'node/report.tap', 'pytest/report.xml', 'go/report.json', 'cargo/report.txt'].map((f) => path.join(FIX, 'reports', f)),
+      ...[
+        'jest/report.xml',
+        'vitest/report.xml',
+        'mocha/report.xml',
+        'node/report.xml',
+        'node/report.tap',
+        'pytest/report.xml',
+        'go/report.json',
+        'cargo/report.txt',
+      ].map((f) => path.join(FIX, 'reports', f)),
       path.join(CORPUS, 'files/jest-small.xml'),
       path.join(CORPUS, 'files/cargo-small.txt'),
     ];
@@ -96,13 +120,21 @@ describe('tests flaky', () => {
     const r = await cli('tests', 'flaky', ...files, '--json');
     expect(r.code).toBe(0);
     expect(r.lines).toHaveLength(1);
-    expect(JSON.parse(r.lines[0]!)).toEqual({ runs: 10, flaky: [{ id: 'example.com/replica::TestEventuallyConsistentRead', failed: 4, passed: 6 }], broken: [] });
+    expect(JSON.parse(r.lines[0]!)).toEqual({
+      runs: 10,
+      flaky: [{ id: 'example.com/replica::TestEventuallyConsistentRead', failed: 4, passed: 6 }],
+      broken: [],
+    });
   });
 
   it('a test failing in every run is broken, not flaky; a retry that passed within a run is flaky', async () => {
     const failing = path.join(CORPUS, 'files/go-flaky-run01.json');
     const r = await cli('tests', 'flaky', failing, failing, '--json');
-    expect(JSON.parse(r.lines[0]!)).toEqual({ runs: 2, flaky: [], broken: [{ id: 'example.com/replica::TestEventuallyConsistentRead', failed: 2, passed: 0 }] });
+    expect(JSON.parse(r.lines[0]!)).toEqual({
+      runs: 2,
+      flaky: [],
+      broken: [{ id: 'example.com/replica::TestEventuallyConsistentRead', failed: 2, passed: 0 }],
+    });
     const sf = await cli('tests', 'flaky', path.join(FIX, 'reports/surefire/TEST-com.example.TempsTest.xml'), '--json');
     const v = JSON.parse(sf.lines[0]!);
     expect(v.flaky).toEqual([{ id: 'com.example.TempsTest::flakyPassesOnRerun', failed: 1, passed: 1 }]);
@@ -115,7 +147,9 @@ describe('tests quarantine (offline, from a series of reports)', () => {
     const files = Array.from({ length: 4 }, (_, i) => path.join(CORPUS, `files/go-flaky-run${String(i + 1).padStart(2, '0')}.json`));
     const j = await cli('tests', 'quarantine', ...files, '--format', 'json', '--repo', 'org/app');
     const doc = JSON.parse(j.out);
-    expect(doc.tests).toEqual([expect.objectContaining({ id: 'example.com/replica::TestEventuallyConsistentRead', flaky_failures: 2, reason: expect.stringContaining('2 failures') })]);
+    expect(doc.tests).toEqual([
+      expect.objectContaining({ id: 'example.com/replica::TestEventuallyConsistentRead', flaky_failures: 2, reason: expect.stringContaining('2 failures') }),
+    ]);
     const sf = Array(3).fill(path.join(FIX, 'reports/surefire/TEST-com.example.TempsTest.xml'));
     const jest = await cli('tests', 'quarantine', ...sf, '--format', 'jest');
     expect(jest.out).toBe('--testNamePattern=^(?!(?:flakyPassesOnRerun)$)\n');
@@ -149,7 +183,18 @@ describe('gates', () => {
 
   it('gate coverage --no-regression against a baseline file', async () => {
     const go = path.join(FIX, 'coverage/go/coverage.out');
-    const r = await cli('gate', 'coverage', go, '--min', '50', '--metric', 'statements', '--no-regression', '--baseline', path.join(FIX, 'coverage/jacoco/jacoco.xml'));
+    const r = await cli(
+      'gate',
+      'coverage',
+      go,
+      '--min',
+      '50',
+      '--metric',
+      'statements',
+      '--no-regression',
+      '--baseline',
+      path.join(FIX, 'coverage/jacoco/jacoco.xml'),
+    );
     expect(r.code).toBe(1);
     expect(r.out).toContain('statements coverage fell from 63.16%');
     const ok = await cli('gate', 'coverage', lcov, '--min', '50', '--no-regression', '--baseline', path.join(FIX, 'coverage/jest/cobertura-coverage.xml'));

@@ -13,8 +13,17 @@ import { COVERAGE_FORMATS, type CoverageReport, mergeCoverage, normalizeCoverage
 import { toCtrf } from './ctrf.js';
 import { classify, type Execution } from './flaky.js';
 import { REPORT_FORMATS, type ParseSummary } from './parsers/index.js';
-import { findCodeowners, ownerOf, parseCodeowners, reasonFor, renderQuarantine, shouldQuarantine, type QuarantineEntry, type QuarantineFormat, type RunOutcome } from './quarantine.js';
-
+import {
+  findCodeowners,
+  ownerOf,
+  parseCodeowners,
+  reasonFor,
+  renderQuarantine,
+  shouldQuarantine,
+  type QuarantineEntry,
+  type QuarantineFormat,
+  type RunOutcome,
+} from './quarantine.js';
 
 const r4 = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
 
@@ -56,7 +65,8 @@ export function testsCommands(program: Command, ctx: CliContext): void {
     'ci-intel tests parse junit.xml --to ctrf --out ctrf-report.json',
     'ci-intel tests parse junit.xml --hub https://ci-intel.example --token $CI_INTEL_TOKEN',
   ).action(async (files: string[], opts: { format?: string; json?: boolean; cases?: boolean; to?: string; out?: string } & Record<string, unknown>) => {
-    if (opts.to !== undefined && opts.to.toLowerCase() !== 'ctrf') throw new CiError('E_USAGE', `--to ${opts.to} is not supported`, { where: '--to', hint: 'use --to ctrf' });
+    if (opts.to !== undefined && opts.to.toLowerCase() !== 'ctrf')
+      throw new CiError('E_USAGE', `--to ${opts.to} is not supported`, { where: '--to', hint: 'use --to ctrf' });
     if (opts.to && !opts.out) throw new CiError('E_USAGE', '--to ctrf needs --out FILE', { where: '--out' });
     hubTarget(opts as { hub?: string; token?: string }, ctx.env); // a hub without a token is a usage error before any work
     const parsed = await readReports(files, opts.format, Boolean(opts.cases || opts.to));
@@ -64,21 +74,38 @@ export function testsCommands(program: Command, ctx: CliContext): void {
       warnProblems(ctx, p.file, p.summary);
       const line: Record<string, unknown> = countsLine(p.file, p.summary);
       if (opts.cases)
-        line.cases = p.cases.map((c) => ({ id: c.id, suite: c.suite, classname: c.classname, name: c.name, status: c.status, attempt: c.attempt, duration_ms: c.duration_ms, message: c.message }));
+        line.cases = p.cases.map((c) => ({
+          id: c.id,
+          suite: c.suite,
+          classname: c.classname,
+          name: c.name,
+          status: c.status,
+          attempt: c.attempt,
+          duration_ms: c.duration_ms,
+          message: c.message,
+        }));
       if (opts.json) ctx.out(JSON.stringify(line) + '\n');
       else {
         const s = p.summary;
-        ctx.out(`${p.file}: ${s.format}${s.runner ? ` (${s.runner})` : ''} tests=${s.tests} passed=${s.passed} failed=${s.failed} errored=${s.errored} skipped=${s.skipped} duration_ms=${s.duration_ms ?? 'none'}\n`);
+        ctx.out(
+          `${p.file}: ${s.format}${s.runner ? ` (${s.runner})` : ''} tests=${s.tests} passed=${s.passed} failed=${s.failed} errored=${s.errored} skipped=${s.skipped} duration_ms=${s.duration_ms ?? 'none'}\n`,
+        );
         if (opts.cases) for (const c of p.cases) ctx.out(`  ${c.status.padEnd(7)} ${c.id}${c.attempt > 1 ? ` (attempt ${c.attempt})` : ''}\n`);
       }
     }
     if (opts.to && opts.out) {
       const all = parsed.flatMap((p) => p.cases);
-      const sum = parsed.length === 1 ? parsed[0]!.summary : { ...parsed[0]!.summary, duration_ms: parsed.reduce((s, p) => s + (p.summary.duration_ms ?? 0), 0) };
+      const sum =
+        parsed.length === 1 ? parsed[0]!.summary : { ...parsed[0]!.summary, duration_ms: parsed.reduce((s, p) => s + (p.summary.duration_ms ?? 0), 0) };
       writeFileSync(opts.out, JSON.stringify(toCtrf(sum, all, { now: ctx.now() }), null, 2) + '\n');
       ctx.err(`wrote ${opts.out} (CTRF, ${all.length} executions)\n`);
     }
-    await uploadFiles(ctx, opts, 'tests', parsed.map((p) => ({ file: p.file, format: p.summary.format })));
+    await uploadFiles(
+      ctx,
+      opts,
+      'tests',
+      parsed.map((p) => ({ file: p.file, format: p.summary.format })),
+    );
   });
 
   // ---- flaky ----
@@ -122,13 +149,18 @@ export function testsCommands(program: Command, ctx: CliContext): void {
     'ci-intel tests quarantine run-*.xml --format json',
   ).action(async (files: string[], opts: { format: string; repo?: string } & Record<string, unknown>) => {
     const format = opts.format.toLowerCase() as QuarantineFormat;
-    if (!['json', 'text', 'jest', 'pytest'].includes(format)) throw new CiError('E_USAGE', `--format ${opts.format} is not one of json, text, jest, pytest`, { where: '--format' });
+    if (!['json', 'text', 'jest', 'pytest'].includes(format))
+      throw new CiError('E_USAGE', `--format ${opts.format} is not one of json, text, jest, pytest`, { where: '--format' });
     const cfg = testsConfig(ctx.config(opts).pillars);
     const repo = repoOf(opts, ctx.env);
     let entries: QuarantineEntry[];
     if (files.length) entries = await quarantineFromReports(files, cfg.quarantine, ctx);
     else {
-      if (!repo) throw new CiError('E_USAGE', 'which repository?', { where: '--repo', hint: 'pass --repo owner/name (or run inside the repository), or pass report files' });
+      if (!repo)
+        throw new CiError('E_USAGE', 'which repository?', {
+          where: '--repo',
+          hint: 'pass --repo owner/name (or run inside the repository), or pass report files',
+        });
       const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
       if (target) entries = (await hubGet<{ tests: QuarantineEntry[] }>(target, `/api/v1/tests/quarantine?repo=${encodeURIComponent(repo)}`)).tests;
       else {
@@ -166,20 +198,34 @@ export function testsCommands(program: Command, ctx: CliContext): void {
     const merged = mergeCoverage(reports);
     const t = totals(merged.files);
     const diff = opts.diffBase ? diffCoverage(merged, gitChangedLines(opts.diffBase)) : null;
-    const out: Record<string, unknown> = { format: merged.format, lines: r4(t.lines), branches: r4(t.branches), statements: r4(t.statements), counts: t.counts };
+    const out: Record<string, unknown> = {
+      format: merged.format,
+      lines: r4(t.lines),
+      branches: r4(t.branches),
+      statements: r4(t.statements),
+      counts: t.counts,
+    };
     if (opts.files) out.files = merged.files.map((f) => ({ file: f.file, lines: f.lines, branches: f.branches, statements: f.statements }));
     if (diff) out.diff = { lines: r4(diff.pct), covered: diff.covered, total: diff.total, files: diff.files };
     if (opts.json) ctx.out(JSON.stringify(out) + '\n');
     else {
       const pct = (v: number | null) => (v === null ? 'none' : `${r4(v)}%`);
-      ctx.out(`coverage (${merged.format}): lines ${pct(t.lines)} branches ${pct(t.branches)} statements ${pct(t.statements)} over ${merged.files.length} files\n`);
-      if (opts.files) for (const f of merged.files) ctx.out(`  ${f.file}: lines ${f.lines.covered}/${f.lines.total} branches ${f.branches.covered}/${f.branches.total}\n`);
+      ctx.out(
+        `coverage (${merged.format}): lines ${pct(t.lines)} branches ${pct(t.branches)} statements ${pct(t.statements)} over ${merged.files.length} files\n`,
+      );
+      if (opts.files)
+        for (const f of merged.files) ctx.out(`  ${f.file}: lines ${f.lines.covered}/${f.lines.total} branches ${f.branches.covered}/${f.branches.total}\n`);
       if (diff) {
         ctx.out(`diff coverage vs ${opts.diffBase}: ${pct(diff.pct)} (${diff.covered}/${diff.total} changed executable lines)\n`);
         for (const f of diff.files) if (f.missed_lines.length) ctx.out(`  ${f.file}: not covered ${f.missed_lines.join(',')}\n`);
       }
     }
-    await uploadFiles(ctx, opts, 'coverage', files.map((f, i) => ({ file: f, format: reports[i]!.format })));
+    await uploadFiles(
+      ctx,
+      opts,
+      'coverage',
+      files.map((f, i) => ({ file: f, format: reports[i]!.format })),
+    );
   });
 }
 

@@ -50,7 +50,8 @@ export function synthTests(ctx: SynthContext): void {
   ctx.repos.forEach((repo, i) => {
     const ran = ctx.records.filter((r) => r.repo === repo && !r.environment && r.jobs.some((j) => j.id === 'test'));
     const retried = (r: (typeof ran)[number]) => r.jobs.some((j) => j.id === 'test' && (j.attempt ?? 1) > 1);
-    for (const r of ran.filter((x) => !retried(x)).slice(-DEMO_RUNS_PER_REPO)) out.push({ run_id: r.run_id, repo, kind: 'report', slot: i % DEMO_REPORTS.length, at: r.started_at });
+    for (const r of ran.filter((x) => !retried(x)).slice(-DEMO_RUNS_PER_REPO))
+      out.push({ run_id: r.run_id, repo, kind: 'report', slot: i % DEMO_REPORTS.length, at: r.started_at });
     for (const r of ran.filter(retried).slice(-demoReruns(i))) out.push({ run_id: r.run_id, repo, kind: 'rerun', slot: rerun++, at: r.started_at });
   });
   out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.run_id < b.run_id ? -1 : 1));
@@ -87,7 +88,9 @@ export function demoFiles(e: DemoTestReport, series: { fail: string[]; pass: str
 export async function seedTestsDemo(ctx: HubContext, extras: unknown[]): Promise<void> {
   const series = flakySeries();
   if (!series || !DEMO_REPORTS.every((f) => existsSync(path.join(ROOT, f)))) {
-    ctx.log.debug('tests demo: the test-report fixtures (test/corpus/reports, src/pillars/test-reports/fixtures) are not beside the package; no reports seeded');
+    ctx.log.debug(
+      'tests demo: the test-report fixtures (test/corpus/reports, src/pillars/test-reports/fixtures) are not beside the package; no reports seeded',
+    );
     return;
   }
   const cfg = testsConfig(ctx.config.pillars);

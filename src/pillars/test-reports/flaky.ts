@@ -101,7 +101,6 @@ export function flakinessIndex(runExecutions: Execution[], v: FlakyVerdict): num
 
 // ---- suite types by glob (ci-intel.yml `tests.suite_types`) ----
 
-
 export type SuiteTypes = Array<{ type: string; patterns: RegExp[] }>;
 
 export function compileSuiteTypes(globs: Record<string, string[]>): SuiteTypes {
@@ -109,7 +108,11 @@ export function compileSuiteTypes(globs: Record<string, string[]>): SuiteTypes {
 }
 
 /** The first type whose glob matches the test's id, file, suite or classname; else `fallback`. */
-export function suiteTypeOf(t: { id: string; file?: string | null; suite?: string | null; classname?: string | null }, types: SuiteTypes, fallback = 'unit'): string {
+export function suiteTypeOf(
+  t: { id: string; file?: string | null; suite?: string | null; classname?: string | null },
+  types: SuiteTypes,
+  fallback = 'unit',
+): string {
   const keys = [t.id, t.file, t.suite, t.classname].filter((x): x is string => typeof x === 'string' && x.length > 0);
   for (const st of types) if (st.patterns.some((p) => keys.some((k) => p.test(k)))) return st.type;
   return fallback;

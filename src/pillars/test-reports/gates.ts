@@ -27,7 +27,8 @@ const hubOpts = (cmd: Command) =>
     .option('--repo <owner/name>', 'repository (default: from the CI environment or the git remote)');
 
 async function readCoverage(files: string[], format?: string): Promise<CoverageReport> {
-  if (!files.length) throw new CiError('E_USAGE', 'no coverage report given', { hint: 'pass lcov.info, coverage.xml, coverage-summary.json, coverage.out or jacoco.xml' });
+  if (!files.length)
+    throw new CiError('E_USAGE', 'no coverage report given', { hint: 'pass lcov.info, coverage.xml, coverage-summary.json, coverage.out or jacoco.xml' });
   const fmt = format ? normalizeCoverageFormat(format) : undefined;
   const reports: CoverageReport[] = [];
   for (const f of files) reports.push(await parseCoverageFile(f, fmt));
@@ -38,16 +39,27 @@ async function readCoverage(files: string[], format?: string): Promise<CoverageR
 async function baselineValue(spec: string, metric: Metric, opts: Record<string, unknown>, ctx: CliContext): Promise<{ value: number | null; from: string }> {
   if (existsSync(spec)) return { value: totals((await readCoverage([spec])).files)[metric], from: spec };
   const repo = repoOf(opts as { repo?: string }, ctx.env);
-  if (!repo) throw new CiError('E_USAGE', `--baseline ${spec} is neither a file nor a branch of a known repository`, { where: '--baseline', hint: 'pass --repo owner/name, or a baseline coverage file' });
+  if (!repo)
+    throw new CiError('E_USAGE', `--baseline ${spec} is neither a file nor a branch of a known repository`, {
+      where: '--baseline',
+      hint: 'pass --repo owner/name, or a baseline coverage file',
+    });
   const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
   if (target) {
-    const r = await hubGet<{ lines: number | null; branches: number | null; statements: number | null }>(target, `/api/v1/tests/coverage/latest?repo=${encodeURIComponent(repo)}&branch=${encodeURIComponent(spec)}`);
+    const r = await hubGet<{ lines: number | null; branches: number | null; statements: number | null }>(
+      target,
+      `/api/v1/tests/coverage/latest?repo=${encodeURIComponent(repo)}&branch=${encodeURIComponent(spec)}`,
+    );
     return { value: r[metric], from: `${spec}@hub` };
   }
   const hub = await ctx.openHub(opts);
   try {
     const r = await latestCoverage(hub, repo, spec);
-    if (!r) throw new CiError('E_NOT_FOUND', `no coverage stored for ${repo} on ${spec}`, { where: '--baseline', hint: 'upload main-branch coverage first (ci-intel tests coverage FILE --hub ...), or pass a baseline file' });
+    if (!r)
+      throw new CiError('E_NOT_FOUND', `no coverage stored for ${repo} on ${spec}`, {
+        where: '--baseline',
+        hint: 'upload main-branch coverage first (ci-intel tests coverage FILE --hub ...), or pass a baseline file',
+      });
     return { value: r[metric], from: `${spec}@store` };
   } finally {
     await hub.close();
@@ -89,7 +101,8 @@ export const coverageGate: GateDef = {
     if (!METRICS.includes(metric)) throw new CiError('E_USAGE', `--metric ${metric} is not one of ${METRICS.join(', ')}`, { where: '--metric' });
     const critical = ((opts.critical as string[]) ?? []).map((c) => {
       const i = c.lastIndexOf('=');
-      if (i <= 0) throw new CiError('E_USAGE', `--critical ${JSON.stringify(c)} is not GLOB=PERCENT`, { where: '--critical', hint: "e.g. --critical 'src/core/**=95'" });
+      if (i <= 0)
+        throw new CiError('E_USAGE', `--critical ${JSON.stringify(c)} is not GLOB=PERCENT`, { where: '--critical', hint: "e.g. --critical 'src/core/**=95'" });
       return { glob: c.slice(0, i), re: globToRegExp(c.slice(0, i)), min: numberOption('--critical', c.slice(i + 1), { min: 0, max: 100 })! };
     });
     const minDiff = numberOption('--min-diff', opts.minDiff, { min: 0, max: 100 }) ?? min;
@@ -136,16 +149,29 @@ export const coverageGate: GateDef = {
         reasons.push(`diff coverage ${r2(d.pct)}% of ${d.total} changed lines is below ${minDiff}%`);
       }
     }
-    return { pass, value, min, fields, reason: reasons.length ? reasons.join('; ') : `${metric} coverage ${value === null ? 'none' : r2(value) + '%'} meets ${min}%` };
+    return {
+      pass,
+      value,
+      min,
+      fields,
+      reason: reasons.length ? reasons.join('; ') : `${metric} coverage ${value === null ? 'none' : r2(value) + '%'} meets ${min}%`,
+    };
   },
 };
 
 function parseBudgets(spec: string | undefined, defaults: Record<string, number>): Record<string, number> {
   if (!spec) return defaults;
   const out: Record<string, number> = {};
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [k, v] = part.split('=');
-    if (!k || v === undefined) throw new CiError('E_USAGE', `--budget ${JSON.stringify(part)} is not TYPE=RATE`, { where: '--budget', hint: 'e.g. --budget unit=0,integration=0.0005,e2e=0.005' });
+    if (!k || v === undefined)
+      throw new CiError('E_USAGE', `--budget ${JSON.stringify(part)} is not TYPE=RATE`, {
+        where: '--budget',
+        hint: 'e.g. --budget unit=0,integration=0.0005,e2e=0.005',
+      });
     out[k.trim()] = numberOption(`--budget ${k}`, v, { min: 0, max: 1 })!;
   }
   return out;
@@ -158,10 +184,19 @@ export const flakyGate: GateDef = {
     cmd
       .argument('<report...>', 'reports of runs of one commit (reruns, retries)')
       .option('--budget <type=rate,...>', 'budgets as fractions 0–1 (default: ci-intel.yml tests.flake_budgets)')
-      .option('--suite-type <type=glob>', 'assign tests matching the glob (id, file, suite or classname) to a type (repeatable; adds to ci-intel.yml tests.suite_types)', collect, [])
+      .option(
+        '--suite-type <type=glob>',
+        'assign tests matching the glob (id, file, suite or classname) to a type (repeatable; adds to ci-intel.yml tests.suite_types)',
+        collect,
+        [],
+      )
       .option('--format <format>', 'report format (default: detected)')
       .option('--config <file>', 'ci-intel.yml to read');
-    examples(cmd, 'ci-intel gate flaky run1.xml run2.xml --budget unit=0,integration=0.0005,e2e=0.005', "ci-intel gate flaky e2e-*.xml --suite-type 'e2e=**' --budget e2e=0.005");
+    examples(
+      cmd,
+      'ci-intel gate flaky run1.xml run2.xml --budget unit=0,integration=0.0005,e2e=0.005',
+      "ci-intel gate flaky e2e-*.xml --suite-type 'e2e=**' --budget e2e=0.005",
+    );
   },
   async run(args, opts, ctx): Promise<GateResult> {
     const cfg = testsConfig(ctx.config(opts).pillars);
@@ -199,7 +234,15 @@ export const flakyGate: GateDef = {
       value: worst.rate,
       max: worst.budget,
       fields: { type: worst.type, ...fields },
-      reason: over.length ? over.join('; ') + (v.flaky.length ? ` — flaky: ${v.flaky.slice(0, 5).map((t) => t.id).join(', ')}${v.flaky.length > 5 ? ' …' : ''}` : '') : `every suite type is within its flake budget`,
+      reason: over.length
+        ? over.join('; ') +
+          (v.flaky.length
+            ? ` — flaky: ${v.flaky
+                .slice(0, 5)
+                .map((t) => t.id)
+                .join(', ')}${v.flaky.length > 5 ? ' …' : ''}`
+            : '')
+        : `every suite type is within its flake budget`,
     };
   },
 };
@@ -210,7 +253,10 @@ async function quarantineList(opts: Record<string, unknown>, ctx: CliContext): P
     try {
       doc = JSON.parse(readFileSync(opts.quarantine, 'utf8'));
     } catch (e) {
-      throw new CiError('E_INPUT_UNREADABLE', `cannot read the quarantine list: ${(e as Error).message}`, { where: opts.quarantine, hint: 'write it with ci-intel tests quarantine --format json' });
+      throw new CiError('E_INPUT_UNREADABLE', `cannot read the quarantine list: ${(e as Error).message}`, {
+        where: opts.quarantine,
+        hint: 'write it with ci-intel tests quarantine --format json',
+      });
     }
     if (!Array.isArray(doc.tests)) throw new CiError('E_INPUT_UNREADABLE', 'the quarantine list has no tests array', { where: `${opts.quarantine}: /tests` });
     return doc.tests;
@@ -243,7 +289,12 @@ export const testsGate: GateDef = {
         .option('--format <format>', 'report format (default: detected)')
         .option('--quarantine <file>', 'quarantine list (ci-intel tests quarantine --format json); default: the hub or store when given'),
     );
-    examples(cmd, 'ci-intel gate tests build/test-results/*.xml', 'ci-intel gate tests junit.xml --hub $CI_INTEL_HUB', 'ci-intel gate tests junit.xml --quarantine quarantine.json');
+    examples(
+      cmd,
+      'ci-intel gate tests build/test-results/*.xml',
+      'ci-intel gate tests junit.xml --hub $CI_INTEL_HUB',
+      'ci-intel gate tests junit.xml --quarantine quarantine.json',
+    );
   },
   async run(args, opts, ctx): Promise<GateResult> {
     const parsed = await readReports(args, opts.format as string | undefined);
@@ -269,6 +320,12 @@ export const testsGate: GateDef = {
           : problems.length
             ? problems.slice(0, 3).join('; ')
             : `all ${tests} tests passed${inside.length ? ` (${inside.length} quarantined failures ignored)` : ''}`;
-    return { pass, value: outside.length, max: 0, fields: { tests, quarantined_failures: inside.length, problems: problems.length, quarantine: q === null ? 'none' : q.length }, reason };
+    return {
+      pass,
+      value: outside.length,
+      max: 0,
+      fields: { tests, quarantined_failures: inside.length, problems: problems.length, quarantine: q === null ? 'none' : q.length },
+      reason,
+    };
   },
 };

@@ -32,7 +32,12 @@ describeEachStore(
     });
     afterAll(async () => app?.close());
 
-    const upload = (id: string, kind: 'tests' | 'coverage', body: Buffer | string, opts: { format?: string; commit?: string; key?: string; gzip?: boolean } = {}) =>
+    const upload = (
+      id: string,
+      kind: 'tests' | 'coverage',
+      body: Buffer | string,
+      opts: { format?: string; commit?: string; key?: string; gzip?: boolean } = {},
+    ) =>
       app.inject({
         method: 'POST',
         url: `/api/v1/runs/${id}/${kind}${opts.format ? `?format=${opts.format}` : ''}`,
@@ -49,8 +54,13 @@ describeEachStore(
       });
     const get_ = (url: string) => app.inject({ url, headers: { authorization: `Bearer ${token}` } });
 
-    it('stores a report for a new run (stub created) with the parser\'s counts', async () => {
-      const cw = await app.inject({ method: 'PUT', url: '/api/v1/tests/codeowners?repo=org/replica', payload: '# owners\n*.go @org/everyone\nreplica/ @org/replica-team\n', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' } });
+    it("stores a report for a new run (stub created) with the parser's counts", async () => {
+      const cw = await app.inject({
+        method: 'PUT',
+        url: '/api/v1/tests/codeowners?repo=org/replica',
+        payload: '# owners\n*.go @org/everyone\nreplica/ @org/replica-team\n',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+      });
       expect(cw.statusCode).toBe(200);
       const res = await upload(runId(1), 'tests', readFileSync(path.join(CORPUS, 'files/go-flaky-run01.json')), { gzip: true, key: 'k1' });
       expect(res.statusCode).toBe(200);
@@ -78,11 +88,21 @@ describeEachStore(
       // Three clean runs later (4, 5, 6; release_after_clean_runs = 3 here) it is released, and
       // run 7's flaky failure quarantines it again.
       const ECR = 'example.com/replica::TestEventuallyConsistentRead';
-      expect(Object.entries(events).filter(([, e]) => e.quarantined.length).map(([i]) => Number(i))).toEqual([3, 7]);
+      expect(
+        Object.entries(events)
+          .filter(([, e]) => e.quarantined.length)
+          .map(([i]) => Number(i)),
+      ).toEqual([3, 7]);
       expect(events[3]!.quarantined).toEqual([ECR]);
       expect(events[6]!.released).toEqual([ECR]);
       // Runs 1, 2, 7, 8 failed TestEventuallyConsistentRead: each is one flaky event of 2 executions.
-      for (const [i, idx] of [[1, 0.5], [2, 0.5], [3, 0], [7, 0.5], [10, 0]] as const) {
+      for (const [i, idx] of [
+        [1, 0.5],
+        [2, 0.5],
+        [3, 0],
+        [7, 0.5],
+        [10, 0],
+      ] as const) {
         const d = (await get_(`/api/v1/runs/${runId(i)}`)).json();
         expect(d.analyses.tests.flakiness_index, `run ${i}`).toBe(idx);
         expect(d.run.flakiness_index, `run ${i}`).toBe(idx);
@@ -93,14 +113,21 @@ describeEachStore(
 
       const q = (await get_('/api/v1/tests/quarantine?repo=org/replica')).json();
       expect(q.tests).toHaveLength(1);
-      expect(q.tests[0]).toMatchObject({ id: 'example.com/replica::TestEventuallyConsistentRead', owner: '@org/replica-team', flaky_failures: 3, expires_at: expect.any(String) });
+      expect(q.tests[0]).toMatchObject({
+        id: 'example.com/replica::TestEventuallyConsistentRead',
+        owner: '@org/replica-team',
+        flaky_failures: 3,
+        expires_at: expect.any(String),
+      });
       expect(q.tests[0].proof_runs).toEqual([runId(1), runId(2), runId(7)]);
       expect(q.tests[0].reason).toBe('3 failures contradicted by a pass on the same commit in the last 7 runs');
       const text = await get_('/api/v1/tests/quarantine?repo=org/replica&format=text');
       expect(text.body).toContain('example.com/replica::TestEventuallyConsistentRead  owner=@org/replica-team');
 
       const flaky = (await get_('/api/v1/tests/flaky?repo=org/replica')).json();
-      expect(flaky.tests).toEqual([expect.objectContaining({ test_id: 'example.com/replica::TestEventuallyConsistentRead', executions: 10, flaky_events: 4, flake_rate: 0.4, runs: 10 })]);
+      expect(flaky.tests).toEqual([
+        expect.objectContaining({ test_id: 'example.com/replica::TestEventuallyConsistentRead', executions: 10, flaky_events: 4, flake_rate: 0.4, runs: 10 }),
+      ]);
       // The flake index leaves quarantined tests out: what remains never flaked.
       const fi = (await get_('/api/v1/tests/flake-index?repo=org/replica')).json();
       expect(fi.suites).toEqual([{ suite_type: 'unit', runs: 10, flaky_runs: 0, flake_index: 0 }]);
@@ -134,10 +161,22 @@ describeEachStore(
 
     it('stores a report larger than one batch completely (executions spool, then go in batches)', async () => {
       const n = 25_000;
-      const cases = Array.from({ length: n }, (_, i) => `<testcase classname="big.C${i % 50}" name="t${i}"${i % 1000 === 0 ? '><failure message="boom"/></testcase>' : '/>'}`).join('');
-      const res = await upload(runId(30), 'tests', `<testsuites><testsuite name="big">${cases}</testsuite></testsuites>`, { gzip: true, commit: 'e'.repeat(40) });
+      const cases = Array.from(
+        { length: n },
+        (_, i) => `<testcase classname="big.C${i % 50}" name="t${i}"${i % 1000 === 0 ? '><failure message="boom"/></testcase>' : '/>'}`,
+      ).join('');
+      const res = await upload(runId(30), 'tests', `<testsuites><testsuite name="big">${cases}</testsuite></testsuites>`, {
+        gzip: true,
+        commit: 'e'.repeat(40),
+      });
       expect(res.json()).toMatchObject({ tests: n, failed: 25, passed: n - 25 });
-      const rows = await sql<{ n: number; f: number; keys: number }>`select count(*)::int as n, (count(*) filter (where status = 1))::int as f, count(distinct test_key)::int as keys from tests_results where run_id = ${runId(30)}`.execute(hub.db);
+      const rows = await sql<{
+        n: number;
+        f: number;
+        keys: number;
+      }>`select count(*)::int as n, (count(*) filter (where status = 1))::int as f, count(distinct test_key)::int as keys from tests_results where run_id = ${runId(30)}`.execute(
+        hub.db,
+      );
       expect(rows.rows[0]).toEqual({ n, f: 25, keys: n });
       const ord = await sql<{ max: number }>`select max(ordinal)::int as max from tests_results where run_id = ${runId(30)}`.execute(hub.db);
       expect(ord.rows[0]!.max).toBe(n - 1);
@@ -175,7 +214,14 @@ describeEachStore(
     it('the built agent uploads with --hub, then reads the quarantine and gates through the hub', async () => {
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       try {
-        const env = { GITHUB_REPOSITORY: 'org/replica', GITHUB_RUN_ID: '4242', GITHUB_SHA: 'd'.repeat(40), GITHUB_REF_NAME: 'main', CI_INTEL_HUB: url, CI_INTEL_TOKEN: token };
+        const env = {
+          GITHUB_REPOSITORY: 'org/replica',
+          GITHUB_RUN_ID: '4242',
+          GITHUB_SHA: 'd'.repeat(40),
+          GITHUB_REF_NAME: 'main',
+          CI_INTEL_HUB: url,
+          CI_INTEL_TOKEN: token,
+        };
         const r = await runCli(['tests', 'parse', path.join(FIX, 'reports/surefire/TEST-com.example.TempsTest.xml'), '--json'], { env });
         expect(r.code, r.stderr).toBe(0);
         expect(JSON.parse(r.stdout)).toMatchObject({ tests: 7, passed: 4 });
@@ -192,7 +238,9 @@ describeEachStore(
         expect(JSON.parse(q.stdout).repo).toBe('org/replica');
         const g = await runCli(['gate', 'tests', path.join(CORPUS, 'files/go-flaky-run03.json'), '--repo', 'org/replica'], { env });
         expect(g.stdout).toMatch(/^PASS gate=tests value=0/);
-        const down = await runCli(['tests', 'parse', path.join(CORPUS, 'files/go-small.json'), '--json', '--hub', 'http://127.0.0.1:9', '--run-id', id], { env: { CI_INTEL_TOKEN: token } });
+        const down = await runCli(['tests', 'parse', path.join(CORPUS, 'files/go-small.json'), '--json', '--hub', 'http://127.0.0.1:9', '--run-id', id], {
+          env: { CI_INTEL_TOKEN: token },
+        });
         // The analysis is printed; the failed upload says so and exits 2.
         expect(JSON.parse(down.stdout)).toMatchObject({ tests: 6 });
         expect(down.stderr).toContain('E_HUB_UNREACHABLE');
@@ -203,7 +251,7 @@ describeEachStore(
       }
     });
 
-    it('checks the token\'s repositories on reads', async () => {
+    it("checks the token's repositories on reads", async () => {
       expect((await get_('/api/v1/tests/quarantine?repo=other/repo')).statusCode).toBe(403);
     });
   },

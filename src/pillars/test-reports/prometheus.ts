@@ -16,7 +16,11 @@ export const testsMetrics = (): TestsMetrics | null => current;
 export function registerTestsMetrics(registry: Registry, ctx: HubContext): void {
   const reports = new Counter({ name: 'ci_intel_tests_reports_total', help: 'Test reports stored, by format', labelNames: ['format'], registers: [registry] });
   const executions = new Counter({ name: 'ci_intel_tests_executions_total', help: 'Test executions (attempts) stored', registers: [registry] });
-  const flaky = new Counter({ name: 'ci_intel_tests_flaky_events_total', help: 'Failures found contradicted by a pass of the same test on the same commit', registers: [registry] });
+  const flaky = new Counter({
+    name: 'ci_intel_tests_flaky_events_total',
+    help: 'Failures found contradicted by a pass of the same test on the same commit',
+    registers: [registry],
+  });
   new Gauge({
     name: 'ci_intel_tests_quarantined',
     help: 'Tests in quarantine, by repository',
@@ -24,7 +28,10 @@ export function registerTestsMetrics(registry: Registry, ctx: HubContext): void 
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await sql<{ repo: string; n: number }>`select repo, count(*)::int as n from tests_quarantine where released_at is null group by repo order by repo`.execute(tdb(ctx));
+      const rows = await sql<{
+        repo: string;
+        n: number;
+      }>`select repo, count(*)::int as n from tests_quarantine where released_at is null group by repo order by repo`.execute(tdb(ctx));
       for (const r of rows.rows) this.set({ repo: r.repo }, r.n);
     },
   });

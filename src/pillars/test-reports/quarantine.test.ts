@@ -8,18 +8,37 @@ const ex = (id: string, status: Execution['status'], commit: string, run: string
 describe('flaky counting (issue 5: count exactly)', () => {
   it('only failures contradicted by a pass on the same commit are flaky events', () => {
     const execs = [
-      ex('a', 'failed', 'c1', 'r1'), ex('a', 'passed', 'c1', 'r2'), ex('a', 'failed', 'c1', 'r3'),
+      ex('a', 'failed', 'c1', 'r1'),
+      ex('a', 'passed', 'c1', 'r2'),
+      ex('a', 'failed', 'c1', 'r3'),
       // b fails everywhere on c1 and passes on c2 — broken on c1, not flaky (different code).
-      ex('b', 'failed', 'c1', 'r1'), ex('b', 'failed', 'c1', 'r2'), ex('b', 'passed', 'c2', 'r4'),
-      ex('c', 'passed', 'c1', 'r1'), ex('c', 'skipped', 'c1', 'r2'),
-      ex('d', 'errored', 'c2', 'r4'), ex('d', 'passed', 'c2', 'r4'),
+      ex('b', 'failed', 'c1', 'r1'),
+      ex('b', 'failed', 'c1', 'r2'),
+      ex('b', 'passed', 'c2', 'r4'),
+      ex('c', 'passed', 'c1', 'r1'),
+      ex('c', 'skipped', 'c1', 'r2'),
+      ex('d', 'errored', 'c2', 'r4'),
+      ex('d', 'passed', 'c2', 'r4'),
     ];
     const v = classify(execs);
-    expect(v.flaky).toEqual([{ id: 'a', failed: 2, passed: 1 }, { id: 'd', failed: 1, passed: 1 }]);
+    expect(v.flaky).toEqual([
+      { id: 'a', failed: 2, passed: 1 },
+      { id: 'd', failed: 1, passed: 1 },
+    ]);
     expect(v.broken).toEqual([{ id: 'b', failed: 2, passed: 0 }]);
     // A passing run is never flaky: r2 holds one flaky-free pass of a and a broken failure of b.
-    expect(flakinessIndex(execs.filter((e) => e.run === 'r2'), v)).toBe(0);
-    expect(flakinessIndex(execs.filter((e) => e.run === 'r1'), v)).toBe(1 / 3);
+    expect(
+      flakinessIndex(
+        execs.filter((e) => e.run === 'r2'),
+        v,
+      ),
+    ).toBe(0);
+    expect(
+      flakinessIndex(
+        execs.filter((e) => e.run === 'r1'),
+        v,
+      ),
+    ).toBe(1 / 3);
     expect(flakinessIndex([], v)).toBeNull();
     expect(flakeRates(execs, v)).toEqual([{ type: 'unit', executions: 9, flaky_events: 3, rate: 3 / 9 }]);
   });
@@ -38,14 +57,20 @@ describe('flaky counting (issue 5: count exactly)', () => {
 describe('quarantine rules', () => {
   const h = (pattern: string) => pattern.split('').map((c, i) => ({ run: `r${i}`, flaky_failures: c === 'F' ? 1 : 0, failed: c !== '.' }));
   it('2+ flaky failures within the last N runs; broken failures do not count', () => {
-    expect(shouldQuarantine(h('..F...F'), { min_flaky_failures: 2, window_runs: 100, release_after_clean_runs: 30, expiry_days: 30 })).toMatchObject({ yes: true, flaky_failures: 2, proof_runs: ['r2', 'r6'] });
+    expect(shouldQuarantine(h('..F...F'), { min_flaky_failures: 2, window_runs: 100, release_after_clean_runs: 30, expiry_days: 30 })).toMatchObject({
+      yes: true,
+      flaky_failures: 2,
+      proof_runs: ['r2', 'r6'],
+    });
     expect(shouldQuarantine(h('XXXXXXX'), { min_flaky_failures: 2, window_runs: 100, release_after_clean_runs: 30, expiry_days: 30 }).yes).toBe(false);
     expect(shouldQuarantine(h('F.....F'), { min_flaky_failures: 2, window_runs: 5, release_after_clean_runs: 30, expiry_days: 30 }).yes).toBe(false);
     expect(trailingCleanRuns(h('F.F...'))).toBe(3);
   });
 
   it('CODEOWNERS: last matching rule wins; directories, anchors and globs', () => {
-    const rules = parseCodeowners(['# comment', '*       @org/all', '/src/  @org/src # trailing', '*.py    @org/python', 'docs/   @org/docs', 'tests/test_units.py @alice @bob'].join('\n'));
+    const rules = parseCodeowners(
+      ['# comment', '*       @org/all', '/src/  @org/src # trailing', '*.py    @org/python', 'docs/   @org/docs', 'tests/test_units.py @alice @bob'].join('\n'),
+    );
     expect(ownerOf({ id: 'x', file: 'src/a/b.ts' }, rules)).toBe('@org/src');
     expect(ownerOf({ id: 'x', file: 'lib/src/a.ts' }, rules)).toBe('@org/all');
     expect(ownerOf({ id: 'x', file: 'src/x.py' }, rules)).toBe('@org/python');
@@ -55,9 +80,21 @@ describe('quarantine rules', () => {
   });
 
   it('pytest node ids from JUnit classnames', () => {
-    expect(pytestNodeId({ id: 'tests.test_units.TestTemperature::test_celsius[32-0]', classname: 'tests.test_units.TestTemperature', name: 'test_celsius[32-0]' })).toBe('tests/test_units.py::TestTemperature::test_celsius[32-0]');
+    expect(
+      pytestNodeId({ id: 'tests.test_units.TestTemperature::test_celsius[32-0]', classname: 'tests.test_units.TestTemperature', name: 'test_celsius[32-0]' }),
+    ).toBe('tests/test_units.py::TestTemperature::test_celsius[32-0]');
     expect(pytestNodeId({ id: 'tests.test_units::test_x', classname: 'tests.test_units', name: 'test_x' })).toBe('tests/test_units.py::test_x');
-    const e = { id: 'tests.test_units::test_x', classname: 'tests.test_units', name: 'test_x', owner: null, reason: 'r', quarantined_at: '2026-06-01T00:00:00.000Z', expires_at: null, proof_runs: [], flaky_failures: 2 };
+    const e = {
+      id: 'tests.test_units::test_x',
+      classname: 'tests.test_units',
+      name: 'test_x',
+      owner: null,
+      reason: 'r',
+      quarantined_at: '2026-06-01T00:00:00.000Z',
+      expires_at: null,
+      proof_runs: [],
+      flaky_failures: 2,
+    };
     expect(renderQuarantine([e], 'pytest', 'o/r')).toBe('--deselect tests/test_units.py::test_x\n');
     expect(renderQuarantine([{ ...e, name: 'a (b) [c]' }], 'jest', 'o/r')).toBe('--testNamePattern=^(?!(?:a \\(b\\) \\[c\\])$)\n');
     expect(renderQuarantine([], 'text', null)).toBe('no test is quarantined\n');

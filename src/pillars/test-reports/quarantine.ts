@@ -139,7 +139,10 @@ export function renderQuarantine(entries: QuarantineEntry[], format: QuarantineF
       if (!sorted.length) return 'no test is quarantined\n';
       return (
         sorted
-          .map((e) => `${e.id}  owner=${e.owner ?? 'none'}  since=${e.quarantined_at.slice(0, 10)}${e.expires_at ? `  expires=${e.expires_at.slice(0, 10)}` : ''}  reason=${e.reason}`)
+          .map(
+            (e) =>
+              `${e.id}  owner=${e.owner ?? 'none'}  since=${e.quarantined_at.slice(0, 10)}${e.expires_at ? `  expires=${e.expires_at.slice(0, 10)}` : ''}  reason=${e.reason}`,
+          )
           .join('\n') + '\n'
       );
     }

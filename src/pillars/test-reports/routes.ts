@@ -14,7 +14,8 @@ import { latestCoverage, storeCoverage } from './store/coverage.js';
 import { flakeIndex, flakyTests, listQuarantine, putCodeowners } from './store/flaky.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
-const repoQuery = (extra: Record<string, unknown> = {}) => ({ type: 'object', required: ['repo'], properties: { repo: { type: 'string', minLength: 3 }, ...extra } }) as const;
+const repoQuery = (extra: Record<string, unknown> = {}) =>
+  ({ type: 'object', required: ['repo'], properties: { repo: { type: 'string', minLength: 3 }, ...extra } }) as const;
 
 export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
   const cfg = () => testsConfig(ctx.config.pillars);
@@ -42,7 +43,13 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
         try {
           const summary = await parseReport(bodyStream(req, ctx.config.ingest.maxBodyBytes), { name: 'request body', format: fmt, onCase: spool.add });
           const key = req.headers['idempotency-key'];
-          const stored = await storeReport(ctx, cfg(), { run_id: run.run_id, repo: run.repo, summary, cases: spool.batches(), idempotencyKey: typeof key === 'string' ? key : null });
+          const stored = await storeReport(ctx, cfg(), {
+            run_id: run.run_id,
+            repo: run.repo,
+            summary,
+            cases: spool.batches(),
+            idempotencyKey: typeof key === 'string' ? key : null,
+          });
           return { ...stored, runner: summary.runner, duration_ms: summary.duration_ms, problems: summary.problems };
         } finally {
           await spool.dispose();
@@ -73,7 +80,7 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
       '/api/v1/tests/codeowners',
       {
         config: { scope: 'ingest' },
-        schema: { summary: 'Store a repository\'s CODEOWNERS (owners of quarantined tests)', tags: ['tests'], querystring: repoQuery() },
+        schema: { summary: "Store a repository's CODEOWNERS (owners of quarantined tests)", tags: ['tests'], querystring: repoQuery() },
       },
       async (req) => {
         const repo = (req.query as { repo: string }).repo.toLowerCase();
@@ -110,7 +117,11 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
     '/api/v1/tests/flaky',
     {
       config: { scope: 'read' },
-      schema: { summary: 'Per-test flake rate with retry metadata over a rolling window', tags: ['tests'], querystring: repoQuery({ days: { type: 'integer', minimum: 1, maximum: 400 }, window: { type: 'integer', minimum: 1, maximum: 400 } }) },
+      schema: {
+        summary: 'Per-test flake rate with retry metadata over a rolling window',
+        tags: ['tests'],
+        querystring: repoQuery({ days: { type: 'integer', minimum: 1, maximum: 400 }, window: { type: 'integer', minimum: 1, maximum: 400 } }),
+      },
     },
     async (req) => {
       // `window` is the dashboard's filter name for the same number of days.
@@ -125,7 +136,11 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
     '/api/v1/tests/flake-index',
     {
       config: { scope: 'read' },
-      schema: { summary: 'Flake index per suite type: flaky runs / total runs, quarantined tests excluded', tags: ['tests'], querystring: repoQuery({ days: { type: 'integer', minimum: 1, maximum: 400 }, window: { type: 'integer', minimum: 1, maximum: 400 } }) },
+      schema: {
+        summary: 'Flake index per suite type: flaky runs / total runs, quarantined tests excluded',
+        tags: ['tests'],
+        querystring: repoQuery({ days: { type: 'integer', minimum: 1, maximum: 400 }, window: { type: 'integer', minimum: 1, maximum: 400 } }),
+      },
     },
     async (req) => {
       // `window` is the dashboard's filter name for the same number of days.
@@ -140,14 +155,21 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
     '/api/v1/tests/coverage/latest',
     {
       config: { scope: 'read' },
-      schema: { summary: 'Latest coverage of a branch (percent 0–100): the baseline of `gate coverage --baseline main`', tags: ['tests'], querystring: repoQuery({ branch: { type: 'string', default: 'main' } }) },
+      schema: {
+        summary: 'Latest coverage of a branch (percent 0–100): the baseline of `gate coverage --baseline main`',
+        tags: ['tests'],
+        querystring: repoQuery({ branch: { type: 'string', default: 'main' } }),
+      },
     },
     async (req) => {
       const q = req.query as { repo: string; branch?: string };
       const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
       const c = await latestCoverage(ctx, repo, q.branch ?? 'main');
-      if (!c) throw new CiError('E_NOT_FOUND', `no coverage stored for ${repo} on ${q.branch ?? 'main'}`, { hint: 'upload coverage from main-branch runs (ci-intel tests coverage FILE --hub ...)' });
+      if (!c)
+        throw new CiError('E_NOT_FOUND', `no coverage stored for ${repo} on ${q.branch ?? 'main'}`, {
+          hint: 'upload coverage from main-branch runs (ci-intel tests coverage FILE --hub ...)',
+        });
       return { repo, branch: q.branch ?? 'main', ...c };
     },
   );

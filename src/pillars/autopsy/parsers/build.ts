@@ -14,7 +14,12 @@ const ESLINT_FILE = /^((?:\/|[A-Za-z]:\\)\S+|\S+\.(?:[cm]?[jt]sx?|vue|svelte|jso
 
 export const eslint: ToolParser = {
   tool: 'eslint',
-  signals: [/^✖ \d+ problems? \(\d+ errors?, \d+ warnings?\)/, /ESLint found too many warnings/, /^\s+\d+:\d+\s+(?:error|warning)\s{2}/, /^Oops! Something went wrong! :\($/],
+  signals: [
+    /^✖ \d+ problems? \(\d+ errors?, \d+ warnings?\)/,
+    /ESLint found too many warnings/,
+    /^\s+\d+:\d+\s+(?:error|warning)\s{2}/,
+    /^Oops! Something went wrong! :\($/,
+  ],
   locate(hit) {
     // The stylish formatter: a file header line, then `  line:col  severity  message  rule`.
     for (let i = hit.before.length - 1; i >= 0; i--) {
@@ -22,7 +27,16 @@ export const eslint: ToolParser = {
       if (!f) continue;
       const first = /^\s+(\d+):\d+\s/.exec(hit.before[i + 1]?.text ?? '');
       const own = /^\s+(\d+):\d+\s/.exec(hit.text);
-      return { file: relPath(f[1]!), line: own ? Number(own[1]) : hit.rule.category === 'lint_error' && first && /problems?|too many/.test(hit.text) ? null : first ? Number(first[1]) : null };
+      return {
+        file: relPath(f[1]!),
+        line: own
+          ? Number(own[1])
+          : hit.rule.category === 'lint_error' && first && /problems?|too many/.test(hit.text)
+            ? null
+            : first
+              ? Number(first[1])
+              : null,
+      };
     }
     return null;
   },
@@ -82,7 +96,12 @@ export const pnpm: ToolParser = {
 
 export const yarn: ToolParser = {
   tool: 'yarn',
-  signals: [/^yarn (?:install|run|add) v\d/, /^error (?:Couldn't find|An unexpected error|Command failed|Your lockfile)/, /^info Visit https:\/\/yarnpkg\.com/, /^➤ YN\d{4}: /],
+  signals: [
+    /^yarn (?:install|run|add) v\d/,
+    /^error (?:Couldn't find|An unexpected error|Command failed|Your lockfile)/,
+    /^info Visit https:\/\/yarnpkg\.com/,
+    /^➤ YN\d{4}: /,
+  ],
   repro(hit, _t, facts) {
     return stepBefore(facts, hit.line);
   },

@@ -39,7 +39,13 @@ const GH_ANNOTATION = /^::error file=([^,]+),(?:[^:]*?,)?line=(\d+)/;
 
 export const vitest: ToolParser = {
   tool: 'vitest',
-  signals: [/^ ?RUN {1,2}v\d+\.\d+/, /^ ?(?:Test Files|Tests) {1,2}\d+ (?:failed|passed)/, /⎯{2,} ?(?:Failed Tests?|Unhandled (?:Errors?|Rejection)) ?\d* ?⎯/, /^ ?FAIL {1,2}\S+ > /, /^::error file=/],
+  signals: [
+    /^ ?RUN {1,2}v\d+\.\d+/,
+    /^ ?(?:Test Files|Tests) {1,2}\d+ (?:failed|passed)/,
+    /⎯{2,} ?(?:Failed Tests?|Unhandled (?:Errors?|Rejection)) ?\d* ?⎯/,
+    /^ ?FAIL {1,2}\S+ > /,
+    /^::error file=/,
+  ],
   facts(text, line, facts) {
     const m = /^ ?FAIL {1,2}(\S+\.[cm]?[jt]sx?) > (.+?)(?: \d+ms)?$/.exec(text);
     if (m) {
@@ -95,7 +101,13 @@ export const mocha: ToolParser = {
 
 export const nodeTest: ToolParser = {
   tool: 'node-test',
-  signals: [/^# (?:tests|suites|pass|fail|cancelled) \d+$/, /^ℹ (?:tests|suites|pass|fail) \d+$/, /^\s*not ok \d+ - /, /^✖ failing tests:$/, /^TAP version \d+$/],
+  signals: [
+    /^# (?:tests|suites|pass|fail|cancelled) \d+$/,
+    /^ℹ (?:tests|suites|pass|fail) \d+$/,
+    /^\s*not ok \d+ - /,
+    /^✖ failing tests:$/,
+    /^TAP version \d+$/,
+  ],
   facts(text, line, facts) {
     const m = /^\s*not ok \d+ - (.+?)(?: # .*)?$/.exec(text);
     if (m && !/\.[cm]?[jt]s$/.test(m[1]!)) facts.failingTests.push({ tool: 'node-test', id: m[1]!, name: m[1]!, line });

@@ -41,7 +41,12 @@ export const java: ToolParser = {
 
 export const maven: ToolParser = {
   tool: 'maven',
-  signals: [/^\[INFO\] (?:BUILD FAILURE|BUILD SUCCESS|Scanning for projects)/, /^\[ERROR\] /, /Tests run: \d+, Failures: \d+, Errors: \d+/, /^\[INFO\] Building \S+ /],
+  signals: [
+    /^\[INFO\] (?:BUILD FAILURE|BUILD SUCCESS|Scanning for projects)/,
+    /^\[ERROR\] /,
+    /Tests run: \d+, Failures: \d+, Errors: \d+/,
+    /^\[INFO\] Building \S+ /,
+  ],
   facts(text, line, facts) {
     const m =
       /^\[ERROR\] ([\w$.]+)\.(\w+)(?:\(\))? -- Time elapsed.*<<< (?:FAILURE|ERROR)!/.exec(text) ??
@@ -66,7 +71,13 @@ export const maven: ToolParser = {
 
 export const gradle: ToolParser = {
   tool: 'gradle',
-  signals: [/^> Task :\S+/, /^BUILD (?:FAILED|SUCCESSFUL) in /, /^FAILURE: Build failed with an exception\.$/, /^\* What went wrong:$/, /^[\w.$]+ > .+ FAILED$/],
+  signals: [
+    /^> Task :\S+/,
+    /^BUILD (?:FAILED|SUCCESSFUL) in /,
+    /^FAILURE: Build failed with an exception\.$/,
+    /^\* What went wrong:$/,
+    /^[\w.$]+ > .+ FAILED$/,
+  ],
   facts(text, line, facts) {
     const m = /^([\w.$]+) > (.+?)(?:\(\))? FAILED$/.exec(text);
     if (m) facts.failingTests.push({ tool: 'gradle', id: `${m[1]}.${m[2]}`, name: m[2], pkg: m[1], line });

@@ -15,7 +15,15 @@ function xtraceBefore(before: Array<{ text: string }>, word: RegExp): string | n
 
 export const docker: ToolParser = {
   tool: 'docker',
-  signals: [/^docker: /, /^#\d+ \[[\w\s/-]*\d+\/\d+\]/, /^#\d+ (?:DONE|ERROR|CACHED)\b/, /ERROR: failed to (?:solve|build)/, /Error response from daemon/, /^Step \d+\/\d+ : /, /^Sending build context to Docker daemon/],
+  signals: [
+    /^docker: /,
+    /^#\d+ \[[\w\s/-]*\d+\/\d+\]/,
+    /^#\d+ (?:DONE|ERROR|CACHED)\b/,
+    /ERROR: failed to (?:solve|build)/,
+    /Error response from daemon/,
+    /^Step \d+\/\d+ : /,
+    /^Sending build context to Docker daemon/,
+  ],
   locate(hit) {
     for (const l of [hit, ...hit.after.slice(0, 12)]) {
       const m = /\b((?:\S+\/)?Dockerfile[\w.-]*):(\d+)\b/.exec(l.text);
@@ -28,7 +36,13 @@ export const docker: ToolParser = {
 
 export const terraform: ToolParser = {
   tool: 'terraform',
-  signals: [/^(?:│ )?Error: /, /^╷$/, /^Terraform (?:will perform|used the selected providers|has been successfully initialized)/, /^Initializing (?:the backend|provider plugins)/, /^Plan: \d+ to add/],
+  signals: [
+    /^(?:│ )?Error: /,
+    /^╷$/,
+    /^Terraform (?:will perform|used the selected providers|has been successfully initialized)/,
+    /^Initializing (?:the backend|provider plugins)/,
+    /^Plan: \d+ to add/,
+  ],
   locate(hit) {
     for (const l of [hit, ...hit.after.slice(0, 8)]) {
       const m = /on (\S+\.tf(?:vars)?) line (\d+)/.exec(l.text);
@@ -60,13 +74,26 @@ export const curl: ToolParser = {
 
 export const git: ToolParser = {
   tool: 'git',
-  signals: [/^fatal: (?:unable to access|repository|could not read|Authentication failed|not a git repository|couldn't find remote ref|Could not read from remote)/, /^remote: /, /^Cloning into '/, /^To \S+$/, /^ ! \[(?:rejected|remote rejected)\]/, /^CONFLICT \(/],
+  signals: [
+    /^fatal: (?:unable to access|repository|could not read|Authentication failed|not a git repository|couldn't find remote ref|Could not read from remote)/,
+    /^remote: /,
+    /^Cloning into '/,
+    /^To \S+$/,
+    /^ ! \[(?:rejected|remote rejected)\]/,
+    /^CONFLICT \(/,
+  ],
   repro: (hit, t, facts) => xtraceBefore(hit.before, /^git\b/) ?? fromStep!(hit, t, facts),
 };
 
 export const ssh: ToolParser = {
   tool: 'ssh',
-  signals: [/^ssh: /, /: Permission denied \((?:publickey|password)/, /^kex_exchange_identification: /, /^Host key verification failed\.$/, /^Warning: Permanently added /],
+  signals: [
+    /^ssh: /,
+    /: Permission denied \((?:publickey|password)/,
+    /^kex_exchange_identification: /,
+    /^Host key verification failed\.$/,
+    /^Warning: Permanently added /,
+  ],
   repro: (hit, t, facts) => xtraceBefore(hit.before, /^(?:ssh|scp|rsync)\b/) ?? fromStep!(hit, t, facts),
 };
 

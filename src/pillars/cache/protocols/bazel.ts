@@ -28,11 +28,15 @@ export function bazelRoutes(app: FastifyInstance, s: CacheServer): void {
       const what = area === 'ac' ? 'action result' : 'content blob';
       app.get(url, routeConfig(`Bazel: download a ${what} (verified before it is sent)`, TAGS), (req, reply) => lookup(s, req, reply, refOf(req, area), false));
       app.head(url, routeConfig(`Bazel: does a ${what} exist (verified)`, TAGS), (req, reply) => lookup(s, req, reply, refOf(req, area), true));
-      app.put(url, routeConfig(`Bazel: upload a ${what}${area === 'cas' ? ' (its SHA-256 must be its key)' : ''}`, TAGS), async (req: FastifyRequest, reply: FastifyReply) => {
-        const ref = refOf(req, area);
-        await store(s, req, reply, ref, undefined, area === 'cas' ? { sha256: ref.key.slice(4) } : {});
-        return reply.code(200).send();
-      });
+      app.put(
+        url,
+        routeConfig(`Bazel: upload a ${what}${area === 'cas' ? ' (its SHA-256 must be its key)' : ''}`, TAGS),
+        async (req: FastifyRequest, reply: FastifyReply) => {
+          const ref = refOf(req, area);
+          await store(s, req, reply, ref, undefined, area === 'cas' ? { sha256: ref.key.slice(4) } : {});
+          return reply.code(200).send();
+        },
+      );
     }
   }
 }

@@ -38,7 +38,10 @@ export async function lookup(
   if (!r.hit) {
     reply.header('cache-control', 'no-store');
     if (head) return reply.code(404).send();
-    return reply.code(404).type('application/json').send({ error: { code: 'E_NOT_FOUND', message: 'cache miss' } });
+    return reply
+      .code(404)
+      .type('application/json')
+      .send({ error: { code: 'E_NOT_FOUND', message: 'cache miss' } });
   }
   reply.header('content-type', 'application/octet-stream');
   reply.header('content-length', String(r.size));
@@ -47,14 +50,7 @@ export async function lookup(
   return reply.code(200).send(r.body as Buffer | Readable);
 }
 
-export async function store(
-  s: CacheServer,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  ref: EntryRef,
-  meta?: ManifestMeta,
-  opts: { sha256?: string } = {},
-) {
+export async function store(s: CacheServer, req: FastifyRequest, reply: FastifyReply, ref: EntryRef, meta?: ManifestMeta, opts: { sha256?: string } = {}) {
   s.tokens.check(req, reply, ref.namespace);
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > s.settings.uploadMaxBytes) {

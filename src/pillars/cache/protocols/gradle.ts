@@ -15,7 +15,9 @@ function refOf(req: FastifyRequest): EntryRef {
 
 export function gradleRoutes(app: FastifyInstance, s: CacheServer): void {
   for (const url of ['/cache/:key', '/gradle/:ns/:key']) {
-    app.get(url, routeConfig('Gradle: download a build cache entry (verified before it is sent)', TAGS), (req, reply) => lookup(s, req, reply, refOf(req), false));
+    app.get(url, routeConfig('Gradle: download a build cache entry (verified before it is sent)', TAGS), (req, reply) =>
+      lookup(s, req, reply, refOf(req), false),
+    );
     app.head(url, routeConfig('Gradle: does a build cache entry exist (verified)', TAGS), (req, reply) => lookup(s, req, reply, refOf(req), true));
     app.put(url, routeConfig('Gradle: upload a build cache entry', TAGS), async (req, reply) => {
       await store(s, req, reply, refOf(req));

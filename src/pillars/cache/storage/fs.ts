@@ -320,7 +320,6 @@ export async function writeAtomic(file: string, data: Buffer, tmpDir: string): P
   }
 }
 
-
 async function sortedDir(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).filter((n) => !n.startsWith('.')).sort();

@@ -117,10 +117,7 @@ export function parseStorage(value: string, opts: { endpoint?: string; region?: 
 }
 
 export async function openBackend(spec: StorageSpec): Promise<CacheBackend> {
-  const b =
-    spec.kind === 's3'
-      ? new (await import('./s3.js')).S3Backend(spec)
-      : new (await import('./fs.js')).FsBackend(spec.dir!);
+  const b = spec.kind === 's3' ? new (await import('./s3.js')).S3Backend(spec) : new (await import('./fs.js')).FsBackend(spec.dir!);
   await b.init();
   return b;
 }

@@ -335,4 +335,3 @@ function isNotFound(e: unknown): boolean {
 function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-') + '-' + randomBytes(3).toString('hex');
 }
-

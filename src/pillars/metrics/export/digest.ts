@@ -60,8 +60,16 @@ export function digestMarkdown(d: DigestData): string {
     '| repo | score | band | complete |',
     '|---|---:|---|---|',
   );
-  for (const r of d.readiness) lines.push(`| \`${r.repo}\` | ${r.score === null ? 'no data' : r.score.toFixed(1)} | ${r.band ?? '–'} | ${r.complete ? 'yes' : `no (missing ${r.missing.join(', ')})`} |`);
-  lines.push('', `## Cost and carbon`, '', `$${h.usd.toFixed(2)} and ${(h.carbon_g / 1000).toFixed(2)} kg CO2e over ${h.runs} runs (${h.usd_per_run === null ? 'no data' : `$${h.usd_per_run.toFixed(3)}`} per run).`);
+  for (const r of d.readiness)
+    lines.push(
+      `| \`${r.repo}\` | ${r.score === null ? 'no data' : r.score.toFixed(1)} | ${r.band ?? '–'} | ${r.complete ? 'yes' : `no (missing ${r.missing.join(', ')})`} |`,
+    );
+  lines.push(
+    '',
+    `## Cost and carbon`,
+    '',
+    `$${h.usd.toFixed(2)} and ${(h.carbon_g / 1000).toFixed(2)} kg CO2e over ${h.runs} runs (${h.usd_per_run === null ? 'no data' : `$${h.usd_per_run.toFixed(3)}`} per run).`,
+  );
   if (d.hubUrl) lines.push('', `Dashboard: ${d.hubUrl}`);
   return lines.join('\n') + '\n';
 }
@@ -103,7 +111,10 @@ export function digestSlack(d: DigestData): { text: string; blocks: unknown[] } 
           : `*Readiness:* every scored repo is at 90 or above`,
       },
     },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `$${h.usd.toFixed(2)} · ${(h.carbon_g / 1000).toFixed(2)} kg CO2e${d.hubUrl ? ` · <${d.hubUrl}|dashboard>` : ''}` }] },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `$${h.usd.toFixed(2)} · ${(h.carbon_g / 1000).toFixed(2)} kg CO2e${d.hubUrl ? ` · <${d.hubUrl}|dashboard>` : ''}` }],
+    },
   ];
   return { text: `CI digest: ${h.runs} runs, ${pct(h.success_rate)} success, ${k.deployments} deployments`, blocks };
 }

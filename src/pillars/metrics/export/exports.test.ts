@@ -22,7 +22,9 @@ describe('Grafana and Prometheus exports', () => {
 
   it('the dashboard has the DORA and pipeline panels over our series, with a data-source variable', () => {
     const d = grafanaDashboard() as { panels: Array<{ title: string; targets: Array<{ expr: string }> }>; templating: { list: Array<{ name: string }> } };
-    expect(d.panels.map((p) => p.title)).toEqual(expect.arrayContaining(['Deployment Frequency', 'Lead Time for Changes', 'Change Failure Rate', 'Time to Restore', 'Rollback Frequency']));
+    expect(d.panels.map((p) => p.title)).toEqual(
+      expect.arrayContaining(['Deployment Frequency', 'Lead Time for Changes', 'Change Failure Rate', 'Time to Restore', 'Rollback Frequency']),
+    );
     expect(d.templating.list.map((v) => v.name)).toEqual(['datasource', 'environment', 'service']);
     expect(d.panels.find((p) => p.title === 'Lead Time for Changes')!.targets[0]!.expr).toContain('cicd_lead_time_seconds_bucket');
   });
@@ -50,13 +52,36 @@ describe('digest', () => {
   const data: DigestData = {
     window: { since: '2026-03-01T00:00:00.000Z', until: '2026-03-08T06:00:00.000Z', days: 7.25 },
     health: {
-      repo: '', workflow: '', runs: 120, success: 100, failed: 20, canceled: 0, success_rate: 100 / 120, duration_p50_ms: 300_000, duration_p95_ms: 900_000,
-      queue_p50_ms: 4000, queue_p95_ms: 30_000, retried: 3, retry_rate: 0.025, mttr_median_s: 5400, recoveries: 4, usd: 42.5, carbon_g: 1500, kwh: 3, usd_per_run: 0.354, carbon_g_per_run: 12.5,
+      repo: '',
+      workflow: '',
+      runs: 120,
+      success: 100,
+      failed: 20,
+      canceled: 0,
+      success_rate: 100 / 120,
+      duration_p50_ms: 300_000,
+      duration_p95_ms: 900_000,
+      queue_p50_ms: 4000,
+      queue_p95_ms: 30_000,
+      retried: 3,
+      retry_rate: 0.025,
+      mttr_median_s: 5400,
+      recoveries: 4,
+      usd: 42.5,
+      carbon_g: 1500,
+      kwh: 3,
+      usd_per_run: 0.354,
+      carbon_g_per_run: 12.5,
     },
     worstPipelines: [],
-    dora: doraKeysOf({ successful: 0, failed: 0, other: 0, window_days: 7, lead: { median_s: 7200, samples: 10 }, restore: { median_s: null, restored: 0, open: 0 } }, cfg.dora),
+    dora: doraKeysOf(
+      { successful: 0, failed: 0, other: 0, window_days: 7, lead: { median_s: 7200, samples: 10 }, restore: { median_s: null, restored: 0, open: 0 } },
+      cfg.dora,
+    ),
     environments: ['prod', 'production'],
-    readiness: [combine('acme/app', 'main', components({ lastRuns: [{ run_id: 'r', status: 'failed' }], coverage: null, security: null, quality: null }, cfg.readiness))],
+    readiness: [
+      combine('acme/app', 'main', components({ lastRuns: [{ run_id: 'r', status: 'failed' }], coverage: null, security: null, quality: null }, cfg.readiness)),
+    ],
     hubUrl: 'http://hub.example:8080',
   };
 

@@ -5,7 +5,14 @@
 export function grafanaDashboard(): Record<string, unknown> {
   const ds = { type: 'prometheus', uid: '${datasource}' };
   let id = 0;
-  const panel = (title: string, type: string, expr: string, description: string, grid: { x: number; y: number; w: number; h: number }, extra: Record<string, unknown> = {}) => ({
+  const panel = (
+    title: string,
+    type: string,
+    expr: string,
+    description: string,
+    grid: { x: number; y: number; w: number; h: number },
+    extra: Record<string, unknown> = {},
+  ) => ({
     id: ++id,
     title,
     type,
@@ -57,20 +64,91 @@ export function grafanaDashboard(): Record<string, unknown> {
       ],
     },
     panels: [
-      panel('Deployment Frequency', 'stat', `sum(increase(cicd_deployment_frequency_total{${env}}[24h]))`, 'Successful deployments per day (DORA elite: on demand, several deploys a day)', { x: 0, y: 0, w: 6, h: 5 }),
-      panel('Lead Time for Changes', 'stat', `histogram_quantile(0.50, sum(rate(cicd_lead_time_seconds_bucket{${env}}[7d])) by (le))`, 'Median commit → production (DORA elite: under a day; our elite target: under an hour)', { x: 6, y: 0, w: 6, h: 5 }, { unit: 's' }),
-      panel('Change Failure Rate', 'gauge', `avg(cicd_change_failure_rate{${env}})`, '% of deployments failing or rolled back, last 30 days (DORA elite: 5% or less)', { x: 12, y: 0, w: 6, h: 5 }, {
-        unit: 'percentunit',
-        thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'yellow', value: 0.05 }, { color: 'orange', value: 0.1 }, { color: 'red', value: 0.15 }] },
-      }),
-      panel('Time to Restore', 'stat', `histogram_quantile(0.50, sum(rate(cicd_mean_time_to_restore_seconds_bucket{${env}}[30d])) by (le))`, 'Median failed deployment → next successful deployment (DORA elite < 1 hour)', { x: 18, y: 0, w: 6, h: 5 }, { unit: 's' }),
-      panel('Pipeline Duration Trend (p95)', 'timeseries', 'histogram_quantile(0.95, sum(rate(cicd_pipeline_duration_seconds_bucket[1h])) by (le, stage))', 'Needs the pipeline series of the sources pillar', { x: 0, y: 5, w: 12, h: 8 }, { unit: 's', legend: '{{stage}}' }),
-      panel('Pipeline Success Rate', 'timeseries', 'cicd_pipeline_success_rate', 'Needs the pipeline series of the sources pillar', { x: 12, y: 5, w: 12, h: 8 }, { unit: 'percentunit', legend: '{{service}}' }),
-      panel('Rollback Frequency', 'timeseries', `sum(increase(cicd_rollback_total{${env}}[24h])) by (service)`, 'Rollbacks per day per service', { x: 0, y: 13, w: 12, h: 8 }, { legend: '{{service}}' }),
-      panel('Release Readiness', 'bargauge', 'ci_intel_release_readiness_score{service=~"$service"}', 'Release readiness score per service (>= 95 excellent, 90-94 good, 80-89 fair, < 80 poor)', { x: 12, y: 13, w: 12, h: 8 }, {
-        legend: '{{service}}',
-        thresholds: { mode: 'absolute', steps: [{ color: 'red', value: null }, { color: 'orange', value: 80 }, { color: 'yellow', value: 90 }, { color: 'green', value: 95 }] },
-      }),
+      panel(
+        'Deployment Frequency',
+        'stat',
+        `sum(increase(cicd_deployment_frequency_total{${env}}[24h]))`,
+        'Successful deployments per day (DORA elite: on demand, several deploys a day)',
+        { x: 0, y: 0, w: 6, h: 5 },
+      ),
+      panel(
+        'Lead Time for Changes',
+        'stat',
+        `histogram_quantile(0.50, sum(rate(cicd_lead_time_seconds_bucket{${env}}[7d])) by (le))`,
+        'Median commit → production (DORA elite: under a day; our elite target: under an hour)',
+        { x: 6, y: 0, w: 6, h: 5 },
+        { unit: 's' },
+      ),
+      panel(
+        'Change Failure Rate',
+        'gauge',
+        `avg(cicd_change_failure_rate{${env}})`,
+        '% of deployments failing or rolled back, last 30 days (DORA elite: 5% or less)',
+        { x: 12, y: 0, w: 6, h: 5 },
+        {
+          unit: 'percentunit',
+          thresholds: {
+            mode: 'absolute',
+            steps: [
+              { color: 'green', value: null },
+              { color: 'yellow', value: 0.05 },
+              { color: 'orange', value: 0.1 },
+              { color: 'red', value: 0.15 },
+            ],
+          },
+        },
+      ),
+      panel(
+        'Time to Restore',
+        'stat',
+        `histogram_quantile(0.50, sum(rate(cicd_mean_time_to_restore_seconds_bucket{${env}}[30d])) by (le))`,
+        'Median failed deployment → next successful deployment (DORA elite < 1 hour)',
+        { x: 18, y: 0, w: 6, h: 5 },
+        { unit: 's' },
+      ),
+      panel(
+        'Pipeline Duration Trend (p95)',
+        'timeseries',
+        'histogram_quantile(0.95, sum(rate(cicd_pipeline_duration_seconds_bucket[1h])) by (le, stage))',
+        'Needs the pipeline series of the sources pillar',
+        { x: 0, y: 5, w: 12, h: 8 },
+        { unit: 's', legend: '{{stage}}' },
+      ),
+      panel(
+        'Pipeline Success Rate',
+        'timeseries',
+        'cicd_pipeline_success_rate',
+        'Needs the pipeline series of the sources pillar',
+        { x: 12, y: 5, w: 12, h: 8 },
+        { unit: 'percentunit', legend: '{{service}}' },
+      ),
+      panel(
+        'Rollback Frequency',
+        'timeseries',
+        `sum(increase(cicd_rollback_total{${env}}[24h])) by (service)`,
+        'Rollbacks per day per service',
+        { x: 0, y: 13, w: 12, h: 8 },
+        { legend: '{{service}}' },
+      ),
+      panel(
+        'Release Readiness',
+        'bargauge',
+        'ci_intel_release_readiness_score{service=~"$service"}',
+        'Release readiness score per service (>= 95 excellent, 90-94 good, 80-89 fair, < 80 poor)',
+        { x: 12, y: 13, w: 12, h: 8 },
+        {
+          legend: '{{service}}',
+          thresholds: {
+            mode: 'absolute',
+            steps: [
+              { color: 'red', value: null },
+              { color: 'orange', value: 80 },
+              { color: 'yellow', value: 90 },
+              { color: 'green', value: 95 },
+            ],
+          },
+        },
+      ),
     ],
   };
 }

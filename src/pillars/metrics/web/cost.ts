@@ -21,7 +21,10 @@ export async function costPage(main: HTMLElement): Promise<void> {
       chart('cost-per-week', {
         legend: { top: 0 },
         xAxis: { type: 'category', data: c.weekly.map((w: any) => w.week) },
-        yAxis: [{ type: 'value', name: 'USD' }, { type: 'value', name: 'kg CO2e' }],
+        yAxis: [
+          { type: 'value', name: 'USD' },
+          { type: 'value', name: 'kg CO2e' },
+        ],
         series: [
           { name: 'USD', type: 'bar', data: c.weekly.map((w: any) => +w.usd.toFixed(2)), color: '#2f6fdf' },
           { name: 'kg CO2e', type: 'line', yAxisIndex: 1, data: c.weekly.map((w: any) => +(w.carbon_g / 1000).toFixed(3)), color: '#1f9d55' },
@@ -31,15 +34,19 @@ export async function costPage(main: HTMLElement): Promise<void> {
     card(
       'Per pipeline',
       exportLinks('cost-repos'),
-      table('cost-repos', [
-        { key: 'repo', label: 'repo' },
-        { key: 'workflow', label: 'workflow' },
-        { key: 'runs', label: 'runs', num: true, fmt: (r) => num(r.runs) },
-        { key: 'usd', label: 'USD', num: true, fmt: (r) => usd(r.usd) },
-        { key: 'usd_per_run', label: 'USD / run', num: true, fmt: (r) => usd(r.usd_per_run, 3) },
-        { key: 'carbon_g', label: 'kg CO2e', num: true, fmt: (r) => num(r.carbon_g / 1000, 2) },
-        { key: 'kwh', label: 'kWh', num: true, fmt: (r) => num(r.kwh, 2) },
-      ], c.pipelines),
+      table(
+        'cost-repos',
+        [
+          { key: 'repo', label: 'repo' },
+          { key: 'workflow', label: 'workflow' },
+          { key: 'runs', label: 'runs', num: true, fmt: (r) => num(r.runs) },
+          { key: 'usd', label: 'USD', num: true, fmt: (r) => usd(r.usd) },
+          { key: 'usd_per_run', label: 'USD / run', num: true, fmt: (r) => usd(r.usd_per_run, 3) },
+          { key: 'carbon_g', label: 'kg CO2e', num: true, fmt: (r) => num(r.carbon_g / 1000, 2) },
+          { key: 'kwh', label: 'kWh', num: true, fmt: (r) => num(r.kwh, 2) },
+        ],
+        c.pipelines,
+      ),
     ),
   );
 }

@@ -40,7 +40,8 @@ export function parseCargoMutants(doc: Record<string, unknown>, name: string): M
         hint: `known: ${Object.keys(STATUS).join(', ')}`,
       });
     }
-    if (typeof m.file !== 'string') throw new CiError('E_MUTATION_REPORT_INVALID', 'a mutant lacks its file', { where: `${name}: /outcomes/${i}/scenario/Mutant/file` });
+    if (typeof m.file !== 'string')
+      throw new CiError('E_MUTATION_REPORT_INVALID', 'a mutant lacks its file', { where: `${name}: /outcomes/${i}/scenario/Mutant/file` });
     const span = (isObject(m.span) ? m.span : {}) as Span;
     const line = span.start?.line ?? (typeof m.line === 'number' ? m.line : 0);
     // cargo-mutants 23.x wrote `function` as a string; later versions as {function_name, return_type, span}.
@@ -49,7 +50,11 @@ export function parseCargoMutants(doc: Record<string, unknown>, name: string): M
     const replacement = typeof m.replacement === 'string' ? m.replacement : null;
     const genre = typeof m.genre === 'string' ? m.genre : 'mutant';
     const description =
-      typeof m.name === 'string' ? m.name.replace(/^[^:]+:\d+:\d+: /, '') : genre === 'FnValue' ? `replace ${fn}${ret ? ` ${ret}` : ''} with ${replacement}` : `replace with ${replacement} in ${fn}`;
+      typeof m.name === 'string'
+        ? m.name.replace(/^[^:]+:\d+:\d+: /, '')
+        : genre === 'FnValue'
+          ? `replace ${fn}${ret ? ` ${ret}` : ''} with ${replacement}`
+          : `replace with ${replacement} in ${fn}`;
     mutants.push({
       id: `${m.file}:${line}:${span.start?.column ?? 0}:${i}`,
       fingerprint: '',

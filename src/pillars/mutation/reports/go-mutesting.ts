@@ -92,7 +92,11 @@ export function parseGoMutestingText(text: string, name: string, opts: GoOptions
       else diff.push(l);
     }
   }
-  if (mutants.length === 0) throw new CiError('E_MUTATION_REPORT_INVALID', 'no PASS/FAIL/SKIP lines in go-mutesting output', { where: name, hint: 'save the full console output of go-mutesting' });
+  if (mutants.length === 0)
+    throw new CiError('E_MUTATION_REPORT_INVALID', 'no PASS/FAIL/SKIP lines in go-mutesting output', {
+      where: name,
+      hint: 'save the full console output of go-mutesting',
+    });
   return { format: 'go-mutesting', tool: 'go-mutesting', files: {}, mutants };
 }
 
@@ -102,7 +106,12 @@ export function isGoMutestingJson(doc: unknown): boolean {
 
 /** The avito fork's report.json (internal/models/report.go). */
 export function parseGoMutestingJson(doc: Record<string, unknown>, name: string, opts: GoOptions = {}): MutationReport {
-  const groups: Array<[string, ReportStatus]> = [['killed', 'killed'], ['escaped', 'survived'], ['timeouted', 'timeout'], ['errored', 'runtime_error']];
+  const groups: Array<[string, ReportStatus]> = [
+    ['killed', 'killed'],
+    ['escaped', 'survived'],
+    ['timeouted', 'timeout'],
+    ['errored', 'runtime_error'],
+  ];
   const mutants: MutantRecord[] = [];
   for (const [key, status] of groups) {
     const list = doc[key];

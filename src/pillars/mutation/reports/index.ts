@@ -39,7 +39,10 @@ const unknownFormat = (name: string) =>
 /** Parses report text (any supported format) and fingerprints its mutants. */
 export function parseReportText(text: string, name: string, opts: ParseOptions = {}): MutationReport {
   // Only the head decides the format: never copy a report of hundreds of MB to look at it.
-  const trimmed = text.slice(0, 65536).replace(/^\uFEFF/, '').trimStart();
+  const trimmed = text
+    .slice(0, 65536)
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   const f = opts.format;
   let report: MutationReport;
   if (f === 'pit' || (!f && trimmed.startsWith('<'))) {
@@ -60,11 +63,16 @@ function parseJsonReport(doc: unknown, name: string, opts: ParseOptions): Mutati
   if (f === 'stryker' || (!f && isStrykerReport(doc))) return parseStryker(doc, name);
   if (!isObject(doc)) throw unknownFormat(name);
   if (f === 'cargo-mutants' || (!f && isCargoMutants(doc))) {
-    if (!isCargoMutants(doc)) throw new CiError('E_MUTATION_REPORT_INVALID', 'no `outcomes` array', { where: `${name}: /outcomes`, hint: 'pass mutants.out/outcomes.json' });
+    if (!isCargoMutants(doc))
+      throw new CiError('E_MUTATION_REPORT_INVALID', 'no `outcomes` array', { where: `${name}: /outcomes`, hint: 'pass mutants.out/outcomes.json' });
     return parseCargoMutants(doc, name);
   }
   if (f === 'mutmut' || (!f && isMutmutJson(doc))) {
-    if (!isMutmutJson(doc)) throw new CiError('E_MUTATION_REPORT_INVALID', 'no `exit_code_by_key` map', { where: name, hint: 'pass a mutants/**/*.meta file or the mutants/ folder' });
+    if (!isMutmutJson(doc))
+      throw new CiError('E_MUTATION_REPORT_INVALID', 'no `exit_code_by_key` map', {
+        where: name,
+        hint: 'pass a mutants/**/*.meta file or the mutants/ folder',
+      });
     return parseMutmutJson(doc, name);
   }
   if (f === 'go-mutesting' || (!f && isGoMutestingJson(doc))) return parseGoMutestingJson(doc, name, opts);
@@ -77,7 +85,10 @@ function readCapped(file: string): string {
     const s = statSync(file);
     size = s.size;
   } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file, hint: 'check the path' });
+    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      where: file,
+      hint: 'check the path',
+    });
   }
   if (size > MAX_REPORT_BYTES) throw new CiError('E_INPUT_UNREADABLE', `${file} is ${size} bytes, over the ${MAX_REPORT_BYTES}-byte cap`, { where: file });
   return readFileSync(file, 'utf8');
@@ -105,7 +116,10 @@ export function loadReportInput(p: string, format?: ReportFormat): { text: strin
   try {
     st = statSync(p);
   } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: p, hint: 'check the path' });
+    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      where: p,
+      hint: 'check the path',
+    });
   }
   if (!st.isDirectory()) return { text: readCapped(p), name: p };
   const metas = walk(p, (n) => n.endsWith('.meta'));

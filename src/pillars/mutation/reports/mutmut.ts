@@ -78,7 +78,9 @@ function statusOfExit(code: unknown, where: string): ReportStatus {
 
 /** `mutants/src/pkg/mod.py.meta` → `src/pkg/mod.py`. */
 function metaToSource(p: string): string {
-  return normalizePath(p).replace(/^(?:.*\/)?mutants\//, '').replace(/\.meta$/, '');
+  return normalizePath(p)
+    .replace(/^(?:.*\/)?mutants\//, '')
+    .replace(/\.meta$/, '');
 }
 
 export function isMutmutJson(doc: unknown): boolean {
@@ -130,6 +132,10 @@ export function parseMutmutResults(text: string, name: string): MutationReport {
     const module = m[1]!.replace(/\.x[_\u01c1].*$/, '');
     mutants.push(mutant(m[1]!, status, module, `${name}:${i + 1}`));
   }
-  if (mutants.length === 0) throw new CiError('E_MUTATION_REPORT_INVALID', 'no `key: status` lines in mutmut results output', { where: name, hint: 'run `mutmut results --all true` and save its output' });
+  if (mutants.length === 0)
+    throw new CiError('E_MUTATION_REPORT_INVALID', 'no `key: status` lines in mutmut results output', {
+      where: name,
+      hint: 'run `mutmut results --all true` and save its output',
+    });
   return { format: 'mutmut', tool: 'mutmut', files: {}, mutants };
 }

@@ -22,8 +22,16 @@ const STATUS: Record<string, ReportStatus> = {
 };
 
 const FIELDS = new Set([
-  'sourceFile', 'mutatedClass', 'mutatedMethod', 'methodDescription', 'lineNumber', 'mutator',
-  'index', 'killingTest', 'killingTests', 'description',
+  'sourceFile',
+  'mutatedClass',
+  'mutatedMethod',
+  'methodDescription',
+  'lineNumber',
+  'mutator',
+  'index',
+  'killingTest',
+  'killingTests',
+  'description',
 ]);
 
 /** `com.example.Foo$Inner` + `Foo.java` → `com/example/Foo.java` (the path PIT's HTML report uses). */

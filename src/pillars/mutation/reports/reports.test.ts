@@ -108,7 +108,8 @@ describe('reports of tools not installable here (documented samples)', () => {
 
   it('PIT: malformed XML and entity definitions are refused, not expanded', () => {
     expect(errorOf(() => parseReportText("<mutations><mutation status='KILLED'>", 'x.xml')).code).toBe('E_MUTATION_REPORT_INVALID');
-    const bomb = '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><mutations><mutation detected="false" status="SURVIVED"><sourceFile>&b;</sourceFile></mutation></mutations>';
+    const bomb =
+      '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><mutations><mutation detected="false" status="SURVIVED"><sourceFile>&b;</sourceFile></mutation></mutations>';
     expect(errorOf(() => parseReportText(bomb, 'bomb.xml')).code).toBe('E_MUTATION_REPORT_INVALID');
   });
 
@@ -136,7 +137,10 @@ describe('reports of tools not installable here (documented samples)', () => {
   });
 
   it('mutmut results text', () => {
-    const r = parseReportText('    my_lib.x_hello__mutmut_1: killed\n    my_lib.x_hello__mutmut_2: survived\n    my_lib.x_f__mutmut_1: no tests\n    my_lib.x_g__mutmut_1: caught by type check\n', 'results.txt');
+    const r = parseReportText(
+      '    my_lib.x_hello__mutmut_1: killed\n    my_lib.x_hello__mutmut_2: survived\n    my_lib.x_f__mutmut_1: no tests\n    my_lib.x_g__mutmut_1: caught by type check\n',
+      'results.txt',
+    );
     expect(countStatuses(r.mutants)).toMatchObject({ killed: 1, survived: 1, no_coverage: 1, compile_error: 1 });
     expect(errorOf(() => parseReportText('    a.x_f__mutmut_1: exploded\n', 'r.txt')).where).toBe('r.txt:1');
   });
@@ -147,7 +151,12 @@ describe('reports of tools not installable here (documented samples)', () => {
     expect(c).toMatchObject({ killed: 5, survived: 2, timeout: 1, compile_error: 1 });
     expect(r.mutants).toHaveLength(9); // the Baseline scenario is not a mutant
     const missed = r.mutants.find((m) => m.status === 'survived' && m.file === 'src/numbers.rs')!;
-    expect(missed).toMatchObject({ mutator: 'FnValue', replacement: 'false', start: { line: 6, column: 5 }, description: 'replace is_double -> bool with false' });
+    expect(missed).toMatchObject({
+      mutator: 'FnValue',
+      replacement: 'false',
+      start: { line: 6, column: 5 },
+      description: 'replace is_double -> bool with false',
+    });
   });
 });
 
@@ -203,7 +212,12 @@ describe('parser properties', () => {
 
   it('any PIT document: one mutant per <mutation>, statuses by DetectionStatus', () => {
     const pitStatus = fc.constantFrom('KILLED', 'SURVIVED', 'NO_COVERAGE', 'TIMED_OUT', 'MEMORY_ERROR', 'RUN_ERROR', 'NON_VIABLE');
-    const entry = fc.record({ status: pitStatus, line: fc.integer({ min: 1, max: 999 }), cls: fc.stringMatching(/^[a-z]{1,5}\.[A-Z][a-z]{0,5}$/), desc: fc.string({ maxLength: 20 }) });
+    const entry = fc.record({
+      status: pitStatus,
+      line: fc.integer({ min: 1, max: 999 }),
+      cls: fc.stringMatching(/^[a-z]{1,5}\.[A-Z][a-z]{0,5}$/),
+      desc: fc.string({ maxLength: 20 }),
+    });
     const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 25 }), (es) => {
@@ -221,7 +235,12 @@ describe('parser properties', () => {
         const c = countStatuses(r.mutants);
         expect(c.killed).toBe(es.filter((e) => e.status === 'KILLED').length);
         expect(c.runtime_error).toBe(es.filter((e) => e.status === 'MEMORY_ERROR' || e.status === 'RUN_ERROR').length);
-        expect(r.mutants.map((m) => m.description ?? '').sort()).toEqual(es.map((e) => e.desc.trim()).map((d) => d).sort());
+        expect(r.mutants.map((m) => m.description ?? '').sort()).toEqual(
+          es
+            .map((e) => e.desc.trim())
+            .map((d) => d)
+            .sort(),
+        );
       }),
       { numRuns: 150 },
     );
@@ -234,7 +253,18 @@ describe('parser properties', () => {
         const doc = {
           outcomes: [
             { scenario: 'Baseline', summary: 'Success' },
-            ...os.map((o, i) => ({ scenario: { Mutant: { file: 'src/lib.rs', span: { start: { line: o.line, column: 1 }, end: { line: o.line, column: 9 } }, replacement: `${i}`, genre: 'FnValue', function: { function_name: 'f', return_type: '-> u32' } } }, summary: o.s })),
+            ...os.map((o, i) => ({
+              scenario: {
+                Mutant: {
+                  file: 'src/lib.rs',
+                  span: { start: { line: o.line, column: 1 }, end: { line: o.line, column: 9 } },
+                  replacement: `${i}`,
+                  genre: 'FnValue',
+                  function: { function_name: 'f', return_type: '-> u32' },
+                },
+              },
+              summary: o.s,
+            })),
           ],
         };
         const c = countStatuses(parseReportText(JSON.stringify(doc), 'o.json').mutants);
@@ -250,7 +280,8 @@ describe('parser properties', () => {
     const st = fc.constantFrom('PASS', 'FAIL', 'SKIP');
     fc.assert(
       fc.property(fc.array(st, { minLength: 1, maxLength: 30 }), (ss) => {
-        const out = ss.map((s, i) => `${s} "/tmp/go-mutesting-1/pkg/a.go.${i}" with checksum ${'0'.repeat(31)}${i % 10}`).join('\n') + '\nThe mutation score is 0.5\n';
+        const out =
+          ss.map((s, i) => `${s} "/tmp/go-mutesting-1/pkg/a.go.${i}" with checksum ${'0'.repeat(31)}${i % 10}`).join('\n') + '\nThe mutation score is 0.5\n';
         const c = countStatuses(parseReportText(out, 'go.txt').mutants);
         expect([c.killed, c.survived, c.compile_error]).toEqual(['PASS', 'FAIL', 'SKIP'].map((s) => ss.filter((x) => x === s).length));
       }),

@@ -63,7 +63,11 @@ function duplicateMutant(mutants: Array<{ id?: unknown }>): number {
 /** JSON with sorted keys, so key order does not hide equal objects. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -74,7 +78,10 @@ export function isStrykerReport(doc: unknown): boolean {
 function describe(errors: ErrorObject[]): string {
   return errors
     .slice(0, 5)
-    .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`)
+    .map(
+      (e) =>
+        `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`,
+    )
     .join('; ');
 }
 
@@ -116,7 +123,8 @@ export function parseStryker(doc: unknown, name: string): MutationReport {
         killedBy?: string[];
       };
       const status = STATUS[m.status];
-      if (!status) throw new CiError('E_MUTATION_REPORT_INVALID', `unknown status ${m.status}`, { where: `${name}: /files/${ptr(rawName)}/mutants/${i}/status` });
+      if (!status)
+        throw new CiError('E_MUTATION_REPORT_INVALID', `unknown status ${m.status}`, { where: `${name}: /files/${ptr(rawName)}/mutants/${i}/status` });
       const reason = m.statusReason ?? null;
       mutants.push({
         id: m.id,

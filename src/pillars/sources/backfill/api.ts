@@ -76,7 +76,11 @@ export class ProviderApi {
           await sleep(500 * 2 ** attempt);
           continue;
         }
-        throw new CiError('E_PROVIDER_API', `cannot reach ${new URL(url).origin}: ${(e as Error).message}`, { where: url, hint: this.o.unreachableHint, cause: e });
+        throw new CiError('E_PROVIDER_API', `cannot reach ${new URL(url).origin}: ${(e as Error).message}`, {
+          where: url,
+          hint: this.o.unreachableHint,
+          cause: e,
+        });
       }
       // Rate limits: wait as told (429 with Retry-After; GitHub's primary limit is a 403 with no
       // requests remaining and a reset time).

@@ -85,7 +85,16 @@ export async function backfillRuns(
   list: { url: string; items: (page: J | J[]) => unknown[] },
   load: (run: J) => Promise<{ mapping: Mapping; jobs: number }>,
 ): Promise<BackfillResult> {
-  const out: BackfillResult = { repo: o.repo.toLowerCase(), runs: 0, jobs: 0, runs_inserted: 0, runs_updated: 0, jobs_inserted: 0, jobs_updated: 0, requests: 0 };
+  const out: BackfillResult = {
+    repo: o.repo.toLowerCase(),
+    runs: 0,
+    jobs: 0,
+    runs_inserted: 0,
+    runs_updated: 0,
+    jobs_inserted: 0,
+    jobs_updated: 0,
+    requests: 0,
+  };
   for await (const item of api.list(list.url, list.items)) {
     const { mapping, jobs } = await load(obj(item));
     await applyBackfilled(ctx, mapping, out);

@@ -14,7 +14,9 @@ import { nextLink } from './api.js';
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'github-api');
 const runsPage = JSON.parse(readFileSync(path.join(dir, 'list-workflow-runs.json'), 'utf8'));
 const jobsPage = JSON.parse(readFileSync(path.join(dir, 'list-jobs-for-run-attempt.json'), 'utf8'));
-const page2Runs = githubExamples('workflow_run').slice(0, 2).map((e) => e.workflow_run);
+const page2Runs = githubExamples('workflow_run')
+  .slice(0, 2)
+  .map((e) => e.workflow_run);
 const REPO = 'octocat/hello-world';
 
 /** A local GitHub API serving the recorded responses; it records what it was asked. */
@@ -70,10 +72,18 @@ describeEachStore(
       expect(api.seen[0]!.url).toBe(`/repos/${REPO}/actions/runs?per_page=100&created=%3E%3D2020-01-01`);
       expect(api.seen.every((s) => s.auth === 'Bearer good-token')).toBe(true);
       const documented = runsPage.workflow_runs[0];
-      const run = await hub.db.selectFrom('runs').selectAll().where('run_id', '=', runIdFor('github', REPO, documented.id, documented.run_attempt)).executeTakeFirstOrThrow();
+      const run = await hub.db
+        .selectFrom('runs')
+        .selectAll()
+        .where('run_id', '=', runIdFor('github', REPO, documented.id, documented.run_attempt))
+        .executeTakeFirstOrThrow();
       expect([run.status, run.workflow, run.commit_sha, run.branch]).toEqual(['queued', documented.name, documented.head_sha, documented.head_branch]);
       const done = page2Runs.find((r) => r.status === 'completed')!;
-      const finished = await hub.db.selectFrom('runs').select(['status']).where('run_id', '=', runIdFor('github', REPO, done.id, done.run_attempt)).executeTakeFirstOrThrow();
+      const finished = await hub.db
+        .selectFrom('runs')
+        .select(['status'])
+        .where('run_id', '=', runIdFor('github', REPO, done.id, done.run_attempt))
+        .executeTakeFirstOrThrow();
       expect(finished.status).toBe('success');
       const j = jobsPage.jobs[0];
       // The job belongs to the run its own run_id names (GitHub's example names another run).
@@ -105,9 +115,13 @@ describeEachStore(
       const noToken = await cli(['backfill', 'github', '--repo', REPO], [sourcesPillar]);
       expect([noToken.code, noToken.err]).toEqual([2, expect.stringMatching(/E_USAGE: GITHUB_TOKEN: no GitHub token/)]);
       if (hub.store.kind === 'pglite') return; // the CLI opens the store itself: one process per PGlite folder
-      const r = await cli(['backfill', 'github', '--repo', REPO, '--api', api.url, '--json', '--db', hub.config.db, '--data-dir', hub.dataDir], [sourcesPillar], {
-        env: { GITHUB_TOKEN: 'good-token' },
-      });
+      const r = await cli(
+        ['backfill', 'github', '--repo', REPO, '--api', api.url, '--json', '--db', hub.config.db, '--data-dir', hub.dataDir],
+        [sourcesPillar],
+        {
+          env: { GITHUB_TOKEN: 'good-token' },
+        },
+      );
       expect(r.code).toBe(0);
       expect(JSON.parse(r.out)).toEqual({ repo: REPO, runs: 3, jobs: 1, runs_inserted: 0, runs_updated: 0, jobs_inserted: 0, jobs_updated: 0, requests: 5 });
     });

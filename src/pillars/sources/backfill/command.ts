@@ -18,7 +18,13 @@ function common(cmd: Command, help: { since: string; limit: string }): Command {
 }
 
 /** Opens the hub, backfills, waits for the pillars to analyze what arrived, prints the counts. */
-async function run(ctx: CliContext, opts: Opts, provider: string, what: string, fill: (hub: HubContext, limit: number | undefined, progress?: (n: number) => void) => Promise<BackfillResult>) {
+async function run(
+  ctx: CliContext,
+  opts: Opts,
+  provider: string,
+  what: string,
+  fill: (hub: HubContext, limit: number | undefined, progress?: (n: number) => void) => Promise<BackfillResult>,
+) {
   const limit = numberOption('--limit', opts.limit, { min: 1, max: 1_000_000, integer: true });
   // The bus runs so the pillars analyze the backfilled runs before the command returns.
   const hub = await ctx.openHub(opts, { start: true });
@@ -56,9 +62,20 @@ export function backfillCommand(program: Command, ctx: CliContext): void {
     'ci-intel backfill github --repo org/app --limit 200 --json',
   ).action(async (opts: Opts & { repo: string; api?: string }) => {
     const token = ctx.env.GITHUB_TOKEN || ctx.env.GH_TOKEN;
-    if (!token) throw new CiError('E_USAGE', 'no GitHub token', { where: 'GITHUB_TOKEN', hint: 'set GITHUB_TOKEN (or GH_TOKEN) to a token that can read Actions of the repository' });
+    if (!token)
+      throw new CiError('E_USAGE', 'no GitHub token', {
+        where: 'GITHUB_TOKEN',
+        hint: 'set GITHUB_TOKEN (or GH_TOKEN) to a token that can read Actions of the repository',
+      });
     await run(ctx, opts, 'github', 'runs', (hub, limit, onProgress) =>
-      backfillGithub(hub, { repo: opts.repo, since: opts.since, limit, token, api: opts.api ?? ctx.env.GITHUB_API_URL ?? 'https://api.github.com', onProgress }),
+      backfillGithub(hub, {
+        repo: opts.repo,
+        since: opts.since,
+        limit,
+        token,
+        api: opts.api ?? ctx.env.GITHUB_API_URL ?? 'https://api.github.com',
+        onProgress,
+      }),
     );
   });
   examples(

@@ -49,7 +49,9 @@ export async function backfillGithub(ctx: Pick<HubContext, 'db' | 'bus'>, o: Bac
   if (since) q.set('created', `>=${since.toISOString().slice(0, 10)}`);
   return backfillRuns(ctx, api, o, { url: `${base}/actions/runs?${q.toString()}`, items: (page) => arr(obj(page).workflow_runs) }, async (r) => {
     const run = workflowRun(o.repo, r, null);
-    const jobs = await api.all(`${base}/actions/runs/${encodeURIComponent(String(r.id))}/attempts/${run.attempt}/jobs?per_page=100`, (page) => arr(obj(page).jobs));
+    const jobs = await api.all(`${base}/actions/runs/${encodeURIComponent(String(r.id))}/attempts/${run.attempt}/jobs?per_page=100`, (page) =>
+      arr(obj(page).jobs),
+    );
     const jobMappings = jobs.map((j) => workflowJob(o.repo, j));
     return { mapping: { ...emptyMapping(), runs: [run, ...jobMappings.flatMap((m) => m.runs)], jobs: jobMappings.flatMap((m) => m.jobs) }, jobs: jobs.length };
   });

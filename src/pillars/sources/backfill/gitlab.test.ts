@@ -104,7 +104,9 @@ describeEachStore(
       const res = await backfillGitlab(hub, opts({ since: '2016-01-01' }));
       // 2 list pages + 3 pipeline details + jobs (one empty page for 47 and 48, two pages for 287).
       expect(res).toEqual({ repo: PROJECT, runs: 3, jobs: 2, runs_inserted: 3, runs_updated: 0, jobs_inserted: 2, jobs_updated: 0, requests: 9 });
-      expect(api.seen[0]!.url).toBe(`/api/v4/projects/${enc(PROJECT)}/pipelines?per_page=100&order_by=updated_at&sort=asc&updated_after=2016-01-01T00%3A00%3A00.000Z`);
+      expect(api.seen[0]!.url).toBe(
+        `/api/v4/projects/${enc(PROJECT)}/pipelines?per_page=100&order_by=updated_at&sort=asc&updated_after=2016-01-01T00%3A00%3A00.000Z`,
+      );
       expect(api.seen.map((s) => s.url)).toContain(`/api/v4/projects/${enc(PROJECT)}/pipelines/287/jobs?per_page=100&include_retried=true&page=2`);
       expect(api.seen.every((s) => s.token === 'good-token')).toBe(true);
 
@@ -166,9 +168,7 @@ describeEachStore(
         queue_ms: single.queued_duration * 1000,
         pr: hook.merge_request.iid, // only the hook knew it: kept
       });
-      expect((await jobsOf(runId)).map((j) => j.job_key)).toEqual(
-        [...hook.builds.map((b: any) => `gl:${b.id}`), ...jobs.map((j) => `gl:${j.id}`)].sort(),
-      );
+      expect((await jobsOf(runId)).map((j) => j.job_key)).toEqual([...hook.builds.map((b: any) => `gl:${b.id}`), ...jobs.map((j) => `gl:${j.id}`)].sort());
     });
 
     it('waits as a 429 says (Retry-After) and carries on', async () => {
@@ -218,7 +218,9 @@ describeEachStore(
 
 it('reads the next page from Link, else from X-Next-Page; takes --url with or without /api/v4', () => {
   const h = (o: Record<string, string>) => new Headers(o);
-  expect(nextPage('https://g.example/api/v4/x?per_page=100', h({ link: '<https://g.example/api/v4/x?page=2>; rel="next"' }))).toBe('https://g.example/api/v4/x?page=2');
+  expect(nextPage('https://g.example/api/v4/x?per_page=100', h({ link: '<https://g.example/api/v4/x?page=2>; rel="next"' }))).toBe(
+    'https://g.example/api/v4/x?page=2',
+  );
   expect(nextPage('https://g.example/api/v4/x?per_page=100', h({ 'x-next-page': '3' }))).toBe('https://g.example/api/v4/x?per_page=100&page=3');
   expect(nextPage('https://g.example/api/v4/x?per_page=100&page=3', h({ 'x-next-page': '' }))).toBeNull();
   expect(gitlabApiRoot('https://gitlab.example.com')).toBe('https://gitlab.example.com/api/v4');

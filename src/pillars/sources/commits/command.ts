@@ -41,7 +41,10 @@ export function commitsCommand(program: Command, ctx: CliContext): void {
     }
     const target = opts.dryRun ? null : hubTarget(opts, ctx.env);
     if (!target && !opts.dryRun) {
-      throw new CiError('E_USAGE', 'no hub to upload to', { where: '--hub', hint: 'pass --hub URL --token T (or set CI_INTEL_HUB / CI_INTEL_TOKEN), or --dry-run' });
+      throw new CiError('E_USAGE', 'no hub to upload to', {
+        where: '--hub',
+        hint: 'pass --hub URL --token T (or set CI_INTEL_HUB / CI_INTEL_TOKEN), or --dry-run',
+      });
     }
     const boundary = shallowBoundary(opts.dir);
     let read = 0;
@@ -69,9 +72,17 @@ export function commitsCommand(program: Command, ctx: CliContext): void {
     }
     if (opts.dryRun) accepted = 0;
     else await flush();
-    if (skipped) ctx.err(`warning: ${skipped} commit(s) at the edge of a shallow clone were left out (git does not have their parents); fetch more history (fetch-depth: 0) to send them\n`);
+    if (skipped)
+      ctx.err(
+        `warning: ${skipped} commit(s) at the edge of a shallow clone were left out (git does not have their parents); fetch more history (fetch-depth: 0) to send them\n`,
+      );
     const out = { repo, read, uploaded: opts.dryRun ? 0 : accepted, skipped_shallow: skipped, hub: target?.url ?? null, dry_run: Boolean(opts.dryRun) };
     if (opts.json) ctx.out(JSON.stringify(out) + '\n');
-    else ctx.out(opts.dryRun ? `commits: ${read - skipped} of ${read} would be uploaded for ${repo}\n` : `commits: uploaded ${accepted} of ${read} for ${repo} to ${target!.url}\n`);
+    else
+      ctx.out(
+        opts.dryRun
+          ? `commits: ${read - skipped} of ${read} would be uploaded for ${repo}\n`
+          : `commits: uploaded ${accepted} of ${read} for ${repo} to ${target!.url}\n`,
+      );
   });
 }

@@ -55,7 +55,9 @@ describeEachStore(
     });
 
     const stored = async (repo: string) =>
-      (await hub.db.selectFrom('commits').select(['sha', 'parents']).where('repo', '=', repo).orderBy('sha').execute()).map((c) => [c.sha, c.parents] as [string, string[]]);
+      (await hub.db.selectFrom('commits').select(['sha', 'parents']).where('repo', '=', repo).orderBy('sha').execute()).map(
+        (c) => [c.sha, c.parents] as [string, string[]],
+      );
 
     it('`commits upload` sends git log with exact parents (a merge keeps both)', async () => {
       const r = await cli(['commits', 'upload', '--repo', 'Org/App', '--dir', repoDir, '--hub', url, '--token', token, '--json'], [sourcesPillar]);
@@ -65,7 +67,10 @@ describeEachStore(
       const want = graph(repoDir);
       expect(await stored('org/app')).toEqual(want);
       expect(want.filter(([, p]) => p.length === 2)).toHaveLength(1);
-      const again = await cli(['commits', 'upload', '--repo', 'org/app', '--dir', repoDir, '--hub', url, '--token', token, '--since', 'HEAD~1'], [sourcesPillar]);
+      const again = await cli(
+        ['commits', 'upload', '--repo', 'org/app', '--dir', repoDir, '--hub', url, '--token', token, '--since', 'HEAD~1'],
+        [sourcesPillar],
+      );
       expect(again.out).toBe(`commits: uploaded 1 of 1 for org/app to ${url}\n`);
       expect(await stored('org/app')).toEqual(want); // idempotent
     });
@@ -121,7 +126,12 @@ describeEachStore(
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
       });
       expect(forbidden.statusCode).toBe(403);
-      const none = await app.inject({ method: 'POST', url: '/api/v1/repos/org/app/commits', payload: '{"sha":1}\n', headers: { authorization: `Bearer ${token}` } });
+      const none = await app.inject({
+        method: 'POST',
+        url: '/api/v1/repos/org/app/commits',
+        payload: '{"sha":1}\n',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect([none.statusCode, none.json().error.code]).toEqual([400, 'E_NOTHING_ACCEPTED']);
     });
 

@@ -32,7 +32,12 @@ export function shallowBoundary(dir: string): Set<string> {
   if (git(dir, ['rev-parse', '--is-shallow-repository']) !== 'true') return new Set();
   const file = path.resolve(dir, git(dir, ['rev-parse', '--git-path', 'shallow']));
   try {
-    return new Set(readFileSync(file, 'utf8').split('\n').map((s) => s.trim().toLowerCase()).filter(Boolean));
+    return new Set(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    );
   } catch {
     return new Set();
   }

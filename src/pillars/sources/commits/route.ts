@@ -50,10 +50,14 @@ export function commitsRoute(app: FastifyInstance, ctx: HubContext): void {
         }
         if (batch.length) accepted += await insertCommits(ctx.db, batch);
         if (accepted === 0) {
-          throw new CiError(rejected.length ? 'E_NOTHING_ACCEPTED' : 'E_BODY_EMPTY', rejected.length ? `none of the ${rejected.length} lines is a valid commit` : 'the body holds no commits', {
-            hint: 'send one JSON object per line: {"sha": ..., "parents": [...], "authored_at": ..., "committed_at": ...}',
-            details: { rejected: rejected.slice(0, 100) },
-          });
+          throw new CiError(
+            rejected.length ? 'E_NOTHING_ACCEPTED' : 'E_BODY_EMPTY',
+            rejected.length ? `none of the ${rejected.length} lines is a valid commit` : 'the body holds no commits',
+            {
+              hint: 'send one JSON object per line: {"sha": ..., "parents": [...], "authored_at": ..., "committed_at": ...}',
+              details: { rejected: rejected.slice(0, 100) },
+            },
+          );
         }
         return { repo: full, accepted, rejected: rejected.slice(0, 1000) };
       },

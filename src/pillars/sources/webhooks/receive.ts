@@ -46,7 +46,9 @@ async function turn(): Promise<() => void> {
  * it arrives (the HMAC is computed while the body streams in).
  */
 export async function rawBody(req: FastifyRequest, opts: { cap?: number; digest?: (chunk: Buffer) => void } = {}): Promise<Buffer> {
-  const enc = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const enc = String(req.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
   if (enc !== '' && enc !== 'identity') {
     req.raw.resume();
     throw new CiError('E_UNSUPPORTED_ENCODING', `a webhook delivery must not be compressed (Content-Encoding ${enc})`, {

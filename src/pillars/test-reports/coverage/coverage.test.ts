@@ -10,7 +10,9 @@ const FIX = path.join(__dirname, '../fixtures/coverage');
 describe('coverage formats', () => {
   it('istanbul (jest): lcov, json-summary and Cobertura agree with its own table', async () => {
     // All files |      75 |       50 |   66.66 |   83.33 |  (statements, branches, functions, lines)
-    const row = readFileSync(path.join(FIX, 'jest/summary.txt'), 'utf8').split('|').map((s) => Number(s.trim()));
+    const row = readFileSync(path.join(FIX, 'jest/summary.txt'), 'utf8')
+      .split('|')
+      .map((s) => Number(s.trim()));
     const [stmts, branches, , lines] = row.slice(1);
     for (const f of ['lcov.info', 'coverage-summary.json', 'cobertura-coverage.xml']) {
       const r = await parseCoverageFile(path.join(FIX, 'jest', f));

@@ -30,13 +30,24 @@ export function changedLines(diff: string): Map<string, Set<number>> {
 
 /** Runs `git diff -U0 <base>...HEAD` in `cwd` (the change since it left the base branch). */
 export function gitChangedLines(base: string, cwd = process.cwd()): Map<string, Set<number>> {
-  if (!/^[\w./@^~{}-]+$/.test(base) || base.startsWith('-')) throw new CiError('E_USAGE', `--diff-base ${JSON.stringify(base)} is not a git ref`, { where: '--diff-base' });
+  if (!/^[\w./@^~{}-]+$/.test(base) || base.startsWith('-'))
+    throw new CiError('E_USAGE', `--diff-base ${JSON.stringify(base)} is not a git ref`, { where: '--diff-base' });
   let text: string;
   try {
-    text = execFileSync('git', ['diff', '--no-color', '--no-ext-diff', '-U0', `${base}...HEAD`], { cwd, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+    text = execFileSync('git', ['diff', '--no-color', '--no-ext-diff', '-U0', `${base}...HEAD`], {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (e) {
-    const msg = String((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split('\n')[0];
-    throw new CiError('E_INPUT_UNREADABLE', `git diff against ${base} failed: ${msg}`, { where: '--diff-base', hint: 'run inside the repository and fetch the base ref (e.g. git fetch origin main, --diff-base origin/main)' });
+    const msg = String((e as { stderr?: string }).stderr ?? (e as Error).message)
+      .trim()
+      .split('\n')[0];
+    throw new CiError('E_INPUT_UNREADABLE', `git diff against ${base} failed: ${msg}`, {
+      where: '--diff-base',
+      hint: 'run inside the repository and fetch the base ref (e.g. git fetch origin main, --diff-base origin/main)',
+    });
   }
   return changedLines(text);
 }
@@ -52,7 +63,9 @@ export interface DiffCoverage {
 
 export function diffCoverage(report: CoverageReport, changed: Map<string, Set<number>>): DiffCoverage {
   if (report.files.length && report.files.every((f) => !f.hit_lines)) {
-    throw new CiError('E_USAGE', `${report.format} has no per-line data, so diff coverage cannot be computed`, { hint: 'use lcov, Cobertura, JaCoCo or a Go coverprofile for diff coverage' });
+    throw new CiError('E_USAGE', `${report.format} has no per-line data, so diff coverage cannot be computed`, {
+      hint: 'use lcov, Cobertura, JaCoCo or a Go coverprofile for diff coverage',
+    });
   }
   const files: DiffCoverage['files'] = [];
   for (const [path, lines] of [...changed.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {

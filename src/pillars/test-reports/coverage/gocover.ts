@@ -13,7 +13,11 @@ export async function parseGoCover(input: AsyncIterable<Buffer>, name: string): 
     const t = l.text?.trim();
     if (!t || t.startsWith('mode:')) continue;
     const m = BLOCK_RE.exec(t);
-    if (!m) throw new CiError('E_REPORT_MALFORMED', `not a coverprofile block: ${t.slice(0, 80)}`, { where: `${name}:${l.no}`, hint: 'pass the file `go test -coverprofile` wrote' });
+    if (!m)
+      throw new CiError('E_REPORT_MALFORMED', `not a coverprofile block: ${t.slice(0, 80)}`, {
+        where: `${name}:${l.no}`,
+        hint: 'pass the file `go test -coverprofile` wrote',
+      });
     const key = `${m[1]}:${m[2]}.${m[3]},${m[4]}.${m[5]}`;
     const count = Number(m[7]);
     const prev = blocks.get(key);

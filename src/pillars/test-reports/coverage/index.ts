@@ -21,10 +21,15 @@ const PARSERS: Record<CoverageFormat, (i: AsyncIterable<Buffer>, n: string) => P
 };
 
 const ALIASES: Record<string, CoverageFormat> = {
-  lcov: 'lcov', info: 'lcov',
+  lcov: 'lcov',
+  info: 'lcov',
   cobertura: 'cobertura',
-  'istanbul-json-summary': 'istanbul-json-summary', 'json-summary': 'istanbul-json-summary', istanbul: 'istanbul-json-summary',
-  'go-coverprofile': 'go-coverprofile', go: 'go-coverprofile', coverprofile: 'go-coverprofile',
+  'istanbul-json-summary': 'istanbul-json-summary',
+  'json-summary': 'istanbul-json-summary',
+  istanbul: 'istanbul-json-summary',
+  'go-coverprofile': 'go-coverprofile',
+  go: 'go-coverprofile',
+  coverprofile: 'go-coverprofile',
   jacoco: 'jacoco',
 };
 
@@ -58,7 +63,12 @@ async function readHead(file: string): Promise<{ stream: () => AsyncIterable<Buf
     s.on('data', (c) => parts.push(c as Buffer));
     s.on('end', () => resolve(Buffer.concat(parts)));
     s.on('error', (e: NodeJS.ErrnoException) =>
-      reject(new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${e.code === 'EISDIR' ? 'it is a folder' : e.code ?? e.message}`, { where: file, hint: 'check the path and permissions' })),
+      reject(
+        new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${e.code === 'EISDIR' ? 'it is a folder' : (e.code ?? e.message)}`, {
+          where: file,
+          hint: 'check the path and permissions',
+        }),
+      ),
     );
   });
   if (first[0] === 0x1f && first[1] === 0x8b) {
@@ -122,7 +132,10 @@ export function mergeCoverage(reports: CoverageReport[]): CoverageReport {
         byFile.set(f.file, structuredClone(f));
         continue;
       }
-      const max = (a: { covered: number; total: number }, b: { covered: number; total: number }) => ({ covered: Math.max(a.covered, b.covered), total: Math.max(a.total, b.total) });
+      const max = (a: { covered: number; total: number }, b: { covered: number; total: number }) => ({
+        covered: Math.max(a.covered, b.covered),
+        total: Math.max(a.total, b.total),
+      });
       cur.branches = max(cur.branches, f.branches);
       cur.statements = max(cur.statements, f.statements);
       if (cur.hit_lines && f.hit_lines && cur.missed_lines && f.missed_lines) {

@@ -17,7 +17,8 @@ export async function parseLcov(input: AsyncIterable<Buffer>, name: string): Pro
         cur = acc(files, val);
         break;
       case 'DA': {
-        if (!cur) throw new CiError('E_REPORT_MALFORMED', 'DA before any SF record', { where: `${name}:${l.no}`, hint: 'an lcov record starts with SF:<file>' });
+        if (!cur)
+          throw new CiError('E_REPORT_MALFORMED', 'DA before any SF record', { where: `${name}:${l.no}`, hint: 'an lcov record starts with SF:<file>' });
         const [ln, hits] = val.split(',');
         const n = Number(ln);
         if (Number.isInteger(n)) cur.line(n, Number(hits) || 0);

@@ -19,7 +19,11 @@ export async function parseIstanbulSummary(input: AsyncIterable<Buffer>, name: s
   const files = new Map<string, FileAcc>();
   for (const [file, m] of Object.entries(doc)) {
     if (file === 'total') continue;
-    if (!m || typeof m !== 'object' || !m.lines) throw new CiError('E_REPORT_MALFORMED', 'entry has no lines counter', { where: `${name}: /${file.replace(/~/g, '~0').replace(/\//g, '~1')}`, hint: 'pass coverage-summary.json from istanbul/nyc/c8/jest --coverageReporters=json-summary' });
+    if (!m || typeof m !== 'object' || !m.lines)
+      throw new CiError('E_REPORT_MALFORMED', 'entry has no lines counter', {
+        where: `${name}: /${file.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        hint: 'pass coverage-summary.json from istanbul/nyc/c8/jest --coverageReporters=json-summary',
+      });
     const a = new FileAcc();
     const c = (x: Counter | undefined) => ({ covered: Number(x?.covered ?? 0), total: Number(x?.total ?? 0) });
     a.lines = c(m.lines);

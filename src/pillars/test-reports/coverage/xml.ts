@@ -27,16 +27,35 @@ async function sax(
     }
   });
   parser.on('closetag', (t) => on.close(t));
-  await streamSaxes(parser, input, name, 'the report is truncated or corrupt; regenerate it', () => error, (e) => (error ??= e));
+  await streamSaxes(
+    parser,
+    input,
+    name,
+    'the report is truncated or corrupt; regenerate it',
+    () => error,
+    (e) => (error ??= e),
+  );
 }
 
 /**
  * Streams `input` through a saxes parser. saxes's own errors become E_REPORT_MALFORMED naming
  * file:line:column; `pending()` is the first error the handlers raised, thrown as soon as it exists.
  */
-export async function streamSaxes(parser: SaxesParser, input: AsyncIterable<Buffer>, name: string, hint: string, pending: () => unknown, fail: (e: unknown) => void): Promise<void> {
+export async function streamSaxes(
+  parser: SaxesParser,
+  input: AsyncIterable<Buffer>,
+  name: string,
+  hint: string,
+  pending: () => unknown,
+  fail: (e: unknown) => void,
+): Promise<void> {
   parser.on('error', (e) => {
-    fail(new CiError('E_REPORT_MALFORMED', `not well-formed XML: ${e.message.replace(/^.*?:\d+:\d+: /, '')}`, { where: `${name}:${parser.line}:${parser.column}`, hint }));
+    fail(
+      new CiError('E_REPORT_MALFORMED', `not well-formed XML: ${e.message.replace(/^.*?:\d+:\d+: /, '')}`, {
+        where: `${name}:${parser.line}:${parser.column}`,
+        hint,
+      }),
+    );
   });
   const check = () => {
     const e = pending() as Error | null | undefined; // what a handler raised: an error
@@ -63,7 +82,11 @@ export async function parseCobertura(input: AsyncIterable<Buffer>, name: string)
     open(t, p) {
       if (root) {
         root = false;
-        if (t.name !== 'coverage') throw new CiError('E_REPORT_MALFORMED', `the root element is <${t.name}>, not Cobertura's <coverage>`, { where: `${name}:${p.line}`, hint: 'pass --format for another coverage format' });
+        if (t.name !== 'coverage')
+          throw new CiError('E_REPORT_MALFORMED', `the root element is <${t.name}>, not Cobertura's <coverage>`, {
+            where: `${name}:${p.line}`,
+            hint: 'pass --format for another coverage format',
+          });
       }
       if (t.name === 'class') cls = acc(files, t.attributes.filename ?? t.attributes.name ?? '');
       else if (t.name === 'method') inMethod++;
@@ -96,12 +119,16 @@ export async function parseJacoco(input: AsyncIterable<Buffer>, name: string): P
     open(t, p) {
       if (root) {
         root = false;
-        if (t.name !== 'report') throw new CiError('E_REPORT_MALFORMED', `the root element is <${t.name}>, not JaCoCo's <report>`, { where: `${name}:${p.line}`, hint: 'pass --format for another coverage format' });
+        if (t.name !== 'report')
+          throw new CiError('E_REPORT_MALFORMED', `the root element is <${t.name}>, not JaCoCo's <report>`, {
+            where: `${name}:${p.line}`,
+            hint: 'pass --format for another coverage format',
+          });
       }
       const a = t.attributes;
       if (t.name === 'package') pkg = a.name ?? '';
       else if (t.name === 'sourcefile') {
-        src = acc(files, pkg ? `${pkg}/${a.name}` : a.name ?? '');
+        src = acc(files, pkg ? `${pkg}/${a.name}` : (a.name ?? ''));
         src.hasStatements = true;
       } else if (src && t.name === 'line') {
         const mi = Number(a.mi) || 0;

@@ -16,7 +16,11 @@ describe('shared corpus: counts equal the runner summary', () => {
       const { summary, cases } = await parseReportCases(path.join(CORPUS, r.file));
       expect(summary.format).toBe(r.format);
       expect({ tests: summary.tests, passed: summary.passed, failed: summary.failed, errored: summary.errored, skipped: summary.skipped }).toEqual({
-        tests: r.tests, passed: r.passed, failed: r.failed, errored: r.errored, skipped: r.skipped,
+        tests: r.tests,
+        passed: r.passed,
+        failed: r.failed,
+        errored: r.errored,
+        skipped: r.skipped,
       });
       expect(cases.filter((c) => c.attempt === 1).length).toBe(r.tests);
     });

@@ -31,13 +31,21 @@ export const parseCtrf: ReportParser = async (input, target, name) => {
     throw new CiError('E_REPORT_MALFORMED', `not valid JSON: ${(e as Error).message}`, { where: name, hint: 'pass a CTRF JSON document' });
   }
   const tests = doc?.results?.tests;
-  if (!Array.isArray(tests)) throw new CiError('E_REPORT_MALFORMED', 'no results.tests array', { where: `${name}: /results/tests`, hint: 'a CTRF document has results.tests (ctrf.io)' });
+  if (!Array.isArray(tests))
+    throw new CiError('E_REPORT_MALFORMED', 'no results.tests array', {
+      where: `${name}: /results/tests`,
+      hint: 'a CTRF document has results.tests (ctrf.io)',
+    });
   tests.forEach((t, i) => {
     const where = `${name}: /results/tests/${i}`;
     if (!t || typeof t.name !== 'string' || !t.name) throw new CiError('E_REPORT_MALFORMED', 'a test has no name', { where: `${where}/name` });
     // Our own CTRF keeps `errored` apart as rawStatus (CTRF has no error status).
     const status = t.status === 'failed' && t.rawStatus === 'errored' ? 'errored' : STATUS[String(t.status)];
-    if (!status) throw new CiError('E_REPORT_MALFORMED', `unknown status ${JSON.stringify(t.status)}`, { where: `${where}/status`, hint: 'CTRF statuses: passed, failed, skipped, pending, other' });
+    if (!status)
+      throw new CiError('E_REPORT_MALFORMED', `unknown status ${JSON.stringify(t.status)}`, {
+        where: `${where}/status`,
+        hint: 'CTRF statuses: passed, failed, skipped, pending, other',
+      });
     const suitePath = Array.isArray(t.suite) ? t.suite.filter((s) => typeof s === 'string' && s) : typeof t.suite === 'string' && t.suite ? [t.suite] : [];
     const suite = suitePath.length ? suitePath.join(' > ') : null;
     const stable = typeof t.testId === 'string' && t.testId && !UUID_RE.test(t.testId) ? t.testId : null;
@@ -52,7 +60,11 @@ export const parseCtrf: ReportParser = async (input, target, name) => {
       message: capMessage(t.message),
       file: t.filePath ?? null,
       line: typeof t.line === 'number' ? t.line : null,
-      prior: (t.retryAttempts ?? []).map((a) => ({ status: STATUS[String(a.status)] ?? 'failed', duration_ms: typeof a.duration === 'number' ? a.duration : null, message: capMessage(a.message) })),
+      prior: (t.retryAttempts ?? []).map((a) => ({
+        status: STATUS[String(a.status)] ?? 'failed',
+        duration_ms: typeof a.duration === 'number' ? a.duration : null,
+        message: capMessage(a.message),
+      })),
     });
   });
   target.setRunner(doc.results?.tool?.name ?? null);

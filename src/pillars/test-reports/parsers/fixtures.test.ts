@@ -12,30 +12,57 @@ const num = (s: string, re: RegExp) => Number(re.exec(s)?.[1] ?? 0);
 /** Expected counts from each runner's summary line(s). */
 const expected: Record<string, (s: string) => TestCounts> = {
   // Tests:       2 failed, 1 skipped, 1 todo, 4 passed, 8 total
-  jest: (s) => ({ tests: num(s, /(\d+) total/), passed: num(s, /(\d+) passed/), failed: num(s, /(\d+) failed/), errored: 0, skipped: num(s, /(\d+) skipped/) + num(s, /(\d+) todo/) }),
+  jest: (s) => ({
+    tests: num(s, /(\d+) total/),
+    passed: num(s, /(\d+) passed/),
+    failed: num(s, /(\d+) failed/),
+    errored: 0,
+    skipped: num(s, /(\d+) skipped/) + num(s, /(\d+) todo/),
+  }),
   // Tests  2 failed | 3 passed | 1 skipped | 1 todo (7)
-  vitest: (s) => ({ tests: num(s, /\((\d+)\)/), passed: num(s, /(\d+) passed/), failed: num(s, /(\d+) failed/), errored: 0, skipped: num(s, /(\d+) skipped/) + num(s, /(\d+) todo/) }),
+  vitest: (s) => ({
+    tests: num(s, /\((\d+)\)/),
+    passed: num(s, /(\d+) passed/),
+    failed: num(s, /(\d+) failed/),
+    errored: 0,
+    skipped: num(s, /(\d+) skipped/) + num(s, /(\d+) todo/),
+  }),
   // 3 passing / 2 pending / 2 failing
   mocha: (s) => {
-    const p = num(s, /(\d+) passing/), k = num(s, /(\d+) pending/), f = num(s, /(\d+) failing/);
+    const p = num(s, /(\d+) passing/),
+      k = num(s, /(\d+) pending/),
+      f = num(s, /(\d+) failing/);
     return { tests: p + k + f, passed: p, failed: f, errored: 0, skipped: k };
   },
   // ℹ tests 9 / pass 3 / fail 3 / cancelled 1 / skipped 1 / todo 1
-  node: (s) => ({ tests: num(s, /tests (\d+)/), passed: num(s, /pass (\d+)/), failed: num(s, /fail (\d+)/), errored: num(s, /cancelled (\d+)/), skipped: num(s, /skipped (\d+)/) + num(s, /todo (\d+)/) }),
+  node: (s) => ({
+    tests: num(s, /tests (\d+)/),
+    passed: num(s, /pass (\d+)/),
+    failed: num(s, /fail (\d+)/),
+    errored: num(s, /cancelled (\d+)/),
+    skipped: num(s, /skipped (\d+)/) + num(s, /todo (\d+)/),
+  }),
   // 2 failed, 5 passed, 1 skipped, 1 xfailed, 2 errors, 2 rerun
   pytest: (s) => {
-    const p = num(s, /(\d+) passed/) + num(s, /(\d+) xpassed/), f = num(s, /(\d+) failed/), k = num(s, /(\d+) skipped/) + num(s, /(\d+) xfailed/), e = num(s, /(\d+) errors?/);
+    const p = num(s, /(\d+) passed/) + num(s, /(\d+) xpassed/),
+      f = num(s, /(\d+) failed/),
+      k = num(s, /(\d+) skipped/) + num(s, /(\d+) xfailed/),
+      e = num(s, /(\d+) errors?/);
     return { tests: p + f + k + e, passed: p, failed: f, errored: e, skipped: k };
   },
   // pass N / fail N / skip N (the --- lines of go test -v)
   go: (s) => {
-    const p = num(s, /pass (\d+)/), f = num(s, /fail (\d+)/), k = num(s, /skip (\d+)/);
+    const p = num(s, /pass (\d+)/),
+      f = num(s, /fail (\d+)/),
+      k = num(s, /skip (\d+)/);
     return { tests: p + f + k, passed: p, failed: f, errored: 0, skipped: k };
   },
   // test result: FAILED. 3 passed; 1 failed; 1 ignored; ... (summed over binaries)
   cargo: (s) => {
     const sum = (re: RegExp) => [...s.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
-    const p = sum(/(\d+) passed/g), f = sum(/(\d+) failed/g), k = sum(/(\d+) ignored/g);
+    const p = sum(/(\d+) passed/g),
+      f = sum(/(\d+) failed/g),
+      k = sum(/(\d+) ignored/g);
     return { tests: p + f + k, passed: p, failed: f, errored: 0, skipped: k };
   },
   // # tests 6 / # pass 4 / # fail 2 — tape counts a `# TODO` point as a pass; like node's todo, we
@@ -43,7 +70,10 @@ const expected: Record<string, (s: string) => TestCounts> = {
   tape: (s) => ({ tests: num(s, /tests (\d+)/), passed: num(s, /pass +(\d+)/) - 1, failed: num(s, /fail +(\d+)/), errored: 0, skipped: 1 }),
   // Tests run: 7, Failures: 1, Errors: 1, Skipped: 1, Flakes: 1
   surefire: (s) => {
-    const t = num(s, /Tests run: (\d+)/), f = num(s, /Failures: (\d+)/), e = num(s, /Errors: (\d+)/), k = num(s, /Skipped: (\d+)/);
+    const t = num(s, /Tests run: (\d+)/),
+      f = num(s, /Failures: (\d+)/),
+      e = num(s, /Errors: (\d+)/),
+      k = num(s, /Skipped: (\d+)/);
     return { tests: t, passed: t - f - e - k, failed: f, errored: e, skipped: k };
   },
 };
@@ -77,7 +107,10 @@ describe('what the fixtures say beyond counts', () => {
   it('surefire: a flaky test is two attempts of one id, the final one passed; reruns are attempts', async () => {
     const { cases } = await parseReportCases(path.join(DIR, 'surefire/TEST-com.example.TempsTest.xml'));
     const flaky = cases.filter((c) => c.id === 'com.example.TempsTest::flakyPassesOnRerun');
-    expect(flaky.map((c) => [c.attempt, c.status])).toEqual([[1, 'failed'], [2, 'passed']]);
+    expect(flaky.map((c) => [c.attempt, c.status])).toEqual([
+      [1, 'failed'],
+      [2, 'passed'],
+    ]);
     expect(flaky[0]!.message).toContain('expected: <2> but was: <1>');
     expect(cases.filter((c) => c.id === 'com.example.TempsTest::minusForty').map((c) => c.attempt)).toEqual([1, 2, 3]);
     expect(cases.find((c) => c.id === 'com.example.TempsTest::minusForty')!.message).toContain('<b>wrong</b> & "on purpose"');
@@ -88,12 +121,22 @@ describe('what the fixtures say beyond counts', () => {
     expect(jest.cases.map((c) => c.id)).toContain('title capitalizes <b> & "quotes" \'apos\'::title capitalizes <b> & "quotes" \'apos\'');
     const node = await parseReportCases(path.join(DIR, 'node/report.xml'));
     // node 20 double-escapes quotes in names; one unescape leaves what the runner meant to write.
-    expect(node.cases.map((c) => c.id)).toContain('test::capitalizes <b> & &quot;quotes&quot; \'apos\'');
+    expect(node.cases.map((c) => c.id)).toContain("test::capitalizes <b> & &quot;quotes&quot; 'apos'");
     const go = await parseReportCases(path.join(DIR, 'go/report.json'));
     expect(go.cases.map((c) => c.id)).toContain('example.com/app/strs::TestTitle/a_<b>_&_c');
     const cargo = await parseReportCases(path.join(DIR, 'cargo/report.txt'));
     expect(cargo.cases.map((c) => c.id).sort()).toEqual(
-      ['boiling', 'freezing', 'src/lib.rs - celsius (line 3)', 'src/lib.rs - celsius (line 7)', 'tests::freezing', 'tests::kelvin', 'tests::minus_forty', 'tests::nested::deep', 'tests::panics_as_expected'].sort(),
+      [
+        'boiling',
+        'freezing',
+        'src/lib.rs - celsius (line 3)',
+        'src/lib.rs - celsius (line 7)',
+        'tests::freezing',
+        'tests::kelvin',
+        'tests::minus_forty',
+        'tests::nested::deep',
+        'tests::panics_as_expected',
+      ].sort(),
     );
   });
 
@@ -121,7 +164,7 @@ describe('what the fixtures say beyond counts', () => {
     expect(t[1]!.message).toContain('teardown & <cleanup> failed');
   });
 
-  it('failure messages are kept (capped), with the runner\'s text', async () => {
+  it("failure messages are kept (capped), with the runner's text", async () => {
     const { cases } = await parseReportCases(path.join(DIR, 'cargo/report.txt'));
     expect(cases.find((c) => c.id === 'tests::minus_forty')!.message).toContain('<xml> & "quotes"');
     const jest = await parseReportCases(path.join(DIR, 'jest/report.xml'));

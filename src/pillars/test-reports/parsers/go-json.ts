@@ -67,12 +67,24 @@ export const parseGoJson: ReportParser = async (input, target, name) => {
           if (!key.startsWith(pkg + '::')) continue;
           running.delete(key);
           const test = key.slice(pkg.length + 2);
-          target.add({ id: key, suite: pkg, classname: pkg, name: test, status: 'failed', duration_ms: null, message: capMessage(st.output) ?? 'no result: the test binary exited before the test finished' });
+          target.add({
+            id: key,
+            suite: pkg,
+            classname: pkg,
+            name: test,
+            status: 'failed',
+            duration_ms: null,
+            message: capMessage(st.output) ?? 'no result: the test binary exited before the test finished',
+          });
           pkgTests.set(pkg, (pkgTests.get(pkg) ?? 0) + 1);
         }
         if (!pkgTests.get(pkg)) {
           const out = pkgOutput.get(pkg) ?? '';
-          target.problem({ kind: /build failed|setup failed|\[.*failed\]/.test(out) ? 'build_failed' : 'binary_crashed', where: pkg, message: capMessage(out) ?? 'package failed' });
+          target.problem({
+            kind: /build failed|setup failed|\[.*failed\]/.test(out) ? 'build_failed' : 'binary_crashed',
+            where: pkg,
+            message: capMessage(out) ?? 'package failed',
+          });
         }
       }
       continue;
@@ -105,7 +117,15 @@ export const parseGoJson: ReportParser = async (input, target, name) => {
   // A stream cut off mid-run (the job was killed): what was running has no result.
   for (const [key, st] of running) {
     const i = key.indexOf('::');
-    target.add({ id: key, suite: key.slice(0, i), classname: key.slice(0, i), name: key.slice(i + 2), status: 'failed', duration_ms: null, message: capMessage(st.output) ?? 'no result: the stream ended before the test finished' });
+    target.add({
+      id: key,
+      suite: key.slice(0, i),
+      classname: key.slice(0, i),
+      name: key.slice(i + 2),
+      status: 'failed',
+      duration_ms: null,
+      message: capMessage(st.output) ?? 'no result: the stream ended before the test finished',
+    });
   }
   target.setRunner('go');
   target.setDuration(first !== null && last !== null ? last - first : null);

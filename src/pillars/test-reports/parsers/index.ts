@@ -25,9 +25,17 @@ const PARSERS: Record<ReportFormat, ReportParser> = {
 
 /** Aliases users type for --format. */
 const ALIASES: Record<string, ReportFormat> = {
-  junit: 'junit', xml: 'junit', 'junit-xml': 'junit',
-  go: 'go-test-json', 'go-test-json': 'go-test-json', 'go-json': 'go-test-json', gotest: 'go-test-json',
-  cargo: 'cargo-test-text', libtest: 'cargo-test-text', 'cargo-test-text': 'cargo-test-text', 'cargo-test': 'cargo-test-text',
+  junit: 'junit',
+  xml: 'junit',
+  'junit-xml': 'junit',
+  go: 'go-test-json',
+  'go-test-json': 'go-test-json',
+  'go-json': 'go-test-json',
+  gotest: 'go-test-json',
+  cargo: 'cargo-test-text',
+  libtest: 'cargo-test-text',
+  'cargo-test-text': 'cargo-test-text',
+  'cargo-test': 'cargo-test-text',
   tap: 'tap',
   ctrf: 'ctrf',
 };
@@ -45,13 +53,15 @@ export function detectFormat(head: string): ReportFormat | null {
   const t = head.replace(/^\uFEFF/, '').trimStart();
   if (t.startsWith('<')) return 'junit';
   // go test -json: events one per line; plain `FAIL pkg [build failed]` lines may come first.
-  if (/^\{\s*"(Time|Action|Package|ImportPath)"\s*:/m.test(t) && /"Action"\s*:\s*"(run|output|pass|fail|skip|start|build-output|build-fail)"/.test(t)) return 'go-test-json';
+  if (/^\{\s*"(Time|Action|Package|ImportPath)"\s*:/m.test(t) && /"Action"\s*:\s*"(run|output|pass|fail|skip|start|build-output|build-fail)"/.test(t))
+    return 'go-test-json';
   if (t.startsWith('{')) return 'ctrf';
   if (/^TAP version \d+/m.test(t) || /^(1\.\.\d+|(not )?ok\b)/m.test(t)) {
     // libtest also prints `test x ... ok`; TAP test points start the line with ok / not ok.
     if (!/^running \d+ tests?$/m.test(t)) return 'tap';
   }
-  if (/^running \d+ tests?$/m.test(t) || /^test .+ \.\.\. (ok|FAILED|ignored)/m.test(t) || /^\s*(Running|Doc-tests) /m.test(t) || /^test result: /m.test(t)) return 'cargo-test-text';
+  if (/^running \d+ tests?$/m.test(t) || /^test .+ \.\.\. (ok|FAILED|ignored)/m.test(t) || /^\s*(Running|Doc-tests) /m.test(t) || /^test result: /m.test(t))
+    return 'cargo-test-text';
   return null;
 }
 
@@ -105,12 +115,19 @@ export async function parseReport(input: AsyncIterable<Buffer> | Readable, opts:
       try {
         for await (const c of zipped) yield c as Buffer;
       } catch (e) {
-        throw new CiError('E_REPORT_MALFORMED', `the gzip stream is corrupt: ${(e as Error).message}`, { where: opts.name, hint: 'recompress the report or send it uncompressed' });
+        throw new CiError('E_REPORT_MALFORMED', `the gzip stream is corrupt: ${(e as Error).message}`, {
+          where: opts.name,
+          hint: 'recompress the report or send it uncompressed',
+        });
       }
     })();
   }
   ({ head, rest } = await peek(rest, HEAD_BYTES));
-  if (head.length === 0) throw new CiError('E_REPORT_MALFORMED', 'the report is empty', { where: opts.name, hint: 'the runner wrote nothing: check it ran and where its report goes' });
+  if (head.length === 0)
+    throw new CiError('E_REPORT_MALFORMED', 'the report is empty', {
+      where: opts.name,
+      hint: 'the runner wrote nothing: check it ran and where its report goes',
+    });
   const format = opts.format ?? detectFormat(head.toString('utf8'));
   if (!format) {
     throw new CiError('E_FORMAT_UNKNOWN', 'cannot tell the report format', {
@@ -133,7 +150,7 @@ export async function parseReportFile(file: string, opts: Omit<ParseOptions, 'na
       input.once('open', () => resolve());
       input.once('error', (e: NodeJS.ErrnoException) =>
         reject(
-          new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${e.code === 'EISDIR' ? 'it is a folder' : e.code ?? e.message}`, {
+          new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${e.code === 'EISDIR' ? 'it is a folder' : (e.code ?? e.message)}`, {
             where: file,
             hint: 'check the path and permissions',
           }),
@@ -145,7 +162,10 @@ export async function parseReportFile(file: string, opts: Omit<ParseOptions, 'na
 }
 
 /** Parses a report and keeps every execution (for --cases, CTRF and storage). */
-export async function parseReportCases(file: string, opts: Omit<ParseOptions, 'name' | 'onCase'> & { stdin?: Readable } = {}): Promise<{ summary: ParseSummary; cases: TestCase[] }> {
+export async function parseReportCases(
+  file: string,
+  opts: Omit<ParseOptions, 'name' | 'onCase'> & { stdin?: Readable } = {},
+): Promise<{ summary: ParseSummary; cases: TestCase[] }> {
   const cases: TestCase[] = [];
   const summary = await parseReportFile(file, { ...opts, onCase: (c) => cases.push(c) });
   return { summary, cases };

@@ -41,6 +41,13 @@ export const parseJunitSax: ReportParser = async (input, target, name) => {
       sync();
     }),
   );
-  await streamSaxes(parser, input, name, 'the report is truncated or corrupt; regenerate it with the test runner', () => error, (e) => (error ??= e));
+  await streamSaxes(
+    parser,
+    input,
+    name,
+    'the report is truncated or corrupt; regenerate it with the test runner',
+    () => error,
+    (e) => (error ??= e),
+  );
   reader.finish(name);
 };

@@ -12,7 +12,14 @@ const PIECES = ['a', 'Z', '0', ' ', '<', '>', '&', '"', "'", '&amp;', '&quot;', 
 const text = fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 8 }).map((p) => p.join(''));
 
 const escAttr = (s: string, apos: boolean) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, apos ? '&apos;' : '&#39;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, apos ? '&apos;' : '&#39;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\t/g, '&#9;');
 const escText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const cdata = (s: string) => `<![CDATA[${s.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
 
@@ -42,7 +49,11 @@ const genSuite: fc.Arbitrary<GenSuite> = fc.letrec<{ suite: GenSuite }>((tie) =>
   suite: fc.record({
     name: text,
     cases: fc.array(genCase, { maxLength: 5 }),
-    children: fc.oneof({ depthSize: 'small', withCrossShrink: true }, fc.constant<GenSuite[]>([]), fc.array(tie('suite') as fc.Arbitrary<GenSuite>, { maxLength: 3 })),
+    children: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constant<GenSuite[]>([]),
+      fc.array(tie('suite') as fc.Arbitrary<GenSuite>, { maxLength: 3 }),
+    ),
   }),
 })).suite;
 
@@ -107,20 +118,33 @@ describe('JUnit property tests', () => {
         const back: TestCase[] = [];
         const s2 = await parseReport(Readable.from([Buffer.from(JSON.stringify(doc))]), { name: 'ctrf.json', onCase: (c) => back.push(c) });
         expect(back.map((c) => c.id)).toEqual(got.map((c) => c.id));
-        expect([s2.tests, s2.passed, s2.failed, s2.errored, s2.skipped]).toEqual([summary.tests, summary.passed, summary.failed, summary.errored, summary.skipped]);
+        expect([s2.tests, s2.passed, s2.failed, s2.errored, s2.skipped]).toEqual([
+          summary.tests,
+          summary.passed,
+          summary.failed,
+          summary.errored,
+          summary.skipped,
+        ]);
       }),
       { numRuns: 150 },
     );
   });
 
   it('retries: an id seen again after a failure is the next attempt; after a pass it is another test', async () => {
-    const seq = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom<TestStatus>('passed', 'failed', 'errored', 'skipped')), { minLength: 1, maxLength: 30 });
+    const seq = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom<TestStatus>('passed', 'failed', 'errored', 'skipped')), {
+      minLength: 1,
+      maxLength: 30,
+    });
     await fc.assert(
       fc.asyncProperty(seq, async (events) => {
-        const xml = `<testsuite name="s">${events.map(([id, st]) => {
-          const a = `classname="C" name="t${id}"`;
-          return st === 'passed' ? `<testcase ${a}/>` : `<testcase ${a}><${st === 'failed' ? 'failure' : st === 'errored' ? 'error' : 'skipped'}/></testcase>`;
-        }).join('')}</testsuite>`;
+        const xml = `<testsuite name="s">${events
+          .map(([id, st]) => {
+            const a = `classname="C" name="t${id}"`;
+            return st === 'passed'
+              ? `<testcase ${a}/>`
+              : `<testcase ${a}><${st === 'failed' ? 'failure' : st === 'errored' ? 'error' : 'skipped'}/></testcase>`;
+          })
+          .join('')}</testsuite>`;
         // The model: a per-id "last execution failed" flag decides retry vs new test.
         const last = new Map<number, { status: TestStatus; attempt: number }>();
         const final: TestStatus[] = [];

@@ -35,7 +35,6 @@ export const KEPT_ELEMENTS: ReadonlySet<string> = new Set(['testsuites', 'testsu
  */
 const ERRORED_FAILURE_TYPES = new Set(['cancelledByParent', 'testTimeoutFailure']);
 
-
 interface OpenCase {
   attrs: Attrs;
   suite: string | null;
@@ -135,10 +134,14 @@ export class JunitReader {
 
   doctype(dt: string): void {
     if (/<!ENTITY/i.test(dt) || /\b(SYSTEM|PUBLIC)\b/.test(dt)) {
-      throw new CiError('E_REPORT_UNSAFE', 'the report declares XML entities or an external DTD; refused (entity expansion is how XXE and billion-laughs attacks work)', {
-        where: this.where(),
-        hint: 'test runners never write a DOCTYPE: regenerate the report with the runner, or remove the DOCTYPE',
-      });
+      throw new CiError(
+        'E_REPORT_UNSAFE',
+        'the report declares XML entities or an external DTD; refused (entity expansion is how XXE and billion-laughs attacks work)',
+        {
+          where: this.where(),
+          hint: 'test runners never write a DOCTYPE: regenerate the report with the runner, or remove the DOCTYPE',
+        },
+      );
     }
   }
 

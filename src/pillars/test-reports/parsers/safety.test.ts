@@ -18,9 +18,17 @@ const code = async (p: Promise<unknown>) => {
 
 describe('XML safety', () => {
   it('refuses external entities (XXE) and billion laughs with a clear error', async () => {
-    const xxe = '<?xml version="1.0"?>\n<!DOCTYPE testsuites [\n  <!ENTITY xxe SYSTEM "file:///etc/passwd">\n]>\n<testsuites><testsuite><testcase classname="a" name="&xxe;"/></testsuite></testsuites>';
+    const xxe =
+      '<?xml version="1.0"?>\n<!DOCTYPE testsuites [\n  <!ENTITY xxe SYSTEM "file:///etc/passwd">\n]>\n<testsuites><testsuite><testcase classname="a" name="&xxe;"/></testsuite></testsuites>';
     expect(await code(run(xxe))).toBe('E_REPORT_UNSAFE r.xml:4');
-    const lol = ['<?xml version="1.0"?>', '<!DOCTYPE lolz [', ' <!ENTITY lol "lol">', ...Array.from({ length: 9 }, (_, i) => ` <!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`), ']>', '<testsuites><testcase classname="a" name="&lol9;"/></testsuites>'].join('\n');
+    const lol = [
+      '<?xml version="1.0"?>',
+      '<!DOCTYPE lolz [',
+      ' <!ENTITY lol "lol">',
+      ...Array.from({ length: 9 }, (_, i) => ` <!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`),
+      ']>',
+      '<testsuites><testcase classname="a" name="&lol9;"/></testsuites>',
+    ].join('\n');
     const err = await run(lol).catch((e: CiError) => e);
     expect(err).toBeInstanceOf(CiError);
     expect((err as CiError).code).toBe('E_REPORT_UNSAFE');
@@ -40,25 +48,39 @@ describe('XML safety', () => {
   it('the JUnit tokenizer refuses what breaks the structure, naming the line (D-tests-6)', async () => {
     // Documents by the line their error is on.
     const byLine: Record<number, string[]> = {
-      1: ['<testsuites><testcase name="a"><failure>x &amp y</failure></testcase>\n</testsuites>', '<testsuites><testcase name="a &#0;"/></testsuites>', '<testsuites></testsuite>'],
+      1: [
+        '<testsuites><testcase name="a"><failure>x &amp y</failure></testcase>\n</testsuites>',
+        '<testsuites><testcase name="a &#0;"/></testsuites>',
+        '<testsuites></testsuite>',
+      ],
       2: [
-        '<testsuites>\n<testcase name="a<b"/></testsuites>', '<testsuites>\n<testcase name=a/></testsuites>', '<testsuites>\n<testcase name="a" name="b"/></testsuites>',
-        '<testsuites/>\n<testsuites/>', '<testsuites/>\ntrailing', '<testsuites>\n<!-- never closed', '<testsuites>\n<testcase name="a"',
+        '<testsuites>\n<testcase name="a<b"/></testsuites>',
+        '<testsuites>\n<testcase name=a/></testsuites>',
+        '<testsuites>\n<testcase name="a" name="b"/></testsuites>',
+        '<testsuites/>\n<testsuites/>',
+        '<testsuites/>\ntrailing',
+        '<testsuites>\n<!-- never closed',
+        '<testsuites>\n<testcase name="a"',
         '<testsuites>\n<testcase name="a"><failure><![CDATA[never closed',
       ],
       3: ['<testsuites>\n<testsuite>\n<testcase name="a"></testsuite>\n</testcase></testsuites>'],
     };
-    const bad = Object.entries(byLine).flatMap(([line, docs]) => docs.map((d): [string, RegExp] => [d, new RegExp(`^E_REPORT_MALFORMED r\\.xml:${line}:\\d+$`)]));
+    const bad = Object.entries(byLine).flatMap(([line, docs]) =>
+      docs.map((d): [string, RegExp] => [d, new RegExp(`^E_REPORT_MALFORMED r\\.xml:${line}:\\d+$`)]),
+    );
     for (const [xml, want] of bad) expect([xml, await code(run(xml))]).toEqual([xml, expect.stringMatching(want)]);
     // Terminal colour codes in captured output are control characters XML forbids; saxes refused the
     // whole report, the tokenizer keeps it (D-tests-6).
-    const s = await run('<testsuites><testcase classname="c" name="n"><failure>\u001b[31mred\u001b[0m</failure><system-out>\u001b[1m</system-out></testcase></testsuites>');
+    const s = await run(
+      '<testsuites><testcase classname="c" name="n"><failure>\u001b[31mred\u001b[0m</failure><system-out>\u001b[1m</system-out></testcase></testsuites>',
+    );
     expect([s.tests, s.failed]).toEqual([1, 1]);
   });
 
   it('survives 100,000 levels of nesting', async () => {
     const depth = 100_000;
-    const xml = '<testsuites>' + '<testsuite name="s">'.repeat(depth) + '<testcase classname="deep" name="t"/>' + '</testsuite>'.repeat(depth) + '</testsuites>';
+    const xml =
+      '<testsuites>' + '<testsuite name="s">'.repeat(depth) + '<testcase classname="deep" name="t"/>' + '</testsuite>'.repeat(depth) + '</testsuites>';
     const s = await run(xml);
     expect(s.tests).toBe(1);
   });
@@ -74,4 +96,3 @@ describe('XML safety', () => {
     expect(await code(parseReport(Readable.from([Buffer.from(s)]), { name: 'g.json' }))).toBe('E_REPORT_MALFORMED g.json:2');
   });
 });
-

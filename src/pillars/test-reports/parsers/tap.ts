@@ -120,7 +120,18 @@ export const parseTap: ReportParser = async (input, target) => {
       const { desc, directive, reason } = splitDirective(m[4] ?? '');
       const top = stack[stack.length - 1];
       if (top && top.indent === ind) stack.pop();
-      point = { indent: ind, ok: m[2] === 'ok', desc, directive, reason, parents: stack.map((s) => s.name), yaml: {}, inYaml: false, yamlIndent: 0, lastKey: null };
+      point = {
+        indent: ind,
+        ok: m[2] === 'ok',
+        desc,
+        directive,
+        reason,
+        parents: stack.map((s) => s.name),
+        yaml: {},
+        inYaml: false,
+        yamlIndent: 0,
+        lastKey: null,
+      };
       continue;
     }
     const bail = /^\s*Bail out!\s*(.*)$/.exec(line);

@@ -33,7 +33,14 @@ const COMMENT_KEEP = 256;
 const TOKEN_CAP = 16 * 1024 * 1024;
 const DOCTYPE_CAP = 1024 * 1024;
 
-const LT = 60, GT = 62, SLASH = 47, BANG = 33, QMARK = 63, EQ = 61, DQ = 34, SQ = 39;
+const LT = 60,
+  GT = 62,
+  SLASH = 47,
+  BANG = 33,
+  QMARK = 63,
+  EQ = 61,
+  DQ = 34,
+  SQ = 39;
 
 const enum Mode {
   Markup,
@@ -97,17 +104,28 @@ export class Attrs {
   /** Sets one attribute; false when it was set already (a duplicate). */
   set(key: string, v: string): boolean {
     switch (key) {
-      case 'name': return this.name === undefined && ((this.name = v), true);
-      case 'classname': return this.classname === undefined && ((this.classname = v), true);
-      case 'time': return this.time === undefined && ((this.time = v), true);
-      case 'message': return this.message === undefined && ((this.message = v), true);
-      case 'type': return this.type === undefined && ((this.type = v), true);
-      case 'file': return this.file === undefined && ((this.file = v), true);
-      case 'line': return this.line === undefined && ((this.line = v), true);
-      case 'class': return this.class === undefined && ((this.class = v), true);
-      case 'tests': return this.tests === undefined && ((this.tests = v), true);
-      case 'skipped': return this.skipped === undefined && ((this.skipped = v), true);
-      case 'assertions': return this.assertions === undefined && ((this.assertions = v), true);
+      case 'name':
+        return this.name === undefined && ((this.name = v), true);
+      case 'classname':
+        return this.classname === undefined && ((this.classname = v), true);
+      case 'time':
+        return this.time === undefined && ((this.time = v), true);
+      case 'message':
+        return this.message === undefined && ((this.message = v), true);
+      case 'type':
+        return this.type === undefined && ((this.type = v), true);
+      case 'file':
+        return this.file === undefined && ((this.file = v), true);
+      case 'line':
+        return this.line === undefined && ((this.line = v), true);
+      case 'class':
+        return this.class === undefined && ((this.class = v), true);
+      case 'tests':
+        return this.tests === undefined && ((this.tests = v), true);
+      case 'skipped':
+        return this.skipped === undefined && ((this.skipped = v), true);
+      case 'assertions':
+        return this.assertions === undefined && ((this.assertions = v), true);
       default:
         if (this.other?.some(([k]) => k === key)) return false;
         (this.other ??= []).push([key, v]);
@@ -129,7 +147,23 @@ const KNOWN = ['name', 'classname', 'time', 'message', 'type', 'file', 'line', '
 
 /** Element names JUnit reports use, by first character, longer before shorter (testsuites before testsuite). */
 const TAGS_BY_FIRST_CHAR: Array<string[] | undefined> = [];
-for (const t of ['testsuites', 'testsuite', 'testcase', 'testrun', 'failure', 'error', 'skipped', 'system-out', 'system-err', 'properties', 'property', 'flakyFailure', 'flakyError', 'rerunFailure', 'rerunError']) {
+for (const t of [
+  'testsuites',
+  'testsuite',
+  'testcase',
+  'testrun',
+  'failure',
+  'error',
+  'skipped',
+  'system-out',
+  'system-err',
+  'properties',
+  'property',
+  'flakyFailure',
+  'flakyError',
+  'rerunFailure',
+  'rerunError',
+]) {
   (TAGS_BY_FIRST_CHAR[t.charCodeAt(0)] ??= []).push(t);
 }
 
@@ -179,7 +213,8 @@ const endsName = (c: number) => c === 32 || c === 10 || c === 9 || c === 13 || c
 /** A loose name-start check: letters, `_`, `:` and anything non-ASCII. */
 const startsName = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || c >= 0x80;
 /** The XML Char production, for numeric character references. */
-const isXmlChar = (n: number) => n === 9 || n === 10 || n === 13 || (n >= 0x20 && n <= 0xd7ff) || (n >= 0xe000 && n <= 0xfffd) || (n >= 0x10000 && n <= 0x10ffff);
+const isXmlChar = (n: number) =>
+  n === 9 || n === 10 || n === 13 || (n >= 0x20 && n <= 0xd7ff) || (n >= 0xe000 && n <= 0xfffd) || (n >= 0x10000 && n <= 0x10ffff);
 
 export class XmlScanner {
   /** Set by the handler while it wants text (an outcome's body). */

@@ -23,9 +23,22 @@ export async function analyzeRun(ctx: HubContext, runId: string) {
   return {
     flakiness_index: run?.flakiness_index ?? null,
     counts: reports.length ? { tests: sum('tests'), passed: sum('passed'), failed: sum('failed'), errored: sum('errored'), skipped: sum('skipped') } : null,
-    reports: reports.map((r) => ({ report_id: r.report_id, format: r.format, runner: r.runner, tests: r.tests, passed: r.passed, failed: r.failed, errored: r.errored, skipped: r.skipped, duration_ms: r.duration_ms, problems: r.problems ? JSON.parse(r.problems) : [] })),
+    reports: reports.map((r) => ({
+      report_id: r.report_id,
+      format: r.format,
+      runner: r.runner,
+      tests: r.tests,
+      passed: r.passed,
+      failed: r.failed,
+      errored: r.errored,
+      skipped: r.skipped,
+      duration_ms: r.duration_ms,
+      problems: r.problems ? JSON.parse(r.problems) : [],
+    })),
     flaky: flaky.map((f) => ({ id: f.test_id, flaky_failures: f.flaky_failures })),
-    coverage: cov ? { format: cov.format, lines_pct: cov.lines_pct, branches_pct: cov.branches_pct, statements_pct: cov.statements_pct, files: cov.files } : null,
+    coverage: cov
+      ? { format: cov.format, lines_pct: cov.lines_pct, branches_pct: cov.branches_pct, statements_pct: cov.statements_pct, files: cov.files }
+      : null,
   };
 }
 

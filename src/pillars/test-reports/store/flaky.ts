@@ -37,13 +37,23 @@ export async function markFlaky(db: TestsDb, repo: string, commit: string | null
 }
 
 /** Quarantines tests that crossed the threshold and releases those with enough clean runs since. */
-export async function updateQuarantine(ctx: HubContext, cfg: TestsConfig, repo: string, failingKeys: number[], newlyFlaky: number[], allKeys: number[]): Promise<{ quarantined: string[]; released: string[] }> {
+export async function updateQuarantine(
+  ctx: HubContext,
+  cfg: TestsConfig,
+  repo: string,
+  failingKeys: number[],
+  newlyFlaky: number[],
+  allKeys: number[],
+): Promise<{ quarantined: string[]; released: string[] }> {
   const db = tdb(ctx);
   const now = ctx.now();
   const quarantined: string[] = [];
   const released: string[] = [];
   const active = new Map(
-    (await db.selectFrom('tests_quarantine').selectAll().where('repo', '=', repo).where('released_at', 'is', null).execute()).map((q) => [Number(q.test_key), q]),
+    (await db.selectFrom('tests_quarantine').selectAll().where('repo', '=', repo).where('released_at', 'is', null).execute()).map((q) => [
+      Number(q.test_key),
+      q,
+    ]),
   );
   // Release: clean runs counted per report that ran the test; a failure starts the count again.
   const here = allKeys.filter((k) => active.has(k));
@@ -53,7 +63,11 @@ export async function updateQuarantine(ctx: HubContext, cfg: TestsConfig, repo: 
       const q = active.get(k)!;
       const clean = failedHere.has(k) ? 0 : q.clean_runs + 1;
       if (clean >= cfg.quarantine.release_after_clean_runs) {
-        await db.updateTable('tests_quarantine').set({ clean_runs: clean, released_at: now, release_reason: `${clean} clean runs in a row` }).where('entry_id', '=', q.entry_id).execute();
+        await db
+          .updateTable('tests_quarantine')
+          .set({ clean_runs: clean, released_at: now, release_reason: `${clean} clean runs in a row` })
+          .where('entry_id', '=', q.entry_id)
+          .execute();
         released.push(q.test_id);
         active.delete(k);
       } else await db.updateTable('tests_quarantine').set({ clean_runs: clean }).where('entry_id', '=', q.entry_id).execute();
@@ -110,7 +124,13 @@ export async function updateQuarantine(ctx: HubContext, cfg: TestsConfig, repo: 
 export async function listQuarantine(ctx: Pick<HubContext, 'db' | 'now'>, repo: string): Promise<QuarantineEntry[]> {
   const db = tdb(ctx);
   const now = ctx.now();
-  await db.updateTable('tests_quarantine').set({ released_at: now, release_reason: 'expired' }).where('repo', '=', repo).where('released_at', 'is', null).where('expires_at', '<', now).execute();
+  await db
+    .updateTable('tests_quarantine')
+    .set({ released_at: now, release_reason: 'expired' })
+    .where('repo', '=', repo)
+    .where('released_at', 'is', null)
+    .where('expires_at', '<', now)
+    .execute();
   const rows = await db
     .selectFrom('tests_quarantine as q')
     .innerJoin('tests_ids as t', 't.test_key', 'q.test_key')
@@ -146,7 +166,16 @@ export async function putCodeowners(ctx: Pick<HubContext, 'db' | 'now' | 'redact
 /** Per-test flake rate over a window, with retry metadata (seed 000 "per-test flake rate"). */
 export async function flakyTests(ctx: Pick<HubContext, 'db' | 'now'>, repo: string, days: number) {
   const since = dayOf(new Date(ctx.now().getTime() - days * 86_400_000));
-  const rows = await sql<{ test_id: string; suite_type: string; executions: number; flaky_events: number; failures: number; retries: number; passed_on_retry: number; runs: number }>`
+  const rows = await sql<{
+    test_id: string;
+    suite_type: string;
+    executions: number;
+    flaky_events: number;
+    failures: number;
+    retries: number;
+    passed_on_retry: number;
+    runs: number;
+  }>`
     select t.test_id, t.suite_type,
       (count(*) filter (where r.status <> 3))::int as executions,
       (count(*) filter (where r.flaky))::int as flaky_events,

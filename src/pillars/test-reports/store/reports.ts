@@ -40,7 +40,11 @@ export async function ensurePartition(db: TestsDb, day: string): Promise<void> {
 /** Drops (or, on a dry run, lists) the whole day partitions before `cutoff` (retention.derivedDays). */
 export async function dropOldPartitions(db: TestsDb, cutoff: Date, dryRun = false): Promise<string[]> {
   const before = dayOf(cutoff).replace(/-/g, '');
-  const parts = await sql<{ relname: string }>`select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent where p.relname = 'tests_results'`.execute(db);
+  const parts = await sql<{
+    relname: string;
+  }>`select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent where p.relname = 'tests_results'`.execute(
+    db,
+  );
   const dropped: string[] = [];
   for (const { relname } of parts.rows) {
     const m = /^tests_results_(\d{8})$/.exec(relname);
@@ -68,14 +72,28 @@ const RESULT_COLUMNS = [
 ];
 
 /** Upserts the batch's test ids (redacted, typed) and returns id → test_key. */
-async function upsertIds(db: TestsDb, repo: string, batch: TestCase[], typeOf: (c: TestCase) => string, red: (s: string) => string): Promise<Map<string, number>> {
+async function upsertIds(
+  db: TestsDb,
+  repo: string,
+  batch: TestCase[],
+  typeOf: (c: TestCase) => string,
+  red: (s: string) => string,
+): Promise<Map<string, number>> {
   const ids = new Map<string, TestCase>();
   for (const c of batch) if (!ids.has(c.id)) ids.set(c.id, c);
   const redactedOf = new Map<string, string>();
   const rows = [...ids.values()].map((c) => {
     const rid = red(c.id);
     redactedOf.set(c.id, rid);
-    return { repo, test_id: rid, suite: c.suite === null ? null : red(c.suite), classname: c.classname === null ? null : red(c.classname), name: red(c.name), file: c.file ? red(c.file) : null, suite_type: typeOf(c) };
+    return {
+      repo,
+      test_id: rid,
+      suite: c.suite === null ? null : red(c.suite),
+      classname: c.classname === null ? null : red(c.classname),
+      name: red(c.name),
+      file: c.file ? red(c.file) : null,
+      suite_type: typeOf(c),
+    };
   });
   await unnestInsert(
     'tests_ids',
@@ -87,7 +105,14 @@ async function upsertIds(db: TestsDb, repo: string, batch: TestCase[], typeOf: (
     .selectFrom('tests_ids')
     .select(['test_key', 'test_id'])
     .where('repo', '=', repo)
-    .where('test_id', '=', anyOf(rows.map((r) => r.test_id), 'text'))
+    .where(
+      'test_id',
+      '=',
+      anyOf(
+        rows.map((r) => r.test_id),
+        'text',
+      ),
+    )
     .execute();
   const byRedacted = new Map(got.map((g) => [g.test_id, Number(g.test_key)]));
   return new Map([...redactedOf].map(([id, rid]) => [id, byRedacted.get(rid)!]));
@@ -101,7 +126,10 @@ export class CaseSpool {
   private readonly file: string;
   private readonly out: import('node:fs').WriteStream;
   private pending = 0;
-  constructor(dir: string, private readonly size = CHUNK) {
+  constructor(
+    dir: string,
+    private readonly size = CHUNK,
+  ) {
     mkdirSync(dir, { recursive: true });
     this.file = path.join(dir, `cases-${randomUUID()}.ndjson`);
     this.out = createWriteStream(this.file);
@@ -157,10 +185,28 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
   const db = tdb(ctx);
   const run = await db.selectFrom('runs').select(['commit_sha', 'branch', 'started_at']).where('run_id', '=', input.run_id).executeTakeFirstOrThrow();
   if (input.idempotencyKey) {
-    const dup = await db.selectFrom('tests_reports').selectAll().where('run_id', '=', input.run_id).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst();
+    const dup = await db
+      .selectFrom('tests_reports')
+      .selectAll()
+      .where('run_id', '=', input.run_id)
+      .where('idempotency_key', '=', input.idempotencyKey)
+      .executeTakeFirst();
     if (dup) {
       const r = await db.selectFrom('runs').select('flakiness_index').where('run_id', '=', input.run_id).executeTakeFirst();
-      return { report_id: dup.report_id, run_id: dup.run_id, duplicate: true, format: dup.format, tests: dup.tests, passed: dup.passed, failed: dup.failed, errored: dup.errored, skipped: dup.skipped, flakiness_index: r?.flakiness_index ?? null, quarantined: [], released: [] };
+      return {
+        report_id: dup.report_id,
+        run_id: dup.run_id,
+        duplicate: true,
+        format: dup.format,
+        tests: dup.tests,
+        passed: dup.passed,
+        failed: dup.failed,
+        errored: dup.errored,
+        skipped: dup.skipped,
+        flakiness_index: r?.flakiness_index ?? null,
+        quarantined: [],
+        released: [],
+      };
     }
   }
   const day = dayOf(new Date(run.started_at));
@@ -226,7 +272,17 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
         };
       });
       const msgRows = [...messages.entries()].map(([message_hash, message]) => ({ repo: input.repo, message_hash, message }));
-      if (msgRows.length) await unnestInsert('tests_messages', [{ name: 'repo', type: 'text' }, { name: 'message_hash', type: 'text' }, { name: 'message', type: 'text' }], msgRows, sql`on conflict do nothing`).execute(trx);
+      if (msgRows.length)
+        await unnestInsert(
+          'tests_messages',
+          [
+            { name: 'repo', type: 'text' },
+            { name: 'message_hash', type: 'text' },
+            { name: 'message', type: 'text' },
+          ],
+          msgRows,
+          sql`on conflict do nothing`,
+        ).execute(trx);
       if (rows.length) await unnestInsert('tests_results', RESULT_COLUMNS, rows).execute(trx);
     }
     await upsertSummary(trx, input.run_id);
@@ -240,7 +296,20 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
   const allKeys = [...seen];
   const { quarantined, released } = await updateQuarantine(ctx, cfg, input.repo, failingKeys, newlyFlaky, allKeys);
   const fi = await db.selectFrom('runs').select('flakiness_index').where('run_id', '=', input.run_id).executeTakeFirst();
-  return { report_id, run_id: input.run_id, duplicate: false, format: s.format, tests: s.tests, passed: s.passed, failed: s.failed, errored: s.errored, skipped: s.skipped, flakiness_index: fi?.flakiness_index ?? null, quarantined, released };
+  return {
+    report_id,
+    run_id: input.run_id,
+    duplicate: false,
+    format: s.format,
+    tests: s.tests,
+    passed: s.passed,
+    failed: s.failed,
+    errored: s.errored,
+    skipped: s.skipped,
+    flakiness_index: fi?.flakiness_index ?? null,
+    quarantined,
+    released,
+  };
 }
 
 /**
@@ -250,18 +319,43 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
 async function upsertSummary(db: TestsDb, runId: string): Promise<void> {
   const t = await db
     .selectFrom('tests_reports')
-    .select([sql<number>`sum(tests)::int`.as('tests'), sql<number>`sum(failed + errored)::int`.as('failed'), sql<number>`sum(skipped)::int`.as('skipped'), sql<number>`coalesce(sum(duration_ms), 0)::bigint`.as('duration_ms')])
+    .select([
+      sql<number>`sum(tests)::int`.as('tests'),
+      sql<number>`sum(failed + errored)::int`.as('failed'),
+      sql<number>`sum(skipped)::int`.as('skipped'),
+      sql<number>`coalesce(sum(duration_ms), 0)::bigint`.as('duration_ms'),
+    ])
     .where('run_id', '=', runId)
     .executeTakeFirstOrThrow();
   const runRow = await db.selectFrom('runs').select('source').where('run_id', '=', runId).executeTakeFirst();
   const existing = await db.selectFrom('test_summaries').select('run_id').where('run_id', '=', runId).executeTakeFirst();
   if (existing && runRow?.source !== 'agent') return;
   if (existing) {
-    await db.updateTable('test_summaries').set({ total: t.tests, failed: t.failed, skipped: t.skipped, duration_ms: Number(t.duration_ms) }).where('run_id', '=', runId).execute();
+    await db
+      .updateTable('test_summaries')
+      .set({ total: t.tests, failed: t.failed, skipped: t.skipped, duration_ms: Number(t.duration_ms) })
+      .where('run_id', '=', runId)
+      .execute();
     return;
   }
   await db
     .insertInto('test_summaries')
-    .values({ run_id: runId, total: t.tests, failed: t.failed, skipped: t.skipped, duration_ms: Number(t.duration_ms), coverage_lines: null, coverage_branches: null, coverage_statements: null, mutants_total: 0, killed: 0, equiv: 0, timeout: 0, resilience_score: 0, delta_vs_main: null, equivalent_mutants_dropped: null })
+    .values({
+      run_id: runId,
+      total: t.tests,
+      failed: t.failed,
+      skipped: t.skipped,
+      duration_ms: Number(t.duration_ms),
+      coverage_lines: null,
+      coverage_branches: null,
+      coverage_statements: null,
+      mutants_total: 0,
+      killed: 0,
+      equiv: 0,
+      timeout: 0,
+      resilience_score: 0,
+      delta_vs_main: null,
+      equivalent_mutants_dropped: null,
+    })
     .execute();
 }

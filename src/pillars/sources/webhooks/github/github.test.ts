@@ -11,7 +11,7 @@ import { mapGithub } from './map.js';
 import { unmappedSweep } from '../../subscriptions.js';
 import { gzipSync } from 'node:zlib';
 
-const SECRET = 'It\'s a Secret to Everybody';
+const SECRET = "It's a Secret to Everybody";
 const EVENTS = ['workflow_run', 'workflow_job', 'check_run', 'deployment', 'deployment_status', 'pull_request', 'push'];
 
 describeEachStore(
@@ -27,7 +27,15 @@ describeEachStore(
     });
     afterAll(async () => app?.close());
 
-    const deliveries = async () => Number((await db.selectFrom('sources_deliveries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const deliveries = async () =>
+      Number(
+        (
+          await db
+            .selectFrom('sources_deliveries')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     it('stores and maps every real example payload of the seven events exactly once', async () => {
       let sent = 0;
@@ -78,7 +86,7 @@ describeEachStore(
       expect(run.workflow).toBe(completed!.workflow.name);
     });
 
-    it('records jobs with queue and run times, and derives the run\'s queue time from its first job', async () => {
+    it("records jobs with queue and run times, and derives the run's queue time from its first job", async () => {
       const failed = githubExamples('workflow_job').find((e) => e.action === 'completed' && e.workflow_job.conclusion === 'failure')!;
       const j = failed.workflow_job;
       const repo = 'queue-test/app';
@@ -112,8 +120,20 @@ describeEachStore(
       await hub.bus.drain();
       const rows = await db.selectFrom('deployments').selectAll().where('repo', '=', repo).orderBy('event_key').execute();
       expect(rows.map((r) => [r.event_key, r.status, r.environment, r.deployment_id, r.commit_sha])).toEqual([
-        [`github:${repo}:deployment:${created.deployment.id}`, 'pending', created.deployment.environment, String(created.deployment.id), created.deployment.sha],
-        [`github:${repo}:deployment_status:${status.deployment_status.id}`, 'success', status.deployment_status.environment, String(status.deployment.id), status.deployment.sha],
+        [
+          `github:${repo}:deployment:${created.deployment.id}`,
+          'pending',
+          created.deployment.environment,
+          String(created.deployment.id),
+          created.deployment.sha,
+        ],
+        [
+          `github:${repo}:deployment_status:${status.deployment_status.id}`,
+          'success',
+          status.deployment_status.environment,
+          String(status.deployment.id),
+          status.deployment.sha,
+        ],
       ]);
       expect(new Date(rows[1]!.finished_at!).toISOString()).toBe(new Date(status.deployment_status.created_at).toISOString());
       const inactive = mapGithub('deployment_status', { ...status, deployment_status: { ...status.deployment_status, state: 'inactive' } });
@@ -125,7 +145,10 @@ describeEachStore(
       const push = githubExamples('push').find((p) => p.commits.length > 0)!;
       const repo = 'push-test/app';
       const sha = push.commits[0].id as string;
-      await hub.db.insertInto('commits').values({ repo, sha, parents: ['a'.repeat(40)], authored_at: null, committed_at: null, source: 'git' }).execute();
+      await hub.db
+        .insertInto('commits')
+        .values({ repo, sha, parents: ['a'.repeat(40)], authored_at: null, committed_at: null, source: 'git' })
+        .execute();
       const other = { ...push, repository: { ...push.repository, full_name: 'push-test/other' } };
       await deliverGithub(app, SECRET, 'push', { ...push, repository: { ...push.repository, full_name: repo } });
       await deliverGithub(app, SECRET, 'push', other);
@@ -137,7 +160,7 @@ describeEachStore(
       expect(new Date(fresh[0]!.authored_at!).toISOString()).toBe(new Date(push.commits[0].timestamp).toISOString());
     });
 
-    it('keeps the latest state of a pull request and maps other CI systems\' check runs to runs', async () => {
+    it("keeps the latest state of a pull request and maps other CI systems' check runs to runs", async () => {
       const [opened] = githubExamples('pull_request');
       const closed = githubExamples('pull_request').find((p) => p.action === 'closed')!;
       const repo = 'pr-test/app';
@@ -173,7 +196,10 @@ describeEachStore(
         raw: JSON.stringify(p).replace('"success"', '"failure"'),
       });
       expect(tampered.statusCode).toBe(401);
-      const notUtf8 = await deliverGithub(app, SECRET, 'workflow_run', p, { raw: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), signature: 'sha256=' + '0'.repeat(64) });
+      const notUtf8 = await deliverGithub(app, SECRET, 'workflow_run', p, {
+        raw: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]),
+        signature: 'sha256=' + '0'.repeat(64),
+      });
       expect(notUtf8.statusCode).toBe(401);
       expect(await deliveries()).toBe(before);
     });
@@ -247,7 +273,20 @@ describeEachStore(
       const body = gzipSync(JSON.stringify({ ...p, repository: { ...p.repository, full_name: 'sweep-test/app' } }));
       await db
         .insertInto('sources_deliveries')
-        .values({ provider: 'github', delivery_id: id, event: 'deployment', action: 'created', repo: 'sweep-test/app', body, bytes: body.length, state: 'received', note: null, mapped_at: null, mapped_by: null, received_at: new Date(Date.now() - 600_000) })
+        .values({
+          provider: 'github',
+          delivery_id: id,
+          event: 'deployment',
+          action: 'created',
+          repo: 'sweep-test/app',
+          body,
+          bytes: body.length,
+          state: 'received',
+          note: null,
+          mapped_at: null,
+          mapped_by: null,
+          received_at: new Date(Date.now() - 600_000),
+        })
         .execute();
       const stop = unmappedSweep(hub, 50);
       try {

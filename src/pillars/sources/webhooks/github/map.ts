@@ -1,21 +1,7 @@
 // GitHub webhook payloads (and REST objects of the same shape, for backfill) -> domain updates.
 // Pure: no I/O. Dispatch is `event.action` -> `event` -> ignored, as octokit/webhooks.js does.
 import { normalizeRepo, runIdFor } from '../../../../core/identity.js';
-import {
-  arr,
-  emptyMapping,
-  ignored,
-  msBetween,
-  num,
-  obj,
-  sha,
-  str,
-  time,
-  type J,
-  type JobUpdate,
-  type Mapping,
-  type RunUpdate,
-} from '../../model.js';
+import { arr, emptyMapping, ignored, msBetween, num, obj, sha, str, time, type J, type JobUpdate, type Mapping, type RunUpdate } from '../../model.js';
 import { githubConclusion, githubDeploymentState, githubRunner, githubStatus } from './status.js';
 
 export const GITHUB_EVENTS = ['workflow_run', 'workflow_job', 'check_run', 'deployment', 'deployment_status', 'pull_request', 'push'] as const;
@@ -257,7 +243,9 @@ function push(repo: string, p: J): Mapping {
   const commits = arr(p.commits).flatMap((c) => {
     const o = obj(c);
     const id = sha(o.id);
-    return id ? [{ repo: normalizeRepo(repo), sha: id, parents: [], authored_at: time(o.timestamp)?.toISOString() ?? null, committed_at: null, source: 'github-push' }] : [];
+    return id
+      ? [{ repo: normalizeRepo(repo), sha: id, parents: [], authored_at: time(o.timestamp)?.toISOString() ?? null, committed_at: null, source: 'github-push' }]
+      : [];
   });
   if (commits.length === 0) return ignored('push without commits (branch or tag created or deleted)');
   return { ...emptyMapping(), pushCommits: commits };

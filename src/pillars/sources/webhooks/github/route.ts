@@ -20,7 +20,8 @@ export function githubWebhookRoute(app: FastifyInstance, ctx: HubContext, writer
       {
         config: { scope: 'public' },
         schema: {
-          summary: 'GitHub webhook receiver (X-Hub-Signature-256 checked; workflow_run, workflow_job, check_run, deployment, deployment_status, pull_request, push)',
+          summary:
+            'GitHub webhook receiver (X-Hub-Signature-256 checked; workflow_run, workflow_job, check_run, deployment, deployment_status, pull_request, push)',
           tags: ['webhooks'],
         },
       },
@@ -66,7 +67,16 @@ export function githubWebhookRoute(app: FastifyInstance, ctx: HubContext, writer
         const parsed = parseJson(json);
         if (!parsed.ok) {
           // Signed, so it is GitHub's: keep it for inspection (never mapped), and say what is wrong.
-          await writer.store({ provider: 'github', delivery_id: delivery, event, action: null, repo: null, body: Buffer.from(ctx.redactor.apply(json)), state: 'malformed', note: parsed.reason });
+          await writer.store({
+            provider: 'github',
+            delivery_id: delivery,
+            event,
+            action: null,
+            repo: null,
+            body: Buffer.from(ctx.redactor.apply(json)),
+            state: 'malformed',
+            note: parsed.reason,
+          });
           throw malformed(parsed.reason, 'request body');
         }
         const { body, value } = redactPayload(ctx.redactor, parsed.value, form ? Buffer.from(json) : raw);

@@ -59,7 +59,13 @@ export function githubDeploymentState(state: string | null): string | null {
 /** The runner family and OS from a job's labels and runner group. */
 export function githubRunner(labels: string[], group: string | null): { runner_type: string | null; runner_os: string | null } {
   const l = labels.map((x) => x.toLowerCase());
-  const runner_type = l.includes('self-hosted') ? 'self-hosted' : group === 'GitHub Actions' || l.some((x) => /^(ubuntu|windows|macos)-/.test(x)) ? 'github-hosted' : group ? 'self-hosted' : null;
+  const runner_type = l.includes('self-hosted')
+    ? 'self-hosted'
+    : group === 'GitHub Actions' || l.some((x) => /^(ubuntu|windows|macos)-/.test(x))
+      ? 'github-hosted'
+      : group
+        ? 'self-hosted'
+        : null;
   const os = l.find((x) => /^(ubuntu|linux|windows|macos)/.test(x));
   const runner_os = !os ? null : os.startsWith('windows') ? 'windows' : os.startsWith('macos') ? 'macos' : 'linux';
   return { runner_type, runner_os };

@@ -68,11 +68,22 @@ describeEachStore(
       await hub.bus.drain();
       const runId = runIdFor('gitlab', j.project.path_with_namespace, j.pipeline_id, 1);
       const job = await db.selectFrom('jobs').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
-      expect([job.job_key, job.name, job.status, job.attempt, job.queue_ms]).toEqual([`gl:${j.build_id}`, j.build_name, 'queued', j.retries_count + 1, Math.round(j.build_queued_duration * 1000)]);
+      expect([job.job_key, job.name, job.status, job.attempt, job.queue_ms]).toEqual([
+        `gl:${j.build_id}`,
+        j.build_name,
+        'queued',
+        j.retries_count + 1,
+        Math.round(j.build_queued_duration * 1000),
+      ]);
       const run = await db.selectFrom('runs').selectAll().where('run_id', '=', runId).executeTakeFirstOrThrow();
       expect([run.status, run.workflow, run.commit_sha]).toEqual(['queued', j.commit.name, j.sha]);
       const dep = await db.selectFrom('deployments').selectAll().where('repo', '=', d.project.path_with_namespace).executeTakeFirstOrThrow();
-      expect([dep.environment, dep.deployment_id, dep.status, dep.commit_sha]).toEqual([d.environment, String(d.deployment_id), 'success', d.commit_url.split('/').pop()]);
+      expect([dep.environment, dep.deployment_id, dep.status, dep.commit_sha]).toEqual([
+        d.environment,
+        String(d.deployment_id),
+        'success',
+        d.commit_url.split('/').pop(),
+      ]);
       expect(new Date(dep.finished_at!).toISOString()).toBe('2021-04-28T19:50:00.000Z'); // 21:50 +0200
     });
 
@@ -83,10 +94,25 @@ describeEachStore(
       const mr = gitlabFixture('merge_request');
       expect((await deliverGitlab(app, TOKEN, 'Merge Request Hook', mr)).statusCode).toBe(202);
       await hub.bus.drain();
-      const commits = await db.selectFrom('commits').select(['repo', 'sha', 'parents', 'source']).where('repo', '=', 'group/sub/project').orderBy('sha').execute();
-      expect(commits).toEqual(push.commits.map((c: any) => ({ repo: 'group/sub/project', sha: c.id, parents: [], source: 'gitlab-push' })).sort((a: any, b: any) => (a.sha < b.sha ? -1 : 1)));
+      const commits = await db
+        .selectFrom('commits')
+        .select(['repo', 'sha', 'parents', 'source'])
+        .where('repo', '=', 'group/sub/project')
+        .orderBy('sha')
+        .execute();
+      expect(commits).toEqual(
+        push.commits
+          .map((c: any) => ({ repo: 'group/sub/project', sha: c.id, parents: [], source: 'gitlab-push' }))
+          .sort((a: any, b: any) => (a.sha < b.sha ? -1 : 1)),
+      );
       const pr = await db.selectFrom('sources_pull_requests').selectAll().where('provider', '=', 'gitlab').executeTakeFirstOrThrow();
-      expect([pr.repo, pr.number, pr.state, pr.head_sha, pr.base_ref]).toEqual(['gitlabhq/gitlab-test', 1, 'open', mr.object_attributes.last_commit.id, 'master']);
+      expect([pr.repo, pr.number, pr.state, pr.head_sha, pr.base_ref]).toEqual([
+        'gitlabhq/gitlab-test',
+        1,
+        'open',
+        mr.object_attributes.last_commit.id,
+        'master',
+      ]);
     });
 
     it('refuses a wrong or missing token with 401 and stores nothing; dedupes a retried delivery', async () => {
@@ -109,9 +135,16 @@ describeEachStore(
       expect(res.statusCode).toBe(202);
       expect(res.json()).toMatchObject({ status: 'malformed', reason: expect.stringMatching(/line 1 column 28/) });
       const wiki = deliveryId();
-      expect((await deliverGitlab(app, TOKEN, 'Wiki Page Hook', { object_kind: 'wiki_page', project: { path_with_namespace: 'a/b' } }, { uuid: wiki })).statusCode).toBe(202);
+      expect(
+        (await deliverGitlab(app, TOKEN, 'Wiki Page Hook', { object_kind: 'wiki_page', project: { path_with_namespace: 'a/b' } }, { uuid: wiki })).statusCode,
+      ).toBe(202);
       await hub.bus.drain();
-      const rows = await db.selectFrom('sources_deliveries').select(['delivery_id', 'event', 'state']).where('delivery_id', 'in', [bad, wiki]).orderBy('delivery_id').execute();
+      const rows = await db
+        .selectFrom('sources_deliveries')
+        .select(['delivery_id', 'event', 'state'])
+        .where('delivery_id', 'in', [bad, wiki])
+        .orderBy('delivery_id')
+        .execute();
       expect(rows).toEqual([
         { delivery_id: bad, event: 'pipeline', state: 'malformed' },
         { delivery_id: wiki, event: 'wiki_page', state: 'ignored' },

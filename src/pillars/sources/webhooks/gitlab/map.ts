@@ -1,21 +1,7 @@
 // GitLab webhook payloads -> domain updates (pure). Payload shapes: GitLab's "Webhook events"
 // page (fixtures/gitlab/README.md). Project paths are kept whole: `group/sub/project`.
 import { normalizeRepo, runIdFor } from '../../../../core/identity.js';
-import {
-  arr,
-  emptyMapping,
-  ignored,
-  msBetween,
-  num,
-  obj,
-  sha,
-  str,
-  time,
-  type J,
-  type JobUpdate,
-  type Mapping,
-  type RunUpdate,
-} from '../../model.js';
+import { arr, emptyMapping, ignored, msBetween, num, obj, sha, str, time, type J, type JobUpdate, type Mapping, type RunUpdate } from '../../model.js';
 
 export const GITLAB_EVENTS = ['pipeline', 'build', 'deployment', 'merge_request', 'push'] as const;
 
@@ -143,7 +129,11 @@ function pipeline(repo: string, p: J): Mapping {
   const jobs = arr(p.builds).map((b) => buildJob(run_id, obj(b)));
   const firstStart = jobs.reduce<Date | null>((m, j) => (j.started_at && (!m || j.started_at < m) ? j.started_at : m), null);
   const queued = num(a.queued_duration);
-  const firstRunner = obj(arr(p.builds).map(obj).find((b) => obj(b.runner).runner_type)?.runner);
+  const firstRunner = obj(
+    arr(p.builds)
+      .map(obj)
+      .find((b) => obj(b.runner).runner_type)?.runner,
+  );
   const run: RunUpdate = {
     run_id,
     repo,

@@ -55,8 +55,7 @@ export function gitlabWebhookRoute(app: FastifyInstance, ctx: HubContext, writer
         const raw = await rawBody(req);
         // Idempotency-Key stays the same across GitLab's retries (GitLab 17.4+); older versions
         // send X-Gitlab-Event-UUID; failing both, identical bodies are one delivery.
-        const delivery =
-          header(req, 'idempotency-key') ?? header(req, 'x-gitlab-event-uuid') ?? `sha256-${createHash('sha256').update(raw).digest('hex')}`;
+        const delivery = header(req, 'idempotency-key') ?? header(req, 'x-gitlab-event-uuid') ?? `sha256-${createHash('sha256').update(raw).digest('hex')}`;
         if (delivery.length > 200) throw new CiError('E_USAGE', 'the delivery id is over 200 characters', { where: 'Idempotency-Key header' });
         const text = strictUtf8(raw);
         const parsed = text === null ? ({ ok: false, reason: 'the body is not UTF-8' } as const) : parseJson(text);
