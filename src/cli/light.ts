@@ -7,14 +7,14 @@
 // registry up front.
 import type { Command } from 'commander';
 import type { CliContext, Pillar } from '../core/registry.js';
-import { configSection as autopsyConfig } from '../pillars/autopsy/config.js';
+import { autopsyConfigSection } from '../pillars/autopsy/config.js';
 import { cacheConfigSection } from '../pillars/cache/settings.js';
 import { metricsConfigSection } from '../pillars/metrics/config.js';
 import { mutationSection } from '../pillars/mutation/config.js';
 import { testsConfigSection } from '../pillars/test-reports/config.js';
 
 /** Every pillar's configuration section (a test checks it against the full registry). */
-export const CONFIG_SECTIONS = [autopsyConfig, cacheConfigSection, metricsConfigSection, mutationSection, testsConfigSection];
+export const CONFIG_SECTIONS = [autopsyConfigSection, cacheConfigSection, metricsConfigSection, mutationSection, testsConfigSection];
 
 type Commands = (program: Command, ctx: CliContext) => void;
 

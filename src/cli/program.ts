@@ -48,9 +48,15 @@ export function flagsToConfig(flags: Record<string, unknown>): { flags: DeepPart
 export function makeCliContext(io: ProgramIO, pillars: Pillar[], hubPillars?: () => Promise<Pillar[]>): CliContext {
   const now = io.now ?? (() => new Date());
   const sections = pillars.flatMap((p) => (p.config ? [p.config] : []));
+  // An old key spelling is warned about once per command, however often the config is loaded.
+  const warned = new Set<string>();
+  const warn = (m: string) => {
+    if (!warned.has(m)) io.err(`warning: ${m}\n`);
+    warned.add(m);
+  };
   const config = (flags: Record<string, unknown> = {}) => {
     const { flags: f, file } = flagsToConfig(flags);
-    return loadConfig({ flags: f, file, env: io.env, cwd: io.cwd, sections });
+    return loadConfig({ flags: f, file, env: io.env, cwd: io.cwd, sections, warn });
   };
   return {
     config,

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Command } from 'commander';
+import type { Config } from './config.js';
 import { CiError } from './errors.js';
 import { detectRunIdentity, type DetectedRun } from './identity.js';
 
@@ -21,11 +22,12 @@ export function hubOptions(cmd: Command): Command {
     .option('--run-id <uuid>', 'the run to attach the upload to (default: detected from the CI environment)');
 }
 
-/** The hub target from flags or environment; null when no hub is configured (offline use). */
-export function hubTarget(opts: { hub?: string; token?: string }, env: NodeJS.ProcessEnv): HubTarget | null {
-  const url = opts.hub ?? env.CI_INTEL_HUB;
+/** The hub target from flags or configuration (CI_INTEL_HUB, CI_INTEL_TOKEN); null when no hub is configured (offline use). */
+export function hubTarget(opts: { hub?: string; token?: string }, ctx: { config(): Pick<Config, 'hub'> }): HubTarget | null {
+  const hub = opts.hub === undefined || opts.token === undefined ? ctx.config().hub : {};
+  const url = opts.hub ?? hub.url;
   if (!url) return null;
-  const token = opts.token ?? env.CI_INTEL_TOKEN;
+  const token = opts.token ?? hub.token;
   if (!token)
     throw new CiError('E_USAGE', 'a hub is set but no token', {
       where: opts.hub ? '--hub' : 'CI_INTEL_HUB',

@@ -39,7 +39,7 @@ export function allMigrations(pillars: Pillar[]): Migration[] {
 }
 
 export async function openHub(config: Config, opts: OpenHubOptions): Promise<Hub> {
-  const log = opts.log ?? pino({ level: process.env.CI_INTEL_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const log = opts.log ?? pino({ level: config.logLevel ?? 'warn' }, pino.destination(2));
   const now = opts.now ?? (() => new Date());
   const store = opts.store ?? (await openStore(config.db, { memory: opts.memory }));
   const stops: Array<() => void | Promise<void>> = [];
@@ -105,10 +105,10 @@ async function createBus(config: Config, store: Store, log: Logger): Promise<Eve
     // Loaded only when configured, so the embedded default never loads the NATS client.
     const modPath = '../core/bus/jetstream.js';
     const mod = (await import(modPath).catch(() => null)) as {
-      JetStreamBus?: new (db: Store['db'], url: string, log: Logger) => EventBus;
+      JetStreamBus?: new (db: Store['db'], url: string, log: Logger, opts: { stream: string; ackWaitMs: number }) => EventBus;
     } | null;
     if (!mod?.JetStreamBus) throw new CiError('E_CONFIG_INVALID', 'this build has no JetStream bus', { where: 'NATS_URL' });
-    return new mod.JetStreamBus(store.db, config.natsUrl, log);
+    return new mod.JetStreamBus(store.db, config.natsUrl, log, { stream: config.natsStream, ackWaitMs: config.natsAckWaitMs });
   }
   return new MemoryBus(store.db, log);
 }

@@ -31,7 +31,7 @@ function portError(e: NodeJS.ErrnoException, host: string, port: number): Error 
 export async function serve(ctx: CliContext, flags: Record<string, unknown>): Promise<void> {
   const config = ctx.config(flags);
   await assertPortFree(config.server.host, config.server.port);
-  const log = pino({ level: ctx.env.CI_INTEL_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const log = pino({ level: config.logLevel ?? 'info' }, pino.destination(2));
   // A hub serves many repositories: a failure in background work (the store gone for a moment, a
   // full disk) is logged and retried by its owner, never a reason to stop serving all of them.
   process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection (kept serving)'));

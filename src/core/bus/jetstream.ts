@@ -10,7 +10,8 @@
 //   a hub killed mid-message never acks, so JetStream redelivers the message after `ack_wait` to a
 //   hub still running, and outbox_done makes a redelivery of finished work a no-op. Handlers stay
 //   idempotent (a handler whose hub died before outbox_done committed runs again).
-// Settings: NATS_URL; CI_INTEL_NATS_STREAM (default CI_INTEL); CI_INTEL_NATS_ACK_WAIT_MS (30000).
+// Settings (config: natsUrl, natsStream, natsAckWaitMs): NATS_URL; CI_INTEL_NATS_STREAM (default
+// CI_INTEL); CI_INTEL_NATS_ACK_WAIT_MS (30000).
 import os from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -43,11 +44,6 @@ export interface JetStreamOptions {
   ackWaitMs?: number;
   /** How long the stream keeps messages (a consumer created later catches up within it). */
   maxAgeMs?: number;
-}
-
-function envInt(name: string): number | undefined {
-  const v = process.env[name];
-  return v && Number.isInteger(Number(v)) && Number(v) > 0 ? Number(v) : undefined;
 }
 
 /** Durable names may not contain `.`, `*`, `>` or whitespace. */
@@ -84,7 +80,7 @@ export class JetStreamBus implements EventBus {
     private readonly log?: Logger,
     opts: JetStreamOptions = {},
   ) {
-    this.stream = opts.stream ?? process.env.CI_INTEL_NATS_STREAM ?? 'CI_INTEL';
+    this.stream = opts.stream ?? 'CI_INTEL';
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(this.stream)) {
       throw new CiError('E_CONFIG_INVALID', `stream name ${JSON.stringify(this.stream)} is invalid`, {
         where: 'CI_INTEL_NATS_STREAM',
@@ -92,7 +88,7 @@ export class JetStreamBus implements EventBus {
       });
     }
     this.subject = `${this.stream.toLowerCase()}.events`;
-    this.ackWaitMs = opts.ackWaitMs ?? envInt('CI_INTEL_NATS_ACK_WAIT_MS') ?? 30_000;
+    this.ackWaitMs = opts.ackWaitMs ?? 30_000;
     this.maxAgeMs = opts.maxAgeMs ?? 7 * DAY_MS;
   }
 

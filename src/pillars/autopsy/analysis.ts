@@ -12,11 +12,11 @@ import { contractRootCause, ingestLog, logKey, rootCausesOf, saveAnalysis } from
 import { db } from './tables.js';
 import type { RootCause } from '../../core/model/index.js';
 import type { Rule } from './types.js';
-import type { AutopsyConfig } from './config.js';
+import { autopsyConfigSection, type AutopsyConfig } from './config.js';
+import { sectionOf } from '../../core/config.js';
 
 export function autopsyConfig(ctx: HubContext): AutopsyConfig {
-  const c = (ctx.config.pillars?.autopsy ?? {}) as Partial<AutopsyConfig>;
-  return { rules: c.rules ?? [], github: c.github };
+  return sectionOf(ctx.config, autopsyConfigSection);
 }
 
 const rulesCache = new WeakMap<HubContext, Rule[]>();

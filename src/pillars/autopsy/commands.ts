@@ -4,7 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
+import { sectionOf } from '../../core/config.js';
 import { sinceInstant } from '../../core/duration.js';
+import { autopsyConfigSection } from './config.js';
 import { CiError } from '../../core/errors.js';
 import { Redactor } from '../../core/redact/index.js';
 import type { CliContext } from '../../core/registry.js';
@@ -81,7 +83,7 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     const classifier = classifierFrom(opts as { model?: string | boolean });
     const context = numberOption('--context', opts.context, { min: 0, max: 40, integer: true })!;
     const maxCauses = numberOption('--max', opts.max, { min: 1, max: 50, integer: true })!;
-    const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
+    const target = hubTarget(opts as { hub?: string; token?: string }, ctx);
     const outputs: AnalysisOutput[] = [];
     for (const log of logs) {
       const a = await analyzeStream(openInput(log, process.stdin, { highWaterMark: READ_SIZE }), rules, {
@@ -100,9 +102,10 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
 
     // After the analysis is printed: the issue, then the upload (a failure of either never hides it).
     if (opts.openIssue) {
-      const token = (opts.githubToken as string | undefined) ?? ctx.env.GITHUB_TOKEN ?? ctx.env.CI_INTEL_GITHUB_TOKEN;
+      const github = ctx.config().github;
+      const token = (opts.githubToken as string | undefined) ?? github.token;
       if (!token) throw new CiError('E_USAGE', '--open-issue needs a token', { where: '--open-issue', hint: 'pass --github-token or set GITHUB_TOKEN' });
-      const apiUrl = (opts.githubApi as string | undefined) ?? ctx.env.GITHUB_API_URL ?? 'https://api.github.com';
+      const apiUrl = (opts.githubApi as string | undefined) ?? github.apiUrl;
       for (const o of outputs) {
         const top = o.root_causes[0];
         if (!o.failed || !top) continue;
@@ -215,7 +218,7 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     try {
       const since = opts.since ? sinceInstant(String(opts.since), ctx.now()) : null;
       const rules = (opts.rules as string[]).length
-        ? ruleSet([...((hub.config.pillars?.autopsy?.rules as string[] | undefined) ?? []), ...(opts.rules as string[])])
+        ? ruleSet([...sectionOf(hub.config, autopsyConfigSection).rules, ...(opts.rules as string[])])
         : hubRules(hub);
       const classifier = classifierFrom(opts as { model?: string }) ?? shippedClassifier();
       const { reclassified, changes } = await reclassifyLogs(hub, rules, classifier, since);

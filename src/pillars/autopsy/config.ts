@@ -1,25 +1,25 @@
 // The `autopsy:` section of ci-intel.yml. Its own module, free of the hub's imports, so the CLI can
 // validate configuration without loading the store (src/cli/light.ts).
-export interface AutopsyConfig {
-  /** Folders of user rule packs (RE2 dialect). */
-  rules: string[];
-  /** Open (or comment on) a GitHub issue per failure signature of a failed job. */
-  github?: { repo: string; apiUrl?: string };
-}
+import { Type, type Static } from 'typebox';
+import { configSection, setting } from '../../core/config.js';
 
-export const configSection = {
-  key: 'autopsy',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      rules: { type: 'array', items: { type: 'string' }, default: [] },
-      github: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['repo'],
-        properties: { repo: { type: 'string', pattern: '^[\\w.-]+/[\\w.-]+$' }, apiUrl: { type: 'string' } },
-      },
+export const autopsyConfigSection = configSection(
+  'autopsy',
+  Type.Object(
+    {
+      rules: Type.Array(Type.String(), setting({ default: [], description: 'Folders of your own rule packs (YAML, RE2 regular expressions).' })),
+      github: Type.Optional(
+        Type.Object(
+          {
+            repo: Type.String({ pattern: '^[\\w.-]+/[\\w.-]+$', description: 'owner/name of the repository issues are opened in.' }),
+            apiUrl: Type.Optional(Type.String({ description: 'GitHub API URL (default: github.apiUrl).' })),
+          },
+          { additionalProperties: false, description: 'Open (or comment on) a GitHub issue per failure signature of a failed job; the token is github.token.' },
+        ),
+      ),
     },
-  },
-};
+    { additionalProperties: false },
+  ),
+);
+
+export type AutopsyConfig = Static<typeof autopsyConfigSection.schema>;

@@ -3,14 +3,14 @@
 import { definePillar } from '../../core/registry.js';
 import { autopsyCommands } from './commands.js';
 import { seedAutopsyDemo, synthAutopsy } from './demo.js';
-import { configSection } from './config.js';
+import { autopsyConfigSection } from './config.js';
 import { analyzeRun } from './analysis.js';
 import { autopsyRoutes } from './routes.js';
 import { migrations } from './tables.js';
 
 export const autopsy = definePillar({
   id: 'autopsy',
-  config: configSection,
+  config: autopsyConfigSection,
   migrations,
   routes: autopsyRoutes,
   commands: autopsyCommands,

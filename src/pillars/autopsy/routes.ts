@@ -48,9 +48,9 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
         const { bytes, lines, causes, mine } = await storeJobLog(ctx, run, jobId, body, (req.query as { failed?: string }).failed, uploadedAt);
         let issue: unknown = null;
         const gh = autopsyConfig(ctx).github;
-        const token = process.env.CI_INTEL_GITHUB_TOKEN ?? process.env.GITHUB_TOKEN;
+        const token = ctx.config.github.token;
         if (gh && token && mine.length) {
-          issue = await openIssueForRun(ctx, run.run_id, mine[0]!.signature, { repo: gh.repo, token, apiUrl: gh.apiUrl ?? 'https://api.github.com' }).catch(
+          issue = await openIssueForRun(ctx, run.run_id, mine[0]!.signature, { repo: gh.repo, token, apiUrl: gh.apiUrl ?? ctx.config.github.apiUrl }).catch(
             (e: Error) => {
               ctx.log.warn({ err: e.message, run: run.run_id }, 'autopsy: opening the GitHub issue failed');
               return { error: e.message };

@@ -10,7 +10,8 @@ import type { CliContext } from '../../core/registry.js';
 import { eventFromJson, type CacheEvent } from './events.js';
 import { createCacheApp, openCacheServer } from './server.js';
 import { parseDuration } from '../../core/duration.js';
-import { resolveSettings, type CacheSettings } from './settings.js';
+import { cacheConfigSection, resolveSettings, type CacheSettings } from './settings.js';
+import { sectionOf } from '../../core/config.js';
 import { computeStats, renderStats, takeInventory, tally } from './stats.js';
 
 const storageOptions = (cmd: Command) =>
@@ -24,14 +25,12 @@ const storageOptions = (cmd: Command) =>
     .option('--data-dir <dir>', 'data folder (the default storage is <data-dir>/cache)')
     .option('--config <file>', 'ci-intel.yml to read (its cache: section)');
 
-export function settingsFor(ctx: CliContext, opts: Record<string, unknown>): CacheSettings {
-  const config = ctx.config({ dataDir: opts.dataDir, config: opts.config });
-  return resolveSettings({
-    flags: opts,
-    env: ctx.env,
-    section: (config.pillars.cache as Record<string, unknown> | undefined) ?? {},
-    defaultDir: path.join(config.dataDir, 'cache'),
-  });
+function configFor(ctx: CliContext, opts: Record<string, unknown>) {
+  return ctx.config({ dataDir: opts.dataDir, config: opts.config });
+}
+
+export function settingsFor(ctx: CliContext, opts: Record<string, unknown>, config = configFor(ctx, opts)): CacheSettings {
+  return resolveSettings({ flags: opts, section: sectionOf(config, cacheConfigSection), defaultDir: path.join(config.dataDir, 'cache') });
 }
 
 export function cacheCommands(program: Command, ctx: CliContext): void {
@@ -62,10 +61,11 @@ export function cacheCommands(program: Command, ctx: CliContext): void {
     'ci-intel cache serve --port 8090 --token "$CACHE_TOKEN" --max-size 50GiB --ttl 14d',
     'ci-intel cache serve --storage s3://build-cache/ci --s3-endpoint http://minio:9000 --token team-a=SECRET_A --token team-b=SECRET_B',
   ).action(async (opts: Record<string, unknown>) => {
-    const settings = settingsFor(ctx, opts);
-    const log = pino({ level: ctx.env.CI_INTEL_LOG_LEVEL ?? 'info' }, pino.destination(2));
-    const host = (opts.host as string | undefined) ?? ctx.env.CI_INTEL_HOST ?? '127.0.0.1';
-    const port = numberOption('--port', opts.port ?? ctx.env.CI_INTEL_CACHE_PORT ?? 8090, { min: 0, max: 65535, integer: true })!;
+    const config = configFor(ctx, opts);
+    const settings = settingsFor(ctx, opts, config);
+    const log = pino({ level: config.logLevel ?? 'info' }, pino.destination(2));
+    const host = (opts.host as string | undefined) ?? config.server.host;
+    const port = numberOption('--port', opts.port ?? sectionOf(config, cacheConfigSection).port, { min: 0, max: 65535, integer: true })!;
     const server = await openCacheServer(settings, { now: ctx.now, log });
     const app = await createCacheApp(server, { logger: false });
     const address = await app.listen({ host, port });

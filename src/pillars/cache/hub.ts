@@ -1,14 +1,14 @@
 // The build cache inside the hub: one cache per hub (its storage opened once, shared by the routes,
 // the /metrics series and the background sweep), its stats over cache_events, and its retention.
 import path from 'node:path';
-import type { Config } from '../../core/config.js';
+import { sectionOf, type Config } from '../../core/config.js';
 import { sql } from '../../core/db/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { DbSink } from './events.js';
 import { CacheCounters, registerCacheMetrics } from './prometheus.js';
 import type { CacheServer } from './protocols/common.js';
 import { openCacheServer } from './server.js';
-import { resolveSettings } from './settings.js';
+import { cacheConfigSection, resolveSettings } from './settings.js';
 import { computeStats, takeInventory, type Inventory, type Tally } from './stats.js';
 import type { CacheEventsTable } from './tables.js';
 
@@ -30,12 +30,7 @@ export function stateFor(ctx: HubContext): HubCacheState {
 export function serverFor(ctx: HubContext): Promise<CacheServer> {
   const st = stateFor(ctx);
   if (!st.server) {
-    const settings = resolveSettings({
-      flags: {},
-      env: process.env,
-      section: (ctx.config.pillars.cache as Record<string, unknown> | undefined) ?? {},
-      defaultDir: path.join(ctx.config.dataDir, 'cache'),
-    });
+    const settings = resolveSettings({ flags: {}, section: sectionOf(ctx.config, cacheConfigSection), defaultDir: path.join(ctx.config.dataDir, 'cache') });
     st.server = openCacheServer(settings, {
       now: ctx.now,
       log: ctx.log,

@@ -1,6 +1,8 @@
-// The cache's settings: flags > environment > the `cache:` section of ci-intel.yml > defaults.
+// The cache's settings: flags > the `cache:` section of ci-intel.yml (its environment variables
+// read by the config loader) > defaults.
 import path from 'node:path';
-import type { ConfigSection } from '../../core/config.js';
+import { Type, type Static } from 'typebox';
+import { configSection, setting } from '../../core/config.js';
 import { parseDuration } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
 import type { FetchOptions, StorageSpec } from './storage/index.js';
@@ -42,30 +44,75 @@ export const DEFAULTS = {
   sweepIntervalMs: 300_000,
 };
 
-export const cacheConfigSection: ConfigSection = {
-  key: 'cache',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      storage: { type: 'string', minLength: 1 },
-      s3Endpoint: { type: 'string' },
-      tokens: { type: 'array', items: { type: 'string', minLength: 1 } },
-      maxSize: { type: ['string', 'integer'] },
-      ttl: { type: 'string' },
-      uploadMax: { type: ['string', 'integer'] },
-      signingKey: { type: 'string' },
-      verify: { type: 'boolean' },
-      verifyBufferMax: { type: ['string', 'integer'] },
-      trustVerifiedAbove: { type: ['string', 'integer'] },
-      idleTimeout: { type: 'string' },
-      minUploadRate: { type: ['string', 'integer'] },
-      uploadGrace: { type: 'string' },
-      sweepInterval: { type: 'string' },
-      open: { type: 'boolean' },
+const size = (description: string, env: string) => Type.Optional(Type.Union([Type.String(), Type.Integer({ minimum: 0 })], setting({ description, env })));
+const duration = (description: string, env: string) => Type.Optional(Type.String(setting({ description, env })));
+
+export const cacheConfigSection = configSection(
+  'cache',
+  Type.Object(
+    {
+      storage: Type.Optional(
+        Type.String(
+          setting({
+            minLength: 1,
+            description: 'Where blobs, manifests and events live: a folder or s3://bucket/prefix (default <dataDir>/cache).',
+            env: 'CI_INTEL_CACHE_STORAGE',
+          }),
+        ),
+      ),
+      s3Endpoint: Type.Optional(Type.String(setting({ description: 'S3-compatible endpoint for s3:// storage.', env: 'CI_INTEL_CACHE_S3_ENDPOINT' }))),
+      port: Type.Integer(
+        setting({ minimum: 0, maximum: 65535, default: 8090, description: 'Port of `ci-intel cache serve` (0: any free port).', env: 'CI_INTEL_CACHE_PORT' }),
+      ),
+      tokens: Type.Array(
+        Type.String({ minLength: 1 }),
+        setting({
+          default: [],
+          description: 'Tokens for every namespace (T) or one (ns=T); blank- or comma-separated in the environment.',
+          env: 'CI_INTEL_CACHE_TOKENS',
+          envSplit: 'whitespace',
+        }),
+      ),
+      maxSize: size('Size cap over unique blobs, LRU eviction above it, e.g. 50GiB (0: none).', 'CI_INTEL_CACHE_MAX_SIZE'),
+      ttl: duration('Evict entries not hit for this long, e.g. 14d.', 'CI_INTEL_CACHE_TTL'),
+      uploadMax: size('Largest upload accepted (413 above), default 5GiB.', 'CI_INTEL_CACHE_UPLOAD_MAX'),
+      signingKey: Type.Optional(
+        Type.String(
+          setting({
+            description: 'ed25519 PEM file: a private key signs new manifests and verifies; a public key only verifies.',
+            env: 'CI_INTEL_CACHE_SIGNING_KEY',
+          }),
+        ),
+      ),
+      verify: Type.Boolean(
+        setting({
+          default: true,
+          description: 'Hash blobs before serving them (off only for benchmarks: a corrupt blob is then served).',
+          env: 'CI_INTEL_CACHE_VERIFY',
+        }),
+      ),
+      verifyBufferMax: size('Blobs up to this size are hashed in memory before the first byte is sent, default 1MiB.', 'CI_INTEL_CACHE_VERIFY_BUFFER_MAX'),
+      trustVerifiedAbove: size(
+        'Blobs this large are re-hashed only when their file changed since the last full hash, default 64MiB.',
+        'CI_INTEL_CACHE_TRUST_VERIFIED_ABOVE',
+      ),
+      idleTimeout: duration('Close connections idle this long, default 30s.', 'CI_INTEL_CACHE_IDLE_TIMEOUT'),
+      minUploadRate: size('Drop uploads slower than this per second after uploadGrace, default 16KiB.', 'CI_INTEL_CACHE_MIN_UPLOAD_RATE'),
+      uploadGrace: duration('How long an upload may run before the minimum rate applies, default 30s.', 'CI_INTEL_CACHE_UPLOAD_GRACE'),
+      sweepInterval: duration('How often TTL and size cap are applied, default 5m.', 'CI_INTEL_CACHE_SWEEP_INTERVAL'),
+      open: Type.Boolean(
+        setting({
+          default: false,
+          description: 'Inside the hub, serve the cache without cache tokens (an open cache can be poisoned).',
+          env: 'CI_INTEL_CACHE_OPEN',
+        }),
+      ),
     },
-  },
-};
+    { additionalProperties: false },
+  ),
+);
+
+export type CacheSection = Static<typeof cacheConfigSection.schema>;
 
 const UNITS: Record<string, number> = {
   '': 1,
@@ -96,54 +143,44 @@ export function parseBytes(v: string | number, where: string): number {
 }
 
 export interface SettingsInput {
-  /** Parsed CLI flags (commander camelCase). */
+  /** Parsed CLI flags (commander camelCase); they win over the section. */
   flags: Record<string, unknown>;
-  env: NodeJS.ProcessEnv;
-  /** The `cache:` section of ci-intel.yml (already schema-checked). */
-  section: Record<string, unknown>;
+  /** The `cache:` section as loaded (file and environment merged, see sectionOf). */
+  section: CacheSection;
   /** Default storage folder when nothing names one. */
   defaultDir: string;
   cwd?: string;
 }
 
-const splitList = (s: string) => s.split(/[\s,]+/).filter(Boolean);
-
+/** The cache's settings: flags over the `cache:` section (ci-intel.yml and its environment variables). */
 export function resolveSettings(inp: SettingsInput): CacheSettings {
-  const { flags: f, env, section: y } = inp;
-  const pick = <T>(flag: unknown, envName: string, yml: unknown): T | undefined =>
-    (flag !== undefined ? flag : env[envName] !== undefined && env[envName] !== '' ? env[envName] : yml) as T | undefined;
+  const { flags: f, section: y } = inp;
+  const pick = <T>(flag: unknown, yml: T | undefined): T | undefined => (flag !== undefined ? (flag as T) : yml);
 
-  const storageRaw = pick<string>(f.storage, 'CI_INTEL_CACHE_STORAGE', y.storage) ?? inp.defaultDir;
-  const endpoint = pick<string>(f.s3Endpoint, 'CI_INTEL_CACHE_S3_ENDPOINT', y.s3Endpoint);
-  const storage = parseStorage(storageRaw, { endpoint, cwd: inp.cwd });
+  const storageRaw = pick(f.storage, y.storage) ?? inp.defaultDir;
+  const storage = parseStorage(storageRaw, { endpoint: pick(f.s3Endpoint, y.s3Endpoint), cwd: inp.cwd });
   if (storage.kind === 'fs' && !path.isAbsolute(storage.dir!)) storage.dir = path.resolve(inp.cwd ?? process.cwd(), storage.dir!);
 
-  const tokens = [
-    ...((f.token as string[] | undefined) ?? []),
-    ...(env.CI_INTEL_CACHE_TOKENS ? splitList(env.CI_INTEL_CACHE_TOKENS) : []),
-    ...(f.token || env.CI_INTEL_CACHE_TOKENS ? [] : ((y.tokens as string[] | undefined) ?? [])),
-  ];
-  const maxSize = pick<string | number>(f.maxSize, 'CI_INTEL_CACHE_MAX_SIZE', y.maxSize);
-  const ttl = pick<string>(f.ttl, 'CI_INTEL_CACHE_TTL', y.ttl);
-  const uploadMax = pick<string | number>(f.uploadMax, 'CI_INTEL_CACHE_UPLOAD_MAX', y.uploadMax);
-  const verifyRaw = pick<string | boolean>(f.verify, 'CI_INTEL_CACHE_VERIFY', y.verify);
-  const verify = verifyRaw === undefined ? true : !(verifyRaw === false || /^(0|off|false|no)$/i.test(String(verifyRaw)));
-  const idle = pick<string>(f.idleTimeout, 'CI_INTEL_CACHE_IDLE_TIMEOUT', y.idleTimeout);
-  const minRate = pick<string | number>(f.minUploadRate, 'CI_INTEL_CACHE_MIN_UPLOAD_RATE', y.minUploadRate);
-  const grace = pick<string>(f.uploadGrace, 'CI_INTEL_CACHE_UPLOAD_GRACE', y.uploadGrace);
-  const sweep = pick<string>(f.sweepInterval, 'CI_INTEL_CACHE_SWEEP_INTERVAL', y.sweepInterval);
-  const openRaw = pick<string | boolean>(undefined, 'CI_INTEL_CACHE_OPEN', y.open);
-  const bufferMax = pick<string | number>(f.verifyBufferMax, 'CI_INTEL_CACHE_VERIFY_BUFFER_MAX', y.verifyBufferMax);
-  const trustAbove = pick<string | number>(f.trustVerifiedAbove, 'CI_INTEL_CACHE_TRUST_VERIFIED_ABOVE', y.trustVerifiedAbove);
+  // Tokens given as flags add to the configured ones (the environment's replace the file's).
+  const tokens = [...((f.token as string[] | undefined) ?? []), ...y.tokens];
+  const maxSize = pick(f.maxSize, y.maxSize);
+  const ttl = pick(f.ttl, y.ttl);
+  const uploadMax = pick(f.uploadMax, y.uploadMax);
+  const idle = pick(f.idleTimeout, y.idleTimeout);
+  const minRate = pick(f.minUploadRate, y.minUploadRate);
+  const grace = pick(f.uploadGrace, y.uploadGrace);
+  const sweep = pick(f.sweepInterval, y.sweepInterval);
+  const bufferMax = pick(f.verifyBufferMax, y.verifyBufferMax);
+  const trustAbove = pick(f.trustVerifiedAbove, y.trustVerifiedAbove);
   return {
     storage,
     tokens,
     maxBytes: maxSize === undefined || maxSize === '0' || maxSize === 0 ? null : parseBytes(maxSize, '--max-size'),
     ttlMs: ttl === undefined ? null : parseDuration(ttl, '--ttl', { allowNone: true }),
     uploadMaxBytes: uploadMax === undefined ? DEFAULTS.uploadMaxBytes : parseBytes(uploadMax, '--upload-max'),
-    signingKey: pick<string>(f.signingKey, 'CI_INTEL_CACHE_SIGNING_KEY', y.signingKey) ?? null,
+    signingKey: pick(f.signingKey, y.signingKey) ?? null,
     verify: {
-      verify,
+      verify: f.verify === false ? false : y.verify,
       bufferMax: bufferMax === undefined ? DEFAULTS.bufferMax : parseBytes(bufferMax, '--verify-buffer-max'),
       trustVerifiedAbove: trustAbove === undefined ? DEFAULTS.trustVerifiedAbove : parseBytes(trustAbove, '--trust-verified-above'),
     },
@@ -151,6 +188,6 @@ export function resolveSettings(inp: SettingsInput): CacheSettings {
     minUploadBytesPerSec: minRate === undefined ? DEFAULTS.minUploadBytesPerSec : parseBytes(minRate, '--min-upload-rate'),
     uploadGraceMs: grace === undefined ? DEFAULTS.uploadGraceMs : (parseDuration(grace, '--upload-grace', { allowNone: true }) ?? 0),
     sweepIntervalMs: sweep === undefined ? DEFAULTS.sweepIntervalMs : (parseDuration(sweep, '--sweep-interval', { allowNone: true }) ?? 0),
-    open: openRaw === true || /^(1|on|true|yes)$/i.test(String(openRaw ?? '')),
+    open: y.open,
   };
 }

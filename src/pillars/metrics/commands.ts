@@ -49,8 +49,9 @@ const pct = (v: number | null) => (v === null ? 'no data' : `${(v * 100).toFixed
 const ms = (v: number | null) => fmtDuration(v === null ? null : v / 1000);
 
 export async function hubGet(ctx: CliContext, opts: Record<string, unknown>, path: string): Promise<unknown> {
-  const url = String(opts.hub ?? ctx.env.CI_INTEL_HUB).replace(/\/+$/, '');
-  const token = (opts.token as string | undefined) ?? ctx.env.CI_INTEL_TOKEN;
+  const hub = ctx.config().hub;
+  const url = String(opts.hub ?? hub.url).replace(/\/+$/, '');
+  const token = (opts.token as string | undefined) ?? hub.token;
   let res: Response;
   try {
     res = await fetch(url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -187,11 +188,11 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
     'ci-intel digest --slack --webhook https://hooks.slack.com/services/T000/B000/XXXX',
   ).action(async (opts: Record<string, unknown>) => {
     const f: Filters = { ...filtersFrom({ ...opts, window: opts.window ?? '7' }) };
-    const data = await withStore(ctx, opts, (hub) => gatherDigest(hub, f, (opts.hubUrl as string | undefined) ?? ctx.env.CI_INTEL_PUBLIC_URL));
+    const data = await withStore(ctx, opts, (hub) => gatherDigest(hub, f, (opts.hubUrl as string | undefined) ?? hub.config.server.publicUrl));
     const slack = digestSlack(data);
     const md = digestMarkdown(data);
     ctx.out(opts.slack ? JSON.stringify(slack) + '\n' : md);
-    const hook = (opts.webhook as string | undefined) ?? ctx.env.CI_INTEL_DIGEST_WEBHOOK;
+    const hook = (opts.webhook as string | undefined) ?? metricsConfig(ctx.config(opts)).digestWebhook;
     if (hook) await postDigest(hook, slack, ctx);
   });
 }

@@ -1,6 +1,7 @@
 // The `metrics:` section of ci-intel.yml: which environments are production, the DORA bands, the
 // readiness weights and penalties, and the stage time budgets. Every default names its source.
-import type { Config, ConfigSection } from '../../core/config.js';
+import { Type } from 'typebox';
+import { configSection, sectionOf, setting, type Config } from '../../core/config.js';
 
 export interface Band {
   /** Upper bound (exclusive) of this band, in the metric's unit; the last band has none. */
@@ -45,6 +46,7 @@ export interface MetricsConfig {
     quality: { error: number; warning: number };
   };
   budgets: StageBudget[];
+  digestWebhook?: string;
 }
 
 const HOUR = 3600;
@@ -104,93 +106,103 @@ export const DORA_TARGETS = {
   timeToRestore: { initial: { belowS: DAY, label: '< 1 day' }, elite: { belowS: HOUR, label: '< 1 hour' } },
 } as const;
 
-const bandSchema = {
-  type: 'array',
-  minItems: 1,
-  items: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['band'],
-    properties: { below: { type: 'number' }, atLeast: { type: 'number' }, band: { enum: ['elite', 'high', 'medium', 'low'] } },
-  },
-};
-
-export const metricsConfigSection: ConfigSection = {
-  key: 'metrics',
-  schema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      productionEnvironments: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
-      defaultBranches: { type: 'array', items: { type: 'string', minLength: 1 } },
-      dora: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          deploymentFrequency: bandSchema,
-          leadTime: bandSchema,
-          changeFailureRate: bandSchema,
-          timeToRestore: bandSchema,
-          source: { type: 'string' },
-        },
+const bands = (description: string, def: Band[]) =>
+  Type.Array(
+    Type.Object(
+      {
+        below: Type.Optional(Type.Number()),
+        atLeast: Type.Optional(Type.Number()),
+        band: Type.Union([Type.Literal('elite'), Type.Literal('high'), Type.Literal('medium'), Type.Literal('low')]),
       },
-      readiness: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          weights: {
-            type: 'object',
-            additionalProperties: false,
-            properties: {
-              ci: { type: 'number', minimum: 0 },
-              coverage: { type: 'number', minimum: 0 },
-              security: { type: 'number', minimum: 0 },
-              quality: { type: 'number', minimum: 0 },
+      { additionalProperties: false },
+    ),
+    setting({ minItems: 1, default: def, description }),
+  );
+
+const weight = (description: string, def: number) => Type.Number(setting({ minimum: 0, default: def, description }));
+const d = DEFAULT_METRICS_CONFIG;
+
+export const metricsConfigSection = configSection(
+  'metrics',
+  Type.Object(
+    {
+      productionEnvironments: Type.Array(
+        Type.String({ minLength: 1 }),
+        setting({ minItems: 1, default: d.productionEnvironments, description: 'Environment names that count as production (any case).' }),
+      ),
+      defaultBranches: Type.Array(
+        Type.String({ minLength: 1 }),
+        setting({ default: d.defaultBranches, description: 'Branches whose runs decide readiness when no branch is asked for (first found wins).' }),
+      ),
+      dora: Type.Object(
+        {
+          deploymentFrequency: bands('Deployments per day, higher is better: atLeast bounds.', d.dora.deploymentFrequency),
+          leadTime: bands('Median lead time, seconds: below bounds.', d.dora.leadTime),
+          changeFailureRate: bands('Change failure rate 0..1: below bounds.', d.dora.changeFailureRate),
+          timeToRestore: bands('Median time to restore, seconds: below bounds.', d.dora.timeToRestore),
+          source: Type.String(setting({ default: d.dora.source, description: 'Where the bands come from, shown on the DORA page.' })),
+        },
+        { additionalProperties: false, default: {}, description: 'The DORA performance bands.' },
+      ),
+      readiness: Type.Object(
+        {
+          weights: Type.Object(
+            {
+              ci: weight('Weight of the CI pass rate.', d.readiness.weights.ci),
+              coverage: weight('Weight of coverage.', d.readiness.weights.coverage),
+              security: weight('Weight of security findings.', d.readiness.weights.security),
+              quality: weight('Weight of code quality findings.', d.readiness.weights.quality),
             },
-          },
-          lastRuns: { type: 'integer', minimum: 1, maximum: 1000 },
-          security: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { deny: { type: 'number', minimum: 0 }, warn: { type: 'number', minimum: 0 }, sarifError: { type: 'number', minimum: 0 } },
-          },
-          quality: {
-            type: 'object',
-            additionalProperties: false,
-            properties: { error: { type: 'number', minimum: 0 }, warning: { type: 'number', minimum: 0 } },
-          },
+            { additionalProperties: false, default: {}, description: 'How much each part counts in the readiness score.' },
+          ),
+          lastRuns: Type.Integer(setting({ minimum: 1, maximum: 1000, default: d.readiness.lastRuns, description: 'Runs the CI pass rate looks at.' })),
+          security: Type.Object(
+            {
+              deny: weight('Points off per deny policy result.', d.readiness.security.deny),
+              warn: weight('Points off per warn policy result.', d.readiness.security.warn),
+              sarifError: weight('Points off per error-level SARIF result.', d.readiness.security.sarifError),
+            },
+            { additionalProperties: false, default: {}, description: 'Security points off.' },
+          ),
+          quality: Type.Object(
+            {
+              error: weight('Points off per lint error.', d.readiness.quality.error),
+              warning: weight('Points off per lint warning.', d.readiness.quality.warning),
+            },
+            { additionalProperties: false, default: {}, description: 'Code quality points off.' },
+          ),
         },
-      },
-      budgets: {
-        type: 'array',
-        items: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['match', 'stage', 'target_s', 'max_s'],
-          properties: { match: { type: 'string' }, stage: { type: 'string' }, target_s: { type: 'number' }, max_s: { type: 'number' } },
-        },
-      },
+        { additionalProperties: false, default: {}, description: 'The release readiness score.' },
+      ),
+      digestWebhook: Type.Optional(
+        Type.String(setting({ description: 'Slack-compatible webhook `ci-intel digest` posts to.', env: 'CI_INTEL_DIGEST_WEBHOOK' })),
+      ),
+      budgets: Type.Array(
+        Type.Object(
+          {
+            match: Type.String({ description: 'Case-insensitive regular expression over job names.' }),
+            stage: Type.String(),
+            targetSeconds: Type.Number({ minimum: 0 }),
+            maxSeconds: Type.Number({ minimum: 0 }),
+          },
+          { additionalProperties: false },
+        ),
+        setting({
+          default: d.budgets.map((b) => ({ match: b.match, stage: b.stage, targetSeconds: b.target_s, maxSeconds: b.max_s })),
+          description: 'Stage time budgets: jobs matching `match` should take targetSeconds and at most maxSeconds.',
+        }),
+      ),
     },
-  },
-};
+    { additionalProperties: false },
+  ),
+);
 
-/** The effective settings: defaults overlaid with the `metrics:` section (tests pass none). */
+/** The effective settings: the `metrics:` section with its defaults, budgets in the shape the API answers with. */
 export function metricsConfig(config: Pick<Config, 'pillars'>): MetricsConfig {
-  const s = (config.pillars?.metrics ?? {}) as Partial<MetricsConfig> & {
-    dora?: Partial<MetricsConfig['dora']>;
-    readiness?: Partial<MetricsConfig['readiness']>;
-  };
-  const d = DEFAULT_METRICS_CONFIG;
+  const s = sectionOf(config, metricsConfigSection);
   return {
-    productionEnvironments: (s.productionEnvironments ?? d.productionEnvironments).map((e) => e.toLowerCase()),
-    defaultBranches: s.defaultBranches ?? d.defaultBranches,
-    dora: { ...d.dora, ...(s.dora ?? {}) },
-    readiness: {
-      weights: { ...d.readiness.weights, ...(s.readiness?.weights ?? {}) },
-      lastRuns: s.readiness?.lastRuns ?? d.readiness.lastRuns,
-      security: { ...d.readiness.security, ...(s.readiness?.security ?? {}) },
-      quality: { ...d.readiness.quality, ...(s.readiness?.quality ?? {}) },
-    },
-    budgets: s.budgets ?? d.budgets,
+    ...s,
+    productionEnvironments: s.productionEnvironments.map((e) => e.toLowerCase()),
+    budgets: s.budgets.map((b) => ({ match: b.match, stage: b.stage, target_s: b.targetSeconds, max_s: b.maxSeconds })),
   };
 }

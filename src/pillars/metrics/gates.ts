@@ -23,7 +23,7 @@ export const readinessGate: GateDef = {
   async run(_args, opts, ctx): Promise<GateResult> {
     const min = numberOption('--min', opts.min, { min: 0, max: 100 })!;
     let items: Readiness[];
-    if (opts.hub ?? ctx.env.CI_INTEL_HUB) {
+    if (opts.hub ?? ctx.config().hub.url) {
       const q = new URLSearchParams();
       if (opts.repo) q.set('repo', String(opts.repo));
       if (opts.branch) q.set('branch', String(opts.branch));

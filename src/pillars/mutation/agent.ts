@@ -115,7 +115,7 @@ async function mainBaseline(opts: AgentReportOptions, ctx: CliContext): Promise<
 }
 
 export async function analyzeReportFile(file: string, opts: AgentReportOptions, ctx: CliContext, flags: Record<string, unknown> = {}): Promise<AgentAnalysis> {
-  const config = mutationConfig(ctx.config(flags).pillars);
+  const config = mutationConfig(ctx.config(flags));
   const root = path.resolve(opts.root ?? '.');
   const report = readReport(file, { format: opts.format, root });
   const supFile = opts.suppressions ?? config.suppressions;
@@ -136,7 +136,7 @@ export async function analyzeReportFile(file: string, opts: AgentReportOptions, 
     baseline = { source: `report:${opts.baseline}`, score: comparison.base_score, files };
   }
 
-  const churn = reportChurn(report, root, config.churn_days, ctx.now());
+  const churn = reportChurn(report, root, config.churnDays, ctx.now());
   const coverage = opts.coverage ? readLcov(opts.coverage, root) : undefined;
   const summary = summarize({
     report,

@@ -57,7 +57,7 @@ async function printAndUpload(
   else if (opts.md) ctx.out(formatMarkdown(s));
   else ctx.out(formatText(s, file));
   if (s.level === 'fail') process.exitCode = 1;
-  const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
+  const target = hubTarget(opts as { hub?: string; token?: string }, ctx);
   if (!target) return;
   try {
     const run = uploadRun(opts as { runId?: string }, ctx.env);
@@ -116,7 +116,7 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
         root: opts.root as string | undefined,
         repo: opts.repo as string | undefined,
         storeFlags: flagsOf(opts),
-        hub: opts.baseline === 'main' ? hubTarget(opts as { hub?: string; token?: string }, ctx.env) : null,
+        hub: opts.baseline === 'main' ? hubTarget(opts as { hub?: string; token?: string }, ctx) : null,
       },
       ctx,
       flagsOf(opts),
@@ -135,7 +135,7 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
               'Run StrykerJS (9.6 on Node 20) on this JS/TS project, configured from its own test runner; diff-only with --since, then score the report',
             )
             .option('--since <ref>', 'mutate only lines changed since this git ref (committed or not)')
-            .option('--full', 'mutate everything even when mutation.diff_only is set')
+            .option('--full', 'mutate everything even when mutation.diffOnly is set')
             .option('--project <dir>', 'the project to mutate (default: .)')
             .option('--concurrency <n>', 'StrykerJS test-runner processes'),
         ),
@@ -145,8 +145,8 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
     'ci-intel mutation run --since origin/main --md > comment.md',
     'ci-intel mutation run --since HEAD~1 --json --hub $CI_INTEL_HUB',
   ).action(async (opts: Record<string, unknown>) => {
-    const config = mutationConfig(ctx.config(flagsOf(opts)).pillars);
-    const since = opts.full ? undefined : ((opts.since as string | undefined) ?? (config.diff_only ? config.main_branch : undefined));
+    const config = mutationConfig(ctx.config(flagsOf(opts)));
+    const since = opts.full ? undefined : ((opts.since as string | undefined) ?? (config.diffOnly ? config.mainBranch : undefined));
     const projectDir = path.resolve((opts.project as string | undefined) ?? '.');
     const r = await runStryker({
       projectDir,
@@ -200,7 +200,7 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
         root: projectDir,
         repo: opts.repo as string | undefined,
         storeFlags: flagsOf(opts),
-        hub: opts.baseline === 'main' ? hubTarget(opts as { hub?: string; token?: string }, ctx.env) : null,
+        hub: opts.baseline === 'main' ? hubTarget(opts as { hub?: string; token?: string }, ctx) : null,
       },
       ctx,
       flagsOf(opts),
@@ -221,7 +221,7 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
     'ci-intel mutation compare main.json pr.json',
     'ci-intel mutation compare main.json pr.json --json | jq .newly_survived',
   ).action(async (base: string, head: string, opts: Record<string, unknown>) => {
-    const config = mutationConfig(ctx.config({}).pillars);
+    const config = mutationConfig(ctx.config({}));
     const format = parseFormat(opts.format);
     const sup = loadSuppressions((opts.suppressions as string | undefined) ?? config.suppressions, opts.suppressions !== undefined);
     const b = readReport(base, { format });
@@ -268,7 +268,7 @@ export function mutationCommands(program: Command, ctx: CliContext): void {
     ),
     'ci-intel mutation suppress 3f2a9c01d4e5b6a7 --reason "min/max order is irrelevant when lo <= hi" --by alice --expires 2026-12-31',
   ).action(async (fingerprint: string, opts: Record<string, unknown>) => {
-    const config = mutationConfig(ctx.config(flagsOf(opts)).pillars);
+    const config = mutationConfig(ctx.config(flagsOf(opts)));
     const file = (opts.file as string | undefined) ?? config.suppressions;
     const existing: Suppression[] = existsSync(file) ? parseSuppressions(readFileSync(file, 'utf8'), file) : [];
     const entry = { fingerprint, reason: String(opts.reason), by: String(opts.by), expires: String(opts.expires) };

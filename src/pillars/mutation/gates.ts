@@ -68,7 +68,7 @@ export const resilienceGate: GateDef = {
     examples(
       cmd
         .argument('<file>', 'a mutation report (StrykerJS JSON, PIT XML, ...) or pipeline_run NDJSON')
-        .option('--min <fraction>', 'minimum resilience 0–1 (default: mutation.thresholds.score_fail, 0.6)')
+        .option('--min <fraction>', 'minimum resilience 0–1 (default: mutation.thresholds.scoreFail, 0.6)')
         .option('--format <format>', 'report format (default: detected)', 'auto')
         .option('--suppressions <file>', 'equivalent-mutant marks for a report')
         .option('--config <file>', 'ci-intel.yml to read'),
@@ -79,7 +79,7 @@ export const resilienceGate: GateDef = {
   async run(args, opts, ctx): Promise<GateResult> {
     const file = args[0];
     if (!file) throw new CiError('E_USAGE', 'gate resilience needs a FILE', { hint: 'ci-intel gate resilience --min 0.75 reports/mutation/mutation.json' });
-    const config = mutationConfig(ctx.config({ config: opts.config }).pillars);
+    const config = mutationConfig(ctx.config({ config: opts.config }));
     const min = numberOption('--min', opts.min, { min: 0, max: 1 }) ?? config.thresholds.score_fail;
     let head = '';
     try {

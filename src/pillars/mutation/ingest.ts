@@ -105,7 +105,7 @@ export async function ingestMutationReport(
   body: string,
   format?: ReportFormat,
 ): Promise<IngestResult> {
-  const cfg = mutationConfig(ctx.config.pillars);
+  const cfg = mutationConfig(ctx.config);
   const u = unwrap(body, format);
   const report = parseReportText(u.text, u.name, { format: u.format });
   const equivalence = applyEquivalence(report, u.suppressions, ctx.now());
@@ -125,7 +125,7 @@ export async function ingestMutationReport(
   // Hotspot diffs and survivor descriptions are stored too: redact them like the report.
   for (const h of summary.hotspots) for (const t of h.top) t.diff = t.diff === null ? null : ctx.redactor.apply(t.diff);
   const reportKey = await storeReport(ctx, info.run_id, redacted);
-  const isMain = info.branch === cfg.main_branch;
+  const isMain = info.branch === cfg.mainBranch;
   await saveRun(db, {
     run: info,
     isMain,

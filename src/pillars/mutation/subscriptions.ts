@@ -13,8 +13,8 @@ export const mutationSubscriptions = (ctx: HubContext): Subscription[] => [
     consumer: 'mutation.records',
     types: [RUN_INGESTED, RUNS_LOADED],
     async handle(event) {
-      const cfg = mutationConfig(ctx.config.pillars);
-      const opts = { mainBranch: cfg.main_branch, thresholds: cfg.thresholds, control: controlParams(cfg), now: ctx.now() };
+      const cfg = mutationConfig(ctx.config);
+      const opts = { mainBranch: cfg.mainBranch, thresholds: cfg.thresholds, control: controlParams(cfg), now: ctx.now() };
       const ids =
         event.type === RUNS_LOADED ? (event.object_key ? await loadedRunsToScore(mdb(ctx), event.object_key) : []) : event.run_id ? [event.run_id] : [];
       for (const id of ids) await deriveFromRecord(mdb(ctx), id, opts);

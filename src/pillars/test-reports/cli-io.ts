@@ -82,7 +82,7 @@ export async function uploadFiles(
   kind: 'tests' | 'coverage',
   files: Array<{ file: string; format: string }>,
 ): Promise<void> {
-  const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
+  const target = hubTarget(opts as { hub?: string; token?: string }, ctx);
   if (!target) return;
   const run = uploadRun(opts as { runId?: string }, ctx.env);
   for (const f of files) {

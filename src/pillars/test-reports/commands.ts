@@ -68,7 +68,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
     if (opts.to !== undefined && opts.to.toLowerCase() !== 'ctrf')
       throw new CiError('E_USAGE', `--to ${opts.to} is not supported`, { where: '--to', hint: 'use --to ctrf' });
     if (opts.to && !opts.out) throw new CiError('E_USAGE', '--to ctrf needs --out FILE', { where: '--out' });
-    hubTarget(opts as { hub?: string; token?: string }, ctx.env); // a hub without a token is a usage error before any work
+    hubTarget(opts as { hub?: string; token?: string }, ctx); // a hub without a token is a usage error before any work
     const parsed = await readReports(files, opts.format, Boolean(opts.cases || opts.to));
     for (const p of parsed) {
       warnProblems(ctx, p.file, p.summary);
@@ -151,7 +151,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
     const format = opts.format.toLowerCase() as QuarantineFormat;
     if (!['json', 'text', 'jest', 'pytest'].includes(format))
       throw new CiError('E_USAGE', `--format ${opts.format} is not one of json, text, jest, pytest`, { where: '--format' });
-    const cfg = testsConfig(ctx.config(opts).pillars);
+    const cfg = testsConfig(ctx.config(opts));
     const repo = repoOf(opts, ctx.env);
     let entries: QuarantineEntry[];
     if (files.length) entries = await quarantineFromReports(files, cfg.quarantine, ctx);
@@ -161,7 +161,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
           where: '--repo',
           hint: 'pass --repo owner/name (or run inside the repository), or pass report files',
         });
-      const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
+      const target = hubTarget(opts as { hub?: string; token?: string }, ctx);
       if (target) entries = (await hubGet<{ tests: QuarantineEntry[] }>(target, `/api/v1/tests/quarantine?repo=${encodeURIComponent(repo)}`)).tests;
       else {
         const hub = await ctx.openHub(opts);
@@ -191,7 +191,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
     'ci-intel tests coverage coverage/lcov.info',
     'ci-intel tests coverage coverage.out --diff-base origin/main --json',
   ).action(async (files: string[], opts: { format?: string; files?: boolean; diffBase?: string; json?: boolean } & Record<string, unknown>) => {
-    hubTarget(opts as { hub?: string; token?: string }, ctx.env);
+    hubTarget(opts as { hub?: string; token?: string }, ctx);
     const fmt = opts.format ? normalizeCoverageFormat(opts.format) : undefined;
     const reports: CoverageReport[] = [];
     for (const f of files) reports.push(await parseCoverageFile(f, fmt));
@@ -260,9 +260,9 @@ async function quarantineFromReports(files: string[], cfg: ReturnType<typeof tes
     out.push({
       id,
       owner: ownerOf({ id, file: m.file, classname: m.classname }, rules),
-      reason: reasonFor(d.flaky_failures, hist.length, cfg.window_runs),
+      reason: reasonFor(d.flaky_failures, hist.length, cfg.windowRuns),
       quarantined_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + cfg.expiry_days * 86_400_000).toISOString(),
+      expires_at: new Date(now.getTime() + cfg.expiryDays * 86_400_000).toISOString(),
       proof_runs: d.proof_runs,
       flaky_failures: d.flaky_failures,
       file: m.file ?? null,

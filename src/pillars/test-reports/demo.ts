@@ -93,7 +93,7 @@ export async function seedTestsDemo(ctx: HubContext, extras: unknown[]): Promise
     );
     return;
   }
-  const cfg = testsConfig(ctx.config.pillars);
+  const cfg = testsConfig(ctx.config);
   for (const e of extras as DemoTestReport[]) {
     for (const file of demoFiles(e, series)) {
       const { summary, cases } = await parseReportCases(file);

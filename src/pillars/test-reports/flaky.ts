@@ -99,7 +99,7 @@ export function flakinessIndex(runExecutions: Execution[], v: FlakyVerdict): num
   return n ? f / n : null;
 }
 
-// ---- suite types by glob (ci-intel.yml `tests.suite_types`) ----
+// ---- suite types by glob (ci-intel.yml `tests.suiteTypes`) ----
 
 export type SuiteTypes = Array<{ type: string; patterns: RegExp[] }>;
 

@@ -4,6 +4,7 @@
 //   gate tests    — seed 003 GATE 4: no failed test outside quarantine.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { storeConfigured } from '../../core/config.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext, GateDef, GateResult } from '../../core/registry.js';
 import { hubTarget } from '../../core/upload.js';
@@ -44,7 +45,7 @@ async function baselineValue(spec: string, metric: Metric, opts: Record<string, 
       where: '--baseline',
       hint: 'pass --repo owner/name, or a baseline coverage file',
     });
-  const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
+  const target = hubTarget(opts as { hub?: string; token?: string }, ctx);
   if (target) {
     const r = await hubGet<{ lines: number | null; branches: number | null; statements: number | null }>(
       target,
@@ -183,10 +184,10 @@ export const flakyGate: GateDef = {
   configure(cmd) {
     cmd
       .argument('<report...>', 'reports of runs of one commit (reruns, retries)')
-      .option('--budget <type=rate,...>', 'budgets as fractions 0–1 (default: ci-intel.yml tests.flake_budgets)')
+      .option('--budget <type=rate,...>', 'budgets as fractions 0–1 (default: ci-intel.yml tests.flakeBudgets)')
       .option(
         '--suite-type <type=glob>',
-        'assign tests matching the glob (id, file, suite or classname) to a type (repeatable; adds to ci-intel.yml tests.suite_types)',
+        'assign tests matching the glob (id, file, suite or classname) to a type (repeatable; adds to ci-intel.yml tests.suiteTypes)',
         collect,
         [],
       )
@@ -199,19 +200,19 @@ export const flakyGate: GateDef = {
     );
   },
   async run(args, opts, ctx): Promise<GateResult> {
-    const cfg = testsConfig(ctx.config(opts).pillars);
-    const budgets = parseBudgets(opts.budget as string | undefined, cfg.flake_budgets);
+    const cfg = testsConfig(ctx.config(opts));
+    const budgets = parseBudgets(opts.budget as string | undefined, cfg.flakeBudgets);
     const globs: Record<string, string[]> = {};
     for (const s of (opts.suiteType as string[]) ?? []) {
       const i = s.indexOf('=');
       if (i <= 0) throw new CiError('E_USAGE', `--suite-type ${JSON.stringify(s)} is not TYPE=GLOB`, { where: '--suite-type' });
       (globs[s.slice(0, i)] ??= []).push(s.slice(i + 1));
     }
-    for (const [k, v] of Object.entries(cfg.suite_types)) (globs[k] ??= []).push(...v);
+    for (const [k, v] of Object.entries(cfg.suiteTypes)) (globs[k] ??= []).push(...v);
     const types = compileSuiteTypes(globs);
     const parsed = await readReports(args, opts.format as string | undefined);
     const meta = new Map(parsed.flatMap((p) => p.cases.map((c) => [c.id, c] as const)));
-    const execs = executionsOf(parsed).map((e) => ({ ...e, type: suiteTypeOf(meta.get(e.id)!, types, cfg.default_suite_type) }));
+    const execs = executionsOf(parsed).map((e) => ({ ...e, type: suiteTypeOf(meta.get(e.id)!, types, cfg.defaultSuiteType) }));
     const v = classify(execs);
     const rates = flakeRates(execs, v);
     let worst: { type: string; rate: number; budget: number; over: boolean } | null = null;
@@ -261,13 +262,13 @@ async function quarantineList(opts: Record<string, unknown>, ctx: CliContext): P
     if (!Array.isArray(doc.tests)) throw new CiError('E_INPUT_UNREADABLE', 'the quarantine list has no tests array', { where: `${opts.quarantine}: /tests` });
     return doc.tests;
   }
-  const target = hubTarget(opts as { hub?: string; token?: string }, ctx.env);
+  const target = hubTarget(opts as { hub?: string; token?: string }, ctx);
   const repo = repoOf(opts as { repo?: string }, ctx.env);
   if (target) {
     if (!repo) throw new CiError('E_USAGE', 'which repository?', { where: '--repo' });
     return (await hubGet<{ tests: QuarantineEntry[] }>(target, `/api/v1/tests/quarantine?repo=${encodeURIComponent(repo)}`)).tests;
   }
-  if (opts.db || ctx.env.CI_INTEL_DB || ctx.env.DATABASE_URL) {
+  if (opts.db || storeConfigured(ctx.env)) {
     if (!repo) throw new CiError('E_USAGE', 'which repository?', { where: '--repo' });
     const hub = await ctx.openHub(opts);
     try {

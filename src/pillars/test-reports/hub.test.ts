@@ -85,7 +85,7 @@ describeEachStore(
         events[i] = { quarantined: res.json().quarantined, released: res.json().released };
       }
       // Run 3's pass contradicts the failures of runs 1 and 2: two flaky failures, quarantined.
-      // Three clean runs later (4, 5, 6; release_after_clean_runs = 3 here) it is released, and
+      // Three clean runs later (4, 5, 6; releaseAfterCleanRuns = 3 here) it is released, and
       // run 7's flaky failure quarantines it again.
       const ECR = 'example.com/replica::TestEventuallyConsistentRead';
       expect(
@@ -255,5 +255,5 @@ describeEachStore(
       expect((await get_('/api/v1/tests/quarantine?repo=other/repo')).statusCode).toBe(403);
     });
   },
-  { pillars: [testsPillar], now: () => NOW, config: (c) => (c.pillars = { tests: { quarantine: { release_after_clean_runs: 3 } } }) },
+  { pillars: [testsPillar], now: () => NOW, config: (c) => (c.pillars = { tests: { quarantine: { releaseAfterCleanRuns: 3 } } }) },
 );

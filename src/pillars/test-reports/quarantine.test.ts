@@ -57,13 +57,13 @@ describe('flaky counting (issue 5: count exactly)', () => {
 describe('quarantine rules', () => {
   const h = (pattern: string) => pattern.split('').map((c, i) => ({ run: `r${i}`, flaky_failures: c === 'F' ? 1 : 0, failed: c !== '.' }));
   it('2+ flaky failures within the last N runs; broken failures do not count', () => {
-    expect(shouldQuarantine(h('..F...F'), { min_flaky_failures: 2, window_runs: 100, release_after_clean_runs: 30, expiry_days: 30 })).toMatchObject({
+    expect(shouldQuarantine(h('..F...F'), { minFlakyFailures: 2, windowRuns: 100, releaseAfterCleanRuns: 30, expiryDays: 30 })).toMatchObject({
       yes: true,
       flaky_failures: 2,
       proof_runs: ['r2', 'r6'],
     });
-    expect(shouldQuarantine(h('XXXXXXX'), { min_flaky_failures: 2, window_runs: 100, release_after_clean_runs: 30, expiry_days: 30 }).yes).toBe(false);
-    expect(shouldQuarantine(h('F.....F'), { min_flaky_failures: 2, window_runs: 5, release_after_clean_runs: 30, expiry_days: 30 }).yes).toBe(false);
+    expect(shouldQuarantine(h('XXXXXXX'), { minFlakyFailures: 2, windowRuns: 100, releaseAfterCleanRuns: 30, expiryDays: 30 }).yes).toBe(false);
+    expect(shouldQuarantine(h('F.....F'), { minFlakyFailures: 2, windowRuns: 5, releaseAfterCleanRuns: 30, expiryDays: 30 }).yes).toBe(false);
     expect(trailingCleanRuns(h('F.F...'))).toBe(3);
   });
 

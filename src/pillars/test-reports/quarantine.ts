@@ -30,12 +30,12 @@ export interface RunOutcome {
   failed: boolean;
 }
 
-/** Should this test be quarantined, judging its last `window_runs` runs (oldest first)? */
+/** Should this test be quarantined, judging its last `windowRuns` runs (oldest first)? */
 export function shouldQuarantine(history: RunOutcome[], cfg: TestsConfig['quarantine']): { yes: boolean; flaky_failures: number; proof_runs: string[] } {
-  const window = history.slice(-cfg.window_runs);
+  const window = history.slice(-cfg.windowRuns);
   const proof = window.filter((r) => r.flaky_failures > 0);
   const n = proof.reduce((s, r) => s + r.flaky_failures, 0);
-  return { yes: n >= cfg.min_flaky_failures, flaky_failures: n, proof_runs: proof.map((r) => r.run) };
+  return { yes: n >= cfg.minFlakyFailures, flaky_failures: n, proof_runs: proof.map((r) => r.run) };
 }
 
 /** Consecutive clean runs at the end of a history (release after N). */

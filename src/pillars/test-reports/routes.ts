@@ -18,7 +18,7 @@ const repoQuery = (extra: Record<string, unknown> = {}) =>
   ({ type: 'object', required: ['repo'], properties: { repo: { type: 'string', minLength: 3 }, ...extra } }) as const;
 
 export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
-  const cfg = () => testsConfig(ctx.config.pillars);
+  const cfg = () => testsConfig(ctx.config);
 
   app.register(async (scoped) => {
     rawBodyParsers(scoped);
@@ -128,7 +128,7 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
       const q = req.query as { repo: string; days?: number; window?: number };
       const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
-      const days = q.days ?? q.window ?? cfg().flake_window_days;
+      const days = q.days ?? q.window ?? cfg().flakeWindowDays;
       return { repo, days, tests: await flakyTests(ctx, repo, days) };
     },
   );
@@ -147,7 +147,7 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
       const q = req.query as { repo: string; days?: number; window?: number };
       const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
-      const days = q.days ?? q.window ?? cfg().flake_window_days;
+      const days = q.days ?? q.window ?? cfg().flakeWindowDays;
       return { repo, days, suites: await flakeIndex(ctx, repo, days) };
     },
   );

@@ -61,7 +61,8 @@ export function backfillCommand(program: Command, ctx: CliContext): void {
     'GITHUB_TOKEN=ghp_... ci-intel backfill github --repo org/app --since 2026-01-01',
     'ci-intel backfill github --repo org/app --limit 200 --json',
   ).action(async (opts: Opts & { repo: string; api?: string }) => {
-    const token = ctx.env.GITHUB_TOKEN || ctx.env.GH_TOKEN;
+    const github = ctx.config(opts).github;
+    const token = github.token;
     if (!token)
       throw new CiError('E_USAGE', 'no GitHub token', {
         where: 'GITHUB_TOKEN',
@@ -73,7 +74,7 @@ export function backfillCommand(program: Command, ctx: CliContext): void {
         since: opts.since,
         limit,
         token,
-        api: opts.api ?? ctx.env.GITHUB_API_URL ?? 'https://api.github.com',
+        api: opts.api ?? github.apiUrl,
         onProgress,
       }),
     );
@@ -90,7 +91,8 @@ export function backfillCommand(program: Command, ctx: CliContext): void {
     'GITLAB_TOKEN=glpat-... ci-intel backfill gitlab --project my-group/platform/api --since 2026-01-01',
     'ci-intel backfill gitlab --project ops/deploy --url https://gitlab.example.com --json',
   ).action(async (opts: Opts & { project: string; url?: string }) => {
-    const token = ctx.env.GITLAB_TOKEN;
+    const gitlab = ctx.config(opts).gitlab;
+    const token = gitlab.token;
     if (!token) throw new CiError('E_USAGE', 'no GitLab token', { where: 'GITLAB_TOKEN', hint: 'set GITLAB_TOKEN to an access token with the read_api scope' });
     await run(ctx, opts, 'gitlab', 'pipelines', (hub, limit, onProgress) =>
       backfillGitlab(hub, {
@@ -98,7 +100,7 @@ export function backfillCommand(program: Command, ctx: CliContext): void {
         since: opts.since,
         limit,
         token,
-        url: opts.url ?? (ctx.env.GITLAB_URL || ctx.env.CI_SERVER_URL || 'https://gitlab.com'),
+        url: opts.url ?? gitlab.url,
         onProgress,
       }),
     );

@@ -39,7 +39,7 @@ export function commitsCommand(program: Command, ctx: CliContext): void {
         hint: 'pass --repo owner/name (or run inside GitHub Actions / GitLab CI, or in a clone with an origin remote)',
       });
     }
-    const target = opts.dryRun ? null : hubTarget(opts, ctx.env);
+    const target = opts.dryRun ? null : hubTarget(opts, ctx);
     if (!target && !opts.dryRun) {
       throw new CiError('E_USAGE', 'no hub to upload to', {
         where: '--hub',

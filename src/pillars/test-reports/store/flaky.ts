@@ -62,7 +62,7 @@ export async function updateQuarantine(
     for (const k of here) {
       const q = active.get(k)!;
       const clean = failedHere.has(k) ? 0 : q.clean_runs + 1;
-      if (clean >= cfg.quarantine.release_after_clean_runs) {
+      if (clean >= cfg.quarantine.releaseAfterCleanRuns) {
         await db
           .updateTable('tests_quarantine')
           .set({ clean_runs: clean, released_at: now, release_reason: `${clean} clean runs in a row` })
@@ -103,10 +103,10 @@ export async function updateQuarantine(
         test_key: k,
         test_id: t.test_id,
         owner: ownerOf({ id: t.test_id, file: t.file, classname: t.classname }, rules),
-        reason: reasonFor(v.flaky_failures, list.length, cfg.quarantine.window_runs),
+        reason: reasonFor(v.flaky_failures, list.length, cfg.quarantine.windowRuns),
         source: 'auto',
         quarantined_at: now,
-        expires_at: new Date(now.getTime() + cfg.quarantine.expiry_days * 86_400_000),
+        expires_at: new Date(now.getTime() + cfg.quarantine.expiryDays * 86_400_000),
         proof_runs: v.proof_runs,
         flaky_failures: v.flaky_failures,
         clean_runs: 0,

@@ -211,7 +211,7 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
   }
   const day = dayOf(new Date(run.started_at));
   await ensurePartition(db, day);
-  const types = compileSuiteTypes(cfg.suite_types);
+  const types = compileSuiteTypes(cfg.suiteTypes);
   const red = (s: string) => ctx.redactor.apply(s);
 
   const s = input.summary;
@@ -246,7 +246,7 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
     // Executions arrive in batches (a large report is never held whole): each batch upserts its
     // test ids, stores its messages once, and inserts its result rows — all in one transaction.
     for await (const batch of input.cases) {
-      const keyOf = await upsertIds(trx, input.repo, batch, (c) => suiteTypeOf(c, types, cfg.default_suite_type), red);
+      const keyOf = await upsertIds(trx, input.repo, batch, (c) => suiteTypeOf(c, types, cfg.defaultSuiteType), red);
       const messages = new Map<string, string>();
       const rows = batch.map((c) => {
         let mh: string | null = null;
