@@ -1,6 +1,7 @@
 // Core commands: serve, ingest, validate, token, runs, synth.
 import { createWriteStream } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { RUN_STATUSES, type RunListQuery } from '../core/runs/read.js';
 import { sinceInstant } from '../core/duration.js';
 import { CiError } from '../core/errors.js';
 import { splitLines } from '../core/lines.js';
@@ -166,7 +167,7 @@ export function coreCommands(program: Command, ctx: CliContext): void {
         .description('List runs, newest first')
         .option('--repo <repo>', 'only this repository')
         .option('--branch <branch>', 'only this branch')
-        .option('--status <status>', 'success, failed, canceled, skipped, queued, in_progress')
+        .addOption(new Option('--status <status>', 'only runs with this status').choices(RUN_STATUSES))
         .option('--since <time>', 'RFC 3339 time or a duration back from now (7d, 12h)')
         .option('--limit <n>', 'at most this many', '50')
         .option('--json', 'NDJSON output'),
@@ -187,7 +188,7 @@ export function coreCommands(program: Command, ctx: CliContext): void {
           {
             repo: opts.repo as string | undefined,
             branch: opts.branch as string | undefined,
-            status: opts.status as string | undefined,
+            status: opts.status as RunListQuery['status'],
             since,
             cursor,
             limit: Math.min(left, 1000),

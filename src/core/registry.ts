@@ -1,13 +1,13 @@
 // The pillar registry (DESIGN.md "Layout"): each pillar declares itself as data and the server and
 // CLI assemble the registered pillars. A pillar imports core/ and never another pillar's files.
 import type { Command } from 'commander';
-import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry as PromRegistry } from 'prom-client';
 import type { BlobStore } from './blob/index.js';
 import type { EventBus, Subscription } from './bus/index.js';
 import type { Config, ConfigSection } from './config.js';
+import type { HubApp } from './http/types.js';
 import type { CoreTables, Store } from './db/index.js';
 import type { Migration } from './db/migrate.js';
 import type { Redactor } from './redact/index.js';
@@ -122,7 +122,7 @@ export interface Pillar {
   config?: ConfigSection;
   migrations?: Migration[];
   /** Registers HTTP routes under the shared app (API paths under /api/v1). */
-  routes?: (app: FastifyInstance, ctx: HubContext) => void | Promise<void>;
+  routes?: (app: HubApp, ctx: HubContext) => void | Promise<void>;
   /** Adds top-level commands to the CLI. */
   commands?: (program: Command, ctx: CliContext) => void;
   gates?: GateDef[];

@@ -1,5 +1,7 @@
 // createApp: the Fastify application assembled from core routes and the registered pillars.
 // No listen here (DESIGN.md: app factory apart from listen; tests go through inject()).
+import { Type } from 'typebox';
+import { typed, type HubApp } from '../core/http/types.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { HubContext, Pillar } from '../core/registry.js';
@@ -53,11 +55,11 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   installAuth(app, ctx);
   installDiskGuard(app, ctx);
   installIdempotency(app, ctx);
-  ingestRoutes(app, ctx);
-  runRoutes(app, ctx, pillars);
-  tokenRoutes(app, ctx);
+  ingestRoutes(typed(app), ctx);
+  runRoutes(typed(app), ctx, pillars);
+  tokenRoutes(typed(app), ctx);
   webRoutes(app);
-  for (const p of pillars) if (p.routes) await app.register(async (scoped) => p.routes!(scoped, ctx));
+  for (const p of pillars) if (p.routes) await app.register(async (scoped) => p.routes!(typed(scoped), ctx));
   // One Prometheus registry in core; each pillar adds its series (registry `metrics`).
   // Read scope: the series name repositories. A repo-limited token sees its repositories' series.
   app.get(
@@ -84,7 +86,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   return app;
 }
 
-function tokenRoutes(app: FastifyInstance, ctx: HubContext): void {
+function tokenRoutes(app: HubApp, ctx: HubContext): void {
   app.post(
     '/api/v1/tokens',
     {
@@ -92,21 +94,19 @@ function tokenRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'Create a token (admin); the token is returned once',
         tags: ['tokens'],
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['repo'],
-          properties: {
-            repo: { type: 'array', items: { type: 'string' }, minItems: 1 },
-            scope: { type: 'string' },
-            expires: { type: 'string' },
-            name: { type: 'string' },
+        body: Type.Object(
+          {
+            repo: Type.Array(Type.String(), { minItems: 1 }),
+            scope: Type.Optional(Type.String()),
+            expires: Type.Optional(Type.String()),
+            name: Type.Optional(Type.String()),
           },
-        },
+          { additionalProperties: false },
+        ),
       },
     },
     async (req) => {
-      const b = req.body as { repo: string[]; scope?: string; expires?: string; name?: string };
+      const b = req.body;
       const caller = requirePrincipal(req);
       const scopes = parseScopes(b.scope);
       const expiresAt = b.expires ? parseExpiry(b.expires, ctx.now()) : null;
@@ -135,11 +135,11 @@ function tokenRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: "Revoke a token within the caller's repositories",
         tags: ['tokens'],
-        params: { type: 'object', properties: { id: { type: 'string' } } },
+        params: Type.Object({ id: Type.String() }),
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       // A token outside the caller's repositories answers as if it did not exist.
       const n = await revokeToken(ctx, id, requirePrincipal(req));
       if (!n) throw new CiError('E_NOT_FOUND', `no token ${id}`, { hint: 'list the tokens you can revoke: GET /api/v1/tokens' });

@@ -39,8 +39,8 @@ export function webRoutes(app: FastifyInstance): void {
     }
     return reply.header('content-security-policy', CSP).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
   });
-  app.get('/assets/:file', { config: { scope: 'public' } }, async (req, reply) => {
-    const { file } = req.params as { file: string };
+  app.get<{ Params: { file: string } }>('/assets/:file', { config: { scope: 'public' } }, async (req, reply) => {
+    const { file } = req.params;
     const body = assets.get(file); // a fixed map: no path from the request reaches the file system
     if (!body) return reply.status(404).type('text/plain').send('not found\n');
     return reply

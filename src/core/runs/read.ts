@@ -1,19 +1,28 @@
 // Read side of the core tables: the run list (keyset-paged, newest first) and one run's detail.
+import { Type, type Static } from 'typebox';
 import { sql, type Kysely } from 'kysely';
 import type { CoreTables } from '../db/schema.js';
 import { CiError } from '../errors.js';
 
-export interface RunListQuery {
-  repo?: string;
-  branch?: string;
-  status?: string;
-  environment?: string;
-  workflow?: string;
-  since?: string;
-  until?: string;
-  cursor?: string;
-  limit?: number;
-}
+/** A run's statuses, as the contract spells them. */
+export const RUN_STATUSES = ['success', 'failed', 'canceled', 'skipped', 'queued', 'in_progress'] as const;
+
+/** The run list's filters and page (GET /api/v1/runs): the route validates them with this schema. */
+export const RunListQuery = Type.Object(
+  {
+    repo: Type.Optional(Type.String()),
+    branch: Type.Optional(Type.String()),
+    status: Type.Optional(Type.Union(RUN_STATUSES.map((s) => Type.Literal(s)))),
+    environment: Type.Optional(Type.String()),
+    workflow: Type.Optional(Type.String()),
+    since: Type.Optional(Type.String({ format: 'date-time' })),
+    until: Type.Optional(Type.String({ format: 'date-time' })),
+    cursor: Type.Optional(Type.String()),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type RunListQuery = Static<typeof RunListQuery>;
 
 export const iso = (d: Date | string | null | undefined): string | null => (d === null || d === undefined ? null : new Date(d).toISOString());
 

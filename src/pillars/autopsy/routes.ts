@@ -2,7 +2,8 @@
 // (gzip accepted), stores it redacted and compressed, derives its root causes and the failure
 // signatures; `GET` of the same path gives the stored (redacted) log back;
 // `GET /api/v1/autopsy/signatures` lists the signatures, most frequent first.
-import type { FastifyInstance } from 'fastify';
+import { typed, type HubApp } from '../../core/http/types.js';
+import { Type } from 'typebox';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
@@ -25,8 +26,9 @@ function jobParam(job: string, redactor: HubContext['redactor']): string {
   return redactor.apply(job).replace(/\[REDACTED:([\w-]+)\]/g, 'REDACTED-$1');
 }
 
-export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
-  app.register(async (scoped) => {
+export function autopsyRoutes(app: HubApp, ctx: HubContext): void {
+  app.register(async (plain) => {
+    const scoped = typed(plain);
     rawBodyParsers(scoped);
     scoped.post(
       '/api/v1/runs/:id/jobs/:job/logs',
@@ -35,17 +37,17 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
         schema: {
           summary: 'Upload a job log (text, gzip accepted): stored redacted and compressed, analyzed for root causes',
           tags: ['autopsy'],
-          params: { type: 'object', properties: { id: { type: 'string' }, job: { type: 'string' } }, required: ['id', 'job'] },
-          querystring: { type: 'object', properties: { failed: { type: 'string', enum: ['true', 'false', '1', '0'] } } },
+          params: Type.Object({ id: Type.String(), job: Type.String() }),
+          querystring: Type.Object({ failed: Type.Optional(Type.Union(['true', 'false', '1', '0'].map((v) => Type.Literal(v)))) }),
         },
       },
       async (req) => {
-        const { id, job } = req.params as { id: string; job: string };
+        const { id, job } = req.params;
         const jobId = jobParam(job, ctx.redactor);
         const run = await resolveUploadRun(ctx, req, id);
         const body = bodyStream(req, ctx.config.ingest.maxBodyBytes);
         const uploadedAt = ctx.now();
-        const { bytes, lines, causes, mine } = await storeJobLog(ctx, run, jobId, body, (req.query as { failed?: string }).failed, uploadedAt);
+        const { bytes, lines, causes, mine } = await storeJobLog(ctx, run, jobId, body, req.query.failed, uploadedAt);
         let issue: unknown = null;
         const gh = autopsyConfig(ctx).github;
         const token = ctx.config.github.token;
@@ -69,11 +71,11 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'The stored (redacted) job log',
         tags: ['autopsy'],
-        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, job: { type: 'string' } }, required: ['id', 'job'] },
+        params: Type.Object({ id: Type.String({ format: 'uuid' }), job: Type.String() }),
       },
     },
     async (req, reply) => {
-      const { id, job } = req.params as { id: string; job: string };
+      const { id, job } = req.params;
       const row = await db(ctx)
         .selectFrom('autopsy_logs')
         .select(['blob_key', 'run_id'])
@@ -95,15 +97,14 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'Failure signatures, most frequent first',
         tags: ['autopsy'],
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { repo: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-        },
+        querystring: Type.Object(
+          { repo: Type.Optional(Type.String()), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) },
+          { additionalProperties: false },
+        ),
       },
     },
     async (req) => {
-      const q = req.query as { repo?: string; limit: number };
+      const q = req.query;
       if (q.repo) assertRepo(req, q.repo.toLowerCase());
       const allowed = repoRegexes(requirePrincipal(req));
       let query = db(ctx)
@@ -112,7 +113,7 @@ export function autopsyRoutes(app: FastifyInstance, ctx: HubContext): void {
         .orderBy('count', 'desc')
         .orderBy('last_seen', 'desc')
         .orderBy('signature')
-        .limit(q.limit ?? 100);
+        .limit(q.limit);
       if (q.repo) query = query.where('repo', '=', q.repo.toLowerCase());
       if (allowed) query = query.where((eb) => eb.or(allowed.map((re) => eb('repo', '~', re))));
       return { signatures: await query.execute() };

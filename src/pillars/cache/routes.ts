@@ -1,11 +1,12 @@
 // The cache pillar's routes on the hub: the cache protocols (only with cache tokens or cache.open,
 // since the hub is reachable for webhooks) and the stats API behind the dashboard panel.
-import type { FastifyInstance } from 'fastify';
+import type { HubApp } from '../../core/http/types.js';
+import { Type } from 'typebox';
 import type { HubContext } from '../../core/registry.js';
 import { hubStats, serverFor, stateFor } from './hub.js';
 import { registerCacheRoutes } from './server.js';
 
-export async function cacheHubRoutes(app: FastifyInstance, ctx: HubContext): Promise<void> {
+export async function cacheHubRoutes(app: HubApp, ctx: HubContext): Promise<void> {
   const server = await serverFor(ctx);
   // The hub is reachable from the internet for webhooks: its build cache answers only clients
   // with a cache token, unless the operator opened it on purpose.
@@ -22,10 +23,10 @@ export async function cacheHubRoutes(app: FastifyInstance, ctx: HubContext): Pro
       schema: {
         summary: 'Build cache: hit ratio, bytes, entries, quarantines and evictions per namespace',
         tags: ['cache'],
-        querystring: { type: 'object', properties: { days: { type: 'integer', minimum: 1, maximum: 400, default: 7 } } },
+        querystring: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 400, default: 7 }) }),
       },
     },
-    async (req) => hubStats(ctx, (req.query as { days: number }).days),
+    async (req) => hubStats(ctx, req.query.days),
   );
   app.addHook('onClose', async () => {
     const st = stateFor(ctx);

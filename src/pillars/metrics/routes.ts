@@ -1,6 +1,8 @@
 // The metrics API behind the dashboard (issue 8), all under /api/v1/metrics, read scope; the SARIF
 // and lint uploads under /api/v1/runs/:id (ingest scope); CSV/JSON export of every dashboard table.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { typed, type HubApp } from '../../core/http/types.js';
+import { Type, type Static } from 'typebox';
+import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
@@ -15,23 +17,20 @@ import { failedRuns, jobHealth, runHealth, runTrend } from './health.js';
 import { readinessAll } from './readiness.js';
 import { metricsDb, refresh } from './refresh.js';
 
-const filterQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    repo: { type: 'string' },
-    branch: { type: 'string' },
-    environment: { type: 'string' },
-    workflow: { type: 'string' },
-    window: { type: 'string', description: 'days: 1, 7, 30 or 90' },
-    format: { type: 'string', enum: ['json', 'csv'] },
+const filterQuery = Type.Object(
+  {
+    repo: Type.Optional(Type.String()),
+    branch: Type.Optional(Type.String()),
+    environment: Type.Optional(Type.String()),
+    workflow: Type.Optional(Type.String()),
+    window: Type.Optional(Type.String({ description: 'days: 1, 7, 30 or 90' })),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
   },
-} as const;
+  { additionalProperties: false },
+);
 
-type Query = Partial<Record<'repo' | 'branch' | 'environment' | 'workflow' | 'window' | 'format', string>>;
-
-export function filtersOf(req: FastifyRequest): Filters {
-  const q = req.query as Query;
+export function filtersOf(req: FastifyRequest & { query: Static<typeof filterQuery> }): Filters {
+  const q = req.query;
   const principal = requirePrincipal(req);
   if (q.repo) assertRepo(req, q.repo.toLowerCase());
   return {
@@ -123,7 +122,7 @@ export async function tableRows(ctx: HubContext, f: Filters, name: TableName, cf
   }
 }
 
-export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
+export function metricsRoutes(app: HubApp, ctx: HubContext): void {
   const cfg = () => metricsConfig(ctx.config);
   const read = { scope: 'read' as const };
   const schema = (summary: string) => ({ summary, tags: ['metrics'], querystring: filterQuery });
@@ -248,18 +247,18 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: `CSV or JSON of a dashboard table: ${TABLES.join(', ')} (append .csv or .json, or pass format)`,
         tags: ['metrics'],
-        params: { type: 'object', properties: { table: { type: 'string' } }, required: ['table'] },
+        params: Type.Object({ table: Type.String() }),
         querystring: filterQuery,
       },
     },
     async (req, reply) => {
-      const { table } = req.params as { table: string };
+      const { table } = req.params;
       const m = /^([a-z-]+?)(?:\.(csv|json))?$/.exec(table);
       const name = m?.[1] as TableName | undefined;
       if (!name || !(TABLES as readonly string[]).includes(name)) {
         throw new CiError('E_NOT_FOUND', `no dashboard table ${JSON.stringify(table)}`, { where: 'path :table', hint: `tables: ${TABLES.join(', ')}` });
       }
-      const format = m?.[2] ?? (req.query as Query).format ?? 'json';
+      const format = m?.[2] ?? req.query.format ?? 'json';
       const f = filtersOf(req);
       await refresh(ctx);
       const rows = await tableRows(ctx, f, name, cfg());
@@ -278,11 +277,11 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'Security and lint findings uploaded for a run',
         tags: ['metrics'],
-        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } },
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const run = await ctx.db.selectFrom('runs').select(['repo']).where('run_id', '=', id.toLowerCase()).executeTakeFirst();
       if (!run) throw new CiError('E_NOT_FOUND', `no run ${id}`);
       assertRunVisible(req, id, run.repo);
@@ -291,7 +290,8 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
   );
 
   // Uploads stream their body (gzip accepted) with a cap; an unknown run becomes a stub (core http).
-  app.register(async (scoped) => {
+  app.register(async (plain) => {
+    const scoped = typed(plain);
     rawBodyParsers(scoped);
     const upload = (path: string, summary: string, fixed: FindingCategory | null) =>
       scoped.post(
@@ -301,19 +301,22 @@ export function metricsRoutes(app: FastifyInstance, ctx: HubContext): void {
           schema: {
             summary,
             tags: ['metrics'],
-            params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
-            querystring: { type: 'object', additionalProperties: false, properties: { category: { type: 'string', enum: ['security', 'quality'] } } },
+            params: Type.Object({ id: Type.String() }),
+            querystring: Type.Object(
+              { category: Type.Optional(Type.Union([Type.Literal('security'), Type.Literal('quality')])) },
+              { additionalProperties: false },
+            ),
           },
         },
         async (req) => {
-          const { id } = req.params as { id: string };
+          const { id } = req.params;
           const run = await resolveUploadRun(ctx, req, id);
           const chunks: Buffer[] = [];
           for await (const c of bodyStream(req, MAX_REPORT_BYTES)) chunks.push(c as Buffer);
           const buf = Buffer.concat(chunks);
           if (buf.length === 0) throw new CiError('E_BODY_EMPTY', 'the request has no body', { hint: 'send the SARIF or ESLint JSON file as the body' });
           const summaries = parseFindings(buf, 'body');
-          const cat = fixed ?? (req.query as { category?: FindingCategory }).category ?? null;
+          const cat: FindingCategory | null = fixed ?? req.query.category ?? null;
           const stored = await storeFindings(metricsDb(ctx), ctx.redactor, run.run_id, summaries, cat, ctx.now());
           return { run_id: run.run_id, created_run: run.created, findings: stored };
         },

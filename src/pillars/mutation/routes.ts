@@ -1,7 +1,8 @@
 // HTTP API of the mutation pillar (issue 6 "Outputs"): the upload, a run's mutation analysis, the
 // main-branch trend with control limits, the latest per-file resilience vs coverage, and the
 // baseline the agent's `--baseline main` compares with.
-import type { FastifyInstance } from 'fastify';
+import { typed, type HubApp } from '../../core/http/types.js';
+import { Type } from 'typebox';
 import type { Readable } from 'node:stream';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
@@ -18,7 +19,7 @@ async function readAll(s: Readable): Promise<string> {
 }
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-const repoQuery = { type: 'object', properties: { repo: { type: 'string', minLength: 1 } }, required: ['repo'] } as const;
+const repoQuery = Type.Object({ repo: Type.String({ minLength: 1 }) });
 
 /** What GET /api/v1/runs/:id shows under analyses.mutation (and GET /api/v1/runs/:id/mutation). */
 export async function runAnalysis(ctx: HubContext, runId: string): Promise<Record<string, unknown> | null> {
@@ -65,9 +66,10 @@ export async function runAnalysis(ctx: HubContext, runId: string): Promise<Recor
   };
 }
 
-export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
+export function mutationRoutes(app: HubApp, ctx: HubContext): void {
   // The upload takes the raw (streamed, possibly gzipped) body: its own encapsulated context.
-  void app.register(async (scoped) => {
+  void app.register(async (plain) => {
+    const scoped = typed(plain);
     rawBodyParsers(scoped);
     scoped.post(
       '/api/v1/runs/:id/mutation',
@@ -77,13 +79,13 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
           summary:
             'Upload a mutation report for a run (StrykerJS/Stryker.NET/Stryker4s JSON, PIT XML, mutmut, go-mutesting, cargo-mutants); answers the derived resilience',
           tags: ['mutation'],
-          params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
-          querystring: { type: 'object', properties: { format: { type: 'string' } } },
+          params: Type.Object({ id: Type.String() }),
+          querystring: Type.Object({ format: Type.Optional(Type.String()) }),
         },
       },
       async (req) => {
-        const { id } = req.params as { id: string };
-        const format = parseFormat((req.query as { format?: string }).format);
+        const { id } = req.params;
+        const format = parseFormat(req.query.format);
         const run = await resolveUploadRun(ctx, req, id);
         const body = await readAll(bodyStream(req, ctx.config.ingest.maxBodyBytes));
         if (!body.trim()) throw new CiError('E_BODY_EMPTY', 'the request has no body', { hint: 'send the mutation report file' });
@@ -100,11 +102,11 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: "A run's mutation analysis: tests.resilience, label, control position, files, hotspots",
         tags: ['mutation'],
-        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
       },
     },
     async (req) => {
-      const id = (req.params as { id: string }).id.toLowerCase();
+      const id = req.params.id.toLowerCase();
       const run = await ctx.db.selectFrom('runs').select(['repo']).where('run_id', '=', id).executeTakeFirst();
       if (!run) throw new CiError('E_NOT_FOUND', `no run ${id}`);
       assertRunVisible(req, id, run.repo);
@@ -124,11 +126,11 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'The main-branch resilience series of a repository with its EWMA and control limits; without repo, the latest point of every repository',
         tags: ['mutation'],
-        querystring: { type: 'object', properties: { repo: { type: 'string', minLength: 1 } } },
+        querystring: Type.Object({ repo: Type.Optional(Type.String({ minLength: 1 })) }),
       },
     },
     async (req) => {
-      const q = req.query as { repo?: string };
+      const q = req.query;
       const db = mdb(ctx);
       if (!q.repo) {
         const res = repoRegexes(requirePrincipal(req));
@@ -187,11 +189,11 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'Runs with mutation data, newest first (all branches), for the repositories the token may read',
         tags: ['mutation'],
-        querystring: { type: 'object', properties: { repo: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } },
+        querystring: Type.Object({ repo: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
       },
     },
     async (req) => {
-      const q = req.query as { repo?: string; limit?: number };
+      const q = req.query;
       let sel = mdb(ctx)
         .selectFrom('mutation_runs')
         .select([
@@ -244,7 +246,7 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
       },
     },
     async (req) => {
-      const repo = (req.query as { repo: string }).repo.toLowerCase();
+      const repo = req.query.repo.toLowerCase();
       assertRepo(req, repo);
       const db = mdb(ctx);
       const latest = await db
@@ -270,15 +272,11 @@ export function mutationRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'The latest main-branch mutation run of a repository (before a time): score, per-file scores and, when uploaded, the normalized report',
         tags: ['mutation'],
-        querystring: {
-          type: 'object',
-          properties: { repo: { type: 'string', minLength: 1 }, before: { type: 'string', format: 'date-time' } },
-          required: ['repo'],
-        },
+        querystring: Type.Object({ repo: Type.String({ minLength: 1 }), before: Type.Optional(Type.String({ format: 'date-time' })) }),
       },
     },
     async (req) => {
-      const q = req.query as { repo: string; before?: string };
+      const q = req.query;
       const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
       const db = mdb(ctx);

@@ -1,6 +1,7 @@
 // Hub routes: report and coverage uploads for a run (streamed, gzip ok, stub run created on first
 // upload), and the reads the CLI and dashboard use (quarantine, flaky tests, flake index, coverage).
-import type { FastifyInstance } from 'fastify';
+import { typed, type HubApp } from '../../core/http/types.js';
+import { Type, type TProperties } from 'typebox';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, bodyStream, rawBodyParsers, resolveUploadRun } from '../../core/http/index.js';
 import path from 'node:path';
@@ -13,14 +14,19 @@ import { CaseSpool, storeReport } from './store/reports.js';
 import { latestCoverage, storeCoverage } from './store/coverage.js';
 import { flakeIndex, flakyTests, listQuarantine, putCodeowners } from './store/flaky.js';
 
-const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
-const repoQuery = (extra: Record<string, unknown> = {}) =>
-  ({ type: 'object', required: ['repo'], properties: { repo: { type: 'string', minLength: 3 }, ...extra } }) as const;
+const idParams = Type.Object({ id: Type.String() });
+const formatQuery = Type.Object({ format: Type.Optional(Type.String()) });
+const repoQuery = <P extends TProperties>(extra: P) => Type.Object({ repo: Type.String({ minLength: 3 }), ...extra });
+const daysQuery = repoQuery({
+  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 400 })),
+  window: Type.Optional(Type.Integer({ minimum: 1, maximum: 400 })),
+});
 
-export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
+export function testsRoutes(app: HubApp, ctx: HubContext): void {
   const cfg = () => testsConfig(ctx.config);
 
-  app.register(async (scoped) => {
+  app.register(async (plain) => {
+    const scoped = typed(plain);
     rawBodyParsers(scoped);
     scoped.post(
       '/api/v1/runs/:id/tests',
@@ -30,12 +36,12 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
           summary: 'Upload a test report for a run (JUnit XML, go test -json, cargo test output, TAP, CTRF; gzip ok)',
           tags: ['tests'],
           params: idParams,
-          querystring: { type: 'object', properties: { format: { type: 'string' } } },
+          querystring: formatQuery,
         },
       },
       async (req) => {
-        const { id } = req.params as { id: string };
-        const { format } = req.query as { format?: string };
+        const { id } = req.params;
+        const { format } = req.query;
         const fmt = format ? normalizeFormat(format, 'query format') : undefined;
         const run = await resolveUploadRun(ctx, req, id);
         // Executions spool to a temporary file and are stored in batches: memory stays flat.
@@ -64,12 +70,12 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
           summary: 'Upload a coverage report for a run (lcov, Cobertura, Istanbul json-summary, Go coverprofile, JaCoCo); fills tests.coverage',
           tags: ['tests'],
           params: idParams,
-          querystring: { type: 'object', properties: { format: { type: 'string' } } },
+          querystring: formatQuery,
         },
       },
       async (req) => {
-        const { id } = req.params as { id: string };
-        const { format } = req.query as { format?: string };
+        const { id } = req.params;
+        const { format } = req.query;
         const fmt = format ? normalizeCoverageFormat(format, 'query format') : undefined;
         const run = await resolveUploadRun(ctx, req, id);
         const report = await parseCoverageStream(bodyStream(req, ctx.config.ingest.maxBodyBytes), 'request body', fmt);
@@ -80,10 +86,10 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
       '/api/v1/tests/codeowners',
       {
         config: { scope: 'ingest' },
-        schema: { summary: "Store a repository's CODEOWNERS (owners of quarantined tests)", tags: ['tests'], querystring: repoQuery() },
+        schema: { summary: "Store a repository's CODEOWNERS (owners of quarantined tests)", tags: ['tests'], querystring: repoQuery({}) },
       },
       async (req) => {
-        const repo = (req.query as { repo: string }).repo.toLowerCase();
+        const repo = req.query.repo.toLowerCase();
         assertRepo(req, repo);
         const chunks: Buffer[] = [];
         for await (const c of bodyStream(req, 1024 * 1024)) chunks.push(c as Buffer);
@@ -100,15 +106,20 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'Quarantined tests of a repository, as JSON or in a shape runners consume (jest, pytest, text)',
         tags: ['tests'],
-        querystring: repoQuery({ format: { type: 'string', enum: ['json', 'text', 'jest', 'pytest'], default: 'json' } }),
+        querystring: repoQuery({
+          format: Type.Union(
+            ['json', 'text', 'jest', 'pytest'].map((f) => Type.Literal(f as QuarantineFormat)),
+            { default: 'json' },
+          ),
+        }),
       },
     },
     async (req, reply) => {
-      const q = req.query as { repo: string; format?: QuarantineFormat };
+      const q = req.query;
       const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
       const entries = await listQuarantine(ctx, repo);
-      if (!q.format || q.format === 'json') return { repo, tests: entries };
+      if (q.format === 'json') return { repo, tests: entries };
       reply.header('content-type', 'text/plain; charset=utf-8');
       return renderQuarantine(entries, q.format, repo);
     },
@@ -120,12 +131,12 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'Per-test flake rate with retry metadata over a rolling window',
         tags: ['tests'],
-        querystring: repoQuery({ days: { type: 'integer', minimum: 1, maximum: 400 }, window: { type: 'integer', minimum: 1, maximum: 400 } }),
+        querystring: daysQuery,
       },
     },
     async (req) => {
       // `window` is the dashboard's filter name for the same number of days.
-      const q = req.query as { repo: string; days?: number; window?: number };
+      const q = req.query;
       const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
       const days = q.days ?? q.window ?? cfg().flakeWindowDays;
@@ -139,12 +150,12 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'Flake index per suite type: flaky runs / total runs, quarantined tests excluded',
         tags: ['tests'],
-        querystring: repoQuery({ days: { type: 'integer', minimum: 1, maximum: 400 }, window: { type: 'integer', minimum: 1, maximum: 400 } }),
+        querystring: daysQuery,
       },
     },
     async (req) => {
       // `window` is the dashboard's filter name for the same number of days.
-      const q = req.query as { repo: string; days?: number; window?: number };
+      const q = req.query;
       const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
       const days = q.days ?? q.window ?? cfg().flakeWindowDays;
@@ -158,19 +169,19 @@ export function testsRoutes(app: FastifyInstance, ctx: HubContext): void {
       schema: {
         summary: 'Latest coverage of a branch (percent 0–100): the baseline of `gate coverage --baseline main`',
         tags: ['tests'],
-        querystring: repoQuery({ branch: { type: 'string', default: 'main' } }),
+        querystring: repoQuery({ branch: Type.String({ default: 'main' }) }),
       },
     },
     async (req) => {
-      const q = req.query as { repo: string; branch?: string };
+      const q = req.query;
       const repo = q.repo.toLowerCase();
       assertRepo(req, repo);
-      const c = await latestCoverage(ctx, repo, q.branch ?? 'main');
+      const c = await latestCoverage(ctx, repo, q.branch);
       if (!c)
-        throw new CiError('E_NOT_FOUND', `no coverage stored for ${repo} on ${q.branch ?? 'main'}`, {
+        throw new CiError('E_NOT_FOUND', `no coverage stored for ${repo} on ${q.branch}`, {
           hint: 'upload coverage from main-branch runs (ci-intel tests coverage FILE --hub ...)',
         });
-      return { repo, branch: q.branch ?? 'main', ...c };
+      return { repo, branch: q.branch, ...c };
     },
   );
 }

@@ -1,13 +1,14 @@
 // Runs API: NDJSON ingest and the run list / detail (spine issue "Ingest", "Server").
-import type { FastifyInstance } from 'fastify';
+import type { HubApp } from '../../core/http/types.js';
+import { Type } from 'typebox';
 import { sql } from 'kysely';
 import { CiError } from '../../core/errors.js';
 import type { HubContext, Pillar } from '../../core/registry.js';
 import { ingestNdjson, readRecord } from '../../core/runs/ingest.js';
 import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http/index.js';
-import { getRunDetail, listRuns, type RunListQuery } from '../../core/runs/read.js';
+import { getRunDetail, listRuns, RunListQuery } from '../../core/runs/read.js';
 
-export function ingestRoutes(app: FastifyInstance, ctx: HubContext): void {
+export function ingestRoutes(app: HubApp, ctx: HubContext): void {
   app.register(async (scoped) => {
     rawBodyParsers(scoped);
     scoped.post(
@@ -73,26 +74,12 @@ export function ingestRoutes(app: FastifyInstance, ctx: HubContext): void {
 const runListSchema = {
   summary: 'List runs, newest first, with keyset paging',
   tags: ['runs'],
-  querystring: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      repo: { type: 'string' },
-      branch: { type: 'string' },
-      status: { type: 'string', enum: ['success', 'failed', 'canceled', 'skipped', 'queued', 'in_progress'] },
-      environment: { type: 'string' },
-      workflow: { type: 'string' },
-      since: { type: 'string', format: 'date-time' },
-      until: { type: 'string', format: 'date-time' },
-      cursor: { type: 'string' },
-      limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-    },
-  },
-} as const;
+  querystring: RunListQuery,
+};
 
-export function runRoutes(app: FastifyInstance, ctx: HubContext, pillars: Pillar[]): void {
+export function runRoutes(app: HubApp, ctx: HubContext, pillars: Pillar[]): void {
   app.get('/api/v1/runs', { config: { scope: 'read' }, schema: runListSchema }, async (req) => {
-    const q = req.query as RunListQuery;
+    const q = req.query;
     if (q.repo) assertRepo(req, q.repo.toLowerCase());
     return listRuns(ctx.db, q, repoRegexes(requirePrincipal(req)));
   });
@@ -104,11 +91,11 @@ export function runRoutes(app: FastifyInstance, ctx: HubContext, pillars: Pillar
       schema: {
         summary: 'One run: the record as sent, the normalized run, and what pillars derived',
         tags: ['runs'],
-        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] },
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
       },
     },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const run = await getRunDetail(ctx.db, id.toLowerCase());
       if (!run) throw new CiError('E_NOT_FOUND', `no run ${id}`, { hint: 'list runs with GET /api/v1/runs' });
       assertRunVisible(req, id, run.repo as string);

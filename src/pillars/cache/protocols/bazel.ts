@@ -9,8 +9,11 @@ import { lookup, routeConfig, store, type CacheServer } from './common.js';
 const TAGS = ['cache: bazel'];
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
-function refOf(req: FastifyRequest, area: 'ac' | 'cas'): EntryRef {
-  const p = req.params as { ns?: string; hash: string };
+/** `/ac/:hash`, `/cas/:hash`, and the same under `/bazel/:ns`. */
+type KeyRoute = { Params: { ns?: string; hash: string } };
+
+function refOf(req: FastifyRequest<KeyRoute>, area: 'ac' | 'cas'): EntryRef {
+  const p = req.params;
   if (!SHA256_RE.test(p.hash)) {
     throw new CiError('E_PATH_TRAVERSAL', `invalid ${area} key ${JSON.stringify(p.hash.slice(0, 100))}`, {
       where: 'path :hash',
@@ -26,12 +29,14 @@ export function bazelRoutes(app: FastifyInstance, s: CacheServer): void {
     for (const area of ['ac', 'cas'] as const) {
       const url = `${prefix}/${area}/:hash`;
       const what = area === 'ac' ? 'action result' : 'content blob';
-      app.get(url, routeConfig(`Bazel: download a ${what} (verified before it is sent)`, TAGS), (req, reply) => lookup(s, req, reply, refOf(req, area), false));
-      app.head(url, routeConfig(`Bazel: does a ${what} exist (verified)`, TAGS), (req, reply) => lookup(s, req, reply, refOf(req, area), true));
-      app.put(
+      app.get<KeyRoute>(url, routeConfig(`Bazel: download a ${what} (verified before it is sent)`, TAGS), (req, reply) =>
+        lookup(s, req, reply, refOf(req, area), false),
+      );
+      app.head<KeyRoute>(url, routeConfig(`Bazel: does a ${what} exist (verified)`, TAGS), (req, reply) => lookup(s, req, reply, refOf(req, area), true));
+      app.put<KeyRoute>(
         url,
         routeConfig(`Bazel: upload a ${what}${area === 'cas' ? ' (its SHA-256 must be its key)' : ''}`, TAGS),
-        async (req: FastifyRequest, reply: FastifyReply) => {
+        async (req: FastifyRequest<KeyRoute>, reply: FastifyReply) => {
           const ref = refOf(req, area);
           await store(s, req, reply, ref, undefined, area === 'cas' ? { sha256: ref.key.slice(4) } : {});
           return reply.code(200).send();

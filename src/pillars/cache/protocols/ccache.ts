@@ -42,18 +42,23 @@ export function ccacheRef(rest: string): EntryRef {
   return { protocol: 'ccache', namespace: ns, key: checkKey(key, where, 2) };
 }
 
-function refOf(req: FastifyRequest): EntryRef {
-  return ccacheRef((req.params as { '*': string })['*'] ?? '');
+/** `/ccache/*`: the rest of the path is the key. */
+type WildcardRoute = { Params: { '*'?: string } };
+
+function refOf(req: FastifyRequest<WildcardRoute>): EntryRef {
+  return ccacheRef(req.params['*'] ?? '');
 }
 
 export function ccacheRoutes(app: FastifyInstance, s: CacheServer): void {
-  app.get('/ccache/*', routeConfig('ccache: download an entry (verified before it is sent)', TAGS), (req, reply) => lookup(s, req, reply, refOf(req), false));
-  app.head('/ccache/*', routeConfig('ccache: does an entry exist (verified)', TAGS), (req, reply) => lookup(s, req, reply, refOf(req), true));
-  app.put('/ccache/*', routeConfig('ccache: upload an entry', TAGS), async (req, reply) => {
+  app.get<WildcardRoute>('/ccache/*', routeConfig('ccache: download an entry (verified before it is sent)', TAGS), (req, reply) =>
+    lookup(s, req, reply, refOf(req), false),
+  );
+  app.head<WildcardRoute>('/ccache/*', routeConfig('ccache: does an entry exist (verified)', TAGS), (req, reply) => lookup(s, req, reply, refOf(req), true));
+  app.put<WildcardRoute>('/ccache/*', routeConfig('ccache: upload an entry', TAGS), async (req, reply) => {
     await store(s, req, reply, refOf(req));
     return reply.code(200).send();
   });
-  app.delete('/ccache/*', routeConfig('ccache: remove an entry', TAGS), async (req, reply) => {
+  app.delete<WildcardRoute>('/ccache/*', routeConfig('ccache: remove an entry', TAGS), async (req, reply) => {
     const ref = refOf(req);
     s.tokens.check(req, reply, ref.namespace);
     return reply.code((await s.sentinel.delete(ref)) ? 200 : 404).send();

@@ -17,8 +17,11 @@ function namespaceOf(req: FastifyRequest): string {
   return checkNamespace(team ?? DEFAULT_NAMESPACE, 'query teamId/slug');
 }
 
-function refOf(req: FastifyRequest): EntryRef {
-  const { hash } = req.params as { hash: string };
+/** The path of the artifact routes. */
+type HashRoute = { Params: { hash: string } };
+
+function refOf(req: FastifyRequest<HashRoute>): EntryRef {
+  const { hash } = req.params;
   return { protocol: 'turbo', namespace: namespaceOf(req), key: checkKey(hash, 'path :hash') };
 }
 
@@ -55,13 +58,13 @@ export function turboRoutes(app: FastifyInstance, s: CacheServer): void {
     s.tokens.check(req, reply, namespaceOf(req));
     return { status: 'enabled' };
   });
-  app.get('/v8/artifacts/:hash', routeConfig('Turborepo: download an artifact (verified before it is sent)', TAGS), (req, reply) =>
+  app.get<HashRoute>('/v8/artifacts/:hash', routeConfig('Turborepo: download an artifact (verified before it is sent)', TAGS), (req, reply) =>
     lookup(s, req, reply, refOf(req), false, turboHeaders),
   );
-  app.head('/v8/artifacts/:hash', routeConfig('Turborepo: does an artifact exist (verified)', TAGS), (req, reply) =>
+  app.head<HashRoute>('/v8/artifacts/:hash', routeConfig('Turborepo: does an artifact exist (verified)', TAGS), (req, reply) =>
     lookup(s, req, reply, refOf(req), true, turboHeaders),
   );
-  app.put('/v8/artifacts/:hash', routeConfig('Turborepo: upload an artifact', TAGS), async (req, reply) => {
+  app.put<HashRoute>('/v8/artifacts/:hash', routeConfig('Turborepo: upload an artifact', TAGS), async (req, reply) => {
     const ref = refOf(req);
     const meta = metaOf(req);
     await store(s, req, reply, ref, meta);

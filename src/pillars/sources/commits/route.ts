@@ -1,6 +1,7 @@
 // POST /api/v1/repos/:owner/:repo/commits (sources issue item 4): the commit graph as NDJSON.
 // A GitLab path with subgroups is sent with its namespace URL-encoded: /repos/group%2Fsub/project/commits.
-import type { FastifyInstance } from 'fastify';
+import { typed, type HubApp } from '../../../core/http/types.js';
+import { Type } from 'typebox';
 import { CiError } from '../../../core/errors.js';
 import { assertRepo, bodyStream, rawBodyParsers } from '../../../core/http/index.js';
 import { normalizeRepo } from '../../../core/identity.js';
@@ -11,8 +12,9 @@ import { parseCommitLine, type CommitLineError } from './parse.js';
 
 const BATCH = 5000;
 
-export function commitsRoute(app: FastifyInstance, ctx: HubContext): void {
-  app.register(async (scoped) => {
+export function commitsRoute(app: HubApp, ctx: HubContext): void {
+  app.register(async (plain) => {
+    const scoped = typed(plain);
     rawBodyParsers(scoped);
     scoped.post(
       '/api/v1/repos/:owner/:repo/commits',
@@ -21,11 +23,11 @@ export function commitsRoute(app: FastifyInstance, ctx: HubContext): void {
         schema: {
           summary: 'Add commits with their parents (NDJSON: sha, parents, authored_at, committed_at); idempotent',
           tags: ['commits'],
-          params: { type: 'object', properties: { owner: { type: 'string' }, repo: { type: 'string' } }, required: ['owner', 'repo'] },
+          params: Type.Object({ owner: Type.String(), repo: Type.String() }),
         },
       },
       async (req) => {
-        const { owner, repo } = req.params as { owner: string; repo: string };
+        const { owner, repo } = req.params;
         const full = normalizeRepo(`${owner}/${repo}`);
         if (full.split('/').some((s) => s === '' || s === '.' || s === '..')) {
           throw new CiError('E_USAGE', `invalid repository ${JSON.stringify(full)}`, { where: 'path :owner/:repo' });
