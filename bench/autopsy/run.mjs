@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
-const { builtinRules } = await import(path.join(ROOT, 'dist/pillars/autopsy/rules.js'));
+const { builtinRules } = await import('ci-intel/parsers');
 
 const MB = 1024 * 1024;
 const bigMb = Number(process.env.AUTOPSY_BENCH_MB ?? 1024);

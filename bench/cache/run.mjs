@@ -29,7 +29,7 @@ import {
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { blake3Hex } from '../../dist/pillars/cache/digest.js';
+import { blake3Hex } from 'ci-intel/parsers';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);

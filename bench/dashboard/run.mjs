@@ -13,17 +13,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { defaultConfig } from '../../dist/core/config.js';
-import { synthesize } from '../../dist/core/synth/generate.js';
-import { createToken } from '../../dist/core/tokens.js';
-import { insertCommits } from '../../dist/core/runs/commits.js';
-import { normalizeRecord } from '../../dist/core/runs/normalize.js';
-import { writeNormalized } from '../../dist/core/runs/ingest.js';
-import { createApp } from '../../dist/server/app.js';
-import { openHub } from '../../dist/server/hub.js';
-import { pillars } from '../../dist/pillars/index.js';
-import { refresh } from '../../dist/pillars/metrics/refresh.js';
-import { analyzeIfStale } from '../../dist/core/db/analyze.js';
+import {
+  analyzeIfStale,
+  createApp,
+  createToken,
+  defaultConfig,
+  insertCommits,
+  normalizeRecord,
+  openHub,
+  pillars,
+  refreshMetrics as refresh,
+  synthesize,
+  writeNormalized,
+} from 'ci-intel';
 import { startPostgres } from '../../scripts/postgres.mjs';
 
 const argv = process.argv;

@@ -9,14 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import { defaultConfig } from '../../dist/core/config.js';
-import { synthesize } from '../../dist/core/synth/generate.js';
-import { openHub } from '../../dist/server/hub.js';
-import { createApp } from '../../dist/server/app.js';
-import { createToken } from '../../dist/core/tokens.js';
-import { normalizeRecord } from '../../dist/core/runs/normalize.js';
-import { writeNormalized } from '../../dist/core/runs/ingest.js';
-import { openStore } from '../../dist/core/db/index.js';
+import { createApp, createToken, defaultConfig, normalizeRecord, openHub, openStore, synthesize, writeNormalized } from 'ci-intel';
 import { startPostgres } from '../../scripts/postgres.mjs';
 
 const arg = (name, dflt) => {

@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { calculateMutationTestMetrics } from 'mutation-testing-metrics';
-import { readReport } from '../../dist/pillars/mutation/reports/index.js';
-import { countStatuses, fileScores, resilienceOf } from '../../dist/pillars/mutation/score.js';
+import { countStatuses, fileScores, readReport, resilienceOf } from 'ci-intel/parsers';
 
 const N = Number(process.argv[2] ?? 100_000);
 const FILES = 500;

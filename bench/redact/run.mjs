@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { Redactor } from '../../dist/core/redact/index.js';
+import { Redactor } from 'ci-intel/parsers';
 
 const redactor = new Redactor();
 const MB = 1024 * 1024;

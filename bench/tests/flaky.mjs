@@ -8,8 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseReportCases } from '../../dist/pillars/test-reports/parsers/index.js';
-import { classify } from '../../dist/pillars/test-reports/flaky.js';
+import { classify, parseReportCases } from 'ci-intel/parsers';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'flaky-series');
 const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8'));

@@ -34,16 +34,8 @@ if (process.argv[2] === '--child') {
     for await (const c of createReadStream(file, { highWaterMark: 256 * 1024 })) p.write(d.decode(c, { stream: true }));
     p.close();
   } else if (who === 'ours') {
-    const { parseReportFile } = await import('../../dist/pillars/test-reports/parsers/index.js');
+    const { parseReportFile } = await import('ci-intel/parsers');
     tests = (await parseReportFile(file)).tests;
-  } else if (who === 'ours-saxes') {
-    // The previous parser (D-tests-6): the same JunitReader and assembler, tokenized by saxes.
-    const { Assembler } = await import('../../dist/pillars/test-reports/parsers/assemble.js');
-    const { parseJunitSax } = await import('../../dist/pillars/test-reports/parsers/junit-sax.js');
-    const { createReadStream } = await import('node:fs');
-    const asm = new Assembler();
-    await parseJunitSax(createReadStream(file, { highWaterMark: 256 * 1024 }), asm, file);
-    tests = asm.summary('junit').tests;
   } else {
     const { parse } = await import('junit2json');
     const doc = await parse(readFileSync(file, 'utf8'));
@@ -111,13 +103,9 @@ try {
     `junit peak RSS above an idle parse (MB): ours ${f1(MB(over(ours.rss, base.ours)))}, peer junit2json ${f1(MB(over(peer.rss, base.peer)))}, ratio ${(over(ours.rss, base.ours) / over(peer.rss, base.peer)).toFixed(2)} of peer (baselines ${f1(MB(base.ours))} / ${f1(MB(base.peer))} MB)`,
   );
   const bare = child('saxes', file);
-  const prev = child('ours-saxes', file);
   console.log(`junit throughput (MB/s): ours ${f1(size / (ours.ms / 1000))}, peer junit2json ${f1(size / (peer.ms / 1000))} (goal >= 60)`);
   console.log(
     `junit throughput vs a bare saxes pass (MB/s): ours ${f1(size / (ours.ms / 1000))}, bare saxes ${f1(size / (bare.ms / 1000))}, ratio ${(bare.ms / ours.ms).toFixed(2)} of bare`,
-  );
-  console.log(
-    `junit throughput vs our previous saxes-based parser (MB/s): ours ${f1(size / (ours.ms / 1000))}, previous ${f1(size / (prev.ms / 1000))}, ratio ${(prev.ms / ours.ms).toFixed(2)}x faster; peak RSS ours ${f1(MB(ours.rss))}, previous ${f1(MB(prev.rss))} MB`,
   );
   // Memory flat in file size: ours alone on growing files.
   const sizes = [10, 50, 200];
