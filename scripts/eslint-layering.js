@@ -2,7 +2,8 @@
 //   src/core/**        imports only src/core/**
 //   src/pillars/<p>/** imports src/core/** and src/pillars/<p>/** (never src/cli, src/server, src/web or another pillar)
 //   src/pillars/index.ts (the registry) may import every pillar
-// Tests (*.test.ts) may import anything: they assemble a hub the way the server does.
+// Tests beside the code (*.test.ts) follow the same layers; a test that needs the assembled hub or
+// CLI reaches it through test/support/assembled.ts, outside the layers.
 import path from 'node:path';
 
 const layerOf = (file) => {
@@ -27,7 +28,6 @@ export default {
   },
   create(context) {
     const file = context.filename;
-    if (/\.test\.ts$/.test(file)) return {};
     const from = layerOf(file);
     if (!from || from.rel === 'src/pillars/index.ts') return {};
     const check = (node, spec) => {

@@ -1,5 +1,5 @@
 // The layering rule (scripts/eslint-layering.js) fails the build when a layer reaches up: core
-// importing a pillar or the server, a pillar importing another pillar or the CLI.
+// importing a pillar or the server, a pillar importing another pillar or the CLI — tests beside the code included.
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
@@ -33,8 +33,12 @@ describe('layering rule', () => {
     expect(await lint('src/pillars/mutation/web/page.ts', "import { z } from '../../metrics/web/page.js';")).toHaveLength(1);
     expect(await lint('src/pillars/mutation/x.ts', "import { a } from './store.js'; import { b } from '../../core/cli.js';")).toEqual([]);
   });
-  it('lets tests and the registry assemble', async () => {
-    expect(await lint('src/pillars/mutation/x.test.ts', "import { createApp } from '../../server/app.js';")).toEqual([]);
+  it('holds tests beside the code to the same layers; they reach the assembled hub through test/support', async () => {
+    expect(await lint('src/pillars/mutation/x.test.ts', "import { createApp } from '../../server/app.js';")).toHaveLength(1);
+    expect(await lint('src/core/x.test.ts', "import { runCli } from '../cli/program.js';")).toHaveLength(1);
+    expect(await lint('src/pillars/mutation/x.test.ts', "import { createApp } from '../../../test/support/assembled.js';")).toEqual([]);
+  });
+  it('lets the registry assemble the pillars', async () => {
     expect(await lint('src/pillars/index.ts', "import { autopsy } from './autopsy/index.js';")).toEqual([]);
   });
 });

@@ -6,13 +6,13 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from '../server/app.js';
 import { createToken } from './tokens.js';
 import { synthesize } from './synth/generate.js';
 import { uploadToHub, type HubTarget } from './upload.js';
 import { CiError } from './errors.js';
 import { describeEachStore, type TestHub } from '../../test/support/stores.js';
 import { freePort } from '../../test/support/postgres.js';
+import { createApp } from '../../test/support/assembled.js';
 
 const records = synthesize({ repos: 1, days: 1, runsPerDay: 6, seed: 5, end: new Date('2026-06-01T00:00:00Z') }).records;
 const ndjson = (rs: unknown[]) => rs.map((r) => JSON.stringify(r)).join('\n') + '\n';

@@ -6,9 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/program.js';
 import { HELDOUT_DIR } from './corpus.js';
 import { autopsy } from './index.js';
+import { runCli } from '../../../test/support/assembled.js';
 
 const logPath = (id: string) => path.join(HELDOUT_DIR, 'logs', `${id}.log`);
 

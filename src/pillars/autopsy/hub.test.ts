@@ -7,7 +7,6 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from '../../server/app.js';
 import { createToken } from '../../core/tokens.js';
 import { checkRecord } from '../../core/contract/index.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
@@ -17,6 +16,7 @@ import { reclassifyLogs } from './reclassify.js';
 import { autopsy } from './index.js';
 import { ruleSet } from './rules.js';
 import { db } from './tables.js';
+import { createApp } from '../../../test/support/assembled.js';
 
 const log = (id: string) => readFileSync(path.join(HELDOUT_DIR, 'logs', `${id}.log`));
 const RUN1 = '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d';

@@ -7,11 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/program.js';
 import { blake3Hex } from './digest.js';
 import { openTestCache } from './fixtures/harness.js';
 import { cachePillar } from './index.js';
 import { blobPath } from './keys.js';
+import { runCli } from '../../../test/support/assembled.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const inCI = process.env.CI === 'true';

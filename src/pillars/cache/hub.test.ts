@@ -8,12 +8,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { sql } from '../../core/db/index.js';
 import { createToken } from '../../core/tokens.js';
-import { createApp } from '../../server/app.js';
 import { blake3Hex } from './digest.js';
 import type { CacheEventsTable } from './tables.js';
 import { pruneCacheEvents } from './hub.js';
 import { cachePillar } from './index.js';
 import { blobPath } from './keys.js';
+import { createApp } from '../../../test/support/assembled.js';
 
 const CACHE_TOKEN = 'hub-cache-token-123456';
 

@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/program.js';
 import { synthesize } from '../../core/synth/generate.js';
-import { pillars } from '../index.js';
+import { pillars, runCli } from '../../../test/support/assembled.js';
 
 const NOW = new Date('2026-03-10T06:00:00Z');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'metrics-cli-'));

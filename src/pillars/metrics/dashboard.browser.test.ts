@@ -16,13 +16,10 @@ import { synthesize } from '../../core/synth/generate.js';
 import { createToken } from '../../core/tokens.js';
 import { insertCommits } from '../../core/runs/commits.js';
 import { ingestNdjson } from '../../core/runs/ingest.js';
-import { createApp } from '../../server/app.js';
-import { DEMO, seedDemo } from '../../server/demo.js';
-import { webRoot } from '../../server/web.js';
 import { openTestHub, type TestHub } from '../../../test/support/stores.js';
 import { dur, durS, num, pct, score } from '../../core/web/format.js';
-import { pillars } from '../index.js';
 import { approximate, LEAD_LAST } from './sketch.js';
+import { DEMO, createApp, pillars, seedDemo, webRoot } from '../../../test/support/assembled.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);

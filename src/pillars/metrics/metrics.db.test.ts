@@ -8,10 +8,10 @@ import { synthesize } from '../../core/synth/generate.js';
 import { createToken } from '../../core/tokens.js';
 import { insertCommits } from '../../core/runs/commits.js';
 import { ingestNdjson } from '../../core/runs/ingest.js';
-import { createApp } from '../../server/app.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { metricsPillar } from './index.js';
 import { approximate, LEAD_LAST, REL_ERROR } from './sketch.js';
+import { createApp } from '../../../test/support/assembled.js';
 
 const END = new Date('2026-03-10T00:00:00Z');
 const NOW = new Date('2026-03-10T06:00:00Z');

@@ -5,11 +5,10 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { calculateMetrics } from 'mutation-testing-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/program.js';
 import { createToken } from '../../core/tokens.js';
-import { createApp } from '../../server/app.js';
 import { openTestHub, type TestHub } from '../../../test/support/stores.js';
 import { mutationPillar } from './index.js';
+import { createApp, runCli } from '../../../test/support/assembled.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fx = (f: string) => path.join(here, 'fixtures', 'reports', f);

@@ -6,10 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { calculateMetrics } from 'mutation-testing-metrics';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createToken } from '../../core/tokens.js';
-import { createApp } from '../../server/app.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { mutationPillar } from './index.js';
 import { ENVELOPE_KEY } from './ingest.js';
+import { createApp } from '../../../test/support/assembled.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const report = (f: string) => readFileSync(path.join(here, 'fixtures', 'reports', f), 'utf8');

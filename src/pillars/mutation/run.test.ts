@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/program.js';
 import { mutationPillar } from './index.js';
 import { globToRegExp } from '../../core/glob.js';
 import { detectTestRunner, generatedConfig, mutateEntries } from './run.js';
+import { runCli } from '../../../test/support/assembled.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-mut-run-'));

@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from '../../server/app.js';
 import { synthesize } from '../../core/synth/generate.js';
 import { ingestNdjson } from '../../core/runs/ingest.js';
 import { createToken } from '../../core/tokens.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { sourcesPillar } from './index.js';
 import { DURATION_BUCKETS, QUEUE_BUCKETS, pipelineSeries } from './prometheus.js';
+import { createApp } from '../../../test/support/assembled.js';
 
 const END = new Date('2026-06-01T00:00:00Z');
 const records = synthesize({ repos: 3, days: 3, runsPerDay: 20, seed: 7, end: END }).records;

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { validate } from 'ctrf';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/program.js';
 import { CORPUS, FIXTURES as FIX } from './fixtures/paths.js';
 import { testsPillar } from './index.js';
+import { runCli } from '../../../test/support/assembled.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-tests-cli-'));
 

@@ -7,13 +7,13 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApp } from '../../server/app.js';
 import { createToken } from '../../core/tokens.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { runCli } from '../../../test/support/cli.js';
 import { runIdFor } from '../../core/identity.js';
 import { CORPUS, FIXTURES as FIX } from './fixtures/paths.js';
 import { testsPillar } from './index.js';
+import { createApp } from '../../../test/support/assembled.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const COMMIT = 'a'.repeat(40);

@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runIdFor } from '../../../core/identity.js';
-import { createApp } from '../../../server/app.js';
 import { describeEachStore, type TestHub } from '../../../../test/support/stores.js';
 import { sourcesPillar } from '../index.js';
 import { cli, deliverGitlab, gitlabFixture } from '../../../../test/support/webhooks.js';
 import { nextPage } from './api.js';
 import { backfillGitlab, gitlabApiRoot, pipelineMapping } from './gitlab.js';
+import { createApp } from '../../../../test/support/assembled.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'gitlab-api');
 const fixture = (name: string) => JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from '../../../server/app.js';
 import { createToken } from '../../../core/tokens.js';
 import { describeEachStore, type TestHub } from '../../../../test/support/stores.js';
 import { sourcesPillar } from '../index.js';
 import { cli, git, listen } from '../../../../test/support/webhooks.js';
+import { createApp } from '../../../../test/support/assembled.js';
 
 /** A history with a merge: A <- B <- M -> C <- A, then D on M. */
 function makeRepo(): string {

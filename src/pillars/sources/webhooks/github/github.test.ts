@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from '../../../../server/app.js';
 import { runIdFor } from '../../../../core/identity.js';
 import { describeEachStore, type TestHub } from '../../../../../test/support/stores.js';
 import { sourcesPillar } from '../../index.js';
@@ -10,6 +9,7 @@ import { githubConclusion } from './status.js';
 import { mapGithub } from './map.js';
 import { unmappedSweep } from '../../subscriptions.js';
 import { gzipSync } from 'node:zlib';
+import { createApp } from '../../../../../test/support/assembled.js';
 
 const SECRET = "It's a Secret to Everybody";
 const EVENTS = ['workflow_run', 'workflow_job', 'check_run', 'deployment', 'deployment_status', 'pull_request', 'push'];

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from '../../../../server/app.js';
 import { runIdFor } from '../../../../core/identity.js';
 import { describeEachStore, type TestHub } from '../../../../../test/support/stores.js';
 import { sourcesPillar } from '../../index.js';
 import type { Db } from '../../deliveries.js';
 import { deliverGitlab, deliveryId, gitlabFixture } from '../../../../../test/support/webhooks.js';
+import { createApp } from '../../../../../test/support/assembled.js';
 
 const TOKEN = 'gitlab-hook-token-for-tests';
 const utc = (s: string) => new Date(s.replace(' UTC', 'Z').replace(' ', 'T')).getTime();
