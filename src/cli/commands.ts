@@ -15,6 +15,7 @@ const ingestModule = () => import('../core/runs/ingest.js');
 const queriesModule = () => import('../core/runs/read.js');
 const contractModule = () => import('../core/contract/index.js');
 import { pruneCommand } from './prune.js';
+import { reportCommand } from './report/command.js';
 import { collect, examples, numberOption, openInput, storeOptions } from '../core/cli.js';
 
 export function coreCommands(program: Command, ctx: CliContext): void {
@@ -212,6 +213,7 @@ export function coreCommands(program: Command, ctx: CliContext): void {
   });
 
   pruneCommand(program, ctx);
+  reportCommand(program, ctx);
 
   // ---- synth ----
   examples(

@@ -58,7 +58,7 @@ export const ERRORS = {
   E_RULES_INVALID: { status: 400, exit: 2, summary: 'An autopsy rule pack is not valid YAML or a rule is malformed (file:line and field named).' },
   E_MODEL_INVALID: { status: 500, exit: 2, summary: 'The autopsy classifier model file is missing or malformed.' },
   E_MANIFEST_INVALID: { status: 400, exit: 2, summary: 'An autopsy eval/train manifest line is malformed (file:line named).' },
-  E_GITHUB_FAILED: { status: 502, exit: 2, summary: 'The GitHub REST API refused or failed a request (opening or commenting on an issue).' },
+  E_GITHUB_FAILED: { status: 502, exit: 2, summary: 'The GitHub REST API refused or failed a request (issues, pull-request comments, check runs, labels).' },
   E_INTERNAL: { status: 500, exit: 2, summary: 'An unexpected error; the hub logged it with its request id.' },
   // cache pillar (issue 7)
   E_REQUEST_TIMEOUT: { status: 408, exit: 2, summary: 'The client sent its request body too slowly and the server dropped it.' },

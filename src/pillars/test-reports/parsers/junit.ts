@@ -8,6 +8,7 @@
 // JunitReader holds what the elements mean; any tokenizer that reports start tags, end tags, text,
 // comments and the DOCTYPE can drive it (junit-sax.ts drives it with saxes, the reference the
 // tokenizer is tested against).
+import path from 'node:path';
 import { CiError } from '../../../core/errors.js';
 import type { TestStatus } from '../../../core/model/index.js';
 import { capMessage, MESSAGE_CAP, ms } from './assemble.js';
@@ -40,8 +41,33 @@ interface OpenCase {
   suite: string | null;
   classname: string;
   outcome: { status: TestStatus; message: string | null; type: string | null } | null;
+  /** Where the failure happened, read from its stack when the testcase has no file attribute. */
+  location?: { file: string; line: number } | null;
   teardown?: { status: TestStatus; message: string | null; type: string | null };
   prior: Array<{ status: TestStatus; duration_ms: number | null; message: string | null }> | null;
+}
+
+/**
+ * A source location in a failure's stack: vitest's `❯ src/a.test.ts:4:48`, jest's and node's
+ * `at f (/home/runner/work/app/a.test.js:4:48)` or `(file:///…)`, pytest's `tests/test_a.py:12:
+ * AssertionError`, Java's `at com.example.T.m(T.java:39)`. Library frames (node_modules) are passed
+ * over; the frame in the test's own file — its classname as a path (vitest, jest) or as a class
+ * (JUnit's `com.example.TempsTest` in `TempsTest.java`) — wins over the first other frame.
+ */
+const FRAME = /(?:^|[\s(])(?:file:\/\/)?(\/?(?:[\w.@-]+\/)*[\w@-][\w.@-]*\.(?:[cm]?[jt]sx?|py|go|rs|java|kt|scala|rb|php|cs|ex|exs|swift|dart)):(\d+)(?=[:)\s]|$)/gm;
+
+export function failureLocation(body: string, classname: string): { file: string; line: number } | null {
+  const cls = classname.split(/[.:$]/).filter(Boolean);
+  const own = (file: string) => file === classname || file.endsWith(`/${classname}`) || path.posix.basename(file).split('.')[0] === cls[cls.length - 1];
+  let first: { file: string; line: number } | null = null;
+  for (const m of body.matchAll(FRAME)) {
+    const file = m[1]!;
+    if (file.includes('node_modules/')) continue;
+    const loc = { file, line: Number(m[2]) };
+    if (own(file)) return loc;
+    first ??= loc;
+  }
+  return first;
 }
 
 const seconds = (v: string | undefined): number | null => {
@@ -249,6 +275,7 @@ export class JunitReader {
       const body = this.capture?.text ?? '';
       this.capture = null;
       const kind = OUTCOME[n]!;
+      if (!kind.prior && open.location === undefined && open.attrs.file === undefined) open.location = failureLocation(body, open.classname);
       if (kind.prior) {
         const p = open.prior![open.prior!.length - 1]!;
         p.message = capMessage(p.message || body);
@@ -270,8 +297,8 @@ export class JunitReader {
         status: open.outcome?.status ?? 'passed',
         duration_ms: seconds(a.time),
         message: capMessage(open.outcome?.message),
-        file: a.file ?? null,
-        line: a.line && /^\d+$/.test(a.line) ? Number(a.line) : null,
+        file: a.file ?? open.location?.file ?? null,
+        line: a.line && /^\d+$/.test(a.line) ? Number(a.line) : (open.location?.line ?? null),
       };
       if (open.prior) raw.prior = open.prior;
       const teardown = open.teardown;

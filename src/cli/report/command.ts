@@ -1,0 +1,128 @@
+// `ci-intel report`: one agent command for a pipeline step. It reads what the job produced (test
+// reports, logs, a mutation report, coverage), analyses it offline, prints it, and — on GitHub —
+// publishes a sticky pull-request comment, a check run with every annotation, labels and the job
+// summary. Publishing never fails the job unless --strict; failing gates do (exit 1).
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { collect, examples, jsonLine, numberOption } from '../../core/cli.js';
+import { CiError } from '../../core/errors.js';
+import type { CliContext } from '../../core/registry.js';
+import { analyzeJob, filesOf, type JobReport } from './analyze.js';
+import { publishToGithub, type GithubTarget, type Published } from './github.js';
+import { gatesPassed, renderMarkdown } from './render.js';
+
+export interface ReportOptions {
+  junit?: string[];
+  logs?: string[];
+  coverage?: string[];
+  mutation?: string;
+  minCoverage?: string | number;
+  comment?: boolean;
+  check?: boolean;
+  labels?: boolean;
+  summary?: boolean;
+  githubToken?: string;
+  strict?: boolean;
+  json?: boolean;
+  cwd?: string;
+}
+
+export interface ReportResult {
+  report: JobReport;
+  published: Published | null;
+  gates_passed: boolean;
+  exitCode: number;
+}
+
+/** The pull request and commit of a GitHub Actions job, from the runner's environment and event file. */
+export function githubContext(env: NodeJS.ProcessEnv): { repo: string | null; pr: number | null; sha: string | null } {
+  let pr: number | null = null;
+  let sha = env.GITHUB_SHA ?? null;
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as { pull_request?: { number?: number; head?: { sha?: string } } };
+      if (event.pull_request?.number) {
+        pr = event.pull_request.number;
+        // A pull request job checks out a merge commit; checks and comments belong to the PR's head.
+        sha = event.pull_request.head?.sha ?? sha;
+      }
+    } catch (e) {
+      throw new CiError('E_INPUT_UNREADABLE', `cannot read the event file: ${(e as Error).message}`, { where: 'GITHUB_EVENT_PATH' });
+    }
+  }
+  return { repo: env.GITHUB_REPOSITORY ?? null, pr, sha };
+}
+
+export async function runReport(o: ReportOptions, ctx: CliContext): Promise<ReportResult> {
+  const cwd = o.cwd ?? process.cwd();
+  const inputs = {
+    junit: filesOf(o.junit ?? [], '--junit', cwd),
+    logs: filesOf(o.logs ?? [], '--logs', cwd),
+    coverage: filesOf(o.coverage ?? [], '--coverage', cwd),
+    mutation: o.mutation,
+    minCoverage: numberOption('--min-coverage', o.minCoverage, { min: 0, max: 100 }),
+  };
+  if (!inputs.junit.length && !inputs.logs.length && !inputs.coverage.length && !inputs.mutation) {
+    throw new CiError('E_USAGE', 'nothing to report', { hint: 'give at least one of --junit, --logs, --coverage, --mutation (see --help)' });
+  }
+  const report = await analyzeJob(inputs, ctx);
+  const passed = gatesPassed(report);
+  let published: Published | null = null;
+  const publish = o.comment || o.check || o.labels || o.summary;
+  if (publish) {
+    const gh = githubContext(ctx.env);
+    const config = ctx.config();
+    const token = o.githubToken ?? config.github.token;
+    const summaryFile = o.summary ? (ctx.env.GITHUB_STEP_SUMMARY ?? null) : null;
+    if (o.summary && !summaryFile) ctx.err('warning: --summary: GITHUB_STEP_SUMMARY is not set (not a GitHub Actions job); no job summary written\n');
+    const remote = o.comment || o.check || o.labels;
+    if (remote && (!gh.repo || !token)) {
+      const what = !gh.repo ? 'GITHUB_REPOSITORY is not set (not a GitHub Actions job)' : 'no GitHub token (pass --github-token or set GITHUB_TOKEN)';
+      if (o.strict) throw new CiError('E_USAGE', `cannot publish: ${what}`, { where: '--comment/--check/--labels' });
+      ctx.err(`warning: not published: ${what}\n`);
+    }
+    const target: GithubTarget = { api: config.github.apiUrl, token: token ?? '', repo: gh.repo ?? '', pr: gh.pr, sha: gh.sha };
+    const canRemote = Boolean(gh.repo && token);
+    published = await publishToGithub(target, report, {
+      comment: Boolean(o.comment && canRemote),
+      check: Boolean(o.check && canRemote),
+      labels: Boolean(o.labels && canRemote),
+      summaryFile,
+      mutationFile: o.mutation,
+    });
+    for (const p of published.problems) ctx.err(`warning: not published: ${p}\n`);
+    if (o.strict && published.problems.length) {
+      throw new CiError('E_GITHUB_FAILED', `${published.problems.length} part${published.problems.length === 1 ? '' : 's'} of the report could not be published`, {
+        hint: 'see the warnings above; without --strict the job does not fail for this',
+      });
+    }
+  }
+  return { report, published, gates_passed: passed, exitCode: passed ? 0 : 1 };
+}
+
+export function reportCommand(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('report')
+    .description('Report on a pipeline job: failing tests, why the logs failed, test resilience, coverage and gates; publish a PR comment, a check run, labels and the job summary on GitHub')
+    .option('--junit <glob>', 'test reports (JUnit XML, go test -json, cargo test, TAP, CTRF); repeatable', collect, [])
+    .option('--logs <glob>', 'job logs to explain; repeatable', collect, [])
+    .option('--coverage <glob>', 'coverage reports (lcov, Cobertura, Istanbul, Go, JaCoCo); repeatable', collect, [])
+    .option('--mutation <file>', 'a mutation report (StrykerJS, PIT, mutmut, ...)')
+    .option('--min-coverage <percent>', 'fail the coverage gate below this share of lines')
+    .option('--comment', 'post (or edit) one sticky comment on the pull request')
+    .option('--check', 'create a check run with an annotation for every failure')
+    .option('--labels', 'label the pull request weak-tests or high-confidence from its test resilience')
+    .option('--summary', 'append the report to the job summary ($GITHUB_STEP_SUMMARY)')
+    .option('--github-token <token>', 'token for the comment, check run and labels (default: GITHUB_TOKEN)')
+    .option('--strict', 'fail (exit 2) when any part cannot be published')
+    .option('--json', 'print the report and what was published as JSON');
+  examples(
+    cmd,
+    "ci-intel report --junit 'reports/**/*.xml' --logs build.log",
+    "ci-intel report --junit 'test-results/*.xml' --mutation reports/mutation/mutation.json --coverage coverage/lcov.info --comment --check --labels --summary",
+  ).action(async (opts: ReportOptions) => {
+    const r = await runReport(opts, ctx);
+    ctx.out(opts.json ? jsonLine({ ...r.report, gates_passed: r.gates_passed, published: r.published }) + '\n' : renderMarkdown(r.report, { limit: 0 }));
+    if (r.exitCode) process.exitCode = r.exitCode;
+  });
+}
