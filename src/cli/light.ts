@@ -7,14 +7,9 @@
 // registry up front.
 import type { Command } from 'commander';
 import type { CliContext, Pillar } from '../core/registry.js';
-import { autopsyConfigSection } from '../pillars/autopsy/config.js';
-import { cacheConfigSection } from '../pillars/cache/settings.js';
-import { metricsConfigSection } from '../pillars/metrics/config.js';
-import { mutationSection } from '../pillars/mutation/config.js';
-import { testsConfigSection } from '../pillars/test-reports/config.js';
+import { CONFIG_SECTIONS } from './config-sections.js';
 
-/** Every pillar's configuration section (a test checks it against the full registry). */
-export const CONFIG_SECTIONS = [autopsyConfigSection, cacheConfigSection, metricsConfigSection, mutationSection, testsConfigSection];
+export { CONFIG_SECTIONS };
 
 type Commands = (program: Command, ctx: CliContext) => void;
 

@@ -60,7 +60,11 @@ export function filesOf(globs: string[], flag: string, cwd = process.cwd()): str
   const out: string[] = [];
   for (const g of globs) {
     const files = expandGlob(g, cwd);
-    if (!files.length) throw new CiError('E_INPUT_UNREADABLE', `${flag} ${g} names no file`, { where: flag, hint: 'check the path or pattern (quote it so the shell does not expand it)' });
+    if (!files.length)
+      throw new CiError('E_INPUT_UNREADABLE', `${flag} ${g} names no file`, {
+        where: flag,
+        hint: 'check the path or pattern (quote it so the shell does not expand it)',
+      });
     for (const f of files) if (!out.includes(f)) out.push(f);
   }
   return out;
@@ -98,7 +102,11 @@ export async function analyzeJob(inputs: ReportInputs, ctx: CliContext): Promise
     }
     report.tests = t;
     const failing = t.failures.length;
-    report.gates.push({ name: 'tests', pass: failing === 0, reason: failing ? `${failing} failing test${failing === 1 ? '' : 's'}` : `${t.total} tests, none failing` });
+    report.gates.push({
+      name: 'tests',
+      pass: failing === 0,
+      reason: failing ? `${failing} failing test${failing === 1 ? '' : 's'}` : `${t.total} tests, none failing`,
+    });
   }
 
   if (inputs.logs.length) {
@@ -128,7 +136,11 @@ export async function analyzeJob(inputs: ReportInputs, ctx: CliContext): Promise
     report.coverage = { files: merged.files.length, lines_pct: linesPct };
     if (inputs.minCoverage !== undefined) {
       const pass = linesPct !== null && linesPct >= inputs.minCoverage;
-      report.gates.push({ name: 'coverage', pass, reason: `lines ${linesPct === null ? 'unknown' : `${linesPct.toFixed(1)}%`} (minimum ${inputs.minCoverage}%)` });
+      report.gates.push({
+        name: 'coverage',
+        pass,
+        reason: `lines ${linesPct === null ? 'unknown' : `${linesPct.toFixed(1)}%`} (minimum ${inputs.minCoverage}%)`,
+      });
     }
   }
   return report;

@@ -92,9 +92,13 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
     });
     for (const p of published.problems) ctx.err(`warning: not published: ${p}\n`);
     if (o.strict && published.problems.length) {
-      throw new CiError('E_GITHUB_FAILED', `${published.problems.length} part${published.problems.length === 1 ? '' : 's'} of the report could not be published`, {
-        hint: 'see the warnings above; without --strict the job does not fail for this',
-      });
+      throw new CiError(
+        'E_GITHUB_FAILED',
+        `${published.problems.length} part${published.problems.length === 1 ? '' : 's'} of the report could not be published`,
+        {
+          hint: 'see the warnings above; without --strict the job does not fail for this',
+        },
+      );
     }
   }
   return { report, published, gates_passed: passed, exitCode: passed ? 0 : 1 };
@@ -103,7 +107,9 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
 export function reportCommand(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('report')
-    .description('Report on a pipeline job: failing tests, why the logs failed, test resilience, coverage and gates; publish a PR comment, a check run, labels and the job summary on GitHub')
+    .description(
+      'Report on a pipeline job: failing tests, why the logs failed, test resilience, coverage and gates; publish a PR comment, a check run, labels and the job summary on GitHub',
+    )
     .option('--junit <glob>', 'test reports (JUnit XML, go test -json, cargo test, TAP, CTRF); repeatable', collect, [])
     .option('--logs <glob>', 'job logs to explain; repeatable', collect, [])
     .option('--coverage <glob>', 'coverage reports (lcov, Cobertura, Istanbul, Go, JaCoCo); repeatable', collect, [])

@@ -81,7 +81,9 @@ class GithubApi {
         await this.sleep(Math.min(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 5000, 60_000));
         continue;
       }
-      throw new CiError('E_GITHUB_FAILED', `${method} ${path}: GitHub answered ${res.status}: ${message}`, { hint: hintFor(res.status, what, limited, this.t.repo) });
+      throw new CiError('E_GITHUB_FAILED', `${method} ${path}: GitHub answered ${res.status}: ${message}`, {
+        hint: hintFor(res.status, what, limited, this.t.repo),
+      });
     }
   }
 }
@@ -97,7 +99,11 @@ function hintFor(status: number, what: keyof typeof PERMISSION, limited: boolean
 
 async function stickyComment(api: GithubApi, t: GithubTarget, body: string): Promise<string> {
   for (let page = 1; page <= 50; page++) {
-    const comments = await api.call<Array<{ id: number; body?: string; html_url: string }>>('GET', `/repos/${t.repo}/issues/${t.pr}/comments?per_page=100&page=${page}`, 'comment');
+    const comments = await api.call<Array<{ id: number; body?: string; html_url: string }>>(
+      'GET',
+      `/repos/${t.repo}/issues/${t.pr}/comments?per_page=100&page=${page}`,
+      'comment',
+    );
     const ours = comments.find((c) => c.body?.includes(COMMENT_MARKER));
     if (ours) return (await api.call<{ html_url: string }>('PATCH', `/repos/${t.repo}/issues/comments/${ours.id}`, 'comment', { body })).html_url;
     if (comments.length < 100) break;
@@ -163,7 +169,8 @@ export async function publishToGithub(t: GithubTarget, r: JobReport, o: PublishO
         out.annotations = c.annotations;
       });
   }
-  if ((o.comment || o.labels) && t.pr === null) out.problems.push('comment and labels: this job does not run for a pull request (no pull_request in GITHUB_EVENT_PATH)');
+  if ((o.comment || o.labels) && t.pr === null)
+    out.problems.push('comment and labels: this job does not run for a pull request (no pull_request in GITHUB_EVENT_PATH)');
   if (o.comment && t.pr !== null) {
     await attempt('comment', async () => {
       out.comment_url = await stickyComment(api, t, renderMarkdown(r, { limit: MAX_COMMENT_CHARS, runUrl: o.runUrl, marker: true }));

@@ -17,10 +17,18 @@ export interface Annotation {
   message: string;
 }
 
-const firstLine = (s: string | null) => (s ?? '').split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+const firstLine = (s: string | null) =>
+  (s ?? '')
+    .split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim() ?? '';
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 /** Text inside Markdown table cells and inline code: no pipes, backticks or newlines break out. */
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/`/g, "'").replace(/\s*\n\s*/g, ' ');
+const cell = (s: string) =>
+  s
+    .replace(/\|/g, '\\|')
+    .replace(/`/g, "'")
+    .replace(/\s*\n\s*/g, ' ');
 
 export function gatesPassed(r: JobReport): boolean {
   return r.gates.every((g) => g.pass);
@@ -29,7 +37,9 @@ export function gatesPassed(r: JobReport): boolean {
 export function headline(r: JobReport): string {
   const failed = r.gates.filter((g) => !g.pass);
   if (!r.gates.length) return 'ci-intel: nothing to gate';
-  return failed.length ? `ci-intel: ${failed.length} of ${r.gates.length} gates failed (${failed.map((g) => g.name).join(', ')})` : `ci-intel: all ${r.gates.length} gates passed`;
+  return failed.length
+    ? `ci-intel: ${failed.length} of ${r.gates.length} gates failed (${failed.map((g) => g.name).join(', ')})`
+    : `ci-intel: all ${r.gates.length} gates passed`;
 }
 
 /**
@@ -74,13 +84,16 @@ export function renderMarkdown(r: JobReport, opts: { limit?: number; runUrl?: st
     sections.push(lines.join('\n'));
   }
   if (r.coverage) {
-    sections.push(`#### Coverage: ${r.coverage.lines_pct === null ? 'no line data' : `${r.coverage.lines_pct.toFixed(1)}% of lines`} in ${r.coverage.files} files`);
+    sections.push(
+      `#### Coverage: ${r.coverage.lines_pct === null ? 'no line data' : `${r.coverage.lines_pct.toFixed(1)}% of lines`} in ${r.coverage.files} files`,
+    );
   }
 
   const all = sections.join('\n\n') + '\n';
   if (!opts.limit || all.length <= opts.limit) return all;
   const where = opts.runUrl ? `the run on the hub: ${opts.runUrl}` : 'the job summary and the check run';
-  const note = (cut: number) => `\n\n_The report is longer than a comment may be: ${cut} section${cut === 1 ? '' : 's'} cut here. Read all of it in ${where}._\n`;
+  const note = (cut: number) =>
+    `\n\n_The report is longer than a comment may be: ${cut} section${cut === 1 ? '' : 's'} cut here. Read all of it in ${where}._\n`;
   let out = sections[0]!;
   let used = 1;
   for (const s of sections.slice(1)) {

@@ -10,7 +10,8 @@ import type { CliContext } from '../../core/registry.js';
 import { eventFromJson, type CacheEvent } from './events.js';
 import { createCacheApp, openCacheServer } from './server.js';
 import { parseDuration } from '../../core/duration.js';
-import { cacheConfigSection, resolveSettings, type CacheSettings } from './settings.js';
+import { cacheConfigSection } from './config.js';
+import { resolveSettings, type CacheSettings } from './settings.js';
 import { sectionOf } from '../../core/config.js';
 import { computeStats, renderStats, takeInventory, tally } from './stats.js';
 

@@ -8,7 +8,8 @@ import { DbSink } from './events.js';
 import { CacheCounters, registerCacheMetrics } from './prometheus.js';
 import type { CacheServer } from './protocols/common.js';
 import { openCacheServer } from './server.js';
-import { cacheConfigSection, resolveSettings } from './settings.js';
+import { cacheConfigSection } from './config.js';
+import { resolveSettings } from './settings.js';
 import { computeStats, takeInventory, type Inventory, type Tally } from './stats.js';
 import type { CacheEventsTable } from './tables.js';
 

@@ -6,7 +6,7 @@ import { definePillar } from '../../core/registry.js';
 import { cacheCommands } from './commands.js';
 import { pruneCacheEvents, registerHubCacheMetrics, sweepLoop } from './hub.js';
 import { cacheHubRoutes } from './routes.js';
-import { cacheConfigSection } from './settings.js';
+import { cacheConfigSection } from './config.js';
 import { cacheMigrations } from './tables.js';
 
 export const cachePillar = definePillar({

@@ -54,7 +54,8 @@ interface OpenCase {
  * over; the frame in the test's own file — its classname as a path (vitest, jest) or as a class
  * (JUnit's `com.example.TempsTest` in `TempsTest.java`) — wins over the first other frame.
  */
-const FRAME = /(?:^|[\s(])(?:file:\/\/)?(\/?(?:[\w.@-]+\/)*[\w@-][\w.@-]*\.(?:[cm]?[jt]sx?|py|go|rs|java|kt|scala|rb|php|cs|ex|exs|swift|dart)):(\d+)(?=[:)\s]|$)/gm;
+const FRAME =
+  /(?:^|[\s(])(?:file:\/\/)?(\/?(?:[\w.@-]+\/)*[\w@-][\w.@-]*\.(?:[cm]?[jt]sx?|py|go|rs|java|kt|scala|rb|php|cs|ex|exs|swift|dart)):(\d+)(?=[:)\s]|$)/gm;
 
 export function failureLocation(body: string, classname: string): { file: string; line: number } | null {
   const cls = classname.split(/[.:$]/).filter(Boolean);

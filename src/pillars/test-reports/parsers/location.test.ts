@@ -15,7 +15,12 @@ describe('failure locations', () => {
   it('are read from the stacks of jest, node --test, pytest, JUnit 5 (Surefire) and vitest reports', async () => {
     expect(await failures('jest/report.xml')).toEqual(['/home/runner/work/app/strings.test.js:27', '/home/runner/work/app/strings.test.js:33']);
     expect(await failures('node/report.xml')).toEqual(['/home/runner/work/app/strings.test.mjs:18', '/home/runner/work/app/strings.test.mjs:24', null]);
-    expect(await failures('pytest/report.xml')).toEqual(['tests/test_units.py:26', 'tests/test_units.py:35', 'tests/test_units.py:43', 'tests/test_units.py:59']);
+    expect(await failures('pytest/report.xml')).toEqual([
+      'tests/test_units.py:26',
+      'tests/test_units.py:35',
+      'tests/test_units.py:43',
+      'tests/test_units.py:59',
+    ]);
     expect(await failures('vitest/report.xml')).toEqual(['strings.test.js:23', 'strings.test.js:26']);
   });
 
@@ -27,7 +32,10 @@ describe('failure locations', () => {
   });
 
   it('pass over node_modules frames and texts without a location', () => {
-    expect(failureLocation('at x (/app/node_modules/jest-circus/build/utils.js:298:28)\n at y (/app/src/a.test.js:4:2)', 'a')).toEqual({ file: '/app/src/a.test.js', line: 4 });
+    expect(failureLocation('at x (/app/node_modules/jest-circus/build/utils.js:298:28)\n at y (/app/src/a.test.js:4:2)', 'a')).toEqual({
+      file: '/app/src/a.test.js',
+      line: 4,
+    });
     expect(failureLocation('test timed out after 50ms', 'a')).toBeNull();
   });
 });

@@ -1,0 +1,10 @@
+// Every pillar's configuration section, importable without the pillars themselves (the light CLI,
+// the bundled Action): ci-intel.yml is validated whole wherever it is read. A test checks this list
+// against the full registry.
+import { autopsyConfigSection } from '../pillars/autopsy/config.js';
+import { cacheConfigSection } from '../pillars/cache/config.js';
+import { metricsConfigSection } from '../pillars/metrics/config.js';
+import { mutationSection } from '../pillars/mutation/config.js';
+import { testsConfigSection } from '../pillars/test-reports/config.js';
+
+export const CONFIG_SECTIONS = [autopsyConfigSection, cacheConfigSection, metricsConfigSection, mutationSection, testsConfigSection];
