@@ -115,10 +115,15 @@ describe('the image steps on this host', () => {
     expect(existsSync(path.join(app, 'dist/web/index.html'))).toBe(true);
     for (const f of ['package.json', 'README.md', 'LICENSE']) expect(existsSync(path.join(app, f)), f).toBe(true);
     for (const dep of ['fastify', '@electric-sql/pglite', 'yaml']) expect(existsSync(path.join(app, 'node_modules', dep)), dep).toBe(true);
-    // No dev dependency survived the prune.
-    const dev = Object.keys(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies);
-    expect(dev).toContain('vitest');
-    expect(dev.filter((d) => existsSync(path.join(app, 'node_modules', d)))).toEqual([]);
+    // No dev-only package survived the prune: the lock file marks them `dev: true` (a devDependency
+    // a production package also needs, such as @types/node, is rightly kept).
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+    const devOnly = Object.entries(lock.packages)
+      .filter(([p, v]) => v.dev && /^node_modules\/(@[^/]+\/)?[^/]+$/.test(p))
+      .map(([p]) => p.slice('node_modules/'.length));
+    expect(devOnly).toEqual(expect.arrayContaining(['vitest', 'typescript', 'eslint', 'esbuild']));
+    expect(devOnly.filter((d) => existsSync(path.join(app, 'node_modules', d)))).toEqual([]);
+    expect(existsSync(path.join(app, 'node_modules/vitest'))).toBe(false);
     expect(existsSync(path.join(app, 'node_modules/typescript'))).toBe(false);
     // Nothing but what the runtime stage copies.
     expect(existsSync(path.join(app, 'src'))).toBe(false);
