@@ -30,4 +30,3 @@ export interface Stage {
 export function parseDockerfile(text: string, file?: string): Instruction[];
 export function stagesOf(instructions: Instruction[]): Stage[];
 export function dockerignore(text: string): (rel: string) => boolean;
-

@@ -10,7 +10,20 @@
 // What it cannot do on a host, it says: the runtime stage's RUN lines (they create the image's
 // user and /data) are replaced by running as `nobody` with a data folder it owns.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -151,7 +164,9 @@ export function stagesOf(instructions) {
         cur.cmd = execForm(ins.args) ?? ['/bin/sh', '-c', ins.args];
         break;
       default:
-        throw new Error(`${ins.where}: ${ins.op} is not performed by scripts/image-steps.mjs; teach it the instruction or keep the Dockerfile to FROM/WORKDIR/ENV/COPY/RUN/USER/VOLUME/EXPOSE/HEALTHCHECK/ENTRYPOINT/CMD`);
+        throw new Error(
+          `${ins.where}: ${ins.op} is not performed by scripts/image-steps.mjs; teach it the instruction or keep the Dockerfile to FROM/WORKDIR/ENV/COPY/RUN/USER/VOLUME/EXPOSE/HEALTHCHECK/ENTRYPOINT/CMD`,
+        );
     }
   }
   return stages;
@@ -191,7 +206,10 @@ function globRegex(pat) {
       re += i === segs.length - 1 ? '.*' : '(?:[^/]+/)*';
       return;
     }
-    re += s.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+    re += s
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]');
     if (i < segs.length - 1) re += '/';
   });
   return new RegExp(`^${re}$`);
@@ -243,7 +261,10 @@ function performCopy(step, { map, context, ignored, stageRoots }) {
       src = other(path.posix.resolve('/', s));
       if (!src) throw new Error(`${step.where}: ${s} is outside stage ${step.from}'s folders`);
     } else {
-      rel = path.posix.normalize(s).replace(/^\.?\/+/, '').replace(/\/+$/, '');
+      rel = path.posix
+        .normalize(s)
+        .replace(/^\.?\/+/, '')
+        .replace(/\/+$/, '');
       src = path.join(context, rel);
       ign = ignored;
       if (ignored(rel)) throw new Error(`${step.where}: ${s} is excluded by .dockerignore; docker build would not find it`);
@@ -309,7 +330,8 @@ async function pollReady(url, child, timeoutMs) {
   const until = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < until) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the hub exited (${child.exitCode ?? child.signalCode}) before ${url} answered; its output is above`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the hub exited (${child.exitCode ?? child.signalCode}) before ${url} answered; its output is above`);
     try {
       const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
       const body = await r.json().catch(() => null);
@@ -399,7 +421,11 @@ export async function imageSteps({ dockerfile = path.join(ROOT, 'Dockerfile'), c
       const argv = [...(stage.entrypoint ?? []), ...(stage.cmd ?? [])].map((a) => map.text(a));
       const cwd = map(stage.workdir) ?? root;
       log(`start: ${[...who.prefix, ...argv].join(' ')} (cwd ${cwd}, port ${port}, as ${who.as})`);
-      child = spawn(who.prefix[0] ?? argv[0], [...who.prefix.slice(1), ...(who.prefix.length ? argv : argv.slice(1))], { cwd, env: runEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+      child = spawn(who.prefix[0] ?? argv[0], [...who.prefix.slice(1), ...(who.prefix.length ? argv : argv.slice(1))], {
+        cwd,
+        env: runEnv,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
       const ready = await pollReady(`http://127.0.0.1:${port}/readyz`, child, readyTimeoutMs);
       log(`/readyz answered ${ready.status} ${JSON.stringify(ready.body)}`);
       const uid = uidOfPid(child.pid);

@@ -56,10 +56,18 @@ describe('Dockerfile', () => {
 
   it('.dockerignore keeps local state and tests out of the context', () => {
     const ignored = dockerignore(readFileSync(path.join(ROOT, '.dockerignore'), 'utf8'));
-    for (const p of ['node_modules/x/index.js', 'dist/cli/main.js', '.ci-intel/db/PG_VERSION', '.git/HEAD', 'src/core/badge.test.ts', 'src/pillars/tests/fixtures/a.xml']) {
+    for (const p of [
+      'node_modules/x/index.js',
+      'dist/cli/main.js',
+      '.ci-intel/db/PG_VERSION',
+      '.git/HEAD',
+      'src/core/badge.test.ts',
+      'src/pillars/tests/fixtures/a.xml',
+    ]) {
       expect(ignored(p), p).toBe(true);
     }
-    for (const p of ['src/core/badge.ts', 'package.json', 'package-lock.json', 'scripts/build-web.mjs', 'README.md', 'LICENSE']) expect(ignored(p), p).toBe(false);
+    for (const p of ['src/core/badge.ts', 'package.json', 'package-lock.json', 'scripts/build-web.mjs', 'README.md', 'LICENSE'])
+      expect(ignored(p), p).toBe(false);
   });
 });
 

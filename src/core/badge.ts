@@ -43,12 +43,11 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 
 /** Text for SVG/XML content and attribute values; control characters are dropped (XML refuses them). */
 export function escapeXml(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 // Verdana 11px advance widths (as shields measures them), rounded; others count as a lowercase letter.
-const NARROW = new Set([...'fijlrtI.,:;!|\'()[] ']);
+const NARROW = new Set([..."fijlrtI.,:;!|'()[] "]);
 const WIDE = new Set([...'mwMW%@']);
 
 /** Approximate rendered width of `s` in Verdana 11px. */
@@ -66,8 +65,7 @@ export function renderBadge(label: string, value: string, colour: BadgeColour, t
   const l = escapeXml(label);
   const v = escapeXml(value);
   const t = escapeXml(title);
-  const text = (x: number, s: string) =>
-    `<text x="${x}" y="15" fill="#010101" fill-opacity=".3">${s}</text><text x="${x}" y="14">${s}</text>`;
+  const text = (x: number, s: string) => `<text x="${x}" y="15" fill="#010101" fill-opacity=".3">${s}</text><text x="${x}" y="14">${s}</text>`;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="20" role="img" aria-label="${t}">` +
     `<title>${t}</title>` +
