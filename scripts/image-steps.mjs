@@ -418,10 +418,19 @@ export async function imageSteps({ dockerfile = path.join(ROOT, 'Dockerfile'), c
       for (const v of stage.volumes) if (who.uid !== undefined) chownSync(roots[v], who.uid, who.gid);
       const port = await freePort();
       const runEnv = { PATH: process.env.PATH, HOME: roots[stage.volumes[0]] ?? root, ...env, CI_INTEL_PORT: String(port) };
-      const argv = [...(stage.entrypoint ?? []), ...(stage.cmd ?? [])].map((a) => map.text(a));
+      const entry = (stage.entrypoint ?? []).map((a) => map.text(a));
+      const argv = [...entry, ...(stage.cmd ?? []).map((a) => map.text(a))];
       const cwd = map(stage.workdir) ?? root;
+      const asUser = (cmd) => [who.prefix[0] ?? cmd[0], [...who.prefix.slice(1), ...(who.prefix.length ? cmd : cmd.slice(1))]];
+      // A one-off command on the volume before the hub holds it, as the README's `docker run --rm
+      // ... token create` does: a read token to check the API answers with it.
+      const [tokCmd, tokArgs] = asUser([...entry, 'token', 'create', '--repo', '**', '--scope', 'read', '--name', 'image-steps']);
+      const tok = spawnSync(tokCmd, tokArgs, { cwd, env: runEnv, encoding: 'utf8', timeout: 120_000 });
+      if (tok.status !== 0) throw new Error(`token create in the runtime folder failed (exit ${tok.status}): ${tok.stderr}`);
+      const token = tok.stdout.trim();
       log(`start: ${[...who.prefix, ...argv].join(' ')} (cwd ${cwd}, port ${port}, as ${who.as})`);
-      child = spawn(who.prefix[0] ?? argv[0], [...who.prefix.slice(1), ...(who.prefix.length ? argv : argv.slice(1))], {
+      const [startCmd, startArgs] = asUser(argv);
+      child = spawn(startCmd, startArgs, {
         cwd,
         env: runEnv,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -429,11 +438,17 @@ export async function imageSteps({ dockerfile = path.join(ROOT, 'Dockerfile'), c
       const ready = await pollReady(`http://127.0.0.1:${port}/readyz`, child, readyTimeoutMs);
       log(`/readyz answered ${ready.status} ${JSON.stringify(ready.body)}`);
       const uid = uidOfPid(child.pid);
+      const api = async (auth) =>
+        (await fetch(`http://127.0.0.1:${port}/api/v1/runs`, { headers: auth ? { authorization: `Bearer ${auth}` } : {}, signal: AbortSignal.timeout(10_000) }))
+          .status;
+      const apiStatus = { withToken: await api(token), withoutToken: await api(null) };
+      log(`GET /api/v1/runs: ${apiStatus.withToken} with the token, ${apiStatus.withoutToken} without`);
       // The HEALTHCHECK command itself, as the same user, on the port this run uses.
       let health = null;
       if (stage.healthcheck) {
         const hc = stage.healthcheck.command.map((a) => a.replaceAll(':8080/', `:${port}/`));
-        const h = spawnSync(who.prefix[0] ?? hc[0], [...who.prefix.slice(1), ...(who.prefix.length ? hc : hc.slice(1))], { cwd, env: runEnv, timeout: 30_000 });
+        const [hcCmd, hcArgs] = asUser(hc);
+        const h = spawnSync(hcCmd, hcArgs, { cwd, env: runEnv, timeout: 30_000 });
         health = { command: stage.healthcheck.command, exitCode: h.status };
         log(`HEALTHCHECK ${hc.join(' ')} exited ${h.status}`);
       }
@@ -450,6 +465,7 @@ export async function imageSteps({ dockerfile = path.join(ROOT, 'Dockerfile'), c
         uid,
         ready,
         health,
+        api: apiStatus,
         exit,
         userSwitch: who.prefix.length > 0,
       };
@@ -471,7 +487,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     const res = await imageSteps({ dockerfile: opt('--dockerfile') ? path.resolve(opt('--dockerfile')) : undefined, keep: args.includes('--keep') });
     if (opt('--json')) writeFileSync(opt('--json'), JSON.stringify(res, null, 2));
-    const ok = res.runtime?.ready?.body?.ok === true && res.runtime.exit.code === 0 && (res.runtime.health?.exitCode ?? 0) === 0;
+    const ok =
+      res.runtime?.ready?.body?.ok === true &&
+      res.runtime.exit.code === 0 &&
+      (res.runtime.health?.exitCode ?? 0) === 0 &&
+      res.runtime.api.withToken === 200 &&
+      res.runtime.api.withoutToken === 401;
     log(ok ? `ok in ${res.seconds} s` : 'FAILED: see above');
     process.exit(ok ? 0 : 1);
   } catch (e) {

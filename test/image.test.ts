@@ -27,6 +27,7 @@ interface StepsResult {
     userSwitch: boolean;
     ready: { status: number; body: { ok?: boolean } };
     health: { exitCode: number | null } | null;
+    api: { withToken: number; withoutToken: number };
     exit: { code: number | null; signal: string | null; ms: number };
   };
 }
@@ -142,6 +143,8 @@ describe('the image steps on this host', () => {
     expect(out.runtime.ready.status).toBe(200);
     expect(out.runtime.ready.body).toMatchObject({ ok: true });
     expect(out.runtime.health?.exitCode).toBe(0);
+    // A token made by a one-off `token create` on the volume opens the API; none is refused.
+    expect(out.runtime.api).toEqual({ withToken: 200, withoutToken: 401 });
     // The store is the embedded one in the /data volume.
     expect(existsSync(path.join(out.runtime.dataDir, 'db'))).toBe(true);
   });
