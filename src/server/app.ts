@@ -42,7 +42,8 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   });
   const routes: RouteOptions[] = [];
   app.addHook('onRoute', (r) => {
-    if (r.url.startsWith('/api/') || r.url.startsWith('/webhooks/') || r.url === '/metrics' || r.url.startsWith('/v8/')) routes.push(r);
+    if (r.url.startsWith('/api/') || r.url.startsWith('/webhooks/') || r.url === '/metrics' || r.url.startsWith('/v8/') || r.url.startsWith('/badge/'))
+      routes.push(r);
   });
   installErrorHandler(app, { docs: '/api/v1/openapi.json' });
   // Every answer: browsers must not guess types (a stored log is text, never HTML) nor leak the

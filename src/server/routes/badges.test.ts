@@ -184,6 +184,11 @@ describeEachStore(
       expect((await badge('/badge/acme/mid/coverage.svg', 'cit_' + 'x'.repeat(32))).statusCode).toBe(401);
     });
 
+    it('is listed in the OpenAPI document as public', async () => {
+      const doc = (await app.inject({ url: '/api/v1/openapi.json' })).json();
+      expect(doc.paths['/badge/{owner}/{repo}/{file}'].get['x-scope']).toBe('public');
+    });
+
     it('escapes a hostile repository name', async () => {
       const [owner, name] = HOSTILE.toLowerCase().split('/');
       const res = await badge(`/badge/${encodeURIComponent(owner!)}/${encodeURIComponent(name!)}/coverage.svg`, readAcme);
