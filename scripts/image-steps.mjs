@@ -5,7 +5,10 @@
 // /app, then the ENTRYPOINT + CMD with the stage's ENV, as a non-root user when the stage says
 // USER and we are root, polled like the HEALTHCHECK, and stopped with SIGTERM.
 //
-//   node scripts/image-steps.mjs [--dockerfile Dockerfile] [--json FILE] [--keep]
+//   node scripts/image-steps.mjs [--dockerfile Dockerfile] [--json FILE] [--keep] [--keep-failed]
+//
+// --keep leaves the temp folders after a run that got through (the caller removes `top`);
+// --keep-failed leaves them after a failure, to rerun the failed step there by hand.
 //
 // What it cannot do on a host, it says: the runtime stage's RUN lines (they create the image's
 // user and /data) are replaced by running as `nobody` with a data folder it owns.
@@ -291,7 +294,10 @@ function run(step, cwd, env) {
   log(`${step.where}: RUN ${argv.join(' ')}`);
   const t0 = Date.now();
   const r = spawnSync(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`${step.where}: RUN ${argv.join(' ')} failed (exit ${r.status ?? r.signal}) in ${cwd}; run it there by hand to see why`);
+  if (r.status !== 0)
+    throw new Error(
+      `${step.where}: RUN ${argv.join(' ')} failed (exit ${r.status ?? r.signal}) in ${cwd}; rerun with --keep-failed and run it there by hand to see why`,
+    );
   log(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
@@ -360,7 +366,13 @@ function waitExit(child, timeoutMs) {
   });
 }
 
-export async function imageSteps({ dockerfile = path.join(ROOT, 'Dockerfile'), context = ROOT, keep = false, readyTimeoutMs = 120_000 } = {}) {
+export async function imageSteps({
+  dockerfile = path.join(ROOT, 'Dockerfile'),
+  context = ROOT,
+  keep = false,
+  keepFailed = false,
+  readyTimeoutMs = 120_000,
+} = {}) {
   const stages = stagesOf(parseDockerfile(readFileSync(dockerfile, 'utf8'), path.relative(process.cwd(), dockerfile) || 'Dockerfile'));
   if (stages.length < 2) throw new Error(`${dockerfile}: expected a build stage and a runtime stage, found ${stages.length}`);
   const ignorePath = path.join(context, '.dockerignore');
@@ -372,6 +384,7 @@ export async function imageSteps({ dockerfile = path.join(ROOT, 'Dockerfile'), c
   const stageRoots = {};
   const t0 = Date.now();
   let child = null;
+  let ok = false;
   try {
     for (const [i, stage] of stages.entries()) {
       const isLast = i === stages.length - 1;
@@ -471,10 +484,13 @@ export async function imageSteps({ dockerfile = path.join(ROOT, 'Dockerfile'), c
       };
     }
     result.seconds = Math.round((Date.now() - t0) / 1000);
+    ok = true;
     return result;
   } finally {
     if (child) child.kill('SIGKILL');
-    if (!keep) rmSync(top, { recursive: true, force: true });
+    // A failed run's folders (about 1 GB with the build's node_modules) go unless asked for.
+    if (ok ? !keep : !keepFailed) rmSync(top, { recursive: true, force: true });
+    else if (!ok) log(`kept ${top} (--keep-failed)`);
   }
 }
 
@@ -485,7 +501,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     return i >= 0 ? args[i + 1] : undefined;
   };
   try {
-    const res = await imageSteps({ dockerfile: opt('--dockerfile') ? path.resolve(opt('--dockerfile')) : undefined, keep: args.includes('--keep') });
+    const res = await imageSteps({
+      dockerfile: opt('--dockerfile') ? path.resolve(opt('--dockerfile')) : undefined,
+      keep: args.includes('--keep'),
+      keepFailed: args.includes('--keep-failed'),
+    });
     if (opt('--json')) writeFileSync(opt('--json'), JSON.stringify(res, null, 2));
     const ok =
       res.runtime?.ready?.body?.ok === true &&
