@@ -161,6 +161,20 @@ const CoreSchema = Type.Object(
       },
       'How long data is kept.',
     ),
+    badges: Obj(
+      {
+        publicRepos: Type.Array(
+          Type.String(),
+          setting({
+            default: [],
+            description:
+              'Repositories whose badges (/badge/OWNER/REPO/METRIC.svg) anyone may fetch without a token: repo patterns such as acme/app, acme/* or group/**. Other badges need a read token.',
+            env: 'CI_INTEL_PUBLIC_BADGES',
+          }),
+        ),
+      },
+      'README status badges.',
+    ),
   },
   { additionalProperties: false },
 );

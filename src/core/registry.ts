@@ -10,6 +10,7 @@ import type { Config, ConfigSection } from './config.js';
 import type { HubApp } from './http/types.js';
 import type { CoreTables, Store } from './db/index.js';
 import type { Migration } from './db/migrate.js';
+import type { BadgeDef } from './badge.js';
 import type { Redactor } from './redact/index.js';
 import type { SynthContext } from './synth/types.js';
 
@@ -141,6 +142,8 @@ export interface Pillar {
   analyze?: RunAnalyzer;
   /** Prunes the pillar's own tables past retention (core prunes core's). */
   retention?: RetentionHook;
+  /** README badges of its metrics (GET /badge/OWNER/REPO/<metric>.svg). */
+  badges?: BadgeDef[];
   /** Background work while the hub runs; returns a stop function. */
   background?: (ctx: HubContext) => () => void | Promise<void>;
 }

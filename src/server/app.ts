@@ -14,6 +14,7 @@ import { installErrorHandler } from '../core/http/errors.js';
 import { installIdempotency } from './idempotency.js';
 import { installDiskGuard } from './disk.js';
 import { ingestRoutes, runRoutes } from './routes/runs.js';
+import { badgeRoutes } from './routes/badges.js';
 import { webRoutes } from './web.js';
 
 export interface AppOptions {
@@ -41,7 +42,8 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   });
   const routes: RouteOptions[] = [];
   app.addHook('onRoute', (r) => {
-    if (r.url.startsWith('/api/') || r.url.startsWith('/webhooks/') || r.url === '/metrics' || r.url.startsWith('/v8/')) routes.push(r);
+    if (r.url.startsWith('/api/') || r.url.startsWith('/webhooks/') || r.url === '/metrics' || r.url.startsWith('/v8/') || r.url.startsWith('/badge/'))
+      routes.push(r);
   });
   installErrorHandler(app, { docs: '/api/v1/openapi.json' });
   // Every answer: browsers must not guess types (a stored log is text, never HTML) nor leak the
@@ -58,6 +60,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   ingestRoutes(typed(app), ctx);
   runRoutes(typed(app), ctx, pillars);
   tokenRoutes(typed(app), ctx);
+  badgeRoutes(typed(app), ctx, pillars);
   webRoutes(app);
   for (const p of pillars) if (p.routes) await app.register(async (scoped) => p.routes!(typed(scoped), ctx));
   // One Prometheus registry in core; each pillar adds its series (registry `metrics`).

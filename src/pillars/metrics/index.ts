@@ -8,11 +8,13 @@ import { registerPrometheus } from './prometheus.js';
 import { refreshLoop } from './refresh.js';
 import { metricsRoutes } from './routes.js';
 import { migrations } from './tables.js';
+import { readinessBadge } from './badges.js';
 
 export const metricsPillar = definePillar({
   id: 'metrics',
   config: metricsConfigSection,
   migrations,
+  badges: [readinessBadge],
   routes: (app, ctx) => metricsRoutes(app, ctx),
   commands: metricsCommands,
   gates: [readinessGate],

@@ -9,11 +9,13 @@ import { mutationRoutes, runAnalysis } from './routes.js';
 import { registerMutationMetrics } from './prometheus.js';
 import { mutationSubscriptions } from './subscriptions.js';
 import { migrations } from './tables.js';
+import { resilienceBadge } from './badges.js';
 
 export const mutationPillar = definePillar({
   id: 'mutation',
   config: mutationSection,
   migrations,
+  badges: [resilienceBadge],
   routes: (app, ctx) => mutationRoutes(app, ctx),
   commands: (program, ctx) => mutationCommands(program, ctx),
   gates: [resilienceGate],

@@ -11,11 +11,13 @@ import { testsRoutes } from './routes.js';
 import { dropOldPartitions } from './store/reports.js';
 import { tdb } from './tables.js';
 import { analyzeRun } from './store/analysis.js';
+import { coverageBadge, flakeIndexBadge } from './badges.js';
 
 export const testsPillar = definePillar({
   id: 'tests',
   config: testsConfigSection,
   migrations: testsMigrations,
+  badges: [flakeIndexBadge, coverageBadge],
   routes: testsRoutes,
   commands: testsCommands,
   gates: [coverageGate, flakyGate, testsGate],
