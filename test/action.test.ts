@@ -111,7 +111,7 @@ beforeAll(async () => {
   cpSync(path.join(root, 'test/fixtures/report/junit.xml'), path.join(ws, 'reports/junit.xml'));
   cpSync(path.join(root, 'src/pillars/autopsy/fixtures/heldout/logs/ho-vitest-assert.log'), path.join(ws, 'build.log'));
   cpSync(path.join(root, 'src/pillars/mutation/fixtures/reports/stryker-mocha-js.json'), path.join(ws, 'mutation.json'));
-  const examples = (await import('@octokit/webhooks-examples')).default as Array<{ name: string; examples: Array<{ action?: string }> }>;
+  const examples = (await import('@octokit/webhooks-examples')).default as unknown as Array<{ name: string; examples: Array<{ action?: string }> }>;
   const opened = examples.find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened')!;
   writeFileSync(path.join(ws, 'event.json'), JSON.stringify(opened));
 }, 60_000);
