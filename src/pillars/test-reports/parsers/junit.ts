@@ -276,7 +276,9 @@ export class JunitReader {
       const body = this.capture?.text ?? '';
       this.capture = null;
       const kind = OUTCOME[n]!;
-      if (!kind.prior && open.location === undefined && open.attrs.file === undefined) open.location = failureLocation(body, open.classname);
+      // Only the part every tokenizer keeps whatever its chunk sizes (the capture stops past the cap).
+      if (!kind.prior && open.location === undefined && open.attrs.file === undefined)
+        open.location = failureLocation(body.slice(0, MESSAGE_CAP), open.classname);
       if (kind.prior) {
         const p = open.prior![open.prior!.length - 1]!;
         p.message = capMessage(p.message || body);

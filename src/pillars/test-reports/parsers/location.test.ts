@@ -13,7 +13,9 @@ async function failures(file: string) {
 
 describe('failure locations', () => {
   it('are read from the stacks of jest, node --test, pytest, JUnit 5 (Surefire) and vitest reports', async () => {
-    expect(await failures('jest/report.xml')).toEqual(['/home/runner/work/app/strings.test.js:27', '/home/runner/work/app/strings.test.js:33']);
+    // The second failure's stack starts after a message longer than the part of a body
+    // that is kept (4,096 characters), so its place is not known.
+    expect(await failures('jest/report.xml')).toEqual(['/home/runner/work/app/strings.test.js:27', null]);
     expect(await failures('node/report.xml')).toEqual(['/home/runner/work/app/strings.test.mjs:18', '/home/runner/work/app/strings.test.mjs:24', null]);
     expect(await failures('pytest/report.xml')).toEqual([
       'tests/test_units.py:26',
