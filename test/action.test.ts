@@ -80,6 +80,7 @@ class FakeGithub {
       return [201, { ...fixture('check-run.json'), id: 4, html_url: 'https://github.com/Codertocat/Hello-World/runs/4' }];
     if (call.method === 'PATCH' && call.path === `${repo}/check-runs/4`) return [200, fixture('check-run.json')];
     if (call.method === 'POST' && call.path === `${repo}/issues/2/labels`) return [200, fixture('labels.json')];
+    if (call.method === 'POST' && call.path.startsWith(`${repo}/statuses/`)) return [201, { ...fixture('status.json'), ...call.body }];
     if (call.method === 'DELETE' && call.path.startsWith(`${repo}/issues/2/labels/`)) return [404, fixture('error-404.json')];
     return [404, { message: 'Not Found' }];
   }
@@ -212,13 +213,16 @@ describe('the GitHub Action', () => {
     expect(r.out + r.err + r.summary + body).not.toContain(TOKEN);
   });
 
-  it('edits its comment on the next run instead of adding one', async () => {
+  it('edits its comment on the next run instead of adding one, and sets a commit status when asked', async () => {
     gh.calls = [];
-    const r = await runAction({});
+    const r = await runAction({ status: 'true' });
     expect(r.code, r.err).toBe(1);
     expect(gh.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/comments'))).toHaveLength(0);
     expect(gh.calls.filter((c) => c.method === 'PATCH' && c.path.endsWith('/issues/comments/1'))).toHaveLength(1);
     expect(gh.comments).toHaveLength(1);
+    const status = gh.calls.find((c) => c.method === 'POST' && c.path.includes('/statuses/'))!;
+    expect(status.path).toBe('/repos/Codertocat/Hello-World/statuses/ec26c3e57ca3a959ca5aad62de7213c562f8c821');
+    expect(status.body).toMatchObject({ state: 'failure', context: 'ci-intel', description: '2 of 2 gates failed (tests, mutation)' });
   });
 
   it('says which permission is missing and still publishes the rest; --strict fails the step', async () => {

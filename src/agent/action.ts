@@ -67,6 +67,7 @@ export async function runAction(io: ActionIO): Promise<number> {
         comment: bool(env, 'comment', true),
         check: bool(env, 'check', true),
         labels: bool(env, 'labels', true),
+        status: bool(env, 'status', false),
         summary: bool(env, 'summary', true),
         githubToken: token || undefined,
         strict: bool(env, 'strict', false),

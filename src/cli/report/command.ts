@@ -20,6 +20,7 @@ export interface ReportOptions {
   comment?: boolean;
   check?: boolean;
   labels?: boolean;
+  status?: boolean;
   summary?: boolean;
   githubToken?: string;
   strict?: boolean;
@@ -68,14 +69,14 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
   const report = await analyzeJob(inputs, ctx);
   const passed = gatesPassed(report);
   let published: Published | null = null;
-  const publish = o.comment || o.check || o.labels || o.summary;
+  const publish = o.comment || o.check || o.labels || o.status || o.summary;
   if (publish) {
     const gh = githubContext(ctx.env);
     const config = ctx.config();
     const token = o.githubToken ?? config.github.token;
     const summaryFile = o.summary ? (ctx.env.GITHUB_STEP_SUMMARY ?? null) : null;
     if (o.summary && !summaryFile) ctx.err('warning: --summary: GITHUB_STEP_SUMMARY is not set (not a GitHub Actions job); no job summary written\n');
-    const remote = o.comment || o.check || o.labels;
+    const remote = o.comment || o.check || o.labels || o.status;
     if (remote && (!gh.repo || !token)) {
       const what = !gh.repo ? 'GITHUB_REPOSITORY is not set (not a GitHub Actions job)' : 'no GitHub token (pass --github-token or set GITHUB_TOKEN)';
       if (o.strict) throw new CiError('E_USAGE', `cannot publish: ${what}`, { where: '--comment/--check/--labels' });
@@ -87,6 +88,7 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
       comment: Boolean(o.comment && canRemote),
       check: Boolean(o.check && canRemote),
       labels: Boolean(o.labels && canRemote),
+      status: Boolean(o.status && canRemote),
       summaryFile,
       mutationFile: o.mutation,
     });
@@ -118,6 +120,7 @@ export function reportCommand(program: Command, ctx: CliContext): void {
     .option('--comment', 'post (or edit) one sticky comment on the pull request')
     .option('--check', 'create a check run with an annotation for every failure')
     .option('--labels', 'label the pull request weak-tests or high-confidence from its test resilience')
+    .option('--status', 'set a commit status "ci-intel" (success or failure) on the commit')
     .option('--summary', 'append the report to the job summary ($GITHUB_STEP_SUMMARY)')
     .option('--github-token <token>', 'token for the comment, check run and labels (default: GITHUB_TOKEN)')
     .option('--strict', 'fail (exit 2) when any part cannot be published')

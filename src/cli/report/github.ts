@@ -21,6 +21,8 @@ export interface PublishOptions {
   comment: boolean;
   check: boolean;
   labels: boolean;
+  /** A commit status `ci-intel` on the commit (for branch protection rules that ask for statuses). */
+  status?: boolean;
   /** The job summary file ($GITHUB_STEP_SUMMARY), when set. */
   summaryFile: string | null;
   mutationFile?: string;
@@ -34,13 +36,19 @@ export interface Published {
   check_run_url: string | null;
   annotations: number;
   labels: string[];
+  status: 'success' | 'failure' | null;
   summary: boolean;
   /** One line per thing that could not be published. */
   problems: string[];
 }
 
 /** What each call needs, for the error line when the token lacks it. */
-const PERMISSION = { comment: 'pull-requests: write', check: 'checks: write', labels: 'pull-requests: write (or issues: write)' } as const;
+const PERMISSION = {
+  comment: 'pull-requests: write',
+  check: 'checks: write',
+  labels: 'pull-requests: write (or issues: write)',
+  status: 'statuses: write',
+} as const;
 
 class GithubApi {
   constructor(
@@ -145,7 +153,7 @@ export function labelsFor(r: JobReport): { add: string[]; remove: string[] } {
 
 export async function publishToGithub(t: GithubTarget, r: JobReport, o: PublishOptions): Promise<Published> {
   const api = new GithubApi(t, o.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms))));
-  const out: Published = { comment_url: null, check_run_url: null, annotations: 0, labels: [], summary: false, problems: [] };
+  const out: Published = { comment_url: null, check_run_url: null, annotations: 0, labels: [], status: null, summary: false, problems: [] };
   const attempt = async (what: string, fn: () => Promise<void>) => {
     try {
       await fn();
@@ -167,6 +175,24 @@ export async function publishToGithub(t: GithubTarget, r: JobReport, o: PublishO
         const c = await checkRun(api, t, r, o);
         out.check_run_url = c.url;
         out.annotations = c.annotations;
+      });
+  }
+  if (o.status) {
+    if (!t.sha) out.problems.push('commit status: no commit to set it on (GITHUB_SHA is not set)');
+    else
+      await attempt('commit status', async () => {
+        const state = gatesPassed(r) ? 'success' : 'failure';
+        // GitHub keeps at most 140 characters of a status description.
+        const description = headline(r)
+          .replace(/^ci-intel: /, '')
+          .slice(0, 140);
+        await api.call('POST', `/repos/${t.repo}/statuses/${t.sha}`, 'status', {
+          state,
+          context: 'ci-intel',
+          description,
+          ...(o.runUrl ? { target_url: o.runUrl } : {}),
+        });
+        out.status = state;
       });
   }
   if ((o.comment || o.labels) && t.pr === null)
