@@ -71,6 +71,8 @@ export async function runAction(io: ActionIO): Promise<number> {
         summary: bool(env, 'summary', true),
         githubToken: token || undefined,
         strict: bool(env, 'strict', false),
+        hub: input(env, 'hub') || undefined,
+        token: input(env, 'hub-token') || undefined,
         cwd: io.cwd,
       },
       ctx,
@@ -78,7 +80,7 @@ export async function runAction(io: ActionIO): Promise<number> {
     io.out(
       `${r.gates_passed ? 'gates passed' : 'gates failed'}: ${r.report.gates.map((g) => `${g.name} ${g.pass ? 'passed' : 'failed'} (${g.reason})`).join('; ') || 'none'}\n`,
     );
-    setOutput(env, 'run-id', detectRunIdentity(env)?.run_id ?? '');
+    setOutput(env, 'run-id', r.uploaded?.run_id ?? detectRunIdentity(env)?.run_id ?? '');
     setOutput(env, 'gates-passed', String(r.gates_passed));
     setOutput(env, 'comment-url', r.published?.comment_url ?? '');
     setOutput(env, 'check-run-url', r.published?.check_run_url ?? '');

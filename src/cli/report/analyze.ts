@@ -11,7 +11,7 @@ import type { CliContext } from '../../core/registry.js';
 import { analyzeStream, redactCauses } from '../../pillars/autopsy/analyze.js';
 import { shippedClassifier } from '../../pillars/autopsy/classify.js';
 import { ruleSet } from '../../pillars/autopsy/rules.js';
-import { analyzeReportFile } from '../../pillars/mutation/agent.js';
+import { analyzeReportFile, type AgentAnalysis } from '../../pillars/mutation/agent.js';
 import type { Summary as MutationSummary } from '../../pillars/mutation/summary.js';
 import { mergeCoverage, parseCoverageFile, totals } from '../../pillars/test-reports/coverage/index.js';
 import { parseReportCases } from '../../pillars/test-reports/parsers/index.js';
@@ -70,10 +70,12 @@ export function filesOf(globs: string[], flag: string, cwd = process.cwd()): str
   return out;
 }
 
-export async function analyzeJob(inputs: ReportInputs, ctx: CliContext): Promise<JobReport> {
+/** The report, and the mutation analysis whole (an upload sends what only the agent knows: churn, suppressions). */
+export async function analyzeJob(inputs: ReportInputs, ctx: CliContext): Promise<{ report: JobReport; mutation: AgentAnalysis | null }> {
   const config = ctx.config();
   const redactor = new Redactor({ banList: config.redact.banList });
   const report: JobReport = { tests: null, logs: [], mutation: null, coverage: null, gates: [] };
+  let analysis: AgentAnalysis | null = null;
   const workspace = ctx.env.GITHUB_WORKSPACE ?? ctx.env.CI_PROJECT_DIR ?? process.cwd();
 
   if (inputs.junit.length) {
@@ -119,7 +121,8 @@ export async function analyzeJob(inputs: ReportInputs, ctx: CliContext): Promise
   }
 
   if (inputs.mutation) {
-    const m = (await analyzeReportFile(inputs.mutation, {}, ctx)).summary;
+    analysis = await analyzeReportFile(inputs.mutation, {}, ctx);
+    const m = analysis.summary;
     report.mutation = m;
     if (m.score !== null) {
       report.gates.push({
@@ -143,7 +146,7 @@ export async function analyzeJob(inputs: ReportInputs, ctx: CliContext): Promise
       });
     }
   }
-  return report;
+  return { report, mutation: analysis };
 }
 
 /** A path as the repository knows it: stacks name absolute paths under the job's workspace. */

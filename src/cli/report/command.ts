@@ -9,6 +9,9 @@ import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { analyzeJob, filesOf, type JobReport } from './analyze.js';
 import { publishToGithub, type GithubTarget, type Published } from './github.js';
+import { uploadJob, type Uploaded } from './upload.js';
+import { hubOptions, hubTarget, uploadRun } from '../../core/upload.js';
+import { Redactor } from '../../core/redact/index.js';
 import { gatesPassed, renderMarkdown } from './render.js';
 
 export interface ReportOptions {
@@ -25,12 +28,17 @@ export interface ReportOptions {
   githubToken?: string;
   strict?: boolean;
   json?: boolean;
+  hub?: string;
+  token?: string;
+  runId?: string;
   cwd?: string;
 }
 
 export interface ReportResult {
   report: JobReport;
   published: Published | null;
+  /** The run on the hub and what went there, when a hub is given. */
+  uploaded: { run_id: string; files: Uploaded[] } | null;
   gates_passed: boolean;
   exitCode: number;
 }
@@ -66,8 +74,22 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
   if (!inputs.junit.length && !inputs.logs.length && !inputs.coverage.length && !inputs.mutation) {
     throw new CiError('E_USAGE', 'nothing to report', { hint: 'give at least one of --junit, --logs, --coverage, --mutation (see --help)' });
   }
-  const report = await analyzeJob(inputs, ctx);
+  // A hub without a token is a usage error before any work.
+  const target = hubTarget(o, ctx);
+  const { report, mutation } = await analyzeJob(inputs, ctx);
   const passed = gatesPassed(report);
+  let uploaded: ReportResult['uploaded'] = null;
+  if (target) {
+    const run = uploadRun(o, ctx.env);
+    const files = await uploadJob(target, run, inputs, mutation, { redactor: new Redactor({ banList: ctx.config().redact.banList }), job: ctx.env.GITHUB_JOB });
+    uploaded = { run_id: run.run_id, files };
+    for (const f of files) if (f.error) ctx.err(`warning: not uploaded: ${f.file}: ${f.error}\n`);
+    if (o.strict && files.some((f) => f.error)) {
+      throw new CiError('E_HUB_UNREACHABLE', `${files.filter((f) => f.error).length} file(s) could not be uploaded to the hub`, {
+        hint: 'see the warnings above; without --strict the job does not fail for this',
+      });
+    }
+  }
   let published: Published | null = null;
   const publish = o.comment || o.check || o.labels || o.status || o.summary;
   if (publish) {
@@ -103,7 +125,7 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
       );
     }
   }
-  return { report, published, gates_passed: passed, exitCode: passed ? 0 : 1 };
+  return { report, published, uploaded, gates_passed: passed, exitCode: passed ? 0 : 1 };
 }
 
 export function reportCommand(program: Command, ctx: CliContext): void {
@@ -125,13 +147,18 @@ export function reportCommand(program: Command, ctx: CliContext): void {
     .option('--github-token <token>', 'token for the comment, check run and labels (default: GITHUB_TOKEN)')
     .option('--strict', 'fail (exit 2) when any part cannot be published')
     .option('--json', 'print the report and what was published as JSON');
+  hubOptions(cmd);
   examples(
     cmd,
     "ci-intel report --junit 'reports/**/*.xml' --logs build.log",
     "ci-intel report --junit 'test-results/*.xml' --mutation reports/mutation/mutation.json --coverage coverage/lcov.info --comment --check --labels --summary",
   ).action(async (opts: ReportOptions) => {
     const r = await runReport(opts, ctx);
-    ctx.out(opts.json ? jsonLine({ ...r.report, gates_passed: r.gates_passed, published: r.published }) + '\n' : renderMarkdown(r.report, { limit: 0 }));
+    ctx.out(
+      opts.json
+        ? jsonLine({ ...r.report, gates_passed: r.gates_passed, published: r.published, uploaded: r.uploaded }) + '\n'
+        : renderMarkdown(r.report, { limit: 0 }),
+    );
     if (r.exitCode) process.exitCode = r.exitCode;
   });
 }
