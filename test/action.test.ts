@@ -97,6 +97,7 @@ interface ActionRun {
 let gh: FakeGithub;
 let action: string;
 let ws: string;
+let examples: Array<{ name: string; examples: Array<{ action?: string }> }>;
 
 beforeAll(async () => {
   gh = new FakeGithub();
@@ -112,7 +113,7 @@ beforeAll(async () => {
   cpSync(path.join(root, 'test/fixtures/report/junit.xml'), path.join(ws, 'reports/junit.xml'));
   cpSync(path.join(root, 'src/pillars/autopsy/fixtures/heldout/logs/ho-vitest-assert.log'), path.join(ws, 'build.log'));
   cpSync(path.join(root, 'src/pillars/mutation/fixtures/reports/stryker-mocha-js.json'), path.join(ws, 'mutation.json'));
-  const examples = (await import('@octokit/webhooks-examples')).default as unknown as Array<{ name: string; examples: Array<{ action?: string }> }>;
+  examples = (await import('@octokit/webhooks-examples')).default as unknown as typeof examples;
   const opened = examples.find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened')!;
   writeFileSync(path.join(ws, 'event.json'), JSON.stringify(opened));
 }, 60_000);
@@ -121,7 +122,7 @@ afterAll(async () => {
   await gh.stop();
 });
 
-async function runAction(inputs: Record<string, string>): Promise<ActionRun> {
+async function runAction(inputs: Record<string, string>, context: Record<string, string> = {}): Promise<ActionRun> {
   const tag = Math.random().toString(36).slice(2);
   const outputFile = path.join(ws, `output-${tag}`);
   const summaryFile = path.join(ws, `summary-${tag}.md`);
@@ -153,6 +154,7 @@ async function runAction(inputs: Record<string, string>): Promise<ActionRun> {
     INPUT_STRICT: 'false',
     INPUT_TOKEN: TOKEN,
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...context,
   };
   const child = spawn(process.execPath, [action], { cwd: ws, env });
   let out = '';
@@ -239,6 +241,21 @@ describe('the GitHub Action', () => {
     } finally {
       gh.forbidden.clear();
     }
+  });
+
+  it('on a push (no pull request) makes the check run and summary, no comment or labels, and no warning about them', async () => {
+    gh.calls = [];
+    const push = (examples.find((e) => e.name === 'push')!.examples[0] ?? {}) as Record<string, unknown>;
+    writeFileSync(path.join(ws, 'push.json'), JSON.stringify(push));
+    const r = await runAction(
+      {},
+      { GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: path.join(ws, 'push.json'), GITHUB_SHA: 'abababababababababababababababababababab' },
+    );
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).not.toContain('::warning::');
+    expect(gh.calls.some((c) => c.path.includes('/issues/'))).toBe(false);
+    expect(gh.calls.find((c) => c.method === 'POST' && c.path.endsWith('/check-runs'))!.body!.head_sha).toBe('abababababababababababababababababababab');
+    expect(r.summary).toContain('2 of 2 gates failed');
   });
 
   it('refuses a bad input with one line naming it', async () => {

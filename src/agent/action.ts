@@ -5,7 +5,7 @@
 // configuration is loaded from the pillars' sections alone.
 import { appendFileSync } from 'node:fs';
 import { CONFIG_SECTIONS } from '../cli/config-sections.js';
-import { runReport } from '../cli/report/command.js';
+import { githubContext, runReport } from '../cli/report/command.js';
 import { loadConfig } from '../core/config.js';
 import { CiError } from '../core/errors.js';
 import { detectRunIdentity } from '../core/identity.js';
@@ -57,6 +57,9 @@ export async function runAction(io: ActionIO): Promise<number> {
   };
   try {
     const token = input(env, 'token');
+    // The comment and labels belong to a pull request: on a push they are simply not made (the
+    // defaults are on), where the command line would warn that they could not be.
+    const onPr = githubContext(env).pr !== null;
     const r = await runReport(
       {
         junit: lines(input(env, 'junit')),
@@ -64,9 +67,9 @@ export async function runAction(io: ActionIO): Promise<number> {
         coverage: lines(input(env, 'coverage')),
         mutation: input(env, 'mutation') || undefined,
         minCoverage: input(env, 'min-coverage') || undefined,
-        comment: bool(env, 'comment', true),
+        comment: onPr && bool(env, 'comment', true),
         check: bool(env, 'check', true),
-        labels: bool(env, 'labels', true),
+        labels: onPr && bool(env, 'labels', true),
         status: bool(env, 'status', false),
         summary: bool(env, 'summary', true),
         githubToken: token || undefined,
