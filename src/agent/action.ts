@@ -5,17 +5,16 @@
 // configuration is loaded from the pillars' sections alone.
 import { appendFileSync } from 'node:fs';
 import { CONFIG_SECTIONS } from '../cli/config-sections.js';
-import { githubContext, runReport } from '../cli/report/command.js';
+import { runReport } from '../cli/report/command.js';
 import { loadConfig } from '../core/config.js';
 import { CiError } from '../core/errors.js';
-import { detectRunIdentity } from '../core/identity.js';
+import { detectRunIdentity, githubPullRequest } from '../core/identity.js';
 import type { CliContext } from '../core/registry.js';
 
 export interface ActionIO {
   env: NodeJS.ProcessEnv;
   out: (s: string) => void;
   err: (s: string) => void;
-  cwd?: string;
 }
 
 /** An input as the runner passes it: `INPUT_` + the name upper-cased, spaces as `_`. */
@@ -46,7 +45,7 @@ function setOutput(env: NodeJS.ProcessEnv, name: string, value: string): void {
 export async function runAction(io: ActionIO): Promise<number> {
   const { env } = io;
   const ctx: CliContext = {
-    config: () => loadConfig({ env, cwd: io.cwd, sections: CONFIG_SECTIONS, warn: (m) => io.err(`::warning::${command(m)}\n`) }),
+    config: () => loadConfig({ env, sections: CONFIG_SECTIONS, warn: (m) => io.err(`::warning::${command(m)}\n`) }),
     openHub: () => Promise.reject(new CiError('E_USAGE', 'the Action works without a store', { hint: 'compare against a baseline report file instead' })),
     out: io.out,
     // Warnings become annotations on the workflow run.
@@ -59,7 +58,7 @@ export async function runAction(io: ActionIO): Promise<number> {
     const token = input(env, 'token');
     // The comment and labels belong to a pull request: on a push they are simply not made (the
     // defaults are on), where the command line would warn that they could not be.
-    const onPr = githubContext(env).pr !== null;
+    const onPr = githubPullRequest(env).pr !== null;
     const r = await runReport(
       {
         junit: lines(input(env, 'junit')),
@@ -76,7 +75,6 @@ export async function runAction(io: ActionIO): Promise<number> {
         strict: bool(env, 'strict', false),
         hub: input(env, 'hub') || undefined,
         token: input(env, 'hub-token') || undefined,
-        cwd: io.cwd,
       },
       ctx,
     );

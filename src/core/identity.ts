@@ -2,6 +2,8 @@
 // it — a webhook, an agent upload or an NDJSON record. For GitHub and GitLab the id is the UUIDv5
 // of `provider:repo:run:attempt`, so every path computes the same id without talking to the others.
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CiError } from './errors.js';
 
 /** The UUIDv5 namespace of ci-intel run ids (a fixed random UUID; never change it). */
 export const RUN_ID_NAMESPACE = '6f0d5a52-3c8e-4f55-9d5e-2b9a1c7e4d10';
@@ -87,6 +89,25 @@ export function detectRunIdentity(env: NodeJS.ProcessEnv, explicit?: string): De
     }
   }
   return null;
+}
+
+/** The pull request and commit of a GitHub Actions job, from the runner's environment and event file. */
+export function githubPullRequest(env: NodeJS.ProcessEnv): { repo: string | null; pr: number | null; sha: string | null } {
+  let pr: number | null = null;
+  let sha = env.GITHUB_SHA ?? null;
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as { pull_request?: { number?: number; head?: { sha?: string } } };
+      if (event.pull_request?.number) {
+        pr = event.pull_request.number;
+        // A pull request job checks out a merge commit; checks and comments belong to the PR's head.
+        sha = event.pull_request.head?.sha ?? sha;
+      }
+    } catch (e) {
+      throw new CiError('E_INPUT_UNREADABLE', `cannot read the event file: ${(e as Error).message}`, { where: 'GITHUB_EVENT_PATH' });
+    }
+  }
+  return { repo: env.GITHUB_REPOSITORY ?? null, pr, sha };
 }
 
 export function newId(): string {

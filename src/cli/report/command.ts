@@ -2,13 +2,13 @@
 // reports, logs, a mutation report, coverage), analyses it offline, prints it, and — on GitHub —
 // publishes a sticky pull-request comment, a check run with every annotation, labels and the job
 // summary. Publishing never fails the job unless --strict; failing gates do (exit 1).
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { collect, examples, jsonLine, numberOption } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
+import { githubPullRequest } from '../../core/identity.js';
 import type { CliContext } from '../../core/registry.js';
 import { analyzeJob, filesOf, type JobReport } from './analyze.js';
-import { publishToGithub, type GithubTarget, type Published } from './github.js';
+import { publishToGithub, type ReportTarget, type Published } from './github.js';
 import { uploadJob, type Uploaded } from './upload.js';
 import { hubOptions, hubTarget, uploadRun } from '../../core/upload.js';
 import { Redactor } from '../../core/redact/index.js';
@@ -31,7 +31,6 @@ export interface ReportOptions {
   hub?: string;
   token?: string;
   runId?: string;
-  cwd?: string;
 }
 
 export interface ReportResult {
@@ -43,31 +42,11 @@ export interface ReportResult {
   exitCode: number;
 }
 
-/** The pull request and commit of a GitHub Actions job, from the runner's environment and event file. */
-export function githubContext(env: NodeJS.ProcessEnv): { repo: string | null; pr: number | null; sha: string | null } {
-  let pr: number | null = null;
-  let sha = env.GITHUB_SHA ?? null;
-  if (env.GITHUB_EVENT_PATH) {
-    try {
-      const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as { pull_request?: { number?: number; head?: { sha?: string } } };
-      if (event.pull_request?.number) {
-        pr = event.pull_request.number;
-        // A pull request job checks out a merge commit; checks and comments belong to the PR's head.
-        sha = event.pull_request.head?.sha ?? sha;
-      }
-    } catch (e) {
-      throw new CiError('E_INPUT_UNREADABLE', `cannot read the event file: ${(e as Error).message}`, { where: 'GITHUB_EVENT_PATH' });
-    }
-  }
-  return { repo: env.GITHUB_REPOSITORY ?? null, pr, sha };
-}
-
 export async function runReport(o: ReportOptions, ctx: CliContext): Promise<ReportResult> {
-  const cwd = o.cwd ?? process.cwd();
   const inputs = {
-    junit: filesOf(o.junit ?? [], '--junit', cwd),
-    logs: filesOf(o.logs ?? [], '--logs', cwd),
-    coverage: filesOf(o.coverage ?? [], '--coverage', cwd),
+    junit: filesOf(o.junit ?? [], '--junit'),
+    logs: filesOf(o.logs ?? [], '--logs'),
+    coverage: filesOf(o.coverage ?? [], '--coverage'),
     mutation: o.mutation,
     minCoverage: numberOption('--min-coverage', o.minCoverage, { min: 0, max: 100 }),
   };
@@ -93,7 +72,7 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
   let published: Published | null = null;
   const publish = o.comment || o.check || o.labels || o.status || o.summary;
   if (publish) {
-    const gh = githubContext(ctx.env);
+    const gh = githubPullRequest(ctx.env);
     const config = ctx.config();
     const token = o.githubToken ?? config.github.token;
     const summaryFile = o.summary ? (ctx.env.GITHUB_STEP_SUMMARY ?? null) : null;
@@ -104,7 +83,7 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
       if (o.strict) throw new CiError('E_USAGE', `cannot publish: ${what}`, { where: '--comment/--check/--labels' });
       ctx.err(`warning: not published: ${what}\n`);
     }
-    const target: GithubTarget = { api: config.github.apiUrl, token: token ?? '', repo: gh.repo ?? '', pr: gh.pr, sha: gh.sha };
+    const target: ReportTarget = { apiUrl: config.github.apiUrl, token: token ?? '', repo: gh.repo ?? '', pr: gh.pr, sha: gh.sha };
     const canRemote = Boolean(gh.repo && token);
     published = await publishToGithub(target, report, {
       comment: Boolean(o.comment && canRemote),
@@ -113,6 +92,7 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
       status: Boolean(o.status && canRemote),
       summaryFile,
       mutationFile: o.mutation,
+      coverageFiles: inputs.coverage,
     });
     for (const p of published.problems) ctx.err(`warning: not published: ${p}\n`);
     if (o.strict && published.problems.length) {

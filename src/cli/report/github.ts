@@ -3,15 +3,12 @@
 // further updates, none dropped), labels, and the job summary file. Each API error becomes one line
 // saying which permission or setting to fix; the token never appears in any message.
 import { appendFileSync } from 'node:fs';
-import { CiError } from '../../core/errors.js';
+import type { CiError } from '../../core/errors.js';
+import { githubCall, type GithubTarget } from '../../core/github.js';
 import { annotations, COMMENT_MARKER, gatesPassed, headline, MAX_COMMENT_CHARS, renderMarkdown } from './render.js';
 import type { JobReport } from './analyze.js';
 
-export interface GithubTarget {
-  api: string;
-  token: string;
-  /** owner/name */
-  repo: string;
+export interface ReportTarget extends GithubTarget {
   /** The pull request, when the job runs for one. */
   pr: number | null;
   sha: string | null;
@@ -26,6 +23,7 @@ export interface PublishOptions {
   /** The job summary file ($GITHUB_STEP_SUMMARY), when set. */
   summaryFile: string | null;
   mutationFile?: string;
+  coverageFiles?: string[];
   runUrl?: string | null;
   /** Waits between retries of a rate-limited call (tests pass a short one). */
   sleep?: (ms: number) => Promise<void>;
@@ -50,49 +48,15 @@ const PERMISSION = {
   status: 'statuses: write',
 } as const;
 
+/** One REST call, its errors hinted with the permission this part of the report needs. */
 class GithubApi {
   constructor(
-    private readonly t: GithubTarget,
-    private readonly sleep: (ms: number) => Promise<void>,
+    private readonly t: ReportTarget,
+    private readonly sleep?: (ms: number) => Promise<void>,
   ) {}
 
-  async call<T>(method: string, path: string, what: keyof typeof PERMISSION, body?: unknown): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      let res: Response;
-      try {
-        res = await fetch(`${this.t.api.replace(/\/+$/, '')}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${this.t.token}`,
-            accept: 'application/vnd.github+json',
-            'x-github-api-version': '2022-11-28',
-            'user-agent': 'ci-intel',
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-      } catch (e) {
-        throw new CiError('E_GITHUB_FAILED', `${method} ${path}: cannot reach ${this.t.api}: ${(e as Error).message}`, { hint: 'check GITHUB_API_URL' });
-      }
-      if (res.ok) return (res.status === 204 ? null : await res.json()) as T;
-      const text = await res.text();
-      let message = text.slice(0, 300);
-      try {
-        message = (JSON.parse(text) as { message?: string }).message ?? message;
-      } catch {
-        // not JSON: keep the text
-      }
-      // Primary and secondary rate limits: wait as told (capped) and try again, twice at most.
-      const retryAfter = Number(res.headers.get('retry-after') ?? '');
-      const limited = res.status === 429 || (res.status === 403 && (res.headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(message)));
-      if (limited && attempt <= 2) {
-        await this.sleep(Math.min(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 5000, 60_000));
-        continue;
-      }
-      throw new CiError('E_GITHUB_FAILED', `${method} ${path}: GitHub answered ${res.status}: ${message}`, {
-        hint: hintFor(res.status, what, limited, this.t.repo),
-      });
-    }
+  call<T>(method: string, path: string, what: keyof typeof PERMISSION, body?: unknown): Promise<T> {
+    return githubCall<T>(this.t, method, path, { body, sleep: this.sleep, hint: (status, limited) => hintFor(status, what, limited, this.t.repo) });
   }
 }
 
@@ -105,7 +69,7 @@ function hintFor(status: number, what: keyof typeof PERMISSION, limited: boolean
   return 'GitHub failed: retry the job';
 }
 
-async function stickyComment(api: GithubApi, t: GithubTarget, body: string): Promise<string> {
+async function stickyComment(api: GithubApi, t: ReportTarget, body: string): Promise<string> {
   for (let page = 1; page <= 50; page++) {
     const comments = await api.call<Array<{ id: number; body?: string; html_url: string }>>(
       'GET',
@@ -121,8 +85,8 @@ async function stickyComment(api: GithubApi, t: GithubTarget, body: string): Pro
 
 const ANNOTATIONS_PER_CALL = 50;
 
-async function checkRun(api: GithubApi, t: GithubTarget, r: JobReport, o: PublishOptions): Promise<{ url: string; annotations: number }> {
-  const all = annotations(r, { mutation: o.mutationFile });
+async function checkRun(api: GithubApi, t: ReportTarget, r: JobReport, o: PublishOptions): Promise<{ url: string; annotations: number }> {
+  const all = annotations(r, { mutation: o.mutationFile, coverage: o.coverageFiles });
   const title = headline(r);
   const summary = renderMarkdown(r, { limit: MAX_COMMENT_CHARS, runUrl: o.runUrl });
   const batches: Array<typeof all> = [];
@@ -151,8 +115,8 @@ export function labelsFor(r: JobReport): { add: string[]; remove: string[] } {
   return { add: [], remove: ['high-confidence'] };
 }
 
-export async function publishToGithub(t: GithubTarget, r: JobReport, o: PublishOptions): Promise<Published> {
-  const api = new GithubApi(t, o.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms))));
+export async function publishToGithub(t: ReportTarget, r: JobReport, o: PublishOptions): Promise<Published> {
+  const api = new GithubApi(t, o.sleep);
   const out: Published = { comment_url: null, check_run_url: null, annotations: 0, labels: [], status: null, summary: false, problems: [] };
   const attempt = async (what: string, fn: () => Promise<void>) => {
     try {

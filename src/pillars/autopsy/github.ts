@@ -3,14 +3,9 @@
 // opening a second. The signature is kept in the issue body as an HTML comment marker, so the
 // dedupe works from any machine (the agent has no store) by listing the open issues with our label.
 import { CiError } from '../../core/errors.js';
+import { githubCall, type GithubTarget } from '../../core/github.js';
 
-export interface GitHubTarget {
-  /** owner/repo */
-  repo: string;
-  token: string;
-  /** REST base, `https://api.github.com` (GITHUB_API_URL in Actions, or a GitHub Enterprise URL). */
-  apiUrl: string;
-}
+export type GitHubTarget = GithubTarget;
 
 export const ISSUE_LABEL = 'ci-autopsy';
 export const marker = (signature: string) => `<!-- ci-intel-signature: ${signature} -->`;
@@ -21,42 +16,15 @@ export interface IssueResult {
   url: string;
 }
 
-async function call(t: GitHubTarget, method: string, path: string, body?: unknown, fetchImpl: typeof fetch = fetch): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetchImpl(t.apiUrl.replace(/\/+$/, '') + path, {
-      method,
-      headers: {
-        accept: 'application/vnd.github+json',
-        authorization: `Bearer ${t.token}`,
-        'x-github-api-version': '2022-11-28',
-        'user-agent': 'ci-intel-autopsy',
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (e) {
-    throw new CiError('E_GITHUB_FAILED', `cannot reach ${t.apiUrl}: ${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}`, {
-      where: `${method} ${path}`,
-      hint: 'check --github-api / GITHUB_API_URL and the network',
-    });
-  }
-  const text = await res.text();
-  if (!res.ok) {
-    let msg = text.slice(0, 300);
-    try {
-      msg = (JSON.parse(text) as { message?: string }).message ?? msg;
-    } catch {
-      /* keep text */
-    }
-    throw new CiError('E_GITHUB_FAILED', `GitHub answered ${res.status}: ${msg}`, {
-      where: `${method} ${path}`,
-      hint: res.status === 401 || res.status === 403 ? 'the token needs the issues: write permission on the repository' : 'check the repository name',
-    });
-  }
-  return text ? JSON.parse(text) : null;
-}
+const issuesHint = (status: number, limited: boolean) =>
+  limited
+    ? 'GitHub rate-limited the token: retry later'
+    : status === 401 || status === 403
+      ? 'the token needs the issues: write permission on the repository'
+      : 'check the repository name';
+
+const call = (t: GitHubTarget, method: string, path: string, body?: unknown, fetchImpl?: typeof fetch): Promise<unknown> =>
+  githubCall(t, method, path, { body, hint: issuesHint, fetchImpl });
 
 /** The open issue carrying this signature's marker, if any (first 10 pages of the label's issues). */
 export async function findIssue(t: GitHubTarget, signature: string, fetchImpl?: typeof fetch): Promise<{ number: number; html_url: string } | null> {

@@ -1,6 +1,7 @@
 // The REST client both backfills share (GitHub and GitLab): paginated GETs with retries, rate-limit
 // waits and one clear E_PROVIDER_API error naming the repository/project and what to do.
 import { CiError } from '../../../core/errors.js';
+import { apiMessage, rateLimitWait } from '../../../core/github.js';
 import { obj, type J } from '../model.js';
 
 export interface ProviderApiOptions {
@@ -52,15 +53,6 @@ export function nextPage(url: string, headers: Headers): string | null {
   return u.toString();
 }
 
-/** Seconds to wait before retrying a rate-limited request: Retry-After, else the reset time. */
-function rateLimitWait(res: Response): number {
-  const after = Number(res.headers.get('retry-after'));
-  if (Number.isFinite(after) && after > 0) return after * 1000;
-  // GitHub: X-RateLimit-Reset; GitLab: RateLimit-Reset (both epoch seconds).
-  const reset = Number(res.headers.get('x-ratelimit-reset') ?? res.headers.get('ratelimit-reset'));
-  return Number.isFinite(reset) && reset > 0 ? reset * 1000 - Date.now() : 1000;
-}
-
 export class ProviderApi {
   requests = 0;
   constructor(private readonly o: ProviderApiOptions) {}
@@ -97,7 +89,7 @@ export class ProviderApi {
       }
       const text = await res.text();
       if (!res.ok) {
-        throw new CiError('E_PROVIDER_API', `${this.o.provider} answered ${res.status} for ${this.o.subject}: ${errorMessage(text)}`, {
+        throw new CiError('E_PROVIDER_API', `${this.o.provider} answered ${res.status} for ${this.o.subject}: ${apiMessage(text)}`, {
           where: url.split('?')[0],
           hint: this.o.hint(res.status),
         });
@@ -122,15 +114,4 @@ export class ProviderApi {
       next = page.next;
     }
   }
-}
-
-/** The API's own words: `{"message": ...}` (both providers), else the start of the body. */
-function errorMessage(text: string): string {
-  try {
-    const m = (JSON.parse(text) as { message?: unknown }).message;
-    if (m !== undefined) return typeof m === 'string' ? m : JSON.stringify(m);
-  } catch {
-    /* not JSON */
-  }
-  return text.slice(0, 200);
 }
