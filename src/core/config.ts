@@ -205,11 +205,17 @@ export function configSection<S extends TSchema>(key: string, schema: S): Config
 export function sectionOf<S extends TSchema>(config: Pick<Config, 'pillars'>, section: ConfigSection<S>): Static<S> {
   const value = config.pillars?.[section.key];
   if (!value) return defaultsOf(section.schema);
+  // Routes read their section per request: a section object is checked once.
+  if (checked.has(value)) return value as Static<S>;
   const v = validator(section.schema);
   if (!v(value))
     throw new CiError('E_CONFIG_INVALID', `${section.key}${pointerOf(v.errors![0]!)} ${v.errors![0]!.message ?? 'is invalid'}`, { where: `/${section.key}` });
+  checked.add(value);
   return value as Static<S>;
 }
+
+/** Section objects already validated and defaulted (by the loader or a first `sectionOf`). */
+const checked = new WeakSet<object>();
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -430,6 +436,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
         hint: 'docs/configuration.md lists every setting',
       });
     }
+    checked.add(value);
     pillars[key] = value;
   }
   return { ...(merged as CoreConfig), pillars };

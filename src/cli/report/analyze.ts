@@ -56,10 +56,10 @@ export interface JobReport {
 }
 
 /** The files of each glob, in order, each once; a glob that names nothing is an error naming it. */
-export function filesOf(globs: string[], flag: string, cwd = process.cwd()): string[] {
+export function filesOf(globs: string[], flag: string): string[] {
   const out: string[] = [];
   for (const g of globs) {
-    const files = expandGlob(g, cwd);
+    const files = expandGlob(g);
     if (!files.length)
       throw new CiError('E_INPUT_UNREADABLE', `${flag} ${g} names no file`, {
         where: flag,

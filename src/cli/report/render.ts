@@ -107,7 +107,7 @@ export function renderMarkdown(r: JobReport, opts: { limit?: number; runUrl?: st
 }
 
 /** One annotation per failing test, per root cause and per failed gate; a failure without a file is put on its report or log. */
-export function annotations(r: JobReport, inputs: { mutation?: string }): Annotation[] {
+export function annotations(r: JobReport, inputs: { mutation?: string; coverage?: string[] }): Annotation[] {
   const out: Annotation[] = [];
   for (const f of r.tests?.failures ?? []) {
     const line = f.line ?? 1;
@@ -136,7 +136,8 @@ export function annotations(r: JobReport, inputs: { mutation?: string }): Annota
   for (const g of r.gates) {
     if (g.pass || g.name === 'tests') continue; // failing tests are annotated one by one above
     out.push({
-      path: (g.name === 'mutation' && inputs.mutation) || '.',
+      // On the file the gate judged: GitHub refuses an annotation without a file path.
+      path: (g.name === 'mutation' ? inputs.mutation : inputs.coverage?.[0]) ?? 'ci-intel',
       start_line: 1,
       end_line: 1,
       annotation_level: 'failure',

@@ -27,22 +27,15 @@ export async function uploadJob(
 ): Promise<Uploaded[]> {
   const headers = runHeaders(run);
   const base = `/api/v1/runs/${run.run_id}`;
-  const sends: Array<{ kind: Uploaded['kind']; file: string; path: string; body: () => Buffer | string; contentType: string }> = [
-    ...inputs.junit.map((file) => ({
-      kind: 'tests' as const,
-      file,
-      path: `${base}/tests`,
-      body: () => readFileSync(file),
-      contentType: 'application/octet-stream',
-    })),
-    ...inputs.coverage.map((file) => ({
-      kind: 'coverage' as const,
-      file,
-      path: `${base}/coverage`,
-      body: () => readFileSync(file),
-      contentType: 'application/octet-stream',
-    })),
-    ...inputs.logs.map((file) => {
+  type Send = { kind: Uploaded['kind']; file: string; path: string; body: () => Buffer | string; contentType: string };
+  // Reports go as they are; the hub detects their format.
+  const asIs =
+    (kind: 'tests' | 'coverage') =>
+    (file: string): Send => ({ kind, file, path: `${base}/${kind}`, body: () => readFileSync(file), contentType: 'application/octet-stream' });
+  const sends: Send[] = [
+    ...inputs.junit.map(asIs('tests')),
+    ...inputs.coverage.map(asIs('coverage')),
+    ...inputs.logs.map((file): Send => {
       // One log is the job's own (GITHUB_JOB); several are named after their files.
       const job =
         (inputs.logs.length === 1 && o.job) ||
@@ -52,7 +45,7 @@ export async function uploadJob(
           .replace(/[^\w.:@+-]/g, '_') ||
         'log';
       return {
-        kind: 'log' as const,
+        kind: 'log',
         file,
         path: `${base}/jobs/${encodeURIComponent(job)}/logs`,
         body: () => o.redactor.apply(readFileSync(file, 'utf8')),
