@@ -60,6 +60,12 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
       }) as typeof pg.types.getTypeParser,
     },
   });
+  // A connection lost (a restart, a failover) must not crash the hub: an idle client's error goes
+  // to the pool, a busy client's to its own listener (pg emits it there besides failing the
+  // query); the pool then opens new connections as queries need them. Set before the first
+  // connect: that client stays in the pool, and a hub crashed when it was the one busy at a restart.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const redacted = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   try {
     const c = await pool.connect();
@@ -72,11 +78,6 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
       cause: e,
     });
   }
-  // A connection lost (a restart, a failover) must not crash the hub: an idle client's error goes
-  // to the pool, a busy client's to its own listener (pg emits it there besides failing the
-  // query); the pool then opens new connections as queries need them.
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<CoreTables>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
