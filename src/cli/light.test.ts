@@ -30,7 +30,7 @@ describe('light CLI path', () => {
   });
 
   it('serves the agent commands autopsy and tests; everything else loads the full registry', async () => {
-    expect((await lightPillars(['autopsy', 'x.log']))?.map((p) => p.id).sort()).toEqual(['autopsy', 'cache', 'metrics', 'mutation', 'tests']);
+    expect((await lightPillars(['autopsy', 'x.log']))?.map((p) => p.id).sort()).toEqual(['autopsy', 'cache', 'chatops', 'metrics', 'mutation', 'tests']);
     expect((await lightPillars(['tests', 'parse', 'f']))?.find((p) => p.commands)?.id).toBe('tests');
     for (const argv of [['ingest', 'f'], ['--help'], [], ['gate', 'coverage'], ['mutation', 'report', 'f'], ['constructor'], ['__proto__']])
       expect(await lightPillars(argv)).toBeNull();

@@ -136,6 +136,17 @@ const CoreSchema = Type.Object(
         apiUrl: Type.String(
           setting({ default: 'https://api.github.com', description: 'GitHub API URL (GitHub Enterprise Server: https://HOST/api/v3).', env: 'GITHUB_API_URL' }),
         ),
+        appId: Type.Optional(
+          Type.String(
+            setting({ description: 'GitHub App mode: the app id; the hub then acts as the installed app (installation tokens).', env: 'GITHUB_APP_ID' }),
+          ),
+        ),
+        appPrivateKey: Type.Optional(
+          Type.String(setting({ description: "GitHub App mode: the app's private key (PEM text).", env: 'GITHUB_APP_PRIVATE_KEY' })),
+        ),
+        appPrivateKeyFile: Type.Optional(
+          Type.String(setting({ description: "GitHub App mode: path of the app's private key file (PEM).", env: 'GITHUB_APP_PRIVATE_KEY_FILE' })),
+        ),
       },
       'GitHub API access.',
     ),

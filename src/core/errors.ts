@@ -59,6 +59,12 @@ export const ERRORS = {
   E_MODEL_INVALID: { status: 500, exit: 2, summary: 'The autopsy classifier model file is missing or malformed.' },
   E_MANIFEST_INVALID: { status: 400, exit: 2, summary: 'An autopsy eval/train manifest line is malformed (file:line named).' },
   E_GITHUB_FAILED: { status: 502, exit: 2, summary: 'The GitHub REST API refused or failed a request (issues, pull-request comments, check runs, labels).' },
+  E_GITLAB_FAILED: {
+    status: 502,
+    exit: 2,
+    summary: 'The GitLab REST API refused or failed a request (merge-request notes, commit statuses, labels, ChatOps actions).',
+  },
+  E_GITHUB_APP: { status: 500, exit: 2, summary: 'The GitHub App settings are incomplete or its private key cannot be read or used.' },
   E_INTERNAL: { status: 500, exit: 2, summary: 'An unexpected error; the hub logged it with its request id.' },
   // cache pillar (issue 7)
   E_REQUEST_TIMEOUT: { status: 408, exit: 2, summary: 'The client sent its request body too slowly and the server dropped it.' },

@@ -28,6 +28,11 @@ export const RUN_INGESTED = 'run.ingested';
  * rows of `runs` whose `record_key` is that key (a run re-ingested later belongs to the later batch).
  */
 export const RUNS_LOADED = 'runs.loaded';
+/**
+ * Someone with write access asked (a `/ci-intel quarantine TEST` comment) to quarantine a test:
+ * `repo` names the repository, `object_key` the test (its id or name), `kind` who asked.
+ */
+export const QUARANTINE_REQUESTED = 'tests.quarantine.requested';
 
 export interface Subscription {
   /** Durable consumer name, unique across pillars (e.g. `autopsy.logs`). */

@@ -2,6 +2,9 @@
 // REST APIs, the commit graph (API + `ci-intel commits upload`), the pipeline series of /metrics
 // and its share of retention (webhook deliveries, pull requests). See README.md.
 import { definePillar } from '../../core/registry.js';
+import { chatopsConfigSection } from './config.js';
+import { chatopsSubscription } from './chatops/act.js';
+import { switchesRoute } from './chatops/route.js';
 import { backfillCommand } from './backfill/command.js';
 import { commitsCommand } from './commits/command.js';
 import { commitsRoute } from './commits/route.js';
@@ -15,18 +18,20 @@ import { gitlabWebhookRoute } from './webhooks/gitlab/route.js';
 
 export const sourcesPillar = definePillar({
   id: 'sources',
+  config: chatopsConfigSection,
   migrations,
   routes(app, ctx) {
     const writer = new DeliveryWriter(ctx);
     githubWebhookRoute(app, ctx, writer);
     gitlabWebhookRoute(app, ctx, writer);
     commitsRoute(app, ctx);
+    switchesRoute(app, ctx);
   },
   commands(program, ctx) {
     backfillCommand(program, ctx);
     commitsCommand(program, ctx);
   },
-  subscriptions: (ctx) => [deliverySubscription(ctx)],
+  subscriptions: (ctx) => [deliverySubscription(ctx), chatopsSubscription(ctx)],
   metrics: registerPipelineMetrics,
   retention: pruneSources,
   background: unmappedSweep,

@@ -4,6 +4,7 @@ import type { Insertable } from 'kysely';
 import type { DeploymentsTable } from '../../core/db/schema.js';
 import type { CommitInput } from '../../core/runs/commits.js';
 import type { PullRequestsTable } from './tables.js';
+import type { ChatRequest } from './chatops/map.js';
 
 import type { JobUpdate, RunUpdate } from '../../core/runs/reported.js';
 
@@ -21,6 +22,8 @@ export interface Mapping {
   pulls: PullRequestRow[];
   /** GitLab deployments name the job that deployed (`gl:<id>`); its run becomes the deployment's run. */
   deployableJob?: string;
+  /** ChatOps commands of a comment (recorded in sources_chatops, acted on from the bus). */
+  chat?: ChatRequest[];
   /** Set when the delivery maps to nothing (unknown event, covered elsewhere): why. */
   ignored?: string;
 }

@@ -9,6 +9,7 @@ import type { CommitInput } from '../../core/runs/commits.js';
 import { commitsTable } from '../../core/runs/tables.js';
 import { deriveQueueFromJobs, upsertReportedDeployments, upsertReportedJobs, upsertReportedRun, type RunRow } from '../../core/runs/write.js';
 import type { Mapping } from './model.js';
+import type { ChatRequest } from './chatops/map.js';
 import type { SourcesTables } from './tables.js';
 
 type Trx = Kysely<CoreTables & SourcesTables>;
@@ -76,7 +77,37 @@ export async function applyMapping(trx: Trx, m: Mapping): Promise<Applied> {
       .execute();
     out.pulls++;
   }
+  if (m.chat?.length) out.events.push(...(await insertChatRequests(trx, m.chat)));
   return out;
+}
+
+/** The event the ChatOps consumer acts on; object_key is the audit row's id. */
+export const CHAT_EVENT = 'chatops.command';
+
+/** Records the commands (once per delivery: ids are `provider:delivery:n`) and returns their bus events. */
+async function insertChatRequests(trx: Trx, reqs: ChatRequest[]): Promise<Omit<BusEvent, 'id'>[]> {
+  const inserted = await trx
+    .insertInto('sources_chatops')
+    .values(
+      reqs.map((r) => ({
+        id: r.id,
+        provider: r.provider,
+        repo: r.repo,
+        target: r.target,
+        number: r.number,
+        user_login: r.user,
+        command: r.command.ok ? r.command.name : null,
+        arg: r.command.ok ? r.command.arg : null,
+        line: r.command.line,
+        state: 'received',
+        context: JSON.stringify(r.context),
+        note: r.command.ok ? null : r.command.problem,
+      })),
+    )
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning(['id', 'repo', 'command'])
+    .execute();
+  return inserted.map((r) => ({ type: CHAT_EVENT, repo: r.repo, kind: r.command ?? 'invalid', object_key: r.id }));
 }
 
 /**

@@ -9,15 +9,26 @@ import { enqueue, type Subscription } from '../../core/bus/index.js';
 import type { CoreTables } from '../../core/db/schema.js';
 import type { HubContext } from '../../core/registry.js';
 import { DELIVERY_EVENT, deliveryBody, parseDeliveryKey, type Db } from './deliveries.js';
-import type { Mapping } from './model.js';
+import { emptyMapping, ignored, obj, type Mapping } from './model.js';
+import { githubChat, gitlabChat, type ChatMapping } from './chatops/map.js';
 import { applyMapping } from './store.js';
 import { mapGithub } from './webhooks/github/map.js';
-import { mapGitlab } from './webhooks/gitlab/map.js';
+import { gitlabRepo, mapGitlab } from './webhooks/gitlab/map.js';
 
 export const MAPPER_CONSUMER = 'sources.webhooks';
 
-export function mapDelivery(provider: string, event: string, payload: unknown): Mapping {
+export function mapDelivery(provider: string, event: string, payload: unknown, delivery: string): Mapping {
+  // Comments carry ChatOps commands, not pipeline data.
+  if (provider === 'github' && event === 'issue_comment') return chatMapping(githubChat(obj(payload), delivery));
+  if (provider === 'gitlab' && event === 'note') {
+    const repo = gitlabRepo(obj(payload));
+    return repo ? chatMapping(gitlabChat(obj(payload), repo, delivery)) : ignored('note without a project path');
+  }
   return provider === 'github' ? mapGithub(event, payload) : mapGitlab(event, payload);
+}
+
+function chatMapping(c: ChatMapping): Mapping {
+  return 'ignored' in c ? ignored(c.ignored) : { ...emptyMapping(), chat: c.requests };
 }
 
 export function deliverySubscription(ctx: HubContext): Subscription {
@@ -44,7 +55,7 @@ export function deliverySubscription(ctx: HubContext): Subscription {
         if (!d || d.mapped_at || d.state !== 'received') return 0;
         let mapping: Mapping;
         try {
-          mapping = mapDelivery(d.provider, d.event, JSON.parse(deliveryBody(d.body).toString('utf8')));
+          mapping = mapDelivery(d.provider, d.event, JSON.parse(deliveryBody(d.body).toString('utf8')), d.delivery_id);
         } catch (e) {
           // Stored payloads were valid JSON when received; a failure here is a bug in a mapper:
           // keep the delivery (state failed, with the reason) instead of retrying it forever.

@@ -51,9 +51,49 @@ export interface PullRequestsTable {
   updated_at: NullableTimestamp;
 }
 
+/**
+ * The ChatOps audit trail: every `/ci-intel` command seen in a comment, who asked, when, and what
+ * came of it (done, refused for want of write access, invalid, failed) with the reply posted.
+ */
+export interface ChatopsTable {
+  /** provider:delivery:n */
+  id: string;
+  provider: string;
+  repo: string;
+  /** pull | issue */
+  target: string;
+  number: number;
+  user_login: string;
+  /** The command's name, or null when the line is not a valid command. */
+  command: string | null;
+  arg: string | null;
+  line: string;
+  requested_at: DefaultTimestamp;
+  /** received | running | done | refused | invalid | failed */
+  state: string;
+  /** What acting needs (installation, project and user ids, default branch), JSON. */
+  context: string;
+  /** The reply posted (or that could not be posted), and where. */
+  reply: string | null;
+  reply_url: string | null;
+  note: string | null;
+  finished_at: NullableTimestamp;
+}
+
+/** Switches a repository's pipelines read, set by ChatOps (`/ci-intel chaos on`). */
+export interface SwitchesTable {
+  repo: string;
+  name: string;
+  value: string;
+  set_by: string;
+  set_at: DefaultTimestamp;
+}
+
 export interface SourcesTables {
   sources_deliveries: DeliveriesTable;
   sources_pull_requests: PullRequestsTable;
+  sources_chatops: ChatopsTable;
+  sources_switches: SwitchesTable;
 }
 
 export const migrations: Migration[] = [
@@ -98,6 +138,39 @@ create table sources_pull_requests (
 create index sources_pull_requests_merge_idx on sources_pull_requests (repo, merge_commit_sha);
 -- GitLab deployments name their job (deployable_id); finding its run goes through job_key gl:<id>.
 create index sources_jobs_job_key_idx on jobs (job_key);
+`,
+  },
+  {
+    id: 'sources-0002-chatops',
+    up: `
+create table sources_chatops (
+  id text primary key,
+  provider text not null,
+  repo text not null,
+  target text not null,
+  number integer not null,
+  user_login text not null,
+  command text,
+  arg text,
+  line text not null,
+  requested_at timestamptz not null default now(),
+  state text not null default 'received',
+  context text not null,
+  reply text,
+  reply_url text,
+  note text,
+  finished_at timestamptz
+);
+create index sources_chatops_repo_idx on sources_chatops (repo, requested_at);
+
+create table sources_switches (
+  repo text not null,
+  name text not null,
+  value text not null,
+  set_by text not null,
+  set_at timestamptz not null default now(),
+  primary key (repo, name)
+);
 `,
   },
 ];

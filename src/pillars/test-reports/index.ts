@@ -12,6 +12,7 @@ import { dropOldPartitions } from './store/reports.js';
 import { tdb } from './tables.js';
 import { analyzeRun } from './store/analysis.js';
 import { coverageBadge, flakeIndexBadge } from './badges.js';
+import { quarantineRequests } from './requests.js';
 
 export const testsPillar = definePillar({
   id: 'tests',
@@ -25,6 +26,7 @@ export const testsPillar = definePillar({
   synth: synthTests,
   seedDemo: seedTestsDemo,
   metrics: registerTestsMetrics,
+  subscriptions: (ctx) => [quarantineRequests(ctx)],
   pages: [{ id: 'tests', title: 'Tests', order: 50 }],
   panels: [
     { id: 'tests-flaky', title: 'Flaky tests (30 days)', page: 'tests', api: '/api/v1/tests/flaky', order: 10 },
