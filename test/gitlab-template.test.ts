@@ -11,12 +11,21 @@ const root = path.resolve(import.meta.dirname, '..');
 const job = (
   parse(readFileSync(path.join(root, 'templates/ci-intel.gitlab-ci.yml'), 'utf8')) as Record<
     string,
-    { script: string[]; variables: Record<string, string>; artifacts: { paths: string[] } }
+    { script: string[]; variables: Record<string, string>; artifacts: { paths: string[]; reports: { codequality: string } } }
   >
 )['ci-intel']!;
 
 function run(vars: Record<string, string>, dir: string): { code: number; out: string } {
-  const env = { PATH: process.env.PATH, HOME: dir, ...job.variables, CI_INTEL_CMD: `${process.execPath} ${path.join(root, 'dist/cli/main.js')}`, ...vars };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    GITLAB_CI: 'true',
+    CI_PROJECT_ID: '5',
+    CI_PROJECT_PATH: 'gitlab-org/gitlab-test',
+    ...job.variables,
+    CI_INTEL_CMD: `${process.execPath} ${path.join(root, 'dist/cli/main.js')}`,
+    ...vars,
+  };
   try {
     return { code: 0, out: execFileSync('sh', ['-c', job.script.join('\n')], { cwd: dir, env, encoding: 'utf8' }) };
   } catch (e) {
@@ -35,6 +44,9 @@ describe('the GitLab CI template', () => {
     expect(failing.code).toBe(1);
     expect(failing.out).toContain('1 of 2 gates failed (tests)');
     expect(readFileSync(path.join(dir, job.artifacts.paths[0]!), 'utf8')).toContain('62 failing');
+    // Without GITLAB_TOKEN nothing is posted, and nothing warns about it; the Code Quality report is written.
+    const quality = JSON.parse(readFileSync(path.join(dir, job.artifacts.reports.codequality), 'utf8')) as unknown[];
+    expect(quality.length).toBeGreaterThanOrEqual(62);
 
     const passing = run({ CI_INTEL_MUTATION: 'mutation.json' }, dir);
     expect(passing.code).toBe(0);

@@ -113,3 +113,24 @@ export function githubPullRequest(env: NodeJS.ProcessEnv): { repo: string | null
 export function newId(): string {
   return randomUUID();
 }
+
+/**
+ * The merge request and commit of a GitLab CI job (predefined variables): the project, the MR's iid
+ * in a merge-request pipeline, the commit, and the instance URL.
+ */
+export function gitlabMergeRequest(env: NodeJS.ProcessEnv): {
+  project: string | null;
+  mr: number | null;
+  sha: string | null;
+  url: string | null;
+  projectUrl: string | null;
+} {
+  const iid = Number(env.CI_MERGE_REQUEST_IID);
+  return {
+    project: env.CI_PROJECT_ID || env.CI_PROJECT_PATH || null,
+    mr: Number.isInteger(iid) && iid > 0 ? iid : null,
+    sha: env.CI_COMMIT_SHA || null,
+    url: env.CI_SERVER_URL || null,
+    projectUrl: env.CI_PROJECT_URL || null,
+  };
+}

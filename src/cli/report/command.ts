@@ -5,10 +5,12 @@
 import type { Command } from 'commander';
 import { collect, examples, jsonLine, numberOption } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
-import { githubPullRequest } from '../../core/identity.js';
+import path from 'node:path';
+import { githubPullRequest, gitlabMergeRequest } from '../../core/identity.js';
 import type { CliContext } from '../../core/registry.js';
 import { analyzeJob, filesOf, type JobReport } from './analyze.js';
 import { publishToGithub, type ReportTarget, type Published } from './github.js';
+import { publishToGitlab } from './gitlab.js';
 import { uploadJob, type Uploaded } from './upload.js';
 import { hubOptions, hubTarget, uploadRun } from '../../core/upload.js';
 import { Redactor } from '../../core/redact/index.js';
@@ -26,6 +28,7 @@ export interface ReportOptions {
   status?: boolean;
   summary?: boolean;
   githubToken?: string;
+  gitlabToken?: string;
   strict?: boolean;
   json?: boolean;
   hub?: string;
@@ -72,32 +75,11 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
   let published: Published | null = null;
   const publish = o.comment || o.check || o.labels || o.status || o.summary;
   if (publish) {
-    const gh = githubPullRequest(ctx.env);
-    const config = ctx.config();
-    const token = o.githubToken ?? config.github.token;
-    const summaryFile = o.summary ? (ctx.env.GITHUB_STEP_SUMMARY ?? null) : null;
-    if (o.summary && !summaryFile) ctx.err('warning: --summary: GITHUB_STEP_SUMMARY is not set (not a GitHub Actions job); no job summary written\n');
-    const remote = o.comment || o.check || o.labels || o.status;
-    if (remote && (!gh.repo || !token)) {
-      const what = !gh.repo ? 'GITHUB_REPOSITORY is not set (not a GitHub Actions job)' : 'no GitHub token (pass --github-token or set GITHUB_TOKEN)';
-      if (o.strict) throw new CiError('E_USAGE', `cannot publish: ${what}`, { where: '--comment/--check/--labels' });
-      ctx.err(`warning: not published: ${what}\n`);
-    }
-    const target: ReportTarget = { apiUrl: config.github.apiUrl, token: token ?? '', repo: gh.repo ?? '', pr: gh.pr, sha: gh.sha };
-    const canRemote = Boolean(gh.repo && token);
-    published = await publishToGithub(target, report, {
-      comment: Boolean(o.comment && canRemote),
-      check: Boolean(o.check && canRemote),
-      labels: Boolean(o.labels && canRemote),
-      status: Boolean(o.status && canRemote),
-      summaryFile,
-      mutationFile: o.mutation,
-      coverageFiles: inputs.coverage,
-    });
+    published = onGitlab(ctx.env) ? await publishGitlab(o, ctx, report, inputs) : await publishGithub(o, ctx, report, inputs);
     for (const p of published.problems) ctx.err(`warning: not published: ${p}\n`);
     if (o.strict && published.problems.length) {
       throw new CiError(
-        'E_GITHUB_FAILED',
+        onGitlab(ctx.env) ? 'E_GITLAB_FAILED' : 'E_GITHUB_FAILED',
         `${published.problems.length} part${published.problems.length === 1 ? '' : 's'} of the report could not be published`,
         {
           hint: 'see the warnings above; without --strict the job does not fail for this',
@@ -108,23 +90,87 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
   return { report, published, uploaded, gates_passed: passed, exitCode: passed ? 0 : 1 };
 }
 
+type Inputs = { coverage: string[] };
+
+/** A GitLab CI job (and not GitHub Actions running something GitLab-ish). */
+const onGitlab = (env: NodeJS.ProcessEnv) => env.GITLAB_CI === 'true' && env.GITHUB_ACTIONS !== 'true';
+
+/** Says why nothing remote can be published, or throws it under --strict. */
+function cannotPublish(o: ReportOptions, ctx: CliContext, what: string): void {
+  if (o.strict) throw new CiError('E_USAGE', `cannot publish: ${what}`, { where: '--comment/--check/--labels/--status' });
+  ctx.err(`warning: not published: ${what}\n`);
+}
+
+async function publishGithub(o: ReportOptions, ctx: CliContext, report: JobReport, inputs: Inputs): Promise<Published> {
+  const gh = githubPullRequest(ctx.env);
+  const config = ctx.config();
+  const token = o.githubToken ?? config.github.token;
+  const summaryFile = o.summary ? (ctx.env.GITHUB_STEP_SUMMARY ?? null) : null;
+  if (o.summary && !summaryFile) ctx.err('warning: --summary: GITHUB_STEP_SUMMARY is not set (not a GitHub Actions job); no job summary written\n');
+  const remote = o.comment || o.check || o.labels || o.status;
+  if (remote && (!gh.repo || !token))
+    cannotPublish(o, ctx, !gh.repo ? 'GITHUB_REPOSITORY is not set (not a GitHub Actions job)' : 'no GitHub token (pass --github-token or set GITHUB_TOKEN)');
+  const target: ReportTarget = { apiUrl: config.github.apiUrl, token: token ?? '', repo: gh.repo ?? '', pr: gh.pr, sha: gh.sha };
+  const canRemote = Boolean(gh.repo && token);
+  return publishToGithub(target, report, {
+    comment: Boolean(o.comment && canRemote),
+    check: Boolean(o.check && canRemote),
+    labels: Boolean(o.labels && canRemote),
+    status: Boolean(o.status && canRemote),
+    summaryFile,
+    mutationFile: o.mutation,
+    coverageFiles: inputs.coverage,
+  });
+}
+
+/** GitLab: the note, labels and status need a token with the api scope; the Code Quality report needs none. */
+async function publishGitlab(o: ReportOptions, ctx: CliContext, report: JobReport, inputs: Inputs): Promise<Published> {
+  const gl = gitlabMergeRequest(ctx.env);
+  const config = ctx.config();
+  const token = o.gitlabToken ?? config.gitlab.token;
+  const api = o.comment || o.labels || o.status;
+  if (api && (!gl.project || !token))
+    cannotPublish(
+      o,
+      ctx,
+      !gl.project ? 'CI_PROJECT_ID is not set (not a GitLab CI job)' : 'no GitLab token (set GITLAB_TOKEN to a project access token with the api scope)',
+    );
+  if (o.summary) ctx.err('warning: --summary: GitLab has no job summary; keep the printed report as an artifact (the template does)\n');
+  const canApi = Boolean(gl.project && token);
+  return publishToGitlab(
+    { url: gl.url ?? config.gitlab.url, token: token ?? '', project: gl.project ?? '', mr: gl.mr, sha: gl.sha, projectUrl: gl.projectUrl },
+    report,
+    {
+      comment: Boolean(o.comment && canApi),
+      labels: Boolean(o.labels && canApi),
+      status: Boolean(o.status && canApi),
+      check: Boolean(o.check),
+      codeQualityFile: path.resolve('gl-code-quality-report.json'),
+      mutationFile: o.mutation,
+      coverageFiles: inputs.coverage,
+      runUrl: ctx.env.CI_PIPELINE_URL ?? null,
+    },
+  );
+}
+
 export function reportCommand(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('report')
     .description(
-      'Report on a pipeline job: failing tests, why the logs failed, test resilience, coverage and gates; publish a PR comment, a check run, labels and the job summary on GitHub',
+      'Report on a pipeline job: failing tests, why the logs failed, test resilience, coverage and gates; publish a PR comment, a check run, labels and the job summary on GitHub (GitLab: a merge-request note, labels, a commit status and a Code Quality report)',
     )
     .option('--junit <glob>', 'test reports (JUnit XML, go test -json, cargo test, TAP, CTRF); repeatable', collect, [])
     .option('--logs <glob>', 'job logs to explain; repeatable', collect, [])
     .option('--coverage <glob>', 'coverage reports (lcov, Cobertura, Istanbul, Go, JaCoCo); repeatable', collect, [])
     .option('--mutation <file>', 'a mutation report (StrykerJS, PIT, mutmut, ...)')
     .option('--min-coverage <percent>', 'fail the coverage gate below this share of lines')
-    .option('--comment', 'post (or edit) one sticky comment on the pull request')
-    .option('--check', 'create a check run with an annotation for every failure')
+    .option('--comment', 'post (or edit) one sticky comment on the pull request (GitLab: merge-request note)')
+    .option('--check', 'create a check run with an annotation for every failure (GitLab: gl-code-quality-report.json)')
     .option('--labels', 'label the pull request weak-tests or high-confidence from its test resilience')
     .option('--status', 'set a commit status "ci-intel" (success or failure) on the commit')
     .option('--summary', 'append the report to the job summary ($GITHUB_STEP_SUMMARY)')
     .option('--github-token <token>', 'token for the comment, check run and labels (default: GITHUB_TOKEN)')
+    .option('--gitlab-token <token>', 'GitLab: token for the merge-request note, labels and status (default: GITLAB_TOKEN)')
     .option('--strict', 'fail (exit 2) when any part cannot be published')
     .option('--json', 'print the report and what was published as JSON');
   hubOptions(cmd);

@@ -115,8 +115,11 @@ export function labelsFor(r: JobReport): { add: string[]; remove: string[] } {
   return { add: [], remove: ['high-confidence'] };
 }
 
-export async function publishToGithub(t: ReportTarget, r: JobReport, o: PublishOptions): Promise<Published> {
-  const api = new GithubApi(t, o.sleep);
+/**
+ * What was published, and `attempt`: runs one part, turning its error into a line of `problems`
+ * (one part failing never stops the others).
+ */
+export function publishing(): { out: Published; attempt: (what: string, fn: () => Promise<void>) => Promise<void> } {
   const out: Published = { comment_url: null, check_run_url: null, annotations: 0, labels: [], status: null, summary: false, problems: [] };
   const attempt = async (what: string, fn: () => Promise<void>) => {
     try {
@@ -126,6 +129,12 @@ export async function publishToGithub(t: ReportTarget, r: JobReport, o: PublishO
       out.problems.push(`${what}: ${err.message}${err.hint ? ` — ${err.hint}` : ''}`);
     }
   };
+  return { out, attempt };
+}
+
+export async function publishToGithub(t: ReportTarget, r: JobReport, o: PublishOptions): Promise<Published> {
+  const api = new GithubApi(t, o.sleep);
+  const { out, attempt } = publishing();
   if (o.summaryFile) {
     await attempt('job summary', async () => {
       appendFileSync(o.summaryFile!, renderMarkdown(r, { limit: 1_000_000, runUrl: o.runUrl }) + '\n');
