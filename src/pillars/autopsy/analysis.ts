@@ -10,6 +10,7 @@ import { renderMarkdown } from './render.js';
 import { ruleSet } from './rules.js';
 import { contractRootCause, ingestLog, logKey, rootCausesOf, saveAnalysis } from './store.js';
 import { db } from './tables.js';
+import { enqueueAnalyzed } from './checks.js';
 import type { RootCause } from '../../core/model/index.js';
 import type { Rule } from './types.js';
 import { autopsyConfigSection, type AutopsyConfig } from './config.js';
@@ -56,6 +57,7 @@ export async function storeJobLog(
     causes,
   );
   await refreshReport(ctx, run.run_id);
+  await enqueueAnalyzed(ctx, run);
   const stored = await rootCausesOf(ctx, run.run_id);
   const mine = stored.find((s) => s.job_id === jobId)?.causes ?? [];
   return { bytes, lines: facts.lines, causes, mine };

@@ -8,6 +8,14 @@ export const autopsyConfigSection = configSection(
   Type.Object(
     {
       rules: Type.Array(Type.String(), setting({ default: [], description: 'Folders of your own rule packs (YAML, RE2 regular expressions).' })),
+      checkRuns: Type.Boolean(
+        setting({
+          default: false,
+          description:
+            'The hub posts a check run "ci-intel autopsy" with the root causes on the commit of each GitHub run whose logs it analysed (GitHub App or github.token; checks: write).',
+          env: 'CI_INTEL_CHECK_RUNS',
+        }),
+      ),
       github: Type.Optional(
         Type.Object(
           {

@@ -5,6 +5,7 @@ import { autopsyCommands } from './commands.js';
 import { seedAutopsyDemo, synthAutopsy } from './demo.js';
 import { autopsyConfigSection } from './config.js';
 import { analyzeRun } from './analysis.js';
+import { checkRunSubscription } from './checks.js';
 import { autopsyRoutes } from './routes.js';
 import { migrations } from './tables.js';
 
@@ -15,6 +16,7 @@ export const autopsy = definePillar({
   routes: autopsyRoutes,
   commands: autopsyCommands,
   analyze: analyzeRun,
+  subscriptions: (ctx) => [checkRunSubscription(ctx)],
   synth: synthAutopsy,
   seedDemo: seedAutopsyDemo,
   panels: [{ id: 'autopsy-signatures', title: 'Top failure signatures', page: 'overview', api: '/api/v1/autopsy/signatures' }],
