@@ -15,7 +15,10 @@ const RESULT: Record<string, TestStatus> = { success: 'passed', failure: 'failed
 
 export const parseDartJson: ReportParser = async (input, target, name) => {
   const suites = new Map<number, string>();
-  const running = new Map<number, { name: string; suite: string | null; scope: number; start: number | null; message: string; file: string | null; line: number | null }>();
+  const running = new Map<
+    number,
+    { name: string; suite: string | null; scope: number; start: number | null; message: string; file: string | null; line: number | null }
+  >();
   let started: number | null = null;
   let ended: number | null = null;
   for await (const l of splitLines(input, { maxLineBytes: 16 * 1024 * 1024 })) {
@@ -26,7 +29,10 @@ export const parseDartJson: ReportParser = async (input, target, name) => {
     } catch (err) {
       // `flutter test` can print plain lines between the events; only a line that looks like an event must be one.
       if (!l.text.trimStart().startsWith('{')) continue;
-      throw new CiError('E_REPORT_MALFORMED', `not valid JSON: ${(err as Error).message}`, { where: `${name}:${l.no}`, hint: 'pass the output of dart test --reporter json' });
+      throw new CiError('E_REPORT_MALFORMED', `not valid JSON: ${(err as Error).message}`, {
+        where: `${name}:${l.no}`,
+        hint: 'pass the output of dart test --reporter json',
+      });
     }
     if (!isObject(e)) continue;
     const time = num(e.time);
@@ -89,7 +95,16 @@ export const parseDartJson: ReportParser = async (input, target, name) => {
   }
   // A test started and never done: the run was cut short while it ran.
   for (const t of running.values())
-    target.add({ id: t.suite ? `${t.suite}::${t.name}` : t.name, suite: t.suite, classname: t.suite, name: t.name, status: 'errored', duration_ms: null, message: 'the run ended before this test finished', scope: t.scope });
+    target.add({
+      id: t.suite ? `${t.suite}::${t.name}` : t.name,
+      suite: t.suite,
+      classname: t.suite,
+      name: t.name,
+      status: 'errored',
+      duration_ms: null,
+      message: 'the run ended before this test finished',
+      scope: t.scope,
+    });
   target.setRunner('dart');
   target.setDuration(started !== null && ended !== null ? ended - started : null);
 };

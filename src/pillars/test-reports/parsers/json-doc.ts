@@ -7,7 +7,11 @@ export async function readJsonDoc(input: AsyncIterable<Buffer>, name: string, wh
   const parts: Buffer[] = [];
   for await (const c of input) parts.push(c);
   try {
-    return JSON.parse(Buffer.concat(parts).toString('utf8').replace(/^\uFEFF/, ''));
+    return JSON.parse(
+      Buffer.concat(parts)
+        .toString('utf8')
+        .replace(/^\uFEFF/, ''),
+    );
   } catch (e) {
     throw new CiError('E_REPORT_MALFORMED', `not valid JSON: ${(e as Error).message}`, { where: name, hint: `pass ${what}` });
   }

@@ -30,7 +30,10 @@ export const parseMochaJson: ReportParser = async (input, target, name) => {
   const pending = new Set((Array.isArray(doc.pending) ? doc.pending : []).filter(isObject).map(key));
   doc.tests.forEach((t, i) => {
     if (!isObject(t) || typeof t.fullTitle !== 'string')
-      throw new CiError('E_REPORT_MALFORMED', 'a test has no fullTitle', { where: `${name}: /tests/${i}/fullTitle`, hint: 'pass the output of mocha --reporter json' });
+      throw new CiError('E_REPORT_MALFORMED', 'a test has no fullTitle', {
+        where: `${name}: /tests/${i}/fullTitle`,
+        hint: 'pass the output of mocha --reporter json',
+      });
     const err = isObject(t.err) && Object.keys(t.err).length ? t.err : null;
     let status: TestStatus = 'passed';
     if (err) status = isAssertion(err) ? 'failed' : 'errored';

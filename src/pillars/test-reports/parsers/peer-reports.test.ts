@@ -77,6 +77,7 @@ describe('peer projects’ report fixtures (shared/corpus/peer-reports)', () => 
     }
     expect(misses).toEqual([]);
     // Every format both peers read is read here (none is refused wholesale).
-    for (const f of ['junit', 'go-test-json', 'trx', 'nunit', 'xunit', 'dart-json', 'mocha-json', 'rspec-json', 'invalid']) expect(byFormat[f]?.ok).toBe(byFormat[f]?.n);
+    for (const f of ['junit', 'go-test-json', 'trx', 'nunit', 'xunit', 'dart-json', 'mocha-json', 'rspec-json', 'invalid'])
+      expect(byFormat[f]?.ok).toBe(byFormat[f]?.n);
   });
 });

@@ -24,7 +24,11 @@ export const parseRspecJson: ReportParser = async (input, target, name) => {
     if (!isObject(e) || typeof e.full_description !== 'string')
       throw new CiError('E_REPORT_MALFORMED', 'an example has no full_description', { where: `${where}/full_description` });
     let status = STATUS[String(e.status)];
-    if (!status) throw new CiError('E_REPORT_MALFORMED', `unknown status ${JSON.stringify(e.status)}`, { where: `${where}/status`, hint: 'RSpec statuses: passed, failed, pending' });
+    if (!status)
+      throw new CiError('E_REPORT_MALFORMED', `unknown status ${JSON.stringify(e.status)}`, {
+        where: `${where}/status`,
+        hint: 'RSpec statuses: passed, failed, pending',
+      });
     const ex = isObject(e.exception) ? e.exception : null;
     if (status === 'failed' && ex && !/^RSpec::(Expectations|Mocks)::/.test(str(ex.class) ?? '')) status = 'errored';
     const file = str(e.file_path);

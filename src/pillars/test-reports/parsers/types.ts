@@ -45,18 +45,20 @@ export interface ParseSummary extends TestCounts {
 }
 
 export type ReportFormat =
-  | 'junit'
-  | 'trx'
-  | 'nunit'
-  | 'xunit-net'
-  | 'go-test-json'
-  | 'cargo-test-text'
-  | 'tap'
-  | 'ctrf'
-  | 'mocha-json'
-  | 'rspec-json'
-  | 'dart-json';
-export const REPORT_FORMATS: ReportFormat[] = ['junit', 'trx', 'nunit', 'xunit-net', 'go-test-json', 'cargo-test-text', 'tap', 'ctrf', 'mocha-json', 'rspec-json', 'dart-json'];
+  'junit' | 'trx' | 'nunit' | 'xunit-net' | 'go-test-json' | 'cargo-test-text' | 'tap' | 'ctrf' | 'mocha-json' | 'rspec-json' | 'dart-json';
+export const REPORT_FORMATS: ReportFormat[] = [
+  'junit',
+  'trx',
+  'nunit',
+  'xunit-net',
+  'go-test-json',
+  'cargo-test-text',
+  'tap',
+  'ctrf',
+  'mocha-json',
+  'rspec-json',
+  'dart-json',
+];
 
 /** What each format is, in the words of the tools that write it (help and errors). */
 export const FORMAT_NAMES: Record<ReportFormat, string> = {

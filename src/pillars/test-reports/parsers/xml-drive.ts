@@ -73,10 +73,14 @@ const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
 export function checkChars(text: string, where: string): void {
   const m = FORBIDDEN.exec(text);
   if (m)
-    throw new CiError('E_REPORT_MALFORMED', `not well-formed XML: the control character U+${m[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} in text`, {
-      where,
-      hint: 'XML 1.0 does not allow control characters; the runner wrote raw output into the report — regenerate it or strip them',
-    });
+    throw new CiError(
+      'E_REPORT_MALFORMED',
+      `not well-formed XML: the control character U+${m[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} in text`,
+      {
+        where,
+        hint: 'XML 1.0 does not allow control characters; the runner wrote raw output into the report — regenerate it or strip them',
+      },
+    );
 }
 
 /** Seconds as a decimal string to milliseconds, or null. */
