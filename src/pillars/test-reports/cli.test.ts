@@ -54,7 +54,7 @@ describe('tests parse', () => {
   it('--format overrides detection; a wrong one is a usage error', async () => {
     const ok = await cli('tests', 'parse', path.join(FIX, 'reports/node/report.tap'), '--format', 'tap', '--json');
     expect(JSON.parse(ok.lines[0]!)).toMatchObject({ format: 'tap', tests: 9 });
-    const bad = await cli('tests', 'parse', path.join(FIX, 'reports/node/report.tap'), '--format', 'nunit');
+    const bad = await cli('tests', 'parse', path.join(FIX, 'reports/node/report.tap'), '--format', 'nunit4');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('E_USAGE');
   });
@@ -111,6 +111,40 @@ describe('tests parse', () => {
     const text = path.join(tmp, 'what.txt');
     writeFileSync(text, 'hello world\n');
     expect((await cli('tests', 'parse', text)).err).toContain('E_FORMAT_UNKNOWN');
+  });
+
+  it('an unknown file is told what it looks like and which formats are read', async () => {
+    const suites = path.join(tmp, 'suites.xml');
+    writeFileSync(suites, '<?xml version="1.0"?>\n<suites><suite name="a"/></suites>\n');
+    const r = await cli('tests', 'parse', suites);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /E_FORMAT_UNKNOWN: .*suites\.xml: not a test report format ci-intel reads: the file is an XML document whose root element is <suites>/,
+    );
+    for (const f of ['junit', 'trx', 'nunit', 'xunit-net', 'go-test-json', 'cargo-test-text', 'tap', 'ctrf', 'mocha-json', 'rspec-json', 'dart-json'])
+      expect(r.err).toContain(f);
+    const json = path.join(tmp, 'other.json');
+    writeFileSync(json, '{"name": "x", "items": []}\n');
+    expect((await cli('tests', 'parse', json)).err).toContain('a JSON object with the keys name, items');
+    const help = await cli('tests', 'parse', '--help');
+    expect(help.out).toContain('trx (Visual Studio TRX');
+  });
+
+  it('a bad file among good ones: the good ones are reported, the bad one in its place, exit 2 at the end', async () => {
+    const bad = path.join(tmp, 'bad.xml');
+    writeFileSync(bad, '<testsuites>\n<testsuite name="a">\n');
+    const good = path.join(FIX, 'reports/jest/report.xml');
+    const r = await cli('tests', 'parse', good, bad, path.join(FIX, 'reports/mocha-json/report.json'), '--json');
+    expect(r.code).toBe(2);
+    const lines = r.lines.map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.file)).toEqual([good, bad, path.join(FIX, 'reports/mocha-json/report.json')]);
+    expect(lines[0]).toMatchObject({ format: 'junit', tests: 8 });
+    expect(lines[1]).toEqual({ file: bad, error: expect.objectContaining({ code: 'E_REPORT_MALFORMED', where: expect.stringMatching(/bad\.xml:\d+/) }) });
+    expect(lines[2]).toMatchObject({ format: 'mocha-json', tests: 7 });
+    expect(r.err).toMatch(/^error E_REPORT_MALFORMED: .*bad\.xml/m);
+    const text = await cli('tests', 'parse', bad, good);
+    expect(text.code).toBe(2);
+    expect(text.out).toContain('report.xml: junit (jest) tests=8');
   });
 });
 

@@ -10,6 +10,7 @@ import type { CliContext, GateDef, GateResult } from '../../core/registry.js';
 import { hubTarget } from '../../core/upload.js';
 import { collect, examples, numberOption, storeOptions } from '../../core/cli.js';
 import { hubGet, readReports, repoOf } from './cli-io.js';
+import { FORMATS_HELP } from './parsers/index.js';
 import { testsConfig } from './config.js';
 import { diffCoverage, gitChangedLines } from './coverage/diff.js';
 import { mergeCoverage, METRICS, normalizeCoverageFormat, parseCoverageFile, totals, type CoverageReport, type Metric } from './coverage/index.js';
@@ -191,7 +192,7 @@ export const flakyGate: GateDef = {
         collect,
         [],
       )
-      .option('--format <format>', 'report format (default: detected)')
+      .option('--format <format>', `report format (default: detected from the content): ${FORMATS_HELP}`)
       .option('--config <file>', 'ci-intel.yml to read');
     examples(
       cmd,
@@ -287,7 +288,7 @@ export const testsGate: GateDef = {
     hubOpts(
       cmd
         .argument('<report...>', 'test reports of this run')
-        .option('--format <format>', 'report format (default: detected)')
+        .option('--format <format>', `report format (default: detected from the content): ${FORMATS_HELP}`)
         .option('--quarantine <file>', 'quarantine list (ci-intel tests quarantine --format json); default: the hub or store when given'),
     );
     examples(
