@@ -84,6 +84,14 @@ const expected: Record<string, (s: string) => TestCounts> = {
   get 'jest-empty-classname'() {
     return this.jest!;
   },
+  // [  PASSED  ] 2 tests. / [  SKIPPED ] 1 test / [  FAILED  ] 1 test / YOU HAVE 1 DISABLED TEST —
+  // a disabled test did not run: skipped, like the GTEST_SKIP one.
+  googletest: (s) => {
+    const p = num(s, /PASSED +\] (\d+)/),
+      f = num(s, /FAILED +\] (\d+)/),
+      k = num(s, /SKIPPED +\] (\d+)/) + num(s, /YOU HAVE (\d+) DISABLED/);
+    return { tests: p + f + k, passed: p, failed: f, errored: 0, skipped: k };
+  },
   get 'cargo-terse'() {
     return this.cargo!;
   },
@@ -111,6 +119,7 @@ const reports: Record<string, string[]> = {
   cargo: ['report.txt'],
   'cargo-terse': ['report-q.txt', 'report-json.txt'],
   'mocha-json': ['report.json'],
+  googletest: ['report.xml'],
   'jest-empty-classname': ['report.xml'],
   'rspec-json': ['report.json'],
   surefire: ['TEST-com.example.TempsTest.xml'],
@@ -186,6 +195,17 @@ describe('what the fixtures say beyond counts', () => {
       '1:failed:onlyChanged.test.js::gets changed files',
       '1:passed:onlyChanged.test.js::reads the config',
       '1:skipped:onlyChanged.test.js::watches the folder',
+    ]);
+  });
+
+  it('googletest: a DISABLED_ test (status="notrun", no child) is skipped, not passed', async () => {
+    const { cases } = await parseReportCases(path.join(DIR, 'googletest/report.xml'));
+    expect(cases.map((c) => `${c.status}:${c.id}`)).toEqual([
+      'passed:Temps::Freezing',
+      'failed:Temps::MinusForty',
+      'skipped:Temps::DISABLED_Kelvin',
+      'skipped:Temps::Skipped',
+      'passed:Other::Freezing',
     ]);
   });
 
