@@ -274,8 +274,9 @@ async function quarantineFromReports(files: string[], cfg: ReturnType<typeof tes
     const m = meta.get(id)!;
     out.push({
       id,
+      kind: d.kind,
       owner: ownerOf({ id, file: m.file, classname: m.classname }, rules),
-      reason: reasonFor(d.flaky_failures, hist.length, cfg.windowRuns),
+      reason: reasonFor(d, hist.length, cfg.windowRuns),
       quarantined_at: now.toISOString(),
       expires_at: new Date(now.getTime() + cfg.expiryDays * 86_400_000).toISOString(),
       proof_runs: d.proof_runs,
