@@ -182,11 +182,21 @@ describe('tests quarantine (offline, from a series of reports)', () => {
     const j = await cli('tests', 'quarantine', ...files, '--format', 'json', '--repo', 'org/app');
     const doc = JSON.parse(j.out);
     expect(doc.tests).toEqual([
-      expect.objectContaining({ id: 'example.com/replica::TestEventuallyConsistentRead', flaky_failures: 2, reason: expect.stringContaining('2 failures') }),
+      expect.objectContaining({
+        id: 'example.com/replica::TestEventuallyConsistentRead',
+        kind: 'flaky',
+        flaky_failures: 2,
+        reason: expect.stringContaining('2 failures'),
+      }),
     ]);
     const sf = Array(3).fill(path.join(FIX, 'reports/surefire/TEST-com.example.TempsTest.xml'));
     const jest = await cli('tests', 'quarantine', ...sf, '--format', 'jest');
-    expect(jest.out).toBe('--testNamePattern=^(?!(?:flakyPassesOnRerun)$)\n');
+    // The flaky test and the two that fail on every run (broken: quarantined too, told apart).
+    expect(jest.out).toBe('--testNamePattern=^(?!(?:flakyPassesOnRerun|minusForty|throwsError)$)\n');
+    const kinds = JSON.parse((await cli('tests', 'quarantine', ...sf, '--format', 'json')).out).tests.map(
+      (t: { name: string; kind: string }) => `${t.kind}:${t.name}`,
+    );
+    expect(kinds).toEqual(['flaky:flakyPassesOnRerun', 'broken:minusForty', 'broken:throwsError']);
     expect((await cli('tests', 'quarantine', ...sf, '--format', 'xml')).code).toBe(2);
   });
 });
@@ -240,11 +250,16 @@ describe('gates', () => {
     const files = Array.from({ length: 10 }, (_, i) => path.join(CORPUS, `files/go-flaky-run${String(i + 1).padStart(2, '0')}.json`));
     const unit = await cli('gate', 'flaky', ...files, '--budget', 'unit=0,integration=0.0005,e2e=0.005');
     expect(unit.code).toBe(1);
-    expect(unit.out).toMatch(/^FAIL gate=flaky value=0\.2 max=0 type=unit unit=4\/20 flaky_tests=1 reason="unit 4 flaky of 20 executions/);
-    const loose = await cli('gate', 'flaky', ...files, '--suite-type', 'e2e=example.com/**', '--budget', 'unit=0,e2e=0.5');
+    expect(unit.out).toMatch(/^FAIL gate=flaky value=0\.2 max=0 type=unit unit=4\/20 flaky_tests=1 flaky_runs=4\/10 reason="unit 4 flaky of 20 executions/);
+    const loose = await cli('gate', 'flaky', ...files, '--suite-type', 'e2e=example.com/**', '--budget', 'unit=0,e2e=0.5', '--overall', '0.5');
     expect(loose.code).toBe(0);
     expect(loose.out).toMatch(/^PASS gate=flaky value=0\.2 max=0\.5 type=e2e/);
+    // Within every suite type's budget, but 4 of the 10 runs had a flaky failure: over the overall 0.1 %.
+    const overall = await cli('gate', 'flaky', ...files, '--suite-type', 'e2e=example.com/**', '--budget', 'unit=0,e2e=0.5');
+    expect(overall.code).toBe(1);
+    expect(overall.out).toContain('4 of 10 runs had a flaky failure (40.0 %) over the overall budget 0.001');
     expect((await cli('gate', 'flaky', ...files, '--budget', 'unit=2')).code).toBe(2);
+    expect((await cli('gate', 'flaky', ...files, '--overall', '2')).code).toBe(2);
   });
 
   it('gate tests: no failed test outside quarantine; a retry that passed is not a failure', async () => {

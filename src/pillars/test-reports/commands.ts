@@ -11,6 +11,7 @@ import { testsConfig } from './config.js';
 import { diffCoverage, gitChangedLines } from './coverage/diff.js';
 import { COVERAGE_FORMATS, type CoverageReport, mergeCoverage, normalizeCoverageFormat, parseCoverageFile, totals } from './coverage/index.js';
 import { toCtrf } from './ctrf.js';
+import { syncQuarantineIssues } from './quarantine-issues.js';
 import { classify, type Execution } from './flaky.js';
 import { FORMATS_HELP, type ParseSummary } from './parsers/index.js';
 import {
@@ -156,12 +157,16 @@ export function testsCommands(program: Command, ctx: CliContext): void {
           .description('The quarantine list in a shape runners consume; from the hub (--hub), the store (--db), or a series of local reports')
           .argument('[report...]', 'reports of successive runs (oldest first) to judge offline instead of asking the hub or store')
           .option('--format <format>', 'json | text | jest | pytest', 'text')
-          .option('--repo <owner/name>', 'repository (default: from the CI environment or the git remote)'),
+          .option('--repo <owner/name>', 'repository (default: from the CI environment or the git remote)')
+          .option('--sync-issues', 'open a GitHub issue (label ci-intel-quarantine) per quarantined test, mentioning its owner; close those of released tests')
+          .option('--github-token <token>', 'token for --sync-issues (env GITHUB_TOKEN)')
+          .option('--github-api <url>', 'GitHub REST base URL (env GITHUB_API_URL; default https://api.github.com)'),
       ),
     ),
     'ci-intel tests quarantine --hub $CI_INTEL_HUB --format pytest > deselect.txt && pytest $(cat deselect.txt)',
     'npx jest $(ci-intel tests quarantine --format jest)',
     'ci-intel tests quarantine run-*.xml --format json',
+    'ci-intel tests quarantine --hub $CI_INTEL_HUB --repo org/app --sync-issues',
   ).action(async (files: string[], opts: { format: string; repo?: string } & Record<string, unknown>) => {
     const format = opts.format.toLowerCase() as QuarantineFormat;
     if (!['json', 'text', 'jest', 'pytest'].includes(format))
@@ -189,6 +194,17 @@ export function testsCommands(program: Command, ctx: CliContext): void {
       }
     }
     ctx.out(renderQuarantine(entries, format, repo));
+    if (opts.syncIssues) {
+      const github = ctx.config(opts).github;
+      const token = (opts.githubToken as string | undefined) ?? github.token;
+      if (!token)
+        throw new CiError('E_USAGE', '--sync-issues needs a GitHub token', { where: '--sync-issues', hint: 'pass --github-token or set GITHUB_TOKEN' });
+      if (!repo || !/^[\w.-]+\/[\w.-]+$/.test(repo))
+        throw new CiError('E_USAGE', '--sync-issues needs the repository as owner/name', { where: '--repo', hint: 'pass --repo owner/name' });
+      const r = await syncQuarantineIssues({ repo, token, apiUrl: (opts.githubApi as string | undefined) ?? github.apiUrl }, entries);
+      for (const o of r.opened) ctx.err(`quarantine issue opened #${o.number} ${o.url} (${o.id})\n`);
+      for (const c of r.closed) ctx.err(`quarantine issue closed #${c.number} ${c.url}\n`);
+    }
   });
 
   // ---- coverage ----
