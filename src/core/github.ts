@@ -51,6 +51,14 @@ export function rateLimited(res: Response, message: string): boolean {
 const defaultHint = (status: number, limited: boolean) =>
   limited ? 'GitHub rate-limited the token: retry later' : status === 401 ? 'the token is missing, expired or invalid' : 'check the repository and the token';
 
+/** What to do when GitHub refuses a call on issues (the autopsy's issues, the quarantine's issues). */
+export const issuesHint = (status: number, limited: boolean) =>
+  limited
+    ? 'GitHub rate-limited the token: retry later'
+    : status === 401 || status === 403
+      ? 'the token needs the issues: write permission on the repository'
+      : 'check the repository name';
+
 export async function githubCall<T>(t: GithubTarget, method: string, path: string, o: GithubCallOptions = {}): Promise<T> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let attempt = 1; ; attempt++) {

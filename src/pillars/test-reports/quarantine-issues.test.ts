@@ -37,7 +37,7 @@ describe('quarantine issues (GitHub)', () => {
         const u = new URL(req.url!, 'http://x');
         const body = text ? (JSON.parse(text) as Record<string, unknown>) : null;
         calls.push({ method: req.method!, path: u.pathname + u.search, body });
-        const send = (status: number, b: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(b));
+        const send = (status: number, b: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(b));
         if (refuse)
           return send(403, {
             message: 'Resource not accessible by integration',
@@ -54,7 +54,7 @@ describe('quarantine issues (GitHub)', () => {
           return send(201, { ...doc('issue.json'), number: 12, html_url: 'https://github.com/org/app/issues/12', title: body!.title });
         if (req.method === 'POST' && u.pathname.endsWith('/comments')) return send(201, doc('issue-comment.json'));
         if (req.method === 'PATCH') return send(200, { ...doc('issue.json'), state: 'closed' });
-        send(404, { message: 'Not Found' });
+        return send(404, { message: 'Not Found' });
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -4,7 +4,7 @@
 // label, open one for a test newly quarantined and close the one of a test released. The owner from
 // CODEOWNERS is mentioned (a mention notifies users and teams alike; assigning would refuse teams).
 import { createHash } from 'node:crypto';
-import { githubCall, type GithubTarget } from '../../core/github.js';
+import { githubCall, issuesHint, type GithubTarget } from '../../core/github.js';
 import type { QuarantineEntry } from './quarantine.js';
 
 export const QUARANTINE_LABEL = 'ci-intel-quarantine';
@@ -12,13 +12,6 @@ export const QUARANTINE_LABEL = 'ci-intel-quarantine';
 const key = (id: string) => createHash('sha256').update(id).digest('hex').slice(0, 16);
 export const quarantineMarker = (id: string) => `<!-- ci-intel-quarantine: ${key(id)} -->`;
 const MARKER_RE = /<!-- ci-intel-quarantine: ([0-9a-f]{16}) -->/;
-
-const issuesHint = (status: number, limited: boolean) =>
-  limited
-    ? 'GitHub rate-limited the token: retry later'
-    : status === 401 || status === 403
-      ? 'the token needs the issues: write permission on the repository'
-      : 'check the repository name';
 
 export interface IssueSync {
   opened: Array<{ id: string; number: number; url: string }>;
