@@ -19,6 +19,14 @@ export type GithubCallOptions = HostCallOptions;
 const defaultHint = (status: number, limited: boolean) =>
   limited ? 'GitHub rate-limited the token: retry later' : status === 401 ? 'the token is missing, expired or invalid' : 'check the repository and the token';
 
+/** What to do when GitHub refuses a call on issues (the autopsy's issues, the quarantine's issues). */
+export const issuesHint = (status: number, limited: boolean) =>
+  limited
+    ? 'GitHub rate-limited the token: retry later'
+    : status === 401 || status === 403
+      ? 'the token needs the issues: write permission on the repository'
+      : 'check the repository name';
+
 /** GitHub's request headers for a bearer token (an installation token, a PAT, GITHUB_TOKEN or an app's JWT). */
 export function githubHeaders(token: string): Record<string, string> {
   return {

@@ -3,7 +3,7 @@
 // opening a second. The signature is kept in the issue body as an HTML comment marker, so the
 // dedupe works from any machine (the agent has no store) by listing the open issues with our label.
 import { CiError } from '../../core/errors.js';
-import { githubCall, type GithubTarget } from '../../core/github.js';
+import { githubCall, issuesHint, type GithubTarget } from '../../core/github.js';
 
 export type GitHubTarget = GithubTarget;
 
@@ -15,13 +15,6 @@ export interface IssueResult {
   number: number;
   url: string;
 }
-
-const issuesHint = (status: number, limited: boolean) =>
-  limited
-    ? 'GitHub rate-limited the token: retry later'
-    : status === 401 || status === 403
-      ? 'the token needs the issues: write permission on the repository'
-      : 'check the repository name';
 
 const call = (t: GitHubTarget, method: string, path: string, body?: unknown, fetchImpl?: typeof fetch): Promise<unknown> =>
   githubCall(t, method, path, { body, hint: issuesHint, fetchImpl });

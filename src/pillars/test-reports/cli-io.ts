@@ -13,17 +13,49 @@ export interface ParsedFile {
   cases: TestCase[];
 }
 
-export async function readReports(files: string[], format?: string, keepCases = true): Promise<ParsedFile[]> {
+/** A report that could not be read or parsed, with why. */
+export interface FailedFile {
+  file: string;
+  error: CiError;
+}
+
+/**
+ * Reads every report; a file that cannot be read or parsed is set aside with its error and the others
+ * are still read (one bad file among many must not hide the good ones). Errors other than CiError
+ * are defects and propagate.
+ */
+export async function readReportsPartial(
+  files: string[],
+  format?: string,
+  keepCases = true,
+): Promise<{ parsed: ParsedFile[]; failed: FailedFile[]; order: Array<ParsedFile | FailedFile> }> {
   if (!files.length) throw new CiError('E_USAGE', 'no report given', { hint: 'pass one or more report files (or - for stdin)' });
   const f: ReportFormat | undefined = format ? normalizeFormat(format) : undefined;
-  const out: ParsedFile[] = [];
+  const parsed: ParsedFile[] = [];
+  const failed: FailedFile[] = [];
+  const order: Array<ParsedFile | FailedFile> = [];
   for (const file of files) {
-    if (keepCases) {
-      const r = await parseReportCases(file, { format: f });
-      out.push({ file, ...r });
-    } else out.push({ file, summary: await parseReportFile(file, { format: f }), cases: [] });
+    try {
+      const p: ParsedFile = keepCases
+        ? { file, ...(await parseReportCases(file, { format: f })) }
+        : { file, summary: await parseReportFile(file, { format: f }), cases: [] };
+      parsed.push(p);
+      order.push(p);
+    } catch (e) {
+      if (!(e instanceof CiError)) throw e;
+      const x = { file, error: e };
+      failed.push(x);
+      order.push(x);
+    }
   }
-  return out;
+  return { parsed, failed, order };
+}
+
+/** Reads every report; the first that cannot be read stops the command (gates and flaky need them all). */
+export async function readReports(files: string[], format?: string, keepCases = true): Promise<ParsedFile[]> {
+  const r = await readReportsPartial(files, format, keepCases);
+  if (r.failed.length) throw r.failed[0]!.error;
+  return r.parsed;
 }
 
 /** GET from the hub's API with the token; clear errors like uploads. */

@@ -54,7 +54,7 @@ describe('tests parse', () => {
   it('--format overrides detection; a wrong one is a usage error', async () => {
     const ok = await cli('tests', 'parse', path.join(FIX, 'reports/node/report.tap'), '--format', 'tap', '--json');
     expect(JSON.parse(ok.lines[0]!)).toMatchObject({ format: 'tap', tests: 9 });
-    const bad = await cli('tests', 'parse', path.join(FIX, 'reports/node/report.tap'), '--format', 'nunit');
+    const bad = await cli('tests', 'parse', path.join(FIX, 'reports/node/report.tap'), '--format', 'nunit4');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('E_USAGE');
   });
@@ -112,6 +112,40 @@ describe('tests parse', () => {
     writeFileSync(text, 'hello world\n');
     expect((await cli('tests', 'parse', text)).err).toContain('E_FORMAT_UNKNOWN');
   });
+
+  it('an unknown file is told what it looks like and which formats are read', async () => {
+    const suites = path.join(tmp, 'suites.xml');
+    writeFileSync(suites, '<?xml version="1.0"?>\n<suites><suite name="a"/></suites>\n');
+    const r = await cli('tests', 'parse', suites);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /E_FORMAT_UNKNOWN: .*suites\.xml: not a test report format ci-intel reads: the file is an XML document whose root element is <suites>/,
+    );
+    for (const f of ['junit', 'trx', 'nunit', 'xunit-net', 'go-test-json', 'cargo-test-text', 'tap', 'ctrf', 'mocha-json', 'rspec-json', 'dart-json'])
+      expect(r.err).toContain(f);
+    const json = path.join(tmp, 'other.json');
+    writeFileSync(json, '{"name": "x", "items": []}\n');
+    expect((await cli('tests', 'parse', json)).err).toContain('a JSON object with the keys name, items');
+    const help = await cli('tests', 'parse', '--help');
+    expect(help.out).toContain('trx (Visual Studio TRX');
+  });
+
+  it('a bad file among good ones: the good ones are reported, the bad one in its place, exit 2 at the end', async () => {
+    const bad = path.join(tmp, 'bad.xml');
+    writeFileSync(bad, '<testsuites>\n<testsuite name="a">\n');
+    const good = path.join(FIX, 'reports/jest/report.xml');
+    const r = await cli('tests', 'parse', good, bad, path.join(FIX, 'reports/mocha-json/report.json'), '--json');
+    expect(r.code).toBe(2);
+    const lines = r.lines.map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.file)).toEqual([good, bad, path.join(FIX, 'reports/mocha-json/report.json')]);
+    expect(lines[0]).toMatchObject({ format: 'junit', tests: 8 });
+    expect(lines[1]).toEqual({ file: bad, error: expect.objectContaining({ code: 'E_REPORT_MALFORMED', where: expect.stringMatching(/bad\.xml:\d+/) }) });
+    expect(lines[2]).toMatchObject({ format: 'mocha-json', tests: 7 });
+    expect(r.err).toMatch(/^error E_REPORT_MALFORMED: .*bad\.xml/m);
+    const text = await cli('tests', 'parse', bad, good);
+    expect(text.code).toBe(2);
+    expect(text.out).toContain('report.xml: junit (jest) tests=8');
+  });
 });
 
 describe('tests flaky', () => {
@@ -148,11 +182,21 @@ describe('tests quarantine (offline, from a series of reports)', () => {
     const j = await cli('tests', 'quarantine', ...files, '--format', 'json', '--repo', 'org/app');
     const doc = JSON.parse(j.out);
     expect(doc.tests).toEqual([
-      expect.objectContaining({ id: 'example.com/replica::TestEventuallyConsistentRead', flaky_failures: 2, reason: expect.stringContaining('2 failures') }),
+      expect.objectContaining({
+        id: 'example.com/replica::TestEventuallyConsistentRead',
+        kind: 'flaky',
+        flaky_failures: 2,
+        reason: expect.stringContaining('2 failures'),
+      }),
     ]);
     const sf = Array(3).fill(path.join(FIX, 'reports/surefire/TEST-com.example.TempsTest.xml'));
     const jest = await cli('tests', 'quarantine', ...sf, '--format', 'jest');
-    expect(jest.out).toBe('--testNamePattern=^(?!(?:flakyPassesOnRerun)$)\n');
+    // The flaky test and the two that fail on every run (broken: quarantined too, told apart).
+    expect(jest.out).toBe('--testNamePattern=^(?!(?:flakyPassesOnRerun|minusForty|throwsError)$)\n');
+    const kinds = JSON.parse((await cli('tests', 'quarantine', ...sf, '--format', 'json')).out).tests.map(
+      (t: { name: string; kind: string }) => `${t.kind}:${t.name}`,
+    );
+    expect(kinds).toEqual(['flaky:flakyPassesOnRerun', 'broken:minusForty', 'broken:throwsError']);
     expect((await cli('tests', 'quarantine', ...sf, '--format', 'xml')).code).toBe(2);
   });
 });
@@ -206,11 +250,16 @@ describe('gates', () => {
     const files = Array.from({ length: 10 }, (_, i) => path.join(CORPUS, `files/go-flaky-run${String(i + 1).padStart(2, '0')}.json`));
     const unit = await cli('gate', 'flaky', ...files, '--budget', 'unit=0,integration=0.0005,e2e=0.005');
     expect(unit.code).toBe(1);
-    expect(unit.out).toMatch(/^FAIL gate=flaky value=0\.2 max=0 type=unit unit=4\/20 flaky_tests=1 reason="unit 4 flaky of 20 executions/);
-    const loose = await cli('gate', 'flaky', ...files, '--suite-type', 'e2e=example.com/**', '--budget', 'unit=0,e2e=0.5');
+    expect(unit.out).toMatch(/^FAIL gate=flaky value=0\.2 max=0 type=unit unit=4\/20 flaky_tests=1 flaky_runs=4\/10 reason="unit 4 flaky of 20 executions/);
+    const loose = await cli('gate', 'flaky', ...files, '--suite-type', 'e2e=example.com/**', '--budget', 'unit=0,e2e=0.5', '--overall', '0.5');
     expect(loose.code).toBe(0);
     expect(loose.out).toMatch(/^PASS gate=flaky value=0\.2 max=0\.5 type=e2e/);
+    // Within every suite type's budget, but 4 of the 10 runs had a flaky failure: over the overall 0.1 %.
+    const overall = await cli('gate', 'flaky', ...files, '--suite-type', 'e2e=example.com/**', '--budget', 'unit=0,e2e=0.5');
+    expect(overall.code).toBe(1);
+    expect(overall.out).toContain('4 of 10 runs had a flaky failure (40.0 %) over the overall budget 0.001');
     expect((await cli('gate', 'flaky', ...files, '--budget', 'unit=2')).code).toBe(2);
+    expect((await cli('gate', 'flaky', ...files, '--overall', '2')).code).toBe(2);
   });
 
   it('gate tests: no failed test outside quarantine; a retry that passed is not a failure', async () => {

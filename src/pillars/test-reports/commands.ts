@@ -6,13 +6,14 @@ import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { hubOptions, hubTarget } from '../../core/upload.js';
 import { examples, storeOptions } from '../../core/cli.js';
-import { hubGet, readReports, repoOf, uploadFiles } from './cli-io.js';
+import { hubGet, readReports, readReportsPartial, repoOf, uploadFiles } from './cli-io.js';
 import { testsConfig } from './config.js';
 import { diffCoverage, gitChangedLines } from './coverage/diff.js';
 import { COVERAGE_FORMATS, type CoverageReport, mergeCoverage, normalizeCoverageFormat, parseCoverageFile, totals } from './coverage/index.js';
 import { toCtrf } from './ctrf.js';
+import { syncQuarantineIssues } from './quarantine-issues.js';
 import { classify, type Execution } from './flaky.js';
-import { REPORT_FORMATS, type ParseSummary } from './parsers/index.js';
+import { FORMATS_HELP, type ParseSummary } from './parsers/index.js';
 import {
   findCodeowners,
   ownerOf,
@@ -53,14 +54,22 @@ export function testsCommands(program: Command, ctx: CliContext): void {
       tests
         .command('parse')
         .description('Counts per report (tests, passed, failed, errored, skipped, duration); --cases adds every execution; --to ctrf converts')
-        .argument('<file...>', 'report files (JUnit XML, go test -json, cargo test output, TAP, CTRF; gzip ok), - for stdin')
-        .option('--format <format>', `report format (default: detected): ${REPORT_FORMATS.join(', ')}`)
-        .option('--json', 'one JSON object per file: {file, format, tests, passed, failed, errored, skipped, duration_ms}')
+        .argument(
+          '<file...>',
+          'report files (any format below; gzip ok), - for stdin; a file that cannot be read is reported and the others still are (exit 2)',
+        )
+        .option('--format <format>', `report format (default: detected from the content): ${FORMATS_HELP}`)
+        .option(
+          '--json',
+          'one JSON object per file: {file, format, tests, passed, failed, errored, skipped, duration_ms}, or {file, error: {code, message, where, hint}}',
+        )
         .option('--cases', 'add cases: [{id, suite, classname, name, status, attempt, duration_ms, message}] to each line')
         .option('--to <format>', 'convert: ctrf')
         .option('--out <file>', 'where --to writes (all files in one document)'),
     ),
     'ci-intel tests parse target/surefire-reports/*.xml',
+    'dotnet test --logger trx; ci-intel tests parse TestResults/*.trx --json',
+    'cargo test -q 2>&1 | ci-intel tests parse -',
     'go test -json ./... > go.json; ci-intel tests parse go.json --json --cases',
     'ci-intel tests parse junit.xml --to ctrf --out ctrf-report.json',
     'ci-intel tests parse junit.xml --hub https://ci-intel.example --token $CI_INTEL_TOKEN',
@@ -69,8 +78,14 @@ export function testsCommands(program: Command, ctx: CliContext): void {
       throw new CiError('E_USAGE', `--to ${opts.to} is not supported`, { where: '--to', hint: 'use --to ctrf' });
     if (opts.to && !opts.out) throw new CiError('E_USAGE', '--to ctrf needs --out FILE', { where: '--out' });
     hubTarget(opts as { hub?: string; token?: string }, ctx); // a hub without a token is a usage error before any work
-    const parsed = await readReports(files, opts.format, Boolean(opts.cases || opts.to));
-    for (const p of parsed) {
+    // A file that cannot be read is reported in its place and the others still are; exit 2 at the end.
+    const { parsed, failed, order } = await readReportsPartial(files, opts.format, Boolean(opts.cases || opts.to));
+    for (const p of order) {
+      if ('error' in p) {
+        if (opts.json) ctx.out(JSON.stringify({ file: p.file, error: p.error.toJSON() }) + '\n');
+        ctx.err(`error ${p.error.oneLine()}\n`);
+        continue;
+      }
       warnProblems(ctx, p.file, p.summary);
       const line: Record<string, unknown> = countsLine(p.file, p.summary);
       if (opts.cases)
@@ -93,7 +108,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
         if (opts.cases) for (const c of p.cases) ctx.out(`  ${c.status.padEnd(7)} ${c.id}${c.attempt > 1 ? ` (attempt ${c.attempt})` : ''}\n`);
       }
     }
-    if (opts.to && opts.out) {
+    if (opts.to && opts.out && parsed.length) {
       const all = parsed.flatMap((p) => p.cases);
       const sum =
         parsed.length === 1 ? parsed[0]!.summary : { ...parsed[0]!.summary, duration_ms: parsed.reduce((s, p) => s + (p.summary.duration_ms ?? 0), 0) };
@@ -106,6 +121,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
       'tests',
       parsed.map((p) => ({ file: p.file, format: p.summary.format })),
     );
+    if (failed.length) process.exitCode = Math.max(typeof process.exitCode === 'number' ? process.exitCode : 0, ...failed.map((f) => f.error.exitCode));
   });
 
   // ---- flaky ----
@@ -114,7 +130,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
       .command('flaky')
       .description('Flaky and broken tests over reports of reruns of one commit: a failure is flaky only when a pass on the same commit contradicts it')
       .argument('<report...>', 'one report per run, all of the same commit')
-      .option('--format <format>', 'report format (default: detected)')
+      .option('--format <format>', `report format (default: detected from the content): ${FORMATS_HELP}`)
       .option('--json', 'one JSON object: {runs, flaky: [{id, failed, passed}], broken: [{id, failed, passed}]}'),
     'ci-intel tests flaky rerun-*.xml',
     'ci-intel tests flaky go-run1.json go-run2.json go-run3.json --json',
@@ -141,12 +157,16 @@ export function testsCommands(program: Command, ctx: CliContext): void {
           .description('The quarantine list in a shape runners consume; from the hub (--hub), the store (--db), or a series of local reports')
           .argument('[report...]', 'reports of successive runs (oldest first) to judge offline instead of asking the hub or store')
           .option('--format <format>', 'json | text | jest | pytest', 'text')
-          .option('--repo <owner/name>', 'repository (default: from the CI environment or the git remote)'),
+          .option('--repo <owner/name>', 'repository (default: from the CI environment or the git remote)')
+          .option('--sync-issues', 'open a GitHub issue (label ci-intel-quarantine) per quarantined test, mentioning its owner; close those of released tests')
+          .option('--github-token <token>', 'token for --sync-issues (env GITHUB_TOKEN)')
+          .option('--github-api <url>', 'GitHub REST base URL (env GITHUB_API_URL; default https://api.github.com)'),
       ),
     ),
     'ci-intel tests quarantine --hub $CI_INTEL_HUB --format pytest > deselect.txt && pytest $(cat deselect.txt)',
     'npx jest $(ci-intel tests quarantine --format jest)',
     'ci-intel tests quarantine run-*.xml --format json',
+    'ci-intel tests quarantine --hub $CI_INTEL_HUB --repo org/app --sync-issues',
   ).action(async (files: string[], opts: { format: string; repo?: string } & Record<string, unknown>) => {
     const format = opts.format.toLowerCase() as QuarantineFormat;
     if (!['json', 'text', 'jest', 'pytest'].includes(format))
@@ -174,6 +194,17 @@ export function testsCommands(program: Command, ctx: CliContext): void {
       }
     }
     ctx.out(renderQuarantine(entries, format, repo));
+    if (opts.syncIssues) {
+      const github = ctx.config(opts).github;
+      const token = (opts.githubToken as string | undefined) ?? github.token;
+      if (!token)
+        throw new CiError('E_USAGE', '--sync-issues needs a GitHub token', { where: '--sync-issues', hint: 'pass --github-token or set GITHUB_TOKEN' });
+      if (!repo || !/^[\w.-]+\/[\w.-]+$/.test(repo))
+        throw new CiError('E_USAGE', '--sync-issues needs the repository as owner/name', { where: '--repo', hint: 'pass --repo owner/name' });
+      const r = await syncQuarantineIssues({ repo, token, apiUrl: (opts.githubApi as string | undefined) ?? github.apiUrl }, entries);
+      for (const o of r.opened) ctx.err(`quarantine issue opened #${o.number} ${o.url} (${o.id})\n`);
+      for (const c of r.closed) ctx.err(`quarantine issue closed #${c.number} ${c.url}\n`);
+    }
   });
 
   // ---- coverage ----
@@ -259,8 +290,9 @@ async function quarantineFromReports(files: string[], cfg: ReturnType<typeof tes
     const m = meta.get(id)!;
     out.push({
       id,
+      kind: d.kind,
       owner: ownerOf({ id, file: m.file, classname: m.classname }, rules),
-      reason: reasonFor(d.flaky_failures, hist.length, cfg.windowRuns),
+      reason: reasonFor(d, hist.length, cfg.windowRuns),
       quarantined_at: now.toISOString(),
       expires_at: new Date(now.getTime() + cfg.expiryDays * 86_400_000).toISOString(),
       proof_runs: d.proof_runs,

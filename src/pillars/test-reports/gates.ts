@@ -10,11 +10,12 @@ import type { CliContext, GateDef, GateResult } from '../../core/registry.js';
 import { hubTarget } from '../../core/upload.js';
 import { collect, examples, numberOption, storeOptions } from '../../core/cli.js';
 import { hubGet, readReports, repoOf } from './cli-io.js';
+import { FORMATS_HELP } from './parsers/index.js';
 import { testsConfig } from './config.js';
 import { diffCoverage, gitChangedLines } from './coverage/diff.js';
 import { mergeCoverage, METRICS, normalizeCoverageFormat, parseCoverageFile, totals, type CoverageReport, type Metric } from './coverage/index.js';
 import { globToRegExp } from '../../core/glob.js';
-import { classify, compileSuiteTypes, flakeRates, suiteTypeOf } from './flaky.js';
+import { classify, compileSuiteTypes, flakeRates, isFlakyEvent, suiteTypeOf } from './flaky.js';
 import { executionsOf } from './commands.js';
 import type { QuarantineEntry } from './quarantine.js';
 import { latestCoverage } from './store/coverage.js';
@@ -185,13 +186,14 @@ export const flakyGate: GateDef = {
     cmd
       .argument('<report...>', 'reports of runs of one commit (reruns, retries)')
       .option('--budget <type=rate,...>', 'budgets as fractions 0–1 (default: ci-intel.yml tests.flakeBudgets)')
+      .option('--overall <rate>', 'largest share of runs (0–1) with a flaky failure, all suite types together (default: tests.flakeBudgetOverall, 0.001)')
       .option(
         '--suite-type <type=glob>',
         'assign tests matching the glob (id, file, suite or classname) to a type (repeatable; adds to ci-intel.yml tests.suiteTypes)',
         collect,
         [],
       )
-      .option('--format <format>', 'report format (default: detected)')
+      .option('--format <format>', `report format (default: detected from the content): ${FORMATS_HELP}`)
       .option('--config <file>', 'ci-intel.yml to read');
     examples(
       cmd,
@@ -229,6 +231,21 @@ export const flakyGate: GateDef = {
       if (!worst || score > wscore) worst = { type: r.type, rate: r.rate, budget, over: isOver };
     }
     fields.flaky_tests = v.flaky.length;
+    // The overall budget (seed 001: at most 0.1 % of runs flaky): a run is flaky when one of its
+    // failures was contradicted by a pass on the commit.
+    const overall = opts.overall === undefined ? cfg.flakeBudgetOverall : Number(opts.overall);
+    if (!Number.isFinite(overall) || overall < 0 || overall > 1)
+      throw new CiError('E_USAGE', `--overall ${JSON.stringify(opts.overall)} is not a fraction between 0 and 1`, {
+        where: '--overall',
+        hint: 'e.g. --overall 0.001 (0.1 %)',
+      });
+    const runs = new Set(execs.map((e) => e.run));
+    const flakyRuns = new Set(execs.filter((e) => isFlakyEvent(e, v)).map((e) => e.run));
+    fields.flaky_runs = `${flakyRuns.size}/${runs.size}`;
+    if (runs.size && flakyRuns.size / runs.size > overall + 1e-12)
+      over.push(
+        `${flakyRuns.size} of ${runs.size} runs had a flaky failure (${((100 * flakyRuns.size) / runs.size).toPrecision(3)} %) over the overall budget ${overall}`,
+      );
     if (!worst) return { pass: true, value: null, fields, reason: 'no test ran (no data)' };
     return {
       pass: over.length === 0,
@@ -287,7 +304,7 @@ export const testsGate: GateDef = {
     hubOpts(
       cmd
         .argument('<report...>', 'test reports of this run')
-        .option('--format <format>', 'report format (default: detected)')
+        .option('--format <format>', `report format (default: detected from the content): ${FORMATS_HELP}`)
         .option('--quarantine <file>', 'quarantine list (ci-intel tests quarantine --format json); default: the hub or store when given'),
     );
     examples(

@@ -84,17 +84,17 @@ describeEachStore(
         expect(res.statusCode).toBe(200);
         events[i] = { quarantined: res.json().quarantined, released: res.json().released };
       }
-      // Run 3's pass contradicts the failures of runs 1 and 2: two flaky failures, quarantined.
-      // Three clean runs later (4, 5, 6; releaseAfterCleanRuns = 3 here) it is released, and
-      // run 7's flaky failure quarantines it again.
+      // Runs 1 and 2 failed it: two failing runs of the default branch, quarantined at run 2 (run 3's
+      // pass then shows the failures were flaky). Three clean runs later (3, 4, 5;
+      // releaseAfterCleanRuns = 3 here) it is released, and run 7's failure quarantines it again.
       const ECR = 'example.com/replica::TestEventuallyConsistentRead';
       expect(
         Object.entries(events)
           .filter(([, e]) => e.quarantined.length)
           .map(([i]) => Number(i)),
-      ).toEqual([3, 7]);
-      expect(events[3]!.quarantined).toEqual([ECR]);
-      expect(events[6]!.released).toEqual([ECR]);
+      ).toEqual([2, 7]);
+      expect(events[2]!.quarantined).toEqual([ECR]);
+      expect(events[5]!.released).toEqual([ECR]);
       // Runs 1, 2, 7, 8 failed TestEventuallyConsistentRead: each is one flaky event of 2 executions.
       for (const [i, idx] of [
         [1, 0.5],
@@ -115,14 +115,15 @@ describeEachStore(
       expect(q.tests).toHaveLength(1);
       expect(q.tests[0]).toMatchObject({
         id: 'example.com/replica::TestEventuallyConsistentRead',
+        kind: 'flaky',
         owner: '@org/replica-team',
         flaky_failures: 3,
         expires_at: expect.any(String),
       });
       expect(q.tests[0].proof_runs).toEqual([runId(1), runId(2), runId(7)]);
-      expect(q.tests[0].reason).toBe('3 failures contradicted by a pass on the same commit in the last 7 runs');
+      expect(q.tests[0].reason).toBe('flaky: failed in 3 of the last 7 runs; 3 failures contradicted by a pass on the same commit');
       const text = await get_('/api/v1/tests/quarantine?repo=org/replica&format=text');
-      expect(text.body).toContain('example.com/replica::TestEventuallyConsistentRead  owner=@org/replica-team');
+      expect(text.body).toContain('example.com/replica::TestEventuallyConsistentRead  kind=flaky  owner=@org/replica-team');
 
       const flaky = (await get_('/api/v1/tests/flaky?repo=org/replica')).json();
       expect(flaky.tests).toEqual([
@@ -133,7 +134,37 @@ describeEachStore(
       expect(fi.suites).toEqual([{ suite_type: 'unit', runs: 10, flaky_runs: 0, flake_index: 0 }]);
     });
 
-    it('a test failing every time on a commit is broken: never flaky, never quarantined', async () => {
+    it('a test failing on every run of the default branch is quarantined as broken; other branches do not count', async () => {
+      const doc = '<testsuite name="s"><testcase classname="pkg.Db" name="connects"><failure message="refused"/></testcase></testsuite>';
+      const send = (n: number, branch: string) =>
+        app.inject({
+          method: 'POST',
+          url: `/api/v1/runs/${runId(n)}/tests`,
+          payload: doc,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/octet-stream',
+            'x-ci-intel-repo': 'org/broken',
+            'x-ci-intel-commit': 'd'.repeat(40),
+            'x-ci-intel-branch': branch,
+          },
+        });
+      for (const n of [40, 41, 42]) expect((await send(n, 'feature/x')).json().quarantined).toEqual([]);
+      expect((await send(43, 'main')).json().quarantined).toEqual([]);
+      expect((await send(44, 'main')).json().quarantined).toEqual(['pkg.Db::connects']);
+      const q = (await get_('/api/v1/tests/quarantine?repo=org/broken')).json();
+      expect(q.tests).toEqual([
+        expect.objectContaining({
+          id: 'pkg.Db::connects',
+          kind: 'broken',
+          flaky_failures: 0,
+          proof_runs: [runId(43), runId(44)],
+          reason: 'broken: failed in 2 of the last 2 runs; no pass on the same commit contradicted a failure (it needs a fix, not a retry)',
+        }),
+      ]);
+    });
+
+    it('a test failing every time on a commit is broken, never flaky', async () => {
       const other = 'b'.repeat(40);
       for (let i = 11; i <= 13; i++) {
         const res = await upload(runId(i), 'tests', readFileSync(path.join(CORPUS, 'files/go-flaky-run01.json')), { commit: other });
@@ -191,7 +222,7 @@ describeEachStore(
       expect(res.json().error.code).toBe('E_REPORT_UNSAFE');
       const bad = await upload(runId(20), 'tests', '<testsuite><testcase name="x">', { format: 'junit' });
       expect(bad.json().error).toMatchObject({ code: 'E_REPORT_MALFORMED', where: expect.stringMatching(/^request body:1/) });
-      const unknown = await upload(runId(20), 'tests', 'x', { format: 'nunit' });
+      const unknown = await upload(runId(20), 'tests', 'x', { format: 'nunit4' });
       expect(unknown.json().error.code).toBe('E_USAGE');
     });
 

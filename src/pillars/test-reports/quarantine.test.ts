@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { globToRegExp } from '../../core/glob.js';
 import { classify, flakeRates, flakinessIndex, suiteTypeOf, compileSuiteTypes, type Execution } from './flaky.js';
-import { ownerOf, parseCodeowners, pytestNodeId, renderQuarantine, shouldQuarantine, trailingCleanRuns } from './quarantine.js';
+import { ownerOf, parseCodeowners, pytestNodeId, reasonFor, renderQuarantine, shouldQuarantine, trailingCleanRuns } from './quarantine.js';
 
 const ex = (id: string, status: Execution['status'], commit: string, run: string, type?: string): Execution => ({ id, status, commit, run, type });
 
@@ -56,15 +56,22 @@ describe('flaky counting (issue 5: count exactly)', () => {
 
 describe('quarantine rules', () => {
   const h = (pattern: string) => pattern.split('').map((c, i) => ({ run: `r${i}`, flaky_failures: c === 'F' ? 1 : 0, failed: c !== '.' }));
-  it('2+ flaky failures within the last N runs; broken failures do not count', () => {
-    expect(shouldQuarantine(h('..F...F'), { minFlakyFailures: 2, windowRuns: 100, releaseAfterCleanRuns: 30, expiryDays: 30 })).toMatchObject({
-      yes: true,
-      flaky_failures: 2,
-      proof_runs: ['r2', 'r6'],
-    });
-    expect(shouldQuarantine(h('XXXXXXX'), { minFlakyFailures: 2, windowRuns: 100, releaseAfterCleanRuns: 30, expiryDays: 30 }).yes).toBe(false);
-    expect(shouldQuarantine(h('F.....F'), { minFlakyFailures: 2, windowRuns: 5, releaseAfterCleanRuns: 30, expiryDays: 30 }).yes).toBe(false);
+  const cfg = { minFlakyFailures: 2, windowRuns: 100, releaseAfterCleanRuns: 30, expiryDays: 30, branches: ['main'] };
+  it('2+ failing runs within the last N runs quarantine a test, flaky or broken alike (told apart)', () => {
+    expect(shouldQuarantine(h('..F...F'), cfg)).toMatchObject({ yes: true, kind: 'flaky', failures: 2, flaky_failures: 2, proof_runs: ['r2', 'r6'] });
+    // Fails on every run, never contradicted by a pass: quarantined as broken (it was never quarantined before).
+    expect(shouldQuarantine(h('XXXXXXX'), cfg)).toMatchObject({ yes: true, kind: 'broken', failures: 7, flaky_failures: 0 });
+    // One broken and one flaky failure: two failing runs, flaky.
+    expect(shouldQuarantine(h('X....F.'), cfg)).toMatchObject({ yes: true, kind: 'flaky', failures: 2, flaky_failures: 1 });
+    expect(shouldQuarantine(h('X......'), cfg).yes).toBe(false);
+    expect(shouldQuarantine(h('F.....F'), { ...cfg, windowRuns: 5 }).yes).toBe(false);
     expect(trailingCleanRuns(h('F.F...'))).toBe(3);
+    expect(reasonFor({ kind: 'broken', failures: 7, flaky_failures: 0 }, 7, 100)).toBe(
+      'broken: failed in 7 of the last 7 runs; no pass on the same commit contradicted a failure (it needs a fix, not a retry)',
+    );
+    expect(reasonFor({ kind: 'flaky', failures: 2, flaky_failures: 1 }, 150, 100)).toBe(
+      'flaky: failed in 2 of the last 100 runs; 1 failure contradicted by a pass on the same commit',
+    );
   });
 
   it('CODEOWNERS: last matching rule wins; directories, anchors and globs', () => {
@@ -86,6 +93,7 @@ describe('quarantine rules', () => {
     expect(pytestNodeId({ id: 'tests.test_units::test_x', classname: 'tests.test_units', name: 'test_x' })).toBe('tests/test_units.py::test_x');
     const e = {
       id: 'tests.test_units::test_x',
+      kind: 'flaky' as const,
       classname: 'tests.test_units',
       name: 'test_x',
       owner: null,

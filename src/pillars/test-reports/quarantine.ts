@@ -1,20 +1,26 @@
-// Quarantine (issue 5; seed 001 "Quarantine Process": a test failing 2+ times in 100 runs is marked
-// [Flaky] and excluded from required checks). Auto-quarantine needs 2+ *flaky* failures — failures a
-// pass on the same commit contradicts — in the test's last 100 runs; a broken test is not quarantined
-// (it must be fixed, not hidden). Release after N clean runs or at the expiry date. Every entry names
-// an owner from CODEOWNERS when the repository has one. Pure functions; store.ts persists.
+// Quarantine (seed 001 "Quarantine Process": a test failing 2+ times in 100 runs on the default
+// branch is marked [Flaky] and excluded from required checks). The rule counts every run in which the
+// test failed, whether or not a pass contradicted the failure (issue 16: a test failing on every run
+// was never quarantined); each entry says which kind it is — flaky (some failure was contradicted by
+// a pass on the same commit) or broken (none was: it fails for real and needs a fix, not a retry).
+// Release after N clean runs or at the expiry date. Every entry names an owner from CODEOWNERS when
+// the repository has one. Pure functions; store/flaky.ts persists, quarantine-issues.ts tracks issues.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestsConfig } from './config.js';
 import { globSource } from '../../core/glob.js';
 
+export type QuarantineKind = 'flaky' | 'broken';
+
 export interface QuarantineEntry {
   id: string;
+  /** flaky: a failure in the window was contradicted by a pass on its commit; broken: none was. */
+  kind: QuarantineKind;
   owner: string | null;
   reason: string;
   quarantined_at: string;
   expires_at: string | null;
-  /** The runs whose flaky failures proved it. */
+  /** The runs in which it failed. */
   proof_runs: string[];
   flaky_failures: number;
   file?: string | null;
@@ -30,12 +36,24 @@ export interface RunOutcome {
   failed: boolean;
 }
 
-/** Should this test be quarantined, judging its last `windowRuns` runs (oldest first)? */
-export function shouldQuarantine(history: RunOutcome[], cfg: TestsConfig['quarantine']): { yes: boolean; flaky_failures: number; proof_runs: string[] } {
+/**
+ * Should this test be quarantined, judging its last `windowRuns` runs (oldest first)? Yes when it
+ * failed in `minFlakyFailures` (2) of them or more, flaky or broken alike.
+ */
+export function shouldQuarantine(
+  history: RunOutcome[],
+  cfg: TestsConfig['quarantine'],
+): { yes: boolean; kind: QuarantineKind; failures: number; flaky_failures: number; proof_runs: string[] } {
   const window = history.slice(-cfg.windowRuns);
-  const proof = window.filter((r) => r.flaky_failures > 0);
-  const n = proof.reduce((s, r) => s + r.flaky_failures, 0);
-  return { yes: n >= cfg.minFlakyFailures, flaky_failures: n, proof_runs: proof.map((r) => r.run) };
+  const failing = window.filter((r) => r.failed);
+  const flaky = window.reduce((s, r) => s + r.flaky_failures, 0);
+  return {
+    yes: failing.length >= cfg.minFlakyFailures,
+    kind: flaky > 0 ? 'flaky' : 'broken',
+    failures: failing.length,
+    flaky_failures: flaky,
+    proof_runs: failing.map((r) => r.run),
+  };
 }
 
 /** Consecutive clean runs at the end of a history (release after N). */
@@ -45,8 +63,11 @@ export function trailingCleanRuns(history: RunOutcome[]): number {
   return n;
 }
 
-export function reasonFor(flakyFailures: number, runs: number, window: number): string {
-  return `${flakyFailures} failures contradicted by a pass on the same commit in the last ${Math.min(runs, window)} runs`;
+export function reasonFor(d: { kind: QuarantineKind; failures: number; flaky_failures: number }, runs: number, window: number): string {
+  const where = `failed in ${d.failures} of the last ${Math.min(runs, window)} runs`;
+  return d.kind === 'flaky'
+    ? `flaky: ${where}; ${d.flaky_failures} failure${d.flaky_failures === 1 ? '' : 's'} contradicted by a pass on the same commit`
+    : `broken: ${where}; no pass on the same commit contradicted a failure (it needs a fix, not a retry)`;
 }
 
 // ---- CODEOWNERS (GitHub docs "About code owners": last matching pattern wins) ----
@@ -141,7 +162,7 @@ export function renderQuarantine(entries: QuarantineEntry[], format: QuarantineF
         sorted
           .map(
             (e) =>
-              `${e.id}  owner=${e.owner ?? 'none'}  since=${e.quarantined_at.slice(0, 10)}${e.expires_at ? `  expires=${e.expires_at.slice(0, 10)}` : ''}  reason=${e.reason}`,
+              `${e.id}  kind=${e.kind}  owner=${e.owner ?? 'none'}  since=${e.quarantined_at.slice(0, 10)}${e.expires_at ? `  expires=${e.expires_at.slice(0, 10)}` : ''}  reason=${e.reason}`,
           )
           .join('\n') + '\n'
       );

@@ -64,6 +64,8 @@ export type TestsTables = {
     repo: string;
     test_key: number;
     test_id: string;
+    /** flaky | broken (tests-0002). */
+    kind: Generated<string>;
     owner: string | null;
     reason: string;
     source: string;
@@ -234,6 +236,11 @@ create table tests_codeowners (
   updated_at timestamptz not null
 );
 `,
+  },
+  {
+    // Quarantine counts broken tests too (issue 16): each entry says which kind it is.
+    id: 'tests-0002-quarantine-kind',
+    up: `alter table tests_quarantine add column kind text not null default 'flaky';`,
   },
 ];
 

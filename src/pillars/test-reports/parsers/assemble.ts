@@ -21,7 +21,7 @@ export function detach<T extends string | null | undefined>(s: T): T {
 
 export class Assembler implements ParseTarget {
   readonly counts: TestCounts = { tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
-  private readonly failing = new Map<string, { attempts: number; status: TestStatus }>();
+  private readonly failing = new Map<string, { attempts: number; status: TestStatus; scope: number | undefined }>();
   /**
    * Names of the tests in `failing`: a cheap first check. A parser's id is often a concatenation,
    * and looking it up in a Map copies it whole; the name alone usually rules the lookup out.
@@ -38,7 +38,12 @@ export class Assembler implements ParseTarget {
   constructor(private readonly sink?: CaseSink) {}
 
   add(raw: RawCase): void {
-    const prev = raw.separate || !this.maybeFailing(raw.name) ? undefined : this.failing.get(raw.id);
+    let prev = raw.separate || !this.maybeFailing(raw.name) ? undefined : this.failing.get(raw.id);
+    // Only a repeat within the same suite run is a retry: two same-named tests of two files are two tests.
+    if (prev && prev.scope !== raw.scope) {
+      this.forget(raw);
+      prev = undefined;
+    }
     let attempt: number;
     if (prev) {
       attempt = prev.attempts + 1;
@@ -58,20 +63,23 @@ export class Assembler implements ParseTarget {
     if (raw.separate) return;
     if (isFailure(raw.status)) {
       if (!prev) {
-        this.failing.set(detach(raw.id), { attempts: attempt, status: raw.status });
+        this.failing.set(detach(raw.id), { attempts: attempt, status: raw.status, scope: raw.scope });
         const nm = detach(raw.name);
         const had = this.failingNames.get(nm) ?? 0;
         this.failingNames.set(nm, had + 1);
         if (had === 0) this.failingList.push(nm);
-      } else this.failing.set(raw.id, { attempts: attempt, status: raw.status });
-    } else if (prev) {
-      this.failing.delete(raw.id);
-      const left = (this.failingNames.get(raw.name) ?? 1) - 1;
-      if (left > 0) this.failingNames.set(raw.name, left);
-      else {
-        this.failingNames.delete(raw.name);
-        this.failingList.splice(this.failingList.indexOf(raw.name), 1);
-      }
+      } else this.failing.set(raw.id, { attempts: attempt, status: raw.status, scope: raw.scope });
+    } else if (prev) this.forget(raw);
+  }
+
+  /** Drops a remembered failing test (it passed on retry, or its suite run is over). */
+  private forget(raw: RawCase): void {
+    this.failing.delete(raw.id);
+    const left = (this.failingNames.get(raw.name) ?? 1) - 1;
+    if (left > 0) this.failingNames.set(raw.name, left);
+    else {
+      this.failingNames.delete(raw.name);
+      this.failingList.splice(this.failingList.indexOf(raw.name), 1);
     }
   }
 
@@ -123,7 +131,7 @@ export class Assembler implements ParseTarget {
     Object.assign(this.counts, c);
   }
 
-  unlisted(status: 'skipped', n: number): void {
+  unlisted(status: 'passed' | 'skipped', n: number): void {
     if (n <= 0) return;
     this.counts.tests += n;
     this.counts[status] += n;

@@ -3,6 +3,7 @@
 import { CiError } from '../../../core/errors.js';
 import type { TestStatus } from '../../../core/model/index.js';
 import { capMessage } from './assemble.js';
+import { readJsonDoc } from './json-doc.js';
 import type { ReportParser } from './types.js';
 
 const STATUS: Record<string, TestStatus> = { passed: 'passed', failed: 'failed', skipped: 'skipped', pending: 'skipped', other: 'errored' };
@@ -22,14 +23,9 @@ interface CtrfTest {
 }
 
 export const parseCtrf: ReportParser = async (input, target, name) => {
-  const parts: Buffer[] = [];
-  for await (const c of input) parts.push(c);
-  let doc: { results?: { tool?: { name?: string }; summary?: { start?: number; stop?: number; duration?: number }; tests?: CtrfTest[] } };
-  try {
-    doc = JSON.parse(Buffer.concat(parts).toString('utf8'));
-  } catch (e) {
-    throw new CiError('E_REPORT_MALFORMED', `not valid JSON: ${(e as Error).message}`, { where: name, hint: 'pass a CTRF JSON document' });
-  }
+  const doc = (await readJsonDoc(input, name, 'a CTRF JSON document')) as {
+    results?: { tool?: { name?: string }; summary?: { start?: number; stop?: number; duration?: number }; tests?: CtrfTest[] };
+  } | null;
   const tests = doc?.results?.tests;
   if (!Array.isArray(tests))
     throw new CiError('E_REPORT_MALFORMED', 'no results.tests array', {
@@ -67,7 +63,7 @@ export const parseCtrf: ReportParser = async (input, target, name) => {
       })),
     });
   });
-  target.setRunner(doc.results?.tool?.name ?? null);
-  const s = doc.results?.summary;
+  target.setRunner(doc!.results?.tool?.name ?? null);
+  const s = doc!.results?.summary;
   target.setDuration(typeof s?.duration === 'number' ? s.duration : typeof s?.start === 'number' && typeof s?.stop === 'number' ? s.stop - s.start : null);
 };

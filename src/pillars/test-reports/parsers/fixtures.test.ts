@@ -65,6 +65,36 @@ const expected: Record<string, (s: string) => TestCounts> = {
       k = sum(/(\d+) ignored/g);
     return { tests: p + f + k, passed: p, failed: f, errored: 0, skipped: k };
   },
+  // mocha counts a thrown TypeError as failing like an assertion; ci-intel keeps it apart as errored
+  // (JUnit's failure/error split): the fixture has one, so one failure moves to errored.
+  'mocha-json': (s) => {
+    const p = num(s, /(\d+) passing/),
+      k = num(s, /(\d+) pending/),
+      f = num(s, /(\d+) failing/);
+    return { tests: p + k + f, passed: p, failed: f - 1, errored: 1, skipped: k };
+  },
+  // 6 examples, 2 failures, 2 pending — RSpec counts the NoMethodError the same as the failed
+  // expectation; ci-intel keeps the raised error apart as errored (the fixture has one).
+  'rspec-json': (s) => {
+    const t = num(s, /(\d+) examples?/),
+      f = num(s, /(\d+) failures?/),
+      k = num(s, /(\d+) pending/);
+    return { tests: t, passed: t - f - k, failed: f - 1, errored: 1, skipped: k };
+  },
+  get 'jest-empty-classname'() {
+    return this.jest!;
+  },
+  // [  PASSED  ] 2 tests. / [  SKIPPED ] 1 test / [  FAILED  ] 1 test / YOU HAVE 1 DISABLED TEST —
+  // a disabled test did not run: skipped, like the GTEST_SKIP one.
+  googletest: (s) => {
+    const p = num(s, /PASSED +\] (\d+)/),
+      f = num(s, /FAILED +\] (\d+)/),
+      k = num(s, /SKIPPED +\] (\d+)/) + num(s, /YOU HAVE (\d+) DISABLED/);
+    return { tests: p + f + k, passed: p, failed: f, errored: 0, skipped: k };
+  },
+  get 'cargo-terse'() {
+    return this.cargo!;
+  },
   // # tests 6 / # pass 4 / # fail 2 — tape counts a `# TODO` point as a pass; like node's todo, we
   // count it as skipped (the fixture has one), so one pass moves to skipped.
   tape: (s) => ({ tests: num(s, /tests (\d+)/), passed: num(s, /pass +(\d+)/) - 1, failed: num(s, /fail +(\d+)/), errored: 0, skipped: 1 }),
@@ -87,6 +117,11 @@ const reports: Record<string, string[]> = {
   pytest: ['report.xml'],
   go: ['report.json'],
   cargo: ['report.txt'],
+  'cargo-terse': ['report-q.txt', 'report-json.txt'],
+  'mocha-json': ['report.json'],
+  googletest: ['report.xml'],
+  'jest-empty-classname': ['report.xml'],
+  'rspec-json': ['report.json'],
   surefire: ['TEST-com.example.TempsTest.xml'],
 };
 
@@ -138,6 +173,51 @@ describe('what the fixtures say beyond counts', () => {
         'tests::panics_as_expected',
       ].sort(),
     );
+  });
+
+  it('cargo test -q names only failures (the rest are counted); --format json names every test like the pretty output', async () => {
+    const q = await parseReportCases(path.join(DIR, 'cargo-terse/report-q.txt'));
+    expect(q.cases.map((c) => `${c.status}:${c.id}`).sort()).toEqual(['failed:src/lib.rs - celsius (line 7)', 'failed:tests::minus_forty']);
+    expect(q.cases.find((c) => c.id === 'tests::minus_forty')!.message).toContain('<xml> & "quotes"');
+    const pretty = await parseReportCases(path.join(DIR, 'cargo/report.txt'));
+    const json = await parseReportCases(path.join(DIR, 'cargo-terse/report-json.txt'));
+    const view = (cs: typeof json.cases) => cs.map((c) => `${c.status}:${c.id}`).sort();
+    expect(view(json.cases)).toEqual(view(pretty.cases));
+    expect(json.cases.find((c) => c.id === 'tests::kelvin')!.message).toBe('kelvin not implemented');
+    expect(json.cases.find((c) => c.id === 'tests::minus_forty')!.message).toContain('<xml> & "quotes"');
+  });
+
+  it('jest-junit with classname="": the suite (file) names the test, so same-named tests of two files are two tests', async () => {
+    const { cases } = await parseReportCases(path.join(DIR, 'jest-empty-classname/report.xml'));
+    expect(cases.map((c) => `${c.attempt}:${c.status}:${c.id}`)).toEqual([
+      '1:failed:changed.test.js::gets changed files',
+      '1:passed:changed.test.js::reads the config',
+      '1:failed:onlyChanged.test.js::gets changed files',
+      '1:passed:onlyChanged.test.js::reads the config',
+      '1:skipped:onlyChanged.test.js::watches the folder',
+    ]);
+  });
+
+  it('googletest: a DISABLED_ test (status="notrun", no child) is skipped, not passed', async () => {
+    const { cases } = await parseReportCases(path.join(DIR, 'googletest/report.xml'));
+    expect(cases.map((c) => `${c.status}:${c.id}`)).toEqual([
+      'passed:Temps::Freezing',
+      'failed:Temps::MinusForty',
+      'skipped:Temps::DISABLED_Kelvin',
+      'skipped:Temps::Skipped',
+      'passed:Other::Freezing',
+    ]);
+  });
+
+  it('mocha --reporter json: an assertion fails, a thrown error errs, a retried pass is two attempts, same titles in two describes are two tests', async () => {
+    const { cases } = await parseReportCases(path.join(DIR, 'mocha-json/report.json'));
+    const by = (t: string) => cases.filter((c) => c.name === t).map((c) => `${c.attempt}:${c.status}`);
+    expect(by('title compares <b> & "quotes"')).toEqual(['1:failed']);
+    expect(by('title throws on a missing value')).toEqual(['1:errored']);
+    expect(by('title passes on its second attempt')).toEqual(['1:failed', '2:passed']);
+    expect(by('title capitalizes words')).toEqual(['1:passed']);
+    expect(by('slug capitalizes words')).toEqual(['1:passed']);
+    expect(cases.find((c) => c.name === 'title compares <b> & "quotes"')!.message).toContain("'<b>' !== '<i>'");
   });
 
   it('tape: every assertion is a test point, named by its test, never merged as a retry', async () => {

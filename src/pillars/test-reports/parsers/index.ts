@@ -7,20 +7,34 @@ import { CiError } from '../../../core/errors.js';
 import type { TestCase } from '../../../core/model/index.js';
 import { Assembler } from './assemble.js';
 import { parseCtrf } from './ctrf.js';
+import { parseDartJson } from './dart-json.js';
+import { describeHead, detectFormat } from './detect.js';
 import { parseGoJson } from './go-json.js';
 import { parseJunit } from './junit.js';
 import { parseLibtest } from './libtest.js';
+import { parseMochaJson } from './mocha-json.js';
+import { parseNunit } from './nunit.js';
+import { parseRspecJson } from './rspec-json.js';
 import { parseTap } from './tap.js';
-import { REPORT_FORMATS, type CaseSink, type ParseSummary, type ReportFormat, type ReportParser } from './types.js';
+import { parseTrx } from './trx.js';
+import { FORMAT_NAMES, REPORT_FORMATS, type CaseSink, type ParseSummary, type ReportFormat, type ReportParser } from './types.js';
+import { parseXunitNet } from './xunit-net.js';
 
-export { REPORT_FORMATS, type ParseSummary, type ReportFormat } from './types.js';
+export { detectFormat } from './detect.js';
+export { FORMAT_NAMES, REPORT_FORMATS, type ParseSummary, type ReportFormat } from './types.js';
 
 const PARSERS: Record<ReportFormat, ReportParser> = {
   junit: parseJunit,
+  trx: parseTrx,
+  nunit: parseNunit,
+  'xunit-net': parseXunitNet,
   'go-test-json': parseGoJson,
   'cargo-test-text': parseLibtest,
   tap: parseTap,
   ctrf: parseCtrf,
+  'mocha-json': parseMochaJson,
+  'rspec-json': parseRspecJson,
+  'dart-json': parseDartJson,
 };
 
 /** Aliases users type for --format. */
@@ -36,9 +50,30 @@ const ALIASES: Record<string, ReportFormat> = {
   libtest: 'cargo-test-text',
   'cargo-test-text': 'cargo-test-text',
   'cargo-test': 'cargo-test-text',
+  'libtest-json': 'cargo-test-text',
   tap: 'tap',
   ctrf: 'ctrf',
+  trx: 'trx',
+  vstest: 'trx',
+  mstest: 'trx',
+  nunit: 'nunit',
+  nunit2: 'nunit',
+  nunit3: 'nunit',
+  'xunit-net': 'xunit-net',
+  xunit: 'xunit-net',
+  'xunit.net': 'xunit-net',
+  xunit2: 'xunit-net',
+  'mocha-json': 'mocha-json',
+  mocha: 'mocha-json',
+  'rspec-json': 'rspec-json',
+  rspec: 'rspec-json',
+  'dart-json': 'dart-json',
+  dart: 'dart-json',
+  flutter: 'dart-json',
 };
+
+/** `--format` help: every format with what writes it. */
+export const FORMATS_HELP = REPORT_FORMATS.map((f) => `${f} (${FORMAT_NAMES[f]})`).join(', ');
 
 export function normalizeFormat(f: string, where = '--format'): ReportFormat {
   const v = ALIASES[f.toLowerCase()];
@@ -47,23 +82,6 @@ export function normalizeFormat(f: string, where = '--format'): ReportFormat {
 }
 
 const HEAD_BYTES = 64 * 1024;
-
-/** Guesses the format from the start of a report (already decompressed). */
-export function detectFormat(head: string): ReportFormat | null {
-  const t = head.replace(/^\uFEFF/, '').trimStart();
-  if (t.startsWith('<')) return 'junit';
-  // go test -json: events one per line; plain `FAIL pkg [build failed]` lines may come first.
-  if (/^\{\s*"(Time|Action|Package|ImportPath)"\s*:/m.test(t) && /"Action"\s*:\s*"(run|output|pass|fail|skip|start|build-output|build-fail)"/.test(t))
-    return 'go-test-json';
-  if (t.startsWith('{')) return 'ctrf';
-  if (/^TAP version \d+/m.test(t) || /^(1\.\.\d+|(not )?ok\b)/m.test(t)) {
-    // libtest also prints `test x ... ok`; TAP test points start the line with ok / not ok.
-    if (!/^running \d+ tests?$/m.test(t)) return 'tap';
-  }
-  if (/^running \d+ tests?$/m.test(t) || /^test .+ \.\.\. (ok|FAILED|ignored)/m.test(t) || /^\s*(Running|Doc-tests) /m.test(t) || /^test result: /m.test(t))
-    return 'cargo-test-text';
-  return null;
-}
 
 export interface ParseOptions {
   /** File name as given, for messages. */
@@ -130,9 +148,9 @@ export async function parseReport(input: AsyncIterable<Buffer> | Readable, opts:
     });
   const format = opts.format ?? detectFormat(head.toString('utf8'));
   if (!format) {
-    throw new CiError('E_FORMAT_UNKNOWN', 'cannot tell the report format', {
+    throw new CiError('E_FORMAT_UNKNOWN', `not a test report format ci-intel reads: the file is ${describeHead(head.toString('utf8'))}`, {
       where: opts.name,
-      hint: `pass --format (${REPORT_FORMATS.join(', ')}); supported: JUnit XML, go test -json, cargo test output, TAP, CTRF`,
+      hint: `the formats read are ${FORMATS_HELP}; if it is one of them, pass --format`,
     });
   }
   const asm = new Assembler(opts.onCase);

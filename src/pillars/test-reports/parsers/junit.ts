@@ -13,7 +13,8 @@ import { CiError } from '../../../core/errors.js';
 import type { TestStatus } from '../../../core/model/index.js';
 import { capMessage, MESSAGE_CAP, ms } from './assemble.js';
 import type { ParseTarget, RawCase, ReportParser } from './types.js';
-import { type Attrs, XmlScanner } from './xml-scan.js';
+import { driveXml, refuseDoctype, wrongRoot } from './xml-drive.js';
+import type { Attrs } from './xml-scan.js';
 
 /** Children of <testcase> that carry an outcome, and what they mean. */
 const OUTCOME: Record<string, { status: TestStatus; prior: boolean } | undefined> = {
@@ -125,6 +126,9 @@ function detectRunner(attributes: Attrs): string | null {
 /** What a JUnit document's elements mean, fed by a tokenizer; `where()` names the current place. */
 export class JunitReader {
   private readonly suites: string[] = [];
+  // The run number of each open suite (a retry is a repeat within one suite run) and the counter.
+  private readonly scopes: number[] = [];
+  private suiteRuns = 0;
   // The ` > `-joined path of the open suites, kept as suites open and close (not rebuilt per case).
   private readonly paths: Array<string | null> = [];
   // jest-junit writes `test.todo` as a bare passing testcase and leaves it out of the suite's
@@ -160,16 +164,7 @@ export class JunitReader {
   }
 
   doctype(dt: string): void {
-    if (/<!ENTITY/i.test(dt) || /\b(SYSTEM|PUBLIC)\b/.test(dt)) {
-      throw new CiError(
-        'E_REPORT_UNSAFE',
-        'the report declares XML entities or an external DTD; refused (entity expansion is how XXE and billion-laughs attacks work)',
-        {
-          where: this.where(),
-          hint: 'test runners never write a DOCTYPE: regenerate the report with the runner, or remove the DOCTYPE',
-        },
-      );
-    }
+    refuseDoctype(dt, this.where());
   }
 
   comment(c: string, depth = this.depth): void {
@@ -195,10 +190,7 @@ export class JunitReader {
     if (!this.rootSeen) {
       this.rootSeen = true;
       if (!(n === 'testsuites' || n === 'testsuite' || n === 'testrun')) {
-        throw new CiError('E_REPORT_MALFORMED', `the XML root element is <${n}>, not <testsuites> or <testsuite>`, {
-          where: this.where(),
-          hint: 'pass a JUnit XML report, or --format for another format',
-        });
+        throw wrongRoot(n, 'JUnit <testsuites> or <testsuite>', this.where());
       }
       const ra = a!;
       this.runner = detectRunner(ra);
@@ -215,7 +207,9 @@ export class JunitReader {
       const paths = this.paths;
       const parent = paths.length ? paths[paths.length - 1]! : null;
       paths.push(sn === '' ? parent : parent === null ? sn : `${parent} > ${sn}`);
-      this.suites.push(sn);
+      // A suite without a name is known by its file (jest-junit can write both empty).
+      this.suites.push(sn || attrs.file || '');
+      this.scopes.push(++this.suiteRuns);
       if (this.runner === 'jest') {
         const d = Number(attrs.tests);
         this.jestBuf.push({ declared: attrs.tests !== undefined && Number.isInteger(d) ? d : null, cases: [] });
@@ -236,7 +230,8 @@ export class JunitReader {
     if (n === 'testcase') {
       const attrs = a!;
       const suite = this.paths.length ? this.paths[this.paths.length - 1]! : null;
-      const classname = attrs.classname ?? attrs.class ?? (this.suites.length ? this.suites[this.suites.length - 1]! : '');
+      // An empty classname (jest-junit's default for some setups) is no classname: the suite names the test.
+      const classname = attrs.classname || attrs.class || (this.suites.length ? this.suites[this.suites.length - 1]! : '');
       this.open_ = { attrs, suite, classname, outcome: null, prior: null };
       return;
     }
@@ -266,6 +261,7 @@ export class JunitReader {
     this.depth--;
     if (n === 'testsuite') {
       this.suites.pop();
+      this.scopes.pop();
       this.paths.pop();
       const buf = this.runner === 'jest' ? this.jestBuf.pop() : undefined;
       if (buf) for (const c of reconcileJestTodo(buf.cases, buf.declared)) this.target.add(c);
@@ -297,11 +293,12 @@ export class JunitReader {
         suite: open.suite,
         classname: open.classname,
         name: nm,
-        status: open.outcome?.status ?? 'passed',
+        status: open.outcome?.status ?? (notRun(a) ? 'skipped' : 'passed'),
         duration_ms: seconds(a.time),
         message: capMessage(open.outcome?.message),
         file: a.file ?? open.location?.file ?? null,
         line: a.line && /^\d+$/.test(a.line) ? Number(a.line) : (open.location?.line ?? null),
+        scope: this.scopes.length ? this.scopes[this.scopes.length - 1]! : 0,
       };
       if (open.prior) raw.prior = open.prior;
       const teardown = open.teardown;
@@ -330,32 +327,7 @@ export class JunitReader {
   }
 }
 
-export const parseJunit: ReportParser = async (input, target, name) => {
-  // eslint-disable-next-line prefer-const
-  let scanner: XmlScanner;
-  const reader = new JunitReader(target, () => scanner.whereLine());
-  // The scanner asks `capturing` after every tag; the reader says whether an outcome's body is open.
-  scanner = new XmlScanner(
-    {
-      open(n, a) {
-        reader.open(n, a);
-        scanner.capturing = reader.capturing;
-      },
-      close(n) {
-        reader.close(n);
-        scanner.capturing = reader.capturing;
-      },
-      text: (t) => reader.text(t),
-      comment: (c, depth) => reader.comment(c, depth),
-      doctype: (d) => reader.doctype(d),
-    },
-    KEPT_ELEMENTS,
-    name,
-  );
-  for await (const chunk of input) scanner.write(chunk);
-  scanner.end();
-  reader.finish(name);
-};
+export const parseJunit: ReportParser = (input, target, name) => driveXml(input, name, KEPT_ELEMENTS, (where) => new JunitReader(target, where));
 
 /**
  * jest-junit: a suite's `tests` attribute counts passing + failing + pending tests, not todo ones,
@@ -375,6 +347,19 @@ export function reconcileJestTodo(cases: RawCase[], declared: number | null): Ra
     }
   }
   return cases;
+}
+
+/**
+ * A testcase without an outcome child that says it did not run: `status="disabled"` (tst, the
+ * suites' `disabled` attribute counts it), GoogleTest's `status="notrun"` / `result="suppressed"`.
+ */
+const NOT_RUN = new Set(['disabled', 'notrun', 'not_run', 'skipped', 'ignored', 'suppressed']);
+function notRun(a: Attrs): boolean {
+  if (a.other === null) return false;
+  const st = a.get('status');
+  if (st !== undefined && NOT_RUN.has(st.toLowerCase())) return true;
+  const r = a.get('result');
+  return r !== undefined && NOT_RUN.has(r.toLowerCase());
 }
 
 /** When a testcase carries several outcomes, the worst one wins. */

@@ -41,7 +41,9 @@ describe('XML safety', () => {
   it('undefined entities, truncation and wrong roots name file:line:column', async () => {
     expect(await code(run('<testsuites>\n<testcase classname="a" name="&nbsp;"/></testsuites>'))).toMatch(/^E_REPORT_MALFORMED r\.xml:2:\d+$/);
     expect(await code(run('<testsuites>\n<testsuite>\n<testcase name="x">'))).toMatch(/^E_REPORT_MALFORMED r\.xml:3/);
-    expect(await code(run('<html><body/></html>'))).toMatch(/^E_REPORT_MALFORMED r\.xml:1/);
+    // Detected: not a report format; told to read it as JUnit: the root is wrong, at line 1.
+    expect(await code(run('<html><body/></html>'))).toBe('E_FORMAT_UNKNOWN r.xml');
+    expect(await code(run('<html><body/></html>', 'junit'))).toMatch(/^E_REPORT_MALFORMED r\.xml:1/);
     expect(await code(run(''))).toBe('E_REPORT_MALFORMED r.xml');
   });
 

@@ -14,14 +14,19 @@ export interface RawCase {
   file?: string | null;
   line?: number | null;
   /**
-   * Earlier attempts the format records inside this one test (Surefire/nextest `flakyFailure`,
-   * `rerunFailure`; CTRF `retryAttempts`), oldest first.
-   */
-  /**
    * A result of its own that is not a retry even when the test just failed: pytest reports an error
    * in a fixture's teardown as a second result of a test (`1 passed, 1 error` for one test).
    */
   separate?: boolean;
+  /**
+   * The suite run the case belongs to (a parser's counter): a failed id seen again is a retry only
+   * within the same suite run. Undefined for formats without suites (one scope).
+   */
+  scope?: number;
+  /**
+   * Earlier attempts the format records inside this one test (Surefire/nextest `flakyFailure`,
+   * `rerunFailure`; CTRF `retryAttempts`), oldest first.
+   */
   prior?: Array<{ status: TestStatus; duration_ms: number | null; message: string | null }>;
 }
 
@@ -39,8 +44,36 @@ export interface ParseSummary extends TestCounts {
   problems: RunProblem[];
 }
 
-export type ReportFormat = 'junit' | 'go-test-json' | 'cargo-test-text' | 'tap' | 'ctrf';
-export const REPORT_FORMATS: ReportFormat[] = ['junit', 'go-test-json', 'cargo-test-text', 'tap', 'ctrf'];
+export type ReportFormat =
+  'junit' | 'trx' | 'nunit' | 'xunit-net' | 'go-test-json' | 'cargo-test-text' | 'tap' | 'ctrf' | 'mocha-json' | 'rspec-json' | 'dart-json';
+export const REPORT_FORMATS: ReportFormat[] = [
+  'junit',
+  'trx',
+  'nunit',
+  'xunit-net',
+  'go-test-json',
+  'cargo-test-text',
+  'tap',
+  'ctrf',
+  'mocha-json',
+  'rspec-json',
+  'dart-json',
+];
+
+/** What each format is, in the words of the tools that write it (help and errors). */
+export const FORMAT_NAMES: Record<ReportFormat, string> = {
+  junit: 'JUnit XML',
+  trx: 'Visual Studio TRX (dotnet test --logger trx)',
+  nunit: 'NUnit 2/3 XML',
+  'xunit-net': 'xUnit.net XML',
+  'go-test-json': 'go test -json',
+  'cargo-test-text': 'cargo test output (plain, -q, or --format json)',
+  tap: 'TAP',
+  ctrf: 'CTRF JSON',
+  'mocha-json': 'mocha --reporter json',
+  'rspec-json': 'rspec --format json',
+  'dart-json': 'dart/flutter test --reporter json',
+};
 
 export type CaseSink = (c: TestCase) => void;
 
@@ -56,8 +89,11 @@ export interface ParseTarget {
    * the testcases, which cannot show a node test that has subtests (it is written as a testsuite).
    */
   runnerCounts(c: import('../../../core/model/index.js').TestCounts): void;
-  /** Tests the runner counted but the report does not list (mocha-junit-reporter's pending tests). */
-  unlisted(status: 'skipped', n: number): void;
+  /**
+   * Tests the runner counted but the report does not name (mocha-junit-reporter's pending tests,
+   * the passing tests of libtest's terse output).
+   */
+  unlisted(status: 'passed' | 'skipped', n: number): void;
 }
 
 /** A parser reads a byte stream (already decompressed) and reports to the target. `name` is for messages. */

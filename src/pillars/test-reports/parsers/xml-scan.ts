@@ -133,6 +133,12 @@ export class Attrs {
     }
   }
 
+  /** One attribute by name (the report formats other than JUnit read theirs this way). */
+  get(key: string): string | undefined {
+    if ((KNOWN as readonly string[]).includes(key)) return this[key as (typeof KNOWN)[number]];
+    return this.other?.find(([k]) => k === key)?.[1];
+  }
+
   /** Every attribute set, as [name, value]. */
   entries(): Array<[string, string]> {
     const out: Array<[string, string]> = [];

@@ -44,6 +44,7 @@ export async function updateQuarantine(
   failingKeys: number[],
   newlyFlaky: number[],
   allKeys: number[],
+  branch: string | null,
 ): Promise<{ quarantined: string[]; released: string[] }> {
   const db = tdb(ctx);
   const now = ctx.now();
@@ -73,7 +74,14 @@ export async function updateQuarantine(
       } else await db.updateTable('tests_quarantine').set({ clean_runs: clean }).where('entry_id', '=', q.entry_id).execute();
     }
   }
-  const candidates = newlyFlaky.filter((k) => !active.has(k));
+  // A broken entry whose failures a pass has now contradicted is flaky after all.
+  for (const k of newlyFlaky) {
+    const q = active.get(k);
+    if (q && q.kind === 'broken') await db.updateTable('tests_quarantine').set({ kind: 'flaky' }).where('entry_id', '=', q.entry_id).execute();
+  }
+  // Any failing test is a candidate (flaky or broken), but only runs of the default branch count.
+  if (branch === null || !cfg.quarantine.branches.includes(branch)) return { quarantined, released };
+  const candidates = [...new Set([...failingKeys, ...newlyFlaky])].filter((k) => !active.has(k));
   if (!candidates.length) return { quarantined, released };
   const since = dayOf(new Date(now.getTime() - 180 * 86_400_000));
   const hist = await sql<{ test_key: number; run_id: string; at: Date; flaky_failures: number; failed: boolean }>`
@@ -81,6 +89,7 @@ export async function updateQuarantine(
            (count(*) filter (where res.flaky))::int as flaky_failures, bool_or(res.status in (1, 2)) as failed
     from tests_results res join tests_reports rep on rep.report_id = res.report_id
     where res.test_key = any(${sql.val(candidates)}::int8[]) and res.day >= ${since}::date
+      and rep.branch = any(${sql.val(cfg.quarantine.branches)}::text[])
     group by res.test_key, res.run_id`.execute(db);
   const byTest = new Map<number, Array<RunOutcome & { at: number }>>();
   for (const h of hist.rows) {
@@ -102,8 +111,9 @@ export async function updateQuarantine(
         repo,
         test_key: k,
         test_id: t.test_id,
+        kind: v.kind,
         owner: ownerOf({ id: t.test_id, file: t.file, classname: t.classname }, rules),
-        reason: reasonFor(v.flaky_failures, list.length, cfg.quarantine.windowRuns),
+        reason: reasonFor(v, list.length, cfg.quarantine.windowRuns),
         source: 'auto',
         quarantined_at: now,
         expires_at: new Date(now.getTime() + cfg.quarantine.expiryDays * 86_400_000),
@@ -134,13 +144,26 @@ export async function listQuarantine(ctx: Pick<HubContext, 'db' | 'now'>, repo: 
   const rows = await db
     .selectFrom('tests_quarantine as q')
     .innerJoin('tests_ids as t', 't.test_key', 'q.test_key')
-    .select(['q.test_id', 'q.owner', 'q.reason', 'q.quarantined_at', 'q.expires_at', 'q.proof_runs', 'q.flaky_failures', 't.file', 't.classname', 't.name'])
+    .select([
+      'q.test_id',
+      'q.kind',
+      'q.owner',
+      'q.reason',
+      'q.quarantined_at',
+      'q.expires_at',
+      'q.proof_runs',
+      'q.flaky_failures',
+      't.file',
+      't.classname',
+      't.name',
+    ])
     .where('q.repo', '=', repo)
     .where('q.released_at', 'is', null)
     .orderBy('q.test_id')
     .execute();
   return rows.map((r) => ({
     id: r.test_id,
+    kind: r.kind === 'broken' ? ('broken' as const) : ('flaky' as const),
     owner: r.owner,
     reason: r.reason,
     quarantined_at: new Date(r.quarantined_at).toISOString(),

@@ -294,7 +294,7 @@ export async function storeReport(ctx: HubContext, cfg: TestsConfig, input: Stor
   testsMetrics()?.reported(s.format, executions, newlyFlaky.length);
   const failingKeys = [...failing];
   const allKeys = [...seen];
-  const { quarantined, released } = await updateQuarantine(ctx, cfg, input.repo, failingKeys, newlyFlaky, allKeys);
+  const { quarantined, released } = await updateQuarantine(ctx, cfg, input.repo, failingKeys, newlyFlaky, allKeys, run.branch);
   const fi = await db.selectFrom('runs').select('flakiness_index').where('run_id', '=', input.run_id).executeTakeFirst();
   return {
     report_id,
