@@ -2,7 +2,6 @@
 // colours are how people find the red lines. Other escape sequences (cursor moves) are dropped.
 import { h } from './dom.js';
 
-// eslint-disable-next-line no-control-regex
 const ESC = /\x1b\[([0-9;]*)([A-Za-z])/g;
 
 interface Style {

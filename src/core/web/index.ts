@@ -9,7 +9,7 @@ export { $, add, h, raw, type Child } from './dom.js';
 export { bytes, dur, durS, ISO_TIME, local, NO_DATA, num, pct, perDay, score, sig, usd, when } from './format.js';
 export { genericView, renderPanels, shown, type Panel } from './panels.js';
 export { FILTERS, filterQuery, go, onNavigate, params, showWindow } from './url.js';
-export { band, card, exportLinks, kpi, table, type Col } from './widgets.js';
+export { band, card, exportLinks, help, kpi, table, type Col } from './widgets.js';
 
 /** A page's view: fills `main` (the shell has put the page's title in the tab and cleared it). */
 export type PageView = (main: HTMLElement) => Promise<void>;
