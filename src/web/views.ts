@@ -5,6 +5,7 @@
 import type { PageView } from '../core/web/index.js';
 import { metricsViews } from '../pillars/metrics/web/index.js';
 import { testsViews } from '../pillars/test-reports/web/index.js';
+import { mutationViews } from '../pillars/mutation/web/index.js';
 
 function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
   const out: Record<string, PageView> = {};
@@ -17,4 +18,4 @@ function assemble(...sets: Array<Record<string, PageView>>): Record<string, Page
   return out;
 }
 
-export const views = assemble(metricsViews, testsViews);
+export const views = assemble(metricsViews, testsViews, mutationViews);
