@@ -2,7 +2,7 @@
 // (EWMA line, control-limit band, out-of-control points marked), every repository's latest point,
 // resilience vs coverage per file (the latest report), and the hotspots with their surviving
 // mutants as diffs. Without a chosen repository, the one with the longest series is drawn.
-import { api, card, chart, filterQuery, go, h, help, kpi, local, num, params, pct, sig, table, type PageView } from '../../../core/web/index.js';
+import { api, card, chart, go, h, help, kpi, local, num, params, pct, sig, table, type PageView } from '../../../core/web/index.js';
 
 const SEND =
   'Send mutation reports from main-branch CI runs: ci-intel mutation report reports/mutation/mutation.json --hub URL --token TOKEN (StrykerJS, PIT, mutmut, go-mutesting or cargo-mutants).';
