@@ -102,7 +102,15 @@ describeEachStore(
       expect(topCategories).toEqual(answerCategories);
       expect(new Set(signatures.map((s) => s.category))).toEqual(allCategories);
       // A signature counts each job log once: the panel's counts equal the runs' own root causes.
-      expect(new Map(signatures.map((s) => [s.signature, s.count]))).toEqual(perSignature);
+      // Rows are per (signature, repository): summed per signature they are the runs' own root causes.
+      const summed = new Map<string, number>();
+      for (const s of signatures) summed.set(s.signature, (summed.get(s.signature) ?? 0) + s.count);
+      expect(summed).toEqual(perSignature);
+      // Each row is the repository of the runs it counts (its latest run is one of them).
+      const repoOf = new Map(extras.autopsy.map((e) => [e.run_id, e.repo]));
+      const rows = signatures as unknown as Array<{ repo: string; last_run_id: string }>;
+      expect(rows.filter((s) => repoOf.get(s.last_run_id) !== s.repo)).toEqual([]);
+      expect(new Set(rows.map((s) => s.repo)).size).toBeGreaterThan(1);
       expect(signatures.some((s) => s.count > 1)).toBe(true);
     });
 

@@ -1,7 +1,7 @@
 // Pillars' panels (`panels` in the registry, listed by GET /api/v1/pillars) rendered generically:
 // scalars as figures, arrays of objects as tables. The placeholder until a pillar designs its page.
 import { api, HttpError } from './api.js';
-import { h } from './dom.js';
+import { h, type Child } from './dom.js';
 import { ISO_TIME, local, sig } from './format.js';
 import { filterQuery } from './url.js';
 import { card, kpi, table } from './widgets.js';
@@ -24,7 +24,12 @@ export function shown(v: unknown): string {
   return v === null || v === undefined ? '–' : String(v);
 }
 
-/** A table cell: a scalar shown(), a list as its length, an object as `key value` pairs. */
+/** A table cell: text the API passes on (a message, a name) marked as the user's own, else nested(). */
+function cell(v: unknown): Child {
+  return typeof v === 'string' && !ISO_TIME.test(v) ? h('span', { 'data-raw': 'text' }, v) : nested(v);
+}
+
+/** A scalar shown(), a list as its length, an object as `key value` pairs. */
 function nested(v: unknown): string {
   if (Array.isArray(v)) return v.every((x) => x === null || typeof x !== 'object') ? v.map(shown).join(', ') : `${v.length} items`;
   if (v && typeof v === 'object')
@@ -54,7 +59,7 @@ export function genericView(data: any, id: string): HTMLElement {
             key: kk,
             label: kk.replace(/_/g, ' '),
             value: (x: any) => (x[kk] !== null && typeof x[kk] === 'object' ? JSON.stringify(x[kk]) : x[kk]),
-            fmt: (x: any) => nested(x[kk]),
+            fmt: (x: any) => cell(x[kk]),
           })),
           rows,
           { empty: 'Nothing yet.' },

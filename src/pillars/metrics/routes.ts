@@ -146,7 +146,7 @@ export function metricsRoutes(app: HubApp, ctx: HubContext): void {
         window: dora.window,
         health: health.total,
         daily,
-        dora: { total: dora.total, environments: dora.environments, weekly: dora.weekly },
+        dora: { total: dora.total, across: dora.across, environments: dora.environments, weekly: dora.weekly },
         readiness: {
           repos: readiness.length,
           scored: scored.length,

@@ -1,11 +1,13 @@
 // Overview: run health, the DORA keys, readiness and cost at a glance; other pillars' overview panels follow (the shell adds them).
-import { api, card, chart, dur, durS, filterQuery, h, kpi, band, num, pct, perDay, score, showWindow, usd } from '../../../core/web/index.js';
+import { api, card, chart, dur, durS, filterQuery, h, kpi, num, pct, perDay, score, showWindow, usd } from '../../../core/web/index.js';
+import { acrossBand } from './across.js';
 
 export async function overviewPage(main: HTMLElement): Promise<void> {
   const o = await api(`/api/v1/metrics/overview${filterQuery()}`);
   showWindow(o.window);
   const hh = o.health;
   const k = o.dora.total;
+  const a = o.dora.across;
   main.append(
     h('h1', {}, 'Overview'),
     h(
@@ -21,11 +23,49 @@ export async function overviewPage(main: HTMLElement): Promise<void> {
         'Deploys (production)',
         perDay(k.deployment_frequency_per_day),
         k.deployment_frequency_per_day,
-        band(k.bands.deployment_frequency),
+        acrossBand(
+          a.deployment_frequency,
+          'deployment frequency',
+          perDay(a.deployment_frequency.median),
+          `successful production deployments ÷ ${k.window_days} days, all services (${num(k.deployments)} deployments)`,
+        ),
       ),
-      kpi('lead-time', 'Lead time (median)', durS(k.lead_time_median_s), k.lead_time_median_s, band(k.bands.lead_time)),
-      kpi('change-failure-rate', 'Change failure rate', pct(k.change_failure_rate), k.change_failure_rate, band(k.bands.change_failure_rate)),
-      kpi('time-to-restore', 'Time to restore', durS(k.time_to_restore_median_s), k.time_to_restore_median_s, band(k.bands.time_to_restore)),
+      kpi(
+        'lead-time',
+        'Lead time (median)',
+        durS(k.lead_time_median_s),
+        k.lead_time_median_s,
+        acrossBand(
+          a.lead_time,
+          'median lead time',
+          durS(a.lead_time.median),
+          `median commit-to-production time over ${num(k.lead_time_samples)} commits of all services`,
+        ),
+      ),
+      kpi(
+        'change-failure-rate',
+        'Change failure rate',
+        pct(k.change_failure_rate),
+        k.change_failure_rate,
+        acrossBand(
+          a.change_failure_rate,
+          'change failure rate',
+          pct(a.change_failure_rate.median),
+          `failed or rolled-back deployments ÷ deployments (${num(k.failed)} of ${num(k.deployments)})`,
+        ),
+      ),
+      kpi(
+        'time-to-restore',
+        'Time to restore',
+        durS(k.time_to_restore_median_s),
+        k.time_to_restore_median_s,
+        acrossBand(
+          a.time_to_restore,
+          'median time to restore',
+          durS(a.time_to_restore.median),
+          `median time from a failed deployment to the next good one over ${num(k.incidents_restored)} restored incidents`,
+        ),
+      ),
       kpi('readiness-min', 'Readiness (lowest repo)', score(o.readiness.min), o.readiness.min, `${o.readiness.incomplete} of ${o.readiness.repos} incomplete`),
       kpi('cost', 'CI cost', usd(hh.usd), hh.usd, `${num(hh.carbon_g / 1000, 1)} kg CO2e`),
     ),
