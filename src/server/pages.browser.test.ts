@@ -5,6 +5,7 @@
 // on the cause pages the log to it (a log of 2,400+ lines with ANSI colours, uploaded here), and no
 // page — for all repositories or one — shows a raw float of more than 4 significant digits or a
 // raw ISO timestamp (the log and code excerpts, the user's own text, excepted).
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
@@ -151,5 +152,26 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     await page.reload();
     await loaded(page);
     expect(await page.locator(`[data-testid="log-build-long"] .log-line.focus[data-line="${cause.evidence.line}"]`).count()).toBe(1);
+  });
+
+  it('Scorecard: a row per service with DORA bands and trends, exported as CSV and as printable HTML', async () => {
+    await page.goto(`${base}/?page=scorecard`);
+    await loaded(page);
+    const repos = (await sql<{ repo: string }>`select distinct repo from runs order by 1`.execute(hub.db)).rows.map((r) => r.repo);
+    const shown = await page
+      .locator('[data-testid="table-scorecard"] td[data-col="repo"]')
+      .evaluateAll((tds) => tds.map((td) => td.getAttribute('data-value')));
+    expect(shown).toEqual(repos);
+    expect(await page.locator('[data-testid="table-scorecard"] td[data-col="deployment_frequency"] [data-band]').count()).toBe(repos.length);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="scorecard-csv"]')]);
+    const lines = readFileSync((await csv.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines[0]).toMatch(/^service,deployment_frequency_per_day,deployment_frequency_band,/);
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(repos);
+    const [html] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="scorecard-html"]')]);
+    const doc = readFileSync((await html.path())!, 'utf8');
+    expect(doc).toMatch(/^<!doctype html>/);
+    for (const r of repos) expect(doc).toContain(r);
   });
 });

@@ -1,0 +1,85 @@
+// The executive scorecard: one row per service (repository) — DORA bands of production, readiness,
+// flake index, cost and CO2e per run — for the window and the window before it, so each figure
+// carries its direction. Resilience comes from the mutation pillar's own API (the page joins it).
+import { sql } from 'kysely';
+import { repoVisible } from '../../core/db/access.js';
+import type { MetricsConfig } from './config.js';
+import { doraReport, type DoraGroup, type MetricsDb } from './dora-store.js';
+import { windowOf, type Filters } from './filters.js';
+import { runHealth } from './health.js';
+import { readinessAll } from './readiness.js';
+
+interface Period {
+  dora: Pick<DoraGroup, 'deployment_frequency_per_day' | 'lead_time_median_s' | 'change_failure_rate' | 'time_to_restore_median_s' | 'bands'> | null;
+  runs: number;
+  usd_per_run: number | null;
+  carbon_g_per_run: number | null;
+  flake_index: number | null;
+}
+
+export interface ScorecardRow {
+  repo: string;
+  readiness: { score: number | null; band: string | null; complete: boolean };
+  now: Period;
+  before: Period;
+}
+
+/** The per-repository figures of one window ending at `now`. */
+async function period(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig): Promise<Map<string, Period>> {
+  const w = windowOf(f, now);
+  const [dora, health, flaky] = await Promise.all([
+    doraReport(db, { ...f, environment: f.environment ?? 'production' }, now, cfg),
+    runHealth(db, f, now, cfg),
+    sql<{ repo: string; idx: number | null }>`
+      select repo, avg(flakiness_index)::float8 as idx from runs
+      where started_at >= ${w.since} and started_at < ${w.until} and flakiness_index is not null and ${repoVisible('repo', f.repoRegexes)}
+        ${f.repo ? sql`and repo = ${f.repo}` : sql``}
+      group by repo`.execute(db),
+  ]);
+  const out = new Map<string, Period>();
+  const get = (repo: string) => {
+    let p = out.get(repo);
+    if (!p) out.set(repo, (p = { dora: null, runs: 0, usd_per_run: null, carbon_g_per_run: null, flake_index: null }));
+    return p;
+  };
+  // A repository deploying to two production environments: the one with more deployments speaks for it.
+  for (const g of [...dora.groups].sort((a, b) => b.deployments - a.deployments)) {
+    const p = get(g.repo);
+    if (!p.dora) p.dora = g;
+  }
+  const money = new Map<string, { runs: number; usd: number; carbon: number }>();
+  for (const s of health.pipelines) {
+    const m = money.get(s.repo) ?? { runs: 0, usd: 0, carbon: 0 };
+    m.runs += s.runs;
+    m.usd += s.usd;
+    m.carbon += s.carbon_g;
+    money.set(s.repo, m);
+  }
+  for (const [repo, m] of money) {
+    const p = get(repo);
+    p.runs = m.runs;
+    p.usd_per_run = m.runs ? m.usd / m.runs : null;
+    p.carbon_g_per_run = m.runs ? m.carbon / m.runs : null;
+  }
+  for (const r of flaky.rows) get(r.repo).flake_index = r.idx;
+  return out;
+}
+
+/** One row per repository with data in either window, by repository. */
+export async function scorecard(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig) {
+  const prevNow = windowOf(f, now).since;
+  const [cur, prev, ready] = await Promise.all([period(db, f, now, cfg), period(db, f, prevNow, cfg), readinessAll(db, f, cfg)]);
+  const empty: Period = { dora: null, runs: 0, usd_per_run: null, carbon_g_per_run: null, flake_index: null };
+  const readiness = new Map(ready.map((r) => [r.repo, r]));
+  const repos = [...new Set([...cur.keys(), ...prev.keys()])].sort();
+  const rows: ScorecardRow[] = repos.map((repo) => {
+    const r = readiness.get(repo);
+    return {
+      repo,
+      readiness: { score: r?.score ?? null, band: r?.band ?? null, complete: r?.complete ?? false },
+      now: cur.get(repo) ?? empty,
+      before: prev.get(repo) ?? empty,
+    };
+  });
+  return { window: { days: f.window, since: windowOf(f, now).since.toISOString(), previous_since: windowOf(f, prevNow).since.toISOString() }, rows };
+}
