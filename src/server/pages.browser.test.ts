@@ -96,6 +96,19 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     ).rows;
     expect(Number(await c.getAttribute('data-points'))).toBe(t!.n);
     expect(await page.locator('[data-testid="chart-resilience-coverage"] canvas').count()).toBe(1);
+    // A file of the report: its source with the lines of undetected mutants marked, as listed below it.
+    const file = await page.locator('[data-testid="table-mutation-files"] tbody tr td[data-col="file"]').first().getAttribute('data-value');
+    await page.locator('[data-testid="table-mutation-files"] tbody tr').first().click();
+    await page.waitForURL((u) => u.searchParams.get('file') === file);
+    await loaded(page);
+    const marked = await page
+      .locator('[data-testid="log-mutant-file"] .log-line.evidence')
+      .evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-line'))));
+    const listed = await page
+      .locator('[data-testid="table-mutant-list"] td[data-col="line"]')
+      .evaluateAll((tds) => [...new Set(tds.map((td) => Number(td.getAttribute('data-value'))))].sort((a, b) => a - b));
+    expect(marked.length).toBeGreaterThan(0);
+    expect(marked).toEqual(listed);
   });
 
   it('Cache: hit ratio and bytes served equal SQL over cache_events', async () => {

@@ -2,7 +2,7 @@
 // (EWMA line, control-limit band, out-of-control points marked), every repository's latest point,
 // resilience vs coverage per file (the latest report), and the hotspots with their surviving
 // mutants as diffs. Without a chosen repository, the one with the longest series is drawn.
-import { api, card, chart, go, h, help, kpi, local, num, params, pct, sig, table, type PageView } from '../../../core/web/index.js';
+import { api, card, chart, go, h, help, kpi, local, logViewer, num, params, pct, sig, table, type PageView } from '../../../core/web/index.js';
 
 const SEND =
   'Send mutation reports from main-branch CI runs: ci-intel mutation report reports/mutation/mutation.json --hub URL --token TOKEN (StrykerJS, PIT, mutmut, go-mutesting or cargo-mutants).';
@@ -106,6 +106,56 @@ function hotspotTable(hot: any[]): HTMLElement {
   );
 }
 
+const UNDETECTED = new Set(['survived', 'no_coverage']);
+
+/**
+ * A file of the latest main-branch report with its mutants (like the mutation-testing-elements file
+ * view): the source with line numbers, lines with an undetected mutant marked, every mutant of a line
+ * in its title and listed below.
+ */
+async function fileView(repo: string, file: string): Promise<HTMLElement> {
+  const b = await api(`/api/v1/mutation/baseline?repo=${encodeURIComponent(repo)}`).catch(() => null);
+  const src: string | null = b?.report?.files?.[file]?.source ?? null;
+  const mutants = ((b?.report?.mutants ?? []) as any[]).filter((m) => m.file === file);
+  const close = h('a', { href: '#', onclick: (e: Event) => (e.preventDefault(), go({ file: null })) }, 'close');
+  if (!src)
+    return card(
+      `File ${file}`,
+      close,
+      h('div', { class: 'empty' }, "The latest main-branch report does not embed this file's source (StrykerJS reports do; send one with the source)."),
+    );
+  const byLine = new Map<number, any[]>();
+  for (const m of mutants) byLine.set(m.start.line, [...(byLine.get(m.start.line) ?? []), m]);
+  const marks = new Map<number, string>();
+  for (const [line, ms] of byLine)
+    if (ms.some((m) => UNDETECTED.has(m.status)))
+      marks.set(line, ms.map((m) => `${m.mutator} → ${m.replacement ?? m.description ?? '?'}: ${m.status.replace(/_/g, ' ')}`).join('\n'));
+  const viewer = logViewer('mutant-file', src, marks);
+  const undetected = mutants.filter((m) => UNDETECTED.has(m.status));
+  return card(
+    `File ${file} — ${num(mutants.length)} mutants, ${num(undetected.length)} undetected (marked)`,
+    close,
+    viewer.el,
+    table(
+      'mutant-list',
+      [
+        {
+          key: 'line',
+          label: 'line',
+          num: true,
+          value: (m) => m.start.line,
+          fmt: (m) => h('a', { href: '#', onclick: (e: Event) => (e.preventDefault(), viewer.show(m.start.line)) }, String(m.start.line)),
+        },
+        { key: 'mutator', label: 'mutator' },
+        { key: 'replacement', label: 'replacement', fmt: (m) => h('code', { 'data-raw': 'code' }, m.replacement ?? m.description ?? '–') },
+        { key: 'status', label: 'status', fmt: (m) => m.status.replace(/_/g, ' ') },
+      ],
+      undetected,
+      { empty: 'Every mutant of this file was detected.' },
+    ),
+  );
+}
+
 export const mutationPage: PageView = async (main) => {
   const chosen = params().get('repo');
   const all = await api('/api/v1/mutation/trends');
@@ -123,6 +173,8 @@ export const mutationPage: PageView = async (main) => {
   const analysis = files.run_id ? await api(`/api/v1/runs/${files.run_id}/mutation`).catch(() => null) : null;
   const points: Point[] = series.points;
   const last = points.at(-1);
+  const file = params().get('file');
+  if (file) main.append(await fileView(repo, file));
   main.append(
     h(
       'div',
@@ -179,7 +231,7 @@ export const mutationPage: PageView = async (main) => {
       analysis ? hotspotTable(analysis.hotspots ?? []) : h('div', { class: 'empty' }, `No uploaded report for ${repo}. ${SEND}`),
     ),
     card(
-      'Files of the latest report',
+      'Files of the latest report (click one to see its mutants in the source)',
       table(
         'mutation-files',
         [
@@ -192,7 +244,7 @@ export const mutationPage: PageView = async (main) => {
           { key: 'churn', label: 'commits lately', num: true, fmt: (r) => num(r.churn) },
         ],
         files.files,
-        { empty: `No per-file data. ${SEND}` },
+        { empty: `No per-file data. ${SEND}`, onRow: (r) => go({ repo, file: r.file }) },
       ),
     ),
   );
