@@ -6,7 +6,7 @@ import { repoVisible } from '../../core/db/access.js';
 import type { MetricsConfig } from './config.js';
 import { doraReport, type DoraGroup, type MetricsDb } from './dora-store.js';
 import { windowOf, type Filters } from './filters.js';
-import { runHealth } from './health.js';
+import { source } from './health.js';
 import { readinessAll } from './readiness.js';
 
 interface Period {
@@ -27,9 +27,13 @@ export interface ScorecardRow {
 /** The per-repository figures of one window ending at `now`. */
 async function period(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig): Promise<Map<string, Period>> {
   const w = windowOf(f, now);
-  const [dora, health, flaky] = await Promise.all([
+  const [dora, money, flaky] = await Promise.all([
     doraReport(db, { ...f, environment: f.environment ?? 'production' }, now, cfg),
-    runHealth(db, f, now, cfg),
+    // Sums from the daily rollup (no percentiles needed here): per run = over the runs that reported a cost.
+    sql<{ repo: string; runs: number; usd: number; carbon_g: number; cost_runs: number; carbon_runs: number }>`
+      select d.repo, sum(d.runs)::int as runs, sum(d.usd)::float8 as usd, sum(d.carbon_g)::float8 as carbon_g,
+        sum(d.cost_runs)::int as cost_runs, sum(d.carbon_runs)::int as carbon_runs
+      from ${source('run', f, now, cfg)} group by d.repo`.execute(db),
     sql<{ repo: string; idx: number | null }>`
       select repo, avg(flakiness_index)::float8 as idx from runs
       where started_at >= ${w.since} and started_at < ${w.until} and flakiness_index is not null and ${repoVisible('repo', f.repoRegexes)}
@@ -47,19 +51,11 @@ async function period(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig):
     const p = get(g.repo);
     if (!p.dora) p.dora = g;
   }
-  const money = new Map<string, { runs: number; usd: number; carbon: number }>();
-  for (const s of health.pipelines) {
-    const m = money.get(s.repo) ?? { runs: 0, usd: 0, carbon: 0 };
-    m.runs += s.runs;
-    m.usd += s.usd;
-    m.carbon += s.carbon_g;
-    money.set(s.repo, m);
-  }
-  for (const [repo, m] of money) {
-    const p = get(repo);
+  for (const m of money.rows) {
+    const p = get(m.repo);
     p.runs = m.runs;
-    p.usd_per_run = m.runs ? m.usd / m.runs : null;
-    p.carbon_g_per_run = m.runs ? m.carbon / m.runs : null;
+    p.usd_per_run = m.cost_runs ? m.usd / m.cost_runs : null;
+    p.carbon_g_per_run = m.carbon_runs ? m.carbon_g / m.carbon_runs : null;
   }
   for (const r of flaky.rows) get(r.repo).flake_index = r.idx;
   return out;

@@ -1,5 +1,5 @@
 // Overview: run health, the DORA keys, readiness and cost at a glance; other pillars' overview panels follow (the shell adds them).
-import { api, card, chart, dur, durS, filterQuery, h, kpi, num, pct, perDay, score, showWindow, usd } from '../../../core/web/index.js';
+import { api, card, chart, dur, durS, filterQuery, h, help, kpi, num, pct, perDay, score, showWindow, usd } from '../../../core/web/index.js';
 import { acrossBand } from './across.js';
 
 export async function overviewPage(main: HTMLElement): Promise<void> {
@@ -13,11 +13,45 @@ export async function overviewPage(main: HTMLElement): Promise<void> {
     h(
       'div',
       { class: 'kpis' },
-      kpi('runs', 'Runs', num(hh.runs), hh.runs),
-      kpi('success-rate', 'Success rate', pct(hh.success_rate), hh.success_rate, `${num(hh.failed)} failed`),
-      kpi('duration-p50', 'Duration p50', dur(hh.duration_p50_ms), hh.duration_p50_ms, '≈ ±9%'),
-      kpi('duration-p95', 'Duration p95', dur(hh.duration_p95_ms), hh.duration_p95_ms, '≈ ±9%'),
-      kpi('mttr', 'MTTR (pipelines)', durS(hh.mttr_median_s), hh.mttr_median_s, `${hh.recoveries} recoveries`),
+      kpi('runs', 'Runs', num(hh.runs), hh.runs, help('Pipeline runs that started in the window, with the filters above.')),
+      kpi(
+        'success-rate',
+        'Success rate',
+        pct(hh.success_rate),
+        hh.success_rate,
+        h(
+          'span',
+          {},
+          `${num(hh.failed)} failed`,
+          help(`successful ÷ (successful + failed) runs: ${num(hh.success)} ÷ ${num(hh.success + hh.failed)}; canceled runs left out.`),
+        ),
+      ),
+      kpi(
+        'duration-p50',
+        'Duration p50',
+        dur(hh.duration_p50_ms),
+        hh.duration_p50_ms,
+        h('span', {}, '≈ ±9%', help(`The median run duration of ${num(hh.runs)} runs, from daily histograms (quarter-octave buckets, within ±9%).`)),
+      ),
+      kpi(
+        'duration-p95',
+        'Duration p95',
+        dur(hh.duration_p95_ms),
+        hh.duration_p95_ms,
+        h('span', {}, '≈ ±9%', help(`95% of ${num(hh.runs)} runs took at most this long (daily histograms, within ±9%).`)),
+      ),
+      kpi(
+        'mttr',
+        'MTTR (pipelines)',
+        durS(hh.mttr_median_s),
+        hh.mttr_median_s,
+        h(
+          'span',
+          {},
+          `${hh.recoveries} recoveries`,
+          help(`Median time from a pipeline's first failed run to its next successful one, over ${num(hh.recoveries)} recoveries.`),
+        ),
+      ),
       kpi(
         'deploy-frequency',
         'Deploys (production)',
@@ -66,8 +100,25 @@ export async function overviewPage(main: HTMLElement): Promise<void> {
           `median time from a failed deployment to the next good one over ${num(k.incidents_restored)} restored incidents`,
         ),
       ),
-      kpi('readiness-min', 'Readiness (lowest repo)', score(o.readiness.min), o.readiness.min, `${o.readiness.incomplete} of ${o.readiness.repos} incomplete`),
-      kpi('cost', 'CI cost', usd(hh.usd), hh.usd, `${num(hh.carbon_g / 1000, 1)} kg CO2e`),
+      kpi(
+        'readiness-min',
+        'Readiness (lowest repo)',
+        score(o.readiness.min),
+        o.readiness.min,
+        h(
+          'span',
+          {},
+          `${o.readiness.incomplete} of ${o.readiness.repos} incomplete`,
+          help(`The lowest of ${num(o.readiness.scored)} repositories' readiness scores (weighted components, 0–100; the Readiness page shows each).`),
+        ),
+      ),
+      kpi(
+        'cost',
+        'CI cost',
+        usd(hh.usd),
+        hh.usd,
+        h('span', {}, `${num(hh.carbon_g / 1000, 1)} kg CO2e`, help(`The sum of the cost and carbon the runs reported (${num(hh.runs)} runs in the window).`)),
+      ),
     ),
   );
   const days = o.daily.map((d: any) => d.day);
