@@ -24,11 +24,14 @@ export interface ScorecardRow {
   before: Period;
 }
 
-/** The per-repository figures of one window ending at `now`. */
-async function period(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig): Promise<Map<string, Period>> {
+/**
+ * The per-repository figures of one window ending at `now`; DORA only when asked (the previous
+ * window's is not shown: its bands carry no arrow, and a DORA report is the costliest read here).
+ */
+async function period(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig, withDora: boolean): Promise<Map<string, Period>> {
   const w = windowOf(f, now);
   const [dora, money, flaky] = await Promise.all([
-    doraReport(db, { ...f, environment: f.environment ?? 'production' }, now, cfg),
+    withDora ? doraReport(db, { ...f, environment: f.environment ?? 'production' }, now, cfg) : { groups: [] },
     // Sums from the daily rollup (no percentiles needed here): per run = over the runs that reported a cost.
     sql<{ repo: string; runs: number; usd: number; carbon_g: number; cost_runs: number; carbon_runs: number }>`
       select d.repo, sum(d.runs)::int as runs, sum(d.usd)::float8 as usd, sum(d.carbon_g)::float8 as carbon_g,
@@ -64,7 +67,7 @@ async function period(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig):
 /** One row per repository with data in either window, by repository. */
 export async function scorecard(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig) {
   const prevNow = windowOf(f, now).since;
-  const [cur, prev, ready] = await Promise.all([period(db, f, now, cfg), period(db, f, prevNow, cfg), readinessAll(db, f, cfg)]);
+  const [cur, prev, ready] = await Promise.all([period(db, f, now, cfg, true), period(db, f, prevNow, cfg, false), readinessAll(db, f, cfg)]);
   const empty: Period = { dora: null, runs: 0, usd_per_run: null, carbon_g_per_run: null, flake_index: null };
   const readiness = new Map(ready.map((r) => [r.repo, r]));
   const repos = [...new Set([...cur.keys(), ...prev.keys()])].sort();
