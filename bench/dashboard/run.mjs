@@ -71,6 +71,10 @@ const QUERIES = [
   ['cost', '/api/v1/metrics/cost?window=90'],
   ['filters', '/api/v1/metrics/filters'],
   ['health 7d', '/api/v1/metrics/health?window=7'],
+  // The Scorecard page: DORA, run health and flake index for this window and the one before, readiness.
+  ['scorecard', '/api/v1/metrics/scorecard?window=30'],
+  // The Tests page's board over every repository (the bench stores runs only: its tables are empty here).
+  ['tests board', '/api/v1/tests/board?window=30'],
 ];
 
 /** The peer: run health with exact percentiles straight from runs and jobs, no rollups. */

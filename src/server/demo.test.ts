@@ -51,19 +51,22 @@ describeEachStore(
       return res.json();
     };
 
-    it('the panels registered by autopsy, tests and mutation are the APIs asked here', () => {
+    it('the panels registered by autopsy, tests and mutation are the APIs asked here (Tests and Mutation are designed pages)', () => {
       const apis = pillars.flatMap((p) => (p.panels ?? []).filter(() => ['autopsy', 'tests', 'mutation'].includes(p.id)).map((x) => x.api)).sort();
-      expect(apis).toEqual(
-        [
-          '/api/v1/autopsy/signatures',
-          '/api/v1/mutation/files',
-          '/api/v1/mutation/runs',
-          '/api/v1/mutation/trends',
-          '/api/v1/tests/flake-index',
-          '/api/v1/tests/flaky',
-          '/api/v1/tests/quarantine',
-        ].sort(),
-      );
+      expect(apis).toEqual(['/api/v1/autopsy/signatures']);
+    });
+
+    it("the Tests page's board lists, without a repository chosen, the flaky test of every repository with a rerun pair", async () => {
+      const flakyId = reportsKey.find((r) => r.series === 'go_flaky')!.flaky_tests![0]!;
+      const withPairs = [...new Set(extras.tests.filter((e) => e.kind === 'rerun').map((e) => e.repo))].sort();
+      expect(withPairs.length).toBeGreaterThan(1);
+      const board = await api('/api/v1/tests/board');
+      expect(board.repo).toBeNull();
+      const rows = (board.flaky as Array<{ repo: string; test_id: string; history: Array<{ outcome: string }> }>).filter((t) => t.test_id === flakyId);
+      expect(rows.map((r) => r.repo).sort()).toEqual(withPairs);
+      for (const r of rows) expect(r.history.some((x) => x.outcome === 'flaky')).toBe(true);
+      const one = await api(`/api/v1/tests/board?repo=${encodeURIComponent(withPairs[0]!)}`);
+      expect(new Set((one.flaky as Array<{ repo: string }>).map((t) => t.repo))).toEqual(new Set([withPairs[0]]));
     });
 
     it('Top failure signatures: every attached log is analyzed to its answer key category, and the counts add up', async () => {
@@ -99,7 +102,15 @@ describeEachStore(
       expect(topCategories).toEqual(answerCategories);
       expect(new Set(signatures.map((s) => s.category))).toEqual(allCategories);
       // A signature counts each job log once: the panel's counts equal the runs' own root causes.
-      expect(new Map(signatures.map((s) => [s.signature, s.count]))).toEqual(perSignature);
+      // Rows are per (signature, repository): summed per signature they are the runs' own root causes.
+      const summed = new Map<string, number>();
+      for (const s of signatures) summed.set(s.signature, (summed.get(s.signature) ?? 0) + s.count);
+      expect(summed).toEqual(perSignature);
+      // Each row is the repository of the runs it counts (its latest run is one of them).
+      const repoOf = new Map(extras.autopsy.map((e) => [e.run_id, e.repo]));
+      const rows = signatures as unknown as Array<{ repo: string; last_run_id: string }>;
+      expect(rows.filter((s) => repoOf.get(s.last_run_id) !== s.repo)).toEqual([]);
+      expect(new Set(rows.map((s) => s.repo)).size).toBeGreaterThan(1);
       expect(signatures.some((s) => s.count > 1)).toBe(true);
     });
 

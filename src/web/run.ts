@@ -1,7 +1,34 @@
 // The run-detail page (`/?page=run&id=...`): a run as GET /api/v1/runs/:id returns it — jobs, tests,
 // findings, policies — and what each pillar derived for it (`analyses`), rendered generically.
 // It belongs to no pillar: the run is core's, the analyses are every pillar's.
-import { add, api, band, card, dur, filterQuery, genericView, h, kpi, NO_DATA, num, params, pct, table, usd } from '../core/web/index.js';
+import { add, api, band, card, dur, filterQuery, genericView, h, kpi, local, NO_DATA, num, params, pct, table, usd } from '../core/web/index.js';
+import { failureSection } from './autopsy.js';
+
+/** Links to the run on its CI, its commit and its pull request, when the provider is known. */
+function ciLinks(r: any): HTMLElement {
+  const web = r.provider === 'github' ? 'https://github.com' : r.provider === 'gitlab' ? 'https://gitlab.com' : null;
+  const gl = r.provider === 'gitlab';
+  const link = (testid: string, label: string, href: string | null) =>
+    href ? h('a', { href, target: '_blank', rel: 'noopener', 'data-testid': testid }, label) : h('span', { class: 'muted', 'data-testid': testid }, label);
+  return h(
+    'div',
+    { class: 'links' },
+    link(
+      'link-ci-run',
+      r.provider_run_id ? `CI run ${r.provider_run_id}` : 'CI run: not reported',
+      web && r.provider_run_id ? `${web}/${r.repo}${gl ? '/-/pipelines/' : '/actions/runs/'}${r.provider_run_id}` : null,
+    ),
+    link(
+      'link-commit',
+      r.commit_sha ? `commit ${r.commit_sha.slice(0, 10)}` : 'commit: not reported',
+      web && r.commit_sha ? `${web}/${r.repo}${gl ? '/-/commit/' : '/commit/'}${r.commit_sha}` : null,
+    ),
+    r.pr
+      ? link('link-pr', `${gl ? 'merge request !' : 'pull request #'}${r.pr}`, web ? `${web}/${r.repo}${gl ? '/-/merge_requests/' : '/pull/'}${r.pr}` : null)
+      : null,
+    web ? null : h('span', { class: 'muted' }, '(links appear for runs reported by GitHub or GitLab)'),
+  );
+}
 
 export async function runPage(main: HTMLElement): Promise<void> {
   const id = params().get('id') ?? '';
@@ -14,13 +41,14 @@ export async function runPage(main: HTMLElement): Promise<void> {
     main,
     h('p', {}, h('a', { href: `/?page=health${filterQuery().replace('?', '&')}` }, '← Run Health')),
     h('h1', { 'data-testid': 'run-title' }, `${r.repo} · ${r.branch ?? ''} · `, band(r.status)),
+    ciLinks(r),
     h(
       'div',
       { class: 'kpis' },
       kpi('run-duration', 'Duration', dur(r.duration_ms), r.duration_ms),
       kpi('run-queue', 'Queue', dur(r.queue_ms), r.queue_ms),
       kpi('run-commit', 'Commit', (r.commit_sha ?? NO_DATA).slice(0, 10), r.commit_sha),
-      kpi('run-started', 'Started', (r.started_at ?? '').replace('T', ' ').slice(0, 19), r.started_at),
+      kpi('run-started', 'Started', local(r.started_at), r.started_at),
       r.cost ? kpi('run-cost', 'Cost', usd(r.cost.usd, 3), r.cost.usd) : null,
     ),
     card(
@@ -65,7 +93,10 @@ export async function runPage(main: HTMLElement): Promise<void> {
           ),
         )
       : null,
-    ...Object.entries(detail.analyses ?? {}).map(([pillar, a]) => card(`Analysis: ${pillar}`, genericView(a, `analysis-${pillar}`))),
+    await failureSection(id, detail.analyses?.autopsy),
+    ...Object.entries(detail.analyses ?? {})
+      .filter(([pillar]) => pillar !== 'autopsy')
+      .map(([pillar, a]) => card(`Analysis: ${pillar}`, genericView(a, `analysis-${pillar}`))),
     r.policies?.length
       ? card(
           'Policies',

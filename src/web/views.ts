@@ -4,6 +4,9 @@
 // src/pillars/index.ts for the pillars themselves).
 import type { PageView } from '../core/web/index.js';
 import { metricsViews } from '../pillars/metrics/web/index.js';
+import { testsViews } from '../pillars/test-reports/web/index.js';
+import { mutationViews } from '../pillars/mutation/web/index.js';
+import { cacheViews } from '../pillars/cache/web/index.js';
 
 function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
   const out: Record<string, PageView> = {};
@@ -16,4 +19,4 @@ function assemble(...sets: Array<Record<string, PageView>>): Record<string, Page
   return out;
 }
 
-export const views = assemble(metricsViews);
+export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews);

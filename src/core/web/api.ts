@@ -22,20 +22,29 @@ export class HttpError extends Error {
 
 /** GETs an API path as JSON; on 401/403 asks for a token and tries again; other errors throw HttpError. */
 export async function api<T = any>(path: string): Promise<T> {
+  return (await fetchOk(path)).json() as Promise<T>;
+}
+
+/** GETs an API path as text (a stored log), with the same token handling as api(). */
+export async function apiText(path: string): Promise<string> {
+  return (await fetchOk(path)).text();
+}
+
+async function fetchOk(path: string): Promise<Response> {
   const token = localStorage.getItem(TOKEN_KEY);
   const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   if (res.status === 401 || res.status === 403) {
     const body = await res.json().catch(() => ({}));
     if (!demo || token) {
       await askToken(body?.error?.message ?? `the hub answered ${res.status}`);
-      return api<T>(path);
+      return fetchOk(path);
     }
   }
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
     throw new HttpError(res.status, body?.error?.message ?? `${path}: ${res.status}`);
   }
-  return (await res.json()) as T;
+  return res;
 }
 
 function askToken(reason: string): Promise<void> {

@@ -38,3 +38,35 @@ export const score = (v: number | null | undefined) => (v === null || v === unde
 export function when(v: string): string {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v) ? `${v.slice(0, 10)} ${v.slice(11, 16)}` : v;
 }
+
+/** A measured number at most 4 significant digits (12.35, 0.1235); 1,000 and up as whole numbers. */
+export function sig(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return NO_DATA;
+  if (Number.isInteger(v) || Math.abs(v) >= 1000) return num(Math.round(v));
+  return String(Number(v.toPrecision(4)));
+}
+
+/** A time as the reader's local `YYYY-MM-DD HH:MM` (the page says the zone once, see zoneName). */
+export function local(v: string | Date | null | undefined): string {
+  if (v === null || v === undefined || v === '') return NO_DATA;
+  const d = v instanceof Date ? v : new Date(v);
+  if (Number.isNaN(d.getTime())) return String(v);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** A byte count: 512 B, 12.3 KB, 4.5 MB, 1.2 GB (powers of 1024). */
+export function bytes(v: number | null | undefined): string {
+  if (v === null || v === undefined) return NO_DATA;
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let x = v;
+  let i = 0;
+  while (Math.abs(x) >= 1024 && i < units.length - 1) {
+    x /= 1024;
+    i++;
+  }
+  return i === 0 ? `${Math.round(x)} B` : `${x.toFixed(1)} ${units[i]}`;
+}
+
+/** Matches an RFC 3339 timestamp (what the API sends), so tables show it as a local time. */
+export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;

@@ -1,8 +1,8 @@
 // Pillars' panels (`panels` in the registry, listed by GET /api/v1/pillars) rendered generically:
 // scalars as figures, arrays of objects as tables. The placeholder until a pillar designs its page.
 import { api, HttpError } from './api.js';
-import { h } from './dom.js';
-import { num, when } from './format.js';
+import { h, type Child } from './dom.js';
+import { ISO_TIME, local, sig } from './format.js';
 import { filterQuery } from './url.js';
 import { card, kpi, table } from './widgets.js';
 
@@ -16,6 +16,29 @@ export interface Panel {
   pillar: string;
 }
 
+/** A scalar as people read it: numbers to 4 significant digits, API times as local times. */
+export function shown(v: unknown): string {
+  if (typeof v === 'number') return sig(v);
+  if (typeof v === 'string' && ISO_TIME.test(v)) return local(v);
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  return v === null || v === undefined ? '–' : String(v);
+}
+
+/** A table cell: text the API passes on (a message, a name) marked as the user's own, else nested(). */
+function cell(v: unknown): Child {
+  return typeof v === 'string' && !ISO_TIME.test(v) ? h('span', { 'data-raw': 'text' }, v) : nested(v);
+}
+
+/** A scalar shown(), a list as its length, an object as `key value` pairs. */
+function nested(v: unknown): string {
+  if (Array.isArray(v)) return v.every((x) => x === null || typeof x !== 'object') ? v.map(shown).join(', ') : `${v.length} items`;
+  if (v && typeof v === 'object')
+    return Object.entries(v)
+      .map(([k, x]) => `${k.replace(/_/g, ' ')} ${x !== null && typeof x === 'object' ? '…' : shown(x)}`)
+      .join(' · ');
+  return shown(v);
+}
+
 /** Renders any JSON answer: scalars as KPIs, arrays of objects as tables, other objects as JSON. */
 export function genericView(data: any, id: string): HTMLElement {
   const box = h('div', {});
@@ -23,16 +46,7 @@ export function genericView(data: any, id: string): HTMLElement {
   if (Array.isArray(data)) data = { items: data };
   if (typeof data !== 'object') return h('div', {}, String(data));
   const scalars = Object.entries(data).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v));
-  if (scalars.length)
-    box.append(
-      h(
-        'div',
-        { class: 'kpis' },
-        ...scalars
-          .slice(0, 12)
-          .map(([k, v]) => kpi(`${id}-${k}`, k.replace(/_/g, ' '), typeof v === 'number' ? (Number.isInteger(v) ? num(v) : num(v, 3)) : when(String(v)), v)),
-      ),
-    );
+  if (scalars.length) box.append(h('div', { class: 'kpis' }, ...scalars.slice(0, 12).map(([k, v]) => kpi(`${id}-${k}`, k.replace(/_/g, ' '), shown(v), v))));
   for (const [k, v] of Object.entries(data)) {
     if (Array.isArray(v)) {
       const rows = v.slice(0, 50).filter((x) => x && typeof x === 'object') as Record<string, unknown>[];
@@ -45,12 +59,13 @@ export function genericView(data: any, id: string): HTMLElement {
             key: kk,
             label: kk.replace(/_/g, ' '),
             value: (x: any) => (x[kk] !== null && typeof x[kk] === 'object' ? JSON.stringify(x[kk]) : x[kk]),
+            fmt: (x: any) => cell(x[kk]),
           })),
           rows,
           { empty: 'Nothing yet.' },
         ),
       );
-    } else if (v && typeof v === 'object') box.append(h('h2', {}, k.replace(/_/g, ' ')), h('pre', {}, JSON.stringify(v, null, 1)));
+    } else if (v && typeof v === 'object') box.append(h('h2', {}, k.replace(/_/g, ' ')), h('div', {}, nested(v)));
   }
   return box;
 }

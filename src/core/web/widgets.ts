@@ -66,3 +66,8 @@ export function exportLinks(name: string): HTMLElement {
 export function card(title: string, ...children: Child[]): HTMLElement {
   return h('section', { class: 'card' }, h('h2', {}, title), ...children);
 }
+
+/** "How is this computed": the formula and its inputs, opened on click under a figure. */
+export function help(text: Child, label = 'how is this computed'): HTMLElement {
+  return h('details', { class: 'how', 'data-testid': 'how' }, h('summary', {}, label), h('div', { class: 'how-body' }, text));
+}

@@ -7,8 +7,8 @@ import { Type } from 'typebox';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
-import { readStoredLog } from './store.js';
 import { db } from './tables.js';
+import { readStoredLog, signaturesByRepo } from './store.js';
 import { autopsyConfig, openIssueForRun, storeJobLog } from './analysis.js';
 
 const JOB_RE = /^[\w.:@+-]{1,200}$/;
@@ -95,7 +95,7 @@ export function autopsyRoutes(app: HubApp, ctx: HubContext): void {
     {
       config: { scope: 'read' },
       schema: {
-        summary: 'Failure signatures, most frequent first',
+        summary: 'Failure signatures per repository (a failure seen in two repositories is a row for each), most frequent first',
         tags: ['autopsy'],
         querystring: Type.Object(
           { repo: Type.Optional(Type.String()), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) },
@@ -105,18 +105,9 @@ export function autopsyRoutes(app: HubApp, ctx: HubContext): void {
     },
     async (req) => {
       const q = req.query;
-      if (q.repo) assertRepo(req, q.repo.toLowerCase());
-      const allowed = repoRegexes(requirePrincipal(req));
-      let query = db(ctx)
-        .selectFrom('failure_signatures')
-        .selectAll()
-        .orderBy('count', 'desc')
-        .orderBy('last_seen', 'desc')
-        .orderBy('signature')
-        .limit(q.limit);
-      if (q.repo) query = query.where('repo', '=', q.repo.toLowerCase());
-      if (allowed) query = query.where((eb) => eb.or(allowed.map((re) => eb('repo', '~', re))));
-      return { signatures: await query.execute() };
+      const repo = q.repo ? q.repo.toLowerCase() : null;
+      if (repo) assertRepo(req, repo);
+      return { signatures: await signaturesByRepo(ctx, repo, repoRegexes(requirePrincipal(req)), q.limit) };
     },
   );
 }

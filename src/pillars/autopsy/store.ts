@@ -8,11 +8,12 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import type { RootCause } from '../../core/model/index.js';
+import { repoScope } from '../../core/db/access.js';
 import type { HubContext } from '../../core/registry.js';
 import { explain, redactCauses, type ExplainOptions } from './analyze.js';
 import { LogScanner } from './scan.js';
 import type { Rule } from './types.js';
-import { type AutopsyDb, db } from './tables.js';
+import { type AutopsyDb, type AutopsyTables, db } from './tables.js';
 
 export const logKey = (runId: string, jobId: string) => `logs/${runId}/${encodeURIComponent(jobId)}.log.gz`;
 
@@ -195,4 +196,27 @@ export async function reanalyze(ctx: HubContext, key: string, rules: Rule[], opt
   for await (const chunk of await readStoredLog(ctx, key)) scanner.write(chunk as Buffer);
   const { hits, facts } = scanner.end();
   return explain(hits, facts, opts);
+}
+
+/**
+ * Failure signatures per repository, most frequent first: a signature is the same failure wherever
+ * it happens, so failure_signatures (one row per signature, the repository it was first seen in)
+ * cannot say whose runs a count is. Counted here from the root causes and their runs' repository:
+ * each job log once, the latest cause's tool, category and message, only visible repositories.
+ */
+export async function signaturesByRepo(ctx: HubContext, repo: string | null, regexes: string[] | null, limit: number) {
+  const rows = await sql<AutopsyTables['failure_signatures']>`
+    select c.signature, r.repo,
+      (array_agg(c.tool order by c.seen_at desc, c.run_id))[1] as tool,
+      (array_agg(c.category order by c.seen_at desc, c.run_id))[1] as category,
+      left((array_agg(c.message order by c.seen_at desc, c.run_id))[1], 500) as message,
+      count(distinct (c.run_id::text || '/' || c.job_id))::int as count,
+      min(c.seen_at) as first_seen, max(c.seen_at) as last_seen,
+      (array_agg(c.run_id order by c.seen_at desc, c.run_id))[1] as last_run_id
+    from autopsy_root_causes c join runs r on r.run_id = c.run_id
+    where ${repoScope('r.repo', repo, regexes)}
+    group by c.signature, r.repo
+    order by count desc, last_seen desc, c.signature, r.repo
+    limit ${limit}`.execute(db(ctx));
+  return rows.rows;
 }

@@ -121,7 +121,7 @@ export class JournalSink extends BufferedSink {
   }
 }
 
-const EVENT_COLUMNS = [
+export const EVENT_COLUMNS = [
   { name: 'at', type: 'timestamptz' },
   { name: 'kind', type: 'text' },
   { name: 'protocol', type: 'text' },

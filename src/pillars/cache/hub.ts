@@ -125,3 +125,39 @@ export function sweepLoop(ctx: HubContext): () => void {
     for (const t of timers) clearTimeout(t);
   };
 }
+
+/**
+ * The Cache page's series: per UTC day hits, misses, hit ratio, bytes served from the cache (what
+ * a miss would have rebuilt or downloaded again), puts and quarantines; and the latest quarantines
+ * (integrity checks on read and scrubs) with their reason.
+ */
+export async function hubDaily(ctx: HubContext, days: number) {
+  const until = ctx.now();
+  const since = new Date(until.getTime() - days * 86_400_000);
+  const db = ctx.db.withTables<CacheEventsTable>();
+  const daily = (
+    await sql<{ day: string; hits: number; misses: number; bytes_served: number; puts: number; bytes_written: number; quarantines: number }>`
+    select to_char(date_trunc('day', at at time zone 'UTC'), 'YYYY-MM-DD') as day,
+      (count(*) filter (where kind = 'hit'))::int as hits, (count(*) filter (where kind = 'miss'))::int as misses,
+      coalesce(sum(bytes) filter (where kind = 'hit'), 0)::float8 as bytes_served,
+      (count(*) filter (where kind = 'put'))::int as puts, coalesce(sum(bytes) filter (where kind = 'put'), 0)::float8 as bytes_written,
+      (count(*) filter (where kind = 'quarantine'))::int as quarantines
+    from cache_events where at >= ${since} and at <= ${until} group by 1 order by 1`.execute(db)
+  ).rows.map((d) => ({ ...d, hit_ratio: d.hits + d.misses ? d.hits / (d.hits + d.misses) : null }));
+  const quarantines = await db
+    .selectFrom('cache_events')
+    .select(['at', 'protocol', 'namespace', 'key', 'bytes', 'reason'])
+    .where('kind', '=', 'quarantine')
+    .where('at', '>=', since)
+    .where('at', '<=', until)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(50)
+    .execute();
+  return {
+    since: since.toISOString(),
+    until: until.toISOString(),
+    daily,
+    quarantines: quarantines.map((q) => ({ ...q, at: new Date(q.at).toISOString(), bytes: Number(q.bytes) })),
+  };
+}

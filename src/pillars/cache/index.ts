@@ -8,12 +8,15 @@ import { pruneCacheEvents, registerHubCacheMetrics, sweepLoop } from './hub.js';
 import { cacheHubRoutes } from './routes.js';
 import { cacheConfigSection } from './config.js';
 import { cacheMigrations } from './tables.js';
+import { seedCacheDemo, synthCache } from './demo.js';
 
 export const cachePillar = definePillar({
   id: 'cache',
   config: cacheConfigSection,
   migrations: cacheMigrations,
   routes: cacheHubRoutes,
+  synth: synthCache,
+  seedDemo: seedCacheDemo,
   metrics: registerHubCacheMetrics,
   background: sweepLoop,
   retention: async (ctx, { cutoffs, dryRun }) => ({ cache_events: await pruneCacheEvents(ctx, cutoffs.derived, dryRun) }),

@@ -3,7 +3,7 @@
 import type { HubApp } from '../../core/http/types.js';
 import { Type } from 'typebox';
 import type { HubContext } from '../../core/registry.js';
-import { hubStats, serverFor, stateFor } from './hub.js';
+import { hubDaily, hubStats, serverFor, stateFor } from './hub.js';
 import { registerCacheRoutes } from './server.js';
 
 export async function cacheHubRoutes(app: HubApp, ctx: HubContext): Promise<void> {
@@ -27,6 +27,18 @@ export async function cacheHubRoutes(app: HubApp, ctx: HubContext): Promise<void
       },
     },
     async (req) => hubStats(ctx, req.query.days),
+  );
+  app.get(
+    '/api/v1/cache/daily',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'Build cache per day: hits, misses, hit ratio, bytes served and written, quarantines; the latest quarantines with their reason',
+        tags: ['cache'],
+        querystring: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 400, default: 30 }) }),
+      },
+    },
+    async (req) => hubDaily(ctx, req.query.days),
   );
   app.addHook('onClose', async () => {
     const st = stateFor(ctx);

@@ -3,7 +3,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { unnestInsert } from '../../core/db/index.js';
 import type { CoreTables } from '../../core/db/schema.js';
-import { dailyOutcomes, doraKeysOf, incidents, outcome, type Deployment, type DoraKeys, type Incident } from './dora.js';
+import { acrossServices, dailyOutcomes, doraKeysOf, incidents, outcome, type Deployment, type DoraAcross, type DoraKeys, type Incident } from './dora.js';
 import { leadTimes, type CommitNode, type LeadTimeSample } from './leadtime.js';
 import { bucketOf, formatHist, LEAD_BUCKETS, LEAD_LAST, parseHist, percentileOf } from './sketch.js';
 import type { MetricsTables } from './tables.js';
@@ -274,6 +274,8 @@ export interface DoraReport {
   environments: string[] | null;
   definitions: { bands: MetricsConfig['dora']; targets: typeof DORA_TARGETS; percentiles: string };
   total: DoraKeys;
+  /** Each key over the services (repository × environment): the median service's band and the spread. */
+  across: Record<keyof DoraKeys['bands'], DoraAcross>;
   groups: DoraGroup[];
   weekly: Array<{ week: string; deployments: number; failed: number; change_failure_rate: number | null; lead_time_median_s: number | null }>;
   incidents: Array<Omit<Incident, 'failed_at' | 'restored_at'> & { failed_at: string; restored_at: string | null }>;
@@ -422,6 +424,7 @@ export async function doraReport(db: MetricsDb, f: Filters, now: Date, cfg: Metr
     environments: envs,
     definitions: { bands: cfg.dora, targets: DORA_TARGETS, percentiles: DORA_PERCENTILES },
     total: keys(total, ''),
+    across: acrossServices(groupList),
     groups: groupList,
     weekly,
     incidents: incidentRows.map((i) => {

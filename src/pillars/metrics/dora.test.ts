@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_CONFIG } from './config.js';
-import { bandOf, dailyOutcomes, doraKeysOf, incidents, type Deployment } from './dora.js';
+import { acrossServices, bandOf, dailyOutcomes, doraKeysOf, incidents, type Deployment } from './dora.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -56,6 +56,27 @@ describe('DORA keys', () => {
     expect(k.incidents_open).toBe(1);
     expect(k.bands).toEqual({ deployment_frequency: 'high', lead_time: 'elite', change_failure_rate: 'low', time_to_restore: 'high' });
     expect(k.targets.lead_time).toEqual({ initial: true, elite: false });
+  });
+
+  it('across services: five "high" services are a "high" org (their summed rate would band "elite"), with the spread', () => {
+    const svc = (successful: number, failed = 0) =>
+      doraKeysOf(
+        { successful, failed, other: 0, window_days: 30, lead: { median_s: null, samples: 0 }, restore: { median_s: null, restored: 0, open: 0 } },
+        DEFAULT_METRICS_CONFIG.dora,
+      );
+    // 10 deploys in 30 days each: 0.33/day, "high"; the sum, 1.67/day, is "elite".
+    const five = [svc(10), svc(10), svc(10), svc(10), svc(10)];
+    expect(five.every((g) => g.bands.deployment_frequency === 'high')).toBe(true);
+    expect(svc(50).bands.deployment_frequency).toBe('elite');
+    const a = acrossServices(five);
+    expect(a.deployment_frequency).toEqual({ median: 10 / 30, band: 'high', spread: { elite: 0, high: 5, medium: 0, low: 0 }, services: 5 });
+    // Lower median of an even count is a real service; services without a value are left out.
+    const mixed = acrossServices([svc(60), svc(10), svc(2), svc(1, 1), svc(0)]);
+    // No deployment at all (the last) is no data. Sorted: 1/30, 2/30 (medium), 10/30 (high), 2/day (elite).
+    expect(mixed.deployment_frequency.spread).toEqual({ elite: 1, high: 1, medium: 2, low: 0 });
+    expect(mixed.deployment_frequency).toMatchObject({ median: 2 / 30, band: 'medium', services: 4 });
+    expect(mixed.change_failure_rate.services).toBe(5 - 1);
+    expect(mixed.lead_time).toEqual({ median: null, band: null, spread: { elite: 0, high: 0, medium: 0, low: 0 }, services: 0 });
   });
 
   it('no deployment is no data: no band, no rate', () => {

@@ -190,3 +190,39 @@ export function dailyOutcomes(deps: Deployment[]): Array<{ day: string; successf
   }
   return [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
 }
+
+/** The four keys across services, as an org tile shows them (never a sum labelled as a band). */
+export interface DoraAcross {
+  /** The (lower) median service's value, its band, and how many services are in each band. */
+  median: number | null;
+  band: BandName | null;
+  spread: Record<BandName, number>;
+  /** Services with a value for this key (the median's inputs). */
+  services: number;
+}
+
+const KEYS = {
+  deployment_frequency: 'deployment_frequency_per_day',
+  lead_time: 'lead_time_median_s',
+  change_failure_rate: 'change_failure_rate',
+  time_to_restore: 'time_to_restore_median_s',
+} as const;
+
+/**
+ * Each key over the services (repository × environment): the band of the median service and the
+ * spread of the bands. Summing five services' deploy rates and banding the sum calls an org "elite"
+ * whose every service is "high"; the median service is what a typical team lives with.
+ */
+export function acrossServices(groups: DoraKeys[]): Record<keyof typeof KEYS, DoraAcross> {
+  const out = {} as Record<keyof typeof KEYS, DoraAcross>;
+  for (const [k, field] of Object.entries(KEYS) as Array<[keyof typeof KEYS, (typeof KEYS)[keyof typeof KEYS]]>) {
+    const withValue = groups.filter((g) => g[field] !== null && g.bands[k] !== null);
+    const sorted = [...withValue].sort((a, b) => (a[field] as number) - (b[field] as number));
+    // Lower median: an actual service's value and band, not an average of two.
+    const mid = sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)]! : null;
+    const spread: Record<BandName, number> = { elite: 0, high: 0, medium: 0, low: 0 };
+    for (const g of withValue) spread[g.bands[k]!]++;
+    out[k] = { median: mid ? (mid[field] as number) : null, band: mid ? mid.bands[k] : null, spread, services: withValue.length };
+  }
+  return out;
+}

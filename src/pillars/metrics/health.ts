@@ -25,7 +25,7 @@ const rolledBranch = (f: Filters, cfg: MetricsConfig) => !f.branch || cfg.defaul
  * The rollup rows the filters select, as a FROM source aliased `d`: the rollup table, or — for a
  * branch the rollups fold into `*` — the same rollup computed over that branch's raw runs.
  */
-function source(kind: 'run' | 'job', f: Filters, now: Date, cfg: MetricsConfig): RawBuilder<unknown> {
+export function source(kind: 'run' | 'job', f: Filters, now: Date, cfg: MetricsConfig): RawBuilder<unknown> {
   const w = windowOf(f, now);
   const envs = environmentsOf(f.environment, cfg.productionEnvironments);
   if (rolledBranch(f, cfg)) {

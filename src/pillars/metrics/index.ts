@@ -26,6 +26,7 @@ export const metricsPillar = definePillar({
     { id: 'dora', title: 'DORA', order: 20 },
     { id: 'readiness', title: 'Readiness', order: 30 },
     { id: 'cost', title: 'Cost & Carbon', order: 40 },
+    { id: 'scorecard', title: 'Scorecard', order: 45 },
   ],
   background: refreshLoop,
 });

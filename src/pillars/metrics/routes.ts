@@ -9,6 +9,7 @@ import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, 
 import type { HubContext } from '../../core/registry.js';
 import { metricsConfig, type MetricsConfig } from './config.js';
 import { doraReport } from './dora-store.js';
+import { scorecard } from './scorecard.js';
 import { flatten, toCsv } from './export/csv.js';
 import { parseWindow, type Filters } from './filters.js';
 import { MAX_REPORT_BYTES, parseFindings, type FindingCategory } from './findings.js';
@@ -146,7 +147,7 @@ export function metricsRoutes(app: HubApp, ctx: HubContext): void {
         window: dora.window,
         health: health.total,
         daily,
-        dora: { total: dora.total, environments: dora.environments, weekly: dora.weekly },
+        dora: { total: dora.total, across: dora.across, environments: dora.environments, weekly: dora.weekly },
         readiness: {
           repos: readiness.length,
           scored: scored.length,
@@ -178,6 +179,21 @@ export function metricsRoutes(app: HubApp, ctx: HubContext): void {
       const f = filtersOf(req);
       await refresh(ctx);
       return doraReport(metricsDb(ctx), f, ctx.now(), cfg());
+    },
+  );
+
+  app.get(
+    '/api/v1/metrics/scorecard',
+    {
+      config: read,
+      schema: schema(
+        'Executive scorecard: per repository DORA bands (production), readiness, flake index, cost and CO2e per run, this window and the one before',
+      ),
+    },
+    async (req) => {
+      const f = filtersOf(req);
+      await refresh(ctx);
+      return scorecard(metricsDb(ctx), f, ctx.now(), cfg());
     },
   );
 

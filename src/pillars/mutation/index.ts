@@ -25,9 +25,4 @@ export const mutationPillar = definePillar({
   seedDemo: seedMutationDemo,
   metrics: registerMutationMetrics,
   pages: [{ id: 'mutation', title: 'Mutation', order: 60 }],
-  panels: [
-    { id: 'mutation-trend', title: 'Resilience trend (EWMA, control limits)', page: 'mutation', api: '/api/v1/mutation/trends', order: 10 },
-    { id: 'mutation-scatter', title: 'Resilience vs coverage per file', page: 'mutation', api: '/api/v1/mutation/files', order: 11 },
-    { id: 'mutation-runs', title: 'Mutation runs', page: 'mutation', api: '/api/v1/mutation/runs', order: 12 },
-  ],
 });

@@ -110,6 +110,10 @@ describeEachStore(
       const d1 = (await get_(`/api/v1/runs/${runId(1)}`)).json();
       expect(d1.analyses.tests.flaky).toEqual([{ id: 'example.com/replica::TestEventuallyConsistentRead', flaky_failures: 1 }]);
       expect(d1.analyses.tests.counts).toEqual({ tests: 2, passed: 1, failed: 1, errored: 0, skipped: 0 });
+      // The run page lists the failing test, marked flaky (a pass on the same commit contradicts it).
+      expect(d1.analyses.tests.failing_tests.map((t: { test: string; outcome: string }) => [t.test, t.outcome])).toEqual([
+        ['example.com/replica::TestEventuallyConsistentRead', 'flaky (a pass on the same commit)'],
+      ]);
 
       const q = (await get_('/api/v1/tests/quarantine?repo=org/replica')).json();
       expect(q.tests).toHaveLength(1);
@@ -263,6 +267,10 @@ describeEachStore(
         // The flaky test's retry passed within the run: one flaky event of 11 executions (3 attempts each
         // of the two broken tests, 2 of the flaky one, 3 passes; the skipped test left out).
         expect(d.analyses.tests.flaky).toEqual([{ id: 'com.example.TempsTest::flakyPassesOnRerun', flaky_failures: 1 }]);
+        // Every failing attempt is listed: the two broken tests' three attempts each, then the flaky one's failure.
+        const failing = d.analyses.tests.failing_tests as Array<{ test: string; outcome: string; attempt: number }>;
+        expect(failing.filter((t) => !t.outcome.startsWith('flaky')).length).toBe(6);
+        expect(failing.at(-1)).toMatchObject({ test: 'com.example.TempsTest::flakyPassesOnRerun', outcome: 'flaky (a pass on the same commit)' });
         expect(d.run.flakiness_index).toBeCloseTo(1 / 11, 10);
         const q = await runCli(['tests', 'quarantine', '--repo', 'org/replica', '--format', 'json'], { env });
         expect(q.code, q.stderr).toBe(0);

@@ -28,11 +28,6 @@ export const testsPillar = definePillar({
   metrics: registerTestsMetrics,
   subscriptions: (ctx) => [quarantineRequests(ctx)],
   pages: [{ id: 'tests', title: 'Tests', order: 50 }],
-  panels: [
-    { id: 'tests-flaky', title: 'Flaky tests (30 days)', page: 'tests', api: '/api/v1/tests/flaky', order: 10 },
-    { id: 'tests-flake-index', title: 'Flake index per suite type', page: 'tests', api: '/api/v1/tests/flake-index', order: 20 },
-    { id: 'tests-quarantine', title: 'Quarantined tests', page: 'tests', api: '/api/v1/tests/quarantine', order: 30 },
-  ],
   // Retention: whole day partitions of per-test results go at once (retention.derivedDays).
   retention: async (ctx, { cutoffs, dryRun }) => ({ test_result_days: (await dropOldPartitions(tdb(ctx), cutoffs.derived, dryRun)).length }),
 });

@@ -3,7 +3,7 @@
 import { typed, type HubApp } from '../../core/http/types.js';
 import { Type, type TProperties } from 'typebox';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, resolveUploadRun } from '../../core/http/index.js';
+import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import path from 'node:path';
 import type { HubContext } from '../../core/registry.js';
 import { testsConfig } from './config.js';
@@ -13,6 +13,7 @@ import { renderQuarantine, type QuarantineFormat } from './quarantine.js';
 import { CaseSpool, storeReport } from './store/reports.js';
 import { latestCoverage, storeCoverage } from './store/coverage.js';
 import { flakeIndex, flakyTests, listQuarantine, putCodeowners } from './store/flaky.js';
+import { flakeTrend, flakyBoard, quarantineBoard, slowestTests } from './store/board.js';
 
 const idParams = Type.Object({ id: Type.String() });
 const formatQuery = Type.Object({ format: Type.Optional(Type.String()) });
@@ -160,6 +161,37 @@ export function testsRoutes(app: HubApp, ctx: HubContext): void {
       assertRepo(req, repo);
       const days = q.days ?? q.window ?? cfg().flakeWindowDays;
       return { repo, days, suites: await flakeIndex(ctx, repo, days) };
+    },
+  );
+  app.get(
+    '/api/v1/tests/board',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary:
+          'The Tests page: flaky tests (with owner, quarantine and history), slowest tests, flake index per suite per day, quarantine — of one repository or all the token may read',
+        tags: ['tests'],
+        querystring: Type.Object({
+          repo: Type.Optional(Type.String({ minLength: 3 })),
+          days: Type.Optional(Type.Integer({ minimum: 1, maximum: 400 })),
+          window: Type.Optional(Type.Integer({ minimum: 1, maximum: 400 })),
+          branch: Type.Optional(Type.String()),
+          environment: Type.Optional(Type.String()),
+        }),
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const repo = q.repo ? q.repo.toLowerCase() : null;
+      if (repo) assertRepo(req, repo);
+      const scope = { repo, regexes: repoRegexes(requirePrincipal(req)), days: q.days ?? q.window ?? cfg().flakeWindowDays };
+      const [flaky, slowest, trend, quarantine] = await Promise.all([
+        flakyBoard(ctx, scope),
+        slowestTests(ctx, scope),
+        flakeTrend(ctx, scope),
+        quarantineBoard(ctx, scope),
+      ]);
+      return { repo, days: scope.days, flaky_total: flaky.total, flaky: flaky.tests, slowest, trend, quarantine };
     },
   );
   app.get(

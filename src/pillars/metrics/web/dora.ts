@@ -1,10 +1,12 @@
 // DORA: the four keys with their bands and targets, per week, per repository and environment, incidents and deployments.
 import { api, band, card, chart, durS, exportLinks, filterQuery, go, h, kpi, num, pct, perDay, showWindow, table, when } from '../../../core/web/index.js';
+import { acrossBand } from './across.js';
 
 export async function doraPage(main: HTMLElement): Promise<void> {
   const d = await api(`/api/v1/metrics/dora${filterQuery()}`);
   showWindow(d.window);
   const k = d.total;
+  const a = d.across;
   const s = d.definitions.targets;
   // The 30-day targets (seed 004), e.g. "target at least weekly: met, elite several deploys a day: not met".
   const targetNote = (key: string, target: { initial: { label: string }; elite: { label: string } }) => {
@@ -22,28 +24,67 @@ export async function doraPage(main: HTMLElement): Promise<void> {
         'Deployment frequency',
         perDay(k.deployment_frequency_per_day),
         k.deployment_frequency_per_day,
-        h('span', {}, band(k.bands.deployment_frequency), ' ', targetNote('deployment_frequency', s.deploymentFrequency)),
+        h(
+          'span',
+          {},
+          acrossBand(
+            a.deployment_frequency,
+            'deployment frequency',
+            perDay(a.deployment_frequency.median),
+            `successful deployments ÷ ${k.window_days} days, all services (${num(k.deployments)} deployments)`,
+          ),
+          h('br', {}),
+          targetNote('deployment_frequency', s.deploymentFrequency),
+        ),
       ),
       kpi(
         'lead-time',
         'Lead time (median)',
         durS(k.lead_time_median_s),
         k.lead_time_median_s,
-        h('span', {}, band(k.bands.lead_time), ' ', targetNote('lead_time', s.leadTime)),
+        h(
+          'span',
+          {},
+          acrossBand(a.lead_time, 'median lead time', durS(a.lead_time.median), `median commit-to-deployment time over ${num(k.lead_time_samples)} commits`),
+          h('br', {}),
+          targetNote('lead_time', s.leadTime),
+        ),
       ),
       kpi(
         'change-failure-rate',
         'Change failure rate',
         pct(k.change_failure_rate),
         k.change_failure_rate,
-        h('span', {}, band(k.bands.change_failure_rate), ' ', targetNote('change_failure_rate', s.changeFailureRate)),
+        h(
+          'span',
+          {},
+          acrossBand(
+            a.change_failure_rate,
+            'change failure rate',
+            pct(a.change_failure_rate.median),
+            `failed or rolled-back deployments ÷ deployments (${num(k.failed)} of ${num(k.deployments)})`,
+          ),
+          h('br', {}),
+          targetNote('change_failure_rate', s.changeFailureRate),
+        ),
       ),
       kpi(
         'time-to-restore',
         'Time to restore (median)',
         durS(k.time_to_restore_median_s),
         k.time_to_restore_median_s,
-        h('span', {}, band(k.bands.time_to_restore), ' ', targetNote('time_to_restore', s.timeToRestore)),
+        h(
+          'span',
+          {},
+          acrossBand(
+            a.time_to_restore,
+            'median time to restore',
+            durS(a.time_to_restore.median),
+            `median time from a failed deployment to the next good one over ${num(k.incidents_restored)} restored incidents`,
+          ),
+          h('br', {}),
+          targetNote('time_to_restore', s.timeToRestore),
+        ),
       ),
       kpi('deployments', 'Deployments', num(k.deployments), k.deployments, `${k.failed} failed, ${k.incidents_open} open incidents`),
     ),

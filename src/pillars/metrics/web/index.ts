@@ -5,6 +5,7 @@ import { doraPage } from './dora.js';
 import { healthPage } from './health.js';
 import { overviewPage } from './overview.js';
 import { readinessPage } from './readiness.js';
+import { scorecardPage } from './scorecard.js';
 
 export const metricsViews: Record<string, PageView> = {
   overview: overviewPage,
@@ -12,4 +13,5 @@ export const metricsViews: Record<string, PageView> = {
   dora: doraPage,
   readiness: readinessPage,
   cost: costPage,
+  scorecard: scorecardPage,
 };

@@ -1,33 +1,124 @@
 // Overview: run health, the DORA keys, readiness and cost at a glance; other pillars' overview panels follow (the shell adds them).
-import { api, card, chart, dur, durS, filterQuery, h, kpi, band, num, pct, perDay, score, showWindow, usd } from '../../../core/web/index.js';
+import { api, card, chart, dur, durS, filterQuery, h, help, kpi, num, pct, perDay, score, showWindow, usd } from '../../../core/web/index.js';
+import { acrossBand } from './across.js';
 
 export async function overviewPage(main: HTMLElement): Promise<void> {
   const o = await api(`/api/v1/metrics/overview${filterQuery()}`);
   showWindow(o.window);
   const hh = o.health;
   const k = o.dora.total;
+  const a = o.dora.across;
   main.append(
     h('h1', {}, 'Overview'),
     h(
       'div',
       { class: 'kpis' },
-      kpi('runs', 'Runs', num(hh.runs), hh.runs),
-      kpi('success-rate', 'Success rate', pct(hh.success_rate), hh.success_rate, `${num(hh.failed)} failed`),
-      kpi('duration-p50', 'Duration p50', dur(hh.duration_p50_ms), hh.duration_p50_ms, '≈ ±9%'),
-      kpi('duration-p95', 'Duration p95', dur(hh.duration_p95_ms), hh.duration_p95_ms, '≈ ±9%'),
-      kpi('mttr', 'MTTR (pipelines)', durS(hh.mttr_median_s), hh.mttr_median_s, `${hh.recoveries} recoveries`),
+      kpi('runs', 'Runs', num(hh.runs), hh.runs, help('Pipeline runs that started in the window, with the filters above.')),
+      kpi(
+        'success-rate',
+        'Success rate',
+        pct(hh.success_rate),
+        hh.success_rate,
+        h(
+          'span',
+          {},
+          `${num(hh.failed)} failed`,
+          help(`successful ÷ (successful + failed) runs: ${num(hh.success)} ÷ ${num(hh.success + hh.failed)}; canceled runs left out.`),
+        ),
+      ),
+      kpi(
+        'duration-p50',
+        'Duration p50',
+        dur(hh.duration_p50_ms),
+        hh.duration_p50_ms,
+        h('span', {}, '≈ ±9%', help(`The median run duration of ${num(hh.runs)} runs, from daily histograms (quarter-octave buckets, within ±9%).`)),
+      ),
+      kpi(
+        'duration-p95',
+        'Duration p95',
+        dur(hh.duration_p95_ms),
+        hh.duration_p95_ms,
+        h('span', {}, '≈ ±9%', help(`95% of ${num(hh.runs)} runs took at most this long (daily histograms, within ±9%).`)),
+      ),
+      kpi(
+        'mttr',
+        'MTTR (pipelines)',
+        durS(hh.mttr_median_s),
+        hh.mttr_median_s,
+        h(
+          'span',
+          {},
+          `${hh.recoveries} recoveries`,
+          help(`Median time from a pipeline's first failed run to its next successful one, over ${num(hh.recoveries)} recoveries.`),
+        ),
+      ),
       kpi(
         'deploy-frequency',
         'Deploys (production)',
         perDay(k.deployment_frequency_per_day),
         k.deployment_frequency_per_day,
-        band(k.bands.deployment_frequency),
+        acrossBand(
+          a.deployment_frequency,
+          'deployment frequency',
+          perDay(a.deployment_frequency.median),
+          `successful production deployments ÷ ${k.window_days} days, all services (${num(k.deployments)} deployments)`,
+        ),
       ),
-      kpi('lead-time', 'Lead time (median)', durS(k.lead_time_median_s), k.lead_time_median_s, band(k.bands.lead_time)),
-      kpi('change-failure-rate', 'Change failure rate', pct(k.change_failure_rate), k.change_failure_rate, band(k.bands.change_failure_rate)),
-      kpi('time-to-restore', 'Time to restore', durS(k.time_to_restore_median_s), k.time_to_restore_median_s, band(k.bands.time_to_restore)),
-      kpi('readiness-min', 'Readiness (lowest repo)', score(o.readiness.min), o.readiness.min, `${o.readiness.incomplete} of ${o.readiness.repos} incomplete`),
-      kpi('cost', 'CI cost', usd(hh.usd), hh.usd, `${num(hh.carbon_g / 1000, 1)} kg CO2e`),
+      kpi(
+        'lead-time',
+        'Lead time (median)',
+        durS(k.lead_time_median_s),
+        k.lead_time_median_s,
+        acrossBand(
+          a.lead_time,
+          'median lead time',
+          durS(a.lead_time.median),
+          `median commit-to-production time over ${num(k.lead_time_samples)} commits of all services`,
+        ),
+      ),
+      kpi(
+        'change-failure-rate',
+        'Change failure rate',
+        pct(k.change_failure_rate),
+        k.change_failure_rate,
+        acrossBand(
+          a.change_failure_rate,
+          'change failure rate',
+          pct(a.change_failure_rate.median),
+          `failed or rolled-back deployments ÷ deployments (${num(k.failed)} of ${num(k.deployments)})`,
+        ),
+      ),
+      kpi(
+        'time-to-restore',
+        'Time to restore',
+        durS(k.time_to_restore_median_s),
+        k.time_to_restore_median_s,
+        acrossBand(
+          a.time_to_restore,
+          'median time to restore',
+          durS(a.time_to_restore.median),
+          `median time from a failed deployment to the next good one over ${num(k.incidents_restored)} restored incidents`,
+        ),
+      ),
+      kpi(
+        'readiness-min',
+        'Readiness (lowest repo)',
+        score(o.readiness.min),
+        o.readiness.min,
+        h(
+          'span',
+          {},
+          `${o.readiness.incomplete} of ${o.readiness.repos} incomplete`,
+          help(`The lowest of ${num(o.readiness.scored)} repositories' readiness scores (weighted components, 0–100; the Readiness page shows each).`),
+        ),
+      ),
+      kpi(
+        'cost',
+        'CI cost',
+        usd(hh.usd),
+        hh.usd,
+        h('span', {}, `${num(hh.carbon_g / 1000, 1)} kg CO2e`, help(`The sum of the cost and carbon the runs reported (${num(hh.runs)} runs in the window).`)),
+      ),
     ),
   );
   const days = o.daily.map((d: any) => d.day);

@@ -1,0 +1,190 @@
+// Browser test of the pillars' designed pages on a `serve --demo` hub (the same seeding code, a
+// smaller history), in Debian's Chromium: the Tests page lists flaky tests with no repository
+// chosen, the Mutation page draws the control chart over every point, the Cache page's figures
+// equal SQL over cache_events, a failed run's log marks its root cause's evidence line and a click
+// on the cause pages the log to it (a log of 2,400+ lines with ANSI colours, uploaded here), and no
+// page — for all repositories or one — shows a raw float of more than 4 significant digits or a
+// raw ISO timestamp (the log and code excerpts, the user's own text, excepted).
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { sql } from 'kysely';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthesize } from '../core/synth/generate.js';
+import { createToken } from '../core/tokens.js';
+import { bytes, pct } from '../core/web/format.js';
+import { DEMO, pillars } from '../../test/support/assembled.js';
+import { built, demoInChromium, haveChromium, loaded } from '../../test/support/chromium.js';
+import type { TestHub } from '../../test/support/stores.js';
+
+const NOW = new Date('2026-04-01T08:00:00Z');
+const SIZE = { days: 10, runsPerDay: 10 };
+const FILLER = 2400;
+
+/** Visible text of #main outside [data-raw] (logs, code): floats over 4 significant digits and ISO times in it. */
+async function rawNumbers(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    // Runs in the page: its DOM (the Node test's tsconfig has no DOM types).
+    const doc = (globalThis as any).document;
+    const out: string[] = [];
+    const walker = doc.createTreeWalker(doc.querySelector('#main'), 4 /* NodeFilter.SHOW_TEXT */);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest('[data-raw]') || !el.checkVisibility()) continue;
+      const text: string = n.textContent ?? '';
+      if (/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text)) out.push(`ISO time: ${text.slice(0, 80)}`);
+      // Money is shown to the cent ($1,234.56): a currency amount, not a measured float.
+      for (const m of text.matchAll(/(?<![\w.,$])\d+\.\d+(?![\w.])/g)) {
+        const digits = m[0].replace('.', '').replace(/^0+/, '');
+        if (digits.length > 4) out.push(`float: ${m[0]} in ${text.slice(0, 80)}`);
+      }
+    }
+    return out;
+  });
+}
+
+describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in Chromium', () => {
+  let hub: TestHub;
+  let ui: Awaited<ReturnType<typeof demoInChromium>>;
+  let page: Page;
+  let base: string;
+  const extras = synthesize({ ...DEMO, ...SIZE, end: NOW, pillars }).extras as { autopsy: Array<{ run_id: string; job: string }> };
+
+  beforeAll(async () => {
+    ui = await demoInChromium(NOW, SIZE);
+    ({ hub, base, page } = ui);
+  }, 600_000);
+
+  afterAll(async () => ui?.close());
+
+  it('every page, for all repositories or one, shows formatted numbers and local times only', async () => {
+    await page.goto(`${base}/`);
+    await loaded(page);
+    const ids = await page.locator('#nav a').evaluateAll((as) => as.map((a) => a.getAttribute('data-page')!));
+    expect(ids).toEqual(expect.arrayContaining(['overview', 'tests', 'mutation', 'cache']));
+    const repo = (await sql<{ repo: string }>`select min(repo) as repo from runs`.execute(hub.db)).rows[0]!.repo;
+    const failed = extras.autopsy.at(-1)!.run_id;
+    const urls = [...ids.flatMap((id) => [`/?page=${id}`, `/?page=${id}&repo=${encodeURIComponent(repo)}`]), `/?page=run&id=${failed}`];
+    const found: string[] = [];
+    for (const url of urls) {
+      await page.goto(`${base}${url}`);
+      await loaded(page);
+      expect(await page.locator('[data-testid="error"]').count(), url).toBe(0);
+      found.push(...(await rawNumbers(page)).map((x) => `${url}: ${x}`));
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('Tests, no repository chosen: the flaky board lists flaky tests of several repositories, each with its history strip', async () => {
+    await page.goto(`${base}/?page=tests`);
+    await loaded(page);
+    const rows = page.locator('[data-testid="table-flaky-board"] tbody tr');
+    expect(await rows.count()).toBeGreaterThan(1);
+    const repos = await rows.locator('td[data-col="repo"]').evaluateAll((tds) => [...new Set(tds.map((td) => td.getAttribute('data-value')))]);
+    expect(repos.length).toBeGreaterThan(1);
+    expect(await rows.first().locator('.strip .cell.flaky').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="chart-flake-trend"] canvas').count()).toBe(1);
+  });
+
+  it('Mutation: the control chart is drawn over every main-branch point of the repository', async () => {
+    await page.goto(`${base}/?page=mutation`);
+    await loaded(page);
+    const c = page.locator('[data-testid="chart-resilience-control"]');
+    expect(await c.locator('canvas').count()).toBe(1);
+    const [t] = (
+      await sql<{ repo: string; n: number }>`select repo, count(*)::int as n from mutation_trends group by repo order by n desc, repo limit 1`.execute(hub.db)
+    ).rows;
+    expect(Number(await c.getAttribute('data-points'))).toBe(t!.n);
+    expect(await page.locator('[data-testid="chart-resilience-coverage"] canvas').count()).toBe(1);
+    // A file of the report: its source with the lines of undetected mutants marked, as listed below it.
+    const file = await page.locator('[data-testid="table-mutation-files"] tbody tr td[data-col="file"]').first().getAttribute('data-value');
+    await page.locator('[data-testid="table-mutation-files"] tbody tr').first().click();
+    await page.waitForURL((u) => u.searchParams.get('file') === file);
+    await loaded(page);
+    const marked = await page
+      .locator('[data-testid="log-mutant-file"] .log-line.evidence')
+      .evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-line'))));
+    const listed = await page
+      .locator('[data-testid="table-mutant-list"] td[data-col="line"]')
+      .evaluateAll((tds) => [...new Set(tds.map((td) => Number(td.getAttribute('data-value'))))].sort((a, b) => a - b));
+    expect(marked.length).toBeGreaterThan(0);
+    expect(marked).toEqual(listed);
+  });
+
+  it('Cache: hit ratio and bytes served equal SQL over cache_events', async () => {
+    await page.goto(`${base}/?page=cache&window=7`);
+    await loaded(page);
+    const since = new Date(NOW.getTime() - 7 * 86_400_000);
+    const [c] = (
+      await sql<{ hits: number; misses: number; served: number }>`select (count(*) filter (where kind = 'hit'))::int as hits,
+        (count(*) filter (where kind = 'miss'))::int as misses, coalesce(sum(bytes) filter (where kind = 'hit'), 0)::float8 as served
+        from cache_events where at >= ${since} and at <= ${NOW}`.execute(hub.db)
+    ).rows;
+    expect(c!.hits).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="kpi-hit-ratio"] .value').innerText()).toBe(pct(c!.hits / (c!.hits + c!.misses)));
+    expect(await page.locator('[data-testid="kpi-bytes-saved"] .value').innerText()).toBe(bytes(c!.served));
+    expect(await page.locator('[data-testid="chart-cache-hit-ratio"] canvas').count()).toBe(1);
+    expect(await page.locator('[data-testid="table-cache-namespaces"] tbody tr').count()).toBeGreaterThan(1);
+  });
+
+  it('a failed run: a click on the root cause pages its long, coloured log to the evidence line, marked', async () => {
+    const { run_id: runId, job } = extras.autopsy.at(-1)!;
+    const token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read', 'ingest'], expiresAt: null })).token;
+    const auth = { authorization: `Bearer ${token}` };
+    const stored = await ui.app.inject({ method: 'GET', url: `/api/v1/runs/${runId}/jobs/${job}/logs`, headers: auth });
+    expect(stored.statusCode).toBe(200);
+    // The same log behind 2,400 coloured lines, as a second job of the run: its evidence lands on page 3.
+    const filler = Array.from({ length: FILLER }, (_, i) => `\x1b[32m✓\x1b[0m step ${i + 1} done`).join('\n');
+    const big = ui.app.inject({
+      method: 'POST',
+      url: `/api/v1/runs/${runId}/jobs/build-long/logs?failed=true`,
+      headers: { ...auth, 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+      payload: gzipSync(Buffer.from(`${filler}\n${stored.body}`)),
+    });
+    const up = await big;
+    expect(up.statusCode, up.body).toBe(200);
+    const cause = up.json().root_causes[0] as { evidence: { line: number } };
+    expect(cause.evidence.line).toBeGreaterThan(FILLER);
+
+    await page.goto(`${base}/?page=run&id=${runId}`);
+    await loaded(page);
+    const log = page.locator('[data-testid="log-build-long"]');
+    // The first cause's page is shown, its evidence line marked.
+    expect(await log.locator(`.log-line.evidence[data-line="${cause.evidence.line}"]`).count()).toBe(1);
+    expect(await log.locator('.log-line').count()).toBeLessThanOrEqual(1000);
+    await log.getByRole('button', { name: '← earlier' }).click();
+    await log.getByRole('button', { name: '← earlier' }).click();
+    expect(await log.locator('.log-line[data-line="1"] .ansi-fg-2').innerText()).toBe('✓');
+    await page.locator('[data-testid="cause-link-build-long-0"]').click();
+    await page.waitForURL((u) => u.searchParams.get('line') === String(cause.evidence.line) && u.searchParams.get('job') === 'build-long');
+    const row = log.locator(`.log-line[data-line="${cause.evidence.line}"]`);
+    expect(await row.getAttribute('class')).toContain('focus');
+    expect(await row.getAttribute('class')).toContain('evidence');
+    expect(await row.isVisible()).toBe(true);
+    // The URL alone opens the log at that line.
+    await page.reload();
+    await loaded(page);
+    expect(await page.locator(`[data-testid="log-build-long"] .log-line.focus[data-line="${cause.evidence.line}"]`).count()).toBe(1);
+  });
+
+  it('Scorecard: a row per service with DORA bands and trends, exported as CSV and as printable HTML', async () => {
+    await page.goto(`${base}/?page=scorecard`);
+    await loaded(page);
+    const repos = (await sql<{ repo: string }>`select distinct repo from runs order by 1`.execute(hub.db)).rows.map((r) => r.repo);
+    const shown = await page
+      .locator('[data-testid="table-scorecard"] td[data-col="repo"]')
+      .evaluateAll((tds) => tds.map((td) => td.getAttribute('data-value')));
+    expect(shown).toEqual(repos);
+    expect(await page.locator('[data-testid="table-scorecard"] td[data-col="deployment_frequency"] [data-band]').count()).toBe(repos.length);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="scorecard-csv"]')]);
+    const lines = readFileSync((await csv.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines[0]).toMatch(/^service,deployment_frequency_per_day,deployment_frequency_band,/);
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(repos);
+    const [html] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="scorecard-html"]')]);
+    const doc = readFileSync((await html.path())!, 'utf8');
+    expect(doc).toMatch(/^<!doctype html>/);
+    for (const r of repos) expect(doc).toContain(r);
+  });
+});
