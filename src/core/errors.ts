@@ -37,7 +37,7 @@ export const ERRORS = {
   E_FORBIDDEN_GRANT: { status: 403, exit: 2, summary: 'An admin token tried to give a token more repositories or scopes than it has itself.' },
   E_PORT_IN_USE: { status: 500, exit: 2, summary: 'The port `serve` should listen on is taken by another process.' },
   E_DISK_FULL: { status: 503, exit: 2, summary: 'The hub keeps a minimum of free disk space and refuses writes below it; retry later.' },
-  E_DB_LOCKED: { status: 503, exit: 2, summary: 'The embedded PGlite data folder is in use by another process.' },
+  E_DB_LOCKED: { status: 503, exit: 2, summary: 'The embedded PGlite data folder is in use by another process (a running hub: read through it with --hub).' },
   E_DB_UNAVAILABLE: { status: 503, exit: 2, summary: 'The database cannot be opened or reached.' },
   E_MIGRATION_FAILED: { status: 500, exit: 2, summary: 'A database migration failed; the store was left at the previous version.' },
   E_BLOB_UNAVAILABLE: { status: 503, exit: 2, summary: 'The object store cannot be read or written.' },
