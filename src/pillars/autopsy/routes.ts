@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
-import { readStoredLog } from './store.js';
+import { readStoredLog, visibleSignatures } from './store.js';
 import { db } from './tables.js';
 import { autopsyConfig, openIssueForRun, storeJobLog } from './analysis.js';
 
@@ -107,15 +107,16 @@ export function autopsyRoutes(app: HubApp, ctx: HubContext): void {
       const q = req.query;
       if (q.repo) assertRepo(req, q.repo.toLowerCase());
       const allowed = repoRegexes(requirePrincipal(req));
-      let query = db(ctx)
+      // The table holds each signature over every repository; a caller limited to some, or asking
+      // for one, gets the rows of those repositories' runs only.
+      if (allowed || q.repo) return { signatures: await visibleSignatures(ctx, { regexes: allowed, repo: q.repo?.toLowerCase(), limit: q.limit }) };
+      const query = db(ctx)
         .selectFrom('failure_signatures')
         .selectAll()
         .orderBy('count', 'desc')
         .orderBy('last_seen', 'desc')
         .orderBy('signature')
         .limit(q.limit);
-      if (q.repo) query = query.where('repo', '=', q.repo.toLowerCase());
-      if (allowed) query = query.where((eb) => eb.or(allowed.map((re) => eb('repo', '~', re))));
       return { signatures: await query.execute() };
     },
   );

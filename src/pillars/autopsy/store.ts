@@ -12,7 +12,7 @@ import type { HubContext } from '../../core/registry.js';
 import { explain, redactCauses, type ExplainOptions } from './analyze.js';
 import { LogScanner } from './scan.js';
 import type { Rule } from './types.js';
-import { type AutopsyDb, db } from './tables.js';
+import { type AutopsyDb, type AutopsyTables, db } from './tables.js';
 
 export const logKey = (runId: string, jobId: string) => `logs/${runId}/${encodeURIComponent(jobId)}.log.gz`;
 
@@ -195,4 +195,45 @@ export async function reanalyze(ctx: HubContext, key: string, rules: Rule[], opt
   for await (const chunk of await readStoredLog(ctx, key)) scanner.write(chunk as Buffer);
   const { hits, facts } = scanner.end();
   return explain(hits, facts, opts);
+}
+
+export type SignatureRow = AutopsyTables['failure_signatures'];
+
+/**
+ * Signatures as a caller limited to some repositories sees them: a signature is the shape of a
+ * failure, shared by every repository that fails alike, so `failure_signatures` (counts, last run,
+ * message over all of them) would show other repositories' runs. These rows are aggregated from the
+ * root causes of the visible runs only, the way recomputeSignature does for all of them.
+ */
+export async function visibleSignatures(ctx: HubContext, o: { regexes: string[] | null; repo?: string; limit: number }): Promise<SignatureRow[]> {
+  const parts = [
+    ...(o.repo ? [sql<boolean>`r.repo = ${o.repo}`] : []),
+    ...(o.regexes
+      ? [
+          o.regexes.length
+            ? sql<boolean>`(${sql.join(
+                o.regexes.map((re) => sql`r.repo ~ ${re}`),
+                sql` or `,
+              )})`
+            : sql<boolean>`false`,
+        ]
+      : []),
+  ];
+  const where = parts.length ? sql`where ${sql.join(parts, sql` and `)}` : sql``;
+  const r = await sql<SignatureRow>`
+    select c.signature,
+      (array_agg(r.repo order by c.seen_at, c.run_id))[1] as repo,
+      (array_agg(c.tool order by c.seen_at desc, c.run_id))[1] as tool,
+      (array_agg(c.category order by c.seen_at desc, c.run_id))[1] as category,
+      left((array_agg(c.message order by c.seen_at desc, c.run_id))[1], 500) as message,
+      count(distinct (c.run_id::text || '/' || c.job_id))::int as count,
+      min(c.seen_at) as first_seen,
+      max(c.seen_at) as last_seen,
+      (array_agg(c.run_id order by c.seen_at desc, c.run_id))[1] as last_run_id
+    from autopsy_root_causes c join runs r on r.run_id = c.run_id
+    ${where}
+    group by c.signature
+    order by count desc, last_seen desc, c.signature
+    limit ${o.limit}`.execute(db(ctx));
+  return r.rows;
 }
