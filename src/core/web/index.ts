@@ -1,7 +1,7 @@
 // The dashboard kit (browser code): what the shell (src/web/) and the pillars' pages
 // (src/pillars/<id>/web/) share. Imports only itself and echarts; bundled by scripts/build-web.mjs,
 // typechecked by src/web/tsconfig.json, never compiled by the Node build.
-export { api, HttpError, setDemo } from './api.js';
+export { api, HttpError, setDemo, setSignIn } from './api.js';
 export { chart, disposeCharts, type ChartOption } from './chart.js';
 export { $, add, h, raw, type Child } from './dom.js';
 export { dur, durS, NO_DATA, num, pct, perDay, score, usd, when } from './format.js';

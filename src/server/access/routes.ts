@@ -4,7 +4,8 @@
 // hub processes may share one sign-in: the callback can reach another process than the login).
 import { Type } from 'typebox';
 import type { HubApp } from '../../core/http/types.js';
-import { requirePrincipal } from '../../core/http/index.js';
+import type { Readable } from 'node:stream';
+import { rawBodyParsers, requirePrincipal } from '../../core/http/index.js';
 import { CiError } from '../../core/errors.js';
 import type { HubContext } from '../../core/registry.js';
 import { hashToken, patternsWithin } from '../../core/tokens.js';
@@ -99,12 +100,16 @@ export function accessRoutes(app: HubApp, ctx: HubContext): void {
   );
 
   // POST, so that a link or an image on another site cannot sign a user out (SameSite=Lax cookies
-  // are not sent with a cross-site POST either).
-  app.post('/auth/logout', { config: { scope: 'public' }, schema: { summary: 'End the session (sign out)', tags: ['auth'] } }, async (req, reply) => {
-    const id = cookieOf(req, SESSION_COOKIE);
-    if (id) await endSession(ctx, id);
-    setCookie(reply, ctx.config, SESSION_COOKIE, '', 0);
-    return reply.redirect('/', 303);
+  // are not sent with a cross-site POST either). The dashboard posts a form: its body is ignored.
+  app.register(async (scoped) => {
+    rawBodyParsers(scoped);
+    scoped.post('/auth/logout', { config: { scope: 'public' }, schema: { summary: 'End the session (sign out)', tags: ['auth'] } }, async (req, reply) => {
+      (req.body as Readable | undefined)?.resume?.();
+      const id = cookieOf(req, SESSION_COOKIE);
+      if (id) await endSession(ctx, id);
+      setCookie(reply, ctx.config, SESSION_COOKIE, '', 0);
+      return reply.redirect('/', 303);
+    });
   });
 
   app.get('/auth/me', { config: { scope: 'public' }, schema: { summary: 'Who is signed in, and their teams', tags: ['auth'] } }, async (req) => {
