@@ -47,8 +47,8 @@ function github(req: http.IncomingMessage, res: http.ServerResponse) {
           .update(f.get('code_verifier') ?? '')
           .digest('base64url') === c.challenge;
       // GitHub answers errors with 200 and an `error` field.
-      if (basic !== `gh-client:${SECRET}` || !c || !pkce || c.redirect !== f.get('redirect_uri')) return json(200, { error: 'bad_verification_code' });
-      json(200, { access_token: 'gho_testtoken', token_type: 'bearer', scope: 'read:org,read:user,user:email' });
+      const ok = basic === `gh-client:${SECRET}` && c && pkce && c.redirect === f.get('redirect_uri');
+      json(200, ok ? { access_token: 'gho_testtoken', token_type: 'bearer', scope: 'read:org,read:user,user:email' } : { error: 'bad_verification_code' });
     });
     return;
   }
