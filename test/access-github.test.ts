@@ -20,7 +20,7 @@ const SECRET = randomBytes(16).toString('hex');
 const codes = new Map<string, { challenge: string; redirect: string }>();
 let tokenRequests = 0;
 
-function github(req: http.IncomingMessage, res: http.ServerResponse) {
+function github(req: http.IncomingMessage, res: http.ServerResponse): void {
   const u = new URL(req.url!, ghUrl);
   const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   if (u.pathname === '/login/oauth/authorize') {
@@ -30,7 +30,7 @@ function github(req: http.IncomingMessage, res: http.ServerResponse) {
     const back = new URL(u.searchParams.get('redirect_uri')!);
     back.searchParams.set('code', code);
     back.searchParams.set('state', u.searchParams.get('state')!);
-    return res.writeHead(302, { location: back.toString() }).end();
+    return void res.writeHead(302, { location: back.toString() }).end();
   }
   if (u.pathname === '/login/oauth/access_token' && req.method === 'POST') {
     let body = '';
@@ -52,9 +52,9 @@ function github(req: http.IncomingMessage, res: http.ServerResponse) {
     });
     return;
   }
-  if (req.headers.authorization !== 'Bearer gho_testtoken') return json(401, { message: 'Bad credentials' });
-  if (u.pathname === '/api/user') return json(200, { login: 'Octocat', id: 1, name: 'The Octocat', email: null });
-  if (u.pathname === '/api/user/teams') return json(200, [{ slug: 'payments', organization: { login: 'Acme' } }]);
+  if (req.headers.authorization !== 'Bearer gho_testtoken') return void json(401, { message: 'Bad credentials' });
+  if (u.pathname === '/api/user') return void json(200, { login: 'Octocat', id: 1, name: 'The Octocat', email: null });
+  if (u.pathname === '/api/user/teams') return void json(200, [{ slug: 'payments', organization: { login: 'Acme' } }]);
   json(404, { message: 'Not Found' });
 }
 
