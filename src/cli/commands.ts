@@ -17,8 +17,18 @@ const contractModule = () => import('../core/contract/index.js');
 import { pruneCommand } from './prune.js';
 import { reportCommand } from './report/command.js';
 import { collect, examples, numberOption, openInput, storeOptions } from '../core/cli.js';
+import { hubCall, queryOf, readHubOptions, readTarget } from '../core/hub-api.js';
 
 export function coreCommands(program: Command, ctx: CliContext): void {
+  /** Opens the store for one piece of work and closes it, whatever happens. */
+  const withStore = async <T>(opts: Record<string, unknown>, fn: (hub: Awaited<ReturnType<CliContext['openHub']>>) => Promise<T>): Promise<T> => {
+    const hub = await ctx.openHub(opts);
+    try {
+      return await fn(hub);
+    } finally {
+      await hub.close();
+    }
+  };
   // ---- serve ----
   examples(
     storeOptions(
@@ -103,112 +113,117 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     'ci-intel token revoke tok_abc123',
   );
   examples(
-    storeOptions(
-      token
-        .command('create')
-        .description('Create a token; prints only the token')
-        .requiredOption('--repo <pattern>', 'repository pattern (repeatable): org/app, org/*, group/**', collect)
-        .option('--scope <scopes>', 'comma-separated: read, ingest, admin', 'read,ingest')
-        .option('--expires <when>', 'lifetime (30d, 12h, 2w) or an ISO date')
-        .option('--name <name>', 'a label shown by token list'),
+    readHubOptions(
+      storeOptions(
+        token
+          .command('create')
+          .description('Create a token; prints only the token (through a running hub with --hub and an admin token)')
+          .requiredOption('--repo <pattern>', 'repository pattern (repeatable): org/app, org/*, group/**', collect)
+          .option('--scope <scopes>', 'comma-separated: read, ingest, admin', 'read,ingest')
+          .option('--expires <when>', 'lifetime (30d, 12h, 2w) or an ISO date')
+          .option('--name <name>', 'a label shown by token list'),
+      ),
+      'admin',
     ),
     'ci-intel token create --repo "org/*"',
     'ci-intel token create --repo "group/**" --scope read --expires 90d --name dashboard',
+    'ci-intel token create --repo "org/app" --scope read --hub http://localhost:8080 --token $ADMIN_TOKEN',
   ).action(async (opts: { repo: string[]; scope: string; expires?: string; name?: string } & Record<string, unknown>) => {
     const scopes = parseScopes(opts.scope);
     const expiresAt = opts.expires ? parseExpiry(opts.expires, ctx.now()) : null;
-    const hub = await ctx.openHub(opts);
-    try {
-      const t = await createToken(hub.db, { repoPatterns: opts.repo, scopes, expiresAt, name: opts.name });
-      ctx.out(`${t.token}\n`);
-      ctx.err(`created ${t.token_id} for ${opts.repo.join(', ')} with scopes ${scopes.join(',')}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}\n`);
-    } finally {
-      await hub.close();
+    const target = readTarget(opts, ctx);
+    const t = target
+      ? await hubCall<{ token: string; token_id: string }>(target, '/api/v1/tokens', {
+          method: 'POST',
+          // The hub reads the lifetime on its own clock; the instant computed here is the same.
+          json: {
+            repo: opts.repo,
+            scope: scopes.join(','),
+            ...(expiresAt ? { expires: expiresAt.toISOString() } : {}),
+            ...(opts.name ? { name: opts.name } : {}),
+          },
+        })
+      : await withStore(opts, (hub) => createToken(hub.db, { repoPatterns: opts.repo, scopes, expiresAt, name: opts.name }));
+    ctx.out(`${t.token}\n`);
+    ctx.err(`created ${t.token_id} for ${opts.repo.join(', ')} with scopes ${scopes.join(',')}${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}\n`);
+  });
+  examples(
+    readHubOptions(
+      storeOptions(
+        token.command('list').description('List tokens (id, patterns, scopes, expiry; never the secret)').option('--json', 'one JSON object per token'),
+      ),
+      'admin',
+    ),
+    'ci-intel token list',
+    'ci-intel token list --json --hub http://localhost:8080 --token $ADMIN_TOKEN',
+  ).action(async (opts: { json?: boolean } & Record<string, unknown>) => {
+    const target = readTarget(opts, ctx);
+    const rows = target
+      ? (await hubCall<{ items: Awaited<ReturnType<typeof listTokens>> }>(target, '/api/v1/tokens')).items
+      : await withStore(opts, listTokens);
+    for (const r of rows) {
+      if (opts.json) ctx.out(JSON.stringify(r) + '\n');
+      else {
+        const state = r.revoked_at ? 'revoked' : r.expires_at && Date.parse(r.expires_at) <= ctx.now().getTime() ? 'expired' : 'active';
+        ctx.out(`${r.token_id}\t${state}\t${r.scopes.join(',')}\t${r.repo_patterns.join(',')}\t${r.expires_at ?? 'never'}\t${r.name ?? ''}\n`);
+      }
     }
   });
   examples(
-    storeOptions(
-      token.command('list').description('List tokens (id, patterns, scopes, expiry; never the secret)').option('--json', 'one JSON object per token'),
-    ),
-    'ci-intel token list',
-    'ci-intel token list --json',
-  ).action(async (opts: { json?: boolean } & Record<string, unknown>) => {
-    const hub = await ctx.openHub(opts);
-    try {
-      const rows = await listTokens(hub);
-      for (const r of rows) {
-        if (opts.json) ctx.out(JSON.stringify(r) + '\n');
-        else {
-          const state = r.revoked_at ? 'revoked' : r.expires_at && Date.parse(r.expires_at) <= ctx.now().getTime() ? 'expired' : 'active';
-          ctx.out(`${r.token_id}\t${state}\t${r.scopes.join(',')}\t${r.repo_patterns.join(',')}\t${r.expires_at ?? 'never'}\t${r.name ?? ''}\n`);
-        }
-      }
-    } finally {
-      await hub.close();
+    readHubOptions(storeOptions(token.command('revoke').description('Revoke a token by id').argument('<token-id>')), 'admin'),
+    'ci-intel token revoke tok_abc123',
+    'ci-intel token revoke tok_abc123 --hub http://localhost:8080 --token $ADMIN_TOKEN',
+  ).action(async (id: string, opts: Record<string, unknown>) => {
+    const target = readTarget(opts, ctx);
+    if (target) await hubCall(target, `/api/v1/tokens/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    else {
+      const n = await withStore(opts, (hub) => revokeToken(hub, id));
+      if (!n) throw new CiError('E_NOT_FOUND', `no active token ${id}`, { hint: 'see ci-intel token list' });
     }
+    ctx.out(`revoked ${id}\n`);
   });
-  examples(storeOptions(token.command('revoke').description('Revoke a token by id').argument('<token-id>')), 'ci-intel token revoke tok_abc123').action(
-    async (id: string, opts: Record<string, unknown>) => {
-      const hub = await ctx.openHub(opts);
-      try {
-        const n = await revokeToken(hub, id);
-        if (!n) throw new CiError('E_NOT_FOUND', `no active token ${id}`, { hint: 'see ci-intel token list' });
-        ctx.out(`revoked ${id}\n`);
-      } finally {
-        await hub.close();
-      }
-    },
-  );
 
   // ---- runs ----
   examples(
-    storeOptions(
-      program
-        .command('runs')
-        .description('List runs, newest first')
-        .option('--repo <repo>', 'only this repository')
-        .option('--branch <branch>', 'only this branch')
-        .addOption(new Option('--status <status>', 'only runs with this status').choices(RUN_STATUSES))
-        .option('--since <time>', 'RFC 3339 time or a duration back from now (7d, 12h)')
-        .option('--limit <n>', 'at most this many', '50')
-        .option('--json', 'NDJSON output'),
+    readHubOptions(
+      storeOptions(
+        program
+          .command('runs')
+          .description('List runs, newest first (from the store, or through a running hub with --hub)')
+          .option('--repo <repo>', 'only this repository')
+          .option('--branch <branch>', 'only this branch')
+          .addOption(new Option('--status <status>', 'only runs with this status').choices(RUN_STATUSES))
+          .option('--since <time>', 'RFC 3339 time or a duration back from now (7d, 12h)')
+          .option('--limit <n>', 'at most this many', '50')
+          .option('--json', 'NDJSON output'),
+      ),
     ),
     'ci-intel runs --repo org/app --since 7d',
     'ci-intel runs --status failed --json | jq .run_id',
+    'ci-intel runs --hub http://localhost:8080 --token $CI_INTEL_TOKEN',
   ).action(async (opts: Record<string, string | boolean | undefined>) => {
     const limit = numberOption('--limit', opts.limit, { min: 1, max: 100_000, integer: true })!;
     const since = typeof opts.since === 'string' ? sinceInstant(opts.since, ctx.now()).toISOString() : undefined;
-    const hub = await ctx.openHub(opts);
-    try {
-      let cursor: string | undefined;
-      let left = limit;
-      while (left > 0) {
-        const { listRuns } = await queriesModule();
-        const page = await listRuns(
-          hub.db,
-          {
-            repo: opts.repo as string | undefined,
-            branch: opts.branch as string | undefined,
-            status: opts.status as RunListQuery['status'],
-            since,
-            cursor,
-            limit: Math.min(left, 1000),
-          },
-          null,
-        );
-        for (const r of page.items) {
-          if (opts.json) ctx.out(JSON.stringify(r) + '\n');
-          else
-            ctx.out(
-              `${r.started_at}\t${r.status.padEnd(9)}\t${r.repo}\t${r.branch ?? ''}\t${(r.commit_sha ?? '').slice(0, 8)}\t${r.duration_ms === null ? '' : fmtMs(r.duration_ms)}\t${r.run_id}\n`,
-            );
-        }
-        left -= page.items.length;
-        if (!page.next_cursor) break;
-        cursor = page.next_cursor;
+    const query = {
+      repo: opts.repo as string | undefined,
+      branch: opts.branch as string | undefined,
+      status: opts.status as RunListQuery['status'],
+      since,
+    };
+    const target = readTarget(opts, ctx);
+    const print = (items: RunSummary[]) => {
+      for (const r of items) {
+        if (opts.json) ctx.out(JSON.stringify(r) + '\n');
+        else
+          ctx.out(
+            `${r.started_at}\t${r.status.padEnd(9)}\t${r.repo}\t${r.branch ?? ''}\t${(r.commit_sha ?? '').slice(0, 8)}\t${r.duration_ms === null ? '' : fmtMs(r.duration_ms)}\t${r.run_id}\n`,
+          );
       }
-    } finally {
-      await hub.close();
+    };
+    if (target) await pageThrough(limit, (cursor, n) => hubCall<RunPage>(target, `/api/v1/runs${queryOf({ ...query, cursor, limit: n })}`), print);
+    else {
+      const { listRuns } = await queriesModule();
+      await withStore(opts, (hub) => pageThrough(limit, (cursor, n) => listRuns(hub.db, { ...query, cursor, limit: n }, null), print));
     }
   });
 
@@ -247,6 +262,22 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     await Promise.all([out, commitsOut].filter(Boolean).map((s) => new Promise((r) => s!.end(r))));
     ctx.err(`wrote ${res.records.length} runs${commitsOut ? ` and ${res.commits.length} commits` : ''}\n`);
   });
+}
+
+type RunPage = Awaited<ReturnType<Awaited<ReturnType<typeof queriesModule>>['listRuns']>>;
+type RunSummary = RunPage['items'][number];
+
+/** Reads pages of at most 1,000 runs (the API's cap) until `limit` runs or the last page. */
+async function pageThrough(limit: number, page: (cursor: string | undefined, n: number) => Promise<RunPage>, print: (items: RunSummary[]) => void) {
+  let cursor: string | undefined;
+  let left = limit;
+  while (left > 0) {
+    const p = await page(cursor, Math.min(left, 1000));
+    print(p.items);
+    left -= p.items.length;
+    if (!p.next_cursor) break;
+    cursor = p.next_cursor;
+  }
 }
 
 export function fmtMs(ms: number): string {

@@ -172,6 +172,66 @@ const CoreSchema = Type.Object(
       },
       'How long data is kept.',
     ),
+    auth: Obj(
+      {
+        oidc: Obj(
+          {
+            preset: Type.Union(
+              [Type.Literal('oidc'), Type.Literal('github')],
+              setting({
+                default: 'oidc',
+                description:
+                  'oidc: any OpenID Connect provider (discovery at <issuer>/.well-known/openid-configuration); github: GitHub OAuth (teams from /user/teams as org/team).',
+                env: 'CI_INTEL_OIDC_PRESET',
+              }),
+            ),
+            issuer: Type.Optional(
+              Type.String(
+                setting({
+                  description: 'The provider: an OpenID Connect issuer URL (oidc), or the GitHub web URL (github; default https://github.com).',
+                  env: 'CI_INTEL_OIDC_ISSUER',
+                }),
+              ),
+            ),
+            clientId: Type.Optional(
+              Type.String(setting({ description: 'The client id registered at the provider; setting it turns sign-in on.', env: 'CI_INTEL_OIDC_CLIENT_ID' })),
+            ),
+            clientSecret: Type.Optional(
+              Type.String(setting({ description: 'The client secret registered at the provider (never logged).', env: 'CI_INTEL_OIDC_CLIENT_SECRET' })),
+            ),
+            scopes: Type.Optional(
+              Type.String(
+                setting({
+                  description: 'Scopes asked for, space-separated (default: openid email profile; github: read:user user:email read:org).',
+                  env: 'CI_INTEL_OIDC_SCOPES',
+                }),
+              ),
+            ),
+            groupsClaim: Type.String(
+              setting({ minLength: 1, default: 'groups', description: "The ID token claim listing the user's groups (matched against teams' groups)." }),
+            ),
+            sessionHours: Type.Integer(setting({ minimum: 1, maximum: 720, default: 12, description: 'How long a dashboard session lasts (hours).' })),
+          },
+          'Dashboard sign-in (OpenID Connect authorization code with PKCE); the redirect URI is <server.publicUrl>/auth/callback.',
+        ),
+        teams: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'Team name (lower case).' }),
+              repos: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Repository patterns the team sees (org/app, org/*, group/**).' }),
+              members: Type.Array(Type.String(), { default: [], description: 'Members by e-mail or subject (sub claim; github: login).' }),
+              groups: Type.Array(Type.String(), { default: [], description: 'Provider groups whose members are in the team (github: org/team-slug).' }),
+            },
+            { additionalProperties: false },
+          ),
+          setting({
+            default: [],
+            description: 'Teams: who sees which repositories once signed in. More teams can be managed through the admin API (/api/v1/teams).',
+          }),
+        ),
+      },
+      'Dashboard sign-in and teams.',
+    ),
     badges: Obj(
       {
         publicRepos: Type.Array(

@@ -175,7 +175,7 @@ export interface Principal {
   allowsRepo: (repo: string) => boolean;
 }
 
-export function principalFor(row: { token_id: string; scopes: string[]; repo_patterns: string[] }): Principal {
+export function principalFor(row: { token_id: string | null; scopes: string[]; repo_patterns: string[] }): Principal {
   const matchers = row.repo_patterns.map(compileRepoPattern);
   return {
     token_id: row.token_id,

@@ -16,6 +16,8 @@ import { installDiskGuard } from './disk.js';
 import { ingestRoutes, runRoutes } from './routes/runs.js';
 import { badgeRoutes } from './routes/badges.js';
 import { webRoutes } from './web.js';
+import { accessRoutes } from './access/routes.js';
+import { signInSettings } from './access/oidc.js';
 
 export interface AppOptions {
   /** The hub's logger under `serve` (errors and 500s with their request id); none in tests. */
@@ -54,6 +56,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
+  signInSettings(ctx.config); // incomplete sign-in settings stop the hub at start, not at the first sign-in
   installAuth(app, ctx);
   installDiskGuard(app, ctx);
   installIdempotency(app, ctx);
@@ -62,6 +65,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   tokenRoutes(typed(app), ctx);
   badgeRoutes(typed(app), ctx, pillars);
   webRoutes(app);
+  accessRoutes(typed(app), ctx);
   for (const p of pillars) if (p.routes) await app.register(async (scoped) => p.routes!(typed(scoped), ctx));
   // One Prometheus registry in core; each pillar adds its series (registry `metrics`).
   // Read scope: the series name repositories. A repo-limited token sees its repositories' series.
@@ -83,6 +87,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
     async () => ({
       pillars: pillars.map((p) => ({ id: p.id, pages: p.pages ?? [], panels: p.panels ?? [], gates: (p.gates ?? []).map((g) => g.name) })),
       demo: ctx.config.server.demo,
+      sign_in: signInSettings(ctx.config) !== null,
     }),
   );
   await app.ready();

@@ -2,7 +2,8 @@
 // pillars declare (GET /api/v1/pillars). A page is drawn by its pillar's view (views.ts), followed
 // by the panels other pillars put on it; a page without a view shows its panels generically. The
 // run-detail page is the shell's own (run.ts). Bundled by esbuild with echarts (no CDN, no network).
-import { $, disposeCharts, FILTERS, go, h, onNavigate, params, renderPanels, setDemo, api, type Panel } from '../core/web/index.js';
+import { $, disposeCharts, FILTERS, go, h, onNavigate, params, renderPanels, setDemo, setSignIn, api, type Panel } from '../core/web/index.js';
+import { accountControl } from './account.js';
 import { runPage } from './run.js';
 import { views } from './views.js';
 
@@ -83,6 +84,8 @@ async function render(): Promise<void> {
 async function start(): Promise<void> {
   const info = await (await fetch('/api/v1/pillars')).json();
   setDemo(Boolean(info.demo));
+  setSignIn(Boolean(info.sign_in));
+  await accountControl(Boolean(info.sign_in));
   pages = info.pillars
     .flatMap((p: any) => (p.pages ?? []).map((x: any) => ({ ...x, pillar: p.id })))
     .sort((a: Page, b: Page) => (a.order ?? 50) - (b.order ?? 50));

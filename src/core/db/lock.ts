@@ -82,9 +82,12 @@ function locked(dir: string, file: string, owner: LockInfo | 'unreadable'): CiEr
   }
   return new CiError('E_DB_LOCKED', `the PGlite store ${dir} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started_at})`, {
     where: file,
+    // Name a command that works while the hub runs (runs, metrics, digest, tests quarantine and
+    // token take --hub), not just an option.
     hint:
-      'PGlite allows one process per data folder: talk to the running hub through its API (--hub URL), ' +
-      'stop it first, or use a PostgreSQL server (DATABASE_URL) for several processes',
+      'PGlite allows one process per data folder: read through the running hub instead, e.g. ' +
+      '`ci-intel runs --hub http://HOST:PORT --token TOKEN` (runs, metrics, digest, tests quarantine and token commands take --hub; ' +
+      'token create needs an admin token), stop the hub first, or use a PostgreSQL server (DATABASE_URL) for several processes',
     details: { pid: owner.pid, host: owner.host },
   });
 }

@@ -79,6 +79,35 @@ export interface IdempotencyKeysTable {
   created_at: DefaultTimestamp;
 }
 
+/** Teams managed through the admin API (those of ci-intel.yml are read from the configuration). */
+export interface TeamsTable {
+  name: string;
+  repo_patterns: string[];
+  members: string[];
+  groups: string[];
+  updated_at: DefaultTimestamp;
+}
+
+/** A dashboard session: the cookie holds an opaque id, the table its SHA-256. */
+export interface SessionsTable {
+  id_hash: string;
+  subject: string;
+  email: string | null;
+  name: string | null;
+  groups: string[];
+  created_at: DefaultTimestamp;
+  expires_at: Date | string;
+}
+
+/** A sign-in under way: PKCE verifier and nonce, by the SHA-256 of its state. */
+export interface AuthLoginsTable {
+  state_hash: string;
+  verifier: string;
+  nonce: string;
+  return_to: string;
+  expires_at: Date | string;
+}
+
 export interface CoreTables {
   runs: RunsTable;
   jobs: JobsTable;
@@ -93,6 +122,9 @@ export interface CoreTables {
   outbox: OutboxTable;
   outbox_done: OutboxDoneTable;
   idempotency_keys: IdempotencyKeysTable;
+  teams: TeamsTable;
+  sessions: SessionsTable;
+  auth_logins: AuthLoginsTable;
 }
 
 export const coreMigrations: Migration[] = [
@@ -323,5 +355,35 @@ create index idempotency_keys_created_idx on idempotency_keys (created_at);
     // the batch's runs by it (D10).
     id: 'core-0004-runs-record-key',
     up: `create index runs_record_key_idx on runs (record_key);`,
+  },
+  {
+    // Dashboard sign-in: teams of the admin API, sessions (opaque cookie ids, hashed) and sign-ins under way.
+    id: 'core-0005-access',
+    up: `
+create table teams (
+  name text primary key,
+  repo_patterns text[] not null,
+  members text[] not null default '{}',
+  groups text[] not null default '{}',
+  updated_at timestamptz not null default now()
+);
+create table sessions (
+  id_hash text primary key,
+  subject text not null,
+  email text,
+  name text,
+  groups text[] not null default '{}',
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null
+);
+create index sessions_expires_idx on sessions (expires_at);
+create table auth_logins (
+  state_hash text primary key,
+  verifier text not null,
+  nonce text not null,
+  return_to text not null,
+  expires_at timestamptz not null
+);
+`,
   },
 ];

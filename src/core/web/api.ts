@@ -1,10 +1,18 @@
-// The dashboard's API client: reads ask for a token once (kept in localStorage) unless the hub runs
-// in demo mode, where reads need none.
+// The dashboard's API client: reads go with the session cookie of a signed-in user (the browser
+// sends it; the page never sees it), else ask for a token once (kept in localStorage), unless the
+// hub runs in demo mode, where reads need none. On a hub with sign-in, a refused read without a
+// token points at the sign-in button instead of asking for a token.
 import { $ } from './dom.js';
 
 const TOKEN_KEY = 'ci-intel-token';
 
 let demo = false;
+let signIn = false;
+
+/** Set by the shell from GET /api/v1/pillars: the hub offers sign-in through its provider. */
+export function setSignIn(on: boolean): void {
+  signIn = on;
+}
 
 /** Set by the shell from GET /api/v1/pillars: a demo hub answers reads without a token. */
 export function setDemo(on: boolean): void {
@@ -35,6 +43,7 @@ async function fetchOk(path: string): Promise<Response> {
   const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   if (res.status === 401 || res.status === 403) {
     const body = await res.json().catch(() => ({}));
+    if (signIn && !token) throw new HttpError(res.status, `${body?.error?.message ?? 'not signed in'}: sign in (top right) to see this hub's data`);
     if (!demo || token) {
       await askToken(body?.error?.message ?? `the hub answered ${res.status}`);
       return fetchOk(path);

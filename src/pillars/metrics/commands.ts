@@ -1,22 +1,23 @@
 // CLI: `ci-intel metrics <dora|health|readiness|cost|refresh|grafana|rules>`, `ci-intel digest`,
-// and the `readiness` gate. Store commands open the configured store (--db); the gate and the
-// digest can also read a running hub's API (--hub), since PGlite allows one process per folder.
+// and the `readiness` gate. The read commands open the configured store (--db) or read a running
+// hub's API (--hub; reads.ts), since PGlite allows one process per folder.
 import type { Command } from 'commander';
 import { examples, storeOptions } from '../../core/cli.js';
+import { readHubOptions } from '../../core/hub-api.js';
 import { CiError } from '../../core/errors.js';
-import type { CliContext, HubContext } from '../../core/registry.js';
+import type { CliContext } from '../../core/registry.js';
 import { metricsConfig } from './config.js';
-import { doraReport } from './dora-store.js';
 import { digestMarkdown, digestSlack, fmtDuration, type DigestData } from './export/digest.js';
 import { grafanaDashboard } from './export/grafana.js';
 import { alertRulesYaml } from './export/rules.js';
 import { parseWindow, type Filters } from './filters.js';
-import { jobHealth, runHealth, runTrend } from './health.js';
-import { readinessAll, type Readiness } from './readiness.js';
-import { metricsDb, refresh } from './refresh.js';
+import type { Readiness } from './readiness.js';
+import { withReads, type MetricsReads } from './reads.js';
+import { refresh } from './refresh.js';
 
-const filterOptions = (cmd: Command) =>
-  cmd
+/** The filters and the two places a read command reads from: the store (--db) or a running hub (--hub). */
+const readOptions = (cmd: Command) =>
+  readHubOptions(storeOptions(cmd))
     .option('--repo <repo>', 'only this repository')
     .option('--branch <branch>', 'only this branch')
     .option('--environment <env>', 'only this environment (production = every production name)')
@@ -34,38 +35,9 @@ function filtersFrom(opts: Record<string, unknown>): Filters {
   };
 }
 
-export async function withStore<T>(ctx: CliContext, opts: Record<string, unknown>, fn: (hub: HubContext) => Promise<T>): Promise<T> {
-  const hub = await ctx.openHub(opts);
-  try {
-    await refresh(hub, { full: true });
-    return await fn(hub);
-  } finally {
-    await hub.close();
-  }
-}
-
 const pct = (v: number | null) => (v === null ? 'no data' : `${(v * 100).toFixed(1)}%`);
 
 const ms = (v: number | null) => fmtDuration(v === null ? null : v / 1000);
-
-export async function hubGet(ctx: CliContext, opts: Record<string, unknown>, path: string): Promise<unknown> {
-  const hub = ctx.config().hub;
-  const url = String(opts.hub ?? hub.url).replace(/\/+$/, '');
-  const token = (opts.token as string | undefined) ?? hub.token;
-  let res: Response;
-  try {
-    res = await fetch(url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  } catch (e) {
-    throw new CiError('E_HUB_UNREACHABLE', `cannot reach ${url}: ${(e as Error).message}`, { where: '--hub', hint: 'check the URL and that the hub runs' });
-  }
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  if (!res.ok)
-    throw new CiError('E_HUB_REJECTED', `${url}${path} answered ${res.status}: ${body?.error?.message ?? ''}`, {
-      where: '--hub',
-      hint: 'check the token (read scope) and the repository',
-    });
-  return body;
-}
 
 export function metricsCommands(program: Command, ctx: CliContext): void {
   const metrics = examples(
@@ -76,16 +48,15 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
   );
 
   examples(
-    storeOptions(
-      filterOptions(
-        metrics.command('dora').description('DORA four keys per repo and environment (production unless --environment)').option('--json', 'one JSON object'),
-      ),
+    readOptions(
+      metrics.command('dora').description('DORA four keys per repo and environment (production unless --environment)').option('--json', 'one JSON object'),
     ),
     'ci-intel metrics dora',
     'ci-intel metrics dora --environment staging --window 90 --json',
+    'ci-intel metrics dora --hub http://localhost:8080 --token $CI_INTEL_TOKEN',
   ).action(async (opts: Record<string, unknown>) => {
     const f = filtersFrom(opts);
-    const r = await withStore(ctx, opts, (hub) => doraReport(metricsDb(hub), f, hub.now(), metricsConfig(hub.config)));
+    const r = await withReads(ctx, opts, (reads) => reads.dora(f));
     if (opts.json) return ctx.out(JSON.stringify(r) + '\n');
     ctx.out(`repo\tenvironment\tdeploys/day\tlead time\tchange failure\ttime to restore\n`);
     for (const g of [...r.groups, { repo: 'ALL', environment: r.environments?.join(',') ?? 'all', ...r.total }])
@@ -97,19 +68,14 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
   });
 
   examples(
-    storeOptions(
-      filterOptions(
-        metrics.command('health').description('Run health per pipeline and per job (approximate percentiles, ±9.05%)').option('--json', 'one JSON object'),
-      ),
+    readOptions(
+      metrics.command('health').description('Run health per pipeline and per job (approximate percentiles, ±9.05%)').option('--json', 'one JSON object'),
     ),
     'ci-intel metrics health --window 7',
+    'ci-intel metrics health --hub http://localhost:8080 --token $CI_INTEL_TOKEN',
   ).action(async (opts: Record<string, unknown>) => {
     const f = filtersFrom(opts);
-    const r = await withStore(ctx, opts, async (hub) => {
-      const cfg = metricsConfig(hub.config);
-      const db = metricsDb(hub);
-      return { ...(await runHealth(db, f, hub.now(), cfg)), jobs: await jobHealth(db, f, hub.now(), cfg) };
-    });
+    const r = await withReads(ctx, opts, (reads) => reads.health(f));
     if (opts.json) return ctx.out(JSON.stringify(r) + '\n');
     ctx.out(`repo\tworkflow\truns\tsuccess\tp50\tp95\tqueue p95\tretry\tMTTR\n`);
     for (const p of [...r.pipelines, { ...r.total, repo: 'ALL', workflow: '' }])
@@ -119,31 +85,30 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
   });
 
   examples(
-    storeOptions(
-      filterOptions(
-        metrics
-          .command('readiness')
-          .description('Release readiness per repo (CI pass rate, coverage, security, code quality) with every component')
-          .option('--json', 'one JSON object per repo'),
-      ),
+    readOptions(
+      metrics
+        .command('readiness')
+        .description('Release readiness per repo (CI pass rate, coverage, security, code quality) with every component')
+        .option('--json', 'one JSON object per repo'),
     ),
     'ci-intel metrics readiness --repo acme/payments',
+    'ci-intel metrics readiness --hub http://localhost:8080 --token $CI_INTEL_TOKEN',
   ).action(async (opts: Record<string, unknown>) => {
     const f = filtersFrom(opts);
-    const items = await withStore(ctx, opts, (hub) => readinessAll(metricsDb(hub), f, metricsConfig(hub.config)));
+    const items = await withReads(ctx, opts, (reads) => reads.readiness(f));
     for (const r of items) ctx.out(opts.json ? JSON.stringify(r) + '\n' : formatReadiness(r));
   });
 
   examples(
-    storeOptions(filterOptions(metrics.command('cost').description('Cost and carbon per week').option('--json', 'one JSON object'))),
+    readOptions(metrics.command('cost').description('Cost and carbon per week').option('--json', 'one JSON object')),
     'ci-intel metrics cost --window 90',
+    'ci-intel metrics cost --hub http://localhost:8080 --token $CI_INTEL_TOKEN',
   ).action(async (opts: Record<string, unknown>) => {
     const f = filtersFrom(opts);
-    const weeks = await withStore(ctx, opts, (hub) => runTrend(metricsDb(hub), f, hub.now(), metricsConfig(hub.config), 'week'));
-    if (opts.json)
-      return ctx.out(JSON.stringify({ weekly: weeks.map((w) => ({ week: w.day, runs: w.runs, usd: w.usd, carbon_g: w.carbon_g, kwh: w.kwh })) }) + '\n');
+    const weeks = await withReads(ctx, opts, (reads) => reads.costWeekly(f));
+    if (opts.json) return ctx.out(JSON.stringify({ weekly: weeks }) + '\n');
     ctx.out('week\truns\tusd\tcarbon kg\tkWh\n');
-    for (const w of weeks) ctx.out(`${w.day}\t${w.runs}\t${w.usd.toFixed(2)}\t${(w.carbon_g / 1000).toFixed(3)}\t${w.kwh.toFixed(3)}\n`);
+    for (const w of weeks) ctx.out(`${w.week}\t${w.runs}\t${w.usd.toFixed(2)}\t${(w.carbon_g / 1000).toFixed(3)}\t${w.kwh.toFixed(3)}\n`);
   });
 
   examples(
@@ -174,21 +139,26 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
 
   // ---- digest ----
   examples(
-    storeOptions(
-      program
-        .command('digest')
-        .description('Weekly digest as Markdown (default) or Slack Block Kit JSON; posts to --webhook (or CI_INTEL_DIGEST_WEBHOOK) when given')
-        .option('--window <days>', 'days: 1, 7, 30 or 90', '7')
-        .option('--repo <repo>', 'only this repository')
-        .option('--slack', 'print Slack Block Kit JSON instead of Markdown')
-        .option('--webhook <url>', 'POST the Slack message to this incoming-webhook URL (env CI_INTEL_DIGEST_WEBHOOK)')
-        .option('--hub-url <url>', 'dashboard link to put in the digest (env CI_INTEL_PUBLIC_URL)'),
+    readHubOptions(
+      storeOptions(
+        program
+          .command('digest')
+          .description('Weekly digest as Markdown (default) or Slack Block Kit JSON; posts to --webhook (or CI_INTEL_DIGEST_WEBHOOK) when given')
+          .option('--window <days>', 'days: 1, 7, 30 or 90', '7')
+          .option('--repo <repo>', 'only this repository')
+          .option('--slack', 'print Slack Block Kit JSON instead of Markdown')
+          .option('--webhook <url>', 'POST the Slack message to this incoming-webhook URL (env CI_INTEL_DIGEST_WEBHOOK)')
+          .option('--hub-url <url>', 'dashboard link to put in the digest (env CI_INTEL_PUBLIC_URL)'),
+      ),
     ),
     'ci-intel digest',
     'ci-intel digest --slack --webhook https://hooks.slack.com/services/T000/B000/XXXX',
+    'ci-intel digest --hub http://localhost:8080 --token $CI_INTEL_TOKEN --hub-url http://localhost:8080',
   ).action(async (opts: Record<string, unknown>) => {
     const f: Filters = { ...filtersFrom({ ...opts, window: opts.window ?? '7' }) };
-    const data = await withStore(ctx, opts, (hub) => gatherDigest(hub, f, (opts.hubUrl as string | undefined) ?? hub.config.server.publicUrl));
+    const data = await withReads(ctx, opts, (reads) =>
+      gatherDigest(reads, f, (opts.hubUrl as string | undefined) ?? reads.publicUrl ?? ctx.config(opts).server.publicUrl),
+    );
     const slack = digestSlack(data);
     const md = digestMarkdown(data);
     ctx.out(opts.slack ? JSON.stringify(slack) + '\n' : md);
@@ -197,14 +167,8 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
   });
 }
 
-export async function gatherDigest(hub: HubContext, f: Filters, hubUrl?: string): Promise<DigestData> {
-  const cfg = metricsConfig(hub.config);
-  const db = metricsDb(hub);
-  const [h, dora, ready] = await Promise.all([
-    runHealth(db, f, hub.now(), cfg),
-    doraReport(db, { ...f, environment: f.environment ?? 'production' }, hub.now(), cfg),
-    readinessAll(db, f, cfg),
-  ]);
+export async function gatherDigest(reads: MetricsReads, f: Filters, hubUrl?: string): Promise<DigestData> {
+  const [h, dora, ready] = await Promise.all([reads.health(f), reads.dora({ ...f, environment: f.environment ?? 'production' }), reads.readiness(f)]);
   const worst = h.pipelines
     .filter((p) => p.success_rate !== null)
     .sort((a, b) => a.success_rate! - b.success_rate! || (a.repo < b.repo ? -1 : 1))

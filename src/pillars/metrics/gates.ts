@@ -1,42 +1,28 @@
 // The metrics pillar's gate: `ci-intel gate readiness` (release readiness, seed 002).
 import { examples, numberOption, storeOptions } from '../../core/cli.js';
+import { readHubOptions } from '../../core/hub-api.js';
 import type { GateDef, GateResult } from '../../core/registry.js';
-import { metricsConfig } from './config.js';
-import { readinessAll, type Readiness } from './readiness.js';
-import { metricsDb } from './refresh.js';
-import { formatReadiness, hubGet, withStore } from './commands.js';
+import { formatReadiness } from './commands.js';
+import { parseWindow } from './filters.js';
+import { withReads } from './reads.js';
 
 /** `ci-intel gate readiness --min 90 [--repo R] [--allow-missing]`: every selected repo must pass. */
 export const readinessGate: GateDef = {
   name: 'readiness',
   description: 'Release readiness at or above --min; an incomplete score fails unless --allow-missing',
   configure(cmd) {
-    storeOptions(cmd)
+    readHubOptions(storeOptions(cmd))
       .requiredOption('--min <percent>', 'lowest passing score, 0..100 (recommended: 90)')
       .option('--repo <repo>', 'only this repository (default: every repository; the lowest decides)')
       .option('--branch <branch>', 'branch whose runs count (default: main, master or trunk)')
-      .option('--allow-missing', 'pass an incomplete score (components without data) on the components present')
-      .option('--hub <url>', 'read a running hub instead of the store (env CI_INTEL_HUB)')
-      .option('--token <token>', 'hub token with the read scope (env CI_INTEL_TOKEN)');
+      .option('--allow-missing', 'pass an incomplete score (components without data) on the components present');
     examples(cmd, 'ci-intel gate readiness --min 90 --repo acme/payments', 'ci-intel gate readiness --min 80 --allow-missing --hub http://hub:8080');
   },
   async run(_args, opts, ctx): Promise<GateResult> {
     const min = numberOption('--min', opts.min, { min: 0, max: 100 })!;
-    let items: Readiness[];
-    if (opts.hub ?? ctx.config().hub.url) {
-      const q = new URLSearchParams();
-      if (opts.repo) q.set('repo', String(opts.repo));
-      if (opts.branch) q.set('branch', String(opts.branch));
-      items = ((await hubGet(ctx, opts, `/api/v1/metrics/readiness?${q.toString()}`)) as { items: Readiness[] }).items;
-    } else {
-      items = await withStore(ctx, opts, (hub) =>
-        readinessAll(
-          metricsDb(hub),
-          { repo: opts.repo as string | undefined, branch: opts.branch as string | undefined, repoRegexes: null },
-          metricsConfig(hub.config),
-        ),
-      );
-    }
+    const items = await withReads(ctx, opts, (reads) =>
+      reads.readiness({ repo: opts.repo as string | undefined, branch: opts.branch as string | undefined, window: parseWindow(undefined), repoRegexes: null }),
+    );
     for (const r of items) ctx.err(formatReadiness(r));
     if (items.length === 0) return { pass: false, value: null, min, reason: opts.repo ? `no runs for ${String(opts.repo)}` : 'no runs in the store' };
     const unscored = items.find((r) => r.score === null);

@@ -7,6 +7,7 @@ import { CiError } from '../../core/errors.js';
 import { detectRunIdentity } from '../../core/identity.js';
 import type { CliContext } from '../../core/registry.js';
 import type { HubTarget } from '../../core/upload.js';
+import { hubCall } from '../../core/hub-api.js';
 import { compareReports, type Comparison } from './compare.js';
 import { mutationConfig, type MutationConfig } from './config.js';
 import { readLcov } from './coverage.js';
@@ -56,27 +57,6 @@ export function reportChurn(report: MutationReport, root: string, days: number, 
   return out;
 }
 
-async function hubGet(target: HubTarget, p: string): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(target.url + p, { headers: { authorization: `Bearer ${target.token}` }, signal: AbortSignal.timeout(60_000) });
-  } catch (e) {
-    throw new CiError(
-      'E_HUB_UNREACHABLE',
-      `cannot reach the hub at ${target.url} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`,
-      { where: target.url },
-    );
-  }
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; hint?: string } } | null;
-  if (!res.ok) {
-    throw new CiError(res.status === 404 ? 'E_NOT_FOUND' : 'E_HUB_REJECTED', `the hub answered ${res.status}: ${body?.error?.message ?? ''}`.trim(), {
-      where: target.url + p.split('?')[0],
-      hint: body?.error?.hint,
-    });
-  }
-  return body;
-}
-
 function repoOf(opts: AgentReportOptions, ctx: CliContext): string {
   const repo = opts.repo ?? detectRunIdentity(ctx.env)?.repo;
   if (!repo)
@@ -90,12 +70,10 @@ function repoOf(opts: AgentReportOptions, ctx: CliContext): string {
 async function mainBaseline(opts: AgentReportOptions, ctx: CliContext): Promise<{ baseline: Baseline; report: MutationReport | null }> {
   const repo = repoOf(opts, ctx);
   if (opts.hub) {
-    const b = (await hubGet(opts.hub, `/api/v1/mutation/baseline?repo=${encodeURIComponent(repo)}`)) as {
-      run_id: string;
-      score: number;
-      files: Record<string, number | null>;
-      report: MutationReport | null;
-    };
+    const b = await hubCall<{ run_id: string; score: number; files: Record<string, number | null>; report: MutationReport | null }>(
+      opts.hub,
+      `/api/v1/mutation/baseline?repo=${encodeURIComponent(repo)}`,
+    );
     return { baseline: { source: `main@${b.run_id}`, score: b.score, files: new Map(Object.entries(b.files)) }, report: b.report };
   }
   const hub = await ctx.openHub(opts.storeFlags ?? {});

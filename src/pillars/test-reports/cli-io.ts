@@ -1,10 +1,10 @@
-// What the commands share: reading several reports, the hub's read API, the repository to ask about.
+// What the commands share: reading several reports, the repository to ask about, uploads.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { CiError } from '../../core/errors.js';
 import type { TestCase } from '../../core/model/index.js';
 import type { CliContext } from '../../core/registry.js';
-import { hubTarget, runHeaders, uploadRun, uploadToHub, type HubTarget } from '../../core/upload.js';
+import { hubTarget, runHeaders, uploadRun, uploadToHub } from '../../core/upload.js';
 import { normalizeFormat, parseReportCases, parseReportFile, type ParseSummary, type ReportFormat } from './parsers/index.js';
 
 export interface ParsedFile {
@@ -56,38 +56,6 @@ export async function readReports(files: string[], format?: string, keepCases = 
   const r = await readReportsPartial(files, format, keepCases);
   if (r.failed.length) throw r.failed[0]!.error;
   return r.parsed;
-}
-
-/** GET from the hub's API with the token; clear errors like uploads. */
-export async function hubGet<T>(target: HubTarget, pathAndQuery: string, fetchImpl: typeof fetch = fetch): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetchImpl(target.url + pathAndQuery, { headers: { authorization: `Bearer ${target.token}` }, signal: AbortSignal.timeout(60_000) });
-  } catch (e) {
-    throw new CiError(
-      'E_HUB_UNREACHABLE',
-      `cannot reach the hub at ${target.url} (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`,
-      {
-        where: target.url,
-        hint: 'check --hub / CI_INTEL_HUB and that the hub is running',
-      },
-    );
-  }
-  const text = await res.text();
-  let body: unknown = null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = text;
-  }
-  if (!res.ok) {
-    const err = (body as { error?: { code?: string; message?: string; hint?: string } } | null)?.error;
-    throw new CiError('E_HUB_REJECTED', `the hub answered ${res.status}${err?.code ? ` ${err.code}` : ''}: ${err?.message ?? String(text).slice(0, 200)}`, {
-      where: target.url + pathAndQuery.split('?')[0],
-      hint: err?.hint,
-    });
-  }
-  return body as T;
 }
 
 /** The repository the command is about: --repo, the CI environment, or the git remote. */

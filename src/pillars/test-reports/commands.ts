@@ -6,7 +6,8 @@ import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { hubOptions, hubTarget } from '../../core/upload.js';
 import { examples, storeOptions } from '../../core/cli.js';
-import { hubGet, readReports, readReportsPartial, repoOf, uploadFiles } from './cli-io.js';
+import { readReports, readReportsPartial, repoOf, uploadFiles } from './cli-io.js';
+import { hubCall, readHubOptions, readTarget } from '../../core/hub-api.js';
 import { testsConfig } from './config.js';
 import { diffCoverage, gitChangedLines } from './coverage/diff.js';
 import { COVERAGE_FORMATS, type CoverageReport, mergeCoverage, normalizeCoverageFormat, parseCoverageFile, totals } from './coverage/index.js';
@@ -151,7 +152,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
   // ---- quarantine ----
   examples(
     storeOptions(
-      hubOptions(
+      readHubOptions(
         tests
           .command('quarantine')
           .description('The quarantine list in a shape runners consume; from the hub (--hub), the store (--db), or a series of local reports')
@@ -181,8 +182,8 @@ export function testsCommands(program: Command, ctx: CliContext): void {
           where: '--repo',
           hint: 'pass --repo owner/name (or run inside the repository), or pass report files',
         });
-      const target = hubTarget(opts as { hub?: string; token?: string }, ctx);
-      if (target) entries = (await hubGet<{ tests: QuarantineEntry[] }>(target, `/api/v1/tests/quarantine?repo=${encodeURIComponent(repo)}`)).tests;
+      const target = readTarget(opts, ctx);
+      if (target) entries = (await hubCall<{ tests: QuarantineEntry[] }>(target, `/api/v1/tests/quarantine?repo=${encodeURIComponent(repo)}`)).tests;
       else {
         const hub = await ctx.openHub(opts);
         try {

@@ -9,8 +9,9 @@ import { CiError } from '../../core/errors.js';
 import type { CliContext, GateDef, GateResult } from '../../core/registry.js';
 import { hubTarget } from '../../core/upload.js';
 import { collect, examples, numberOption, storeOptions } from '../../core/cli.js';
-import { hubGet, readReports, repoOf } from './cli-io.js';
+import { readReports, repoOf } from './cli-io.js';
 import { FORMATS_HELP } from './parsers/index.js';
+import { hubCall } from '../../core/hub-api.js';
 import { testsConfig } from './config.js';
 import { diffCoverage, gitChangedLines } from './coverage/diff.js';
 import { mergeCoverage, METRICS, normalizeCoverageFormat, parseCoverageFile, totals, type CoverageReport, type Metric } from './coverage/index.js';
@@ -48,7 +49,7 @@ async function baselineValue(spec: string, metric: Metric, opts: Record<string, 
     });
   const target = hubTarget(opts as { hub?: string; token?: string }, ctx);
   if (target) {
-    const r = await hubGet<{ lines: number | null; branches: number | null; statements: number | null }>(
+    const r = await hubCall<{ lines: number | null; branches: number | null; statements: number | null }>(
       target,
       `/api/v1/tests/coverage/latest?repo=${encodeURIComponent(repo)}&branch=${encodeURIComponent(spec)}`,
     );
@@ -283,7 +284,7 @@ async function quarantineList(opts: Record<string, unknown>, ctx: CliContext): P
   const repo = repoOf(opts as { repo?: string }, ctx.env);
   if (target) {
     if (!repo) throw new CiError('E_USAGE', 'which repository?', { where: '--repo' });
-    return (await hubGet<{ tests: QuarantineEntry[] }>(target, `/api/v1/tests/quarantine?repo=${encodeURIComponent(repo)}`)).tests;
+    return (await hubCall<{ tests: QuarantineEntry[] }>(target, `/api/v1/tests/quarantine?repo=${encodeURIComponent(repo)}`)).tests;
   }
   if (opts.db || storeConfigured(ctx.env)) {
     if (!repo) throw new CiError('E_USAGE', 'which repository?', { where: '--repo' });
