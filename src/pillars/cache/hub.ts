@@ -2,6 +2,7 @@
 // the /metrics series and the background sweep), its stats over cache_events, and its retention.
 import path from 'node:path';
 import { sectionOf, type Config } from '../../core/config.js';
+import { repoVisible } from '../../core/db/access.js';
 import { sql } from '../../core/db/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { DbSink } from './events.js';
@@ -46,7 +47,12 @@ export function serverFor(ctx: HubContext): Promise<CacheServer> {
 }
 
 /** Stats over the hub's cache_events (the dashboard panel's API). */
-export async function hubStats(ctx: HubContext, days: number) {
+/**
+ * The caller's view: a namespace is named like the repository (or group) it caches for, and a
+ * caller limited to some repositories sees only the namespaces its patterns match — and, for the
+ * store's totals, the sum of those namespaces (the deduplicated store size spans every namespace).
+ */
+export async function hubStats(ctx: HubContext, days: number, visible: ((namespace: string) => boolean) | null = null) {
   const server = await serverFor(ctx);
   const until = ctx.now();
   const since = new Date(until.getTime() - days * 86_400_000);
@@ -58,15 +64,22 @@ export async function hubStats(ctx: HubContext, days: number) {
     .where('at', '<=', until)
     .groupBy(['kind', 'protocol', 'namespace'])
     .execute();
-  const tallies: Tally[] = rows.map((r) => ({
-    kind: r.kind as Tally['kind'],
-    protocol: r.protocol,
-    namespace: r.namespace,
-    n: Number(r.n),
-    bytes: Number(r.bytes),
-  }));
+  const tallies: Tally[] = rows
+    .filter((r) => !visible || visible(r.namespace))
+    .map((r) => ({
+      kind: r.kind as Tally['kind'],
+      protocol: r.protocol,
+      namespace: r.namespace,
+      n: Number(r.n),
+      bytes: Number(r.bytes),
+    }));
   const st = stateFor(ctx).counters.stored;
-  const inv: Inventory = st.at ? { perNs: st.entries, uniqueBytes: st.uniqueBytes, blobs: st.blobs } : await takeInventory(server.sentinel.backend);
+  let inv: Inventory = st.at ? { perNs: st.entries, uniqueBytes: st.uniqueBytes, blobs: st.blobs } : await takeInventory(server.sentinel.backend);
+  if (visible) {
+    const perNs = new Map([...inv.perNs].filter(([id]) => visible(id.split('\0')[1]!)));
+    const sum = (k: 'entries' | 'bytes') => [...perNs.values()].reduce((a, p) => a + p[k], 0);
+    inv = { perNs, uniqueBytes: sum('bytes'), blobs: sum('entries') };
+  }
   return computeStats(tallies, inv, since, until);
 }
 
@@ -131,7 +144,7 @@ export function sweepLoop(ctx: HubContext): () => void {
  * a miss would have rebuilt or downloaded again), puts and quarantines; and the latest quarantines
  * (integrity checks on read and scrubs) with their reason.
  */
-export async function hubDaily(ctx: HubContext, days: number) {
+export async function hubDaily(ctx: HubContext, days: number, regexes: string[] | null = null) {
   const until = ctx.now();
   const since = new Date(until.getTime() - days * 86_400_000);
   const db = ctx.db.withTables<CacheEventsTable>();
@@ -142,12 +155,13 @@ export async function hubDaily(ctx: HubContext, days: number) {
       coalesce(sum(bytes) filter (where kind = 'hit'), 0)::float8 as bytes_served,
       (count(*) filter (where kind = 'put'))::int as puts, coalesce(sum(bytes) filter (where kind = 'put'), 0)::float8 as bytes_written,
       (count(*) filter (where kind = 'quarantine'))::int as quarantines
-    from cache_events where at >= ${since} and at <= ${until} group by 1 order by 1`.execute(db)
+    from cache_events where at >= ${since} and at <= ${until} and ${repoVisible('namespace', regexes)} group by 1 order by 1`.execute(db)
   ).rows.map((d) => ({ ...d, hit_ratio: d.hits + d.misses ? d.hits / (d.hits + d.misses) : null }));
   const quarantines = await db
     .selectFrom('cache_events')
     .select(['at', 'protocol', 'namespace', 'key', 'bytes', 'reason'])
     .where('kind', '=', 'quarantine')
+    .where(repoVisible('namespace', regexes))
     .where('at', '>=', since)
     .where('at', '<=', until)
     .orderBy('at', 'desc')

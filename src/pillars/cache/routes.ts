@@ -2,6 +2,7 @@
 // since the hub is reachable for webhooks) and the stats API behind the dashboard panel.
 import type { HubApp } from '../../core/http/types.js';
 import { Type } from 'typebox';
+import { repoRegexes, requirePrincipal } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { hubDaily, hubStats, serverFor, stateFor } from './hub.js';
 import { registerCacheRoutes } from './server.js';
@@ -26,7 +27,10 @@ export async function cacheHubRoutes(app: HubApp, ctx: HubContext): Promise<void
         querystring: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 400, default: 7 }) }),
       },
     },
-    async (req) => hubStats(ctx, req.query.days),
+    async (req) => {
+      const p = requirePrincipal(req);
+      return hubStats(ctx, req.query.days, repoRegexes(p) ? (ns) => p.allowsRepo(ns) : null);
+    },
   );
   app.get(
     '/api/v1/cache/daily',
@@ -38,7 +42,7 @@ export async function cacheHubRoutes(app: HubApp, ctx: HubContext): Promise<void
         querystring: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 400, default: 30 }) }),
       },
     },
-    async (req) => hubDaily(ctx, req.query.days),
+    async (req) => hubDaily(ctx, req.query.days, repoRegexes(requirePrincipal(req))),
   );
   app.addHook('onClose', async () => {
     const st = stateFor(ctx);
