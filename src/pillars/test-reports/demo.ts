@@ -52,7 +52,9 @@ export function synthTests(ctx: SynthContext): void {
     const retried = (r: (typeof ran)[number]) => r.jobs.some((j) => j.id === 'test' && (j.attempt ?? 1) > 1);
     for (const r of ran.filter((x) => !retried(x)).slice(-DEMO_RUNS_PER_REPO))
       out.push({ run_id: r.run_id, repo, kind: 'report', slot: i % DEMO_REPORTS.length, at: r.started_at });
-    for (const r of ran.filter(retried).slice(-demoReruns(i))) out.push({ run_id: r.run_id, repo, kind: 'rerun', slot: rerun++, at: r.started_at });
+    // On the default branch: quarantine judges a test by its default-branch runs.
+    for (const r of ran.filter((x) => retried(x) && x.branch === 'main').slice(-demoReruns(i)))
+      out.push({ run_id: r.run_id, repo, kind: 'rerun', slot: rerun++, at: r.started_at });
   });
   out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.run_id < b.run_id ? -1 : 1));
   ctx.extras.tests = out.map(({ at: _at, ...e }) => e);
