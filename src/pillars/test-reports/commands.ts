@@ -12,7 +12,7 @@ import { testsConfig } from './config.js';
 import { diffCoverage, gitChangedLines } from './coverage/diff.js';
 import { COVERAGE_FORMATS, type CoverageReport, mergeCoverage, normalizeCoverageFormat, parseCoverageFile, totals } from './coverage/index.js';
 import { toCtrf } from './ctrf.js';
-import { syncQuarantineIssues } from './quarantine-issues.js';
+import { syncQuarantineIssues, syncQuarantineIssuesGitlab, type IssueSync } from './quarantine-issues.js';
 import { classify, type Execution } from './flaky.js';
 import { FORMATS_HELP, type ParseSummary } from './parsers/index.js';
 import {
@@ -159,8 +159,12 @@ export function testsCommands(program: Command, ctx: CliContext): void {
           .argument('[report...]', 'reports of successive runs (oldest first) to judge offline instead of asking the hub or store')
           .option('--format <format>', 'json | text | jest | pytest', 'text')
           .option('--repo <owner/name>', 'repository (default: from the CI environment or the git remote)')
-          .option('--sync-issues', 'open a GitHub issue (label ci-intel-quarantine) per quarantined test, mentioning its owner; close those of released tests')
+          .option(
+            '--sync-issues',
+            'open a GitHub issue (GitLab: in a GitLab CI job or with --gitlab-project) labelled ci-intel-quarantine per quarantined test, mentioning its owner; close those of released tests',
+          )
           .option('--github-token <token>', 'token for --sync-issues (env GITHUB_TOKEN)')
+          .option('--gitlab-project <id>', 'GitLab project (id or group/name) for --sync-issues (env CI_PROJECT_ID; token GITLAB_TOKEN)')
           .option('--github-api <url>', 'GitHub REST base URL (env GITHUB_API_URL; default https://api.github.com)'),
       ),
     ),
@@ -196,13 +200,7 @@ export function testsCommands(program: Command, ctx: CliContext): void {
     }
     ctx.out(renderQuarantine(entries, format, repo));
     if (opts.syncIssues) {
-      const github = ctx.config(opts).github;
-      const token = (opts.githubToken as string | undefined) ?? github.token;
-      if (!token)
-        throw new CiError('E_USAGE', '--sync-issues needs a GitHub token', { where: '--sync-issues', hint: 'pass --github-token or set GITHUB_TOKEN' });
-      if (!repo || !/^[\w.-]+\/[\w.-]+$/.test(repo))
-        throw new CiError('E_USAGE', '--sync-issues needs the repository as owner/name', { where: '--repo', hint: 'pass --repo owner/name' });
-      const r = await syncQuarantineIssues({ repo, token, apiUrl: (opts.githubApi as string | undefined) ?? github.apiUrl }, entries);
+      const r = await syncIssues(opts, ctx, repo, entries);
       for (const o of r.opened) ctx.err(`quarantine issue opened #${o.number} ${o.url} (${o.id})\n`);
       for (const c of r.closed) ctx.err(`quarantine issue closed #${c.number} ${c.url}\n`);
     }
@@ -304,4 +302,21 @@ async function quarantineFromReports(files: string[], cfg: ReturnType<typeof tes
     });
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** --sync-issues: GitLab issues in a GitLab CI job or with --gitlab-project, else GitHub issues. */
+async function syncIssues(opts: Record<string, unknown>, ctx: CliContext, repo: string | null, entries: QuarantineEntry[]): Promise<IssueSync> {
+  const config = ctx.config(opts);
+  const gitlabProject = (opts.gitlabProject as string | undefined) ?? (ctx.env.GITLAB_CI === 'true' ? ctx.env.CI_PROJECT_ID : undefined);
+  if (gitlabProject) {
+    const token = config.gitlab.token;
+    if (!token) throw new CiError('E_USAGE', '--sync-issues needs a GitLab token', { where: '--sync-issues', hint: 'set GITLAB_TOKEN (api scope)' });
+    return syncQuarantineIssuesGitlab({ url: ctx.env.CI_SERVER_URL ?? config.gitlab.url, token, project: gitlabProject }, entries);
+  }
+  const github = config.github;
+  const token = (opts.githubToken as string | undefined) ?? github.token;
+  if (!token) throw new CiError('E_USAGE', '--sync-issues needs a GitHub token', { where: '--sync-issues', hint: 'pass --github-token or set GITHUB_TOKEN' });
+  if (!repo || !/^[\w.-]+\/[\w.-]+$/.test(repo))
+    throw new CiError('E_USAGE', '--sync-issues needs the repository as owner/name', { where: '--repo', hint: 'pass --repo owner/name' });
+  return syncQuarantineIssues({ repo, token, apiUrl: (opts.githubApi as string | undefined) ?? github.apiUrl }, entries);
 }

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CiError } from '../../core/errors.js';
 import { FIXTURES } from './fixtures/paths.js';
 import type { QuarantineEntry } from './quarantine.js';
-import { QUARANTINE_LABEL, quarantineMarker, syncQuarantineIssues } from './quarantine-issues.js';
+import { QUARANTINE_LABEL, quarantineMarker, syncQuarantineIssues, syncQuarantineIssuesGitlab } from './quarantine-issues.js';
+import { RecordingApi } from '../../../test/support/api-server.js';
 
 const doc = (f: string) => JSON.parse(readFileSync(path.join(FIXTURES, 'github', f), 'utf8')) as Record<string, unknown>;
 
@@ -93,5 +94,61 @@ describe('quarantine issues (GitHub)', () => {
     expect((err as CiError).code).toBe('E_GITHUB_FAILED');
     expect((err as CiError).message).toContain('Resource not accessible by integration');
     expect((err as CiError).hint).toContain('issues: write');
+  });
+});
+
+describe('quarantine issues (GitLab)', () => {
+  // GitLab's issue object (Issues API, "New issue" response): the fields the sync reads.
+  const issue = (iid: number, description: string) => ({
+    id: 80 + iid,
+    iid,
+    project_id: 5,
+    title: 'Quarantined',
+    description,
+    state: 'opened',
+    labels: [QUARANTINE_LABEL],
+    web_url: `http://gitlab.example.com/org/app/-/issues/${iid}`,
+  });
+  const api = new RecordingApi((c) => {
+    if (c.headers['private-token'] !== 'glpat-quarantine-000000') return [401, { message: '401 Unauthorized' }];
+    const base = '/api/v4/projects/5/issues';
+    if (c.method === 'GET' && c.path === base)
+      return [200, [issue(7, `old\n${quarantineMarker('pkg.Old::released')}\n`), issue(8, `kept\n${quarantineMarker('pkg.Db::connects')}\n`)]];
+    if (c.method === 'POST' && c.path === base) return [201, issue(12, c.body!.description)];
+    if (c.method === 'POST' && c.path === `${base}/7/notes`) return [201, { id: 301, body: c.body!.body }];
+    if (c.method === 'PUT' && c.path === `${base}/7`) return [200, { ...issue(7, ''), state: 'closed' }];
+    return [404, { message: '404 Not found' }];
+  });
+  beforeAll(async () => void (await api.start()));
+  afterAll(() => api.stop());
+
+  it('opens an issue per new entry, keeps the open one, comments on and closes the released one', async () => {
+    const r = await syncQuarantineIssuesGitlab({ url: api.url, token: 'glpat-quarantine-000000', project: '5' }, [
+      entry('pkg.Db::connects', 'flaky', '@org/db'),
+      entry('pkg.Cart::adds', 'broken', null),
+    ]);
+    expect(r).toEqual({
+      opened: [{ id: 'pkg.Cart::adds', number: 12, url: 'http://gitlab.example.com/org/app/-/issues/12' }],
+      closed: [{ number: 7, url: 'http://gitlab.example.com/org/app/-/issues/7' }],
+    });
+    expect(api.lines()).toEqual([
+      'GET /api/v4/projects/5/issues',
+      'POST /api/v4/projects/5/issues',
+      'POST /api/v4/projects/5/issues/7/notes',
+      'PUT /api/v4/projects/5/issues/7',
+    ]);
+    expect(api.calls[0]!.query.get('labels')).toBe(QUARANTINE_LABEL);
+    expect(api.calls[0]!.query.get('state')).toBe('opened');
+    const created = api.calls[1]!.body!;
+    expect(created.labels).toBe(`${QUARANTINE_LABEL},broken`);
+    expect(created.description).toContain(quarantineMarker('pkg.Cart::adds'));
+    expect(api.calls[3]!.body).toEqual({ state_event: 'close' });
+  });
+
+  it('a refused token is one clear error naming the scope', async () => {
+    const err = await syncQuarantineIssuesGitlab({ url: api.url, token: 'wrong', project: '5' }, []).catch((e: CiError) => e);
+    expect(err).toBeInstanceOf(CiError);
+    expect((err as CiError).message).toBe('GitLab answered 401: 401 Unauthorized');
+    expect((err as CiError).hint).toBe('the token needs the api scope and the Reporter role on the project');
   });
 });
