@@ -134,9 +134,7 @@ async function act(
       };
     }
     case 'quarantine': {
-      await db.transaction().execute(async (trx) => {
-        await enqueue(trx as unknown as Kysely<CoreTables>, [{ type: QUARANTINE_REQUESTED, repo: t.repo, kind: t.user, object_key: row.arg! }]);
-      });
+      await enqueue(db as unknown as Kysely<CoreTables>, [{ type: QUARANTINE_REQUESTED, repo: t.repo, kind: t.user, object_key: row.arg! }]);
       ctx.bus.notify();
       return {
         state: 'done',

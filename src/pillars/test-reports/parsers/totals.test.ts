@@ -84,7 +84,7 @@ describe("counts equal the report's own totals", () => {
       try {
         s = await parseReportFile(f);
       } catch {
-        continue; // refused files are judged by peer-reports.test.ts
+        continue; // refused files are judged by peer-projects.test.ts
       }
       if (!['trx', 'nunit', 'xunit-net', 'mocha-json', 'rspec-json'].includes(s.format)) continue;
       checked.push(path.basename(f));
