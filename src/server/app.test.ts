@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { createApp } from './app.js';
 import { createToken } from '../core/tokens.js';
 import { synthesize } from '../core/synth/generate.js';
@@ -171,6 +172,16 @@ describeEachStore('HTTP API', (get) => {
     expect(body.run.jobs).toHaveLength(r.jobs.length);
     expect(body.run.started_at).toBe(new Date(r.started_at).toISOString());
     expect(body.analyses).toEqual({});
+    // A record alone names no code host: no links. Once a GitHub webhook has reported the run
+    // (provider, its run id, the PR), the run links to them.
+    expect(body.links).toBeNull();
+    await sql`update runs set provider = 'github', provider_run_id = '77', pr = 5 where run_id = ${r.run_id}`.execute(hub.db);
+    const links = (await app.inject({ url: `/api/v1/runs/${r.run_id}`, headers: { authorization: `Bearer ${ingestAll}` } })).json().links;
+    expect(links).toEqual({
+      ci_run: `https://github.com/${r.repo}/actions/runs/77`,
+      commit: `https://github.com/${r.repo}/commit/${r.commit_sha}`,
+      pr: `https://github.com/${r.repo}/pull/5`,
+    });
     expect((await app.inject({ url: `/api/v1/runs/00000000-0000-4000-8000-000000000000`, headers: { authorization: `Bearer ${ingestAll}` } })).statusCode).toBe(
       404,
     );

@@ -4,29 +4,18 @@
 import { add, api, band, card, dur, filterQuery, genericView, h, kpi, local, NO_DATA, num, params, pct, table, usd } from '../core/web/index.js';
 import { failureSection } from './autopsy.js';
 
-/** Links to the run on its CI, its commit and its pull request, when the provider is known. */
-function ciLinks(r: any): HTMLElement {
-  const web = r.provider === 'github' ? 'https://github.com' : r.provider === 'gitlab' ? 'https://gitlab.com' : null;
+/** Links to the run on its CI, its commit and its pull request (the hub builds them for its code hosts). */
+function ciLinks(r: any, links: { ci_run: string | null; commit: string | null; pr: string | null } | null): HTMLElement {
   const gl = r.provider === 'gitlab';
-  const link = (testid: string, label: string, href: string | null) =>
+  const link = (testid: string, label: string, href: string | null | undefined) =>
     href ? h('a', { href, target: '_blank', rel: 'noopener', 'data-testid': testid }, label) : h('span', { class: 'muted', 'data-testid': testid }, label);
   return h(
     'div',
     { class: 'links' },
-    link(
-      'link-ci-run',
-      r.provider_run_id ? `CI run ${r.provider_run_id}` : 'CI run: not reported',
-      web && r.provider_run_id ? `${web}/${r.repo}${gl ? '/-/pipelines/' : '/actions/runs/'}${r.provider_run_id}` : null,
-    ),
-    link(
-      'link-commit',
-      r.commit_sha ? `commit ${r.commit_sha.slice(0, 10)}` : 'commit: not reported',
-      web && r.commit_sha ? `${web}/${r.repo}${gl ? '/-/commit/' : '/commit/'}${r.commit_sha}` : null,
-    ),
-    r.pr
-      ? link('link-pr', `${gl ? 'merge request !' : 'pull request #'}${r.pr}`, web ? `${web}/${r.repo}${gl ? '/-/merge_requests/' : '/pull/'}${r.pr}` : null)
-      : null,
-    web ? null : h('span', { class: 'muted' }, '(links appear for runs reported by GitHub or GitLab)'),
+    link('link-ci-run', r.provider_run_id ? `CI run ${r.provider_run_id}` : 'CI run: not reported', links?.ci_run),
+    link('link-commit', r.commit_sha ? `commit ${r.commit_sha.slice(0, 10)}` : 'commit: not reported', links?.commit),
+    r.pr ? link('link-pr', `${gl ? 'merge request !' : 'pull request #'}${r.pr}`, links?.pr) : null,
+    links ? null : h('span', { class: 'muted' }, '(links appear for runs reported by GitHub or GitLab)'),
   );
 }
 
@@ -41,7 +30,7 @@ export async function runPage(main: HTMLElement): Promise<void> {
     main,
     h('p', {}, h('a', { href: `/?page=health${filterQuery().replace('?', '&')}` }, '← Run Health')),
     h('h1', { 'data-testid': 'run-title' }, `${r.repo} · ${r.branch ?? ''} · `, band(r.status)),
-    ciLinks(r),
+    ciLinks(r, detail.links ?? null),
     h(
       'div',
       { class: 'kpis' },

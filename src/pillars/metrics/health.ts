@@ -31,7 +31,9 @@ export function source(kind: 'run' | 'job', f: Filters, now: Date, cfg: MetricsC
   if (rolledBranch(f, cfg)) {
     const parts: RawBuilder<boolean>[] = [
       sql<boolean>`d.day >= ${isoDay(w.since)}::date`,
-      sql<boolean>`d.day <= ${isoDay(w.until)}::date`,
+      // The last day the window touches: `until` is exclusive, so a window ending at midnight (the
+      // scorecard's previous window) stops the day before.
+      sql<boolean>`d.day <= ${isoDay(new Date(w.until.getTime() - 1))}::date`,
       repoAccess('d.repo', f.repoRegexes),
     ];
     if (f.repo) parts.push(sql<boolean>`d.repo = ${f.repo.toLowerCase()}`);

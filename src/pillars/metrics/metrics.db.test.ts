@@ -264,6 +264,39 @@ describeEachStore(
       expect(badWindow.statusCode).toBe(400);
     });
 
+    it('scorecard: runs, cost per run and flake index of both windows agree with SQL over the raw runs, and follow a re-scored run', async () => {
+      // Window 7 over 12 days of history: both windows have runs, and they meet at midnight.
+      const from = new Date('2026-03-03T00:00:00Z');
+      const before = new Date(from.getTime() - 7 * 86_400_000);
+      const raw = async (from: Date, until: Date) =>
+        q(sql<{ repo: string; n: number; idx: number | null; usd: number | null }>`
+          select r.repo, count(*)::int as n, avg(r.flakiness_index)::float8 as idx, avg(c.usd)::float8 as usd
+          from runs r left join costs c using (run_id) where r.started_at >= ${from} and r.started_at < ${until} group by 1 order by 1`);
+      const check = async () => {
+        const s = await getJson('/api/v1/metrics/scorecard?window=7');
+        for (const [period, rows] of [
+          ['now', await raw(from, NOW)],
+          ['before', await raw(before, from)],
+        ] as const) {
+          expect(rows.length, period).toBeGreaterThan(0);
+          for (const r of rows) {
+            const p = s.rows.find((x: { repo: string }) => x.repo === r.repo)[period];
+            expect(p.runs, `${period} ${r.repo}`).toBe(r.n);
+            expect(p.flake_index, `${period} ${r.repo}`).toBeCloseTo(Number(r.idx), 12);
+            if (r.usd !== null) expect(p.usd_per_run, `${period} ${r.repo}`).toBeCloseTo(Number(r.usd), 9);
+          }
+        }
+        return s;
+      };
+      const first = await check();
+      // A later test report re-scores a run (the tests pillar sets flakiness_index and updated_at).
+      const [run] = await q(sql<{ run_id: string; repo: string }>`select run_id, repo from runs where started_at >= ${from} order by run_id limit 1`);
+      await sql`update runs set flakiness_index = 0.75, updated_at = now() where run_id = ${run!.run_id}`.execute(hub.db);
+      const second = await check();
+      const idx = (s: { rows: { repo: string; now: { flake_index: number } }[] }) => s.rows.find((x) => x.repo === run!.repo)!.now.flake_index;
+      expect(idx(second)).toBeGreaterThan(idx(first));
+    });
+
     it('Prometheus: the DORA series on /metrics agree with the store', async () => {
       const res = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } });
       const text = res.body;

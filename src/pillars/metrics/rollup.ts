@@ -41,7 +41,7 @@ export function runRollupSelect(where: RawBuilder<boolean>, defaults: string[]):
     with base as (
       select (r.started_at at time zone 'UTC')::date as day, r.repo, r.workflow,
         coalesce(r.environment, '') as environment, ${branchKey('r.branch', defaults)} as branch,
-        r.run_id, r.status,
+        r.run_id, r.status, r.flakiness_index,
         (r.attempt > 1 or exists (select 1 from jobs j where j.run_id = r.run_id and j.attempt > 1)) as retried,
         ${bucketSql(dur)} as bd, ${bucketSql(sql`r.queue_ms`)} as bq
       from runs r where ${where}
@@ -58,7 +58,9 @@ export function runRollupSelect(where: RawBuilder<boolean>, defaults: string[]):
         coalesce(sum(c.energy_kwh), 0)::float8 as kwh,
         coalesce(sum(c.cpu_seconds), 0)::float8 as cpu_s,
         count(c.usd)::int as cost_runs,
-        count(c.carbon_g_co2e)::int as carbon_runs
+        count(c.carbon_g_co2e)::int as carbon_runs,
+        coalesce(sum(b.flakiness_index), 0)::float8 as flake_sum,
+        count(b.flakiness_index)::int as flake_runs
       from base b left join costs c on c.run_id = b.run_id
       group by ${sql.raw(k)}
     ),
@@ -109,6 +111,8 @@ const RUN_COLS = [
   'cpu_s',
   'cost_runs',
   'carbon_runs',
+  'flake_sum',
+  'flake_runs',
   'dur_hist',
   'queue_hist',
 ];

@@ -2,7 +2,6 @@
 // flake index, cost and CO2e per run — for the window and the window before it, so each figure
 // carries its direction. Resilience comes from the mutation pillar's own API (the page joins it).
 import { sql } from 'kysely';
-import { repoVisible } from '../../core/db/access.js';
 import type { MetricsConfig } from './config.js';
 import { doraReport, type DoraGroup, type MetricsDb } from './dora-store.js';
 import { windowOf, type Filters } from './filters.js';
@@ -29,19 +28,15 @@ export interface ScorecardRow {
  * window's is not shown: its bands carry no arrow, and a DORA report is the costliest read here).
  */
 async function period(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig, withDora: boolean): Promise<Map<string, Period>> {
-  const w = windowOf(f, now);
-  const [dora, money, flaky] = await Promise.all([
+  const [dora, money] = await Promise.all([
     withDora ? doraReport(db, { ...f, environment: f.environment ?? 'production' }, now, cfg) : { groups: [] },
-    // Sums from the daily rollup (no percentiles needed here): per run = over the runs that reported a cost.
-    sql<{ repo: string; runs: number; usd: number; carbon_g: number; cost_runs: number; carbon_runs: number }>`
+    // Sums from the daily rollup (no percentiles needed here): per run = over the runs that reported
+    // a cost; the flake index = the mean over the runs that have one.
+    sql<{ repo: string; runs: number; usd: number; carbon_g: number; cost_runs: number; carbon_runs: number; flake_sum: number; flake_runs: number }>`
       select d.repo, sum(d.runs)::int as runs, sum(d.usd)::float8 as usd, sum(d.carbon_g)::float8 as carbon_g,
-        sum(d.cost_runs)::int as cost_runs, sum(d.carbon_runs)::int as carbon_runs
+        sum(d.cost_runs)::int as cost_runs, sum(d.carbon_runs)::int as carbon_runs,
+        sum(d.flake_sum)::float8 as flake_sum, sum(d.flake_runs)::int as flake_runs
       from ${source('run', f, now, cfg)} group by d.repo`.execute(db),
-    sql<{ repo: string; idx: number | null }>`
-      select repo, avg(flakiness_index)::float8 as idx from runs
-      where started_at >= ${w.since} and started_at < ${w.until} and flakiness_index is not null and ${repoVisible('repo', f.repoRegexes)}
-        ${f.repo ? sql`and repo = ${f.repo}` : sql``}
-      group by repo`.execute(db),
   ]);
   const out = new Map<string, Period>();
   const get = (repo: string) => {
@@ -59,8 +54,8 @@ async function period(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig, 
     p.runs = m.runs;
     p.usd_per_run = m.cost_runs ? m.usd / m.cost_runs : null;
     p.carbon_g_per_run = m.carbon_runs ? m.carbon_g / m.carbon_runs : null;
+    p.flake_index = m.flake_runs ? m.flake_sum / m.flake_runs : null;
   }
-  for (const r of flaky.rows) get(r.repo).flake_index = r.idx;
   return out;
 }
 

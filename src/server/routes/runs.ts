@@ -6,6 +6,7 @@ import { CiError } from '../../core/errors.js';
 import type { HubContext, Pillar } from '../../core/registry.js';
 import { ingestNdjson, readRecord } from '../../core/runs/ingest.js';
 import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http/index.js';
+import { runLinks } from '../../core/runs/links.js';
 import { getRunDetail, listRuns, RunListQuery } from '../../core/runs/read.js';
 
 export function ingestRoutes(app: HubApp, ctx: HubContext): void {
@@ -106,7 +107,7 @@ export function runRoutes(app: HubApp, ctx: HubContext, pillars: Pillar[]): void
         const a = await p.analyze(ctx, id.toLowerCase());
         if (a) analyses[p.id] = a;
       }
-      return { record, run, analyses };
+      return { record, run, links: runLinks(run as Parameters<typeof runLinks>[0], ctx.config), analyses };
     },
   );
 
