@@ -37,3 +37,12 @@ export const sinceInstant = (v: string, now: Date, where = '--since') => instant
 
 /** `--expires 30d` → thirty days after `now`; `--expires 2027-01-01` → that date. */
 export const untilInstant = (v: string, now: Date, where = '--expires') => instant(v, now, where, 1);
+
+/** A span in seconds as people read it in a terminal: 45s, 12m, 3.5h, 2.1d ("no data" for null). */
+export function fmtDuration(s: number | null): string {
+  if (s === null) return 'no data';
+  if (s < 60) return `${Math.round(s)}s`;
+  if (s < 3600) return `${Math.round(s / 60)}m`;
+  if (s < 86_400) return `${(s / 3600).toFixed(1)}h`;
+  return `${(s / 86_400).toFixed(1)}d`;
+}

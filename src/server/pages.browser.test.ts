@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '../core/synth/generate.js';
 import { createToken } from '../core/tokens.js';
-import { bytes, pct } from '../core/web/format.js';
+import { bytes, dur, pct } from '../core/web/format.js';
 import { DEMO, pillars } from '../../test/support/assembled.js';
 import { built, demoInChromium, haveChromium, loaded } from '../../test/support/chromium.js';
 import type { TestHub } from '../../test/support/stores.js';
@@ -111,18 +111,22 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     expect(marked).toEqual(listed);
   });
 
-  it('Cache: hit ratio and bytes served equal SQL over cache_events', async () => {
+  it('Cache: hit ratio, bytes served, build time saved and rebuild cost equal SQL over cache_events', async () => {
     await page.goto(`${base}/?page=cache&window=7`);
     await loaded(page);
     const since = new Date(NOW.getTime() - 7 * 86_400_000);
     const [c] = (
-      await sql<{ hits: number; misses: number; served: number }>`select (count(*) filter (where kind = 'hit'))::int as hits,
-        (count(*) filter (where kind = 'miss'))::int as misses, coalesce(sum(bytes) filter (where kind = 'hit'), 0)::float8 as served
+      await sql<{ hits: number; misses: number; served: number; saved: number; built: number }>`select (count(*) filter (where kind = 'hit'))::int as hits,
+        (count(*) filter (where kind = 'miss'))::int as misses, coalesce(sum(bytes) filter (where kind = 'hit'), 0)::float8 as served,
+        coalesce(sum(task_ms) filter (where kind = 'hit'), 0)::float8 as saved, coalesce(sum(task_ms) filter (where kind = 'put'), 0)::float8 as built
         from cache_events where at >= ${since} and at <= ${NOW}`.execute(hub.db)
     ).rows;
     expect(c!.hits).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="kpi-hit-ratio"] .value').innerText()).toBe(pct(c!.hits / (c!.hits + c!.misses)));
     expect(await page.locator('[data-testid="kpi-bytes-saved"] .value').innerText()).toBe(bytes(c!.served));
+    expect(c!.saved).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="kpi-time-saved"] .value').innerText()).toBe(dur(c!.saved));
+    expect(await page.locator('[data-testid="kpi-rebuild-cost"] .value').innerText()).toBe(dur(c!.built));
     expect(await page.locator('[data-testid="chart-cache-hit-ratio"] canvas').count()).toBe(1);
     expect(await page.locator('[data-testid="table-cache-namespaces"] tbody tr').count()).toBeGreaterThan(1);
   });

@@ -87,9 +87,9 @@ export class Sentinel {
     return this.opts.backend;
   }
 
-  private event(kind: CacheEventKind, ref: EntryRef, digest: string | null, bytes: number, reason: string | null = null): void {
+  private event(kind: CacheEventKind, ref: EntryRef, digest: string | null, bytes: number, reason: string | null = null, taskMs: number | null = null): void {
     const at = this.opts.now();
-    const e: CacheEvent = { at, kind, protocol: ref.protocol, namespace: ref.namespace, key: ref.key, digest, bytes, reason };
+    const e: CacheEvent = { at, kind, protocol: ref.protocol, namespace: ref.namespace, key: ref.key, digest, bytes, reason, task_ms: taskMs };
     this.opts.counters.count(kind, ref.protocol, ref.namespace, bytes, at.getTime());
     this.opts.sink.record(e);
   }
@@ -158,7 +158,8 @@ export class Sentinel {
       this.opts.log?.warn({ ref: refId(ref), digest: m.digest, reason: r.reason, actual: r.actual, to }, 'cache: blob failed verification, quarantined');
       return { hit: false, quarantined: r.reason };
     }
-    this.event('hit', ref, m.digest, opts.head ? 0 : r.size);
+    // A HEAD only asks whether the entry exists: no bytes served, no build time saved yet.
+    this.event('hit', ref, m.digest, opts.head ? 0 : r.size, null, opts.head ? null : (m.meta?.duration ?? null));
     const now = this.opts.now().getTime();
     if (now - l.touchedAt >= this.touchEveryMs) {
       l.touchedAt = now;
@@ -214,7 +215,7 @@ export class Sentinel {
     }
     await this.opts.backend.writeManifest(m);
     this.remember(refId(ref), { stored: { manifest: m, lastHit: this.opts.now() }, sigOk: true, touchedAt: this.opts.now().getTime() });
-    this.event('put', ref, m.digest, m.size);
+    this.event('put', ref, m.digest, m.size, null, m.meta?.duration ?? null);
     this.approxBytes += m.size;
     if (this.opts.maxBytes !== null && this.approxBytes > this.opts.maxBytes)
       void this.sweep().catch((e) => this.opts.log?.error({ err: e }, 'cache: sweep failed'));

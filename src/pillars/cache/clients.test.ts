@@ -129,6 +129,14 @@ describe('real clients against the cache', () => {
       // turbo computes "time saved" from the x-artifact-duration we stored and sent back.
       expect(second.task.cache.timeSaved).toBeGreaterThan(0);
       expect(readFileSync(path.join(repo, 'packages/app/dist/out.txt'), 'utf8')).toBe(built);
+      // The journal keeps the task's duration: the put's build time, the hit's time saved — the same
+      // figure turbo reports — and the stats add them up.
+      const events = (await readEvents(c)).filter((e) => e.protocol === 'turbo' && e.key === second.task.hash);
+      const put = events.find((e) => e.kind === 'put')!;
+      const hit = events.find((e) => e.kind === 'hit' && Number(e.bytes) > 0)!;
+      expect(put.task_ms as number).toBeGreaterThan(0);
+      expect(hit.task_ms).toBe(put.task_ms);
+      expect(second.task.cache.timeSaved).toBe(hit.task_ms);
     });
 
     it('a flipped bit in the stored blob: the next run rebuilds (miss), the blob is quarantined, the next PUT heals', async () => {

@@ -23,6 +23,12 @@ export interface CacheEvent {
   bytes: number;
   /** quarantine: digest_mismatch | size_mismatch | signature_invalid | manifest_corrupt; evict: ttl | lru | orphan. */
   reason: string | null;
+  /**
+   * How long the task that produced the artifact took, as its client reported it (turbo's
+   * `x-artifact-duration`): on a hit the build time saved, on a put the build time spent because
+   * the cache did not have it. Null when the client reports none.
+   */
+  task_ms?: number | null;
 }
 
 export interface EventSink {
@@ -40,6 +46,7 @@ export function eventToJson(e: CacheEvent): Record<string, unknown> {
     digest: e.digest,
     bytes: e.bytes,
     reason: e.reason,
+    ...(e.task_ms != null ? { task_ms: e.task_ms } : {}),
   };
 }
 
@@ -56,6 +63,7 @@ export function eventFromJson(o: Record<string, unknown>): CacheEvent | null {
     digest: typeof o.digest === 'string' ? o.digest : null,
     bytes: Number(o.bytes) || 0,
     reason: typeof o.reason === 'string' ? o.reason : null,
+    task_ms: typeof o.task_ms === 'number' && Number.isFinite(o.task_ms) && o.task_ms >= 0 ? o.task_ms : null,
   };
 }
 
@@ -130,6 +138,7 @@ export const EVENT_COLUMNS = [
   { name: 'digest', type: 'text' },
   { name: 'bytes', type: 'int8' },
   { name: 'reason', type: 'text' },
+  { name: 'task_ms', type: 'int8' },
 ];
 
 /** The hub's `cache_events` table (array-batched inserts). */
@@ -143,7 +152,11 @@ export class DbSink extends BufferedSink {
   }
 
   protected async write(batch: CacheEvent[]): Promise<void> {
-    await unnestInsert('cache_events', EVENT_COLUMNS, batch).execute(this.db);
+    await unnestInsert(
+      'cache_events',
+      EVENT_COLUMNS,
+      batch.map((e) => ({ ...e, task_ms: e.task_ms ?? null })),
+    ).execute(this.db);
   }
 }
 

@@ -56,15 +56,16 @@ describeEachStore(
       const rows = await hub.db
         .withTables<CacheEventsTable>()
         .selectFrom('cache_events')
-        .select(['kind', 'protocol', 'namespace', 'key', 'bytes', 'reason'])
+        .select(['kind', 'protocol', 'namespace', 'key', 'bytes', 'reason', 'task_ms'])
         .orderBy('id')
         .execute();
-      expect(rows).toEqual([
-        { kind: 'put', protocol: 'turbo', namespace: 'web', key: 'f00d', bytes: 4096, reason: null },
-        { kind: 'hit', protocol: 'turbo', namespace: 'web', key: 'f00d', bytes: 4096, reason: null },
-        { kind: 'miss', protocol: 'turbo', namespace: 'web', key: 'beef', bytes: 0, reason: null },
-        { kind: 'quarantine', protocol: 'turbo', namespace: 'web', key: 'f00d', bytes: 4096, reason: 'digest_mismatch' },
-        { kind: 'miss', protocol: 'turbo', namespace: 'web', key: 'f00d', bytes: 0, reason: null },
+      // The task's duration (x-artifact-duration) rides on the put (build time spent) and the hit (saved).
+      expect(rows.map((r) => ({ ...r, bytes: Number(r.bytes), task_ms: r.task_ms === null ? null : Number(r.task_ms) }))).toEqual([
+        { kind: 'put', protocol: 'turbo', namespace: 'web', key: 'f00d', bytes: 4096, reason: null, task_ms: 1200 },
+        { kind: 'hit', protocol: 'turbo', namespace: 'web', key: 'f00d', bytes: 4096, reason: null, task_ms: 1200 },
+        { kind: 'miss', protocol: 'turbo', namespace: 'web', key: 'beef', bytes: 0, reason: null, task_ms: null },
+        { kind: 'quarantine', protocol: 'turbo', namespace: 'web', key: 'f00d', bytes: 4096, reason: 'digest_mismatch', task_ms: null },
+        { kind: 'miss', protocol: 'turbo', namespace: 'web', key: 'f00d', bytes: 0, reason: null, task_ms: null },
       ]);
     });
 
@@ -107,6 +108,8 @@ describeEachStore(
           puts: 1,
           quarantines: 1,
           entries: 1,
+          time_saved_ms: 1200,
+          build_ms: 1200,
         }),
       ]);
       expect(s.total.hit_ratio).toBe(0.3333);

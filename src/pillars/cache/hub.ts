@@ -59,7 +59,14 @@ export async function hubStats(ctx: HubContext, days: number, visible: ((namespa
   const db = ctx.db.withTables<CacheEventsTable>();
   const rows = await db
     .selectFrom('cache_events')
-    .select(['kind', 'protocol', 'namespace', sql<number>`count(*)::int8`.as('n'), sql<number>`coalesce(sum(bytes), 0)::int8`.as('bytes')])
+    .select([
+      'kind',
+      'protocol',
+      'namespace',
+      sql<number>`count(*)::int8`.as('n'),
+      sql<number>`coalesce(sum(bytes), 0)::int8`.as('bytes'),
+      sql<number>`coalesce(sum(task_ms), 0)::int8`.as('task_ms'),
+    ])
     .where('at', '>=', since)
     .where('at', '<=', until)
     .groupBy(['kind', 'protocol', 'namespace'])
@@ -72,6 +79,7 @@ export async function hubStats(ctx: HubContext, days: number, visible: ((namespa
       namespace: r.namespace,
       n: Number(r.n),
       bytes: Number(r.bytes),
+      task_ms: Number(r.task_ms),
     }));
   const st = stateFor(ctx).counters.stored;
   let inv: Inventory = st.at ? { perNs: st.entries, uniqueBytes: st.uniqueBytes, blobs: st.blobs } : await takeInventory(server.sentinel.backend);
@@ -149,12 +157,24 @@ export async function hubDaily(ctx: HubContext, days: number, regexes: string[] 
   const since = new Date(until.getTime() - days * 86_400_000);
   const db = ctx.db.withTables<CacheEventsTable>();
   const daily = (
-    await sql<{ day: string; hits: number; misses: number; bytes_served: number; puts: number; bytes_written: number; quarantines: number }>`
+    await sql<{
+      day: string;
+      hits: number;
+      misses: number;
+      bytes_served: number;
+      puts: number;
+      bytes_written: number;
+      quarantines: number;
+      time_saved_ms: number;
+      build_ms: number;
+    }>`
     select to_char(date_trunc('day', at at time zone 'UTC'), 'YYYY-MM-DD') as day,
       (count(*) filter (where kind = 'hit'))::int as hits, (count(*) filter (where kind = 'miss'))::int as misses,
       coalesce(sum(bytes) filter (where kind = 'hit'), 0)::float8 as bytes_served,
       (count(*) filter (where kind = 'put'))::int as puts, coalesce(sum(bytes) filter (where kind = 'put'), 0)::float8 as bytes_written,
-      (count(*) filter (where kind = 'quarantine'))::int as quarantines
+      (count(*) filter (where kind = 'quarantine'))::int as quarantines,
+      coalesce(sum(task_ms) filter (where kind = 'hit'), 0)::float8 as time_saved_ms,
+      coalesce(sum(task_ms) filter (where kind = 'put'), 0)::float8 as build_ms
     from cache_events where at >= ${since} and at <= ${until} and ${repoVisible('namespace', regexes)} group by 1 order by 1`.execute(db)
   ).rows.map((d) => ({ ...d, hit_ratio: d.hits + d.misses ? d.hits / (d.hits + d.misses) : null }));
   const quarantines = await db

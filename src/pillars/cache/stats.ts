@@ -1,6 +1,7 @@
 // `ci-intel cache stats`: hit ratio, bytes, entries, quarantines and evictions per namespace
 // (issue 7), from the event journal (or the hub's cache_events) and an inventory of the storage.
 // Pure aggregation: the caller supplies the events, the inventory and the window.
+import { fmtDuration } from '../../core/duration.js';
 import type { CacheEvent } from './events.js';
 import type { CacheBackend } from './storage/index.js';
 
@@ -19,6 +20,9 @@ export interface NsStats {
   /** Entries (manifests) stored now, and the bytes they name (a blob shared by two entries counts twice). */
   entries: number;
   bytes_stored: number;
+  /** Build time the hits saved and the puts cost (the producing task's duration as the client reported it; turbo does). */
+  time_saved_ms: number;
+  build_ms: number;
 }
 
 export interface StatsReport {
@@ -52,6 +56,8 @@ const empty = (protocol: string, namespace: string): NsStats => ({
   evictions: 0,
   entries: 0,
   bytes_stored: 0,
+  time_saved_ms: 0,
+  build_ms: 0,
 });
 
 /** Read-only listing: entries and bytes per namespace, unique blob bytes. */
@@ -82,6 +88,7 @@ export interface Tally {
   namespace: string;
   n: number;
   bytes: number;
+  task_ms: number;
 }
 
 /** Counts events inside [since, until]. */
@@ -91,9 +98,10 @@ export function tally(events: Iterable<CacheEvent>, since: Date, until: Date): T
     if (e.at < since || e.at > until) continue;
     const id = `${e.kind}\0${e.protocol}\0${e.namespace}`;
     let t = m.get(id);
-    if (!t) m.set(id, (t = { kind: e.kind, protocol: e.protocol, namespace: e.namespace, n: 0, bytes: 0 }));
+    if (!t) m.set(id, (t = { kind: e.kind, protocol: e.protocol, namespace: e.namespace, n: 0, bytes: 0, task_ms: 0 }));
     t.n++;
     t.bytes += e.bytes;
+    t.task_ms += e.task_ms ?? 0;
   }
   return [...m.values()];
 }
@@ -112,6 +120,7 @@ export function computeStats(tallies: Iterable<Tally>, inv: Inventory, since: Da
       case 'hit':
         r.hits += t.n;
         r.bytes_served += t.bytes;
+        r.time_saved_ms += t.task_ms;
         break;
       case 'miss':
         r.misses += t.n;
@@ -119,6 +128,7 @@ export function computeStats(tallies: Iterable<Tally>, inv: Inventory, since: Da
       case 'put':
         r.puts += t.n;
         r.bytes_written += t.bytes;
+        r.build_ms += t.task_ms;
         break;
       case 'quarantine':
         r.quarantines += t.n;
@@ -137,7 +147,19 @@ export function computeStats(tallies: Iterable<Tally>, inv: Inventory, since: Da
   const namespaces = [...rows.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.protocol.localeCompare(b.protocol));
   const total = empty('*', '*');
   for (const r of namespaces) {
-    for (const k of ['hits', 'misses', 'bytes_served', 'puts', 'bytes_written', 'quarantines', 'evictions', 'entries', 'bytes_stored'] as const)
+    for (const k of [
+      'hits',
+      'misses',
+      'bytes_served',
+      'puts',
+      'bytes_written',
+      'quarantines',
+      'evictions',
+      'entries',
+      'bytes_stored',
+      'time_saved_ms',
+      'build_ms',
+    ] as const)
       total[k] += r[k];
   }
   for (const r of [...namespaces, total]) r.hit_ratio = r.hits + r.misses ? round4(r.hits / (r.hits + r.misses)) : null;
@@ -160,7 +182,7 @@ export function formatBytes(n: number): string {
 
 /** The text table of `cache stats`. */
 export function renderStats(r: StatsReport): string {
-  const head = ['NAMESPACE', 'PROTOCOL', 'HIT RATIO', 'HITS', 'MISSES', 'SERVED', 'ENTRIES', 'STORED', 'PUTS', 'QUARANTINES', 'EVICTIONS'];
+  const head = ['NAMESPACE', 'PROTOCOL', 'HIT RATIO', 'HITS', 'MISSES', 'SERVED', 'TIME SAVED', 'ENTRIES', 'STORED', 'PUTS', 'QUARANTINES', 'EVICTIONS'];
   const line = (s: NsStats) => [
     s.namespace,
     s.protocol,
@@ -168,6 +190,7 @@ export function renderStats(r: StatsReport): string {
     String(s.hits),
     String(s.misses),
     formatBytes(s.bytes_served),
+    s.time_saved_ms ? fmtDuration(s.time_saved_ms / 1000) : '-',
     String(s.entries),
     formatBytes(s.bytes_stored),
     String(s.puts),

@@ -13,6 +13,7 @@ export type CacheEventsTable = {
     digest: string | null;
     bytes: number;
     reason: string | null;
+    task_ms: number | null;
   };
 };
 
@@ -35,5 +36,10 @@ create index cache_events_at on cache_events (at);
 create index cache_events_ns_at on cache_events (namespace, at);
 create index cache_events_quarantine on cache_events (at) where kind = 'quarantine';
 `,
+  },
+  {
+    // The producing task's duration (turbo's x-artifact-duration): time saved by hits, spent by puts.
+    id: 'cache-0002-task-time',
+    up: `alter table cache_events add column task_ms bigint;`,
   },
 ];

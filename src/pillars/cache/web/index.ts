@@ -1,7 +1,7 @@
 // The Cache page: hit ratio per day, bytes served from the cache (what misses would have rebuilt),
 // the namespaces side by side, and the quarantines (integrity checks on read and scrubs). The cache
 // serves every repository of the hub: its figures are per namespace, not per repository filter.
-import { api, bytes, card, chart, h, help, kpi, local, num, params, pct, table, type PageView } from '../../../core/web/index.js';
+import { api, bytes, card, chart, dur, h, help, kpi, local, num, params, pct, table, type PageView } from '../../../core/web/index.js';
 
 const SEND =
   'Point your build tool at the hub with a cache token (cache.tokens): turbo (TURBO_API=URL TURBO_TOKEN=T TURBO_TEAM=web), Bazel (--remote_cache=URL), Gradle (url = URL/cache/) or ccache (remote_storage = http://ci:T@host/ccache).';
@@ -36,6 +36,22 @@ export const cachePage: PageView = async (main) => {
         bytes(t.bytes_served),
         t.bytes_served,
         help(`The size of every artifact a hit returned (${num(t.hits)} hits): what those builds did not rebuild or fetch again.`),
+      ),
+      kpi(
+        'time-saved',
+        'Build time saved',
+        t.time_saved_ms ? dur(t.time_saved_ms) : 'not reported',
+        t.time_saved_ms,
+        help(
+          `The build time of every artifact a hit returned, as the client reported it when it stored the artifact (turbo sends each task's duration; Bazel, Gradle and ccache send none and count 0).`,
+        ),
+      ),
+      kpi(
+        'rebuild-cost',
+        'Rebuild cost',
+        t.build_ms ? dur(t.build_ms) : 'not reported',
+        t.build_ms,
+        help(`The build time of the ${num(t.puts)} artifacts the cache did not have and a build produced and uploaded (their tasks' reported durations).`),
       ),
       kpi('bytes-written', 'Bytes written', bytes(t.bytes_written), t.bytes_written, `${num(t.puts)} puts`),
       kpi('quarantines', 'Quarantined', num(t.quarantines), t.quarantines, 'entries failing verification'),
@@ -90,6 +106,7 @@ export const cachePage: PageView = async (main) => {
           { key: 'hits', label: 'hits', num: true, fmt: (r) => num(r.hits) },
           { key: 'misses', label: 'misses', num: true, fmt: (r) => num(r.misses) },
           { key: 'bytes_served', label: 'served', num: true, fmt: (r) => bytes(r.bytes_served) },
+          { key: 'time_saved_ms', label: 'time saved', num: true, fmt: (r) => (r.time_saved_ms ? dur(r.time_saved_ms) : '–') },
           { key: 'bytes_written', label: 'written', num: true, fmt: (r) => bytes(r.bytes_written) },
           { key: 'quarantines', label: 'quarantined', num: true, fmt: (r) => num(r.quarantines) },
           { key: 'evictions', label: 'evicted', num: true, fmt: (r) => num(r.evictions) },

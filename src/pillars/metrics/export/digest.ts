@@ -4,6 +4,7 @@
 import type { DoraKeys } from '../dora.js';
 import type { RunStats } from '../health.js';
 import type { Readiness } from '../readiness.js';
+import { fmtDuration } from '../../../core/duration.js';
 
 export interface DigestData {
   window: { since: string; until: string; days: number };
@@ -18,13 +19,7 @@ export interface DigestData {
 const pct = (v: number | null) => (v === null ? 'no data' : `${(v * 100).toFixed(1)}%`);
 const num = (v: number | null, d = 1) => (v === null ? 'no data' : v.toFixed(d));
 
-export function fmtDuration(s: number | null): string {
-  if (s === null) return 'no data';
-  if (s < 60) return `${Math.round(s)}s`;
-  if (s < 3600) return `${Math.round(s / 60)}m`;
-  if (s < 86_400) return `${(s / 3600).toFixed(1)}h`;
-  return `${(s / 86_400).toFixed(1)}d`;
-}
+export { fmtDuration };
 
 const band = (b: string | null) => (b ? ` (${b})` : '');
 
