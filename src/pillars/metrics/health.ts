@@ -147,14 +147,27 @@ async function incidentMedians(db: MetricsDb, f: Filters, now: Date, cfg: Metric
 }
 
 /** Totals and per-pipeline (repo, workflow) run health for the filters. */
-export async function runHealth(db: MetricsDb, f: Filters, now: Date, cfg: MetricsConfig): Promise<{ total: RunStats; pipelines: RunStats[] }> {
+/**
+ * Run health in total and per pipeline; `pipelines: false` (the Overview, which shows the total
+ * only) skips the per-pipeline sums and MTTR medians — half the statements of the answer.
+ */
+export async function runHealth(
+  db: MetricsDb,
+  f: Filters,
+  now: Date,
+  cfg: MetricsConfig,
+  opts: { pipelines?: boolean } = {},
+): Promise<{ total: RunStats; pipelines: RunStats[] }> {
   const src = source('run', f, now, cfg);
+  const perPipeline = opts.pipelines !== false;
   const [rows, tot, inc, incTot] = await Promise.all([
-    sql<
-      Record<string, unknown>
-    >`select d.repo, d.workflow, ${sums(RUN_SUMS)}, ${MONEY} from ${src} group by d.repo, d.workflow order by d.repo, d.workflow`.execute(db),
+    perPipeline
+      ? sql<
+          Record<string, unknown>
+        >`select d.repo, d.workflow, ${sums(RUN_SUMS)}, ${MONEY} from ${src} group by d.repo, d.workflow order by d.repo, d.workflow`.execute(db)
+      : { rows: [] as Record<string, unknown>[] },
     sql<Record<string, unknown>>`select ${sums(RUN_SUMS)}, ${MONEY} from ${src}`.execute(db),
-    incidentMedians(db, f, now, cfg, true),
+    perPipeline ? incidentMedians(db, f, now, cfg, true) : [],
     incidentMedians(db, f, now, cfg, false),
   ]);
   const im = new Map(inc.map((x) => [`${x.repo}\u0000${x.workflow}`, x]));

@@ -68,6 +68,13 @@ describeEachStore(
       expect(h.jobs.find((j: { job: string }) => j.job === 'lint').budget.stage).toBe('Lint');
     });
 
+    it('the Overview reports the same run health total as the health answer (it skips the per-pipeline part)', async () => {
+      const [o, h] = await Promise.all([getJson('/api/v1/metrics/overview?window=30'), getJson('/api/v1/metrics/health?window=30')]);
+      expect(h.total.runs).toBeGreaterThan(0);
+      expect(h.total.mttr_median_s).not.toBeNull();
+      expect(o.health).toEqual(h.total);
+    });
+
     it('a non-default branch is answered from raw runs by the same definition', async () => {
       const [b] = await q(
         sql<{ branch: string; n: number }>`select branch, count(*)::int as n from runs where branch like 'feature/%' group by 1 order by 2 desc, 1 limit 1`,

@@ -137,7 +137,7 @@ export function metricsRoutes(app: HubApp, ctx: HubContext): void {
       const db = metricsDb(ctx);
       const c = cfg();
       const [health, daily, dora, readiness] = await Promise.all([
-        runHealth(db, f, ctx.now(), c),
+        runHealth(db, f, ctx.now(), c, { pipelines: false }),
         runTrend(db, f, ctx.now(), c, 'day'),
         doraReport(db, { ...f, environment: f.environment ?? 'production' }, ctx.now(), c),
         readinessAll(db, f, c),
