@@ -171,7 +171,7 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     expect(await page.locator(`[data-testid="log-build-long"] .log-line.focus[data-line="${cause.evidence.line}"]`).count()).toBe(1);
   });
 
-  it('Scorecard: a row per service with DORA bands and trends, exported as CSV and as printable HTML', async () => {
+  it('Scorecard: a row per service with DORA bands, policy results and trends, exported as CSV and as printable HTML', async () => {
     await page.goto(`${base}/?page=scorecard`);
     await loaded(page);
     const repos = (await sql<{ repo: string }>`select distinct repo from runs order by 1`.execute(hub.db)).rows.map((r) => r.repo);
@@ -185,6 +185,9 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
       .trim()
       .split('\n');
     expect(lines[0]).toMatch(/^service,deployment_frequency_per_day,deployment_frequency_band,/);
+    // The compliance snapshot: policy decisions per service, in the table and the export.
+    expect(lines[0]).toContain(',security_score,policy_deny,policy_warn,security_sarif_errors,');
+    expect(await page.locator('[data-testid="table-scorecard"] td[data-col="security"]').first().innerText()).toMatch(/^\d+ deny · \d+ warn|^–$/);
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(repos);
     const [html] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="scorecard-html"]')]);
     const doc = readFileSync((await html.path())!, 'utf8');

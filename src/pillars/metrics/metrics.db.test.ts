@@ -296,6 +296,21 @@ describeEachStore(
         return s;
       };
       const first = await check();
+      // The compliance snapshot: each row's policy figures are its readiness security component's inputs.
+      const ready = (await getJson('/api/v1/metrics/readiness')).items as Array<{
+        repo: string;
+        components: Array<{ id: string; score: number | null; inputs: { deny?: number; warn?: number; sarif_errors?: number } }>;
+      }>;
+      let withPolicies = 0;
+      for (const row of first.rows) {
+        const sec = ready.find((r) => r.repo === row.repo)?.components.find((c) => c.id === 'security');
+        if (!sec || sec.score === null) expect(row.security, row.repo).toBeNull();
+        else {
+          withPolicies++;
+          expect(row.security).toEqual({ score: sec.score, policy_deny: sec.inputs.deny, policy_warn: sec.inputs.warn, sarif_errors: sec.inputs.sarif_errors });
+        }
+      }
+      expect(withPolicies).toBeGreaterThan(0);
       // A later test report re-scores a run (the tests pillar sets flakiness_index and updated_at).
       const [run] = await q(sql<{ run_id: string; repo: string }>`select run_id, repo from runs where started_at >= ${from} order by run_id limit 1`);
       await sql`update runs set flakiness_index = 0.75, updated_at = now() where run_id = ${run!.run_id}`.execute(hub.db);

@@ -19,6 +19,11 @@ interface Period {
 export interface ScorecardRow {
   repo: string;
   readiness: { score: number | null; band: string | null; complete: boolean };
+  /**
+   * The compliance snapshot: the readiness security component — policy decisions of the latest run
+   * with policy results and error findings of the latest security SARIF — or null without either.
+   */
+  security: { score: number | null; policy_deny: number; policy_warn: number; sarif_errors: number } | null;
   now: Period;
   before: Period;
 }
@@ -68,9 +73,13 @@ export async function scorecard(db: MetricsDb, f: Filters, now: Date, cfg: Metri
   const repos = [...new Set([...cur.keys(), ...prev.keys()])].sort();
   const rows: ScorecardRow[] = repos.map((repo) => {
     const r = readiness.get(repo);
+    const sec = r?.components.find((c) => c.id === 'security');
+    const inp = sec?.inputs as { deny?: number; warn?: number; sarif_errors?: number } | undefined;
     return {
       repo,
       readiness: { score: r?.score ?? null, band: r?.band ?? null, complete: r?.complete ?? false },
+      security:
+        sec && sec.score !== null ? { score: sec.score, policy_deny: inp?.deny ?? 0, policy_warn: inp?.warn ?? 0, sarif_errors: inp?.sarif_errors ?? 0 } : null,
       now: cur.get(repo) ?? empty,
       before: prev.get(repo) ?? empty,
     };

@@ -25,6 +25,7 @@ function arrow(d: Dir, now: number | null | undefined, before: number | null | u
 interface Row {
   repo: string;
   readiness: { score: number | null; band: string | null };
+  security: { score: number; policy_deny: number; policy_warn: number; sarif_errors: number } | null;
   now: any;
   before: any;
   resilience: number | null;
@@ -58,6 +59,20 @@ const COLS: Col<Row>[] = [
     num: true,
     value: (r) => r.readiness.score,
     fmt: (r) => h('span', {}, r.readiness.score === null ? '–' : sig(r.readiness.score), ' ', band(r.readiness.band)),
+  },
+  {
+    key: 'security',
+    label: 'policies',
+    num: true,
+    value: (r) => (r.security ? r.security.policy_deny * 1000 + r.security.policy_warn : null),
+    fmt: (r) =>
+      r.security
+        ? h(
+            'span',
+            { class: r.security.policy_deny || r.security.sarif_errors ? 'bad' : '' },
+            `${r.security.policy_deny} deny · ${r.security.policy_warn} warn${r.security.sarif_errors ? ` · ${r.security.sarif_errors} SARIF errors` : ''}`,
+          )
+        : '–',
   },
   {
     key: 'resilience',
@@ -113,6 +128,10 @@ export function scorecardCsv(rows: Row[]): string {
     'time_to_restore_band',
     'readiness',
     'readiness_band',
+    'security_score',
+    'policy_deny',
+    'policy_warn',
+    'security_sarif_errors',
     'resilience',
     'resilience_trend',
     'flake_index',
@@ -136,6 +155,10 @@ export function scorecardCsv(rows: Row[]): string {
       d?.bands.time_to_restore,
       r.readiness.score,
       r.readiness.band,
+      r.security?.score,
+      r.security?.policy_deny,
+      r.security?.policy_warn,
+      r.security?.sarif_errors,
       r.resilience,
       dir(r.resilience, r.resilience_before, true),
       r.now.flake_index,
@@ -192,7 +215,7 @@ export async function scorecardPage(main: HTMLElement): Promise<void> {
     h(
       'p',
       { class: 'muted' },
-      `One row per service: DORA bands of its production deployments, readiness, resilience (latest main-branch mutation report), flake index (mean of its runs'), cost and CO2e per run. Arrows compare with the ${s.window.days} days before: ▲ better, ▼ worse, ▬ within 2%.`,
+      `One row per service: DORA bands of its production deployments, readiness, policy results (deny and warn decisions of its latest run with policy checks, error findings of its latest security scan), resilience (latest main-branch mutation report), flake index (mean of its runs'), cost and CO2e per run. Arrows compare with the ${s.window.days} days before: ▲ better, ▼ worse, ▬ within 2%.`,
       help(
         'Deployment frequency: successful deployments ÷ days. Lead time and time to restore: medians. Change failure rate: failed or rolled-back ÷ deployments. Readiness: weighted components (Readiness page). Flake index: runs with a failure a pass contradicted ÷ runs. Cost and CO2e: the runs’ cost records ÷ runs.',
       ),
