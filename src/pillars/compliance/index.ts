@@ -1,0 +1,11 @@
+// Compliance as code (seed 000 pillar 7; issue 17): GitHub Actions and GitLab CI security rules,
+// dependency licences, and merge gates.
+import { definePillar } from '../../core/registry.js';
+import { complianceCommands } from './commands.js';
+import { complianceConfigSection } from './config.js';
+
+export const compliancePillar = definePillar({
+  id: 'compliance',
+  config: complianceConfigSection,
+  commands: (program, ctx) => complianceCommands(program, ctx),
+});
