@@ -107,7 +107,7 @@ describe('ci-intel policy check', () => {
     const { id, $schema, ...rest } = schema;
     void $schema;
     const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
-    const validate = ajv.compile({ ...rest, $id: id });
+    const validate = ajv.compile({ ...rest, $id: String(id) });
     expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     const results = log.runs[0]!.results;
     expect(results).toHaveLength(12);
