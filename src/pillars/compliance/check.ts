@@ -37,8 +37,8 @@ export function policyCheck(root: string, opts: CheckOptions = {}): CheckResult 
   const found = discover(tree, { licenses: true });
   const findings: Finding[] = [];
   const files: string[] = [];
-  const yaml = (rel: string) => {
-    const src = tree.read(rel);
+  const yaml = (rel: string, plain = false) => {
+    const src = tree.read(rel, undefined, plain);
     if (src === null) return null;
     try {
       return parseYaml(rel, src);
@@ -52,7 +52,7 @@ export function policyCheck(root: string, opts: CheckOptions = {}): CheckResult 
   };
   for (const f of found) {
     if (f.kind === 'github-workflow' || f.kind === 'github-action') {
-      const doc = yaml(f.rel);
+      const doc = yaml(f.rel, f.plain);
       if (!doc) continue;
       files.push(f.rel);
       findings.push(...(f.kind === 'github-workflow' ? checkWorkflow(doc) : checkAction(doc)));
@@ -77,7 +77,7 @@ export function policyCheck(root: string, opts: CheckOptions = {}): CheckResult 
         }
       }
     } else {
-      const src = tree.read(f.rel, opts.maxLockBytes ?? 64 * 1024 * 1024);
+      const src = tree.read(f.rel, opts.maxLockBytes ?? 64 * 1024 * 1024, f.plain);
       if (src === null) continue;
       files.push(f.rel);
       try {

@@ -12,6 +12,8 @@ export interface FoundFile {
   /** Relative to the root, forward slashes. */
   rel: string;
   kind: FileKind;
+  /** A regular file reached without following any symlink (no need to resolve it again). */
+  plain?: boolean;
 }
 
 /** Folders never searched for actions or lockfiles (vendored and generated trees). */
@@ -67,9 +69,12 @@ export class Tree {
     return abs;
   }
 
-  /** Reads a file inside the root (size-capped); null with a problem recorded when it cannot. */
-  read(rel: string, cap = this.maxBytes): string | null {
-    const abs = this.resolve(rel);
+  /**
+   * Reads a file inside the root (size-capped); null with a problem recorded when it cannot.
+   * `plain`: the walk reached it through real folders only, so it is inside without resolving.
+   */
+  read(rel: string, cap = this.maxBytes, plain = false): string | null {
+    const abs = plain ? path.join(this.root, rel) : this.resolve(rel);
     if (!abs) return null;
     try {
       const st = statSync(abs);
@@ -109,8 +114,9 @@ const join = (a: string, b: string) => (a ? `${a}/${b}` : b);
 /** Everything to check under the root, sorted by path. */
 export function discover(tree: Tree, opts: { licenses: boolean }): FoundFile[] {
   const out: FoundFile[] = [];
+  const workflowsReal = !tree.list('').some((e) => e.name === '.github' && e.link) && !tree.list('.github').some((e) => e.name === 'workflows' && e.link);
   for (const e of tree.list('.github/workflows')) {
-    if (!e.dir && /\.ya?ml$/i.test(e.name)) out.push({ rel: `.github/workflows/${e.name}`, kind: 'github-workflow' });
+    if (!e.dir && /\.ya?ml$/i.test(e.name)) out.push({ rel: `.github/workflows/${e.name}`, kind: 'github-workflow', plain: !e.link && workflowsReal });
   }
   const walk = (dir: string, depth: number) => {
     if (depth > MAX_DEPTH) return;
@@ -121,8 +127,8 @@ export function discover(tree: Tree, opts: { licenses: boolean }): FoundFile[] {
         continue;
       }
       if (e.dir) continue; // a symlinked folder is not walked
-      if (/^action\.ya?ml$/.test(e.name)) out.push({ rel, kind: 'github-action' });
-      else if (opts.licenses && LOCKFILES.test(e.name)) out.push({ rel, kind: 'lockfile' });
+      if (/^action\.ya?ml$/.test(e.name)) out.push({ rel, kind: 'github-action', plain: !e.link });
+      else if (opts.licenses && LOCKFILES.test(e.name)) out.push({ rel, kind: 'lockfile', plain: !e.link });
     }
   };
   walk('', 0);
