@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYamlText } from 'yaml';
-import { examples } from '../../core/cli.js';
+import { collect, examples } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { policyCheck, type CheckResult } from './check.js';
@@ -79,7 +79,7 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
       .option('--json', 'one JSON object per finding, one per line (same as --format json)')
       .option('--out <file>', 'write the report to a file instead of stdout')
       .option('--license-allowlist <file>', 'allowed SPDX licence ids: one per line, or a YAML list (default: compliance.licenses.allow)')
-      .option('--disable <rule>', 'do not report a rule (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+      .option('--disable <rule>', 'do not report a rule (repeatable)', collect)
       .option('--config <file>', 'ci-intel.yml to read (default: ./ci-intel.yml, else PATH/ci-intel.yml)')
       .action((dir: string, opts: Record<string, unknown>) => {
         const format = (opts.json ? 'json' : String(opts.format)) as OutputFormat;

@@ -3,9 +3,11 @@
 import { definePillar } from '../../core/registry.js';
 import { complianceCommands } from './commands.js';
 import { complianceConfigSection } from './config.js';
+import { complianceGates } from './gates.js';
 
 export const compliancePillar = definePillar({
   id: 'compliance',
   config: complianceConfigSection,
   commands: (program, ctx) => complianceCommands(program, ctx),
+  gates: complianceGates,
 });
