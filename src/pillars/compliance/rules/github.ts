@@ -370,6 +370,7 @@ export function checkWorkflow(f: YamlFile): Finding[] {
   const topPerms = pairOf(root, 'permissions');
   const jobs = entries(asMap(valueOf(root, 'jobs')));
   const inheriting: YAMLMap[] = [];
+  let runsUntrusted = false;
 
   for (const { pair } of jobs) {
     const job = asMap(pair.value);
@@ -404,16 +405,26 @@ export function checkWorkflow(f: YamlFile): Finding[] {
     }
     const jobEnv = valueOf(job, 'env');
     c.envKeys(jobEnv);
-    checkSteps(c, stepsOf(job), { wfEnv, jobEnv, privileged });
+    if (checkSteps(c, stepsOf(job), { wfEnv, jobEnv, privileged })) runsUntrusted = true;
+  }
+  // Reported once, on the trigger: every job running the pull request's code makes it dangerous.
+  const trigger = runsUntrusted ? [...PRIVILEGED_TRIGGERS].map((t) => triggerNode(root, t)).find(Boolean) : null;
+  if (trigger) {
+    c.em.node(
+      'dangerous-trigger',
+      trigger,
+      `${str(trigger) ?? ''} runs with secrets and a write token, and a job here checks out the pull request's code and runs it`,
+      'use the pull_request trigger to build untrusted code; keep pull_request_target and workflow_run for steps that never run the checked-out code',
+    );
   }
   checkPermissions(c, topPerms, inheriting, 'workflow');
   return c.em.findings;
 }
 
-function checkSteps(c: GithubChecker, steps: StepInfo[], ctx: { wfEnv?: Node | null; jobEnv?: Node | null; privileged: boolean }): void {
+/** Checks a job's steps; true when a privileged run checks out the pull request's code and runs it. */
+function checkSteps(c: GithubChecker, steps: StepInfo[], ctx: { wfEnv?: Node | null; jobEnv?: Node | null; privileged: boolean }): boolean {
   let untrustedCheckout = false;
-  let dangerousReported = false;
-  let pendingDangerous: Node | null = null;
+  let runsUntrusted = false;
   for (const s of steps) {
     const stepEnv = valueOf(s.map, 'env');
     c.envKeys(stepEnv);
@@ -427,47 +438,37 @@ function checkSteps(c: GithubChecker, steps: StepInfo[], ctx: { wfEnv?: Node | n
     if (name === 'actions/github-script') c.script(valueOf(w, 'script'), secretEnv, 'github-script');
     if (!ctx.privileged) continue;
     if (name === 'actions/checkout') {
-      const refPair = pairOf(w, 'ref') ?? pairOf(w, 'repository');
       const refText = [str(valueOf(w, 'ref')), str(valueOf(w, 'repository'))].join(' ');
-      if (refPair && UNTRUSTED_REF.test(refText)) {
-        untrustedCheckout = true;
-        const persist = str(valueOf(w, 'persist-credentials'));
-        if (persist !== 'false') {
-          c.em.node(
-            'persist-credentials',
-            s.usesNode,
-            "this checkout of the pull request's code keeps the workflow token in .git/config, where the checked-out code can read it",
-            'add with: persist-credentials: false',
-          );
-        }
-        // Running comes after: the finding waits for a step that executes the checked-out code.
-        pendingDangerous = refPair.value;
+      if (!UNTRUSTED_REF.test(refText)) continue;
+      untrustedCheckout = true;
+      if (str(valueOf(w, 'persist-credentials')) !== 'false') {
+        c.em.node(
+          'persist-credentials',
+          s.usesNode,
+          "this checkout of the pull request's code keeps the workflow token in .git/config, where the checked-out code can read it",
+          'add with: persist-credentials: false',
+        );
       }
-    } else if (runNode && untrustedCheckout && !dangerousReported && pendingDangerous) {
-      emitDangerous(c, pendingDangerous);
-      dangerousReported = true;
-    } else if (s.uses && s.uses.startsWith('./') && untrustedCheckout && !dangerousReported && pendingDangerous) {
-      emitDangerous(c, pendingDangerous);
-      dangerousReported = true;
+      continue;
     }
-    if (runNode && !dangerousReported) {
-      const text = str(runNode) ?? '';
-      const m = /\b(?:gh\s+pr\s+checkout|git\s+(?:fetch|checkout)\b[^\n]*(?:refs\/pull\/|github\.event\.pull_request\.head|github\.head_ref))/.exec(text);
-      if (m) {
-        untrustedCheckout = true;
-        pendingDangerous = runNode;
-      }
-    }
+    // Running comes after the checkout: a script, or a local action from the checked-out tree.
+    if (untrustedCheckout && (runNode || s.uses?.startsWith('./'))) runsUntrusted = true;
+    if (
+      runNode &&
+      /\b(?:gh\s+pr\s+checkout|git\s+(?:fetch|checkout)\b[^\n]*(?:refs\/pull\/|github\.event\.pull_request\.head|github\.head_ref))/.test(str(runNode) ?? '')
+    )
+      untrustedCheckout = true;
   }
+  return runsUntrusted;
 }
 
-function emitDangerous(c: GithubChecker, n: Node): void {
-  c.em.node(
-    'dangerous-trigger',
-    n,
-    "a privileged trigger (pull_request_target, workflow_run or issue_comment) checks out the pull request's code and runs it, with secrets and a write token in reach",
-    'use the pull_request trigger for building untrusted code; keep pull_request_target for steps that never run the checked-out code',
-  );
+/** The node naming a trigger in `on:` (a scalar, a list item or a key). */
+function triggerNode(root: YAMLMap, name: string): Node | null {
+  const on = valueOf(root, 'on') ?? valueOf(root, 'true');
+  if (str(on) === name) return on;
+  const item = items(on).find((i) => str(i) === name);
+  if (item) return item;
+  return (pairOf(asMap(on), name)?.key as Node | undefined) ?? null;
 }
 
 /** Composite actions (action.yml with runs.using: composite) and Docker actions. */
