@@ -54,7 +54,7 @@ const findings = e2e.out.stdout.trim().split('\n').filter(Boolean).length;
 console.log(`policy check CLI (${N} files, process start included): ${e2e.ms.toFixed(0)} ms, ${findings} findings, exit ${e2e.out.status}`);
 
 // ours, in process
-const { policyCheck } = await import(pathToFileURL(path.join(root, 'dist/pillars/compliance/check.js')).href);
+const { policyCheck } = await import('ci-intel/parsers');
 policyCheck(dir);
 const inproc = time(() => policyCheck(dir));
 
