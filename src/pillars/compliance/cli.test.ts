@@ -160,3 +160,32 @@ describe('ci-intel policy check', () => {
     expect(r.out).toContain('$ ci-intel policy check . --json');
   });
 });
+
+describe('ci-intel policy eval', () => {
+  it('prints one decision per policy in the run record shape and exits 1 on a deny', async () => {
+    const input = path.join(tmp, 'deploy.json');
+    const approved = NOW.getTime() * 1e6 - 5 * 60e9;
+    writeFileSync(input, JSON.stringify({ env: 'prod', approvers: ['alice', 'alice'], approvals: [{ by: 'alice', time_ns: approved }] }));
+    const policies = path.join(here, 'policies', 'two-person-prod.yml');
+    const r = await cli(['policy', 'eval', '--policies', policies, '--input', input, '--json']);
+    expect(r.code).toBe(1);
+    const d = JSON.parse(r.out.trim()) as Record<string, unknown>;
+    expect(Object.keys(d)).toEqual(['id', 'result', 'reason', 'time_ns']);
+    expect(d).toMatchObject({ id: 'two_person_prod', result: 'deny' });
+    expect(Number.isInteger(d.time_ns)).toBe(true);
+    writeFileSync(
+      input,
+      JSON.stringify({
+        env: 'prod',
+        approvers: ['alice', 'bob'],
+        approvals: [
+          { by: 'alice', time_ns: approved },
+          { by: 'bob', time_ns: approved },
+        ],
+      }),
+    );
+    const ok = await cli(['policy', 'eval', '--policies', policies, '--input', input]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toBe('ALLOW two_person_prod: Distinct approvers met two-person rule\n');
+  });
+});

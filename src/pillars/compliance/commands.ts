@@ -9,16 +9,13 @@ import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { policyCheck, type CheckResult } from './check.js';
 import { complianceConfig } from './config.js';
+import { evaluatePolicies, loadPolicies } from './policies/evaluate.js';
+import type { Value } from './policies/cel.js';
 import { FORMATS, renderHtml, renderJson, renderJunit, renderSarif, renderText, type OutputFormat } from './render.js';
 
 /** Reads an allowlist: one SPDX id per line (# comments), a YAML/JSON list, or `{allow: [...]}`. */
 export function readAllowlist(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
-  }
+  const text = readText(file);
   const trimmed = text.trim();
   if (/^[[{]|^- |^allow:/m.test(trimmed)) {
     let v: unknown;
@@ -110,4 +107,36 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
     'ci-intel policy check . --format sarif --out policy.sarif',
     'ci-intel policy check . --format html --out compliance.html --license-allowlist allowed-licenses.txt',
   );
+  examples(
+    policy
+      .command('eval')
+      .description('Evaluate policies as code (CEL expressions) on an input document; exit 1 when one denies')
+      .requiredOption('--policies <file>', 'policy file: policies: [{ id, allow: "<CEL expression>", effect: deny|warn }]')
+      .requiredOption('--input <file>', 'the input, JSON or YAML (e.g. a deployment: { env, approvers, approvals })')
+      .option('--json', 'one decision per line: {id, result, reason, time_ns} (the run record policies[] entries)')
+      .action((opts: Record<string, unknown>) => {
+        const file = String(opts.policies);
+        const policies = loadPolicies(readText(file), file);
+        const inputFile = String(opts.input);
+        let input: Value;
+        try {
+          input = parseYamlText(readText(inputFile)) as Value;
+        } catch (e) {
+          throw new CiError('E_USAGE', `the input is not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`, { where: inputFile });
+        }
+        const decisions = evaluatePolicies(policies, input, ctx.now());
+        for (const d of decisions) ctx.out(opts.json ? JSON.stringify(d) + '\n' : `${d.result.toUpperCase()} ${d.id}: ${d.reason}\n`);
+        if (decisions.some((d) => d.result === 'deny')) process.exitCode = 1;
+      }),
+    'ci-intel policy eval --policies policies/two-person-prod.yml --input deploy.json',
+    'ci-intel policy eval --policies policies.yml --input deploy.json --json',
+  );
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
+  }
 }
