@@ -8,6 +8,9 @@ import { collect, examples } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { policyCheck, type CheckResult } from './check.js';
+import type { Finding } from './model.js';
+import { recordViolations } from './store.js';
+import type { ComplianceTables } from './tables.js';
 import { complianceConfig } from './config.js';
 import { evaluatePolicies, loadPolicies } from './policies/evaluate.js';
 import type { Value } from './policies/cel.js';
@@ -78,7 +81,11 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
       .option('--license-allowlist <file>', 'allowed SPDX licence ids: one per line, or a YAML list (default: compliance.licenses.allow)')
       .option('--disable <rule>', 'do not report a rule (repeatable)', collect)
       .option('--config <file>', 'ci-intel.yml to read (default: ./ci-intel.yml, else PATH/ci-intel.yml)')
-      .action((dir: string, opts: Record<string, unknown>) => {
+      .option('--record', 'store the findings as policy violations of --repo at --commit (first/last seen, fixed in)')
+      .option('--repo <owner/name>', 'repository, for --record (default: from the CI environment)')
+      .option('--commit <sha>', 'commit checked, for --record (default: from the CI environment)')
+      .option('--db <path|url>', 'store for --record: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
+      .action(async (dir: string, opts: Record<string, unknown>) => {
         const format = (opts.json ? 'json' : String(opts.format)) as OutputFormat;
         if (!FORMATS.includes(format)) throw new CiError('E_USAGE', `--format ${format} is not one of ${FORMATS.join(', ')}`, { where: '--format' });
         if (!existsSync(dir) || !statSync(dir).isDirectory())
@@ -99,6 +106,7 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
           writeFileSync(String(opts.out), text);
           ctx.err(`wrote ${String(opts.out)}: ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}\n`);
         } else ctx.out(text);
+        if (opts.record) await record(r.findings, opts, ctx);
         if (r.findings.some((f) => f.severity === 'error')) process.exitCode = 1;
         else if (r.problems.length) process.exitCode = 2;
       }),
@@ -131,6 +139,19 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
     'ci-intel policy eval --policies policies/two-person-prod.yml --input deploy.json',
     'ci-intel policy eval --policies policies.yml --input deploy.json --json',
   );
+}
+
+async function record(findings: Finding[], opts: Record<string, unknown>, ctx: CliContext): Promise<void> {
+  const repo = (opts.repo as string | undefined) ?? ctx.env.GITHUB_REPOSITORY ?? ctx.env.CI_PROJECT_PATH;
+  const commit = (opts.commit as string | undefined) ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA;
+  if (!repo || !commit) throw new CiError('E_USAGE', '--record needs --repo and --commit (or a CI environment naming them)', { where: '--record' });
+  const hub = await ctx.openHub({ db: opts.db, config: opts.config });
+  try {
+    const s = await recordViolations(hub.db.withTables<ComplianceTables>(), hub.redactor, { repo, commit, at: ctx.now(), findings });
+    ctx.err(`recorded ${repo}@${commit.slice(0, 12)}: ${s.opened} new, ${s.seen} still open, ${s.fixed} fixed\n`);
+  } finally {
+    await hub.close();
+  }
 }
 
 function readText(file: string): string {

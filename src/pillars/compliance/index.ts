@@ -4,10 +4,12 @@ import { definePillar } from '../../core/registry.js';
 import { complianceCommands } from './commands.js';
 import { complianceConfigSection } from './config.js';
 import { complianceGates } from './gates.js';
+import { migrations } from './tables.js';
 
 export const compliancePillar = definePillar({
   id: 'compliance',
   config: complianceConfigSection,
+  migrations,
   commands: (program, ctx) => complianceCommands(program, ctx),
   gates: complianceGates,
 });
