@@ -189,3 +189,18 @@ describe('ci-intel policy eval', () => {
     expect(ok.out).toBe('ALLOW two_person_prod: Distinct approvers met two-person rule\n');
   });
 });
+
+describe('ci-intel policy check --record', () => {
+  it('stores the findings of a commit in the store and reports what changed', async () => {
+    const db = path.join(tmp, 'store');
+    const root = path.join(tmp, 'rec');
+    write(root, { '.github/workflows/ci.yml': CLEAN_WORKFLOW.replace('@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2', '@v4') });
+    const first = await cli(['policy', 'check', root, '--json', '--record', '--repo', 'acme/app', '--commit', 'a'.repeat(40), '--db', db]);
+    expect(first.err).toContain('recorded acme/app@aaaaaaaaaaaa: 1 new, 0 still open, 0 fixed');
+    write(root, { '.github/workflows/ci.yml': CLEAN_WORKFLOW });
+    const second = await cli(['policy', 'check', root, '--record', '--repo', 'acme/app', '--commit', 'b'.repeat(40), '--db', db]);
+    expect(second.code).toBe(0);
+    expect(second.err).toContain('0 new, 0 still open, 1 fixed');
+    expect((await cli(['policy', 'check', root, '--record', '--db', db])).code).toBe(2);
+  });
+});
