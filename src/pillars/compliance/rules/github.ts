@@ -4,7 +4,7 @@
 import { isMap, type Node, type Pair, type YAMLMap } from 'yaml';
 import { asMap, entries, items, pairOf, sourceOf, str, valueOf, type YamlFile } from '../yaml-doc.js';
 import { Emitter, imageDynamic, imagePinned } from './emit.js';
-import { SECRET_NAME, scanShell } from './shell.js';
+import { isSecretName, scanShell } from './shell.js';
 import type { Finding } from '../model.js';
 
 const SHA40 = /^[0-9a-f]{40}$/;
@@ -192,7 +192,7 @@ class GithubChecker {
       }
     }
     if (kind !== 'run') return;
-    for (const h of scanShell(src.text, (n) => secretEnv.has(n) || SECRET_NAME.test(n))) this.em.at(h.rule, src.offset + h.offset, h.message, h.fix);
+    for (const h of scanShell(src.text, (n) => secretEnv.has(n) || isSecretName(n))) this.em.at(h.rule, src.offset + h.offset, h.message, h.fix);
   }
 
   /** env: maps with static cloud keys. */

@@ -4,7 +4,7 @@
 import { isMap, type Node, type YAMLMap } from 'yaml';
 import { asMap, entries, items, sourceOf, str, valueOf, type YamlFile } from '../yaml-doc.js';
 import { Emitter, imageDynamic, imagePinned } from './emit.js';
-import { SECRET_NAME, scanShell } from './shell.js';
+import { isSecretName, scanShell } from './shell.js';
 import type { Finding } from '../model.js';
 
 /** Top-level keywords that are not jobs. */
@@ -56,7 +56,7 @@ class GitlabChecker {
       }
       const src = sourceOf(this.f, x);
       if (!src) return;
-      for (const h of scanShell(src.text, (name) => SECRET_NAME.test(name))) this.em.at(h.rule, src.offset + h.offset, h.message, h.fix);
+      for (const h of scanShell(src.text, isSecretName)) this.em.at(h.rule, src.offset + h.offset, h.message, h.fix);
     };
     if (n) one(n);
   }
@@ -77,7 +77,7 @@ class GitlabChecker {
         );
         continue;
       }
-      if (!ref && SECRET_NAME.test(key) && !SERVICE_DB_VAR.test(key) && !PLACEHOLDER.test(value) && value.length >= 6 && !/\s/.test(value)) {
+      if (!ref && isSecretName(key) && !SERVICE_DB_VAR.test(key) && !PLACEHOLDER.test(value) && value.length >= 6 && !/\s/.test(value)) {
         this.em.node(
           'gitlab-plaintext-secret',
           raw,

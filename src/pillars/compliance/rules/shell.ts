@@ -12,7 +12,11 @@ export interface ShellHit {
 }
 
 /** A variable name that holds a secret by its name (GitLab CI/CD variables, shell env). */
-export const SECRET_NAME = /(PASSWORD|PASSWD|_PASS$|TOKEN|SECRET|API_?KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?$|_AUTH$)/i;
+const SECRET_NAME = /(PASSWORD|PASSWD|_PASS$|TOKEN|SECRET|API_?KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?$|_AUTH$)/i;
+/** Names about a secret that are not one: its user, file, URL, id ... */
+const NOT_SECRET = /_(?:USER|USERNAME|NAME|ID|URL|URI|FILE|PATH|TYPE|HOST|HEADER|SCOPES?|EXPIRES?(?:_AT)?|LENGTH|ENABLED)$/i;
+
+export const isSecretName = (name: string) => SECRET_NAME.test(name) && !NOT_SECRET.test(name);
 
 const REMOTE_EXEC: RegExp[] = [
   // curl … | sh, wget -qO- … | sudo -E bash -
