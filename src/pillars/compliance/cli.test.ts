@@ -204,3 +204,19 @@ describe('ci-intel policy check --record', () => {
     expect((await cli(['policy', 'check', root, '--record', '--db', db])).code).toBe(2);
   });
 });
+
+describe('policy check on odd shapes', () => {
+  it('does not crash on empty files, lists, numbers where maps or names belong, and judges nothing it cannot read', async () => {
+    const root = path.join(tmp, 'odd');
+    write(root, {
+      '.github/workflows/empty.yml': '',
+      '.github/workflows/list.yml': '- a\n- b\n',
+      '.github/workflows/odd.yml': 'name: x\njobs:\n  a: 3\n  b:\n    steps: [1, "x", {run: 7}, {uses: 5}]\n    permissions: 7\n    runs-on: {labels: 5}\n',
+      '.gitlab-ci.yml': 'include: 5\nvariables: [1]\njob:\n  script: 5\n  image: {name: 7}\n  services: [{}, 3]\n',
+    });
+    const r = await cli(['policy', 'check', root, '--json']);
+    expect(r.err).toBe('');
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+  });
+});

@@ -59,6 +59,9 @@ export function str(n: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
+/** A string scalar's value (numbers and booleans are not names of images or actions), else null. */
+export const text = (n: unknown): string | null => (isScalar(n) && typeof n.value === 'string' ? n.value : null);
+
 export function entries(m: YAMLMap | null): { key: string; pair: Pair<Node, Node | null> }[] {
   if (!m) return [];
   return (m.items as Pair<Node, Node | null>[]).filter((p) => isScalar(p.key)).map((p) => ({ key: String((p.key as { value: unknown }).value), pair: p }));

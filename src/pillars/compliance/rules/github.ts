@@ -2,7 +2,7 @@
 // Each finding is reported where the construct is written: a workflow-level grant once on its line,
 // not once per job inheriting it.
 import { isMap, type Node, type Pair, type YAMLMap } from 'yaml';
-import { asMap, entries, items, pairOf, sourceOf, str, valueOf, type YamlFile } from '../yaml-doc.js';
+import { asMap, entries, items, pairOf, sourceOf, str, text, valueOf, type YamlFile } from '../yaml-doc.js';
 import { Emitter, imageDynamic, imagePinned } from './emit.js';
 import { isSecretName, scanShell } from './shell.js';
 import type { Finding } from '../model.js';
@@ -127,7 +127,7 @@ class GithubChecker {
   }
 
   uses(node: Node | null, kind: 'action' | 'workflow'): void {
-    const v = str(node)?.trim();
+    const v = text(node)?.trim();
     if (!v || v.startsWith('./') || v.startsWith('.\\')) return;
     if (v.startsWith('docker://')) {
       if (!imagePinned(v)) {
@@ -153,7 +153,7 @@ class GithubChecker {
   }
 
   image(node: Node | null, where: string): void {
-    const v = str(node)?.trim();
+    const v = text(node)?.trim();
     if (!v || imageDynamic(v) || imagePinned(v)) return;
     this.em.node(
       'unpinned-image',

@@ -2,7 +2,7 @@
 // `.job`) or the `default:` section is where an inherited setting is written, so it is reported
 // there, once, and not at each job extending it.
 import { isMap, type Node, type YAMLMap } from 'yaml';
-import { asMap, entries, items, sourceOf, str, valueOf, type YamlFile } from '../yaml-doc.js';
+import { asMap, entries, items, sourceOf, str, text, valueOf, type YamlFile } from '../yaml-doc.js';
 import { Emitter, imageDynamic, imagePinned } from './emit.js';
 import { isSecretName, scanShell } from './shell.js';
 import type { Finding } from '../model.js';
@@ -31,7 +31,7 @@ class GitlabChecker {
   }
 
   image(n: Node | null, where: string): void {
-    const v = str(n)?.trim();
+    const v = text(n)?.trim();
     if (!v || imageDynamic(v) || imagePinned(v)) return;
     this.em.node(
       'gitlab-unpinned-image',
