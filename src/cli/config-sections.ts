@@ -3,9 +3,18 @@
 // against the full registry.
 import { autopsyConfigSection } from '../pillars/autopsy/config.js';
 import { cacheConfigSection } from '../pillars/cache/config.js';
+import { complianceConfigSection } from '../pillars/compliance/config.js';
 import { metricsConfigSection } from '../pillars/metrics/config.js';
 import { mutationSection } from '../pillars/mutation/config.js';
 import { chatopsConfigSection } from '../pillars/sources/config.js';
 import { testsConfigSection } from '../pillars/test-reports/config.js';
 
-export const CONFIG_SECTIONS = [autopsyConfigSection, cacheConfigSection, metricsConfigSection, mutationSection, chatopsConfigSection, testsConfigSection];
+export const CONFIG_SECTIONS = [
+  autopsyConfigSection,
+  cacheConfigSection,
+  metricsConfigSection,
+  mutationSection,
+  chatopsConfigSection,
+  testsConfigSection,
+  complianceConfigSection,
+];

@@ -29,9 +29,18 @@ describe('light CLI path', () => {
     expect(CONFIG_SECTIONS.map((s) => s.key).sort()).toEqual(full);
   });
 
-  it('serves the agent commands autopsy and tests; everything else loads the full registry', async () => {
-    expect((await lightPillars(['autopsy', 'x.log']))?.map((p) => p.id).sort()).toEqual(['autopsy', 'cache', 'chatops', 'metrics', 'mutation', 'tests']);
+  it('serves the agent commands autopsy, tests and policy; everything else loads the full registry', async () => {
+    expect((await lightPillars(['autopsy', 'x.log']))?.map((p) => p.id).sort()).toEqual([
+      'autopsy',
+      'cache',
+      'chatops',
+      'compliance',
+      'metrics',
+      'mutation',
+      'tests',
+    ]);
     expect((await lightPillars(['tests', 'parse', 'f']))?.find((p) => p.commands)?.id).toBe('tests');
+    expect((await lightPillars(['policy', 'check', '.']))?.find((p) => p.commands)?.id).toBe('policy');
     for (const argv of [['ingest', 'f'], ['--help'], [], ['gate', 'coverage'], ['mutation', 'report', 'f'], ['constructor'], ['__proto__']])
       expect(await lightPillars(argv)).toBeNull();
   });

@@ -17,6 +17,7 @@ type Commands = (program: Command, ctx: CliContext) => void;
 const LIGHT: Record<string, () => Promise<Commands>> = {
   autopsy: async () => (await import('../pillars/autopsy/commands.js')).autopsyCommands,
   tests: async () => (await import('../pillars/test-reports/commands.js')).testsCommands,
+  policy: async () => (await import('../pillars/compliance/commands.js')).complianceCommands,
 };
 
 /** The pillars to build the program from for these arguments, or null for the full registry. */

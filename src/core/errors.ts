@@ -97,6 +97,11 @@ export const ERRORS = {
   },
   E_MUTATION_FORMAT_UNKNOWN: { status: 400, exit: 2, summary: 'The mutation tool that wrote a report cannot be recognized; pass --format.' },
   E_MUTATION_RUN_FAILED: { status: 500, exit: 2, summary: 'StrykerJS could not run on the project (missing runner plugin, failing initial test run ...).' },
+  E_POLICY_INVALID: {
+    status: 400,
+    exit: 2,
+    summary: 'A policy file is not valid YAML, or a policy has no id or a malformed CEL expression (file and policy named).',
+  },
   E_SUPPRESSIONS_INVALID: { status: 400, exit: 2, summary: 'The equivalent-mutant suppression file is malformed.' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -3,9 +3,10 @@
 import type { Pillar } from '../core/registry.js';
 import { autopsy } from './autopsy/index.js';
 import { cachePillar } from './cache/index.js';
+import { compliancePillar } from './compliance/index.js';
 import { metricsPillar } from './metrics/index.js';
 import { mutationPillar } from './mutation/index.js';
 import { sourcesPillar } from './sources/index.js';
 import { testsPillar } from './test-reports/index.js';
 
-export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy, testsPillar, metricsPillar, mutationPillar];
+export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy, testsPillar, metricsPillar, mutationPillar, compliancePillar];

@@ -1,0 +1,163 @@
+// CLI: `ci-intel policy check [PATH]` — the compliance checks over a repository's CI files and
+// lockfiles, in five formats; exit 1 when an error finding exists.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { parse as parseYamlText } from 'yaml';
+import { collect, examples } from '../../core/cli.js';
+import { CiError } from '../../core/errors.js';
+import type { CliContext } from '../../core/registry.js';
+import { policyCheck, type CheckResult } from './check.js';
+import type { Finding } from './model.js';
+import { recordViolations } from './store.js';
+import type { ComplianceTables } from './tables.js';
+import { complianceConfig } from './config.js';
+import { evaluatePolicies, loadPolicies } from './policies/evaluate.js';
+import type { Value } from './policies/cel.js';
+import { FORMATS, renderHtml, renderJson, renderJunit, renderSarif, renderText, type OutputFormat } from './render.js';
+
+/** Reads an allowlist: one SPDX id per line (# comments), a YAML/JSON list, or `{allow: [...]}`. */
+export function readAllowlist(file: string): string[] {
+  const text = readText(file);
+  const trimmed = text.trim();
+  if (/^[[{]|^- |^allow:/m.test(trimmed)) {
+    let v: unknown;
+    try {
+      v = parseYamlText(trimmed);
+    } catch (e) {
+      throw new CiError('E_USAGE', `the licence allowlist is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, { where: file });
+    }
+    const list = Array.isArray(v) ? v : v && typeof v === 'object' ? (v as { allow?: unknown }).allow : undefined;
+    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))
+      throw new CiError('E_USAGE', 'the licence allowlist must be a list of SPDX ids', {
+        where: file,
+        hint: 'one id per line, a YAML list, or allow: [MIT, Apache-2.0]',
+      });
+    return list as string[];
+  }
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*$/, '').trim())
+    .filter(Boolean);
+}
+
+export function render(r: CheckResult, format: OutputFormat, version: string, now: Date): string {
+  switch (format) {
+    case 'json':
+      return renderJson(r);
+    case 'sarif':
+      return renderSarif(r, version);
+    case 'junit':
+      return renderJunit(r);
+    case 'html':
+      return renderHtml(r, { generatedAt: now, title: `Compliance report — ${path.basename(path.resolve(r.root))}` });
+    default:
+      return renderText(r);
+  }
+}
+
+function packageVersion(): string {
+  try {
+    const file = new URL('../../../package.json', import.meta.url);
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function complianceCommands(program: Command, ctx: CliContext): void {
+  const policy = examples(
+    program.command('policy').description('Compliance as code: check CI workflows, pipelines and dependency licences against security policies'),
+    'ci-intel policy check .',
+  );
+  examples(
+    policy
+      .command('check')
+      .description('Check GitHub Actions workflows and actions, the GitLab pipeline and its local includes, and lockfiles/SBOMs; exit 1 when an error is found')
+      .argument('[path]', 'repository folder to check', '.')
+      .option('--format <format>', `output: ${FORMATS.join(', ')}`, 'text')
+      .option('--json', 'one JSON object per finding, one per line (same as --format json)')
+      .option('--out <file>', 'write the report to a file instead of stdout')
+      .option('--license-allowlist <file>', 'allowed SPDX licence ids: one per line, or a YAML list (default: compliance.licenses.allow)')
+      .option('--disable <rule>', 'do not report a rule (repeatable)', collect)
+      .option('--config <file>', 'ci-intel.yml to read (default: ./ci-intel.yml, else PATH/ci-intel.yml)')
+      .option('--record', 'store the findings as policy violations of --repo at --commit (first/last seen, fixed in)')
+      .option('--repo <owner/name>', 'repository, for --record (default: from the CI environment)')
+      .option('--commit <sha>', 'commit checked, for --record (default: from the CI environment)')
+      .option('--db <path|url>', 'store for --record: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
+      .action(async (dir: string, opts: Record<string, unknown>) => {
+        const format = (opts.json ? 'json' : String(opts.format)) as OutputFormat;
+        if (!FORMATS.includes(format)) throw new CiError('E_USAGE', `--format ${format} is not one of ${FORMATS.join(', ')}`, { where: '--format' });
+        if (!existsSync(dir) || !statSync(dir).isDirectory())
+          throw new CiError('E_INPUT_UNREADABLE', `${dir} is not a folder`, { where: dir, hint: 'pass the repository folder to check' });
+        const repoConfig = path.join(dir, 'ci-intel.yml');
+        const configFile = (opts.config as string | undefined) ?? (existsSync('ci-intel.yml') ? undefined : existsSync(repoConfig) ? repoConfig : undefined);
+        const cfg = complianceConfig(ctx.config({ config: configFile }));
+        const allow = opts.licenseAllowlist ? readAllowlist(String(opts.licenseAllowlist)) : cfg.licenses.allow;
+        const r = policyCheck(dir, {
+          licenses: allow.length ? { allow } : undefined,
+          disabled: [...cfg.disabledRules, ...((opts.disable as string[] | undefined) ?? [])],
+          maxFileBytes: cfg.maxFileBytes,
+          env: ctx.env,
+        });
+        for (const p of r.problems) ctx.err(`error: ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
+        const text = render(r, format, packageVersion(), ctx.now());
+        if (opts.out) {
+          writeFileSync(String(opts.out), text);
+          ctx.err(`wrote ${String(opts.out)}: ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}\n`);
+        } else ctx.out(text);
+        if (opts.record) await record(r.findings, opts, ctx);
+        if (r.findings.some((f) => f.severity === 'error')) process.exitCode = 1;
+        else if (r.problems.length) process.exitCode = 2;
+      }),
+    'ci-intel policy check .',
+    'ci-intel policy check . --json',
+    'ci-intel policy check . --format sarif --out policy.sarif',
+    'ci-intel policy check . --format html --out compliance.html --license-allowlist allowed-licenses.txt',
+  );
+  examples(
+    policy
+      .command('eval')
+      .description('Evaluate policies as code (CEL expressions) on an input document; exit 1 when one denies')
+      .requiredOption('--policies <file>', 'policy file: policies: [{ id, allow: "<CEL expression>", effect: deny|warn }]')
+      .requiredOption('--input <file>', 'the input, JSON or YAML (e.g. a deployment: { env, approvers, approvals })')
+      .option('--json', 'one decision per line: {id, result, reason, time_ns} (the run record policies[] entries)')
+      .action((opts: Record<string, unknown>) => {
+        const file = String(opts.policies);
+        const policies = loadPolicies(readText(file), file);
+        const inputFile = String(opts.input);
+        let input: Value;
+        try {
+          input = parseYamlText(readText(inputFile)) as Value;
+        } catch (e) {
+          throw new CiError('E_USAGE', `the input is not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`, { where: inputFile });
+        }
+        const decisions = evaluatePolicies(policies, input, ctx.now());
+        for (const d of decisions) ctx.out(opts.json ? JSON.stringify(d) + '\n' : `${d.result.toUpperCase()} ${d.id}: ${d.reason}\n`);
+        if (decisions.some((d) => d.result === 'deny')) process.exitCode = 1;
+      }),
+    'ci-intel policy eval --policies policies/two-person-prod.yml --input deploy.json',
+    'ci-intel policy eval --policies policies.yml --input deploy.json --json',
+  );
+}
+
+async function record(findings: Finding[], opts: Record<string, unknown>, ctx: CliContext): Promise<void> {
+  const repo = (opts.repo as string | undefined) ?? ctx.env.GITHUB_REPOSITORY ?? ctx.env.CI_PROJECT_PATH;
+  const commit = (opts.commit as string | undefined) ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA;
+  if (!repo || !commit) throw new CiError('E_USAGE', '--record needs --repo and --commit (or a CI environment naming them)', { where: '--record' });
+  const hub = await ctx.openHub({ db: opts.db, config: opts.config });
+  try {
+    const s = await recordViolations(hub.db.withTables<ComplianceTables>(), hub.redactor, { repo, commit, at: ctx.now(), findings });
+    ctx.err(`recorded ${repo}@${commit.slice(0, 12)}: ${s.opened} new, ${s.seen} still open, ${s.fixed} fixed\n`);
+  } finally {
+    await hub.close();
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
+  }
+}
