@@ -57,9 +57,28 @@ const GHA_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/gm;
 const GHA_MARKER = /^##\[(?:group|endgroup|error|warning|notice|debug|command|section)\]/gm;
 // GitLab collapsible sections: `section_start:1700000000:name[collapsed=true]\r` and the end marker.
 const GITLAB_SECTION = /section_(?:start|end):\d+:[^\r\n]*\r?/g;
-// A carriage return inside a line: the terminal shows only what follows the last one.
-const CR_OVERWRITE = /[^\r\n]*\r(?=[^\r\n])/g;
-const CR_BEFORE_NL = /\r+(?=\n|$)/g;
+
+/**
+ * Carriage returns, as a terminal shows them: a line's trailing `\r`s go, and of a line holding
+ * `\r` inside only what follows the last one stays (`10%\r50%\rdone` shows as `done`). A scan
+ * from each line's end, linear in the text: the regex this replaces (`[^\r\n]*\r(?=[^\r\n])`)
+ * ran over the rest of the line from every position, 3.4 s on one 45k-character line (issue 15).
+ */
+function crOverwrite(s: string): string {
+  let out = '';
+  let from = 0;
+  while (from <= s.length) {
+    let nl = s.indexOf('\n', from);
+    if (nl < 0) nl = s.length;
+    let end = nl;
+    while (end > from && s.charCodeAt(end - 1) === 13) end--;
+    const cr = s.lastIndexOf('\r', end - 1);
+    out += s.slice(cr >= from ? cr + 1 : from, end);
+    if (nl < s.length) out += '\n';
+    from = nl + 1;
+  }
+  return out;
+}
 
 /** True when a text may need normalizing (cheap test that keeps the common case fast). */
 function needsWork(s: string): boolean {
@@ -75,7 +94,7 @@ export function normalizeText(raw: string): string {
   let s = raw;
   if (s.includes('\x1b')) s = s.replace(ANSI, '');
   if (s.includes('section_')) s = s.replace(GITLAB_SECTION, '');
-  if (s.includes('\r')) s = s.replace(CR_BEFORE_NL, '').replace(CR_OVERWRITE, '');
+  if (s.includes('\r')) s = crOverwrite(s);
   s = s.replace(GHA_TIMESTAMP, '');
   if (s.includes('##[')) s = s.replace(GHA_MARKER, '');
   return s;
