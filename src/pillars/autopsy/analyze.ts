@@ -12,6 +12,7 @@ import { PARSER_BY_TOOL, toolAround } from './parsers/index.js';
 import type { FailingTest, Hit, LogFacts, Rule } from './types.js';
 import { scanStream, scanText } from './scan.js';
 import { failureSignature } from './signature.js';
+import { failingOutcome, regionOf, statesPassed, stepTool, type Region } from './structure.js';
 
 export interface ExplainOptions {
   /** The classifier for logs where no rule fires (null: rules only). */
@@ -63,7 +64,11 @@ function contextLines(facts: LogFacts, ls: Array<{ line: number; raw: string }>)
   return ls.map((l) => (inSecret(facts, l.line) ? '[REDACTED:private-key]' : l.raw));
 }
 
+/** Rules for a step's or runner's exit line: their tool is the step's, never a guess from nearby output. */
+const EXIT_RULE = /^(?:any\.exit\.|ci\.exit\.)/;
+
 function resolveTool(rule: Rule, facts: LogFacts, line: number): string {
+  if (EXIT_RULE.test(rule.id)) return stepTool(facts.structure, line) ?? 'shell';
   return rule.tool === '*' ? toolAround(facts, line) : rule.tool;
 }
 
@@ -120,6 +125,22 @@ function rootCauseOf(hit: Hit, facts: LogFacts, width: number): RootCause {
  */
 const DEMOTE = /^(?:npm (?:error|ERR!) (?:code|errno|syscall|path|dest|A complete log) |\s+(?:code|errno|syscall|path|address|port|dest): '?\S)/;
 
+/** A tool's warning: information, never an error cause on its own (issue 15, deliverable 3). */
+export const WARNING_LINE = /^\s*(?:npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
+
+/** What a region adds to a hit's priority: inside the failing step first, a passed section never. */
+const REGION_BONUS: Record<Region, number> = { failed: 30, unknown: 0, after: -40, passed: -200 };
+
+/** The rank of a hit: its priority, moved by where it sits (structure.ts) and lowered on warnings. */
+export function rankOf(hit: Hit, facts: LogFacts): number {
+  return priorityOf(hit) + REGION_BONUS[regionOf(facts.structure, hit.line)] - (WARNING_LINE.test(hit.text) ? 60 : 0);
+}
+
+/** A hit that can say a log failed: not a warning, not in a section that passed. */
+function countsAsFailure(hit: Hit, facts: LogFacts): boolean {
+  return !WARNING_LINE.test(hit.text) && regionOf(facts.structure, hit.line) !== 'passed';
+}
+
 /** The priority a hit ranks with (the rule's, lowered on echo lines). */
 export function priorityOf(hit: Hit): number {
   if (DEMOTE.test(hit.text)) return hit.rule.priority - 50;
@@ -160,7 +181,17 @@ export function modelDocument(hits: Hit[], facts: LogFacts): string {
 export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Explanation {
   const width = opts.context ?? 3;
   const max = opts.maxCauses ?? 5;
-  const ranked = [...hits].sort((a, b) => priorityOf(b) - priorityOf(a) || a.line - b.line);
+  const st = facts.structure;
+  // A log whose own verdicts say it passed, or whose only hits are warnings and lines of sections
+  // that passed, names no cause unless the job is known to have failed.
+  const failing = hits.filter((h) => countsAsFailure(h, facts));
+  const passedLog = statesPassed(st) && !failing.some((h) => regionOf(st, h.line) === 'failed');
+  if (!opts.assumeFailed && (passedLog || !failing.length) && !failingOutcome(st) && !(facts.exitCode ?? 0)) {
+    const salientFailure = facts.salient.some((s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text) && STRONG.test(s.text) && regionOf(st, s.line) !== 'passed');
+    if (passedLog || !salientFailure) return { failed: false, root_causes: [], facts };
+  }
+  const rank = new Map(hits.map((h) => [h, rankOf(h, facts)]));
+  const ranked = [...hits].filter((h) => opts.assumeFailed || countsAsFailure(h, facts) || failingOutcome(st)).sort((a, b) => rank.get(b)! - rank.get(a)! || a.line - b.line);
   const causes: RootCause[] = [];
   const seenLines = new Set<number>();
   const seenSig = new Set<string>();
@@ -175,13 +206,17 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
   }
   if (causes.length) return { failed: true, root_causes: causes, facts };
 
-  const salient = facts.salient.filter((s) => !PASSING.test(s.text));
-  const looksFailed = (facts.exitCode !== null && facts.exitCode !== 0) || salient.some((s) => STRONG.test(s.text));
+  const usable = facts.salient.filter((s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text));
+  // Where the failure is: the failing step's lines first, never a section that passed.
+  const inFailed = usable.filter((s) => regionOf(st, s.line) === 'failed');
+  const salient = inFailed.length ? inFailed : usable.filter((s) => regionOf(st, s.line) !== 'passed');
+  const looksFailed = (facts.exitCode !== null && facts.exitCode !== 0) || !!failingOutcome(st) || salient.some((s) => STRONG.test(s.text));
   if (!opts.assumeFailed && !looksFailed) return { failed: false, root_causes: [], facts };
   if (!opts.classifier) return { failed: true, root_causes: [], facts };
 
   const pred = opts.classifier.predict(modelDocument(hits, facts));
-  const pool = salient.length ? salient : facts.tail;
+  const tailNotPassed = facts.tail.filter((t) => regionOf(st, t.line) !== 'passed');
+  const pool = salient.length ? salient : tailNotPassed.length ? tailNotPassed : facts.tail;
   let best = pool[0];
   let bestScore = -Infinity;
   for (const l of pool) {
@@ -192,7 +227,7 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
     }
   }
   if (!best) return { failed: true, root_causes: [], facts };
-  const tool = toolAround(facts, best.line);
+  const tool = stepTool(st, best.line) ?? toolAround(facts, best.line);
   const msg = best.text.trim().slice(0, 500);
   const before: string[] = [];
   return {

@@ -31,7 +31,7 @@ function timed(f: () => void): number {
 /**
  * time(2n) / time(n). Each timing repeats the work as often as makes the small input take at least
  * 30 ms; small and large runs alternate (so a busy moment of the machine hits both) and each takes
- * its fastest of 7; a ratio above the bound is measured again, up to 3 times, and the lowest is
+ * its fastest of 7; a ratio above the bound is measured again, up to 5 times, and the lowest is
  * kept. Noise only ever slows a run, so the lowest ratio is the truest; a quadratic path gives ~4
  * every time.
  */
@@ -46,7 +46,7 @@ function doublingRatio(make: (n: number) => string, run: (s: string) => void, n:
   run(large);
   while (k < 4096 && timed(times(small)) < 30e6) k *= 2;
   let best = Infinity;
-  for (let attempt = 0; attempt < 3 && best > bound; attempt++) {
+  for (let attempt = 0; attempt < 5 && best > bound; attempt++) {
     let s = Infinity;
     let l = Infinity;
     for (let i = 0; i < 7; i++) {

@@ -53,6 +53,8 @@ function isCsiParam(b: number): boolean {
 
 // GitHub Actions raw-log timestamp prefix (7 fractional digits in practice; any number accepted).
 const GHA_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/gm;
+// `gh run view --log` columns: job name, step name, then the raw line (with its timestamp).
+const GH_COLUMNS = /^[^\t\n]*\t[^\t\n]*\t(?=\d{4}-\d\d-\d\dT)/gm;
 // GitHub Actions log markers (the runner's `##[...]` and the workflow-command echo).
 const GHA_MARKER = /^##\[(?:group|endgroup|error|warning|notice|debug|command|section)\]/gm;
 // GitLab collapsible sections: `section_start:1700000000:name[collapsed=true]\r` and the end marker.
@@ -82,7 +84,7 @@ function crOverwrite(s: string): string {
 
 /** True when a text may need normalizing (cheap test that keeps the common case fast). */
 function needsWork(s: string): boolean {
-  return s.includes('\x1b') || s.includes('\r') || s.includes('##[') || s.includes('section_') || /^\d{4}-\d\d-\d\dT/m.test(s);
+  return s.includes('\x1b') || s.includes('\r') || s.includes('\t') || s.includes('##[') || s.includes('section_') || /^\d{4}-\d\d-\d\dT/m.test(s);
 }
 
 /**
@@ -95,6 +97,7 @@ export function normalizeText(raw: string): string {
   if (s.includes('\x1b')) s = s.replace(ANSI, '');
   if (s.includes('section_')) s = s.replace(GITLAB_SECTION, '');
   if (s.includes('\r')) s = crOverwrite(s);
+  if (s.includes('\t')) s = s.replace(GH_COLUMNS, '');
   s = s.replace(GHA_TIMESTAMP, '');
   if (s.includes('##[')) s = s.replace(GHA_MARKER, '');
   return s;
@@ -107,6 +110,6 @@ export function normalizeLine(raw: string): string {
 
 /** The GitHub Actions step command (`##[group]Run npm test` → `npm test`), or null. */
 export function ghaRunCommand(raw: string): string | null {
-  const m = /^(?:\d{4}-\d\d-\d\dT\S+Z )?##\[group\]Run (.+)$/.exec(raw);
+  const m = /^(?:[^\t\n]*\t[^\t\n]*\t)?(?:\d{4}-\d\d-\d\dT\S+Z )?##\[group\]Run (.+)$/.exec(raw);
   return m ? m[1]!.trim() : null;
 }

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { ghaRunCommand, normalizeText } from './normalize.js';
 import { PARSERS, SALIENT } from './parsers/index.js';
 import { buildPrefilter, type LiteralScanner, type Prefilter } from './prefilter.js';
+import { emptyStructure, StructureReader } from './structure.js';
 import type { Hit, LogFacts, Rule } from './types.js';
 
 /** Lines of context kept around a hit for the parsers (the printed context is smaller). */
@@ -70,7 +71,9 @@ export class LogScanner {
     tail: [],
     hitLines: 0,
     secretRanges: [],
+    structure: emptyStructure(),
   };
+  private readonly structure = new StructureReader();
   private pemStart = 0;
   readonly hits: Hit[] = [];
   private readonly perRule = new Map<string, number>();
@@ -154,6 +157,7 @@ export class LogScanner {
     this.contextFacts();
     if (this.pemStart) this.facts.secretRanges.push([this.pemStart, Number.MAX_SAFE_INTEGER]);
     this.pemStart = 0;
+    this.facts.structure = this.structure.s;
     return { hits: this.hits, facts: this.facts };
   }
 
@@ -204,6 +208,7 @@ export class LogScanner {
     }
     const step = ghaRunCommand(raw);
     if (step) this.facts.steps.push({ line: no, command: step });
+    this.structure.line(raw, no, step);
     this.signals(text, no);
     const exit = /(?:Process completed with exit code|exit status|exited with code|exit code:?) (\d{1,3})\b/i.exec(text);
     if (exit) this.facts.exitCode = Number(exit[1]);

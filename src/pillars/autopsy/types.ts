@@ -1,5 +1,6 @@
 // Types of the autopsy pillar (issue 4). The root cause itself is the domain type in core/model.
 import type { FailureCategory, RootCause } from '../../core/model/index.js';
+import type { LogStructure } from './structure.js';
 
 export const CATEGORIES: readonly FailureCategory[] = [
   'test_failure',
@@ -119,6 +120,8 @@ export interface LogFacts {
   secretRanges: Array<[number, number]>;
   /** Lines that fired at least one rule (counted even past the candidate cap). */
   hitLines: number;
+  /** CI steps, sections and verdicts (structure.ts): where each line sits. */
+  structure: LogStructure;
 }
 
 /** A failing test as a runner names it (for the repro command). */
