@@ -8,11 +8,11 @@ import type { RootCause } from '../../core/model/index.js';
 import type { Redactor } from '../../core/redact/index.js';
 import { type Classifier } from './classify.js';
 import { relPath } from './parsers/common.js';
-import { PARSER_BY_TOOL, toolAround } from './parsers/index.js';
+import { PARSER_BY_TOOL, SALIENT as SALIENT_WORD, toolAround } from './parsers/index.js';
 import type { FailingTest, Hit, LogFacts, Rule } from './types.js';
 import { scanStream, scanText } from './scan.js';
 import { failureSignature } from './signature.js';
-import { failingOutcome, regionOf, statesPassed, stepTool, type Region } from './structure.js';
+import { failingOutcome, nextOutcome, regionOf, statesPassed, stepTool, type Region } from './structure.js';
 
 export interface ExplainOptions {
   /** The classifier for logs where no rule fires (null: rules only). */
@@ -126,10 +126,11 @@ function rootCauseOf(hit: Hit, facts: LogFacts, width: number): RootCause {
 const DEMOTE = /^(?:npm (?:error|ERR!) (?:code|errno|syscall|path|dest|A complete log) |\s+(?:code|errno|syscall|path|address|port|dest): '?\S)/;
 
 /** A tool's warning: information, never an error cause on its own (issue 15, deliverable 3). */
-export const WARNING_LINE = /^\s*(?:npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
+export const WARNING_LINE =
+  /^\s*(?:npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
 
 /** What a region adds to a hit's priority: inside the failing step first, a passed section never. */
-const REGION_BONUS: Record<Region, number> = { failed: 30, unknown: 0, after: -40, passed: -200 };
+const REGION_BONUS: Record<Region, number> = { failed: 30, unknown: 0, after: -40, passed: -200 }; // passed: filtered out in explain()
 
 /** The rank of a hit: its priority, moved by where it sits (structure.ts) and lowered on warnings. */
 export function rankOf(hit: Hit, facts: LogFacts): number {
@@ -177,6 +178,35 @@ export function modelDocument(hits: Hit[], facts: LogFacts): string {
     .join('\n');
 }
 
+/** Lines before a failing verdict that are read as its explanation (a test runner's failure report). */
+const NEAR_VERDICT = 60;
+
+type Line = { line: number; raw: string; text: string };
+
+/**
+ * The line of a failing step nearest before its verdict (`The command ... exited with 1`, `Process
+ * completed with exit code 1`), where runners print why: error-looking lines of the step (salient)
+ * and the lines just before each failing verdict, scored by failure words minus distance. Runner
+ * markup (`$ cmd` echoes, blank lines) never. Undefined when the log states no failing verdict.
+ */
+function nearVerdict(salient: Line[], facts: LogFacts): Line | undefined {
+  const st = facts.structure;
+  const pool = new Map<number, Line>();
+  for (const l of salient) pool.set(l.line, l);
+  for (const v of facts.verdictContext) for (const l of v.before) pool.set(l.line, l);
+  let best: { l: Line; score: number } | undefined;
+  for (const l of pool.values()) {
+    const text = l.text.trim();
+    if (!text || text.startsWith('$ ') || /^(?:travis_|section_|##\[)/.test(text) || (/^\S+(?:\.\d+)?$/.test(text) && !SALIENT_WORD.test(text))) continue;
+    const v = nextOutcome(st, l.line);
+    if (!v || v.ok || v.final || v.line - l.line > NEAR_VERDICT || v.line === l.line) continue;
+    const words = STRONG.test(text) ? NEAR_VERDICT : SALIENT_WORD.test(text) ? NEAR_VERDICT / 2 : 0;
+    const score = words - (v.line - l.line);
+    if (!best || score > best.score) best = { l, score };
+  }
+  return best?.l;
+}
+
 /** Ranks the hits and builds the root causes; the classifier decides when no rule fired. */
 export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Explanation {
   const width = opts.context ?? 3;
@@ -187,11 +217,16 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
   const failing = hits.filter((h) => countsAsFailure(h, facts));
   const passedLog = statesPassed(st) && !failing.some((h) => regionOf(st, h.line) === 'failed');
   if (!opts.assumeFailed && (passedLog || !failing.length) && !failingOutcome(st) && !(facts.exitCode ?? 0)) {
-    const salientFailure = facts.salient.some((s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text) && STRONG.test(s.text) && regionOf(st, s.line) !== 'passed');
+    const salientFailure = facts.salient.some(
+      (s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text) && STRONG.test(s.text) && regionOf(st, s.line) !== 'passed',
+    );
     if (passedLog || !salientFailure) return { failed: false, root_causes: [], facts };
   }
   const rank = new Map(hits.map((h) => [h, rankOf(h, facts)]));
-  const ranked = [...hits].filter((h) => opts.assumeFailed || countsAsFailure(h, facts) || failingOutcome(st)).sort((a, b) => rank.get(b)! - rank.get(a)! || a.line - b.line);
+  // A line in a section that passed is never a cause; warnings rank low and alone never fail a log.
+  const ranked = hits
+    .filter((h) => regionOf(st, h.line) !== 'passed' && (opts.assumeFailed || countsAsFailure(h, facts) || failingOutcome(st)))
+    .sort((a, b) => rank.get(b)! - rank.get(a)! || a.line - b.line);
   const causes: RootCause[] = [];
   const seenLines = new Set<number>();
   const seenSig = new Set<string>();
@@ -217,13 +252,15 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
   const pred = opts.classifier.predict(modelDocument(hits, facts));
   const tailNotPassed = facts.tail.filter((t) => regionOf(st, t.line) !== 'passed');
   const pool = salient.length ? salient : tailNotPassed.length ? tailNotPassed : facts.tail;
-  let best = pool[0];
+  let best = nearVerdict(inFailed, facts);
   let bestScore = -Infinity;
-  for (const l of pool) {
-    const s = opts.classifier.lineScore(l.text, pred.category);
-    if (s > bestScore) {
-      best = l;
-      bestScore = s;
+  if (!best) {
+    for (const l of pool) {
+      const s = opts.classifier.lineScore(l.text, pred.category);
+      if (s > bestScore) {
+        best = l;
+        bestScore = s;
+      }
     }
   }
   if (!best) return { failed: true, root_causes: [], facts };

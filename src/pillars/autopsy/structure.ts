@@ -28,6 +28,8 @@ export interface Outcome {
   exit: number | null;
   /** The command the line names (`The command "make test" exited with 2.`). */
   command: string | null;
+  /** The job's last word (`Done. Your build exited with 1.`, `Finished: FAILURE`, `ERROR: Job failed`): no step of its own. */
+  final?: boolean;
 }
 
 /** What the structure pass gathered; `regionOf` answers per line once the log is read. */
@@ -54,7 +56,8 @@ export function pieces(raw: string): string[] {
 }
 
 const TRAVIS_CMD = /^The command "(.*)" (?:failed and )?exited with (\d+)/;
-const EXIT_LINE = /^(?:##\[error\])?(?:Error: )?Process completed with exit code (\d+)|^ERROR: Job failed: exit (?:code|status) (\d+)|^ERROR: script returned exit code (\d+)|^Done\. Your build exited with (\d+)/;
+const EXIT_LINE =
+  /^(?:##\[error\])?(?:Error: )?Process completed with exit code (\d+)|^ERROR: Job failed: exit (?:code|status) (\d+)|^ERROR: script returned exit code (\d+)|^Done\. Your build exited with (\d+)/;
 
 /** A tool's or a runner's verdict on the lines before it: passed (true), failed (false), or none. */
 export function verdict(p: string): Omit<Outcome, 'line'> | null {
@@ -63,10 +66,11 @@ export function verdict(p: string): Omit<Outcome, 'line'> | null {
   const e = EXIT_LINE.exec(p);
   if (e) {
     const code = Number(e[1] ?? e[2] ?? e[3] ?? e[4]);
-    return { ok: code === 0, exit: code, command: null };
+    return { ok: code === 0, exit: code, command: null, ...((e[2] ?? e[4]) ? { final: true } : {}) };
   }
   const v = toolVerdict(p);
-  return v === null ? null : { ok: v, exit: null, command: null };
+  if (v === null) return null;
+  return { ok: v, exit: null, command: null, ...(p.startsWith('Finished: ') || p.startsWith('Job succeeded') ? { final: true } : {}) };
 }
 
 function toolVerdict(p: string): boolean | null {
@@ -75,14 +79,16 @@ function toolVerdict(p: string): boolean | null {
   if (/^Tests:\s.*\b\d+ failed\b/.test(p) || /^\s*\d+ failing\s*$/.test(p) || /\b\d+ examples?, [1-9]\d* failures?\b/.test(p)) return false;
   if (p.startsWith('=') && / in [\d.]+m?s\b/.test(p) && /\b[1-9]\d* (?:failed|errors?)\b/.test(p)) return false;
   if (/^(?:\[INFO\] )?BUILD SUCCESS|^BUILD SUCCESSFUL\b|^test result: ok\.|^Finished: SUCCESS|^Job succeeded/.test(p)) return true;
-  if (/^Tests:\s+(?:\d+ (?:skipped|todo), )*\d+ passed, \d+ total/.test(p) || /^\s*\d+ passing \(/.test(p) || /\b\d+ examples?, 0 failures\b/.test(p)) return true;
+  if (/^Tests:\s+(?:\d+ (?:skipped|todo), )*\d+ passed, \d+ total/.test(p) || /^\s*\d+ passing \(/.test(p) || /\b\d+ examples?, 0 failures\b/.test(p))
+    return true;
   if (/^(?:\[INFO\] )?Tests run: \d+, Failures: 0, Errors: 0, Skipped: \d+\s*$/.test(p)) return true;
   if (p.startsWith('=') && / in [\d.]+m?s\b/.test(p) && /\b\d+ passed\b/.test(p) && !/\b\d+ (?:failed|errors?)\b/.test(p)) return true;
   return null;
 }
 
 /** Travis and GitLab sections that set the machine up, and those that run after the verdict. */
-const SETUP = /^(?:worker_info|system_info|docker_mtu|resolvconf|git\.|cache\.1|rvm|nvm|pyenv|virtualenv|services|apt|hosts|ssh_known_hosts|fix\.|prepare_executor|prepare_script|get_sources|restore_cache|download_artifacts|resolve_secrets|install_|setup)/;
+const SETUP =
+  /^(?:worker_info|system_info|docker_mtu|resolvconf|git\.|cache\.1|rvm|nvm|pyenv|virtualenv|services|apt|hosts|ssh_known_hosts|fix\.|prepare_executor|prepare_script|get_sources|restore_cache|download_artifacts|resolve_secrets|install_|setup)/;
 const AFTER = /^(?:after_failure|after_script|after_success|cache\.[2-9]|upload_artifacts|archive_cache|cleanup_file_variables|deploy)/;
 
 /** Feeds the structure pass one flagged line. */
@@ -112,7 +118,7 @@ export class StructureReader {
         this.awaitingCommand.command = p.slice(2).trim();
         this.awaitingCommand = null;
       } else {
-        const fold = /^(?:travis_fold|section)_(start|end):(?:\d+:)?([\w.\-]+)/.exec(p) ?? /^\[Pipeline\] (?:\{ \((.+)\)|\/\/ (stage))$/.exec(p);
+        const fold = /^(?:travis_fold|section)_(start|end):(?:\d+:)?([\w.-]+)/.exec(p) ?? /^\[Pipeline\] (?:\{ \((.+)\)|\/\/ (stage))$/.exec(p);
         if (fold) this.fold(fold, no);
         const v = verdict(p);
         if (v) this.s.outcomes.push({ line: no, ...v });
@@ -156,9 +162,16 @@ export function stepAt(s: LogStructure, line: number): Span | null {
   return best;
 }
 
-/** The first verdict at or after a line. */
-function nextOutcome(s: LogStructure, line: number): Outcome | null {
-  for (const o of s.outcomes) if (o.line >= line) return o;
+/**
+ * The first verdict at or after a line. The job's last word speaks for a line only when no step's
+ * failing verdict came before it (after that, the lines are what ran after the failure).
+ */
+export function nextOutcome(s: LogStructure, line: number): Outcome | null {
+  for (const o of s.outcomes) {
+    if (o.line < line) continue;
+    if (o.final && s.outcomes.some((p) => !p.ok && !p.final && p.line < line)) return null;
+    return o;
+  }
   return null;
 }
 
@@ -184,7 +197,7 @@ export function regionOf(s: LogStructure, line: number): Region {
   // A step the build went on after, with no failing verdict of its own, passed.
   if (step && step.end !== null && s.steps.some((o) => o.start > step.end!)) return 'passed';
   if (step && step.name === 'gha' && s.steps.some((o) => o.start > step.start)) return 'passed';
-  const lastFail = [...s.outcomes].reverse().find((o) => !o.ok);
+  const lastFail = [...s.outcomes].reverse().find((o) => !o.ok && !o.final);
   if (lastFail && line > lastFail.line) return 'after';
   if (!step && s.steps.length && line < s.steps[0]!.start) return 'passed';
   return 'unknown';

@@ -122,6 +122,8 @@ export interface LogFacts {
   hitLines: number;
   /** CI steps, sections and verdicts (structure.ts): where each line sits. */
   structure: LogStructure;
+  /** The lines before the last failing step verdicts (`The command ... exited with 1`), oldest first. */
+  verdictContext: Array<{ line: number; before: Array<{ line: number; raw: string; text: string }> }>;
 }
 
 /** A failing test as a runner names it (for the repro command). */
