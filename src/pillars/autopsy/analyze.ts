@@ -12,7 +12,7 @@ import { PARSER_BY_TOOL, SALIENT as SALIENT_WORD, toolAround } from './parsers/i
 import type { FailingTest, Hit, LogFacts, Rule } from './types.js';
 import { scanStream, scanText } from './scan.js';
 import { failureSignature } from './signature.js';
-import { failingOutcome, nextOutcome, regionOf, statesPassed, stepTool, type Region } from './structure.js';
+import { failingOutcome, isStepFailure, nextOutcome, regionOf, statesPassed, stepTool, type Region } from './structure.js';
 
 export interface ExplainOptions {
   /** The classifier for logs where no rule fires (null: rules only). */
@@ -197,10 +197,13 @@ function nearVerdict(salient: Line[], facts: LogFacts): Line | undefined {
   let best: { l: Line; score: number } | undefined;
   for (const l of pool.values()) {
     const text = l.text.trim();
-    if (!text || text.startsWith('$ ') || /^(?:travis_|section_|##\[)/.test(text) || (/^\S+(?:\.\d+)?$/.test(text) && !SALIENT_WORD.test(text))) continue;
+    if (!text || text.startsWith('$ ') || /^(?:travis_|section_|##\[)/.test(text) || WARNING_LINE.test(text)) continue;
     const v = nextOutcome(st, l.line);
     if (!v || v.ok || v.final || v.line - l.line > NEAR_VERDICT || v.line === l.line) continue;
     const words = STRONG.test(text) ? NEAR_VERDICT : SALIENT_WORD.test(text) ? NEAR_VERDICT / 2 : 0;
+    // A line without failure words stands for the failure only before a verdict that names its
+    // command (Travis prints the step's last output there); a bare exit line says more than it.
+    if (!words && (!v.command || /^\S+(?:\.\d+)?$/.test(text))) continue;
     const score = words - (v.line - l.line);
     if (!best || score > best.score) best = { l, score };
   }
@@ -239,55 +242,68 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
     seenSig.add(rc.signature);
     causes.push(rc);
   }
-  if (causes.length) return { failed: true, root_causes: causes, facts };
+  // When the log states a failing step but no rule fired inside it, the lines before that step's
+  // verdict explain it better than a rule firing after it (after_failure output, cache upload).
+  const stepFailed = st.outcomes.some(isStepFailure);
+  // A step's exit line only says that it failed: the step's last words go first when it is all that fired.
+  const topInStep = ranked.length > 0 && regionOf(st, ranked[0]!.line) === 'failed' && !EXIT_RULE.test(ranked[0]!.rule.id);
+  if (causes.length && (topInStep || !stepFailed)) return { failed: true, root_causes: causes, facts };
 
   const usable = facts.salient.filter((s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text));
   // Where the failure is: the failing step's lines first, never a section that passed.
   const inFailed = usable.filter((s) => regionOf(st, s.line) === 'failed');
   const salient = inFailed.length ? inFailed : usable.filter((s) => regionOf(st, s.line) !== 'passed');
   const looksFailed = (facts.exitCode !== null && facts.exitCode !== 0) || !!failingOutcome(st) || salient.some((s) => STRONG.test(s.text));
-  if (!opts.assumeFailed && !looksFailed) return { failed: false, root_causes: [], facts };
-  if (!opts.classifier) return { failed: true, root_causes: [], facts };
+  if (!causes.length && !opts.assumeFailed && !looksFailed) return { failed: false, root_causes: [], facts };
+  // With causes already found, only the step's last words may go before them, never a guess.
+  const fallback = fallbackCause(hits, facts, opts.classifier, inFailed, salient, causes.length > 0);
+  if (!fallback) return { failed: true, root_causes: causes, facts };
+  return { failed: true, facts, root_causes: [fallback, ...causes.filter((c) => c.evidence.line !== fallback.evidence.line)].slice(0, max) };
+}
 
-  const pred = opts.classifier.predict(modelDocument(hits, facts));
+type Salient = LogFacts['salient'];
+
+/**
+ * The cause when no rule explains the failing step: the line just before its verdict when the log
+ * states one (nearVerdict), else the classifier's best line; the category from the classifier
+ * (script_error without one).
+ */
+function fallbackCause(hits: Hit[], facts: LogFacts, classifier: Classifier | null, inFailed: Salient, salient: Salient, nearOnly: boolean): RootCause | null {
+  const st = facts.structure;
+  const pred = classifier?.predict(modelDocument(hits, facts)) ?? null;
   const tailNotPassed = facts.tail.filter((t) => regionOf(st, t.line) !== 'passed');
   const pool = salient.length ? salient : tailNotPassed.length ? tailNotPassed : facts.tail;
   let best = nearVerdict(inFailed, facts);
   let bestScore = -Infinity;
-  if (!best) {
+  if (!best && nearOnly) return null;
+  if (!best && classifier && pred) {
     for (const l of pool) {
-      const s = opts.classifier.lineScore(l.text, pred.category);
+      const s = classifier.lineScore(l.text, pred.category);
       if (s > bestScore) {
         best = l;
         bestScore = s;
       }
     }
   }
-  if (!best) return { failed: true, root_causes: [], facts };
+  if (!best) return null;
   const tool = stepTool(st, best.line) ?? toolAround(facts, best.line);
   const msg = best.text.trim().slice(0, 500);
-  const before: string[] = [];
+  const category = pred?.category ?? 'script_error';
   return {
-    failed: true,
-    facts,
-    root_causes: [
-      {
-        category: pred.category,
-        tool,
-        pattern: msg.slice(0, 300),
-        message: msg,
-        suggestion:
-          'No rule matched this log; the classifier guessed the category from its error lines. Read the evidence line, and add a rule pack entry (--rules) if this failure recurs.',
-        severity: 'warn',
-        file: null,
-        line: null,
-        docs_uri: null,
-        repro: facts.steps.length ? facts.steps[facts.steps.length - 1]!.command : null,
-        evidence: { line: best.line, text: inSecret(facts, best.line) ? '[REDACTED:private-key]' : best.raw, before, after: [] },
-        decided_by: { model: opts.classifier.model.id, confidence: pred.confidence },
-        signature: failureSignature(tool, pred.category, msg),
-      },
-    ],
+    category,
+    tool,
+    pattern: msg.slice(0, 300),
+    message: msg,
+    suggestion:
+      "No rule matched this failure; the evidence is the line nearest the failing step's end (or the one the classifier chose). Read it, and add a rule pack entry (--rules) if this failure recurs.",
+    severity: 'warn',
+    file: null,
+    line: null,
+    docs_uri: null,
+    repro: facts.steps.length ? facts.steps[facts.steps.length - 1]!.command : null,
+    evidence: { line: best.line, text: inSecret(facts, best.line) ? '[REDACTED:private-key]' : best.raw, before: [], after: [] },
+    decided_by: classifier && pred ? { model: classifier.model.id, confidence: pred.confidence } : { rule_id: 'structure.failing-step' },
+    signature: failureSignature(tool, category, msg),
   };
 }
 

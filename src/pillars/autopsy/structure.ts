@@ -76,7 +76,8 @@ export function verdict(p: string): Omit<Outcome, 'line'> | null {
 function toolVerdict(p: string): boolean | null {
   // Failing verdicts first: `1 failed, 3 passed` is a failure.
   if (/^(?:\[INFO\] )?BUILD FAILURE|^BUILD FAILED\b|^FAILURE: Build failed|^test result: FAILED|^Finished: (?:FAILURE|UNSTABLE|ABORTED)/.test(p)) return false;
-  if (/^Tests:\s.*\b\d+ failed\b/.test(p) || /^\s*\d+ failing\s*$/.test(p) || /\b\d+ examples?, [1-9]\d* failures?\b/.test(p)) return false;
+  // (Mocha's `N passing` / `N failing` come before its failure report, so they are no verdict.)
+  if (/^Tests:\s.*\b\d+ failed\b/.test(p) || /\b\d+ examples?, [1-9]\d* failures?\b/.test(p)) return false;
   if (p.startsWith('=') && / in [\d.]+m?s\b/.test(p) && /\b[1-9]\d* (?:failed|errors?)\b/.test(p)) return false;
   if (/^(?:\[INFO\] )?BUILD SUCCESS|^BUILD SUCCESSFUL\b|^test result: ok\.|^Finished: SUCCESS|^Job succeeded/.test(p)) return true;
   if (/^Tests:\s+(?:\d+ (?:skipped|todo), )*\d+ passed, \d+ total/.test(p) || /^\s*\d+ passing \(/.test(p) || /\b\d+ examples?, 0 failures\b/.test(p))
@@ -169,7 +170,7 @@ export function stepAt(s: LogStructure, line: number): Span | null {
 export function nextOutcome(s: LogStructure, line: number): Outcome | null {
   for (const o of s.outcomes) {
     if (o.line < line) continue;
-    if (o.final && s.outcomes.some((p) => !p.ok && !p.final && p.line < line)) return null;
+    if (o.final && s.outcomes.some((p) => isStepFailure(p) && p.line < line)) return null;
     return o;
   }
   return null;
@@ -197,10 +198,17 @@ export function regionOf(s: LogStructure, line: number): Region {
   // A step the build went on after, with no failing verdict of its own, passed.
   if (step && step.end !== null && s.steps.some((o) => o.start > step.end!)) return 'passed';
   if (step && step.name === 'gha' && s.steps.some((o) => o.start > step.start)) return 'passed';
-  const lastFail = [...s.outcomes].reverse().find((o) => !o.ok && !o.final);
+  // After a step's failing exit, lines are what ran after the failure; a tool's own verdict
+  // (Maven's BUILD FAILURE) comes before its error report, so it opens no such region.
+  const lastFail = [...s.outcomes].reverse().find(isStepFailure);
   if (lastFail && line > lastFail.line) return 'after';
   if (!step && s.steps.length && line < s.steps[0]!.start) return 'passed';
   return 'unknown';
+}
+
+/** A CI step's failing exit (`The command ... exited with 1`, `Process completed with exit code 1`), not the job's last word. */
+export function isStepFailure(o: Outcome): boolean {
+  return !o.ok && !o.final && o.exit !== null;
 }
 
 /** The failing step's verdict line (the last failing one), if the log states one. */
