@@ -195,8 +195,8 @@ export function regionOf(s: LogStructure, line: number): Region {
     if (AFTER.test(f.name)) return 'after';
     if (SETUP.test(f.name) && f.end !== null) return 'passed';
   }
-  // A step the build went on after, with no failing verdict of its own, passed.
-  if (step && step.end !== null && s.steps.some((o) => o.start > step.end!)) return 'passed';
+  // A GitHub step the job went on after passed (a failing step ends the job). A Travis step without
+  // a verdict of its own is left unknown: script blocks hold several timed commands.
   if (step && step.name === 'gha' && s.steps.some((o) => o.start > step.start)) return 'passed';
   // After a step's failing exit, lines are what ran after the failure; a tool's own verdict
   // (Maven's BUILD FAILURE) comes before its error report, so it opens no such region.
