@@ -178,6 +178,10 @@ export function modelDocument(hits: Hit[], facts: LogFacts): string {
     .join('\n');
 }
 
+/** Lines that only pass a failure on (make, npm, pnpm, yarn, xcodebuild, the linker driver): they point at what they wrap. */
+const WRAPPER =
+  /^(?:make(?:\[\d+\])?: \*\*\* |npm (?:ERR!|error) |ERR_PNPM_|\s*ELIFECYCLE|error Command failed with exit code|Makefile:\d+: recipe for target|collect2: error: ld returned|\*\* (?:BUILD|TEST|ARCHIVE) FAILED \*\*|(?:Error: )?Process completed with exit code|Build FAILED\.$)/;
+
 /** Lines before a failing verdict that are read as its explanation (a test runner's failure report). */
 const NEAR_VERDICT = 60;
 
@@ -197,7 +201,7 @@ function nearVerdict(salient: Line[], facts: LogFacts): Line | undefined {
   let best: { l: Line; score: number } | undefined;
   for (const l of pool.values()) {
     const text = l.text.trim();
-    if (!text || text.startsWith('$ ') || /^(?:travis_|section_|##\[)/.test(text) || WARNING_LINE.test(text)) continue;
+    if (!text || text.startsWith('$ ') || /^(?:travis_|section_|##\[)/.test(text) || WARNING_LINE.test(text) || WRAPPER.test(text)) continue;
     const v = nextOutcome(st, l.line);
     if (!v || v.ok || v.final || v.line - l.line > NEAR_VERDICT || v.line === l.line) continue;
     const words = STRONG.test(text) ? NEAR_VERDICT : SALIENT_WORD.test(text) ? NEAR_VERDICT / 2 : 0;
@@ -246,7 +250,7 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
   // verdict explain it better than a rule firing after it (after_failure output, cache upload).
   const stepFailed = st.outcomes.some(isStepFailure);
   // A step's exit line only says that it failed: the step's last words go first when it is all that fired.
-  const topInStep = ranked.length > 0 && regionOf(st, ranked[0]!.line) === 'failed' && !EXIT_RULE.test(ranked[0]!.rule.id);
+  const topInStep = ranked.length > 0 && regionOf(st, ranked[0]!.line) === 'failed' && !EXIT_RULE.test(ranked[0]!.rule.id) && !WRAPPER.test(ranked[0]!.text);
   if (causes.length && (topInStep || !stepFailed)) return { failed: true, root_causes: causes, facts };
 
   const usable = facts.salient.filter((s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text));
