@@ -52,7 +52,15 @@ const GHA_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
 /** The pieces of a raw line a terminal would overwrite one by one, escapes and prefixes removed. */
 export function pieces(raw: string): string[] {
   const s = raw.includes('\x1b') ? raw.replace(ANSI, '') : raw;
-  return s.split('\r').map((p) => p.replace(GH_COLUMNS, '').replace(GHA_TIMESTAMP, ''));
+  // Non-empty pieces only: a run of `\r` (progress bars) gives no piece, not one per character.
+  const out: string[] = [];
+  for (let from = 0; from <= s.length;) {
+    let cr = s.indexOf('\r', from);
+    if (cr < 0) cr = s.length;
+    if (cr > from) out.push(s.slice(from, cr).replace(GH_COLUMNS, '').replace(GHA_TIMESTAMP, ''));
+    from = cr + 1;
+  }
+  return out;
 }
 
 const TRAVIS_CMD = /^The command "(.*)" (?:failed and )?exited with (\d+)/;
