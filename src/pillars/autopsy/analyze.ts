@@ -8,10 +8,11 @@ import type { RootCause } from '../../core/model/index.js';
 import type { Redactor } from '../../core/redact/index.js';
 import { type Classifier } from './classify.js';
 import { relPath } from './parsers/common.js';
-import { PARSER_BY_TOOL, toolAround } from './parsers/index.js';
+import { PARSER_BY_TOOL, SALIENT as SALIENT_WORD, toolAround } from './parsers/index.js';
 import type { FailingTest, Hit, LogFacts, Rule } from './types.js';
 import { scanStream, scanText } from './scan.js';
 import { failureSignature } from './signature.js';
+import { failingOutcome, isStepFailure, nextOutcome, regionOf, statesPassed, stepTool, type Region } from './structure.js';
 
 export interface ExplainOptions {
   /** The classifier for logs where no rule fires (null: rules only). */
@@ -63,7 +64,11 @@ function contextLines(facts: LogFacts, ls: Array<{ line: number; raw: string }>)
   return ls.map((l) => (inSecret(facts, l.line) ? '[REDACTED:private-key]' : l.raw));
 }
 
+/** Rules for a step's or runner's exit line: their tool is the step's, never a guess from nearby output. */
+const EXIT_RULE = /^(?:any\.exit\.|ci\.exit\.)/;
+
 function resolveTool(rule: Rule, facts: LogFacts, line: number): string {
+  if (EXIT_RULE.test(rule.id)) return stepTool(facts.structure, line) ?? 'shell';
   return rule.tool === '*' ? toolAround(facts, line) : rule.tool;
 }
 
@@ -120,6 +125,23 @@ function rootCauseOf(hit: Hit, facts: LogFacts, width: number): RootCause {
  */
 const DEMOTE = /^(?:npm (?:error|ERR!) (?:code|errno|syscall|path|dest|A complete log) |\s+(?:code|errno|syscall|path|address|port|dest): '?\S)/;
 
+/** A tool's warning: information, never an error cause on its own (issue 15, deliverable 3). */
+export const WARNING_LINE =
+  /^\s*(?:npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
+
+/** What a region adds to a hit's priority: inside the failing step first, a passed section never. */
+const REGION_BONUS: Record<Region, number> = { failed: 30, unknown: 0, after: -40, passed: -200 }; // passed: filtered out in explain()
+
+/** The rank of a hit: its priority, moved by where it sits (structure.ts) and lowered on warnings. */
+export function rankOf(hit: Hit, facts: LogFacts): number {
+  return priorityOf(hit) + REGION_BONUS[regionOf(facts.structure, hit.line)] - (WARNING_LINE.test(hit.text) ? 60 : 0);
+}
+
+/** A hit that can say a log failed: not a warning, not in a section that passed. */
+function countsAsFailure(hit: Hit, facts: LogFacts): boolean {
+  return !WARNING_LINE.test(hit.text) && regionOf(facts.structure, hit.line) !== 'passed';
+}
+
 /** The priority a hit ranks with (the rule's, lowered on echo lines). */
 export function priorityOf(hit: Hit): number {
   if (DEMOTE.test(hit.text)) return hit.rule.priority - 50;
@@ -156,11 +178,62 @@ export function modelDocument(hits: Hit[], facts: LogFacts): string {
     .join('\n');
 }
 
+/** Lines that only pass a failure on (make, npm, pnpm, yarn, xcodebuild, the linker driver): they point at what they wrap. */
+const WRAPPER =
+  /^(?:make(?:\[\d+\])?: \*\*\* |npm (?:ERR!|error) |ERR_PNPM_|\s*ELIFECYCLE|error Command failed with exit code|Makefile:\d+: recipe for target|collect2: error: ld returned|\*\* (?:BUILD|TEST|ARCHIVE) FAILED \*\*|(?:Error: )?Process completed with exit code|Build FAILED\.$)/;
+
+/** Lines before a failing verdict that are read as its explanation (a test runner's failure report). */
+const NEAR_VERDICT = 60;
+
+type Line = { line: number; raw: string; text: string };
+
+/**
+ * The line of a failing step nearest before its verdict (`The command ... exited with 1`, `Process
+ * completed with exit code 1`), where runners print why: error-looking lines of the step (salient)
+ * and the lines just before each failing verdict, scored by failure words minus distance. Runner
+ * markup (`$ cmd` echoes, blank lines) never. Undefined when the log states no failing verdict.
+ */
+function nearVerdict(salient: Line[], facts: LogFacts): Line | undefined {
+  const st = facts.structure;
+  const pool = new Map<number, Line>();
+  for (const l of salient) pool.set(l.line, l);
+  for (const v of facts.verdictContext) for (const l of v.before) pool.set(l.line, l);
+  let best: { l: Line; score: number } | undefined;
+  for (const l of pool.values()) {
+    const text = l.text.trim();
+    if (!text || text.startsWith('$ ') || /^(?:travis_|section_|##\[)/.test(text) || WARNING_LINE.test(text) || WRAPPER.test(text)) continue;
+    const v = nextOutcome(st, l.line);
+    if (!v || v.ok || v.final || v.line - l.line > NEAR_VERDICT || v.line === l.line) continue;
+    const words = STRONG.test(text) ? NEAR_VERDICT : SALIENT_WORD.test(text) ? NEAR_VERDICT / 2 : 0;
+    // A line without failure words stands for the failure only before a verdict that names its
+    // command (Travis prints the step's last output there); a bare exit line says more than it.
+    if (!words && (!v.command || /^\S+(?:\.\d+)?$/.test(text))) continue;
+    const score = words - (v.line - l.line);
+    if (!best || score > best.score) best = { l, score };
+  }
+  return best?.l;
+}
+
 /** Ranks the hits and builds the root causes; the classifier decides when no rule fired. */
 export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Explanation {
   const width = opts.context ?? 3;
   const max = opts.maxCauses ?? 5;
-  const ranked = [...hits].sort((a, b) => priorityOf(b) - priorityOf(a) || a.line - b.line);
+  const st = facts.structure;
+  // A log whose own verdicts say it passed, or whose only hits are warnings and lines of sections
+  // that passed, names no cause unless the job is known to have failed.
+  const failing = hits.filter((h) => countsAsFailure(h, facts));
+  const passedLog = statesPassed(st) && !failing.some((h) => regionOf(st, h.line) === 'failed');
+  if (!opts.assumeFailed && (passedLog || !failing.length) && !failingOutcome(st) && !(facts.exitCode ?? 0)) {
+    const salientFailure = facts.salient.some(
+      (s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text) && STRONG.test(s.text) && regionOf(st, s.line) !== 'passed',
+    );
+    if (passedLog || !salientFailure) return { failed: false, root_causes: [], facts };
+  }
+  const rank = new Map(hits.map((h) => [h, rankOf(h, facts)]));
+  // A line in a section that passed is never a cause; warnings rank low and alone never fail a log.
+  const ranked = hits
+    .filter((h) => regionOf(st, h.line) !== 'passed' && (opts.assumeFailed || countsAsFailure(h, facts) || failingOutcome(st)))
+    .sort((a, b) => rank.get(b)! - rank.get(a)! || a.line - b.line);
   const causes: RootCause[] = [];
   const seenLines = new Set<number>();
   const seenSig = new Set<string>();
@@ -173,49 +246,68 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
     seenSig.add(rc.signature);
     causes.push(rc);
   }
-  if (causes.length) return { failed: true, root_causes: causes, facts };
+  // When the log states a failing step but no rule fired inside it, the lines before that step's
+  // verdict explain it better than a rule firing after it (after_failure output, cache upload).
+  const stepFailed = st.outcomes.some(isStepFailure);
+  // A step's exit line only says that it failed: the step's last words go first when it is all that fired.
+  const topInStep = ranked.length > 0 && regionOf(st, ranked[0]!.line) === 'failed' && !EXIT_RULE.test(ranked[0]!.rule.id) && !WRAPPER.test(ranked[0]!.text);
+  if (causes.length && (topInStep || !stepFailed)) return { failed: true, root_causes: causes, facts };
 
-  const salient = facts.salient.filter((s) => !PASSING.test(s.text));
-  const looksFailed = (facts.exitCode !== null && facts.exitCode !== 0) || salient.some((s) => STRONG.test(s.text));
-  if (!opts.assumeFailed && !looksFailed) return { failed: false, root_causes: [], facts };
-  if (!opts.classifier) return { failed: true, root_causes: [], facts };
+  const usable = facts.salient.filter((s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text));
+  // Where the failure is: the failing step's lines first, never a section that passed.
+  const inFailed = usable.filter((s) => regionOf(st, s.line) === 'failed');
+  const salient = inFailed.length ? inFailed : usable.filter((s) => regionOf(st, s.line) !== 'passed');
+  const looksFailed = (facts.exitCode !== null && facts.exitCode !== 0) || !!failingOutcome(st) || salient.some((s) => STRONG.test(s.text));
+  if (!causes.length && !opts.assumeFailed && !looksFailed) return { failed: false, root_causes: [], facts };
+  // With causes already found, only the step's last words may go before them, never a guess.
+  const fallback = fallbackCause(hits, facts, opts.classifier, inFailed, salient, causes.length > 0);
+  if (!fallback) return { failed: true, root_causes: causes, facts };
+  return { failed: true, facts, root_causes: [fallback, ...causes.filter((c) => c.evidence.line !== fallback.evidence.line)].slice(0, max) };
+}
 
-  const pred = opts.classifier.predict(modelDocument(hits, facts));
-  const pool = salient.length ? salient : facts.tail;
-  let best = pool[0];
+type Salient = LogFacts['salient'];
+
+/**
+ * The cause when no rule explains the failing step: the line just before its verdict when the log
+ * states one (nearVerdict), else the classifier's best line; the category from the classifier
+ * (script_error without one).
+ */
+function fallbackCause(hits: Hit[], facts: LogFacts, classifier: Classifier | null, inFailed: Salient, salient: Salient, nearOnly: boolean): RootCause | null {
+  const st = facts.structure;
+  const pred = classifier?.predict(modelDocument(hits, facts)) ?? null;
+  const tailNotPassed = facts.tail.filter((t) => regionOf(st, t.line) !== 'passed');
+  const pool = salient.length ? salient : tailNotPassed.length ? tailNotPassed : facts.tail;
+  let best = nearVerdict(inFailed, facts);
   let bestScore = -Infinity;
-  for (const l of pool) {
-    const s = opts.classifier.lineScore(l.text, pred.category);
-    if (s > bestScore) {
-      best = l;
-      bestScore = s;
+  if (!best && nearOnly) return null;
+  if (!best && classifier && pred) {
+    for (const l of pool) {
+      const s = classifier.lineScore(l.text, pred.category);
+      if (s > bestScore) {
+        best = l;
+        bestScore = s;
+      }
     }
   }
-  if (!best) return { failed: true, root_causes: [], facts };
-  const tool = toolAround(facts, best.line);
+  if (!best) return null;
+  const tool = stepTool(st, best.line) ?? toolAround(facts, best.line);
   const msg = best.text.trim().slice(0, 500);
-  const before: string[] = [];
+  const category = pred?.category ?? 'script_error';
   return {
-    failed: true,
-    facts,
-    root_causes: [
-      {
-        category: pred.category,
-        tool,
-        pattern: msg.slice(0, 300),
-        message: msg,
-        suggestion:
-          'No rule matched this log; the classifier guessed the category from its error lines. Read the evidence line, and add a rule pack entry (--rules) if this failure recurs.',
-        severity: 'warn',
-        file: null,
-        line: null,
-        docs_uri: null,
-        repro: facts.steps.length ? facts.steps[facts.steps.length - 1]!.command : null,
-        evidence: { line: best.line, text: inSecret(facts, best.line) ? '[REDACTED:private-key]' : best.raw, before, after: [] },
-        decided_by: { model: opts.classifier.model.id, confidence: pred.confidence },
-        signature: failureSignature(tool, pred.category, msg),
-      },
-    ],
+    category,
+    tool,
+    pattern: msg.slice(0, 300),
+    message: msg,
+    suggestion:
+      "No rule matched this failure; the evidence is the line nearest the failing step's end (or the one the classifier chose). Read it, and add a rule pack entry (--rules) if this failure recurs.",
+    severity: 'warn',
+    file: null,
+    line: null,
+    docs_uri: null,
+    repro: facts.steps.length ? facts.steps[facts.steps.length - 1]!.command : null,
+    evidence: { line: best.line, text: inSecret(facts, best.line) ? '[REDACTED:private-key]' : best.raw, before: [], after: [] },
+    decided_by: classifier && pred ? { model: classifier.model.id, confidence: pred.confidence } : { rule_id: 'structure.failing-step' },
+    signature: failureSignature(tool, category, msg),
   };
 }
 

@@ -15,6 +15,7 @@ import { collect, examples, numberOption, openInput, storeOptions } from '../../
 import { analyzeStream, redactCauses } from './analyze.js';
 import { Classifier, loadClassifier, serializeModel, shippedClassifier, train, type TrainingDoc } from './classify.js';
 import { evaluate, readCaseLog, readManifest, renderEvalText, trainingText } from './eval.js';
+import { evaluateLines, isLineManifest, renderLineEvalText } from './eval-lines.js';
 import { openOrComment } from './github.js';
 import { renderJson, renderMarkdown, renderText, type AnalysisOutput } from './render.js';
 import { ruleSet } from './rules.js';
@@ -149,17 +150,26 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     cmd
       .command('eval')
       .description(
-        'Score the analyzer against a corpus with an answer key (DIR/manifest.jsonl): per-category P/R/F1, macro averages, evidence hit rate, redaction leaks, rules-only and model leave-one-out',
+        'Score the analyzer against a corpus with an answer key (DIR/manifest.jsonl): per-category P/R/F1, macro averages, evidence hit rate, redaction leaks, rules-only and model leave-one-out; for a corpus labelled by line ranges (LogChunks format: path, language, ranges), hit@1/hit@3/detect per language next to naive baselines',
       )
       .argument('<dir>', 'corpus folder with manifest.jsonl and the logs')
       .option('--json', 'exactly one JSON object')
       .option('--rules <dir>', 'extra rule pack folder or file; repeatable', collect, [])
       .option('--model <file>', 'classifier model file (default: the shipped one)')
-      .option('--train-extra <dir>', "more answer-keyed corpora for the leave-one-out model's training set; repeatable", collect, []),
+      .option('--train-extra <dir>', "more answer-keyed corpora for the leave-one-out model's training set; repeatable", collect, [])
+      .option('--slack <n>', 'ranges-labelled corpora: lines of slack around a labelled range', '2')
+      .option('--misses', 'ranges-labelled corpora: list the logs whose first cause missed'),
     'ci-intel autopsy eval ../shared/corpus/autopsy',
+    'ci-intel autopsy eval ../shared/corpus/autopsy-logchunks --misses',
     'ci-intel autopsy eval corpus/ --json | jq .f1',
   ).action(async (dir: string, _o: Record<string, unknown>, command: Command) => {
     const opts = subOpts(command);
+    if (isLineManifest(dir)) {
+      const slack = numberOption('--slack', opts.slack ?? '2', { min: 0, integer: true }) ?? 2;
+      const report = evaluateLines(dir, ruleSet(opts.rules as string[]), classifierFrom(opts as { model?: string }), slack);
+      ctx.out(opts.json ? JSON.stringify(report) + '\n' : renderLineEvalText(report, dir, !!opts.misses));
+      return;
+    }
     const config = ctx.config({});
     const report = await evaluate(
       dir,

@@ -31,8 +31,11 @@ export interface EvalCase {
   format?: string;
 }
 
-/** Reads a manifest; each bad line is an error naming the file and line. */
-export function readManifest(dir: string): EvalCase[] {
+/**
+ * The objects of DIR/manifest.jsonl with where each stands (`file:line`); a line that is not JSON
+ * is an error naming the file and line. `hint` says what a manifest line holds.
+ */
+export function manifestLines(dir: string, hint: string): Array<{ o: Record<string, unknown>; where: string }> {
   const file = path.join(dir, 'manifest.jsonl');
   let text: string;
   try {
@@ -40,28 +43,39 @@ export function readManifest(dir: string): EvalCase[] {
   } catch (e) {
     throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
       where: file,
-      hint: 'the folder needs a manifest.jsonl (one JSON object per log: id, log, tool, category, evidence)',
+      hint: `the folder needs a manifest.jsonl (${hint})`,
     });
   }
-  const cases: EvalCase[] = [];
+  const out: Array<{ o: Record<string, unknown>; where: string }> = [];
   text.split('\n').forEach((l, i) => {
     if (!l.trim()) return;
     const where = `${file}:${i + 1}`;
-    let c: EvalCase;
     try {
-      c = JSON.parse(l) as EvalCase;
+      out.push({ o: JSON.parse(l) as Record<string, unknown>, where });
     } catch (e) {
-      throw new CiError('E_MANIFEST_INVALID', `not JSON: ${(e as Error).message}`, { where });
+      throw new CiError('E_MANIFEST_INVALID', `not JSON: ${(e as Error).message}`, { where, hint });
     }
+  });
+  return out;
+}
+
+/** A log path of a manifest, refused when it leaves the corpus folder. */
+export function checkLogPath(p: string, where: string): void {
+  if (path.isAbsolute(p) || p.split(/[\\/]/).includes('..'))
+    throw new CiError('E_PATH_TRAVERSAL', `log path ${JSON.stringify(p)} leaves the corpus folder`, { where });
+}
+
+/** Reads a manifest; each bad line is an error naming the file and line. */
+export function readManifest(dir: string): EvalCase[] {
+  return manifestLines(dir, 'one JSON object per log: id, log, tool, category, evidence').map(({ o, where }) => {
+    const c = o as unknown as EvalCase;
     if (typeof c.id !== 'string' || typeof c.log !== 'string') throw new CiError('E_MANIFEST_INVALID', 'needs string fields id and log', { where });
     if (!(CATEGORIES as readonly string[]).includes(c.category))
       throw new CiError('E_MANIFEST_INVALID', `category ${JSON.stringify(c.category)} is not in the taxonomy`, { where, hint: CATEGORIES.join(', ') });
     if (typeof c.evidence !== 'string' || !c.evidence) throw new CiError('E_MANIFEST_INVALID', 'needs a non-empty evidence string', { where });
-    if (path.isAbsolute(c.log) || c.log.split(/[\\/]/).includes('..'))
-      throw new CiError('E_PATH_TRAVERSAL', `log path ${JSON.stringify(c.log)} leaves the corpus folder`, { where });
-    cases.push(c);
+    checkLogPath(c.log, where);
+    return c;
   });
-  return cases;
 }
 
 export function readCaseLog(dir: string, c: EvalCase): string {

@@ -206,6 +206,21 @@ export const KEYWORDS = [
   'ermission',
   'PRIVATE KEY',
   'Run ',
+  // The structure pass's markers and verdicts (structure.ts, STRUCTURE_KEYWORDS).
+  'travis_fold:',
+  'travis_time:',
+  'he command "',
+  'Your build exited',
+  'section_start:',
+  'section_end:',
+  '[Pipeline] ',
+  'Finished: ',
+  'BUILD SUCC',
+  'test result: ok',
+  ' passed',
+  ' passing',
+  ' 0 failures',
+  'Job succeeded',
 ];
 
 export interface Prefilter {

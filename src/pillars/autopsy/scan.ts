@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { ghaRunCommand, normalizeText } from './normalize.js';
 import { PARSERS, SALIENT } from './parsers/index.js';
 import { buildPrefilter, type LiteralScanner, type Prefilter } from './prefilter.js';
+import { emptyStructure, StructureReader } from './structure.js';
 import type { Hit, LogFacts, Rule } from './types.js';
 
 /** Lines of context kept around a hit for the parsers (the printed context is smaller). */
@@ -22,6 +23,8 @@ const HITS_PER_RULE = 8;
 const MAX_HITS = 400;
 const MAX_SALIENT = 200;
 const TAIL_LINES = 12;
+/** Failing verdicts whose preceding lines are kept (the last ones). */
+const VERDICT_CONTEXTS = 4;
 
 const PEM_EDGE = /-----(?:BEGIN|END) [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
 const NEWLINE = 0x0a;
@@ -70,7 +73,10 @@ export class LogScanner {
     tail: [],
     hitLines: 0,
     secretRanges: [],
+    structure: emptyStructure(),
+    verdictContext: [],
   };
+  private readonly structure = new StructureReader();
   private pemStart = 0;
   readonly hits: Hit[] = [];
   private readonly perRule = new Map<string, number>();
@@ -154,6 +160,7 @@ export class LogScanner {
     this.contextFacts();
     if (this.pemStart) this.facts.secretRanges.push([this.pemStart, Number.MAX_SAFE_INTEGER]);
     this.pemStart = 0;
+    this.facts.structure = this.structure.s;
     return { hits: this.hits, facts: this.facts };
   }
 
@@ -204,6 +211,14 @@ export class LogScanner {
     }
     const step = ghaRunCommand(raw);
     if (step) this.facts.steps.push({ line: no, command: step });
+    const verdicts = this.structure.s.outcomes.length;
+    this.structure.line(raw, no, step);
+    // The lines before a failing step's verdict: where runners print why (the fallback's evidence).
+    const v = this.structure.s.outcomes.at(-1);
+    if (this.structure.s.outcomes.length > verdicts && v && !v.ok && !v.final) {
+      this.facts.verdictContext.push({ line: no, before: this.before(start, no) });
+      if (this.facts.verdictContext.length > VERDICT_CONTEXTS) this.facts.verdictContext.shift();
+    }
     this.signals(text, no);
     const exit = /(?:Process completed with exit code|exit status|exited with code|exit code:?) (\d{1,3})\b/i.exec(text);
     if (exit) this.facts.exitCode = Number(exit[1]);
@@ -230,8 +245,10 @@ export class LogScanner {
       this.hits.push(hit);
     }
     if (fired) this.facts.hitLines++;
-    else if (this.facts.salient.length < MAX_SALIENT && SALIENT.test(text) && !/\b0 (?:failed|failures|errors?)\b/i.test(text)) {
+    else if (SALIENT.test(text) && !/\b0 (?:failed|failures|errors?)\b/i.test(text)) {
+      // The last ones are kept: the failure is nearer the end than the start of a log.
       this.facts.salient.push({ line: no, raw, text });
+      if (this.facts.salient.length > MAX_SALIENT) this.facts.salient.shift();
     }
   }
 

@@ -1,5 +1,6 @@
 // Types of the autopsy pillar (issue 4). The root cause itself is the domain type in core/model.
 import type { FailureCategory, RootCause } from '../../core/model/index.js';
+import type { LogStructure } from './structure.js';
 
 export const CATEGORIES: readonly FailureCategory[] = [
   'test_failure',
@@ -51,6 +52,35 @@ export const TOOLS = [
   'make',
   'aws',
   'shell',
+  // Issue 15: the ecosystems of rules/ecosystems.yml.
+  'bundler',
+  'busted',
+  'cabal',
+  'cmake',
+  'cocoapods',
+  'composer',
+  'ctest',
+  'dotnet',
+  'ghc',
+  'latex',
+  'lein',
+  'luacheck',
+  'minitest',
+  'mix',
+  'pester',
+  'php',
+  'phpunit',
+  'powershell',
+  'prove',
+  'r',
+  'rebar3',
+  'rspec',
+  'rubocop',
+  'sbt',
+  'shellcheck',
+  'swiftlint',
+  'vint',
+  'xcodebuild',
 ] as const;
 
 export type Severity = 'info' | 'warn' | 'error';
@@ -119,6 +149,10 @@ export interface LogFacts {
   secretRanges: Array<[number, number]>;
   /** Lines that fired at least one rule (counted even past the candidate cap). */
   hitLines: number;
+  /** CI steps, sections and verdicts (structure.ts): where each line sits. */
+  structure: LogStructure;
+  /** The lines before the last failing step verdicts (`The command ... exited with 1`), oldest first. */
+  verdictContext: Array<{ line: number; before: Array<{ line: number; raw: string; text: string }> }>;
 }
 
 /** A failing test as a runner names it (for the repro command). */

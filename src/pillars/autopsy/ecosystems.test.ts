@@ -1,0 +1,29 @@
+// Real failing runs of more ecosystems' tools (issue 15, deliverable 2; scripts in
+// fixtures/ecosystems/make/): the first cause is the tool's own failure line, with its tool.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeText } from './analyze.js';
+import { HELDOUT_DIR } from './corpus.js';
+import { ruleSet } from './rules.js';
+
+const LOGS = path.join(path.dirname(HELDOUT_DIR), 'ecosystems', 'logs');
+const rules = ruleSet();
+
+const CASES: Array<{ log: string; rule: string; tool: string; evidence: string }> = [
+  { log: 'eco-rspec-fail.log', rule: 'rspec.failures', tool: 'rspec', evidence: 'Failures:' },
+  { log: 'eco-ctest-fail.log', rule: 'ctest.failed', tool: 'ctest', evidence: 'Test #1: ring_wraps' },
+  { log: 'eco-ld-undefined.log', rule: 'ld.undefined', tool: 'make', evidence: "undefined reference to `checksum'" },
+  { log: 'eco-prove-fail.log', rule: 'tap.failed-test', tool: 'prove', evidence: "Failed test 'edges are trimmed'" },
+];
+
+describe('ecosystems: real failing runs', () => {
+  it.each(CASES)('$log: $rule names the failure', (c) => {
+    const a = analyzeText(readFileSync(path.join(LOGS, c.log), 'utf8'), rules, { classifier: null });
+    expect(a.failed).toBe(true);
+    const top = a.root_causes[0]!;
+    expect(top.decided_by).toEqual({ rule_id: c.rule });
+    expect(top.tool).toBe(c.tool);
+    expect(top.evidence.text).toContain(c.evidence);
+  });
+});

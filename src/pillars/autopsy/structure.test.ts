@@ -1,0 +1,91 @@
+// The structure pass and the "no false alarms" rules (issue 15, deliverables 1 and 3), on real runs:
+// passing tool runs made here (fixtures/passing, scripts in its make/), our held-out failing runs in
+// the GitHub Actions shape, and the shared LogChunks half read in place from ../shared.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeText } from './analyze.js';
+import { shippedClassifier } from './classify.js';
+import { HELDOUT_DIR, logchunksDir } from './corpus.js';
+import { readLineCaseLog, readLineManifest } from './eval-lines.js';
+import { ghaRunCommand } from './normalize.js';
+import { toolOfCommand } from './parsers/index.js';
+import { ruleSet } from './rules.js';
+import { pieces, regionOf, verdict } from './structure.js';
+
+const PASSING = path.join(path.dirname(HELDOUT_DIR), 'passing', 'logs');
+const rules = ruleSet();
+const lc = logchunksDir();
+if (!lc && process.env.CI === 'true') throw new Error('the shared LogChunks corpus is missing: ../shared/corpus/autopsy-logchunks (or set CI_INTEL_LOGCHUNKS)');
+
+describe('passing runs with warnings', () => {
+  const logs = readdirSync(PASSING).filter((f) => f.endsWith('.log'));
+  it('the fixtures are there (npm ci, pytest, cargo test, mvn verify)', () => {
+    expect(logs.sort()).toEqual(['pass-cargo-test-warnings.log', 'pass-mvn-verify.log', 'pass-npm-ci-engine.log', 'pass-pytest-warnings.log']);
+  });
+  it.each(logs)('%s: not failed, no root cause', (f) => {
+    const a = analyzeText(readFileSync(path.join(PASSING, f), 'utf8'), rules, { classifier: shippedClassifier() });
+    expect(a.root_causes).toEqual([]);
+    expect(a.failed).toBe(false);
+  });
+});
+
+describe('verdicts and pieces', () => {
+  it('reads the runners and tools verdicts', () => {
+    expect(verdict('The command "make test" exited with 2.')).toEqual({ ok: false, exit: 2, command: 'make test' });
+    expect(verdict('The command "npm ci" exited with 0.')).toMatchObject({ ok: true, exit: 0 });
+    expect(verdict('Done. Your build exited with 1.')).toMatchObject({ ok: false, exit: 1 });
+    expect(verdict('##[error]Process completed with exit code 3.')).toMatchObject({ ok: false, exit: 3 });
+    expect(verdict('[INFO] BUILD SUCCESS')).toMatchObject({ ok: true });
+    expect(verdict('========================= 3 passed, 1 warning in 1.85s =========================')).toMatchObject({ ok: true });
+    expect(verdict('==================== 1 failed, 2 passed in 0.12s ====================')).toMatchObject({ ok: false });
+    expect(verdict('test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s')).toMatchObject({ ok: true });
+    expect(verdict('error: could not compile')).toBeNull();
+  });
+  it('splits a runner line into the pieces a terminal overwrites, escapes and gh columns off', () => {
+    expect(pieces('travis_fold:end:git\r\x1b[0Ktravis_time:start:0a1b2c3d\r\x1b[0K$ make')).toEqual([
+      'travis_fold:end:git',
+      'travis_time:start:0a1b2c3d',
+      '$ make',
+    ]);
+    expect(pieces('build\tRun tests\t2026-11-22T07:51:28.6066958Z ##[error]boom')).toEqual(['##[error]boom']);
+  });
+});
+
+describe('GitHub Actions exit lines', () => {
+  const logs = readdirSync(path.join(HELDOUT_DIR, 'logs')).filter((f) =>
+    readFileSync(path.join(HELDOUT_DIR, 'logs', f), 'utf8').includes('##[error]Process completed'),
+  );
+  it('the held-out set has GitHub-shaped logs', () => expect(logs.length).toBeGreaterThan(5));
+  it.each(logs)('%s: a cause on "Process completed with exit code" names the step\'s tool, never a guess', (f) => {
+    const text = readFileSync(path.join(HELDOUT_DIR, 'logs', f), 'utf8');
+    const step = text
+      .split('\n')
+      .map(ghaRunCommand)
+      .find((c) => c !== null)!;
+    const a = analyzeText(text, rules, { classifier: null, maxCauses: 20 });
+    for (const c of a.root_causes.filter((c) => /Process completed with exit code/.test(c.evidence.text))) expect(c.tool).toBe(toolOfCommand(step) ?? 'shell');
+    expect(a.root_causes[0]!.evidence.text).not.toMatch(/Process completed with exit code/);
+  });
+});
+
+describe.skipIf(!lc)('LogChunks (shared half, read in place)', () => {
+  const cases = lc ? readLineManifest(lc) : [];
+  it('a log whose runner says "Done. Your build exited with N" has a failing verdict, and no top cause sits in a section that passed', () => {
+    let stated = 0;
+    for (const c of cases) {
+      const text = readLineCaseLog(lc!, c);
+      const a = analyzeText(text, rules, { classifier: shippedClassifier(), assumeFailed: true });
+      if (/^Done\. Your build exited with [1-9]/m.test(text)) {
+        stated++;
+        expect(
+          a.facts.structure.outcomes.some((o) => !o.ok),
+          c.path,
+        ).toBe(true);
+      }
+      const top = a.root_causes[0];
+      if (top && 'rule_id' in top.decided_by) expect(regionOf(a.facts.structure, top.evidence.line), c.path).not.toBe('passed');
+    }
+    expect(stated).toBeGreaterThan(100);
+  }, 120_000);
+});
