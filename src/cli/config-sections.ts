@@ -6,6 +6,15 @@ import { cacheConfigSection } from '../pillars/cache/config.js';
 import { metricsConfigSection } from '../pillars/metrics/config.js';
 import { mutationSection } from '../pillars/mutation/config.js';
 import { chatopsConfigSection } from '../pillars/sources/config.js';
+import { schedulerConfigSection } from '../pillars/scheduler/config.js';
 import { testsConfigSection } from '../pillars/test-reports/config.js';
 
-export const CONFIG_SECTIONS = [autopsyConfigSection, cacheConfigSection, metricsConfigSection, mutationSection, chatopsConfigSection, testsConfigSection];
+export const CONFIG_SECTIONS = [
+  autopsyConfigSection,
+  cacheConfigSection,
+  metricsConfigSection,
+  mutationSection,
+  chatopsConfigSection,
+  testsConfigSection,
+  schedulerConfigSection,
+];

@@ -93,22 +93,44 @@ function keysOf(c: TimingRun[number]): Set<string> {
 }
 
 export function snapshotOf(runs: readonly TimingRun[]): TimingSnapshot {
-  const sum = new Map<string, number>();
-  const seen = new Map<string, number>();
-  for (const run of runs) {
+  // Per run and key, the total time; the run's own speed factor is taken out before averaging: a
+  // run on a busy machine makes every test slower by about the same factor (measured on this
+  // repository's history, docs/notes/issue-19.md), and LPT needs the tests' relative sizes.
+  const perRuns: Map<string, number>[] = runs.map((run) => {
     const perRun = new Map<string, number>();
     for (const c of run) {
       const ms = Math.max(0, c.duration_ms ?? 0);
       for (const k of keysOf(c)) perRun.set(k, (perRun.get(k) ?? 0) + ms);
     }
-    for (const [k, ms] of perRun) {
-      sum.set(k, (sum.get(k) ?? 0) + ms);
-      seen.set(k, (seen.get(k) ?? 0) + 1);
+    return perRun;
+  });
+  const caseKeys = runs.map((run) => new Set(run.map((c) => canonical(c.id))));
+  const mean = (scale: number[]) => {
+    const sum = new Map<string, number>();
+    const seen = new Map<string, number>();
+    perRuns.forEach((perRun, i) => {
+      for (const [k, ms] of perRun) {
+        sum.set(k, (sum.get(k) ?? 0) + ms / scale[i]!);
+        seen.set(k, (seen.get(k) ?? 0) + 1);
+      }
+    });
+    const m = new Map<string, number>();
+    for (const [k, v] of sum) m.set(k, v / seen.get(k)!);
+    return m;
+  };
+  const raw = mean(runs.map(() => 1));
+  // A run's speed factor: the median ratio of its tests' times to their plain means (cases with time).
+  const scale = perRuns.map((perRun, i) => {
+    const ratios: number[] = [];
+    for (const k of caseKeys[i]!) {
+      const m = raw.get(k);
+      const t = perRun.get(k);
+      if (m && m > 0 && t !== undefined) ratios.push(t / m);
     }
-  }
-  const estimates = new Map<string, number>();
-  for (const [k, v] of sum) estimates.set(k, v / seen.get(k)!);
-  return { estimates, runs: runs.length };
+    const f = ratios.length ? median(ratios) : 1;
+    return f > 0 && Number.isFinite(f) ? f : 1;
+  });
+  return { estimates: runs.length > 1 ? mean(scale) : raw, runs: runs.length };
 }
 
 export interface PlannedTest {
