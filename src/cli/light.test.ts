@@ -30,7 +30,15 @@ describe('light CLI path', () => {
   });
 
   it('serves the agent commands autopsy and tests; everything else loads the full registry', async () => {
-    expect((await lightPillars(['autopsy', 'x.log']))?.map((p) => p.id).sort()).toEqual(['autopsy', 'cache', 'chatops', 'metrics', 'mutation', 'tests']);
+    expect((await lightPillars(['autopsy', 'x.log']))?.map((p) => p.id).sort()).toEqual([
+      'autopsy',
+      'cache',
+      'chatops',
+      'metrics',
+      'mutation',
+      'scheduler',
+      'tests',
+    ]);
     expect((await lightPillars(['tests', 'parse', 'f']))?.find((p) => p.commands)?.id).toBe('tests');
     for (const argv of [['ingest', 'f'], ['--help'], [], ['gate', 'coverage'], ['mutation', 'report', 'f'], ['constructor'], ['__proto__']])
       expect(await lightPillars(argv)).toBeNull();
@@ -57,6 +65,8 @@ describe('light CLI path', () => {
       [['autopsy', '--help'], light],
       [['tests', 'parse', '--json', REPORT], tests],
       [['tests', 'flaky', REPORT], tests],
+      [['tests', 'split', '--shards', '2', '--timings', REPORT, '--json'], tests],
+      [['tests', 'split', '--help'], tests],
     ] as const) {
       const a = await run([...argv], ps);
       const b = await run([...argv], pillars);
