@@ -1,10 +1,12 @@
 // The Scheduler page: predicted vs actual duration of a repository's latest runs (p50 line, p90
 // band, actual points), the rolling prediction error next to the mean of the last 3 runs, the error
 // per job, and each team's share of the queue time next to its share of the runs.
-import { api, card, chart, dur, go, h, help, kpi, local, num, params, pct, sig, table, type PageView } from '../../../core/web/index.js';
+import { api, card, chart, dur, go, h, help, kpi, local, num, params, sig, table, type PageView } from '../../../core/web/index.js';
 
 const SEND = 'Predictions appear as runs arrive: send run records (ci-intel ingest, or the GitHub/GitLab webhooks).';
 const WINDOW = 20;
+/** A percentage the API gives in percent, to 4 significant digits (errors can be far above 100 %). */
+const pctOf = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${sig(v)}%`);
 
 interface Pred {
   run_id: string;
@@ -91,7 +93,6 @@ export const schedulerPage: PageView = async (main) => {
   ]);
   const p: Pred[] = preds.predictions;
   const o = mine.overall;
-  const frac = (v: number | null) => (v === null ? null : v / 100);
   main.append(
     h(
       'div',
@@ -99,14 +100,14 @@ export const schedulerPage: PageView = async (main) => {
       kpi(
         'mape',
         `Prediction error, ${repo}`,
-        pct(frac(o.mape_pct)),
+        pctOf(o.mape_pct),
         o.mape_pct,
         help(
           `Mean absolute percentage error: the average of |predicted − actual| ÷ actual over ${num(o.scored)} finished runs and jobs, each predicted before it started from the runs before it only.`,
         ),
       ),
-      kpi('naive', 'Mean of the last 3 runs, same runs', pct(frac(o.naive_mape_pct)), o.naive_mape_pct),
-      kpi('within', 'Predicted within 10 %', pct(frac(o.within_10_pct)), o.within_10_pct),
+      kpi('naive', 'Mean of the last 3 runs, same runs', pctOf(o.naive_mape_pct), o.naive_mape_pct),
+      kpi('within', 'Predicted within 10 %', pctOf(o.within_10_pct), o.within_10_pct),
       kpi(
         'fallback',
         'Predicted by the recent median',
@@ -134,9 +135,9 @@ export const schedulerPage: PageView = async (main) => {
             { key: 'repo', label: 'repository' },
             { key: 'job', label: 'job', fmt: (r) => `${r.workflow} / ${r.job}` },
             { key: 'scored', label: 'runs', num: true, fmt: (r) => num(r.scored) },
-            { key: 'mape_pct', label: 'error', num: true, fmt: (r) => pct(frac(r.mape_pct)) },
-            { key: 'naive_mape_pct', label: 'mean of last 3', num: true, fmt: (r) => pct(frac(r.naive_mape_pct)) },
-            { key: 'within_10_pct', label: 'within 10 %', num: true, fmt: (r) => pct(frac(r.within_10_pct)) },
+            { key: 'mape_pct', label: 'error', num: true, fmt: (r) => pctOf(r.mape_pct) },
+            { key: 'naive_mape_pct', label: 'mean of last 3', num: true, fmt: (r) => pctOf(r.naive_mape_pct) },
+            { key: 'within_10_pct', label: 'within 10 %', num: true, fmt: (r) => pctOf(r.within_10_pct) },
           ],
           series,
           { onRow: (r) => go({ repo: r.repo }) },
@@ -153,8 +154,8 @@ export const schedulerPage: PageView = async (main) => {
             { key: 'team', label: 'team' },
             { key: 'runs', label: 'runs', num: true, fmt: (r) => num(r.runs) },
             { key: 'mean_queue_ms', label: 'mean queue', num: true, fmt: (r) => dur(r.mean_queue_ms) },
-            { key: 'queue_share_pct', label: 'queue share', num: true, fmt: (r) => pct(frac(r.queue_share_pct)) },
-            { key: 'run_share_pct', label: 'run share', num: true, fmt: (r) => pct(frac(r.run_share_pct)) },
+            { key: 'queue_share_pct', label: 'queue share', num: true, fmt: (r) => pctOf(r.queue_share_pct) },
+            { key: 'run_share_pct', label: 'run share', num: true, fmt: (r) => pctOf(r.run_share_pct) },
             { key: 'fairness_ratio', label: 'fairness ratio', num: true, fmt: (r) => (r.fairness_ratio === null ? '–' : sig(r.fairness_ratio)) },
           ],
           fair.teams,
@@ -171,7 +172,7 @@ export const schedulerPage: PageView = async (main) => {
           { key: 'p50_ms', label: 'predicted', num: true, fmt: (r) => dur(r.p50_ms) },
           { key: 'p90_ms', label: '90th percentile', num: true, fmt: (r) => dur(r.p90_ms) },
           { key: 'actual_ms', label: 'actual', num: true, fmt: (r) => dur(r.actual_ms) },
-          { key: 'ape_pct', label: 'error', num: true, fmt: (r) => pct(frac(r.ape_pct)) },
+          { key: 'ape_pct', label: 'error', num: true, fmt: (r) => pctOf(r.ape_pct) },
           { key: 'method', label: 'how', fmt: (r) => (r.method === 'fallback-median' ? 'recent median' : r.method === 'none' ? 'no history yet' : 'model') },
         ],
         [...p].reverse().slice(0, 50),
