@@ -83,16 +83,34 @@ export interface TimingSnapshot {
   runs: number;
 }
 
-/** The canonical keys one case is known by. */
-function keysOf(c: TimingRun[number]): Set<string> {
+/** canonical() with a memo: files, classes and names repeat across thousands of cases. */
+function memoCanonical(): (id: string) => string {
+  const memo = new Map<string, string>();
+  return (id) => {
+    let c = memo.get(id);
+    if (c === undefined) memo.set(id, (c = canonical(id)));
+    return c;
+  };
+}
+
+/** The canonical keys one case is known by (raw duplicates skipped before canonicalizing). */
+function keysOf(c: TimingRun[number], short: (id: string) => string): string[] {
   const f = fileOf(c);
-  const ks = [c.id, c.name, f, c.classname, c.suite, c.classname && `${c.classname}.${c.name}`, f && `${f}::${c.name}`];
-  const out = new Set<string>();
-  for (const k of ks) if (k) out.add(canonical(k));
+  const out: string[] = [];
+  const add = (k: string) => {
+    if (!out.includes(k)) out.push(k);
+  };
+  // long, unique strings: canonicalized once each
+  add(canonical(c.id));
+  if (c.classname) add(canonical(`${c.classname}.${c.name}`));
+  if (f && `${f}::${c.name}` !== c.id) add(canonical(`${f}::${c.name}`));
+  // short strings shared by many cases: memoized
+  for (const k of [c.name, f, c.classname, c.suite]) if (k) add(short(k));
   return out;
 }
 
 export function snapshotOf(runs: readonly TimingRun[]): TimingSnapshot {
+  const short = memoCanonical();
   // Per run and key, the total time; the run's own speed factor is taken out before averaging: a
   // run on a busy machine makes every test slower by about the same factor (measured on this
   // repository's history, docs/notes/issue-19.md), and LPT needs the tests' relative sizes.
@@ -100,10 +118,11 @@ export function snapshotOf(runs: readonly TimingRun[]): TimingSnapshot {
     const perRun = new Map<string, number>();
     for (const c of run) {
       const ms = Math.max(0, c.duration_ms ?? 0);
-      for (const k of keysOf(c)) perRun.set(k, (perRun.get(k) ?? 0) + ms);
+      for (const k of keysOf(c, short)) perRun.set(k, (perRun.get(k) ?? 0) + ms);
     }
     return perRun;
   });
+  if (runs.length <= 1) return { estimates: perRuns[0] ?? new Map(), runs: runs.length };
   const caseKeys = runs.map((run) => new Set(run.map((c) => canonical(c.id))));
   const mean = (scale: number[]) => {
     const sum = new Map<string, number>();
@@ -130,7 +149,7 @@ export function snapshotOf(runs: readonly TimingRun[]): TimingSnapshot {
     const f = ratios.length ? median(ratios) : 1;
     return f > 0 && Number.isFinite(f) ? f : 1;
   });
-  return { estimates: runs.length > 1 ? mean(scale) : raw, runs: runs.length };
+  return { estimates: mean(scale), runs: runs.length };
 }
 
 export interface PlannedTest {
