@@ -42,7 +42,18 @@ describe('tests split', () => {
   it('averages a test over all the runs given, not the last one', () => {
     const runs: TimingRun[] = [[kase('a.test.ts', 'x', 100)], [kase('a.test.ts', 'x', 300)], [kase('a.test.ts', 'x', 200)]];
     const [t] = estimateTests(['a.test.ts'], snapshotOf(runs), 'file');
-    expect(t).toEqual({ id: 'a.test.ts', estimate_ms: 200, source: 'history' });
+    // every run counts, later runs weigh more (half-life of 8 runs); not the last run's 200 alone
+    const w = [0.5 ** (2 / 8), 0.5 ** (1 / 8), 1];
+    expect(t!.source).toBe('history');
+    expect(t!.estimate_ms).toBeCloseTo((100 * w[0]! + 300 * w[1]! + 200 * w[2]!) / (w[0]! + w[1]! + w[2]!), 9);
+    // a busy run (every test 3× slower) does not change the relative sizes
+    const busy: TimingRun[] = [
+      [kase('a.test.ts', 'x', 100), kase('b.test.ts', 'x', 50), kase('c.test.ts', 'x', 10)],
+      [kase('a.test.ts', 'x', 300), kase('b.test.ts', 'x', 150), kase('c.test.ts', 'x', 30)],
+    ];
+    const e = estimateTests(['a.test.ts', 'b.test.ts', 'c.test.ts'], snapshotOf(busy), 'file').map((x) => x.estimate_ms);
+    expect(e[0]! / e[1]!).toBeCloseTo(2, 9);
+    expect(e[1]! / e[2]!).toBeCloseTo(5, 9);
   });
 
   it('sums the executions of a unit within a run (a file is the sum of its cases)', () => {

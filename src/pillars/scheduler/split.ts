@@ -109,6 +109,9 @@ function keysOf(c: TimingRun[number], short: (id: string) => string): string[] {
   return out;
 }
 
+/** Runs after which a run's weight in the per-test mean halves. */
+export const HALF_LIFE = 8;
+
 export function snapshotOf(runs: readonly TimingRun[]): TimingSnapshot {
   const short = memoCanonical();
   // Per run and key, the total time; the run's own speed factor is taken out before averaging: a
@@ -124,13 +127,16 @@ export function snapshotOf(runs: readonly TimingRun[]): TimingSnapshot {
   });
   if (runs.length <= 1) return { estimates: perRuns[0] ?? new Map(), runs: runs.length };
   const caseKeys = runs.map((run) => new Set(run.map((c) => canonical(c.id))));
+  // Every run counts; later runs weigh more (half-life HALF_LIFE runs), as tests change with the code.
+  const weight = perRuns.map((_, i) => Math.pow(0.5, (perRuns.length - 1 - i) / HALF_LIFE));
   const mean = (scale: number[]) => {
     const sum = new Map<string, number>();
     const seen = new Map<string, number>();
     perRuns.forEach((perRun, i) => {
+      const w = weight[i]!;
       for (const [k, ms] of perRun) {
-        sum.set(k, (sum.get(k) ?? 0) + ms / scale[i]!);
-        seen.set(k, (seen.get(k) ?? 0) + 1);
+        sum.set(k, (sum.get(k) ?? 0) + (w * ms) / scale[i]!);
+        seen.set(k, (seen.get(k) ?? 0) + w);
       }
     });
     const m = new Map<string, number>();
