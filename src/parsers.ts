@@ -1,5 +1,6 @@
 // The analyzers without a hub (`import { parseReportCases } from 'ci-intel/parsers'`): test reports,
-// flaky-test classification, the autopsy's built-in rules, mutation reports and scores, redaction, the cache's content digest.
+// flaky-test classification, the autopsy's built-in rules, mutation reports and scores, redaction, the cache's content digest,
+// the scheduler's test split and its quality measure.
 // Nothing here opens a store or a server.
 export { Redactor } from './core/redact/index.js';
 export { builtinRules } from './pillars/autopsy/rules.js';
@@ -8,3 +9,4 @@ export { readReport } from './pillars/mutation/reports/index.js';
 export { countStatuses, fileScores, resilienceOf } from './pillars/mutation/score.js';
 export { classify } from './pillars/test-reports/flaky.js';
 export { parseReportCases, parseReportFile } from './pillars/test-reports/parsers/index.js';
+export { actualTimes, roundRobin, shardQuality, snapshotOf, splitTests, unitsOf } from './pillars/scheduler/split.js';

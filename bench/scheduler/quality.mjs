@@ -10,8 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseReportCases } from 'ci-intel/parsers';
-import { actualTimes, roundRobin, shardQuality, snapshotOf, splitTests, unitsOf } from '../../dist/pillars/scheduler/split.js';
+import { actualTimes, parseReportCases, roundRobin, shardQuality, snapshotOf, splitTests, unitsOf } from 'ci-intel/parsers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = process.argv[2] ?? path.resolve(here, '../../src/pillars/scheduler/fixtures/history');

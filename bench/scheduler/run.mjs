@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { roundRobin, shardQuality, snapshotOf, splitTests } from '../../dist/pillars/scheduler/split.js';
+import { roundRobin, shardQuality, snapshotOf, splitTests } from 'ci-intel/parsers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
