@@ -103,6 +103,14 @@ describe('tests split', () => {
       [9, 'history'],
     ]);
     expect(canonical('tests/test_x.py::TestC::test_a')).toBe(canonical('tests.test_x.TestC.test_a'));
+    // pytest's JUnit without a file attribute: a listed file gets the sum of its classes
+    const noFile = { ...pytest, file: null };
+    const other = { ...noFile, id: 'tests.test_x.TestD::test_b', classname: 'tests.test_x.TestD', name: 'test_b', duration_ms: 300 };
+    const est2 = estimateTests(['tests/test_x.py', 'tests/test_x.py::TestD::test_b'], snapshotOf([[noFile, other]]), 'file');
+    expect(est2.map((t) => [t.estimate_ms, t.source])).toEqual([
+      [1000, 'history'],
+      [300, 'history'],
+    ]);
   });
 
   it('orders longest first with ties broken by id, each to the least loaded shard', () => {

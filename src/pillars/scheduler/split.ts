@@ -106,6 +106,12 @@ function keysOf(c: TimingRun[number], short: (id: string) => string): string[] {
   if (f && `${f}::${c.name}` !== c.id) add(canonical(`${f}::${c.name}`));
   // short strings shared by many cases: memoized
   for (const k of [c.name, f, c.classname, c.suite]) if (k) add(short(k));
+  // a dotted class name without a file (pytest, JUnit from Java): its module and packages too, so a
+  // listed file (tests/test_x.py → tests.test_x) or package gets the sum of its classes
+  if (!f && c.classname && c.classname.includes('.')) {
+    const parts = short(c.classname).split('.');
+    for (let i = parts.length - 1; i > 0; i--) add(parts.slice(0, i).join('.'));
+  }
   return out;
 }
 
