@@ -1,6 +1,7 @@
 // The analyzers without a hub (`import { parseReportCases } from 'ci-intel/parsers'`): test reports,
 // flaky-test classification, the autopsy's built-in rules, mutation reports and scores, redaction, the cache's content digest,
-// the compliance checks of a repository folder (`policy check`).
+// the compliance checks of a repository folder (`policy check`), the scheduler's test split and its
+// quality measure.
 // Nothing here opens a store or a server.
 export { Redactor } from './core/redact/index.js';
 export { builtinRules } from './pillars/autopsy/rules.js';
@@ -10,3 +11,4 @@ export { countStatuses, fileScores, resilienceOf } from './pillars/mutation/scor
 export { policyCheck } from './pillars/compliance/check.js';
 export { classify } from './pillars/test-reports/flaky.js';
 export { parseReportCases, parseReportFile } from './pillars/test-reports/parsers/index.js';
+export { actualTimes, roundRobin, shardQuality, snapshotOf, splitTests, unitsOf } from './pillars/scheduler/split.js';

@@ -7,6 +7,7 @@ import { complianceConfigSection } from '../pillars/compliance/config.js';
 import { metricsConfigSection } from '../pillars/metrics/config.js';
 import { mutationSection } from '../pillars/mutation/config.js';
 import { chatopsConfigSection } from '../pillars/sources/config.js';
+import { schedulerConfigSection } from '../pillars/scheduler/config.js';
 import { testsConfigSection } from '../pillars/test-reports/config.js';
 
 export const CONFIG_SECTIONS = [
@@ -17,4 +18,5 @@ export const CONFIG_SECTIONS = [
   chatopsConfigSection,
   testsConfigSection,
   complianceConfigSection,
+  schedulerConfigSection,
 ];

@@ -37,6 +37,7 @@ describe('light CLI path', () => {
       'compliance',
       'metrics',
       'mutation',
+      'scheduler',
       'tests',
     ]);
     expect((await lightPillars(['tests', 'parse', 'f']))?.find((p) => p.commands)?.id).toBe('tests');
@@ -66,6 +67,8 @@ describe('light CLI path', () => {
       [['autopsy', '--help'], light],
       [['tests', 'parse', '--json', REPORT], tests],
       [['tests', 'flaky', REPORT], tests],
+      [['tests', 'split', '--shards', '2', '--timings', REPORT, '--json'], tests],
+      [['tests', 'split', '--help'], tests],
     ] as const) {
       const a = await run([...argv], ps);
       const b = await run([...argv], pillars);

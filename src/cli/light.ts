@@ -16,7 +16,19 @@ type Commands = (program: Command, ctx: CliContext) => void;
 /** Top-level commands served light: their commands module, free of the store's and server's imports. */
 const LIGHT: Record<string, () => Promise<Commands>> = {
   autopsy: async () => (await import('../pillars/autopsy/commands.js')).autopsyCommands,
-  tests: async () => (await import('../pillars/test-reports/commands.js')).testsCommands,
+  tests: async () => {
+    const [{ testsCommands }, { splitCommand }, { parseReportCases }] = await Promise.all([
+      import('../pillars/test-reports/commands.js'),
+      import('../pillars/scheduler/cli-split.js'),
+      import('../pillars/test-reports/parsers/index.js'),
+    ]);
+    // `tests split` is the scheduler's, under the tests command (src/pillars/scheduler/cli-split.ts).
+    return (program, ctx) => {
+      testsCommands(program, ctx);
+      const tests = program.commands.find((c) => c.name() === 'tests');
+      if (tests) splitCommand(tests, ctx, (file) => parseReportCases(file));
+    };
+  },
   policy: async () => (await import('../pillars/compliance/commands.js')).complianceCommands,
 };
 

@@ -8,5 +8,17 @@ import { metricsPillar } from './metrics/index.js';
 import { mutationPillar } from './mutation/index.js';
 import { sourcesPillar } from './sources/index.js';
 import { testsPillar } from './test-reports/index.js';
+import { schedulerPillar } from './scheduler/index.js';
+import { parseReportCases } from './test-reports/parsers/index.js';
 
-export const pillars: Pillar[] = [sourcesPillar, cachePillar, autopsy, testsPillar, metricsPillar, mutationPillar, compliancePillar];
+// The scheduler reads test reports with the tests pillar's parsers, handed over here (a pillar never imports another's files).
+export const pillars: Pillar[] = [
+  sourcesPillar,
+  cachePillar,
+  autopsy,
+  testsPillar,
+  metricsPillar,
+  mutationPillar,
+  compliancePillar,
+  schedulerPillar({ readCases: (file) => parseReportCases(file) }),
+];

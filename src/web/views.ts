@@ -7,6 +7,7 @@ import { metricsViews } from '../pillars/metrics/web/index.js';
 import { testsViews } from '../pillars/test-reports/web/index.js';
 import { mutationViews } from '../pillars/mutation/web/index.js';
 import { cacheViews } from '../pillars/cache/web/index.js';
+import { schedulerViews } from '../pillars/scheduler/web/index.js';
 
 function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
   const out: Record<string, PageView> = {};
@@ -19,4 +20,4 @@ function assemble(...sets: Array<Record<string, PageView>>): Record<string, Page
   return out;
 }
 
-export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews);
+export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews, schedulerViews);

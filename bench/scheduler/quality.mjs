@@ -1,0 +1,49 @@
+// bench/scheduler — issue 19 "done when": on a real history, split run k with the timings of the
+// runs before it (all of them, averaged), then measure the slowest shard with run k's ACTUAL times:
+// ratio = slowest / max(longest test, total / N), 1.0 the best possible. Average and max over the
+// runs, for N = 2, 4, 8, per project and unit (file: what vitest shards; case: single tests), next
+// to round robin and to "timings of the last run only". Also the duration replay (MAPE) of the same
+// history. The history is this repository's vitest suites at real commits
+// (src/pillars/scheduler/fixtures/make-history.sh). Asserts nothing.
+//
+//   npm run build && node bench/scheduler/quality.mjs [HISTORY_DIR]
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { actualTimes, parseReportCases, roundRobin, shardQuality, snapshotOf, splitTests, unitsOf } from 'ci-intel/parsers';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dir = process.argv[2] ?? path.resolve(here, '../../src/pillars/scheduler/fixtures/history');
+const hist = readFileSync(path.join(dir, 'history.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
+const projects = [...new Set(hist.map((h) => h.project))].sort();
+const f3 = (x) => x.toFixed(3);
+for (const p of projects) {
+  const runs = [];
+  for (const h of hist.filter((x) => x.project === p).sort((a, b) => Date.parse(a.commit_time) - Date.parse(b.commit_time)))
+    runs.push((await parseReportCases(path.join(dir, h.junit))).cases);
+  for (const by of ['file', 'case']) {
+    for (const n of [2, 4, 8]) {
+      const q = { ours: [], last: [], rr: [] };
+      for (let k = 1; k < runs.length; k++) {
+        const ids = unitsOf(runs[k], by);
+        const actual = actualTimes(runs[k], by);
+        q.ours.push(shardQuality(splitTests(ids, snapshotOf(runs.slice(0, k)), n, by).shards, actual));
+        q.last.push(shardQuality(splitTests(ids, snapshotOf(runs.slice(k - 1, k)), n, by).shards, actual));
+        q.rr.push(
+          shardQuality(
+            roundRobin(ids, n).map((tests) => ({ tests })),
+            actual,
+          ),
+        );
+      }
+      const avg = (a) => a.reduce((s, x) => s + x, 0) / a.length;
+      const max = (a) => Math.max(...a);
+      console.log(
+        `shard quality ${p} by ${by} N=${n} (${q.ours.length} runs): ours avg ${f3(avg(q.ours))} max ${f3(max(q.ours))}, peer last-run-only avg ${f3(avg(q.last))} max ${f3(max(q.last))}, peer round-robin avg ${f3(avg(q.rr))} max ${f3(max(q.rr))}, ratio avg ours/round-robin ${f3(avg(q.ours) / avg(q.rr))}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,163 @@
+// The scheduler on the hub: predictions when runs arrive, errors when they end (the same figures
+// as `scheduler replay` on the same history), /metrics, eval, and the split endpoint over stored
+// test reports. Runs are real: this repository's vitest suite at real commits (fixtures/history).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sql } from '../../core/db/index.js';
+import { createToken } from '../../core/tokens.js';
+import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
+import { createApp, pillars } from '../../../test/support/assembled.js';
+import { readHistoryLine, replay, type HistoryRun } from './replay.js';
+import { evaluate, observeRun, WHOLE_RUN } from './store.js';
+import { sdb } from './tables.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const hist = path.join(here, 'fixtures', 'history');
+const lines = readFileSync(path.join(hist, 'history.jsonl'), 'utf8').trim().split('\n');
+type H = { project: string; commit: string; commit_time: string; duration_ms: number; test_count: number; runner_type: string; junit: string };
+const parsers = lines.map((l) => JSON.parse(l) as H).filter((o) => o.project === 'parsers');
+const seed = JSON.parse(readFileSync(path.join(here, '..', '..', 'core', 'contract', 'fixtures', 'seed-example.fixed.v1.2.ndjson'), 'utf8').split('\n')[0]!);
+const REPO = 'acme/suite';
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const NOW = new Date('2026-12-06T00:00:00Z');
+
+function record(n: number, h: H): string {
+  const r = structuredClone(seed);
+  for (const k of ['environment', 'deployment_id', 'rollout_step', 'strategy', 'canary_metrics']) delete r[k];
+  r.run_id = uuid(n);
+  r.repo = REPO;
+  r.branch = 'main';
+  r.pr = null;
+  r.commit_sha = h.commit;
+  r.started_at = new Date(h.commit_time).toISOString();
+  r.ended_at = new Date(Date.parse(h.commit_time) + h.duration_ms).toISOString();
+  r.runner_type = 'self-hosted';
+  r.jobs = [{ id: 'vitest', name: 'vitest', status: 'success', attempt: 1, duration_ms: h.duration_ms, queue_ms: 1000 }];
+  r.tests = { ...r.tests, total: h.test_count, failed: 0, skipped: 0 };
+  return JSON.stringify(r);
+}
+
+describeEachStore(
+  'scheduler on the hub',
+  (getHub) => {
+    let hub: TestHub;
+    let app: FastifyInstance;
+    let token: string;
+    beforeAll(async () => {
+      hub = getHub();
+      app = await createApp(hub, pillars);
+      token = (await createToken(hub.db, { repoPatterns: ['acme/*'], scopes: ['ingest', 'read'], expiresAt: null })).token;
+    });
+    afterAll(async () => app?.close());
+    const get = (url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+
+    it('predicts every run before learning from it: the stored error equals the replay of the same history', async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/runs',
+        payload: parsers.map((h, i) => record(i + 1, h)).join('\n') + '\n',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      await hub.bus.drain(120_000);
+      const db = sdb(hub);
+      const rows = await db.selectFrom('prediction_runs').selectAll().where('job_key', '=', WHOLE_RUN).orderBy('predicted_at').execute();
+      expect(rows).toHaveLength(parsers.length);
+      expect(rows.filter((r) => r.method === 'none')).toHaveLength(1);
+      // The replay of the same runs (whole-run series: test_count and runner_type are the features both see).
+      const runs = parsers.map((h, i) => readHistoryLine({ ...h, changed_files: undefined, runner_type: 'self-hosted', project: REPO }, i + 1) as HistoryRun);
+      const rep = replay(runs);
+      const ev = await evaluate(db, { repo: REPO });
+      const whole = ev.series.find((s) => s.job === '(whole run)')!;
+      expect(whole.scored).toBe(rep.overall.model.scored);
+      expect(whole.mape_pct).toBeCloseTo(rep.overall.model.mape_pct!, 1);
+      expect(whole.naive_mape_pct).toBeCloseTo(rep.overall.mean_of_last_3.mape_pct!, 1);
+      expect(whole.within_10_pct).toBeCloseTo(rep.overall.model.within_10_pct!, 1);
+      // the job series too, learnt alongside
+      expect(ev.series.map((s) => s.job)).toEqual(['(whole run)', 'vitest']);
+      // eval over the API says the same
+      const api = (await get(`/api/v1/scheduler/eval?repo=${REPO}`)).json();
+      expect(api.series).toEqual(ev.series);
+      // /metrics publishes the rolling MAPE of the window (30 days before NOW covers the history)
+      const m = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+      const line = m.body.split('\n').find((l) => l.startsWith(`ci_intel_scheduler_mape_percent{repo="${REPO}",predictor="model"}`));
+      expect(line).toBeDefined();
+      expect(Number(line!.split(' ').pop())).toBeCloseTo(rep.overall.model.mape_pct!, 1);
+    });
+
+    it('records the prediction when a run starts and its error only when it ends', async () => {
+      const n = parsers.length + 1;
+      const h: H = { ...parsers[parsers.length - 1]!, commit_time: '2026-12-05T23:00:00Z' };
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/runs',
+        payload: record(n, h) + '\n',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      await hub.bus.drain(60_000);
+      const db = sdb(hub);
+      // replay the start: forget the run's prediction, mark it in progress, observe it, then finish it
+      await sql`delete from prediction_runs where run_id = ${uuid(n)}`.execute(db);
+      const model = await db.selectFrom('scheduler_models').selectAll().where('job', '=', '(whole run)').executeTakeFirstOrThrow();
+      await sql`update runs set status = 'in_progress', duration_ms = null, ended_at = null where run_id = ${uuid(n)}`.execute(db);
+      await sql`update jobs set status = 'in_progress', duration_ms = null where run_id = ${uuid(n)}`.execute(db);
+      await observeRun(db, uuid(n), NOW);
+      const started = await db
+        .selectFrom('prediction_runs')
+        .selectAll()
+        .where('run_id', '=', uuid(n))
+        .where('job_key', '=', WHOLE_RUN)
+        .executeTakeFirstOrThrow();
+      expect(started.actual_ms).toBeNull();
+      expect(['model', 'fallback-median']).toContain(started.method);
+      expect(started.p50_ms).toBeGreaterThan(0);
+      expect(started.p90_ms).toBeGreaterThanOrEqual(started.p50_ms!);
+      // nothing learnt from an unfinished run
+      expect((await db.selectFrom('scheduler_models').select('runs').where('job', '=', '(whole run)').executeTakeFirstOrThrow()).runs).toBe(model.runs);
+      await sql`update runs set status = 'success', duration_ms = ${h.duration_ms}, ended_at = ${NOW} where run_id = ${uuid(n)}`.execute(db);
+      await observeRun(db, uuid(n), NOW);
+      await observeRun(db, uuid(n), NOW); // idempotent: a redelivered event learns nothing twice
+      const ended = await db.selectFrom('prediction_runs').selectAll().where('run_id', '=', uuid(n)).where('job_key', '=', WHOLE_RUN).executeTakeFirstOrThrow();
+      expect(Number(ended.actual_ms)).toBe(h.duration_ms);
+      expect(ended.p50_ms).toBe(started.p50_ms);
+      expect(ended.ape).toBeCloseTo(Math.abs(started.p50_ms! - h.duration_ms) / h.duration_ms, 9);
+      expect((await db.selectFrom('scheduler_models').select('runs').where('job', '=', '(whole run)').executeTakeFirstOrThrow()).runs).toBe(model.runs + 1);
+    });
+
+    it('splits the stored tests of a repository by their timings: every test of the latest report in exactly one shard', async () => {
+      const reports = readFileSync(path.join(hist, 'history.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { project: string; junit: string })
+        .filter((o) => o.project === 'parsers')
+        .slice(-3);
+      for (const [i, r] of reports.entries()) {
+        const res = await app.inject({
+          method: 'POST',
+          url: `/api/v1/runs/${uuid(1000 + i)}/tests`,
+          payload: readFileSync(path.join(hist, r.junit)),
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'x-ci-intel-repo': REPO },
+        });
+        expect(res.statusCode, res.body).toBe(200);
+      }
+      const plan = (await get(`/api/v1/repos/${REPO}/split?shards=4`)).json();
+      expect(plan.shards).toHaveLength(4);
+      const all = plan.shards.flatMap((s: { tests: string[] }) => s.tests);
+      expect(new Set(all).size).toBe(all.length);
+      expect(all.length).toBe(plan.tests);
+      expect(plan.with_history).toBe(plan.tests);
+      expect(plan.timing_runs).toBe(3);
+      const one = (await get(`/api/v1/repos/${REPO}/split?shards=4&index=2`)).json();
+      expect(one).toMatchObject({ plan_hash: plan.plan_hash, index: 2, tests: plan.shards[2].tests });
+      const listed = (await get(`/api/v1/repos/${REPO}/split?shards=2&tests=${encodeURIComponent('src/new.test.ts,' + all[0])}`)).json();
+      expect(listed).toMatchObject({ tests: 2, with_history: 1, predicted: 1 });
+      expect((await get(`/api/v1/repos/other/repo/split?shards=2`)).statusCode).toBe(403);
+      expect((await get(`/api/v1/repos/${REPO}/split?shards=2&index=5`)).statusCode).toBe(400);
+    });
+  },
+  { now: () => NOW, pillars },
+);

@@ -1,0 +1,310 @@
+// Test sharding by past timings (issue 19 item 2; the anchors: CircleCI `tests split
+// --split-by=timings`, Knapsack Pro). Pure: parsed report cases in, a plan out.
+//
+// What the anchors' users complain about, and what this does instead:
+//   - new tests missing from the timings are dropped or run last → every test of the list is in
+//     exactly one shard; a test without history gets a predicted time (the median of its siblings
+//     in the same file/suite, else the median of all), never 0;
+//   - shards computed from different timing snapshots miss or duplicate tests → the plan is a pure
+//     function of (test list, timing snapshot, N, unit) and carries a hash of those inputs, so every
+//     shard computes the same plan and can check it did (the hash is printed);
+//   - retries re-shard → same inputs, same plan; `--plan FILE` reuses a saved plan verbatim;
+//   - silent fallback to alphabetical → the plan says how many tests had history and how many were
+//     predicted.
+// Per-test times are noisy from run to run: the estimate is the mean over ALL the runs given (each
+// run's time of a test is the sum of its executions in that run), not the last run alone.
+import { createHash } from 'node:crypto';
+import type { TestCase } from '../../core/model/index.js';
+
+export type SplitUnit = 'file' | 'suite' | 'case';
+export const SPLIT_UNITS: readonly SplitUnit[] = ['file', 'suite', 'case'];
+
+/** One past run's cases (a report). */
+export type TimingRun = readonly Pick<TestCase, 'id' | 'suite' | 'classname' | 'name' | 'duration_ms' | 'file'>[];
+
+/** Canonical form of a test id so ids of different tools meet: pytest node ids, paths, dotted class names. */
+export function canonical(id: string): string {
+  let s = id.trim();
+  // go -run regexes: ^TestX$
+  if (s.startsWith('^')) s = s.slice(1);
+  if (s.endsWith('$')) s = s.slice(0, -1);
+  if (s.startsWith('./')) s = s.slice(2);
+  return s
+    .replace(/\.py(?=::|$)/, '')
+    .replace(/::|\/|\\|#/g, '.')
+    .replace(/ > /g, '.');
+}
+
+/** The file a case belongs to: its file attribute, else a classname that looks like a path. */
+function fileOf(c: TimingRun[number]): string | null {
+  if (c.file) return c.file;
+  if (c.classname && /[/\\]|\.(ts|tsx|js|jsx|mjs|cjs|py|rb|go|rs|java|kt|cs|php)$/.test(c.classname)) return c.classname;
+  return null;
+}
+
+function suiteOf(c: TimingRun[number]): string {
+  return c.classname ?? c.suite ?? fileOf(c) ?? c.id;
+}
+
+/** The natural id of a case's unit (what `--index` prints when no --tests list is given). */
+export function unitOf(c: TimingRun[number], by: SplitUnit): string {
+  if (by === 'file') return fileOf(c) ?? suiteOf(c);
+  if (by === 'suite') return suiteOf(c);
+  return c.id;
+}
+
+/** The group whose median predicts a unit without history: its file or suite (cases), its folder or package (files, suites). */
+function parentOf(unit: string, by: SplitUnit): string {
+  if (by === 'case') {
+    const i = unit.lastIndexOf('::');
+    if (i > 0) return unit.slice(0, i);
+  }
+  const slash = Math.max(unit.lastIndexOf('/'), unit.lastIndexOf('\\'));
+  if (slash >= 0) return unit.slice(0, slash);
+  const dot = unit.lastIndexOf('.');
+  return dot > 0 ? unit.slice(0, dot) : '';
+}
+
+function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Time estimates from all the runs, under every key a test list may use: the file, the class or
+ * suite, the case (`class.name`, `file::name`, its id) and the bare name — each key's estimate is
+ * the mean of its per-run totals over the runs it appeared in. Keys are canonical (see canonical()).
+ */
+export interface TimingSnapshot {
+  /** canonical key → estimated ms. */
+  estimates: Map<string, number>;
+  runs: number;
+}
+
+/** canonical() with a memo: files, classes and names repeat across thousands of cases. */
+function memoCanonical(): (id: string) => string {
+  const memo = new Map<string, string>();
+  return (id) => {
+    let c = memo.get(id);
+    if (c === undefined) memo.set(id, (c = canonical(id)));
+    return c;
+  };
+}
+
+/** The canonical keys one case is known by (raw duplicates skipped before canonicalizing). */
+function keysOf(c: TimingRun[number], short: (id: string) => string): string[] {
+  const f = fileOf(c);
+  const out: string[] = [];
+  const add = (k: string) => {
+    if (!out.includes(k)) out.push(k);
+  };
+  // long, unique strings: canonicalized once each
+  add(canonical(c.id));
+  if (c.classname) add(canonical(`${c.classname}.${c.name}`));
+  if (f && `${f}::${c.name}` !== c.id) add(canonical(`${f}::${c.name}`));
+  // short strings shared by many cases: memoized
+  for (const k of [c.name, f, c.classname, c.suite]) if (k) add(short(k));
+  // a dotted class name without a file (pytest, JUnit from Java): its module and packages too, so a
+  // listed file (tests/test_x.py → tests.test_x) or package gets the sum of its classes
+  if (!f && c.classname && c.classname.includes('.')) {
+    const parts = short(c.classname).split('.');
+    for (let i = parts.length - 1; i > 0; i--) add(parts.slice(0, i).join('.'));
+  }
+  return out;
+}
+
+/** Runs after which a run's weight in the per-test mean halves. */
+export const HALF_LIFE = 8;
+
+export function snapshotOf(runs: readonly TimingRun[]): TimingSnapshot {
+  const short = memoCanonical();
+  // Per run and key, the total time; the run's own speed factor is taken out before averaging: a
+  // run on a busy machine makes every test slower by about the same factor (measured on this
+  // repository's history, docs/notes/issue-19.md), and LPT needs the tests' relative sizes.
+  const perRuns: Map<string, number>[] = runs.map((run) => {
+    const perRun = new Map<string, number>();
+    for (const c of run) {
+      const ms = Math.max(0, c.duration_ms ?? 0);
+      for (const k of keysOf(c, short)) perRun.set(k, (perRun.get(k) ?? 0) + ms);
+    }
+    return perRun;
+  });
+  if (runs.length <= 1) return { estimates: perRuns[0] ?? new Map(), runs: runs.length };
+  const caseKeys = runs.map((run) => new Set(run.map((c) => canonical(c.id))));
+  // Every run counts; later runs weigh more (half-life HALF_LIFE runs), as tests change with the code.
+  const weight = perRuns.map((_, i) => Math.pow(0.5, (perRuns.length - 1 - i) / HALF_LIFE));
+  const mean = (scale: number[]) => {
+    const sum = new Map<string, number>();
+    const seen = new Map<string, number>();
+    perRuns.forEach((perRun, i) => {
+      const w = weight[i]!;
+      for (const [k, ms] of perRun) {
+        sum.set(k, (sum.get(k) ?? 0) + (w * ms) / scale[i]!);
+        seen.set(k, (seen.get(k) ?? 0) + w);
+      }
+    });
+    const m = new Map<string, number>();
+    for (const [k, v] of sum) m.set(k, v / seen.get(k)!);
+    return m;
+  };
+  const raw = mean(runs.map(() => 1));
+  // A run's speed factor: the median ratio of its tests' times to their plain means (cases with time).
+  const scale = perRuns.map((perRun, i) => {
+    const ratios: number[] = [];
+    for (const k of caseKeys[i]!) {
+      const m = raw.get(k);
+      const t = perRun.get(k);
+      if (m && m > 0 && t !== undefined) ratios.push(t / m);
+    }
+    const f = ratios.length ? median(ratios) : 1;
+    return f > 0 && Number.isFinite(f) ? f : 1;
+  });
+  return { estimates: mean(scale), runs: runs.length };
+}
+
+export interface PlannedTest {
+  /** The id as listed (printed by --index as is). */
+  id: string;
+  estimate_ms: number;
+  /** history: matched a unit with timings; sibling: median of its file/suite; median: median of all; none: no timings at all. */
+  source: 'history' | 'sibling' | 'median' | 'none';
+}
+
+export interface Shard {
+  index: number;
+  estimate_ms: number;
+  tests: string[];
+}
+
+export interface SplitPlan {
+  /** sha256 of (unit, N, sorted test list, timing snapshot): equal on every shard that saw the same inputs. */
+  plan_hash: string;
+  shards_count: number;
+  by: SplitUnit;
+  tests: number;
+  with_history: number;
+  predicted: number;
+  timing_runs: number;
+  shards: Shard[];
+}
+
+/** Estimates for a list of test ids against a snapshot (matching across id styles). */
+export function estimateTests(ids: readonly string[], snap: TimingSnapshot, by: SplitUnit): PlannedTest[] {
+  const known: { id: string; ms: number | null; parent: string }[] = ids.map((id) => ({
+    id,
+    ms: snap.estimates.get(canonical(id)) ?? null,
+    parent: parentOf(id, by),
+  }));
+  const byParent = new Map<string, number[]>();
+  const all: number[] = [];
+  for (const k of known) {
+    if (k.ms === null) continue;
+    all.push(k.ms);
+    let a = byParent.get(k.parent);
+    if (!a) byParent.set(k.parent, (a = []));
+    a.push(k.ms);
+  }
+  const globalMedian = all.length ? median(all) : NaN;
+  const medians = new Map<string, number>();
+  return known.map((k) => {
+    if (k.ms !== null) return { id: k.id, estimate_ms: k.ms, source: 'history' };
+    const sib = byParent.get(k.parent);
+    if (sib?.length) {
+      let m = medians.get(k.parent);
+      if (m === undefined) medians.set(k.parent, (m = median(sib)));
+      // never 0: a test with history of 0 ms siblings still costs its setup
+      return { id: k.id, estimate_ms: Math.max(m, 1), source: 'sibling' };
+    }
+    if (Number.isFinite(globalMedian)) return { id: k.id, estimate_ms: Math.max(globalMedian, 1), source: 'median' };
+    return { id: k.id, estimate_ms: 1, source: 'none' };
+  });
+}
+
+/** Longest-processing-time first: biggest estimate first (ties by id), each to the least loaded shard (ties: lowest index). */
+export function lpt(tests: readonly PlannedTest[], n: number): Shard[] {
+  const order = [...tests].sort((a, b) => b.estimate_ms - a.estimate_ms || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const shards: Shard[] = Array.from({ length: n }, (_, index) => ({ index, estimate_ms: 0, tests: [] }));
+  // A binary heap on (load, index) keeps 50k tests × many shards at O(n log N).
+  const heap = shards.map((s) => s.index);
+  const less = (a: number, b: number) => shards[a]!.estimate_ms < shards[b]!.estimate_ms || (shards[a]!.estimate_ms === shards[b]!.estimate_ms && a < b);
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (const t of order) {
+    const s = shards[heap[0]!]!;
+    s.tests.push(t.id);
+    s.estimate_ms += t.estimate_ms;
+    down(0);
+  }
+  for (const s of shards) s.tests.sort();
+  return shards;
+}
+
+/** The plan's key: the inputs that decide it, hashed (order-independent in the list). */
+export function planHash(tests: readonly PlannedTest[], n: number, by: SplitUnit): string {
+  const h = createHash('sha256');
+  h.update(`v1\n${by}\n${n}\n`);
+  for (const t of [...tests].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) h.update(`${t.id}\t${Math.round(t.estimate_ms * 1000)}\n`);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Splits the listed tests (deduplicated) into n shards by the snapshot's timings. */
+export function splitTests(ids: readonly string[], snap: TimingSnapshot, n: number, by: SplitUnit): SplitPlan {
+  const unique = [...new Set(ids.map((s) => s.trim()).filter(Boolean))];
+  const planned = estimateTests(unique, snap, by);
+  return {
+    plan_hash: planHash(planned, n, by),
+    shards_count: n,
+    by,
+    tests: planned.length,
+    with_history: planned.filter((t) => t.source === 'history').length,
+    predicted: planned.filter((t) => t.source !== 'history').length,
+    timing_runs: snap.runs,
+    shards: lpt(planned, n),
+  };
+}
+
+/** The units of a run (the default test list: the latest report's), sorted. */
+export function unitsOf(run: TimingRun, by: SplitUnit): string[] {
+  return [...new Set(run.map((c) => unitOf(c, by)))].sort();
+}
+
+/** Round robin over the sorted list: the peer the bench compares with. */
+export function roundRobin(ids: readonly string[], n: number): string[][] {
+  const out: string[][] = Array.from({ length: n }, () => []);
+  [...ids].sort().forEach((id, i) => out[i % n]!.push(id));
+  return out;
+}
+
+/**
+ * The sharding quality of the issue's "done when": the slowest shard, measured with the actual
+ * times, over max(longest unit, total / N) — 1.0 is the best any split can do.
+ */
+export function shardQuality(shards: readonly { tests: readonly string[] }[], actual: ReadonlyMap<string, number>): number {
+  const loads = shards.map((s) => s.tests.reduce((a, t) => a + (actual.get(t) ?? 0), 0));
+  const total = loads.reduce((a, b) => a + b, 0);
+  const longest = Math.max(0, ...actual.values());
+  const bound = Math.max(longest, total / shards.length);
+  return bound > 0 ? Math.max(...loads) / bound : 1;
+}
+
+/** Actual per-unit times of one run. */
+export function actualTimes(run: TimingRun, by: SplitUnit): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const c of run) {
+    const u = unitOf(c, by);
+    m.set(u, (m.get(u) ?? 0) + Math.max(0, c.duration_ms ?? 0));
+  }
+  return m;
+}
