@@ -19,8 +19,6 @@ export interface DigestData {
 const pct = (v: number | null) => (v === null ? 'no data' : `${(v * 100).toFixed(1)}%`);
 const num = (v: number | null, d = 1) => (v === null ? 'no data' : v.toFixed(d));
 
-export { fmtDuration };
-
 const band = (b: string | null) => (b ? ` (${b})` : '');
 
 export function digestMarkdown(d: DigestData): string {
