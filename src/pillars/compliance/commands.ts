@@ -10,6 +10,7 @@ import type { CliContext } from '../../core/registry.js';
 import { policyCheck, type CheckResult } from './check.js';
 import type { Finding } from './model.js';
 import { recordViolations } from './store.js';
+import { fixRepository } from './fix/run.js';
 import type { ComplianceTables } from './tables.js';
 import { complianceConfig } from './config.js';
 import { evaluatePolicies, loadPolicies } from './policies/evaluate.js';
@@ -85,6 +86,10 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
       .option('--repo <owner/name>', 'repository, for --record (default: from the CI environment)')
       .option('--commit <sha>', 'commit checked, for --record (default: from the CI environment)')
       .option('--db <path|url>', 'store for --record: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
+      .option('--fix', 'rewrite what can be fixed: pin actions to commit SHAs, narrow permissions, move untrusted expressions out of run: into env:')
+      .option('--dry-run', 'with --fix: print the changes as a unified diff and write nothing')
+      .option('--action-clones <dir>', 'with --fix: folder of action clones (DIR/owner/repo) to read tags from, offline')
+      .option('--github-token <token>', 'with --fix: look up tags no pin or clone knows through the GitHub API (github.apiUrl)')
       .action(async (dir: string, opts: Record<string, unknown>) => {
         const format = (opts.json ? 'json' : String(opts.format)) as OutputFormat;
         if (!FORMATS.includes(format)) throw new CiError('E_USAGE', `--format ${format} is not one of ${FORMATS.join(', ')}`, { where: '--format' });
@@ -94,12 +99,35 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
         const configFile = (opts.config as string | undefined) ?? (existsSync('ci-intel.yml') ? undefined : existsSync(repoConfig) ? repoConfig : undefined);
         const cfg = complianceConfig(ctx.config({ config: configFile }));
         const allow = opts.licenseAllowlist ? readAllowlist(String(opts.licenseAllowlist)) : cfg.licenses.allow;
-        const r = policyCheck(dir, {
-          licenses: allow.length ? { allow } : undefined,
-          disabled: [...cfg.disabledRules, ...((opts.disable as string[] | undefined) ?? [])],
-          maxFileBytes: cfg.maxFileBytes,
-          env: ctx.env,
-        });
+        const check = () =>
+          policyCheck(dir, {
+            licenses: allow.length ? { allow } : undefined,
+            disabled: [...cfg.disabledRules, ...((opts.disable as string[] | undefined) ?? [])],
+            maxFileBytes: cfg.maxFileBytes,
+            env: ctx.env,
+          });
+        let r = check();
+        if (opts.dryRun && !opts.fix)
+          throw new CiError('E_USAGE', '--dry-run goes with --fix', { where: '--dry-run', hint: 'ci-intel policy check . --fix --dry-run' });
+        if (opts.fix) {
+          const config = ctx.config({ config: configFile });
+          const outcome = await fixRepository(dir, r.findings, {
+            dryRun: Boolean(opts.dryRun),
+            maxFileBytes: cfg.maxFileBytes,
+            clonesDir: opts.actionClones as string | undefined,
+            github: opts.githubToken ? { token: String(opts.githubToken), apiUrl: config.github.apiUrl } : undefined,
+          });
+          for (const n of outcome.fixed) ctx.err(`${opts.dryRun ? 'would fix' : 'fixed'} ${n.file}:${n.line} ${n.rule}: ${n.message}\n`);
+          for (const n of outcome.notFixed) ctx.err(`not fixed ${n.file}:${n.line} ${n.rule}: ${n.message}\n`);
+          ctx.err(
+            `${outcome.fixed.length} finding${outcome.fixed.length === 1 ? '' : 's'} ${opts.dryRun ? 'can be fixed' : 'fixed'} in ${outcome.filesChanged.length} file${outcome.filesChanged.length === 1 ? '' : 's'}, ${outcome.notFixed.length} need a person\n`,
+          );
+          if (opts.dryRun) {
+            ctx.out(outcome.diff);
+            return;
+          }
+          r = check();
+        }
         for (const p of r.problems) ctx.err(`error: ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
         const text = render(r, format, packageVersion(), ctx.now());
         if (opts.out) {
@@ -114,6 +142,7 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
     'ci-intel policy check . --json',
     'ci-intel policy check . --format sarif --out policy.sarif',
     'ci-intel policy check . --format html --out compliance.html --license-allowlist allowed-licenses.txt',
+    'ci-intel policy check . --fix --dry-run --action-clones ~/actions-mirror',
   );
   examples(
     policy

@@ -7,10 +7,10 @@ import { Emitter, imageDynamic, imagePinned } from './emit.js';
 import { isSecretName, scanShell } from './shell.js';
 import type { Finding } from '../model.js';
 
-const SHA40 = /^[0-9a-f]{40}$/;
+export const SHA40 = /^[0-9a-f]{40}$/;
 
 /** Contexts an outside contributor controls (issue and PR text, branch names, commit messages). */
-const UNTRUSTED_CONTEXT =
+export const UNTRUSTED_CONTEXT =
   /\bgithub\.(?:head_ref\b|event\.(?:(?:issue|pull_request|discussion)\.(?:title|body)\b|(?:comment|review|review_comment)\.body\b|pull_request\.head\.(?:ref|label|repo\.default_branch)\b|pages(?:\[[^\]]*\]|\.\*)?\.page_name\b|commits(?:\[[^\]]*\]|\.\*)?\.(?:message|author\.(?:email|name))\b|head_commit\.(?:message|author\.(?:email|name)|committer\.(?:email|name))\b|workflow_run\.(?:head_branch|display_title|head_commit\.(?:message|author\.(?:email|name)))\b|workflow_run\.pull_requests(?:\[[^\]]*\]|\.\*)?\.head\.ref\b))|\bto[jJ][sS][oO][nN]\(\s*github\.event(?:\.(?:issue|pull_request|comment|review|discussion|head_commit|commits|workflow_run))?\s*\)/;
 
 /** References that check out the pull request's head (the contributor's code). */
@@ -73,15 +73,15 @@ const RUN_NEEDS: [RegExp, string[]][] = [
 /** A run step hands the token to code we cannot see: it may need any scope. */
 const RUN_USES_TOKEN = /\bgithub\.token\b|secrets\.GITHUB_TOKEN\b|\$\{?(?:GITHUB_TOKEN|GH_TOKEN)\b|\bgh\s+\w|api\.github\.com|\bhub\s+\w/;
 
-const ALL = 'ALL';
+export const ALL = 'ALL';
 
-interface StepInfo {
+export interface StepInfo {
   map: YAMLMap;
   uses: string | null;
   usesNode: Node | null;
 }
 
-function actionName(uses: string): string {
+export function actionName(uses: string): string {
   const at = uses.indexOf('@');
   return at < 0 ? uses : uses.slice(0, at);
 }
@@ -100,7 +100,7 @@ function triggersOf(root: YAMLMap): Set<string> {
   return out;
 }
 
-function stepsOf(job: YAMLMap | null): StepInfo[] {
+export function stepsOf(job: YAMLMap | null): StepInfo[] {
   return items(valueOf(job, 'steps')).flatMap((n) => {
     const m = asMap(n);
     if (!m) return [];
@@ -255,7 +255,7 @@ class GithubChecker {
 }
 
 /** Scopes a job needs, or ALL when it hands the token to code whose needs we cannot know. */
-function jobNeeds(job: YAMLMap, f: YamlFile): Set<string> {
+export function jobNeeds(job: YAMLMap, f: YamlFile): Set<string> {
   const needs = new Set<string>();
   if (valueOf(job, 'uses')) return new Set([ALL]);
   const allText = sourceOf(f, job)?.text ?? '';
