@@ -41,6 +41,15 @@ export function hubTarget(opts: { hub?: string; token?: string }, ctx: { config(
   return { url: url.replace(/\/+$/, ''), token };
 }
 
+/**
+ * `/api/v1/repos/OWNER/NAME/<tail>` for a repository; a GitLab path with subgroups keeps its
+ * namespace in one URL-encoded segment (group%2Fsub/project), as the hub's routes expect.
+ */
+export function repoApiPath(repo: string, tail: string): string {
+  const i = repo.lastIndexOf('/');
+  return `/api/v1/repos/${encodeURIComponent(repo.slice(0, i))}/${encodeURIComponent(repo.slice(i + 1))}/${tail}`;
+}
+
 /** The run this agent invocation belongs to; E_USAGE when it cannot be known. */
 export function uploadRun(opts: { runId?: string }, env: NodeJS.ProcessEnv): DetectedRun {
   const r = detectRunIdentity(env, opts.runId);

@@ -131,6 +131,38 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     expect(await page.locator('[data-testid="table-cache-namespaces"] tbody tr').count()).toBeGreaterThan(1);
   });
 
+  it('Compliance: open errors and warnings equal SQL over policy_violations; the chosen repository shows its trend and open findings', async () => {
+    await page.goto(`${base}/?page=compliance`);
+    await loaded(page);
+    const [v] = (
+      await sql<{ errors: number; warnings: number; repos: number }>`select (count(*) filter (where fixed_in is null and severity = 'error'))::int as errors,
+        (count(*) filter (where fixed_in is null and severity = 'warning'))::int as warnings, (select count(distinct repo) from policy_checks)::int as repos
+        from policy_violations`.execute(hub.db)
+    ).rows;
+    expect(v!.errors).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="kpi-open-errors"] .value').innerText()).toBe(v!.errors.toLocaleString('en-US'));
+    expect(await page.locator('[data-testid="kpi-open-warnings"] .value').innerText()).toBe(v!.warnings.toLocaleString('en-US'));
+    expect(await page.locator('[data-testid="table-compliance-repos"] tbody tr').count()).toBe(v!.repos);
+    // The repository with the most open errors is shown first: its open rows are the SQL's.
+    const worst = (
+      await sql<{ repo: string; n: number }>`select repo, count(*) filter (where fixed_in is null)::int as n from policy_violations group by repo
+        order by count(*) filter (where fixed_in is null and severity = 'error') desc, count(*) filter (where fixed_in is null and severity = 'warning') desc, repo limit 1`.execute(
+        hub.db,
+      )
+    ).rows[0]!;
+    expect(await page.locator('[data-testid="table-compliance-open"] tbody tr').count()).toBe(worst.n);
+    expect(await page.locator('[data-testid="chart-compliance-trend"] canvas').count()).toBe(1);
+    expect(Number(await page.locator('[data-testid="chart-compliance-trend"]').getAttribute('data-points'))).toBe(
+      (
+        await sql<{
+          n: number;
+        }>`select count(*)::int as n from policy_checks where repo = ${worst.repo} and checked_at >= ${new Date(NOW.getTime() - 90 * 86_400_000)}`.execute(
+          hub.db,
+        )
+      ).rows[0]!.n,
+    );
+  });
+
   it('a failed run: a click on the root cause pages its long, coloured log to the evidence line, marked', async () => {
     const { run_id: runId, job } = extras.autopsy.at(-1)!;
     const token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read', 'ingest'], expiresAt: null })).token;

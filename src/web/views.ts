@@ -8,6 +8,7 @@ import { testsViews } from '../pillars/test-reports/web/index.js';
 import { mutationViews } from '../pillars/mutation/web/index.js';
 import { cacheViews } from '../pillars/cache/web/index.js';
 import { schedulerViews } from '../pillars/scheduler/web/index.js';
+import { complianceViews } from '../pillars/compliance/web/index.js';
 
 function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
   const out: Record<string, PageView> = {};
@@ -20,4 +21,4 @@ function assemble(...sets: Array<Record<string, PageView>>): Record<string, Page
   return out;
 }
 
-export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews, schedulerViews);
+export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews, schedulerViews, complianceViews);

@@ -10,6 +10,7 @@ import type { CliContext } from '../../core/registry.js';
 import { policyCheck, type CheckResult } from './check.js';
 import type { Finding } from './model.js';
 import { recordViolations } from './store.js';
+import { hubTarget, repoApiPath, uploadToHub } from '../../core/upload.js';
 import { fixRepository } from './fix/run.js';
 import type { ComplianceTables } from './tables.js';
 import { complianceConfig } from './config.js';
@@ -86,6 +87,8 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
       .option('--repo <owner/name>', 'repository, for --record (default: from the CI environment)')
       .option('--commit <sha>', 'commit checked, for --record (default: from the CI environment)')
       .option('--db <path|url>', 'store for --record: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
+      .option('--hub <url>', 'with --record: send the findings to this hub instead of a store (env CI_INTEL_HUB)')
+      .option('--token <token>', 'hub token with the ingest scope (env CI_INTEL_TOKEN)')
       .option('--fix', 'rewrite what can be fixed: pin actions to commit SHAs, narrow permissions, move untrusted expressions out of run: into env:')
       .option('--dry-run', 'with --fix: print the changes as a unified diff and write nothing')
       .option('--action-clones <dir>', 'with --fix: folder of action clones (DIR/owner/repo) to read tags from, offline')
@@ -143,6 +146,7 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
     'ci-intel policy check . --format sarif --out policy.sarif',
     'ci-intel policy check . --format html --out compliance.html --license-allowlist allowed-licenses.txt',
     'ci-intel policy check . --fix --dry-run --action-clones ~/actions-mirror',
+    'ci-intel policy check . --record --hub https://ci-intel.example.com --token $CI_INTEL_TOKEN',
   );
   examples(
     policy
@@ -174,13 +178,25 @@ async function record(findings: Finding[], opts: Record<string, unknown>, ctx: C
   const repo = (opts.repo as string | undefined) ?? ctx.env.GITHUB_REPOSITORY ?? ctx.env.CI_PROJECT_PATH;
   const commit = (opts.commit as string | undefined) ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA;
   if (!repo || !commit) throw new CiError('E_USAGE', '--record needs --repo and --commit (or a CI environment naming them)', { where: '--record' });
-  const hub = await ctx.openHub({ db: opts.db, config: opts.config });
-  try {
-    const s = await recordViolations(hub.db.withTables<ComplianceTables>(), hub.redactor, { repo, commit, at: ctx.now(), findings });
-    ctx.err(`recorded ${repo}@${commit.slice(0, 12)}: ${s.opened} new, ${s.seen} still open, ${s.fixed} fixed\n`);
-  } finally {
-    await hub.close();
+  // A store named on the command line wins; else the hub (--hub or CI_INTEL_HUB); else the configured store.
+  const target = opts.db ? null : hubTarget(opts as { hub?: string; token?: string }, { config: () => ctx.config({ config: opts.config }) });
+  let s: { opened: number; seen: number; fixed: number };
+  if (target) {
+    const res = await uploadToHub(target, {
+      path: `${repoApiPath(repo, 'policy-violations')}?commit=${encodeURIComponent(commit)}`,
+      body: findings.map((f) => JSON.stringify(f)).join('\n') + '\n',
+      contentType: 'application/x-ndjson',
+    });
+    s = res.body as typeof s;
+  } else {
+    const hub = await ctx.openHub({ db: opts.db, config: opts.config });
+    try {
+      s = await recordViolations(hub.db.withTables<ComplianceTables>(), hub.redactor, { repo, commit, at: ctx.now(), findings });
+    } finally {
+      await hub.close();
+    }
   }
+  ctx.err(`recorded ${repo}@${commit.slice(0, 12)}${target ? ` on ${target.url}` : ''}: ${s.opened} new, ${s.seen} still open, ${s.fixed} fixed\n`);
 }
 
 function readText(file: string): string {

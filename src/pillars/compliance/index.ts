@@ -1,9 +1,12 @@
 // Compliance as code (seed 000 pillar 7; issue 17): GitHub Actions and GitLab CI security rules,
-// dependency licences, and merge gates.
+// dependency licences, and merge gates; in the hub, each commit's check recorded as violations
+// opened and fixed, a Compliance page, and open violations in release readiness.
 import { definePillar } from '../../core/registry.js';
 import { complianceCommands } from './commands.js';
 import { complianceConfigSection } from './config.js';
+import { seedComplianceDemo, synthCompliance } from './demo.js';
 import { complianceGates } from './gates.js';
+import { complianceRoutes } from './routes.js';
 import { migrations } from './tables.js';
 
 export const compliancePillar = definePillar({
@@ -12,4 +15,8 @@ export const compliancePillar = definePillar({
   migrations,
   commands: (program, ctx) => complianceCommands(program, ctx),
   gates: complianceGates,
+  routes: complianceRoutes,
+  synth: synthCompliance,
+  seedDemo: seedComplianceDemo,
+  pages: [{ id: 'compliance', title: 'Compliance', order: 75 }],
 });

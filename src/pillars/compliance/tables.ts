@@ -2,6 +2,7 @@
 //   policy_violations  one row per finding identity (repository, rule, file, message) with the
 //                      commit and time it was first and last seen, and the commit that fixed it
 //                      (a check of a later commit without it); a finding seen again reopens.
+//   policy_checks      one row per recorded check: counts found, opened and fixed (trend, last check).
 // The line is kept as last seen but is not part of the identity: a violation moved by an edit
 // above it is the same violation.
 import type { Kysely } from 'kysely';
@@ -24,7 +25,19 @@ export type PolicyViolationsTable = {
   fixed_at: Date | string | null;
 };
 
-export type ComplianceTables = { policy_violations: PolicyViolationsTable };
+/** One row per recorded check of a commit: what it found and changed (the trend and "last checked"). */
+export type PolicyChecksTable = {
+  repo: string;
+  commit: string;
+  checked_at: Date | string;
+  errors: number;
+  warnings: number;
+  notes: number;
+  opened: number;
+  fixed: number;
+};
+
+export type ComplianceTables = { policy_violations: PolicyViolationsTable; policy_checks: PolicyChecksTable };
 export type ComplianceDb = Kysely<CoreTables & ComplianceTables>;
 
 export const migrations: Migration[] = [
@@ -48,6 +61,22 @@ create table policy_violations (
   primary key (repo, fingerprint)
 );
 create index policy_violations_open on policy_violations (repo) where fixed_in is null;
+`,
+  },
+  {
+    id: 'compliance-0002-policy-checks',
+    up: `
+create table policy_checks (
+  repo text not null,
+  commit text not null,
+  checked_at timestamptz not null,
+  errors integer not null,
+  warnings integer not null,
+  notes integer not null,
+  opened integer not null,
+  fixed integer not null,
+  primary key (repo, checked_at, commit)
+);
 `,
   },
 ];

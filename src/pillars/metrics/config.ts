@@ -41,7 +41,7 @@ export interface MetricsConfig {
     /** Runs the CI pass rate looks at (seed 002: the last 10). */
     lastRuns: number;
     /** Security: points off per deny / warn policy result and per error-level SARIF result. */
-    security: { deny: number; warn: number; sarifError: number };
+    security: { deny: number; warn: number; sarifError: number; violationError: number; violationWarning: number };
     /** Code quality: points off per lint error / warning. */
     quality: { error: number; warning: number };
   };
@@ -74,7 +74,7 @@ export const DEFAULT_METRICS_CONFIG: MetricsConfig = {
   readiness: {
     weights: { ci: 40, coverage: 30, security: 20, quality: 10 },
     lastRuns: 10,
-    security: { deny: 25, warn: 5, sarifError: 10 },
+    security: { deny: 25, warn: 5, sarifError: 10, violationError: 10, violationWarning: 2 },
     quality: { error: 10, warning: 1 },
   },
   // Seed 001 "Time Budget Allocation" (target / maximum), matched to job names.
@@ -161,6 +161,11 @@ export const metricsConfigSection = configSection(
               deny: weight('Points off per deny policy result.', d.readiness.security.deny),
               warn: weight('Points off per warn policy result.', d.readiness.security.warn),
               sarifError: weight('Points off per error-level SARIF result.', d.readiness.security.sarifError),
+              violationError: weight(
+                'Points off per open compliance violation of error severity (policy check --record).',
+                d.readiness.security.violationError,
+              ),
+              violationWarning: weight('Points off per open compliance violation of warning severity.', d.readiness.security.violationWarning),
             },
             { additionalProperties: false, default: {}, description: 'Security points off.' },
           ),

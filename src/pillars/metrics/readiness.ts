@@ -49,7 +49,16 @@ const clamp = (x: number) => Math.max(0, Math.min(100, x));
 export interface ReadinessInputs {
   lastRuns: Array<{ run_id: string; status: string }>;
   coverage: { run_id: string; lines_pct: number } | null;
-  security: { run_id: string; deny: number; warn: number; sarif_errors: number; sarif_tools: string[] } | null;
+  security: {
+    run_id: string | null;
+    deny: number;
+    warn: number;
+    sarif_errors: number;
+    sarif_tools: string[];
+    /** Open violations of the latest recorded compliance check (`policy check --record`). */
+    open_violation_errors?: number;
+    open_violation_warnings?: number;
+  } | null;
   quality: { run_id: string; errors: number; warnings: number; tools: string[] } | null;
 }
 
@@ -72,15 +81,26 @@ export function components(inp: ReadinessInputs, cfg: MetricsConfig['readiness']
     explanation: inp.coverage ? `line coverage ${(inp.coverage.lines_pct * 100).toFixed(1)}% in the latest run that measured it` : 'no run reported coverage',
   };
   const s = inp.security;
-  const secPenalty = s ? s.deny * cfg.security.deny + s.warn * cfg.security.warn + s.sarif_errors * cfg.security.sarifError : 0;
+  const vErr = s?.open_violation_errors ?? 0;
+  const vWarn = s?.open_violation_warnings ?? 0;
+  const secPenalty = s
+    ? s.deny * cfg.security.deny +
+      s.warn * cfg.security.warn +
+      s.sarif_errors * cfg.security.sarifError +
+      vErr * cfg.security.violationError +
+      vWarn * cfg.security.violationWarning
+    : 0;
   const security: Component = {
     id: 'security',
     weight: w.security,
     score: s ? clamp(100 - secPenalty) : null,
     inputs: s ? { ...s, penalties: cfg.security } : {},
     explanation: s
-      ? `100 − ${cfg.security.deny}×${s.deny} deny − ${cfg.security.warn}×${s.warn} warn − ${cfg.security.sarifError}×${s.sarif_errors} SARIF errors`
-      : 'no policy results or security SARIF',
+      ? `100 − ${cfg.security.deny}×${s.deny} deny − ${cfg.security.warn}×${s.warn} warn − ${cfg.security.sarifError}×${s.sarif_errors} SARIF errors` +
+        (vErr || vWarn
+          ? ` − ${cfg.security.violationError}×${vErr} open compliance errors − ${cfg.security.violationWarning}×${vWarn} open compliance warnings`
+          : '')
+      : 'no policy results, security SARIF or compliance check',
   };
   const q = inp.quality;
   const quality: Component = {
@@ -111,7 +131,7 @@ export async function readinessOf(db: MetricsDb, repos: string[], branch: string
   const scope = sql`r.repo = br.repo and (br.branch is null or r.branch = br.branch) and r.environment is null`;
   const latestWith = (cond: ReturnType<typeof sql>) =>
     sql`(select r.run_id from runs r where ${scope} and ${cond} order by r.started_at desc, r.run_id desc limit 1)`;
-  const [branches, last, cov, pol, fnd] = await Promise.all([
+  const [branches, last, cov, pol, fnd, vio] = await Promise.all([
     sql<{ repo: string; branch: string | null }>`${br}`.execute(db),
     sql<{ repo: string; run_id: string; status: string }>`
       select br.repo, x.run_id, x.status from (${br}) br cross join lateral (
@@ -132,6 +152,7 @@ export async function readinessOf(db: MetricsDb, repos: string[], branch: string
       join metrics_findings f on f.category = c.category
         and f.run_id = ${latestWith(sql`exists (select 1 from metrics_findings x where x.run_id = r.run_id and x.category = c.category)`)}
       order by br.repo, f.category, f.tool`.execute(db),
+    openViolations(db, repos),
   ]);
   const by = <T extends { repo: string }>(rows: T[]) => {
     const m = new Map<string, T[]>();
@@ -147,15 +168,19 @@ export async function readinessOf(db: MetricsDb, repos: string[], branch: string
     const secF = f.filter((x) => x.category === 'security');
     const qualF = f.filter((x) => x.category === 'quality');
     const p = polBy.get(repo)?.[0];
-    // Security takes the latest run with policy results and the latest run with a security SARIF.
+    const v = vio.get(repo);
+    // Security takes the latest run with policy results, the latest run with a security SARIF and
+    // the violations the latest compliance check of the repository left open.
     const security =
-      p || secF.length
+      p || secF.length || v
         ? {
-            run_id: p?.run_id ?? secF[0]!.run_id,
+            run_id: p?.run_id ?? secF[0]?.run_id ?? null,
             deny: p?.deny ?? 0,
             warn: p?.warn ?? 0,
             sarif_errors: secF.reduce((s, x) => s + x.errors, 0),
             sarif_tools: secF.map((x) => x.tool).sort(),
+            open_violation_errors: v?.errors ?? 0,
+            open_violation_warnings: v?.warnings ?? 0,
           }
         : null;
     const quality = qualF.length
@@ -178,6 +203,24 @@ export async function readinessOf(db: MetricsDb, repos: string[], branch: string
     );
     return combine(repo, br0, comps);
   });
+}
+
+/**
+ * Open compliance violations per repository (the compliance pillar's `policy_violations`, read with
+ * SQL as domain data, docs/DECISIONS.md D-compliance-3); none when that pillar is not assembled.
+ * A repository with a recorded check and nothing open counts as checked and clean.
+ */
+async function openViolations(db: MetricsDb, repos: string[]): Promise<Map<string, { errors: number; warnings: number }>> {
+  const out = new Map<string, { errors: number; warnings: number }>();
+  const exists = await sql<{ t: string | null }>`select to_regclass('policy_checks')::text as t`.execute(db);
+  if (!exists.rows[0]?.t) return out;
+  const rows = await sql<{ repo: string; errors: number; warnings: number }>`
+    select c.repo,
+      (select count(*) from policy_violations v where v.repo = c.repo and v.fixed_in is null and v.severity = 'error')::int as errors,
+      (select count(*) from policy_violations v where v.repo = c.repo and v.fixed_in is null and v.severity = 'warning')::int as warnings
+    from (select distinct repo from policy_checks where repo = any(${repos.map((r) => r.toLowerCase())}::text[])) c`.execute(db);
+  for (const r of rows.rows) out.set(r.repo, { errors: r.errors, warnings: r.warnings });
+  return out;
 }
 
 export async function readinessFor(db: MetricsDb, repo: string, branch: string | null, cfg: MetricsConfig): Promise<Readiness> {

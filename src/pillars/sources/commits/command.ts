@@ -5,15 +5,12 @@ import { examples } from '../../../core/cli.js';
 import { CiError } from '../../../core/errors.js';
 import { detectRunIdentity } from '../../../core/identity.js';
 import type { CliContext } from '../../../core/registry.js';
-import { hubTarget, uploadToHub } from '../../../core/upload.js';
+import { hubTarget, repoApiPath, uploadToHub } from '../../../core/upload.js';
 import { gitLog, repoFromRemote, shallowBoundary } from './git.js';
 
 const CHUNK = 20_000;
 
-export function commitsPath(repo: string): string {
-  const i = repo.lastIndexOf('/');
-  return `/api/v1/repos/${encodeURIComponent(repo.slice(0, i))}/${encodeURIComponent(repo.slice(i + 1))}/commits`;
-}
+export const commitsPath = (repo: string): string => repoApiPath(repo, 'commits');
 
 export function commitsCommand(program: Command, ctx: CliContext): void {
   const commits = examples(program.command('commits').description('The commit graph the hub uses for lead time'), 'ci-intel commits upload --help');
