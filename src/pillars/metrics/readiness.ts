@@ -207,7 +207,7 @@ export async function readinessOf(db: MetricsDb, repos: string[], branch: string
 
 /**
  * Open compliance violations per repository (the compliance pillar's `policy_violations`, read with
- * SQL as domain data, docs/DECISIONS.md D-compliance-3); none when that pillar is not assembled.
+ * SQL as domain data, docs/DECISIONS.md D-compliance-4); none when that pillar is not assembled.
  * A repository with a recorded check and nothing open counts as checked and clean.
  */
 async function openViolations(db: MetricsDb, repos: string[]): Promise<Map<string, { errors: number; warnings: number }>> {
