@@ -1,11 +1,12 @@
-// Core commands: serve, ingest, validate, token, runs, synth.
-import { createWriteStream } from 'node:fs';
+// Core commands: serve, ingest, validate, schema check, token, runs, synth.
+import { createWriteStream, readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { RUN_STATUSES, type RunListQuery } from '../core/runs/read.js';
 import { sinceInstant } from '../core/duration.js';
 import { CiError } from '../core/errors.js';
 import { splitLines } from '../core/lines.js';
 import type { CliContext } from '../core/registry.js';
+import type { CompatMode } from '../core/contract/compat.js';
 import { createToken, listTokens, parseExpiry, parseScopes, revokeToken } from '../core/tokens.js';
 
 // The store, the server and the contract validator load inside the actions that use them: a CLI
@@ -103,6 +104,61 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     const bad = new Set(errors.map((e) => e.line)).size;
     ctx.err(`${records} records on ${lines} lines: ${records - bad} valid, ${bad} invalid\n`);
     if (errors.length) process.exitCode = 1;
+  });
+
+  // ---- schema check ----
+  const schema = examples(program.command('schema').description('Schema registry: compatibility of JSON Schemas'), 'ci-intel schema check --help');
+  examples(
+    schema
+      .command('check')
+      .description(
+        'Report each change of NEW that breaks documents valid under OLD (backward), or OLD readers of NEW documents (forward), with its JSON pointer; exit 1 when one exists',
+      )
+      .argument('<old>', 'the earlier schema (JSON)')
+      .argument('<new>', 'the changed schema (JSON)')
+      .option('--mode <mode>', `backward (new readers, old data), forward (old readers, new data) or full`, 'backward')
+      .option('--json', 'one JSON object per incompatibility: {direction, pointer, kind, message}'),
+    'ci-intel schema check schemas/pipeline_run.v1.2.json pipeline_run.schema.json',
+    'ci-intel schema check old.json new.json --mode full --json',
+  ).action(async (oldFile: string, newFile: string, opts: { mode: string; json?: boolean }) => {
+    const { checkCompatibility, COMPAT_MODES, SchemaError } = await import('../core/contract/compat.js');
+    if (!COMPAT_MODES.includes(opts.mode as CompatMode))
+      throw new CiError('E_USAGE', `--mode ${opts.mode} is not a mode`, { where: '--mode', hint: `use one of ${COMPAT_MODES.join(', ')}` });
+    const read = (file: string): unknown => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
+      }
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        throw new CiError('E_INPUT_UNREADABLE', `${file} is not JSON: ${(e as Error).message}`, { where: file, hint: 'pass a JSON Schema file' });
+      }
+    };
+    const [o, n] = [read(oldFile), read(newFile)];
+    // Each schema checked against itself walks all of it: a malformed one is named with its pointer.
+    for (const [file, doc] of [
+      [oldFile, o],
+      [newFile, n],
+    ] as const) {
+      try {
+        checkCompatibility(doc, doc, 'backward');
+      } catch (e) {
+        if (e instanceof SchemaError)
+          throw new CiError('E_INPUT_UNREADABLE', `${file}: ${e.pointer}: ${e.message}`, {
+            where: `${file}: ${e.pointer}`,
+            hint: 'fix the schema at that pointer',
+          });
+        throw e;
+      }
+    }
+    const found = checkCompatibility(o, n, opts.mode as CompatMode);
+    for (const x of found)
+      ctx.out(opts.json ? JSON.stringify(x) + '\n' : `${x.direction === 'backward' ? newFile : oldFile}: ${x.pointer}: ${x.kind}: ${x.message}\n`);
+    ctx.err(found.length ? `${found.length} incompatible change${found.length === 1 ? '' : 's'} (${opts.mode})\n` : `compatible (${opts.mode})\n`);
+    if (found.length) process.exitCode = 1;
   });
 
   // ---- token ----

@@ -1,0 +1,78 @@
+// The schema registry (seed 000 "schema registry with semver, compatibility tests, ownership and
+// deprecation windows"): each contract the hub accepts, its released versions frozen as files, and
+// the rule a change must follow — the live schema against its latest release: the same version
+// accepts exactly the same documents (full), a minor release may only widen (backward: new readers
+// read every earlier record), a major release may break (with a migration on ingest).
+import { readFileSync } from 'node:fs';
+import { checkCompatibility, type CompatMode, type Incompatibility } from './compat.js';
+
+export interface SchemaVersion {
+  subject: string;
+  /** Semver of the contract (pipeline_run v1.2 → 1.2.0). */
+  version: string;
+  owner: string;
+  /** The released schema, frozen (null: a version accepted only through its migration). */
+  frozen: string | null;
+  /** Records of this version are accepted until this date (ISO), then refused; null: current. */
+  deprecatedAfter: string | null;
+  note: string;
+}
+
+export const REGISTRY: readonly SchemaVersion[] = [
+  {
+    subject: 'pipeline_run',
+    version: '1.1.0',
+    owner: 'core contract (src/core/contract)',
+    frozen: null,
+    deprecatedAfter: '2027-06-30',
+    note: 'migrated on ingest: flakiness_index moves from tests.resilience to the top level',
+  },
+  {
+    subject: 'pipeline_run',
+    version: '1.2.0',
+    owner: 'core contract (src/core/contract)',
+    frozen: 'registry/pipeline_run.1.2.0.json',
+    deprecatedAfter: null,
+    note: 'the authoritative contract',
+  },
+];
+
+/** The live schema file of each subject (what the hub validates with today) and its version. */
+export const LIVE: Record<string, { file: string; version: string }> = {
+  pipeline_run: { file: 'pipeline_run.v1.2.schema.json', version: '1.2.0' },
+};
+
+const here = (rel: string) => new URL(rel, import.meta.url);
+const load = (rel: string): unknown => JSON.parse(readFileSync(here(rel), 'utf8'));
+
+const semver = (v: string) => v.split('.').map(Number) as [number, number, number];
+
+/** The mode a change from `from` to `to` must satisfy, or null when it may break (a major release). */
+export function requiredMode(from: string, to: string): CompatMode | null {
+  const [a, b] = [semver(from), semver(to)];
+  if (b[0] !== a[0]) return null;
+  return b[1] !== a[1] ? 'backward' : 'full';
+}
+
+/**
+ * Each subject's live schema against its latest frozen release (or a schema given instead of the
+ * live file, for tests): the incompatibilities its version bump does not allow.
+ */
+export function registryProblems(
+  live: Record<string, unknown> = {},
+): { subject: string; from: string; to: string; mode: CompatMode; problems: Incompatibility[] }[] {
+  const out = [];
+  for (const [subject, l] of Object.entries(LIVE)) {
+    const released = REGISTRY.filter((r) => r.subject === subject && r.frozen).sort((x, y) => {
+      const [a, b] = [semver(x.version), semver(y.version)];
+      return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+    });
+    const last = released.at(-1);
+    if (!last) continue;
+    const mode = requiredMode(last.version, l.version);
+    if (!mode) continue;
+    const current = subject in live ? live[subject] : load(l.file);
+    out.push({ subject, from: last.version, to: l.version, mode, problems: checkCompatibility(load(last.frozen!), current, mode) });
+  }
+  return out;
+}
