@@ -3,7 +3,9 @@
 // the series through Prometheus' HTTP API. UPDATE_FIXTURES=1 also writes what Prometheus answered to
 // fixtures/recorded/ (the recorded series judge.test.ts replays).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pillars, runCli } from '../../../../test/support/assembled.js';
 import { parseAnalysis } from './analysis.js';
 import { startExporter, WARMUP_SCRAPES, type Exporter } from './fixtures/exporter.js';
 import { prometheusBinary, startPrometheus, type RunningPrometheus } from './fixtures/prometheus-server.js';
@@ -89,5 +91,36 @@ describe.runIf(prometheusBinary())('canary judge on a real Prometheus', () => {
     expect(d.verdict).toBe('rollback');
     expect(d.reason).toContain('latency-p95');
     expect(d.metrics.find((m) => m.name === 'latency-p95')!.status).toBe('fail');
+  });
+
+  it('the CLI reads the same series through --prometheus and rolls the regressed canary back', async () => {
+    let out = '';
+    const args = [
+      'canary',
+      'judge',
+      '--prometheus',
+      prom.url,
+      '--query-file',
+      fileURLToPath(ANALYSIS),
+      '--baseline',
+      'baseline',
+      '--canary',
+      'canary_regressed',
+    ];
+    const code = await runCli(
+      [...args, '--start', start.toISOString(), '--end', end.toISOString(), '--json'],
+      { out: (x) => (out += x), err: () => {}, env: {}, isTTY: false, now: () => end },
+      pillars,
+    );
+    expect(code).toBe(1);
+    const d = JSON.parse(out) as { verdict: string; inputs: { prometheus: { step_s: number; queries: Array<{ query: string; samples: number }> } } };
+    expect(d.verdict).toBe('rollback');
+    expect(d.inputs.prometheus.step_s).toBe(1);
+    expect(d.inputs.prometheus.queries.map((q) => q.query)).toEqual([
+      'demo_request_success_ratio{track="baseline"}',
+      'demo_request_success_ratio{track="canary_regressed"}',
+      'demo_request_latency_p95_seconds{track="baseline"}',
+      'demo_request_latency_p95_seconds{track="canary_regressed"}',
+    ]);
   });
 });

@@ -1,0 +1,77 @@
+// Canary decisions on the hub, on PGlite and PostgreSQL: stored with the deployment a run reported,
+// shown in the run's analyses and the DORA page's card API, exported as cicd_canary_analysis_result.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createToken } from '../../core/tokens.js';
+import { createApp, pillars } from '../../../test/support/assembled.js';
+import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
+import { parseAnalysis } from './canary/analysis.js';
+import { decisionId, judge } from './canary/judge.js';
+import { parseSamples } from './canary/samples.js';
+import { recordDecision } from './store.js';
+import type { DeliveryTables } from './tables.js';
+
+const fixture = (f: string) => readFileSync(new URL(`./canary/fixtures/${f}`, import.meta.url), 'utf8');
+const seed = readFileSync(new URL('../../core/contract/fixtures/seed-example.fixed.v1.2.ndjson', import.meta.url), 'utf8').split('\n')[0]!;
+const run = JSON.parse(seed) as { run_id: string; repo: string; environment: string; deployment_id: string };
+const spec = parseAnalysis(fixture('analysis.yml'), 'analysis.yml');
+const baseline = parseSamples(fixture('recorded/baseline.json'), 'baseline.json');
+const NOW = new Date('2026-12-06T06:00:00Z');
+
+describeEachStore(
+  'canary decisions on the hub',
+  (getHub) => {
+    let hub: TestHub;
+    let app: FastifyInstance;
+    let token: string;
+    beforeAll(async () => {
+      hub = getHub();
+      app = await createApp(hub, pillars);
+      token = (await createToken(hub.db, { repoPatterns: ['org/*'], scopes: ['ingest', 'read'], expiresAt: null })).token;
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/runs',
+        payload: `${seed}\n`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    });
+    afterAll(async () => app?.close());
+    const get = (url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+
+    it('stores a decision with its deployment once, shows it on the run and the API, and exports the latest result', async () => {
+      const db = hub.db.withTables<DeliveryTables>();
+      const dep = { repo: run.repo, environment: run.environment, deploymentId: run.deployment_id };
+      const healthy = judge(spec, { baseline, canary: parseSamples(fixture('recorded/canary-healthy.json'), 'c.json') });
+      const bad = judge(spec, { baseline, canary: parseSamples(fixture('recorded/canary-regressed.json'), 'c.json') });
+      const early = new Date(NOW.getTime() - 60_000);
+      expect(await recordDecision(db, hub.redactor, early, decisionId(healthy, 'h'), dep, healthy, { files: 'healthy' })).toBe(true);
+      expect(await recordDecision(db, hub.redactor, early, decisionId(healthy, 'h'), dep, healthy, { files: 'healthy' })).toBe(false);
+      expect(await recordDecision(db, hub.redactor, NOW, decisionId(bad, 'b'), dep, bad, { files: 'regressed' })).toBe(true);
+
+      const api = (await get(`/api/v1/delivery/canary?repo=${run.repo}`)).json() as { decisions: Array<Record<string, unknown>> };
+      expect(api.decisions.map((d) => d.verdict)).toEqual(['rollback', 'promote']);
+      expect(api.decisions[0]).toMatchObject({ deployment: run.deployment_id, analysis: 'success-rate+latency-p95', score: 0 });
+      expect(String(api.decisions[0]!.reason)).toContain('latency-p95');
+
+      const r = (await get(`/api/v1/runs/${run.run_id}`)).json() as {
+        analyses: { delivery: { canary: Array<{ verdict: string; decision: { metrics: unknown[] } }> } };
+      };
+      expect(r.analyses.delivery.canary.map((d) => d.verdict)).toEqual(['promote', 'rollback']);
+      expect(r.analyses.delivery.canary[1]!.decision.metrics).toHaveLength(2);
+
+      const m = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+      expect(m.body).toContain('# TYPE cicd_canary_analysis_result gauge');
+      expect(m.body).toContain(`cicd_canary_analysis_result{service="${run.repo}",template="success-rate+latency-p95"} 0`);
+    });
+
+    it('a token for other repositories sees no decisions', async () => {
+      const other = (await createToken(hub.db, { repoPatterns: ['acme/*'], scopes: ['read'], expiresAt: null })).token;
+      const res = await app.inject({ url: '/api/v1/delivery/canary', headers: { authorization: `Bearer ${other}` } });
+      expect(res.json()).toEqual({ decisions: [] });
+      expect((await app.inject({ url: `/api/v1/delivery/canary?repo=${run.repo}`, headers: { authorization: `Bearer ${other}` } })).statusCode).toBe(403);
+    });
+  },
+  { now: () => NOW, pillars },
+);
