@@ -66,6 +66,32 @@ describeEachStore(
       expect(m.body).toContain(`cicd_canary_analysis_result{service="${run.repo}",template="success-rate+latency-p95"} 0`);
     });
 
+    it('/metrics of the assembled hub carries seed 004 §4.1 series (the two supply-chain ones come from that pillar)', async () => {
+      const m = (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).body;
+      const seed004 = [
+        'cicd_deployment_frequency_total counter',
+        'cicd_lead_time_seconds histogram',
+        'cicd_change_failure_rate gauge',
+        'cicd_mean_time_to_restore_seconds histogram',
+        'cicd_pipeline_duration_seconds histogram',
+        'cicd_pipeline_queue_time_seconds histogram',
+        'cicd_pipeline_success_rate gauge',
+        'cicd_pipeline_runs_total counter',
+        'cicd_test_pass_rate gauge',
+        'cicd_test_coverage_percent gauge',
+        'cicd_rollout_duration_seconds histogram',
+        'cicd_rollback_total counter',
+        'cicd_canary_analysis_result gauge',
+        'cicd_feature_flag_count gauge',
+        'cicd_feature_flag_age_days gauge',
+      ];
+      for (const t of seed004) expect(m).toContain(`# TYPE ${t}\n`);
+      // The seed example record (one run with tests, coverage and a canary deployment) fills the quality and rollout series.
+      expect(m).toContain(`cicd_test_pass_rate{service="${run.repo}",test_type="all"} ${(1240 - 2 - 10) / (1240 - 10)}`);
+      expect(m).toContain(`cicd_test_coverage_percent{service="${run.repo}"} 86`);
+      expect(m).toContain(`cicd_rollout_duration_seconds_count{service="${run.repo}",strategy="canary"} 1`);
+    });
+
     it('a token for other repositories sees no decisions', async () => {
       const other = (await createToken(hub.db, { repoPatterns: ['acme/*'], scopes: ['read'], expiresAt: null })).token;
       const res = await app.inject({ url: '/api/v1/delivery/canary', headers: { authorization: `Bearer ${other}` } });
