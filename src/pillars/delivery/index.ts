@@ -2,6 +2,8 @@
 // Prometheus; SLO burn-rate, DR-drill and budget gates as they land.
 import { definePillar } from '../../core/registry.js';
 import { deliveryCommands } from './commands.js';
+import { deliveryConfigSection } from './config.js';
+import { deliveryGates } from './gates.js';
 import { registerDeliveryMetrics } from './prometheus.js';
 import { deliveryRoutes } from './routes.js';
 import { decisionsOfRun } from './store.js';
@@ -9,7 +11,9 @@ import { migrations, type DeliveryTables } from './tables.js';
 
 export const deliveryPillar = definePillar({
   id: 'delivery',
+  config: deliveryConfigSection,
   migrations,
+  gates: deliveryGates,
   commands: (program, ctx) => deliveryCommands(program, ctx),
   metrics: registerDeliveryMetrics,
   routes: deliveryRoutes,

@@ -29,9 +29,9 @@ export function expandQuery(template: string, args: Record<string, string>, wher
   });
 }
 
-type Fetch = (url: string) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+export type Fetch = (url: string) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
-async function rangeQuery(base: string, query: string, w: RangeWindow, where: string, fetcher: Fetch): Promise<{ samples: Sample[]; sha256: string }> {
+export async function rangeQuery(base: string, query: string, w: RangeWindow, where: string, fetcher: Fetch): Promise<{ samples: Sample[]; sha256: string }> {
   const u = new URL('api/v1/query_range', base.endsWith('/') ? base : `${base}/`);
   u.searchParams.set('query', query);
   u.searchParams.set('start', (w.start.getTime() / 1000).toFixed(3));
