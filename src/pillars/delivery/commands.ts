@@ -5,6 +5,8 @@ import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { renderDecision } from './canary/render.js';
 import { runJudge, type JudgeOptions } from './canary/run.js';
+import { deliveryConfig } from './config.js';
+import { sloRules, sloRulesYaml } from './slo/rules.js';
 import { listDecisions, recordDecision } from './store.js';
 import type { DeliveryTables } from './tables.js';
 
@@ -121,4 +123,24 @@ export function deliveryCommands(program: Command, ctx: CliContext): void {
     }),
     'ci-intel canary decisions --repo org/app --environment prod',
   );
+
+  const slo = examples(
+    program.command('slo').description('Service level objectives: burn-rate alert rules (the gate is `ci-intel gate slo`)'),
+    'ci-intel slo rules',
+  );
+  examples(
+    slo
+      .command('rules')
+      .description('Print Prometheus recording and multi-window burn-rate alert rules for the SLOs in ci-intel.yml (those with errorRatioQuery)')
+      .option('--config <file>', 'ci-intel.yml to read (default ./ci-intel.yml when present)'),
+    'ci-intel slo rules > slo-rules.yml && promtool check rules slo-rules.yml',
+  ).action((opts: { config?: string }) => {
+    const slos = deliveryConfig(ctx.config({ config: opts.config })).slos;
+    if (!sloRules(slos).groups.length)
+      throw new CiError('E_USAGE', 'no SLO has an errorRatioQuery to build rules from', {
+        where: 'ci-intel.yml: /delivery/slos',
+        hint: 'add errorRatioQuery: sum(rate(http_requests_total{code=~"5.."}[{{window}}])) / sum(rate(http_requests_total[{{window}}]))',
+      });
+    ctx.out(sloRulesYaml(slos));
+  });
 }
