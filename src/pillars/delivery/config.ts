@@ -26,6 +26,13 @@ const sloSchema = Type.Object(
 const deliverySchema = Type.Object(
   {
     slos: Type.Array(sloSchema, setting({ default: [], description: 'Service level objectives gating promotion (`gate slo`).' })),
+    drills: Type.Object(
+      {
+        rpoTargetS: Type.Number(setting({ minimum: 0, default: 60, description: 'Recovery point objective of a DR drill, seconds (seed 000: 60).' })),
+        rtoTargetS: Type.Number(setting({ minimum: 0, default: 300, description: 'Recovery time objective of a DR drill, seconds (seed 000: 300).' })),
+      },
+      { additionalProperties: false, default: {}, description: 'DR drill targets (`gate drill`, the DR card).' },
+    ),
   },
   { additionalProperties: false },
 );

@@ -9,6 +9,7 @@ import { describeEachStore, type TestHub } from '../../../test/support/stores.js
 import { parseAnalysis } from './canary/analysis.js';
 import { decisionId, judge } from './canary/judge.js';
 import { parseSamples } from './canary/samples.js';
+import { drillIdOf, recordDrill } from './drills.js';
 import { recordDecision } from './store.js';
 import type { DeliveryTables } from './tables.js';
 
@@ -90,6 +91,32 @@ describeEachStore(
       expect(m).toContain(`cicd_test_pass_rate{service="${run.repo}",test_type="all"} ${(1240 - 2 - 10) / (1240 - 10)}`);
       expect(m).toContain(`cicd_test_coverage_percent{service="${run.repo}"} 86`);
       expect(m).toContain(`cicd_rollout_duration_seconds_count{service="${run.repo}",strategy="canary"} 1`);
+    });
+
+    it('the DR card: the latest drill against RPO/RTO targets and the 7-day rule', async () => {
+      const db = hub.db.withTables<DeliveryTables>();
+      const empty = (await get('/api/v1/delivery/drills')).json() as Record<string, unknown>;
+      expect(empty).toMatchObject({
+        environment: 'prod',
+        status: 'blocking',
+        last_drill_at: null,
+        reason: 'no DR drill recorded',
+        rpo_target_s: 60,
+        rto_target_s: 300,
+      });
+      const base = {
+        type: 'rollback' as const,
+        environment: 'prod',
+        repo: null,
+        result: 'pass' as const,
+        rpo_s: 0,
+        rto_s: 95,
+        performed_at: '2026-12-03T06:00:00.000Z',
+      };
+      expect(await recordDrill(db, { ...base, drill_id: drillIdOf(base), recorded_by: 'alice', evidence: null })).toBe(true);
+      const card = (await get('/api/v1/delivery/drills?environment=prod')).json() as Record<string, unknown>;
+      expect(card).toMatchObject({ status: 'ok', last_drill_at: '2026-12-03T06:00:00.000Z', age_days: 3, rpo_s: 0, rto_s: 95 });
+      expect(card.drills).toEqual([{ performed_at: '2026-12-03T06:00:00.000Z', type: 'rollback', result: 'pass', rpo_s: 0, rto_s: 95, by: 'alice' }]);
     });
 
     it('a token for other repositories sees no decisions', async () => {

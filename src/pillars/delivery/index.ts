@@ -3,6 +3,7 @@
 import { definePillar } from '../../core/registry.js';
 import { deliveryCommands } from './commands.js';
 import { deliveryConfigSection } from './config.js';
+import { drillCommands, drillGate } from './drill-commands.js';
 import { deliveryGates } from './gates.js';
 import { registerDeliveryMetrics } from './prometheus.js';
 import { deliveryRoutes } from './routes.js';
@@ -13,13 +14,19 @@ export const deliveryPillar = definePillar({
   id: 'delivery',
   config: deliveryConfigSection,
   migrations,
-  gates: deliveryGates,
-  commands: (program, ctx) => deliveryCommands(program, ctx),
+  gates: [...deliveryGates, drillGate],
+  commands: (program, ctx) => {
+    deliveryCommands(program, ctx);
+    drillCommands(program, ctx);
+  },
   metrics: registerDeliveryMetrics,
   routes: deliveryRoutes,
   analyze: async (ctx, runId) => {
     const canary = await decisionsOfRun(ctx.db.withTables<DeliveryTables>(), runId);
     return canary.length ? { canary } : null;
   },
-  panels: [{ id: 'delivery-canary', title: 'Canary decisions', page: 'dora', api: '/api/v1/delivery/canary', order: 60 }],
+  panels: [
+    { id: 'delivery-canary', title: 'Canary decisions', page: 'dora', api: '/api/v1/delivery/canary', order: 60 },
+    { id: 'delivery-dr', title: 'DR drills (RPO/RTO vs targets)', page: 'dora', api: '/api/v1/delivery/drills', order: 61 },
+  ],
 });

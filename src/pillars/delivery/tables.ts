@@ -24,7 +24,20 @@ export type CanaryDecisionsTable = {
   inputs: unknown;
 };
 
-export type DeliveryTables = { delivery_canary_decisions: CanaryDecisionsTable };
+export type DrillsTable = {
+  drill_id: string;
+  type: string;
+  environment: string;
+  repo: string | null;
+  result: string;
+  rpo_s: number;
+  rto_s: number;
+  performed_at: Date | string;
+  recorded_by: string | null;
+  evidence: unknown;
+};
+
+export type DeliveryTables = { delivery_canary_decisions: CanaryDecisionsTable; delivery_drills: DrillsTable };
 export type DeliveryDb = Kysely<CoreTables & DeliveryTables>;
 
 export const migrations: Migration[] = [
@@ -46,6 +59,26 @@ create table delivery_canary_decisions (
 );
 create index delivery_canary_decisions_deployment on delivery_canary_decisions (repo, environment, deployment_id, decided_at);
 create index delivery_canary_decisions_template on delivery_canary_decisions (repo, template, decided_at);
+`,
+  },
+  {
+    // DR drills (seed 000: "weekly rollback/restore drills stored in warehouse ... block promotion if
+    // last drill > 7 days"; RPO <= 60 s, RTO <= 300 s): one row per drill, as recorded.
+    id: 'delivery-0002-drills',
+    up: `
+create table delivery_drills (
+  drill_id text primary key,
+  type text not null check (type in ('rollback', 'restore')),
+  environment text not null,
+  repo text,
+  result text not null check (result in ('pass', 'fail')),
+  rpo_s double precision not null check (rpo_s >= 0),
+  rto_s double precision not null check (rto_s >= 0),
+  performed_at timestamptz not null,
+  recorded_by text,
+  evidence jsonb
+);
+create index delivery_drills_env on delivery_drills (environment, performed_at);
 `,
   },
 ];
