@@ -16,7 +16,7 @@ export function renderDecision(d: Decision): string {
       num(m.baseline.median),
       num(m.canary.median),
       pct(m.median_change),
-      m.mann_whitney ? num(m.mann_whitney.p) : '-',
+      m.mann_whitney ? (m.mann_whitney.p < 1e-6 ? '<0.000001' : num(m.mann_whitney.p)) : '-',
       m.mann_whitney ? num(m.mann_whitney.effect) : '-',
       `${m.canary.failed_measurements}/${m.canary.samples}`,
       String(m.canary.warmup_excluded),
