@@ -30,6 +30,7 @@ const LIGHT: Record<string, () => Promise<Commands>> = {
     };
   },
   policy: async () => (await import('../pillars/compliance/commands.js')).complianceCommands,
+  canary: async () => (await import('../pillars/delivery/commands.js')).deliveryCommands,
 };
 
 /** The pillars to build the program from for these arguments, or null for the full registry. */

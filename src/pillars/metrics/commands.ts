@@ -3,6 +3,7 @@
 // hub's API (--hub; reads.ts), since PGlite allows one process per folder.
 import type { Command } from 'commander';
 import { examples, storeOptions } from '../../core/cli.js';
+import { readFileSync } from 'node:fs';
 import { readHubOptions } from '../../core/hub-api.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
@@ -14,7 +15,9 @@ import { alertRulesYaml } from './export/rules.js';
 import { parseWindow, type Filters } from './filters.js';
 import type { Readiness } from './readiness.js';
 import { withReads, type MetricsReads } from './reads.js';
-import { refresh } from './refresh.js';
+import { importFlags, parseUnleashFeatures } from './flags.js';
+import { fmtMinutes } from './minutes.js';
+import { metricsDb, refresh } from './refresh.js';
 
 /** The filters and the two places a read command reads from: the store (--db) or a running hub (--hub). */
 const readOptions = (cmd: Command) =>
@@ -62,7 +65,7 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
     ctx.out(`repo\tenvironment\tdeploys/day\tlead time\tchange failure\ttime to restore\n`);
     for (const g of [...r.groups, { repo: 'ALL', environment: r.environments?.join(',') ?? 'all', ...r.total }])
       ctx.out(
-        `${g.repo}\t${g.environment}\t${g.deployment_frequency_per_day.toFixed(2)} ${g.bands.deployment_frequency ?? ''}\t${fmtDuration(g.lead_time_median_s)} ${g.bands.lead_time ?? ''}\t${pct(g.change_failure_rate)} ${g.bands.change_failure_rate ?? ''}\t${fmtDuration(g.time_to_restore_median_s)} ${g.bands.time_to_restore ?? ''}\n`,
+        `${g.repo}\t${g.environment}\t${g.deployment_frequency_per_day.toFixed(2)} ${g.bands.deployment_frequency ?? ''}\t${fmtDuration(g.lead_time_median_s)} ${g.bands.lead_time ?? ''}\t${pct(g.change_failure_rate)} ${g.bands.change_failure_rate ?? ''}\t${fmtMinutes(g.time_to_restore_median_s)} ${g.bands.time_to_restore ?? ''}\n`,
       );
     // Say which medians are approximate (the same words as the report's definitions).
     ctx.out(`medians — ${r.definitions.percentiles}\n`);
@@ -81,7 +84,7 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
     ctx.out(`repo\tworkflow\truns\tsuccess\tp50\tp95\tqueue p95\tretry\tMTTR\n`);
     for (const p of [...r.pipelines, { ...r.total, repo: 'ALL', workflow: '' }])
       ctx.out(
-        `${p.repo}\t${p.workflow}\t${p.runs}\t${pct(p.success_rate)}\t${ms(p.duration_p50_ms)}\t${ms(p.duration_p95_ms)}\t${ms(p.queue_p95_ms)}\t${pct(p.retry_rate)}\t${fmtDuration(p.mttr_median_s)}\n`,
+        `${p.repo}\t${p.workflow}\t${p.runs}\t${pct(p.success_rate)}\t${ms(p.duration_p50_ms)}\t${ms(p.duration_p95_ms)}\t${ms(p.queue_p95_ms)}\t${pct(p.retry_rate)}\t${fmtMinutes(p.mttr_median_s)}\n`,
       );
   });
 
@@ -120,6 +123,32 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
     try {
       const r = await refresh(hub, { full: true });
       ctx.out(`refreshed ${r.touched_days} repo-days and ${r.dora_groups} deployment groups\n`);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  examples(
+    storeOptions(
+      metrics
+        .command('flags')
+        .description('Import feature flags from an Unleash export (GET /api/admin/features); replaces the stored set behind the flag gauges of /metrics')
+        .argument('<file>', 'the saved JSON answer'),
+    ),
+    'curl -H "Authorization: $UNLEASH_TOKEN" https://unleash.example.com/api/admin/features > flags.json && ci-intel metrics flags flags.json',
+  ).action(async (file: string, opts: Record<string, unknown>) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
+    }
+    const flags = parseUnleashFeatures(text, file);
+    const hub = await ctx.openHub(opts);
+    try {
+      const n = await importFlags(metricsDb(hub), flags, ctx.now());
+      const by = (s: string) => flags.filter((f) => f.state === s).length;
+      ctx.out(`imported ${n} feature flags: ${by('enabled')} enabled, ${by('disabled')} disabled, ${by('stale')} stale\n`);
     } finally {
       await hub.close();
     }

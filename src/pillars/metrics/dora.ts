@@ -12,6 +12,7 @@
 // - lead time: median over commits of (first successful deployment containing the commit − commit
 //   time), by exact ancestry (leadtime.ts).
 import { DORA_TARGETS, type Band, type MetricsConfig } from './config.js';
+import { minutesOf } from './minutes.js';
 
 export interface Deployment {
   repo: string;
@@ -110,6 +111,8 @@ export interface DoraKeys {
   lead_time_median_s: number | null;
   lead_time_samples: number;
   time_to_restore_median_s: number | null;
+  /** The same median in minutes (seed 000's unit for MTTR). */
+  time_to_restore_median_min: number | null;
   incidents_restored: number;
   incidents_open: number;
   bands: {
@@ -155,6 +158,7 @@ export function doraKeysOf(x: DoraInputs, cfg: MetricsConfig['dora']): DoraKeys 
     lead_time_median_s: lt,
     lead_time_samples: x.lead.samples,
     time_to_restore_median_s: ttr,
+    time_to_restore_median_min: minutesOf(ttr),
     incidents_restored: x.restore.restored,
     incidents_open: x.restore.open,
     bands: {

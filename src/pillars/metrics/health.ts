@@ -17,6 +17,7 @@ import type { MetricsConfig, StageBudget } from './config.js';
 import type { MetricsDb } from './dora-store.js';
 import { jobRollupSelect, runRollupSelect } from './rollup.js';
 import { parseHist, percentileOf } from './sketch.js';
+import { minutesOf } from './minutes.js';
 
 /** True when the branch filter names a branch the rollups keep apart. */
 const rolledBranch = (f: Filters, cfg: MetricsConfig) => !f.branch || cfg.defaultBranches.includes(f.branch);
@@ -81,6 +82,8 @@ export interface RunStats {
   retried: number;
   retry_rate: number | null;
   mttr_median_s: number | null;
+  /** The same median in minutes (seed 000's unit for MTTR). */
+  mttr_median_min: number | null;
   recoveries: number;
   usd: number;
   carbon_g: number;
@@ -113,6 +116,7 @@ function toStats(r: Record<string, unknown>): RunStats {
     retried,
     retry_rate: rate(retried, runs),
     mttr_median_s: null,
+    mttr_median_min: null,
     recoveries: 0,
     usd: Number(r.usd ?? 0),
     carbon_g: Number(r.carbon_g ?? 0),
@@ -174,6 +178,7 @@ export async function runHealth(
   const withInc = (s: RunStats, m?: { m: number | null; n: number }) => ({
     ...s,
     mttr_median_s: m?.m === null || m?.m === undefined ? null : Number(m.m),
+    mttr_median_min: minutesOf(m?.m === null || m?.m === undefined ? null : Number(m.m)),
     recoveries: m?.n ?? 0,
   });
   return {

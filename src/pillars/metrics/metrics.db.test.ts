@@ -9,7 +9,9 @@ import { createToken } from '../../core/tokens.js';
 import { insertCommits } from '../../core/runs/commits.js';
 import { ingestNdjson } from '../../core/runs/ingest.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
+import { importFlags, parseUnleashFeatures } from './flags.js';
 import { metricsPillar } from './index.js';
+import { metricsDb } from './refresh.js';
 import { approximate, LEAD_LAST, REL_ERROR } from './sketch.js';
 import { createApp } from '../../../test/support/assembled.js';
 
@@ -32,6 +34,11 @@ describeEachStore(
       await insertCommits(
         hub.db,
         synth.commits.map((c) => ({ ...c, source: 'test' })),
+      );
+      await importFlags(
+        metricsDb(hub),
+        parseUnleashFeatures(readFileSync(new URL('./fixtures/unleash/features.json', import.meta.url), 'utf8'), 'features.json'),
+        NOW,
       );
       app = await createApp(hub, [metricsPillar]);
       token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read', 'ingest'], expiresAt: null })).token;
@@ -347,8 +354,91 @@ describeEachStore(
           / nullif(count(*) filter (where final_status in ('success', 'failed') or rolled_back), 0) as r
         from metrics_deployments where repo = ${c!.repo} and environment = 'prod' and finished_at >= ${new Date(NOW.getTime() - 30 * 86_400_000)}`);
       expect(series('cicd_change_failure_rate')).toBeCloseTo(Number(f!.r), 12);
-      expect(text).toMatch(/cicd_rollback_total\{service="[^"]+",environment="prod",reason="canary"\} \d+/);
+      // reason = the rollback reason as reported, its numbers replaced by # (counted here in JS from the raw reports).
+      const reasons = await q(
+        sql<{ reason: string; deployment_id: string }>`select rollback_reason as reason, deployment_id from deployments
+          where repo = ${c!.repo} and environment = 'prod' and rollback_reason is not null`,
+      );
+      const byReason = new Map<string, Set<string>>();
+      for (const r of reasons) {
+        const k = r.reason
+          .trim()
+          .replace(/\d+(?:[.,]\d+)?/g, '#')
+          .slice(0, 120);
+        byReason.set(k, (byReason.get(k) ?? new Set()).add(r.deployment_id));
+      }
+      expect(byReason.size).toBeGreaterThan(0);
+      for (const [reason, deps] of byReason)
+        expect(text).toContain(`cicd_rollback_total{service="${c!.repo}",environment="prod",reason="${reason}"} ${deps.size}`);
+      expect(text).not.toMatch(/cicd_rollback_total\{[^}]*reason="canary"\}/);
       expect(text).toMatch(/ci_intel_release_readiness_score\{service="[^"]+"\} [0-9.]+/);
+    });
+
+    it('Prometheus: the quality, rollout and feature-flag series of seed 004 agree with the store', async () => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } })).body;
+      const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}()|.+*?[\]]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+      // Latest run per repository (by end, then id) with tests / with line coverage, picked in JS.
+      const rows = await q(
+        sql<{ repo: string; run_id: string; at: Date; total: number; failed: number; skipped: number | null; cov: number | null }>`
+          select r.repo, r.run_id, coalesce(r.ended_at, r.started_at) as at, t.total, t.failed, t.skipped, t.coverage_lines as cov
+          from runs r join test_summaries t on t.run_id = r.run_id`,
+      );
+      const latest = (keep: (r: (typeof rows)[number]) => boolean) => {
+        const best = new Map<string, (typeof rows)[number]>();
+        for (const r of rows.filter(keep)) {
+          const b = best.get(r.repo);
+          const later =
+            !b || new Date(r.at).getTime() > new Date(b.at).getTime() || (new Date(r.at).getTime() === new Date(b.at).getTime() && r.run_id > b.run_id);
+          if (later) best.set(r.repo, r);
+        }
+        return best;
+      };
+      const withTests = latest((r) => r.total - (r.skipped ?? 0) > 0);
+      expect(withTests.size).toBe(3);
+      for (const [repo, r] of withTests) {
+        const ran = r.total - (r.skipped ?? 0);
+        expect(value(`cicd_test_pass_rate{service="${repo}",test_type="all"}`)).toBeCloseTo((ran - r.failed) / ran, 12);
+      }
+      const withCov = latest((r) => r.cov !== null);
+      expect(withCov.size).toBeGreaterThan(0);
+      for (const [repo, r] of withCov) expect(value(`cicd_test_coverage_percent{service="${repo}"}`)).toBeCloseTo(100 * r.cov!, 2);
+      // Rollout duration: per deployment, first report start → last report end, counted per (repo, strategy).
+      const deps = await q(
+        sql<{ repo: string; environment: string; deployment_id: string; strategy: string | null; started_at: Date | null; finished_at: Date | null }>`
+          select repo, environment, deployment_id, strategy, started_at, finished_at from deployments`,
+      );
+      const groups = new Map<string, { repo: string; strategy: string; start: number; end: number | null }>();
+      for (const d of deps) {
+        const k = `${d.repo}|${d.environment}|${d.deployment_id}`;
+        const g = groups.get(k) ?? { repo: d.repo, strategy: 'unknown', start: Infinity, end: null };
+        if (d.strategy) g.strategy = d.strategy > g.strategy || g.strategy === 'unknown' ? d.strategy : g.strategy;
+        const fin = d.finished_at ? new Date(d.finished_at).getTime() : null;
+        const st = d.started_at ? new Date(d.started_at).getTime() : fin;
+        if (st !== null) g.start = Math.min(g.start, st);
+        if (fin !== null) g.end = Math.max(g.end ?? -Infinity, fin);
+        groups.set(k, g);
+      }
+      const counts = new Map<string, { n: number; within10m: number }>();
+      for (const g of groups.values()) {
+        if (g.end === null) continue;
+        const k = `${g.repo}|${g.strategy}`;
+        const c = counts.get(k) ?? { n: 0, within10m: 0 };
+        c.n++;
+        if ((g.end - g.start) / 1000 <= 600) c.within10m++;
+        counts.set(k, c);
+      }
+      expect(counts.size).toBeGreaterThan(0);
+      for (const [k, c] of counts) {
+        const [repo, strategy] = k.split('|');
+        expect(value(`cicd_rollout_duration_seconds_count{service="${repo}",strategy="${strategy}"}`)).toBe(c.n);
+        expect(value(`cicd_rollout_duration_seconds_bucket{service="${repo}",strategy="${strategy}",le="600"}`)).toBe(c.within10m);
+      }
+      // Feature flags of the Unleash export: 1 enabled, 2 disabled, 1 stale; age from createdAt.
+      expect(value('cicd_feature_flag_count{state="enabled"}')).toBe(1);
+      expect(value('cicd_feature_flag_count{state="disabled"}')).toBe(2);
+      expect(value('cicd_feature_flag_count{state="stale"}')).toBe(1);
+      expect(value('cicd_feature_flag_age_days{flag_name="ops.maintenance-banner"}')).toBeCloseTo(0.48, 2);
+      expect(value('cicd_feature_flag_age_days{flag_name="legacy.old-cart"}')).toBeCloseTo(272.92, 2);
     });
   },
   { now: () => NOW, pillars: [metricsPillar] },

@@ -95,6 +95,7 @@ export type MetricsTables = {
   metrics_findings: MetricsFindingsTable;
   metrics_lead_times: MetricsLeadTimesTable;
   metrics_lead_state: MetricsLeadStateTable;
+  metrics_feature_flags: MetricsFeatureFlagsTable;
 };
 
 export const metricsMigrations: Migration[] = [
@@ -323,4 +324,31 @@ alter table metrics_run_daily add column flake_sum double precision not null def
   },
 ];
 
-export const migrations: Migration[] = [...metricsMigrations, ...rollupMigrations, ...doraRollupMigrations, ...flakeRollupMigrations];
+// Feature flags (seed 004 §4.1 "Feature Flag Metrics (if Unleash/Vault flags deployed)"): the flags
+// of the latest import (`ci-intel metrics flags import`, POST /api/v1/feature-flags) — an import
+// replaces the set, so removed flags leave the gauges. state: enabled | disabled | stale.
+export type MetricsFeatureFlagsTable = {
+  name: string;
+  state: string;
+  flag_type: string | null;
+  project: string | null;
+  created_at: Date | string | null;
+  imported_at: Date | string;
+};
+const featureFlagMigrations: Migration[] = [
+  {
+    id: 'metrics-0006-feature-flags',
+    up: `
+create table metrics_feature_flags (
+  name text primary key,
+  state text not null check (state in ('enabled', 'disabled', 'stale')),
+  flag_type text,
+  project text,
+  created_at timestamptz,
+  imported_at timestamptz not null
+);
+`,
+  },
+];
+
+export const migrations: Migration[] = [...metricsMigrations, ...rollupMigrations, ...doraRollupMigrations, ...flakeRollupMigrations, ...featureFlagMigrations];

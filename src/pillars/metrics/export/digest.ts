@@ -5,6 +5,7 @@ import type { DoraKeys } from '../dora.js';
 import type { RunStats } from '../health.js';
 import type { Readiness } from '../readiness.js';
 import { fmtDuration } from '../../../core/duration.js';
+import { fmtMinutes } from '../minutes.js';
 
 export interface DigestData {
   window: { since: string; until: string; days: number };
@@ -31,7 +32,7 @@ export function digestMarkdown(d: DigestData): string {
     '',
     `| runs | success rate | p50 duration | p95 duration | p95 queue | retry rate | MTTR |`,
     `|---:|---:|---:|---:|---:|---:|---:|`,
-    `| ${h.runs} | ${pct(h.success_rate)} | ${fmtDuration(h.duration_p50_ms === null ? null : h.duration_p50_ms / 1000)} | ${fmtDuration(h.duration_p95_ms === null ? null : h.duration_p95_ms / 1000)} | ${fmtDuration(h.queue_p95_ms === null ? null : h.queue_p95_ms / 1000)} | ${pct(h.retry_rate)} | ${fmtDuration(h.mttr_median_s)} |`,
+    `| ${h.runs} | ${pct(h.success_rate)} | ${fmtDuration(h.duration_p50_ms === null ? null : h.duration_p50_ms / 1000)} | ${fmtDuration(h.duration_p95_ms === null ? null : h.duration_p95_ms / 1000)} | ${fmtDuration(h.queue_p95_ms === null ? null : h.queue_p95_ms / 1000)} | ${pct(h.retry_rate)} | ${fmtMinutes(h.mttr_median_s)} |`,
     '',
   ];
   if (d.worstPipelines.length) {
@@ -44,7 +45,7 @@ export function digestMarkdown(d: DigestData): string {
     '',
     '| deployment frequency | lead time (median) | change failure rate | time to restore (median) |',
     '|---:|---:|---:|---:|',
-    `| ${num(k.deployment_frequency_per_day, 2)}/day${band(k.bands.deployment_frequency)} | ${fmtDuration(k.lead_time_median_s)}${band(k.bands.lead_time)} | ${pct(k.change_failure_rate)}${band(k.bands.change_failure_rate)} | ${fmtDuration(k.time_to_restore_median_s)}${band(k.bands.time_to_restore)} |`,
+    `| ${num(k.deployment_frequency_per_day, 2)}/day${band(k.bands.deployment_frequency)} | ${fmtDuration(k.lead_time_median_s)}${band(k.bands.lead_time)} | ${pct(k.change_failure_rate)}${band(k.bands.change_failure_rate)} | ${fmtMinutes(k.time_to_restore_median_s)}${band(k.bands.time_to_restore)} |`,
     '',
     `${k.deployments} deployments (${k.failed} failed), ${k.incidents_open} incidents still open.`,
     '',
@@ -82,7 +83,7 @@ export function digestSlack(d: DigestData): { text: string; blocks: unknown[] } 
         field('Runs', String(h.runs)),
         field('Success rate', pct(h.success_rate)),
         field('p95 duration', fmtDuration(h.duration_p95_ms === null ? null : h.duration_p95_ms / 1000)),
-        field('MTTR', fmtDuration(h.mttr_median_s)),
+        field('MTTR', fmtMinutes(h.mttr_median_s)),
       ],
     },
     {
@@ -92,7 +93,7 @@ export function digestSlack(d: DigestData): { text: string; blocks: unknown[] } 
         field('Deployment frequency', `${num(k.deployment_frequency_per_day, 2)}/day${band(k.bands.deployment_frequency)}`),
         field('Lead time', `${fmtDuration(k.lead_time_median_s)}${band(k.bands.lead_time)}`),
         field('Change failure rate', `${pct(k.change_failure_rate)}${band(k.bands.change_failure_rate)}`),
-        field('Time to restore', `${fmtDuration(k.time_to_restore_median_s)}${band(k.bands.time_to_restore)}`),
+        field('Time to restore', `${fmtMinutes(k.time_to_restore_median_s)}${band(k.bands.time_to_restore)}`),
       ],
     },
     {

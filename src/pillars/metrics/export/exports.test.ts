@@ -31,8 +31,20 @@ describe('Grafana and Prometheus exports', () => {
 
   it('the alert rules cover the DORA and pipeline alerts except what is listed as left out', () => {
     const names = alertRules().groups[0]!.rules.map((r) => r.alert);
-    expect(names).toEqual(expect.arrayContaining(['PipelineSuccessRateLow', 'PipelineDurationHigh', 'DeploymentRollbackFrequent', 'LeadTimeRegression']));
-    expect(LEFT_OUT.map((l) => l.alert)).toEqual(['CriticalVulnerabilityDetected']);
+    // All five of seed 004 §4.4, seed 001's coverage warning, and ours.
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'PipelineSuccessRateLow',
+        'PipelineDurationHigh',
+        'DeploymentRollbackFrequent',
+        'CriticalVulnerabilityDetected',
+        'LeadTimeRegression',
+      ]),
+    );
+    expect(names).toEqual(expect.arrayContaining(['ChangeFailureRateHigh', 'TimeToRestoreSlow', 'CoverageDropped', 'CanaryAnalysisFailed']));
+    expect(LEFT_OUT).toEqual([]);
+    const critical = alertRules().groups[0]!.rules.find((r) => r.alert === 'CriticalVulnerabilityDetected')!;
+    expect(critical).toMatchObject({ expr: 'cicd_vulnerability_count{severity="CRITICAL"} > 0', labels: { severity: 'critical', team: 'security' } });
   });
 
   it.skipIf(!promtool && process.env.CI !== 'true')('promtool check rules accepts the rules file (Debian prometheus; apt-get install prometheus)', () => {
@@ -40,10 +52,61 @@ describe('Grafana and Prometheus exports', () => {
     const file = path.join(dir, 'rules.yml');
     writeFileSync(file, alertRulesYaml());
     const out = execFileSync(promtool ?? 'promtool', ['check', 'rules', file], { encoding: 'utf8' });
-    expect(out).toMatch(/SUCCESS: 6 rules found/);
+    expect(out).toMatch(/SUCCESS: 9 rules found/);
     // And promtool does fail on a broken expression, so the check means something.
     writeFileSync(file, alertRulesYaml().replace('cicd_pipeline_success_rate < 0.90', 'cicd_pipeline_success_rate <'));
     expect(spawnSync(promtool ?? 'promtool', ['check', 'rules', file]).status).not.toBe(0);
+  });
+
+  it.skipIf(!promtool && process.env.CI !== 'true')('promtool test rules: the critical vulnerability, canary and coverage alerts fire on their series', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rules-'));
+    writeFileSync(path.join(dir, 'rules.yml'), alertRulesYaml());
+    const svc = 'service="org/app"';
+    writeFileSync(
+      path.join(dir, 'test.yml'),
+      `rule_files: [rules.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'cicd_vulnerability_count{${svc},severity="CRITICAL"}'
+        values: '0 0 2 2'
+      - series: 'cicd_vulnerability_count{${svc},severity="HIGH"}'
+        values: '5 5 5 5'
+      - series: 'cicd_canary_analysis_result{${svc},template="success-rate"}'
+        values: '1 1 0 0'
+    alert_rule_test:
+      - eval_time: 1m
+        alertname: CriticalVulnerabilityDetected
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: CriticalVulnerabilityDetected
+        exp_alerts:
+          - exp_labels: { service: org/app, severity: critical, team: security }
+            exp_annotations: { summary: 'Critical vulnerability in org/app' }
+      - eval_time: 3m
+        alertname: CanaryAnalysisFailed
+        exp_alerts:
+          - exp_labels: { service: org/app, template: success-rate, severity: critical, team: platform }
+            exp_annotations: { summary: 'The latest canary analysis success-rate of org/app rolled back' }
+  - interval: 1d
+    input_series:
+      - series: 'cicd_test_coverage_percent{${svc}}'
+        values: '86 86 86 86 86 86 86 86 80'
+    alert_rule_test:
+      - eval_time: 7d
+        alertname: CoverageDropped
+        exp_alerts: []
+      - eval_time: 8d
+        alertname: CoverageDropped
+        exp_alerts:
+          - exp_labels: { service: org/app, severity: warning, team: platform }
+            exp_annotations: { summary: 'Line coverage of org/app dropped by more than 5 points in a week' }
+`,
+    );
+    const r = spawnSync(promtool ?? 'promtool', ['test', 'rules', 'test.yml'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/SUCCESS/);
   });
 });
 
@@ -66,6 +129,7 @@ describe('digest', () => {
       retried: 3,
       retry_rate: 0.025,
       mttr_median_s: 5400,
+      mttr_median_min: 90,
       recoveries: 4,
       usd: 42.5,
       carbon_g: 1500,
@@ -87,11 +151,13 @@ describe('digest', () => {
 
   it('Markdown and Slack Block Kit carry the same numbers', () => {
     const md = digestMarkdown(data);
-    expect(md).toContain('| 120 | 83.3% | 5m | 15m | 30s | 2.5% | 1.5h |');
+    // MTTR in minutes (seed 000's dictionary): 5400 s → 90 min.
+    expect(md).toContain('| 120 | 83.3% | 5m | 15m | 30s | 2.5% | 90 min |');
     expect(md).toContain('| `acme/app` | 0.0 | poor | no (missing coverage, security, quality) |');
     const slack = digestSlack(data);
     expect(slack.blocks[0]).toMatchObject({ type: 'header' });
     expect(JSON.stringify(slack)).toContain('83.3%');
+    expect(JSON.stringify(slack)).toContain('*MTTR*\\n90 min');
     expect(JSON.stringify(slack)).toContain('*Readiness below 90:* `acme/app` 0.0');
   });
 

@@ -101,10 +101,11 @@ export function grafanaDashboard(): Record<string, unknown> {
       panel(
         'Time to Restore',
         'stat',
-        `histogram_quantile(0.50, sum(rate(cicd_mean_time_to_restore_seconds_bucket{${env}}[30d])) by (le))`,
-        'Median failed deployment → next successful deployment (DORA elite < 1 hour)',
+        // Minutes, as seed 000's metrics dictionary gives MTTR; the series stays in Prometheus' base unit.
+        `histogram_quantile(0.50, sum(rate(cicd_mean_time_to_restore_seconds_bucket{${env}}[30d])) by (le)) / 60`,
+        'Median failed deployment → next successful deployment, in minutes (DORA elite < 60 minutes)',
         { x: 18, y: 0, w: 6, h: 5 },
-        { unit: 's' },
+        { unit: 'm' },
       ),
       panel(
         'Pipeline Duration Trend (p95)',
@@ -129,6 +130,38 @@ export function grafanaDashboard(): Record<string, unknown> {
         'Rollbacks per day per service',
         { x: 0, y: 13, w: 12, h: 8 },
         { legend: '{{service}}' },
+      ),
+      panel(
+        'Vulnerability Trend',
+        'timeseries',
+        'sum(cicd_vulnerability_count{service=~"$service"}) by (severity)',
+        'Open vulnerabilities by severity (needs the supply-chain series)',
+        { x: 0, y: 21, w: 12, h: 8 },
+        { legend: '{{severity}}' },
+      ),
+      panel(
+        'Test Pass Rate',
+        'timeseries',
+        'cicd_test_pass_rate{service=~"$service"}',
+        'Passed share of the latest run with tests, per service',
+        { x: 12, y: 21, w: 12, h: 8 },
+        { unit: 'percentunit', legend: '{{service}}' },
+      ),
+      panel(
+        'Rollout Duration (p95)',
+        'timeseries',
+        'histogram_quantile(0.95, sum(rate(cicd_rollout_duration_seconds_bucket{service=~"$service"}[1d])) by (le, strategy))',
+        'Deployment start to last report, by rollout strategy',
+        { x: 0, y: 29, w: 12, h: 8 },
+        { unit: 's', legend: '{{strategy}}' },
+      ),
+      panel(
+        'Canary Analysis',
+        'stat',
+        'cicd_canary_analysis_result{service=~"$service"}',
+        'Latest conclusive canary analysis per service and template (1 promoted, 0 rolled back)',
+        { x: 12, y: 29, w: 12, h: 8 },
+        { legend: '{{service}} {{template}}' },
       ),
       panel(
         'Release Readiness',

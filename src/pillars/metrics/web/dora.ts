@@ -1,6 +1,25 @@
 // DORA: the four keys with their bands and targets, per week, per repository and environment, incidents and deployments.
-import { api, band, card, chart, durS, exportLinks, filterQuery, go, h, kpi, num, pct, perDay, showWindow, table, when } from '../../../core/web/index.js';
+import {
+  api,
+  band,
+  card,
+  chart,
+  durS,
+  exportLinks,
+  filterQuery,
+  go,
+  h,
+  kpi,
+  NO_DATA,
+  num,
+  pct,
+  perDay,
+  showWindow,
+  table,
+  when,
+} from '../../../core/web/index.js';
 import { acrossBand } from './across.js';
+import { fmtMinutes } from '../minutes.js';
 
 export async function doraPage(main: HTMLElement): Promise<void> {
   const d = await api(`/api/v1/metrics/dora${filterQuery()}`);
@@ -71,7 +90,7 @@ export async function doraPage(main: HTMLElement): Promise<void> {
       kpi(
         'time-to-restore',
         'Time to restore (median)',
-        durS(k.time_to_restore_median_s),
+        fmtMinutes(k.time_to_restore_median_s, NO_DATA),
         k.time_to_restore_median_s,
         h(
           'span',
@@ -79,7 +98,7 @@ export async function doraPage(main: HTMLElement): Promise<void> {
           acrossBand(
             a.time_to_restore,
             'median time to restore',
-            durS(a.time_to_restore.median),
+            fmtMinutes(a.time_to_restore.median, NO_DATA),
             `median time from a failed deployment to the next good one over ${num(k.incidents_restored)} restored incidents`,
           ),
           h('br', {}),
@@ -150,7 +169,7 @@ export async function doraPage(main: HTMLElement): Promise<void> {
             key: 'time_to_restore_median_s',
             label: 'restore',
             num: true,
-            fmt: (r) => h('span', {}, durS(r.time_to_restore_median_s), ' ', band(r.bands.time_to_restore)),
+            fmt: (r) => h('span', {}, fmtMinutes(r.time_to_restore_median_s, NO_DATA), ' ', band(r.bands.time_to_restore)),
           },
           { key: 'unlinked_deployments', label: 'unlinked', num: true },
         ],
@@ -169,7 +188,7 @@ export async function doraPage(main: HTMLElement): Promise<void> {
           { key: 'environment', label: 'env' },
           { key: 'failed_deployment_id', label: 'deployment' },
           { key: 'failures', label: 'failures', num: true },
-          { key: 'restore_s', label: 'time to restore', num: true, fmt: (r) => (r.restore_s === null ? 'open' : durS(r.restore_s)) },
+          { key: 'restore_s', label: 'time to restore', num: true, fmt: (r) => (r.restore_s === null ? 'open' : fmtMinutes(r.restore_s)) },
         ],
         d.incidents,
         { empty: 'No failed deployment in this window.' },

@@ -1,5 +1,6 @@
 // Run Health: pipelines and jobs (with stage time budgets) and the latest failed runs.
 import { api, band, card, chart, dur, durS, exportLinks, filterQuery, go, h, kpi, NO_DATA, num, pct, table, when } from '../../../core/web/index.js';
+import { fmtMinutes } from '../minutes.js';
 
 export async function healthPage(main: HTMLElement): Promise<void> {
   const [hh, failures, daily] = await Promise.all([
@@ -18,7 +19,7 @@ export async function healthPage(main: HTMLElement): Promise<void> {
       kpi('duration-p95', 'Duration p95', dur(t.duration_p95_ms), t.duration_p95_ms),
       kpi('queue-p95', 'Queue p95', dur(t.queue_p95_ms), t.queue_p95_ms),
       kpi('retry-rate', 'Retry rate', pct(t.retry_rate), t.retry_rate),
-      kpi('mttr', 'MTTR', durS(t.mttr_median_s), t.mttr_median_s),
+      kpi('mttr', 'MTTR', fmtMinutes(t.mttr_median_s, NO_DATA), t.mttr_median_s),
     ),
     h(
       'p',
@@ -54,7 +55,7 @@ export async function healthPage(main: HTMLElement): Promise<void> {
           { key: 'duration_p95_ms', label: 'p95', num: true, fmt: (r) => dur(r.duration_p95_ms) },
           { key: 'queue_p95_ms', label: 'queue p95', num: true, fmt: (r) => dur(r.queue_p95_ms) },
           { key: 'retry_rate', label: 'retried', num: true, fmt: (r) => pct(r.retry_rate) },
-          { key: 'mttr_median_s', label: 'MTTR', num: true, fmt: (r) => durS(r.mttr_median_s) },
+          { key: 'mttr_median_s', label: 'MTTR', num: true, fmt: (r) => fmtMinutes(r.mttr_median_s, NO_DATA) },
         ],
         hh.pipelines,
         { onRow: (r) => go({ repo: r.repo }) },

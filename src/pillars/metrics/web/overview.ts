@@ -1,6 +1,7 @@
 // Overview: run health, the DORA keys, readiness and cost at a glance; other pillars' overview panels follow (the shell adds them).
-import { api, card, chart, dur, durS, filterQuery, h, help, kpi, num, pct, perDay, score, showWindow, usd } from '../../../core/web/index.js';
+import { api, card, chart, dur, durS, filterQuery, h, help, kpi, NO_DATA, num, pct, perDay, score, showWindow, usd } from '../../../core/web/index.js';
 import { acrossBand } from './across.js';
+import { fmtMinutes } from '../minutes.js';
 
 export async function overviewPage(main: HTMLElement): Promise<void> {
   const o = await api(`/api/v1/metrics/overview${filterQuery()}`);
@@ -43,7 +44,7 @@ export async function overviewPage(main: HTMLElement): Promise<void> {
       kpi(
         'mttr',
         'MTTR (pipelines)',
-        durS(hh.mttr_median_s),
+        fmtMinutes(hh.mttr_median_s, NO_DATA),
         hh.mttr_median_s,
         h(
           'span',

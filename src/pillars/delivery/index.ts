@@ -1,0 +1,32 @@
+// Delivery judgement (issue 22): canary verdicts stored with the deployment and exported to
+// Prometheus; SLO burn-rate, DR-drill and budget gates as they land.
+import { definePillar } from '../../core/registry.js';
+import { deliveryCommands } from './commands.js';
+import { deliveryConfigSection } from './config.js';
+import { drillCommands, drillGate } from './drill-commands.js';
+import { deliveryGates } from './gates.js';
+import { registerDeliveryMetrics } from './prometheus.js';
+import { deliveryRoutes } from './routes.js';
+import { decisionsOfRun } from './store.js';
+import { migrations, type DeliveryTables } from './tables.js';
+
+export const deliveryPillar = definePillar({
+  id: 'delivery',
+  config: deliveryConfigSection,
+  migrations,
+  gates: [...deliveryGates, drillGate],
+  commands: (program, ctx) => {
+    deliveryCommands(program, ctx);
+    drillCommands(program, ctx);
+  },
+  metrics: registerDeliveryMetrics,
+  routes: deliveryRoutes,
+  analyze: async (ctx, runId) => {
+    const canary = await decisionsOfRun(ctx.db.withTables<DeliveryTables>(), runId);
+    return canary.length ? { canary } : null;
+  },
+  panels: [
+    { id: 'delivery-canary', title: 'Canary decisions', page: 'dora', api: '/api/v1/delivery/canary', order: 60 },
+    { id: 'delivery-dr', title: 'DR drills (RPO/RTO vs targets)', page: 'dora', api: '/api/v1/delivery/drills', order: 61 },
+  ],
+});
