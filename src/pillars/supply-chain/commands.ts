@@ -9,6 +9,7 @@ import { diffSboms } from './diff.js';
 import { renderJson, renderMarkdown, renderText } from './render.js';
 import { readSbom } from './sbom/index.js';
 import { readVex } from './vex.js';
+import { renderVerify, verifyRelease } from './verify/index.js';
 
 export const DEFAULT_MAX_RISK = 7.0;
 
@@ -44,4 +45,51 @@ export function supplyChainCommands(program: Command, ctx: CliContext): void {
     ctx.out(o.json ? renderJson(d) : o.md ? renderMarkdown(d) : renderText(d));
     if (!d.pass) process.exitCode = 1;
   });
+
+  examples(
+    program
+      .command('verify')
+      .description(
+        'Verify a signed release offline: the Sigstore bundle (certificate chain to the trusted root, signer identity, signature, transparency-log entry, inclusion proof and signed checkpoint) and its SLSA v1.0 provenance (subject digest = the artifact, required fields, builder and source); exit 1 when a check fails',
+      )
+      .argument('[artifact]', 'the released file (its sha256 and sha512 are compared with the provenance subject)')
+      .option('--digest <alg:hex>', 'the artifact digest instead of the file (sha256:… or sha512:…)')
+      .requiredOption('--bundle <file>', 'Sigstore bundle (JSON) of the artifact or its attestation')
+      .option('--provenance <file>', "SLSA provenance: a Sigstore bundle or an in-toto statement (default: the bundle's own payload)")
+      .requiredOption('--certificate-identity <re>', "pattern the signer's identity (certificate SAN) must match")
+      .requiredOption('--certificate-oidc-issuer <re>', 'pattern the OIDC issuer in the certificate must match')
+      .requiredOption('--trusted-root <file>', "trusted_root.json of the Sigstore instance (public-good Sigstore's or a private one's)")
+      .option('--source-uri <repo>', 'the repository the provenance must name, e.g. github.com/o/r')
+      .option('--builder-id <re>', 'pattern the provenance builder id must match')
+      .option('--json', 'one JSON object'),
+    'ci-intel verify shop-api-1.0.0.tgz --bundle shop-api-1.0.0.sigstore.json --trusted-root trusted_root.json --certificate-identity "^https://github.com/shop/shop-api/" --certificate-oidc-issuer "^https://token.actions.githubusercontent.com$" --source-uri github.com/shop/shop-api',
+  ).action(
+    async (
+      artifact: string | undefined,
+      o: {
+        digest?: string;
+        bundle: string;
+        provenance?: string;
+        certificateIdentity: string;
+        certificateOidcIssuer: string;
+        trustedRoot: string;
+        sourceUri?: string;
+        builderId?: string;
+        json?: boolean;
+      },
+    ) => {
+      const r = await verifyRelease({
+        ...(artifact ? { artifact } : {}),
+        ...(o.digest ? { digest: o.digest } : {}),
+        bundle: o.bundle,
+        ...(o.provenance ? { provenance: o.provenance } : {}),
+        trustedRoot: o.trustedRoot,
+        policy: { identity: o.certificateIdentity, issuer: o.certificateOidcIssuer },
+        ...(o.builderId ? { builderId: o.builderId } : {}),
+        ...(o.sourceUri ? { sourceUri: o.sourceUri } : {}),
+      });
+      ctx.out(o.json ? `${JSON.stringify(r)}\n` : renderVerify(r));
+      if (!r.pass) process.exitCode = 1;
+    },
+  );
 }
