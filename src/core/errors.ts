@@ -110,8 +110,16 @@ export const ERRORS = {
     exit: 2,
     summary: 'A vulnerability report (Grype, OSV-scanner, npm audit --json) is malformed or of an unknown tool (the JSON pointer says where).',
   },
-  E_BUNDLE_INVALID: { status: 400, exit: 2, summary: 'A Sigstore bundle is malformed: no certificate, no signature, or fields of the wrong shape (the JSON pointer says where).' },
-  E_TRUST_ROOT_INVALID: { status: 400, exit: 2, summary: 'A Sigstore trusted root (trusted_root.json) is malformed or has no authority or log (the JSON pointer says where).' },
+  E_BUNDLE_INVALID: {
+    status: 400,
+    exit: 2,
+    summary: 'A Sigstore bundle is malformed: no certificate, no signature, or fields of the wrong shape (the JSON pointer says where).',
+  },
+  E_TRUST_ROOT_INVALID: {
+    status: 400,
+    exit: 2,
+    summary: 'A Sigstore trusted root (trusted_root.json) is malformed or has no authority or log (the JSON pointer says where).',
+  },
   E_VEX_INVALID: { status: 400, exit: 2, summary: 'A VEX document (OpenVEX or CycloneDX VEX) is malformed (the JSON pointer says where).' },
 } as const satisfies Record<string, ErrorSpec>;
 
