@@ -120,6 +120,7 @@ export const ERRORS = {
     exit: 2,
     summary: 'A Sigstore trusted root (trusted_root.json) is malformed or has no authority or log (the JSON pointer says where).',
   },
+  E_EVIDENCE_INVALID: { status: 400, exit: 2, summary: 'A release evidence bundle is malformed or of another schema (the JSON pointer says where).' },
   E_VEX_INVALID: { status: 400, exit: 2, summary: 'A VEX document (OpenVEX or CycloneDX VEX) is malformed (the JSON pointer says where).' },
 } as const satisfies Record<string, ErrorSpec>;
 

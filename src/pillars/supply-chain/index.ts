@@ -2,8 +2,12 @@
 // model, and the diff gate on the vulnerabilities a change brings in, cleared only by VEX.
 import { definePillar } from '../../core/registry.js';
 import { supplyChainCommands } from './commands.js';
+import { evidenceCommands } from './evidence/commands.js';
 
 export const supplyChainPillar = definePillar({
   id: 'supply-chain',
-  commands: (program, ctx) => supplyChainCommands(program, ctx),
+  commands: (program, ctx) => {
+    supplyChainCommands(program, ctx);
+    evidenceCommands(program, ctx);
+  },
 });
