@@ -124,6 +124,28 @@ describe('ci-intel evidence', () => {
     },
   );
 
+  it('build reads the run record from the store when no --record is given', async () => {
+    const dir = release('store');
+    const db = path.join(dir, 'db');
+    const ing = await cli(['ingest', path.join(here, '../../../core/contract/fixtures/seed-example.fixed.v1.2.ndjson'), '--db', db], dir);
+    expect(ing.code).toBe(0);
+    const args = buildArgs(dir);
+    args.splice(args.indexOf('--record'), 2);
+    const b = await cli([...args, '--db', db], dir);
+    expect(b.err).toBe('');
+    expect(b.code).toBe(0);
+    const doc = JSON.parse(readFileSync(path.join(dir, 'release', 'evidence.json'), 'utf8')) as Record<string, unknown>;
+    expect(doc).toMatchObject({
+      run_id: RUN,
+      provenance: { uri: 'https://gcs.example.com/prov/aaaa.intoto' },
+      perf: { latency_p95_ms: 88 },
+      tests: { flake_index: 0.02 },
+    });
+    const missing = await cli([...args.map((a) => (a === RUN ? '00000000-0000-4000-8000-000000000000' : a)), '--db', db], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/E_NOT_FOUND: --run: run 00000000-0000-4000-8000-000000000000 has no stored record/);
+  });
+
   it('an edited bundle (a hash changed in it) fails too; a malformed one is exit 2', async () => {
     const dir = release('edited');
     expect((await cli(buildArgs(dir), dir)).code).toBe(0);
