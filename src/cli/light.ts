@@ -31,6 +31,8 @@ const LIGHT: Record<string, () => Promise<Commands>> = {
   },
   policy: async () => (await import('../pillars/compliance/commands.js')).complianceCommands,
   canary: async () => (await import('../pillars/delivery/commands.js')).deliveryCommands,
+  sbom: async () => (await import('../pillars/supply-chain/commands.js')).supplyChainCommands,
+  verify: async () => (await import('../pillars/supply-chain/commands.js')).supplyChainCommands,
 };
 
 /** The pillars to build the program from for these arguments, or null for the full registry. */

@@ -103,6 +103,25 @@ export const ERRORS = {
     summary: 'A policy file is not valid YAML, or a policy has no id or a malformed CEL expression (file and policy named).',
   },
   E_SUPPRESSIONS_INVALID: { status: 400, exit: 2, summary: 'The equivalent-mutant suppression file is malformed.' },
+  // supply-chain pillar (issue 18)
+  E_SBOM_INVALID: { status: 400, exit: 2, summary: 'An SBOM is malformed or not CycloneDX 1.4–1.6 / SPDX 2.3 (the JSON pointer or file:line says where).' },
+  E_ADVISORIES_INVALID: {
+    status: 400,
+    exit: 2,
+    summary: 'A vulnerability report (Grype, OSV-scanner, npm audit --json) is malformed or of an unknown tool (the JSON pointer says where).',
+  },
+  E_BUNDLE_INVALID: {
+    status: 400,
+    exit: 2,
+    summary: 'A Sigstore bundle is malformed: no certificate, no signature, or fields of the wrong shape (the JSON pointer says where).',
+  },
+  E_TRUST_ROOT_INVALID: {
+    status: 400,
+    exit: 2,
+    summary: 'A Sigstore trusted root (trusted_root.json) is malformed or has no authority or log (the JSON pointer says where).',
+  },
+  E_EVIDENCE_INVALID: { status: 400, exit: 2, summary: 'A release evidence bundle is malformed or of another schema (the JSON pointer says where).' },
+  E_VEX_INVALID: { status: 400, exit: 2, summary: 'A VEX document (OpenVEX or CycloneDX VEX) is malformed (the JSON pointer says where).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

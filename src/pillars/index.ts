@@ -10,6 +10,7 @@ import { mutationPillar } from './mutation/index.js';
 import { sourcesPillar } from './sources/index.js';
 import { testsPillar } from './test-reports/index.js';
 import { schedulerPillar } from './scheduler/index.js';
+import { supplyChainPillar } from './supply-chain/index.js';
 import { parseReportCases } from './test-reports/parsers/index.js';
 
 // The scheduler reads test reports with the tests pillar's parsers, handed over here (a pillar never imports another's files).
@@ -23,4 +24,5 @@ export const pillars: Pillar[] = [
   compliancePillar,
   schedulerPillar({ readCases: (file) => parseReportCases(file) }),
   deliveryPillar,
+  supplyChainPillar,
 ];

@@ -1,0 +1,13 @@
+// Supply chain (seed 000's SLSA path and SBOM diff gate; issue 18): SBOMs read into one component
+// model, and the diff gate on the vulnerabilities a change brings in, cleared only by VEX.
+import { definePillar } from '../../core/registry.js';
+import { supplyChainCommands } from './commands.js';
+import { evidenceCommands } from './evidence/commands.js';
+
+export const supplyChainPillar = definePillar({
+  id: 'supply-chain',
+  commands: (program, ctx) => {
+    supplyChainCommands(program, ctx);
+    evidenceCommands(program, ctx);
+  },
+});
