@@ -4,6 +4,7 @@
 import { autopsyConfigSection } from '../pillars/autopsy/config.js';
 import { cacheConfigSection } from '../pillars/cache/config.js';
 import { complianceConfigSection } from '../pillars/compliance/config.js';
+import { datalabConfigSection } from '../pillars/datalab/config.js';
 import { metricsConfigSection } from '../pillars/metrics/config.js';
 import { mutationSection } from '../pillars/mutation/config.js';
 import { chatopsConfigSection } from '../pillars/sources/config.js';
@@ -19,4 +20,5 @@ export const CONFIG_SECTIONS = [
   testsConfigSection,
   complianceConfigSection,
   schedulerConfigSection,
+  datalabConfigSection,
 ];

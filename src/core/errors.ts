@@ -103,6 +103,20 @@ export const ERRORS = {
     summary: 'A policy file is not valid YAML, or a policy has no id or a malformed CEL expression (file and policy named).',
   },
   E_SUPPRESSIONS_INVALID: { status: 400, exit: 2, summary: 'The equivalent-mutant suppression file is malformed.' },
+  // datalab pillar (issue 23)
+  E_DATALAB_NO_POSTGRES: { status: 500, exit: 2, summary: 'The PostgreSQL server binaries (initdb, pg_ctl, postgres) a data lab runs on were not found.' },
+  E_DATALAB_FAILED: { status: 500, exit: 2, summary: 'A PostgreSQL tool or statement a data lab runs failed (its message is quoted).' },
+  E_DATALAB_SEED: {
+    status: 400,
+    exit: 2,
+    summary: 'Rows could not be generated for a schema: an unsupported column type, or a constraint no generated row satisfied (table and column named).',
+  },
+  // replay pillar (issue 23)
+  E_REPLAY_INVALID: {
+    status: 400,
+    exit: 2,
+    summary: 'A Terraform plan/apply/state JSON or an Ansible JSON callback output is malformed (file and JSON pointer named).',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
