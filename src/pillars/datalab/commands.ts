@@ -1,11 +1,13 @@
 // CLI: `ci-intel datalab up|down|ls|reap` — throwaway PostgreSQL databases on the machine's own
 // server binaries (no Docker, no cloud account).
+import path from 'node:path';
 import type { Command } from 'commander';
-import { examples } from '../../core/cli.js';
+import { collect, examples, numberOption } from '../../core/cli.js';
 import { fmtDuration, parseDuration } from '../../core/duration.js';
 import type { CliContext } from '../../core/registry.js';
 import { datalabConfig, defaultHome } from './config.js';
-import { labDown, labUp, listLabs, reap, type Lab, type LabHome, type LabSource } from './labs.js';
+import { ensureTemplate, labDown, labUp, listLabs, reap, type Lab, type LabHome, type LabSource } from './labs.js';
+import { parseRows, seedDatabase, seedKey } from './seed.js';
 import { findPgTools } from './pgtools.js';
 import type { ServerState } from './server.js';
 
@@ -37,6 +39,10 @@ export function datalabCommands(program: Command, ctx: CliContext): void {
       .option('--name <name>', 'lab name (default: lab-<random>)')
       .option('--ttl <duration>', 'take the lab down after this long, e.g. 30m, 2h; 0 for never (default: datalab.ttl, 1h)')
       .option('--template <database>', 'clone this database of the labs’ server (e.g. another lab’s database)')
+      .option('--schema <file.sql>', 'load this schema and fill its tables with generated rows that satisfy its constraints')
+      .option('--seed <n>', 'seed of the generated rows: the same seed gives the same rows (default 1)')
+      .option('--rows <table=n>', 'rows of a table (repeatable), or N for every table (default 10)', collect)
+      .option('--hook <file>', 'after the rows: run this seed.sql, or call the default export of this seed.js with (client, { seed })')
       .option('--json', 'print the lab as one JSON object'),
   );
   examples(
@@ -54,6 +60,7 @@ export function datalabCommands(program: Command, ctx: CliContext): void {
         const template = String(opts.template);
         prepare = async () => ({ kind: 'template', template, detail: template });
       }
+      if (opts.schema) prepare = seededPreparer(opts);
       const lab = await labUp(home, { name: opts.name as string | undefined, ttlMs, prepare });
       const secs = (performance.now() - t0) / 1000;
       if (opts.json) ctx.out(`${JSON.stringify({ ...lab, seconds: Number(secs.toFixed(3)) })}\n`);
@@ -113,6 +120,21 @@ export function datalabCommands(program: Command, ctx: CliContext): void {
     ),
     'ci-intel datalab reap',
   );
+}
+
+/** A seeded lab: the seeded template is built once per schema, seed, counts and hook, then cloned. */
+function seededPreparer(opts: Record<string, unknown>) {
+  const seed = numberOption('--seed', opts.seed ?? 1, { integer: true, min: 0, max: 2 ** 31 - 1 })!;
+  const input = {
+    schemaFile: String(opts.schema),
+    plan: { seed, ...parseRows((opts.rows as string[] | undefined) ?? []) },
+    hookFile: opts.hook as string | undefined,
+  };
+  const key = seedKey(input);
+  return async (s: ServerState): Promise<LabSource> => {
+    const tpl = await ensureTemplate(s, `seed_${key}`, async (url) => void (await seedDatabase(url, input)));
+    return { kind: 'seed', template: tpl.name, detail: `${path.basename(input.schemaFile)} with seed ${seed}` };
+  };
 }
 
 export function describeSource(s: LabSource): string {

@@ -162,12 +162,19 @@ export async function labUp(home: LabHome, opts: UpOptions): Promise<Lab> {
     if (existsSync(labFile(home.dir, name)))
       throw new CiError('E_USAGE', `a lab named ${name} is already up`, { where: '--name', hint: `take it down first: ci-intel datalab down ${name}` });
     const s = await ensureServer(home);
-    const source: LabSource = opts.prepare ? await opts.prepare(s) : { kind: 'empty', template: 'template0' };
     const database = dbName(name);
-    await onServer(s, 'postgres', async (c) => {
-      await c.query(`DROP DATABASE IF EXISTS ${ident(database)} WITH (FORCE)`);
-      await c.query(`CREATE DATABASE ${ident(database)} TEMPLATE ${ident(source.template)}`);
-    });
+    let source: LabSource;
+    try {
+      source = opts.prepare ? await opts.prepare(s) : { kind: 'empty', template: 'template0' };
+      await onServer(s, 'postgres', async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS ${ident(database)} WITH (FORCE)`);
+        await c.query(`CREATE DATABASE ${ident(database)} TEMPLATE ${ident(source.template)}`);
+      });
+    } catch (e) {
+      // A failed first lab must not leave a server running for nobody.
+      if (listLabs(home.dir).length === 0) shutDown(home);
+      throw e;
+    }
     const now = home.now();
     const lab: Lab = {
       name,
