@@ -1,13 +1,14 @@
 // CLI: `ci-intel datalab up|down|ls|reap` — throwaway PostgreSQL databases on the machine's own
 // server binaries (no Docker, no cloud account).
-import path from 'node:path';
 import type { Command } from 'commander';
 import { collect, examples, numberOption } from '../../core/cli.js';
 import { fmtDuration, parseDuration } from '../../core/duration.js';
 import type { CliContext } from '../../core/registry.js';
 import { datalabConfig, defaultHome } from './config.js';
-import { ensureTemplate, labDown, labUp, listLabs, reap, type Lab, type LabHome, type LabSource } from './labs.js';
-import { parseRows, seedDatabase, seedKey } from './seed.js';
+import { labDown, labUp, listLabs, reap, type Lab, type LabHome, type LabSource } from './labs.js';
+import { parseRows, seededSource } from './seed.js';
+import { listSnapshots, snapshotPreparer, takeSnapshot } from './snapshots.js';
+import { createBlobStore } from '../../core/blob/index.js';
 import { findPgTools } from './pgtools.js';
 import type { ServerState } from './server.js';
 
@@ -38,6 +39,8 @@ export function datalabCommands(program: Command, ctx: CliContext): void {
       .option('--engine <engine>', 'database engine (postgres)', 'postgres')
       .option('--name <name>', 'lab name (default: lab-<random>)')
       .option('--ttl <duration>', 'take the lab down after this long, e.g. 30m, 2h; 0 for never (default: datalab.ttl, 1h)')
+      .option('--from <snapshot>', 'restore this snapshot (datalab snapshot) into the new lab')
+      .option('--data-dir <dir>', 'data folder whose blob store holds the snapshots (default ./.ci-intel)')
       .option('--template <database>', 'clone this database of the labs’ server (e.g. another lab’s database)')
       .option('--schema <file.sql>', 'load this schema and fill its tables with generated rows that satisfy its constraints')
       .option('--seed <n>', 'seed of the generated rows: the same seed gives the same rows (default 1)')
@@ -61,6 +64,7 @@ export function datalabCommands(program: Command, ctx: CliContext): void {
         prepare = async () => ({ kind: 'template', template, detail: template });
       }
       if (opts.schema) prepare = seededPreparer(opts);
+      if (opts.from) prepare = snapshotPreparer(home, await blobOf(ctx, opts), String(opts.from));
       const lab = await labUp(home, { name: opts.name as string | undefined, ttlMs, prepare });
       const secs = (performance.now() - t0) / 1000;
       if (opts.json) ctx.out(`${JSON.stringify({ ...lab, seconds: Number(secs.toFixed(3)) })}\n`);
@@ -112,6 +116,36 @@ export function datalabCommands(program: Command, ctx: CliContext): void {
     'ci-intel datalab ls --json',
   );
   examples(
+    common(
+      datalab
+        .command('snapshot')
+        .description('Save a lab’s database (pg_dump custom format) in the blob store under its SHA-256, as NAME')
+        .argument('<lab>', 'the lab to save')
+        .argument('<name>', 'the snapshot’s name (a later snapshot of the same name replaces it)')
+        .option('--data-dir <dir>', 'data folder of the blob store (default ./.ci-intel)')
+        .option('--json', 'print the snapshot as one JSON object'),
+    ).action(async (lab: string, name: string, opts: Record<string, unknown>) => {
+      const snap = await takeSnapshot(labHome(ctx, opts), await blobOf(ctx, opts), lab, name);
+      if (opts.json) ctx.out(`${JSON.stringify(snap)}\n`);
+      else ctx.out(`${snap.name}  sha256:${snap.sha256}  ${snap.size} bytes  ${snap.key}\n`);
+    }),
+    'ci-intel datalab snapshot checkout-tests nightly',
+    'ci-intel datalab up --from nightly',
+  );
+  examples(
+    datalab
+      .command('snapshots')
+      .description('List the saved snapshots, by name')
+      .option('--data-dir <dir>', 'data folder of the blob store (default ./.ci-intel)')
+      .option('--config <file>', 'ci-intel.yml to read (default ./ci-intel.yml when present)')
+      .option('--json', 'one JSON object per snapshot')
+      .action(async (opts: Record<string, unknown>) => {
+        for (const s of await listSnapshots(await blobOf(ctx, opts)))
+          ctx.out(opts.json ? `${JSON.stringify(s)}\n` : `${s.name}  sha256:${s.sha256}  ${s.size} bytes  from lab ${s.lab}  ${s.created}\n`);
+      }),
+    'ci-intel datalab snapshots',
+  );
+  examples(
     common(datalab.command('reap').description('Take down the labs past their TTL now (the reaper started by `up` does this on its own)')).action(
       async (opts: Record<string, unknown>) => {
         const gone = await reap(labHome(ctx, opts));
@@ -122,19 +156,19 @@ export function datalabCommands(program: Command, ctx: CliContext): void {
   );
 }
 
-/** A seeded lab: the seeded template is built once per schema, seed, counts and hook, then cloned. */
+async function blobOf(ctx: CliContext, opts: Record<string, unknown>) {
+  const cfg = ctx.config({ config: opts.config, dataDir: opts.dataDir });
+  return createBlobStore(cfg.blob, cfg.dataDir);
+}
+
+/** `--schema`, `--seed`, `--rows`, `--hook` as a seeded source. */
 function seededPreparer(opts: Record<string, unknown>) {
   const seed = numberOption('--seed', opts.seed ?? 1, { integer: true, min: 0, max: 2 ** 31 - 1 })!;
-  const input = {
+  return seededSource({
     schemaFile: String(opts.schema),
     plan: { seed, ...parseRows((opts.rows as string[] | undefined) ?? []) },
     hookFile: opts.hook as string | undefined,
-  };
-  const key = seedKey(input);
-  return async (s: ServerState): Promise<LabSource> => {
-    const tpl = await ensureTemplate(s, `seed_${key}`, async (url) => void (await seedDatabase(url, input)));
-    return { kind: 'seed', template: tpl.name, detail: `${path.basename(input.schemaFile)} with seed ${seed}` };
-  };
+  });
 }
 
 export function describeSource(s: LabSource): string {

@@ -4,9 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { labDown, labUp, listLabs, reap, type LabHome } from './labs.js';
+import { labDown, labUp, listLabs, queryUrl, reap, type LabHome } from './labs.js';
 import { findPgTools } from './pgtools.js';
 import { isAlive, readServer } from './server.js';
 
@@ -29,15 +28,7 @@ const processesOf = (dir: string) =>
     .stdout.split('\n')
     .filter((l) => l.includes(dir) && !l.includes('ps -eo'));
 
-async function sql<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
+const sql = queryUrl;
 
 const waitFor = async (cond: () => boolean, ms: number) => {
   const end = Date.now() + ms;

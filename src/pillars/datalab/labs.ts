@@ -101,6 +101,17 @@ export function listLabs(home: string): Lab[] {
 
 export const adminUrl = (s: ServerState, database = 'postgres') => `postgres://postgres@127.0.0.1:${s.port}/${database}`;
 
+/** One query on a database by URL (a lab's, for scripts and tests); returns its rows. */
+export async function queryUrl<T extends Record<string, unknown> = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<T>(text)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
 /** Runs statements on the server as its superuser. */
 export async function onServer<T>(s: ServerState, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: adminUrl(s, database) });

@@ -17,6 +17,8 @@ export interface PgTools {
   major: number;
   /** Runs a tool as the server's user; throws with its stderr when it fails. */
   run(tool: string, args: string[], opts?: { input?: string }): string;
+  /** Runs a client tool (pg_dump, pg_restore) as this process's user: it reaches the server over TCP. */
+  client(tool: string, args: string[]): string;
   /** Is this process root (so files the server writes must belong to `postgres`)? */
   asRoot: boolean;
 }
@@ -48,19 +50,24 @@ export function findPgTools(env: NodeJS.ProcessEnv, configured?: string): PgTool
   const asRoot = process.getuid?.() === 0;
   const version = spawnSync(path.join(bin, 'pg_ctl'), ['--version'], { encoding: 'utf8' }).stdout ?? '';
   const major = Number(/(\d+)/.exec(version)?.[1] ?? 0);
-  const run = (tool: string, args: string[], opts: { input?: string } = {}) => {
+  const exec = (tool: string, args: string[], asServer: boolean, opts: { input?: string } = {}) => {
     const full = path.join(bin, tool);
-    const r = asRoot
-      ? spawnSync('runuser', ['-u', 'postgres', '--', full, ...args], { encoding: 'utf8', input: opts.input })
-      : spawnSync(full, args, { encoding: 'utf8', input: opts.input });
+    const r =
+      asServer && asRoot
+        ? spawnSync('runuser', ['-u', 'postgres', '--', full, ...args], { encoding: 'utf8', input: opts.input })
+        : spawnSync(full, args, { encoding: 'utf8', input: opts.input });
     if (r.status !== 0) {
       const why = (r.stderr || r.stdout || r.error?.message || '').trim().split('\n').slice(-3).join(' | ');
       throw new CiError('E_DATALAB_FAILED', `${tool} failed (exit ${r.status ?? 'none'}): ${why}`, {
         where: full,
-        hint: asRoot ? 'as root the server runs as the `postgres` user: check that it exists and can write the lab folder' : 'see the message above',
+        hint: asRoot
+          ? 'as root the server runs as the `postgres` user: it must exist and reach the lab folder (every folder above it needs o+x, e.g. chmod 755), or set datalab.home'
+          : 'see the message above',
       });
     }
     return r.stdout;
   };
-  return { bin, major, run, asRoot };
+  const run = (tool: string, args: string[], opts: { input?: string } = {}) => exec(tool, args, true, opts);
+  const client = (tool: string, args: string[]) => exec(tool, args, false);
+  return { bin, major, run, client, asRoot };
 }

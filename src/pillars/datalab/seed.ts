@@ -9,6 +9,8 @@ import pg from 'pg';
 import { CiError } from '../../core/errors.js';
 import { readCatalog, type Table } from './catalog.js';
 import { generateRows, type SeedPlan, type TableRows, type Value } from './generate.js';
+import { ensureTemplate, type LabSource } from './labs.js';
+import type { ServerState } from './server.js';
 
 export interface SeedInput {
   schemaFile: string;
@@ -145,4 +147,13 @@ export function parseRows(specs: string[]): { rows: Record<string, number>; defa
     else defaultRows = Number(m[2]);
   }
   return { rows, defaultRows };
+}
+
+/** A seeded lab's source: the template is built once per schema, seed, counts and hook, then cloned. */
+export function seededSource(input: SeedInput) {
+  const key = seedKey(input);
+  return async (s: ServerState): Promise<LabSource> => {
+    const tpl = await ensureTemplate(s, `seed_${key}`, async (url) => void (await seedDatabase(url, input)));
+    return { kind: 'seed', template: tpl.name, detail: `${path.basename(input.schemaFile)} with seed ${input.plan.seed}` };
+  };
 }
