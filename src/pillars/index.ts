@@ -5,6 +5,7 @@ import { autopsy } from './autopsy/index.js';
 import { cachePillar } from './cache/index.js';
 import { compliancePillar } from './compliance/index.js';
 import { datalabPillar } from './datalab/index.js';
+import { replayPillar } from './replay/index.js';
 import { metricsPillar } from './metrics/index.js';
 import { mutationPillar } from './mutation/index.js';
 import { sourcesPillar } from './sources/index.js';
@@ -23,4 +24,5 @@ export const pillars: Pillar[] = [
   compliancePillar,
   schedulerPillar({ readCases: (file) => parseReportCases(file) }),
   datalabPillar,
+  replayPillar,
 ];
