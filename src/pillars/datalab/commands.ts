@@ -30,7 +30,8 @@ const common = (cmd: Command) =>
 export function datalabCommands(program: Command, ctx: CliContext): void {
   const datalab = examples(
     program.command('datalab').description('Throwaway PostgreSQL databases for tests and previews, on the machine’s own PostgreSQL (no Docker)'),
-    'export DATABASE_URL=$(ci-intel datalab up --ttl 30m)',
+    'ci-intel datalab up --ttl 30m',
+    'export DATABASE_URL=$(ci-intel datalab up --schema db/schema.sql --seed 1)',
   );
   const up = common(
     datalab
