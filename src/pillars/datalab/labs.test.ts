@@ -62,14 +62,15 @@ describe('datalab labs', () => {
   });
 
   it('reaps labs past their TTL by the clock given, and keeps the others', async () => {
-    let now = new Date('2026-12-06T05:00:00Z');
+    // Far ahead of the wall clock, so the detached reaper (which reads the real time) leaves these labs to us.
+    let now = new Date('2099-12-06T05:00:00Z');
     const home = newHome(() => now);
     await labUp(home, { name: 'short', ttlMs: 60_000 });
     await labUp(home, { name: 'long', ttlMs: 3_600_000 });
-    now = new Date('2026-12-06T05:02:00Z');
+    now = new Date('2099-12-06T05:02:00Z');
     expect(await reap(home)).toEqual(['short']);
     expect(listLabs(home.dir).map((l) => l.name)).toEqual(['long']);
-    now = new Date('2026-12-06T07:00:00Z');
+    now = new Date('2099-12-06T07:00:00Z');
     expect(await reap(home)).toEqual(['long']);
     expect(existsSync(path.join(home.dir, 'server'))).toBe(false);
     expect(processesOf(home.dir)).toEqual([]);
