@@ -5,6 +5,7 @@ import { autopsyConfigSection } from '../pillars/autopsy/config.js';
 import { cacheConfigSection } from '../pillars/cache/config.js';
 import { complianceConfigSection } from '../pillars/compliance/config.js';
 import { deliveryConfigSection } from '../pillars/delivery/config.js';
+import { datalabConfigSection } from '../pillars/datalab/config.js';
 import { metricsConfigSection } from '../pillars/metrics/config.js';
 import { mutationSection } from '../pillars/mutation/config.js';
 import { chatopsConfigSection } from '../pillars/sources/config.js';
@@ -21,4 +22,5 @@ export const CONFIG_SECTIONS = [
   complianceConfigSection,
   schedulerConfigSection,
   deliveryConfigSection,
+  datalabConfigSection,
 ];

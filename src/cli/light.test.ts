@@ -29,12 +29,13 @@ describe('light CLI path', () => {
     expect(CONFIG_SECTIONS.map((s) => s.key).sort()).toEqual(full);
   });
 
-  it('serves the agent commands autopsy, tests, policy and canary; everything else loads the full registry', async () => {
+  it('serves the agent commands autopsy, tests, policy, canary, sbom, verify and datalab; everything else loads the full registry', async () => {
     expect((await lightPillars(['autopsy', 'x.log']))?.map((p) => p.id).sort()).toEqual([
       'autopsy',
       'cache',
       'chatops',
       'compliance',
+      'datalab',
       'delivery',
       'metrics',
       'mutation',
@@ -44,6 +45,8 @@ describe('light CLI path', () => {
     expect((await lightPillars(['tests', 'parse', 'f']))?.find((p) => p.commands)?.id).toBe('tests');
     expect((await lightPillars(['policy', 'check', '.']))?.find((p) => p.commands)?.id).toBe('policy');
     expect((await lightPillars(['canary', 'judge']))?.find((p) => p.commands)?.id).toBe('canary');
+    expect((await lightPillars(['datalab', 'up']))?.find((p) => p.commands)?.id).toBe('datalab');
+    expect((await lightPillars(['sbom', 'diff']))?.find((p) => p.commands)?.id).toBe('sbom');
     for (const argv of [['ingest', 'f'], ['--help'], [], ['gate', 'coverage'], ['mutation', 'report', 'f'], ['constructor'], ['__proto__']])
       expect(await lightPillars(argv)).toBeNull();
   });

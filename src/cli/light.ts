@@ -33,6 +33,7 @@ const LIGHT: Record<string, () => Promise<Commands>> = {
   canary: async () => (await import('../pillars/delivery/commands.js')).deliveryCommands,
   sbom: async () => (await import('../pillars/supply-chain/commands.js')).supplyChainCommands,
   verify: async () => (await import('../pillars/supply-chain/commands.js')).supplyChainCommands,
+  datalab: async () => (await import('../pillars/datalab/commands.js')).datalabCommands,
 };
 
 /** The pillars to build the program from for these arguments, or null for the full registry. */

@@ -122,6 +122,20 @@ export const ERRORS = {
   },
   E_EVIDENCE_INVALID: { status: 400, exit: 2, summary: 'A release evidence bundle is malformed or of another schema (the JSON pointer says where).' },
   E_VEX_INVALID: { status: 400, exit: 2, summary: 'A VEX document (OpenVEX or CycloneDX VEX) is malformed (the JSON pointer says where).' },
+  // datalab pillar (issue 23)
+  E_DATALAB_NO_POSTGRES: { status: 500, exit: 2, summary: 'The PostgreSQL server binaries (initdb, pg_ctl, postgres) a data lab runs on were not found.' },
+  E_DATALAB_FAILED: { status: 500, exit: 2, summary: 'A PostgreSQL tool or statement a data lab runs failed (its message is quoted).' },
+  E_DATALAB_SEED: {
+    status: 400,
+    exit: 2,
+    summary: 'Rows could not be generated for a schema: an unsupported column type, or a constraint no generated row satisfied (table and column named).',
+  },
+  // replay pillar (issue 23)
+  E_REPLAY_INVALID: {
+    status: 400,
+    exit: 2,
+    summary: 'A Terraform plan/apply/state JSON or an Ansible JSON callback output is malformed (file and JSON pointer named).',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

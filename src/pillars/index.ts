@@ -5,6 +5,8 @@ import { autopsy } from './autopsy/index.js';
 import { cachePillar } from './cache/index.js';
 import { compliancePillar } from './compliance/index.js';
 import { deliveryPillar } from './delivery/index.js';
+import { datalabPillar } from './datalab/index.js';
+import { replayPillar } from './replay/index.js';
 import { metricsPillar } from './metrics/index.js';
 import { mutationPillar } from './mutation/index.js';
 import { sourcesPillar } from './sources/index.js';
@@ -25,4 +27,6 @@ export const pillars: Pillar[] = [
   schedulerPillar({ readCases: (file) => parseReportCases(file) }),
   deliveryPillar,
   supplyChainPillar,
+  datalabPillar,
+  replayPillar,
 ];

@@ -1,0 +1,183 @@
+// CLI: `ci-intel replay record|ls|show|diff|drift|run` — Terraform and Ansible runs as immutable
+// records in the blob store, tied to an environment and a commit.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { createBlobStore } from '../../core/blob/index.js';
+import { examples } from '../../core/cli.js';
+import { CiError } from '../../core/errors.js';
+import type { CliContext } from '../../core/registry.js';
+import { buildRecord } from './build.js';
+import { checkEnv, diffRecords, findRecord, listRecords, saveRecord, type ReplayRecord } from './record.js';
+import { renderLockFile } from './terraform.js';
+
+async function blobOf(ctx: CliContext, opts: Record<string, unknown>) {
+  const cfg = ctx.config({ config: opts.config, dataDir: opts.dataDir });
+  return createBlobStore(cfg.blob, cfg.dataDir);
+}
+
+const store = (cmd: Command) =>
+  cmd
+    .option('--data-dir <dir>', 'data folder whose blob store keeps the records (default ./.ci-intel)')
+    .option('--config <file>', 'ci-intel.yml to read (default ./ci-intel.yml when present)');
+
+const actions = (a: string[]) => a.join('+');
+const summary = (r: ReplayRecord) =>
+  `${r.id}  ${r.recorded}  ${r.env}  ${r.tool} ${r.kind}${r.failed ? ' FAILED' : ''}  ${r.changes.length} change${r.changes.length === 1 ? '' : 's'}${
+    r.kind === 'drift' ? `, ${r.drift.length} drifted` : ''
+  }${r.commit ? `  commit ${r.commit.slice(0, 12)}` : ''}`;
+
+export function replayCommands(program: Command, ctx: CliContext): void {
+  const replay = examples(
+    program.command('replay').description('Record Terraform and Ansible runs and drift checks, compare them, and replay them locally'),
+    'ci-intel replay record --plan plan.json --apply apply.json --env staging',
+  );
+  examples(
+    store(
+      replay
+        .command('record')
+        .description('Store a run as an immutable record of ENV at COMMIT; prints its id')
+        .option('--plan <file>', 'terraform show -json PLAN output, or terraform plan -json lines (e.g. a -refresh-only drift check)')
+        .option('--apply <file>', 'terraform apply -json lines')
+        .option('--lock <file>', '.terraform.lock.hcl: the provider versions and hashes to keep')
+        .option('--ansible <file>', 'ansible-playbook output with ANSIBLE_STDOUT_CALLBACK=json')
+        .option('--drift', 'this run is a drift check (terraform plan -refresh-only, ansible-playbook --check --diff)')
+        .option('--env <env>', 'environment', 'default')
+        .option('--commit <sha>', 'commit the run applied (default: GITHUB_SHA / CI_COMMIT_SHA)')
+        .option('--json', 'print the record as one JSON object'),
+    ).action(async (opts: Record<string, unknown>) => {
+      const env = checkEnv(String(opts.env));
+      const commit = (opts.commit as string | undefined) ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA ?? null;
+      const rec = buildRecord({
+        plan: opts.plan as string | undefined,
+        apply: opts.apply as string | undefined,
+        lock: opts.lock as string | undefined,
+        ansible: opts.ansible as string | undefined,
+        drift: Boolean(opts.drift),
+        env,
+        commit,
+        now: ctx.now(),
+      });
+      const { record, created } = await saveRecord(await blobOf(ctx, opts), rec);
+      if (opts.json) ctx.out(`${JSON.stringify(record)}\n`);
+      else ctx.out(`${summary(record)}\n`);
+      if (!created) ctx.err(`the same run was already recorded as ${record.id}\n`);
+      if (record.kind === 'drift' && record.drift.length) ctx.err(`drift in ${env}: ${record.drift.map((d) => `${d.address} (${d.action})`).join(', ')}\n`);
+    }),
+    'ci-intel replay record --plan plan.json --apply apply.json --lock .terraform.lock.hcl --env staging --commit $GITHUB_SHA',
+    'terraform plan -refresh-only -json > drift.json; ci-intel replay record --drift --plan drift.json --env prod',
+    'ANSIBLE_STDOUT_CALLBACK=json ansible-playbook site.yml > run.json; ci-intel replay record --ansible run.json --env staging',
+  );
+  examples(
+    store(
+      replay
+        .command('ls')
+        .description('List records, oldest first')
+        .option('--env <env>', 'only this environment')
+        .option('--json', 'one JSON object per record'),
+    ).action(async (opts: Record<string, unknown>) => {
+      const all = await listRecords(await blobOf(ctx, opts), opts.env as string | undefined);
+      for (const r of all) ctx.out(opts.json ? `${JSON.stringify(r)}\n` : `${summary(r)}\n`);
+      if (!all.length) ctx.err('no record\n');
+    }),
+    'ci-intel replay ls --env staging',
+  );
+  examples(
+    store(
+      replay.command('show').description('Show one record (an id or its first characters)').argument('<record>').option('--json', 'the whole record as JSON'),
+    ).action(async (id: string, opts: Record<string, unknown>) => {
+      const r = await findRecord(await blobOf(ctx, opts), id);
+      if (opts.json) {
+        ctx.out(`${JSON.stringify(r)}\n`);
+        return;
+      }
+      ctx.out(`${summary(r)}\n`);
+      if (r.terraform) {
+        ctx.out(`terraform ${r.terraform.version}\n`);
+        for (const p of r.terraform.providers)
+          ctx.out(`provider ${p.source} ${p.version ?? '(version not locked)'}${p.constraint ? ` (${p.constraint})` : ''}\n`);
+      }
+      for (const c of r.changes) ctx.out(`  ${actions(c.actions)}  ${c.address}\n`);
+      for (const d of r.drift) ctx.out(`  drift ${d.action}  ${d.address}\n`);
+    }),
+    'ci-intel replay show 3fa9c1',
+  );
+  examples(
+    store(
+      replay.command('diff').description('The resource changes of B next to those of A').argument('<a>').argument('<b>').option('--json', 'one JSON object'),
+    ).action(async (a: string, b: string, opts: Record<string, unknown>) => {
+      const blob = await blobOf(ctx, opts);
+      const d = diffRecords(await findRecord(blob, a), await findRecord(blob, b));
+      if (opts.json) {
+        ctx.out(`${JSON.stringify(d)}\n`);
+        return;
+      }
+      for (const x of d.added) ctx.out(`+ ${x.address}  ${actions(x.actions)}\n`);
+      for (const x of d.removed) ctx.out(`- ${x.address}  ${actions(x.actions)}\n`);
+      for (const x of d.changed) ctx.out(`~ ${x.address}  ${actions(x.from)} -> ${actions(x.to)}\n`);
+      if (!d.added.length && !d.removed.length && !d.changed.length) ctx.err('the two records change the same resources the same way\n');
+    }),
+    'ci-intel replay diff 3fa9c1 8b02de',
+  );
+  examples(
+    store(
+      replay
+        .command('drift')
+        .description('Drift checks of an environment over time; exit 1 when drift persisted over the last --persist checks')
+        .requiredOption('--env <env>', 'environment')
+        .option('--persist <n>', 'checks in a row with drift that make an alert', '2'),
+    ).action(async (opts: Record<string, unknown>) => {
+      const checks = (await listRecords(await blobOf(ctx, opts), String(opts.env))).filter((r) => r.kind === 'drift');
+      for (const c of checks)
+        ctx.out(`${c.recorded}  ${c.id}  ${c.drift.length} drifted${c.drift.length ? `: ${c.drift.map((d) => d.address).join(', ')}` : ''}\n`);
+      const n = Math.max(1, Number(opts.persist) || 2);
+      const last = checks.slice(-n);
+      if (last.length === n && last.every((c) => c.drift.length > 0)) {
+        const still = last[0]!.drift.map((d) => d.address).filter((a) => last.every((c) => c.drift.some((d) => d.address === a)));
+        ctx.err(`ALERT drift persists in ${String(opts.env)} over the last ${n} checks${still.length ? `: ${still.join(', ')}` : ''}\n`);
+        process.exitCode = 1;
+      }
+    }),
+    'ci-intel replay drift --env prod --persist 3',
+  );
+  examples(
+    store(
+      replay
+        .command('run')
+        .description('Re-create a recorded run locally: writes the lock file and the recorded plan, checks versions, prints the commands')
+        .argument('<record>')
+        .option('--dry-run', 'only write the files and print the commands (the default)')
+        .option('--out <dir>', 'folder for .terraform.lock.hcl and the recorded plan', '.'),
+    ).action(async (id: string, opts: Record<string, unknown>) => {
+      const r = await findRecord(await blobOf(ctx, opts), id);
+      const out = String(opts.out);
+      if (!existsSync(out)) mkdirSync(out, { recursive: true });
+      const cmds: string[] = [];
+      if (r.terraform) {
+        const locked = r.terraform.providers.filter((p) => p.version);
+        if (locked.length) {
+          writeFileSync(path.join(out, '.terraform.lock.hcl'), renderLockFile(r.terraform.providers));
+          ctx.err(`wrote ${path.join(out, '.terraform.lock.hcl')}: ${locked.map((p) => `${p.source} ${p.version}`).join(', ')}\n`);
+        } else ctx.err('the record has no locked provider versions (record with --lock .terraform.lock.hcl)\n');
+        writeFileSync(
+          path.join(out, `recorded-plan-${r.id}.json`),
+          JSON.stringify({ terraform_version: r.terraform.version, resource_changes: r.terraform.changes }, null, 2),
+        );
+        cmds.push(
+          `# Terraform ${r.terraform.version} (tfenv install ${r.terraform.version}, or check: terraform version)`,
+          'terraform init -lockfile=readonly',
+          r.kind === 'drift' ? 'terraform plan -refresh-only -detailed-exitcode -json > replay.json' : 'terraform plan -out=replay.tfplan',
+          ...(r.kind === 'drift' ? [] : ['terraform show -json replay.tfplan > replay.json']),
+          `ci-intel replay record --plan replay.json --env local-replay && ci-intel replay diff ${r.id} <the new id>`,
+        );
+      } else if (r.ansible) {
+        for (const pb of r.ansible.playbooks)
+          cmds.push(`ANSIBLE_STDOUT_CALLBACK=json ansible-playbook -i ${r.ansible.hosts.map((h) => h.host).join(',')}, ${pb} --check --diff > replay.json`);
+        cmds.push(`ci-intel replay record --ansible replay.json --drift --env local-replay`);
+      }
+      if (!r.terraform && !r.ansible) throw new CiError('E_REPLAY_INVALID', `record ${r.id} has nothing to replay`, { where: r.id });
+      ctx.out(`${cmds.join('\n')}\n`);
+    }),
+    'ci-intel replay run 3fa9c1 --dry-run --out replay/',
+  );
+}
