@@ -30,6 +30,7 @@ const LIGHT: Record<string, () => Promise<Commands>> = {
     };
   },
   policy: async () => (await import('../pillars/compliance/commands.js')).complianceCommands,
+  repro: async () => (await import('../pillars/determinism/commands.js')).determinismCommands,
 };
 
 /** The pillars to build the program from for these arguments, or null for the full registry. */

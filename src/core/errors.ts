@@ -103,6 +103,16 @@ export const ERRORS = {
     summary: 'A policy file is not valid YAML, or a policy has no id or a malformed CEL expression (file and policy named).',
   },
   E_SUPPRESSIONS_INVALID: { status: 400, exit: 2, summary: 'The equivalent-mutant suppression file is malformed.' },
+  E_ARCHIVE_UNSAFE: {
+    status: 400,
+    exit: 2,
+    summary: 'An archive being compared or normalised has an entry that points outside it, or expands past the size caps (a decompression bomb).',
+  },
+  E_ARCHIVE_MALFORMED: {
+    status: 400,
+    exit: 2,
+    summary: 'An archive or binary being compared or normalised is corrupt or truncated (the layer and entry are named).',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -4,6 +4,7 @@ import type { Pillar } from '../core/registry.js';
 import { autopsy } from './autopsy/index.js';
 import { cachePillar } from './cache/index.js';
 import { compliancePillar } from './compliance/index.js';
+import { determinismPillar } from './determinism/index.js';
 import { metricsPillar } from './metrics/index.js';
 import { mutationPillar } from './mutation/index.js';
 import { sourcesPillar } from './sources/index.js';
@@ -21,4 +22,5 @@ export const pillars: Pillar[] = [
   mutationPillar,
   compliancePillar,
   schedulerPillar({ readCases: (file) => parseReportCases(file) }),
+  determinismPillar,
 ];
