@@ -69,7 +69,7 @@ export function byteGuard(ctx: CompareCtx, side: 0 | 1, where: string, layerCap 
     if (layer > layerCap)
       throw new CiError('E_ARCHIVE_UNSAFE', `expands to more than ${layerCap} bytes (over ${ctx.limits.bombRatio}× its packed size): a decompression bomb`, {
         where,
-        hint: 'compare the archive with --max-size raised only if you trust it',
+        hint: 'the archive is hostile or broken: nothing was extracted; rebuild it, or compare its checksum only',
       });
     if (ctx.decoded[side] > ctx.limits.maxBytes)
       throw new CiError('E_ARCHIVE_UNSAFE', `more than ${ctx.limits.maxBytes} bytes decoded from one side`, {

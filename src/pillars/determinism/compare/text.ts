@@ -63,6 +63,16 @@ const sortKeys = (v: unknown): unknown =>
         )
       : v;
 
+/** `{"a":{"b":[1]}}` → [`/a/b/0: 1`]: one line per leaf value. */
+function flatten(v: unknown, at = '', out: string[] = []): string[] {
+  if (v && typeof v === 'object') {
+    const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
+    if (entries.length === 0) out.push(`${at || '/'}: ${Array.isArray(v) ? '[]' : '{}'}`);
+    for (const [k, x] of entries) flatten(x, `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
+  } else out.push(`${at || '/'}: ${JSON.stringify(v)}`);
+  return out;
+}
+
 /** Unfolds manifest continuation lines (a line starting with one space continues the previous). */
 const unfoldManifest = (text: string) => text.replace(/\r?\n /g, '').split(/\r?\n/);
 
@@ -77,13 +87,12 @@ export function compareText(a: string, b: string, where: string, name: string, c
       json = false;
     }
     if (json) {
-      const [ca, cb] = [JSON.stringify(sortKeys(ja), null, 1), JSON.stringify(sortKeys(jb), null, 1)];
-      if (ca === cb) {
+      if (JSON.stringify(sortKeys(ja)) === JSON.stringify(sortKeys(jb))) {
         c.add('random/seed', where, 'the same JSON with keys in another order (hash-seeded or unsorted output)');
         return;
       }
-      // Compare the canonical forms, so minified JSON still pairs up value by value.
-      compareLineLists(ca.split('\n'), cb.split('\n'), where, c, known, { unit: 'value' });
+      // Compare one line per value, named by its JSON pointer, so minified JSON pairs up value by value.
+      compareLineLists(flatten(sortKeys(ja)), flatten(sortKeys(jb)), where, c, known, { unit: 'value' });
       return;
     }
   }
