@@ -31,6 +31,8 @@ const TIMESTAMP_RES = [
   /\b\d{2}\/\d{2}\/\d{4}\b/g,
   // compact dates in versions and file names: 20231114, 20231114.221320, 20231114-2213
   /\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01])(?:[.T_-]?\d{4}(?:\d{2})?)?\b/g,
+  // time zone names (TZ=UTC vs TZ=Pacific/Kiritimati)
+  /\b(?:UTC|GMT|(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)\/[A-Za-z_+-]+(?:\/[A-Za-z_]+)?)\b/g,
   // Unix seconds (2001..2286) and milliseconds
   /\b1\d{9}(?:\d{3})?\b/g,
 ];
@@ -38,9 +40,9 @@ const TIMESTAMP_RES = [
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const replaceKnown = (s: string, values: string[], placeholder: string) =>
   values
-    .filter((v) => v.length >= 3)
+    .filter((v) => v.length >= 2)
     .sort((a, b) => b.length - a.length)
-    .reduce((acc, v) => acc.replace(new RegExp(`${esc(v)}(?![\\w-])`, 'g'), placeholder), s);
+    .reduce((acc, v) => acc.replace(new RegExp(`(?<![\\w-])${esc(v)}(?![\\w-])`, 'g'), placeholder), s);
 
 const RULES: Rule[] = [
   {
