@@ -50,7 +50,10 @@ export function determinismCommands(program: Command, ctx: CliContext): void {
       .option('--md', 'Markdown, for a pull-request comment')
       .option('--budget <duration>', 'stop comparing after this long and report what was found (e.g. 2m)')
       .option('--build-path <dir>', 'a folder the builds ran in (repeatable): its appearances are build-path differences', collect)
-      .action(async (a: string, b: string, opts: Record<string, unknown>) => {
+      .action(async (a: string, b: string, opts: Record<string, unknown>, cmd: Command) => {
+        // `repro` itself takes --json and --md too, and commander gives them to it wherever they stand.
+        const globals = cmd.optsWithGlobals();
+        opts = { ...opts, json: opts.json ?? globals.json, md: opts.md ?? globals.md };
         const budget = opts.budget ? parseDuration(String(opts.budget), '--budget') : null;
         const vs = await diffArtifacts(a, b, {
           known: { paths: (opts.buildPath as string[] | undefined) ?? [] },
