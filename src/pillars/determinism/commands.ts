@@ -9,7 +9,10 @@ import { diffArtifacts } from './compare/artifact.js';
 import { DEFAULT_LIMITS } from './compare/context.js';
 import { normalizeArchive } from './normalize.js';
 import { renderJsonLines, renderMarkdown, renderText, withHints, type ReportVerdict } from './render.js';
+import type { ArtifactVerdict } from './model.js';
 import { reproCommand } from './run-command.js';
+import { recordResults } from './store.js';
+import type { DeterminismTables } from './tables.js';
 
 /** `4G`, `512M`, `100k`, `1048576` → bytes. */
 export function parseSize(v: string, where: string): number {
@@ -21,6 +24,28 @@ export function parseSize(v: string, where: string): number {
 export function printReport(vs: ReportVerdict[], opts: Record<string, unknown>, ctx: CliContext): void {
   ctx.out(opts.json ? renderJsonLines(vs) : opts.md ? renderMarkdown(vs) : renderText(vs));
   if (vs.some((v) => v.verdict !== 'reproducible')) process.exitCode = 1;
+}
+
+/** Storing verdicts: on `repro` and `repro diff` alike. */
+export const recordOptions = (cmd: Command) =>
+  cmd
+    .option('--record', 'store the verdicts per artifact for --repo at --commit (rate over time, first drift commit, gate, dashboard)')
+    .option('--repo <owner/name>', 'repository, for --record (default: from the CI environment)')
+    .option('--commit <sha>', 'commit built, for --record (default: from the CI environment)')
+    .option('--db <path|url>', 'store for --record: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)');
+
+export async function recordVerdicts(verdicts: ArtifactVerdict[], opts: Record<string, unknown>, ctx: CliContext): Promise<void> {
+  if (!opts.record) return;
+  const repo = (opts.repo as string | undefined) ?? ctx.env.GITHUB_REPOSITORY ?? ctx.env.CI_PROJECT_PATH;
+  const commit = (opts.commit as string | undefined) ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA;
+  if (!repo || !commit) throw new CiError('E_USAGE', '--record needs --repo and --commit (or a CI environment naming them)', { where: '--record' });
+  const hub = await ctx.openHub({ db: opts.db });
+  try {
+    const n = await recordResults(hub.db.withTables<DeterminismTables>(), { repo, commit, at: ctx.now(), verdicts });
+    ctx.err(`recorded ${n} artifact verdict${n === 1 ? '' : 's'} for ${repo}@${commit.slice(0, 12)}\n`);
+  } finally {
+    await hub.close();
+  }
 }
 
 export const sizeOptions = (cmd: Command) =>
@@ -35,16 +60,18 @@ export const limitsFrom = (opts: Record<string, unknown>) => ({
 });
 
 export function determinismCommands(program: Command, ctx: CliContext): void {
-  const repro = reproCommand(program, ctx);
+  const repro = reproCommand(program, ctx, recordOptions, recordVerdicts);
   examples(
-    sizeOptions(
-      repro
-        .command('diff')
-        .description(
-          'Compare two builds of an artifact (or two folders of artifacts), looking inside archives, and classify every difference; exit 1 when they differ',
-        )
-        .argument('<first>', 'the artifact (or folder) of one build')
-        .argument('<second>', 'the same artifact (or folder) of another build'),
+    recordOptions(
+      sizeOptions(
+        repro
+          .command('diff')
+          .description(
+            'Compare two builds of an artifact (or two folders of artifacts), looking inside archives, and classify every difference; exit 1 when they differ',
+          )
+          .argument('<first>', 'the artifact (or folder) of one build')
+          .argument('<second>', 'the same artifact (or folder) of another build'),
+      ),
     )
       .option('--json', 'one JSON object per artifact: verdict, checksums, differences per class, hints')
       .option('--md', 'Markdown, for a pull-request comment')
@@ -53,7 +80,7 @@ export function determinismCommands(program: Command, ctx: CliContext): void {
       .action(async (a: string, b: string, opts: Record<string, unknown>, cmd: Command) => {
         // `repro` itself takes --json and --md too, and commander gives them to it wherever they stand.
         const globals = cmd.optsWithGlobals();
-        opts = { ...opts, json: opts.json ?? globals.json, md: opts.md ?? globals.md };
+        for (const k of ['json', 'md', 'record', 'repo', 'commit', 'db']) opts[k] ??= globals[k];
         const budget = opts.budget ? parseDuration(String(opts.budget), '--budget') : null;
         const vs = await diffArtifacts(a, b, {
           known: { paths: (opts.buildPath as string[] | undefined) ?? [] },
@@ -65,10 +92,12 @@ export function determinismCommands(program: Command, ctx: CliContext): void {
           opts,
           ctx,
         );
+        await recordVerdicts(vs, opts, ctx);
       }),
     'ci-intel repro diff build1/app.tar.gz build2/app.tar.gz',
     'ci-intel repro diff out-a/ out-b/ --md > repro.md',
     'ci-intel repro diff a/hello b/hello --build-path /builds/a --build-path /builds/b --json',
+    'ci-intel repro diff build1/app.jar build2/app.jar --record --repo acme/app --commit $GITHUB_SHA',
   );
   examples(
     repro
