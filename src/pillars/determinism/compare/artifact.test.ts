@@ -43,7 +43,7 @@ describe('planted causes are found and classified', () => {
     expect(classesOf(v)).toEqual(['timestamp']);
     expect(v.differences[0]!.where).toMatch(/\.tgz!package\/dist\/info\.json$/);
     expect((await verdict(npmPair(tmp, true))).verdict).toBe('reproducible');
-  }, 60_000);
+  }, 180_000);
 
   it('a Python wheel with file times and a timestamped .pyc: zip entry times and the .pyc header', async () => {
     const v = await verdict(wheelPair(tmp, false));

@@ -53,7 +53,7 @@ describe('ci-intel repro -- BUILD', () => {
       ['out/app.tar', 'not reproducible', ['build-id', 'build-path', 'timestamp', 'umask/permissions']],
       ['out/hello', 'not reproducible', ['build-id', 'build-path', 'timestamp']],
     ]);
-  }, 60_000);
+  }, 120_000);
 
   it('the fixed build (SOURCE_DATE_EPOCH, -ffile-prefix-map, a sorted tar with fixed times, owners, modes) reproduces under every variation', async () => {
     const dir = project('c-fixed', {
@@ -64,7 +64,7 @@ describe('ci-intel repro -- BUILD', () => {
     const r = await cli(['repro', '-C', dir, '--', 'make'], { SOURCE_DATE_EPOCH: '1700000000' });
     expect(r.out).toMatch(/\n2 of 2 artifacts reproducible\n$/);
     expect(r.code).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('what each variation changes shows up under its class: time zone, locale, umask, host, user', async () => {
     const dir = project('env-echo', {
@@ -76,7 +76,7 @@ describe('ci-intel repro -- BUILD', () => {
     expect(o.verdicts).toHaveLength(1);
     expect(o.verdicts[0]!.classes).toEqual({ timestamp: 1, locale: 1, 'umask/permissions': 1, 'hostname/user': 2 });
     expect(o.variations.find((v) => v.variation === 'user')!.applied).toBe('through the environment');
-  }, 60_000);
+  }, 120_000);
 
   it('the budget stops a slow build: a partial report, not a hang', async () => {
     const dir = project('slow', { 'build.sh': 'sleep 60\n' });
