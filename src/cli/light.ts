@@ -34,6 +34,7 @@ const LIGHT: Record<string, () => Promise<Commands>> = {
   sbom: async () => (await import('../pillars/supply-chain/commands.js')).supplyChainCommands,
   verify: async () => (await import('../pillars/supply-chain/commands.js')).supplyChainCommands,
   datalab: async () => (await import('../pillars/datalab/commands.js')).datalabCommands,
+  repro: async () => (await import('../pillars/determinism/commands.js')).determinismCommands,
 };
 
 /** The pillars to build the program from for these arguments, or null for the full registry. */

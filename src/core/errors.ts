@@ -135,6 +135,15 @@ export const ERRORS = {
     status: 400,
     exit: 2,
     summary: 'A Terraform plan/apply/state JSON or an Ansible JSON callback output is malformed (file and JSON pointer named).',
+  E_ARCHIVE_UNSAFE: {
+    status: 400,
+    exit: 2,
+    summary: 'An archive being compared or normalised has an entry that points outside it, or expands past the size caps (a decompression bomb).',
+  },
+  E_ARCHIVE_MALFORMED: {
+    status: 400,
+    exit: 2,
+    summary: 'An archive or binary being compared or normalised is corrupt or truncated (the layer and entry are named).',
   },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -7,6 +7,7 @@ import { compliancePillar } from './compliance/index.js';
 import { deliveryPillar } from './delivery/index.js';
 import { datalabPillar } from './datalab/index.js';
 import { replayPillar } from './replay/index.js';
+import { determinismPillar } from './determinism/index.js';
 import { metricsPillar } from './metrics/index.js';
 import { mutationPillar } from './mutation/index.js';
 import { sourcesPillar } from './sources/index.js';
@@ -29,4 +30,5 @@ export const pillars: Pillar[] = [
   supplyChainPillar,
   datalabPillar,
   replayPillar,
+  determinismPillar,
 ];
