@@ -135,6 +135,8 @@ export const ERRORS = {
     status: 400,
     exit: 2,
     summary: 'A Terraform plan/apply/state JSON or an Ansible JSON callback output is malformed (file and JSON pointer named).',
+  },
+  // determinism pillar (issue 20)
   E_ARCHIVE_UNSAFE: {
     status: 400,
     exit: 2,
