@@ -135,7 +135,7 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
         .description('Import feature flags from an Unleash export (GET /api/admin/features); replaces the stored set behind the flag gauges of /metrics')
         .argument('<file>', 'the saved JSON answer'),
     ),
-    'curl -H "Authorization: $UNLEASH_TOKEN" https://unleash.example.com/api/admin/features > flags.json && ci-intel metrics flags flags.json',
+    'ci-intel metrics flags flags.json   # flags.json: curl -H "Authorization: $UNLEASH_TOKEN" https://unleash.example.com/api/admin/features',
   ).action(async (file: string, opts: Record<string, unknown>) => {
     let text: string;
     try {

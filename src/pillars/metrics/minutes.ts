@@ -6,8 +6,9 @@
 /** Seconds → minutes, one decimal; null stays null (no data is not zero). */
 export const minutesOf = (s: number | null | undefined): number | null => (s === null || s === undefined ? null : Math.round(s / 6) / 10);
 
-/** "42.5 min", or the caller's no-data text. */
+/** "42.5 min", "1,239 min" (whole minutes from 100 up: at most 4 significant digits), or the caller's no-data text. */
 export const fmtMinutes = (s: number | null | undefined, none = 'no data'): string => {
   const m = minutesOf(s);
-  return m === null ? none : `${m} min`;
+  if (m === null) return none;
+  return `${m >= 100 ? Math.round(m).toLocaleString('en-US') : m} min`;
 };
