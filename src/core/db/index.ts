@@ -3,7 +3,7 @@
 // second process gets E_DB_LOCKED (DESIGN.md "One process per PGlite folder").
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { CiError } from '../errors.js';
 import { isPostgresUrl } from '../config.js';
@@ -13,6 +13,13 @@ import type { CoreTables } from './schema.js';
 
 export type { CoreTables } from './schema.js';
 export { sql } from 'kysely';
+
+/** `repo` matches one of a caller's repository patterns (as regexes: core/http repoRegexes). */
+export const repoMatch = (res: string[]) =>
+  sql<boolean>`(${sql.join(
+    res.map((re) => sql`repo ~ ${re}`),
+    sql` or `,
+  )})`;
 
 export type DbKind = 'pglite' | 'postgres';
 

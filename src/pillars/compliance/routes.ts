@@ -1,7 +1,7 @@
 // The compliance pillar's HTTP API: a commit's findings uploaded by `policy check --record --hub`
 // (the NDJSON `policy check --json` prints), and the reads behind the Compliance page.
 import { Type } from 'typebox';
-import { sql } from '../../core/db/index.js';
+import { repoMatch } from '../../core/db/index.js';
 import { sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http/index.js';
@@ -50,12 +50,6 @@ export function parseFindingLine(text: string, no: number): Finding | FindingLin
     fix: typeof o.fix === 'string' ? o.fix : '',
   };
 }
-
-const repoMatch = (res: string[]) =>
-  sql<boolean>`(${sql.join(
-    res.map((re) => sql`repo ~ ${re}`),
-    sql` or `,
-  )})`;
 
 export function complianceRoutes(app: HubApp, ctx: HubContext): void {
   const db = () => ctx.db.withTables<ComplianceTables>();

@@ -1,7 +1,7 @@
 // HTTP API of the scheduler: the split of a repository's tests by its stored timings, the
 // evaluation of the stored predictions, predicted vs actual per job, fairness per team.
 import { Type } from 'typebox';
-import { sql } from '../../core/db/index.js';
+import { repoMatch, sql } from '../../core/db/index.js';
 import { sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, repoRegexes, requirePrincipal } from '../../core/http/index.js';
@@ -10,7 +10,7 @@ import type { HubContext } from '../../core/registry.js';
 import { compileRepoPattern } from '../../core/tokens.js';
 import { schedulerConfig } from './config.js';
 import { SPLIT_UNITS, snapshotOf, splitTests, unitsOf, type SplitUnit, type TimingRun } from './split.js';
-import { evaluate, repoMatch, WHOLE_RUN } from './store.js';
+import { evaluate, WHOLE_RUN } from './store.js';
 import { sdb, type SchedulerDb } from './tables.js';
 
 /**

@@ -1,15 +1,8 @@
 // The scheduler's queries: a prediction when the hub first sees a run (queued, in progress or
 // finished), the error when it ends, the model's O(1) update; the evaluation over stored rows.
-import { sql } from '../../core/db/index.js';
+import { repoMatch, sql } from '../../core/db/index.js';
 import { DEFAULT_MODEL, emptyState, meanOfLast3, predict, update, type ModelOptions, type RunFeatures, type SeriesState } from './model.js';
 import type { SchedulerDb } from './tables.js';
-
-/** `repo` matches one of the token's repository patterns (as regexes, core/http repoRegexes). */
-export const repoMatch = (res: string[]) =>
-  sql<boolean>`(${sql.join(
-    res.map((re) => sql`repo ~ ${re}`),
-    sql` or `,
-  )})`;
 
 /** The series key of the whole run (no job): its rows have job_key '*'. */
 export const WHOLE_RUN = '*';

@@ -7,13 +7,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { SHA40 } from '../rules/github.js';
 
 export interface PinLookup {
   /** The commit SHA of owner/repo at ref, and where it was learned; null when nobody knows. */
   resolve(repo: string, ref: string): Promise<{ sha: string; source: string } | null>;
 }
 
-const SHA40 = /^[0-9a-f]{40}$/;
 /** A tag or branch name we pass to git or put in a URL: no option look-alikes, no traversal. */
 const SAFE_REF = /^(?!-)(?!.*\.\.)[\w./+-]{1,200}$/;
 const SAFE_REPO = /^[\w.-]+\/[\w.-]+$/;
