@@ -102,7 +102,11 @@ export const ERRORS = {
     exit: 2,
     summary: 'A policy file is not valid YAML, or a policy has no id or a malformed CEL expression (file and policy named).',
   },
-  E_SUPPRESSIONS_INVALID: { status: 400, exit: 2, summary: 'The equivalent-mutant suppression file is malformed.' },
+  E_SUPPRESSIONS_INVALID: {
+    status: 400,
+    exit: 2,
+    summary: 'A suppression file (equivalent mutants, static analysis issues) is malformed; the JSON pointer says which entry.',
+  },
   // supply-chain pillar (issue 18)
   E_SBOM_INVALID: { status: 400, exit: 2, summary: 'An SBOM is malformed or not CycloneDX 1.4–1.6 / SPDX 2.3 (the JSON pointer or file:line says where).' },
   E_ADVISORIES_INVALID: {

@@ -1,13 +1,17 @@
 // Supply chain (seed 000's SLSA path and SBOM diff gate; issue 18): SBOMs read into one component
-// model, and the diff gate on the vulnerabilities a change brings in, cleared only by VEX.
+// model, and the diff gate on the vulnerabilities a change brings in, cleared only by VEX; static
+// analysis results of several scanners (SARIF) deduplicated and gated on newly introduced issues.
 import { definePillar } from '../../core/registry.js';
 import { supplyChainCommands } from './commands.js';
 import { evidenceCommands } from './evidence/commands.js';
+import { sarifCommands, sarifGate } from './sarif/commands.js';
 
 export const supplyChainPillar = definePillar({
   id: 'supply-chain',
   commands: (program, ctx) => {
     supplyChainCommands(program, ctx);
     evidenceCommands(program, ctx);
+    sarifCommands(program, ctx);
   },
+  gates: [sarifGate],
 });
