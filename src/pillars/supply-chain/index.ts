@@ -5,6 +5,8 @@ import { definePillar } from '../../core/registry.js';
 import { supplyChainCommands } from './commands.js';
 import { evidenceCommands } from './evidence/commands.js';
 import { sarifCommands, sarifGate } from './sarif/commands.js';
+import { sarifRoutes } from './sarif/routes.js';
+import { sarifMigrations } from './sarif/tables.js';
 
 export const supplyChainPillar = definePillar({
   id: 'supply-chain',
@@ -14,4 +16,6 @@ export const supplyChainPillar = definePillar({
     sarifCommands(program, ctx);
   },
   gates: [sarifGate],
+  migrations: sarifMigrations,
+  routes: sarifRoutes,
 });

@@ -5,11 +5,14 @@ import type { Command } from 'commander';
 import { collect, examples, numberOption } from '../../../core/cli.js';
 import { CiError } from '../../../core/errors.js';
 import type { CliContext, GateDef, GateResult } from '../../../core/registry.js';
+import { hubTarget, repoApiPath, uploadToHub } from '../../../core/upload.js';
 import { dedupe, type SarifIssue } from './dedup.js';
-import { MAX_SARIF_BYTES, SEVERITIES, checkoutSource, gitSource, readSarif, type ReadOptions, type Severity } from './normalize.js';
+import { MAX_SARIF_BYTES, SEVERITIES, checkoutSource, gitSource, readSarif, type ReadOptions, type SarifFinding, type Severity } from './normalize.js';
 import { renderSarifJson, renderSarifMarkdown, renderSarifText } from './render.js';
 import { compareIssues, countKloc, type SarifReport } from './report.js';
+import { recordSarif, type SarifRecordSummary } from './store.js';
 import { readSuppressions } from './suppressions.js';
+import type { SarifTables } from './tables.js';
 
 interface SarifOpts {
   base?: string[];
@@ -35,7 +38,7 @@ function options(cmd: Command): Command {
     .option('--no-kloc', 'do not count lines of code (large trees)');
 }
 
-function readLogs(files: string[], opts: ReadOptions): { issues: SarifIssue[]; findings: number } {
+function readLogs(files: string[], opts: ReadOptions): { issues: SarifIssue[]; findings: number; all: SarifFinding[] } {
   const all = files.flatMap((f) => {
     let size: number;
     try {
@@ -46,10 +49,10 @@ function readLogs(files: string[], opts: ReadOptions): { issues: SarifIssue[]; f
     if (size > MAX_SARIF_BYTES) throw new CiError('E_REPORT_INVALID', `${f}: larger than ${MAX_SARIF_BYTES / 1024 / 1024} MiB`, { where: f });
     return readSarif(readFileSync(f), f, opts);
   });
-  return { issues: dedupe(all), findings: all.length };
+  return { issues: dedupe(all), findings: all.length, all };
 }
 
-export function sarifReport(files: string[], o: SarifOpts, now: Date, warn: (s: string) => void = () => {}): SarifReport {
+export function sarifReport(files: string[], o: SarifOpts, now: Date, warn: (s: string) => void = () => {}): { report: SarifReport; findings: SarifFinding[] } {
   const failOn = (o.failOn ?? 'high') as Severity;
   if (!SEVERITIES.includes(failOn))
     throw new CiError('E_USAGE', `--fail-on ${JSON.stringify(o.failOn)} is not a severity`, { where: '--fail-on', hint: `one of ${SEVERITIES.join(', ')}` });
@@ -62,7 +65,7 @@ export function sarifReport(files: string[], o: SarifOpts, now: Date, warn: (s: 
     warn("the base logs are read without the base commit's source: issues on moved lines may show as new (give --base-ref or --base-root)");
   const base = o.base?.length ? readLogs(o.base, { root: o.baseRoot ?? root, source: baseSource ?? (() => null) }).issues : null;
   const maxPerKloc = numberOption('--max-per-kloc', o.maxPerKloc, { min: 0 }) ?? null;
-  return compareIssues(head.issues, base, {
+  const report = compareIssues(head.issues, base, {
     failOn,
     suppressions: o.suppressions ? readSuppressions(o.suppressions, now) : [],
     now,
@@ -70,6 +73,44 @@ export function sarifReport(files: string[], o: SarifOpts, now: Date, warn: (s: 
     maxPerKloc,
     findings: head.findings,
   });
+  return { report, findings: head.all };
+}
+
+/** Stores the change's findings as the commit's static analysis record: on the hub, or in a store. */
+async function record(findings: SarifFinding[], o: RecordOpts, ctx: CliContext): Promise<void> {
+  const repo = o.repo ?? ctx.env.GITHUB_REPOSITORY ?? ctx.env.CI_PROJECT_PATH;
+  const commit = o.commit ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA;
+  if (!repo || !commit) throw new CiError('E_USAGE', '--record needs --repo and --commit (or a CI environment naming them)', { where: '--record' });
+  const target = o.db ? null : hubTarget(o, { config: () => ctx.config({ config: o.config }) });
+  let s: SarifRecordSummary;
+  if (target) {
+    const res = await uploadToHub(target, {
+      path: `${repoApiPath(repo, 'sarif-findings')}?commit=${encodeURIComponent(commit)}`,
+      body: findings.map((f) => JSON.stringify(f)).join('\n') + '\n',
+      contentType: 'application/x-ndjson',
+    });
+    s = res.body as SarifRecordSummary;
+  } else {
+    const hub = await ctx.openHub({ db: o.db, config: o.config });
+    try {
+      s = await recordSarif(hub.db.withTables<SarifTables>(), hub.redactor, { repo, commit, at: ctx.now(), findings, complete: true });
+    } finally {
+      await hub.close();
+    }
+  }
+  ctx.err(
+    `recorded ${repo}@${commit.slice(0, 12)}${target ? ` on ${target.url}` : ''}: ${s.findings} findings, ${s.issues} issues: ${s.opened} new, ${s.seen} known, ${s.fixed} fixed\n`,
+  );
+}
+
+interface RecordOpts {
+  record?: boolean;
+  repo?: string;
+  commit?: string;
+  db?: string;
+  hub?: string;
+  token?: string;
+  config?: string;
 }
 
 export function sarifCommands(program: Command, ctx: CliContext): void {
@@ -86,14 +127,26 @@ export function sarifCommands(program: Command, ctx: CliContext): void {
         ),
     )
       .option('--json', 'one JSON object')
-      .option('--md', 'Markdown (for a pull-request comment)'),
+      .option('--md', 'Markdown (for a pull-request comment)')
+      .option(
+        '--record',
+        "store the change's findings as --repo's static analysis record at --commit (deduplicated with earlier uploads; what the commit no longer has is fixed)",
+      )
+      .option('--repo <owner/name>', 'repository, for --record (default: from the CI environment)')
+      .option('--commit <sha>', 'commit analysed, for --record (default: from the CI environment)')
+      .option('--db <path|url>', 'store for --record: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
+      .option('--hub <url>', 'with --record: send the findings to this hub instead of a store (env CI_INTEL_HUB)')
+      .option('--token <token>', 'hub token with the ingest scope (env CI_INTEL_TOKEN)')
+      .option('--config <file>', 'ci-intel.yml to read'),
     'ci-intel sarif report head/*.sarif --base base/*.sarif --base-ref origin/main',
     'ci-intel sarif report codeql.sarif semgrep.sarif --suppressions .ci-intel/suppressions.yml --max-per-kloc 2 --md',
-  ).action((files: string[], o: SarifOpts & { json?: boolean; md?: boolean }) => {
+    'ci-intel sarif report *.sarif --record --hub https://ci-intel.example.com --token $CI_INTEL_TOKEN',
+  ).action(async (files: string[], o: SarifOpts & RecordOpts & { json?: boolean; md?: boolean }) => {
     if (o.json && o.md) throw new CiError('E_USAGE', '--json and --md cannot be used together', { where: '--md', hint: 'choose one output' });
-    const r = sarifReport(files, o, ctx.now(), (w) => ctx.err(`warning: ${w}\n`));
+    const { report: r, findings } = sarifReport(files, o, ctx.now(), (w) => ctx.err(`warning: ${w}\n`));
     ctx.out(o.json ? renderSarifJson(r) : o.md ? renderSarifMarkdown(r) : renderSarifText(r));
     if (!r.pass) process.exitCode = 1;
+    if (o.record) await record(findings, o, ctx);
   });
 }
 
@@ -109,7 +162,7 @@ export const sarifGate: GateDef = {
     );
   },
   async run(args, opts, ctx): Promise<GateResult> {
-    const r = sarifReport(args, opts as SarifOpts, ctx.now(), (w) => ctx.err(`warning: ${w}\n`));
+    const { report: r } = sarifReport(args, opts as SarifOpts, ctx.now(), (w) => ctx.err(`warning: ${w}\n`));
     for (const i of r.issues.filter((x) => x.state === 'new'))
       ctx.err(
         `${i.file}:${i.line}: new ${i.severity} ${i.rules.join(', ')}: ${i.message.split('\n')[0]} (id ${i.id}${i.suppression && !i.suppression.expired ? ', suppressed' : ''})\n`,
