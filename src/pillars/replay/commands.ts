@@ -7,7 +7,9 @@ import { createBlobStore } from '../../core/blob/index.js';
 import { examples } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
-import { buildRecord } from './build.js';
+import { hubTarget, repoApiPath, uploadToHub, type HubTarget } from '../../core/upload.js';
+import { buildRecordFromTexts, readInputs, type RecordTexts } from './build.js';
+import { driftVerdict } from './drift.js';
 import { checkEnv, diffRecords, findRecord, listRecords, saveRecord, type ReplayRecord } from './record.js';
 import { renderLockFile } from './terraform.js';
 
@@ -44,11 +46,14 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         .option('--drift', 'this run is a drift check (terraform plan -refresh-only, ansible-playbook --check --diff)')
         .option('--env <env>', 'environment', 'default')
         .option('--commit <sha>', 'commit the run applied (default: GITHUB_SHA / CI_COMMIT_SHA)')
+        .option('--hub <url>', 'store the record on this hub instead of the local data folder (env CI_INTEL_HUB)')
+        .option('--token <token>', 'hub token with the ingest scope for the repository (env CI_INTEL_TOKEN)')
+        .option('--repo <owner/name>', 'repository the record belongs to on the hub (default: GITHUB_REPOSITORY / CI_PROJECT_PATH)')
         .option('--json', 'print the record as one JSON object'),
     ).action(async (opts: Record<string, unknown>) => {
       const env = checkEnv(String(opts.env));
       const commit = (opts.commit as string | undefined) ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA ?? null;
-      const rec = buildRecord({
+      const texts = readInputs({
         plan: opts.plan as string | undefined,
         apply: opts.apply as string | undefined,
         lock: opts.lock as string | undefined,
@@ -58,6 +63,13 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         commit,
         now: ctx.now(),
       });
+      // Built here too: bad input fails before anything is sent, with the file's own name.
+      const rec = buildRecordFromTexts(texts);
+      const target = hubTarget(opts as { hub?: string; token?: string }, { config: () => ctx.config({ config: opts.config }) });
+      if (target) {
+        await uploadRecord(target, opts, ctx, texts);
+        return;
+      }
       const { record, created } = await saveRecord(await blobOf(ctx, opts), rec);
       if (opts.json) ctx.out(`${JSON.stringify(record)}\n`);
       else ctx.out(`${summary(record)}\n`);
@@ -67,6 +79,7 @@ export function replayCommands(program: Command, ctx: CliContext): void {
     'ci-intel replay record --plan plan.json --apply apply.json --lock .terraform.lock.hcl --env staging --commit $GITHUB_SHA',
     'terraform plan -refresh-only -json > drift.json; ci-intel replay record --drift --plan drift.json --env prod',
     'ANSIBLE_STDOUT_CALLBACK=json ansible-playbook site.yml > run.json; ci-intel replay record --ansible run.json --env staging',
+    'ci-intel replay record --plan plan.json --apply apply.json --env prod --hub https://ci-intel.internal --token $CI_INTEL_TOKEN --repo acme/infra',
   );
   examples(
     store(
@@ -131,9 +144,12 @@ export function replayCommands(program: Command, ctx: CliContext): void {
       for (const c of checks)
         ctx.out(`${c.recorded}  ${c.id}  ${c.drift.length} drifted${c.drift.length ? `: ${c.drift.map((d) => d.address).join(', ')}` : ''}\n`);
       const n = Math.max(1, Number(opts.persist) || 2);
-      const last = checks.slice(-n);
-      if (last.length === n && last.every((c) => c.drift.length > 0)) {
-        const still = last[0]!.drift.map((d) => d.address).filter((a) => last.every((c) => c.drift.some((d) => d.address === a)));
+      const v = driftVerdict(
+        checks.map((c) => ({ id: c.id, at: c.recorded, drift: c.drift })),
+        n,
+      );
+      if (v.persists) {
+        const still = v.persistent_items;
         ctx.err(`ALERT drift persists in ${String(opts.env)} over the last ${n} checks${still.length ? `: ${still.join(', ')}` : ''}\n`);
         process.exitCode = 1;
       }
@@ -180,4 +196,25 @@ export function replayCommands(program: Command, ctx: CliContext): void {
     }),
     'ci-intel replay run 3fa9c1 --dry-run --out replay/',
   );
+}
+
+/** Sends the tool outputs as read (the hub parses and redacts them itself) and prints the hub's answer. */
+async function uploadRecord(target: HubTarget, opts: Record<string, unknown>, ctx: CliContext, t: RecordTexts): Promise<void> {
+  const repo = (opts.repo as string | undefined) ?? ctx.env.GITHUB_REPOSITORY ?? ctx.env.CI_PROJECT_PATH;
+  if (!repo || !repo.includes('/'))
+    throw new CiError('E_USAGE', 'recording on a hub needs the repository', {
+      where: '--repo',
+      hint: 'pass --repo owner/name (or run in GitHub Actions / GitLab CI)',
+    });
+  const body = {
+    env: t.env,
+    commit: t.commit,
+    drift: Boolean(t.drift),
+    ...Object.fromEntries((['plan', 'apply', 'lock', 'ansible'] as const).filter((k) => t[k]).map((k) => [k, t[k]!.text])),
+  };
+  const res = await uploadToHub(target, { path: repoApiPath(repo, 'replay-records'), body: JSON.stringify(body), contentType: 'application/json' });
+  const r = res.body as ReplayRecord & { created: boolean; repo: string };
+  if (opts.json) ctx.out(`${JSON.stringify(r)}\n`);
+  else ctx.out(`${summary(r)}\n`);
+  ctx.err(`${r.created ? 'recorded' : 'already recorded'} on ${target.url} for ${r.repo}\n`);
 }
