@@ -171,6 +171,13 @@ describeEachStore(
         persistent_items: ['local_file.motd', 'random_pet.server'],
       });
       expect(envs[0]!.trend).toEqual([{ day: '2026-12-06', checks: 3, drifted_items: 2 }]);
+      const sum = (await get('/api/v1/replay/drift/summary?window=30')).json();
+      expect(sum).toMatchObject({ environments_checked: 1, drift_persists_in: 1, drifted_items_now: 2 });
+      expect(sum.environments[0]).toMatchObject({ repository: 'acme/infra', environment: 'prod', state: 'drift persists', drifted_checks_in_a_row: 2 });
+      // Every run of the window, newest first; another team's token sees none of them.
+      const recent = (await get('/api/v1/replay/records?window=30&environment=prod')).json().records as Array<{ kind: string; failed: boolean }>;
+      expect(recent.map((r) => `${r.kind}${r.failed ? ' failed' : ''}`)).toEqual(['apply', 'apply failed', 'apply', 'drift', 'drift', 'drift']);
+      expect((await get('/api/v1/replay/records?window=30', other)).json().records).toEqual([]);
     });
   },
   { pillars, now: () => NOW },

@@ -10,7 +10,8 @@ import type { CliContext } from '../../core/registry.js';
 import { hubTarget, repoApiPath, uploadToHub, type HubTarget } from '../../core/upload.js';
 import { buildRecordFromTexts, readInputs, type RecordTexts } from './build.js';
 import { driftVerdict } from './drift.js';
-import { checkEnv, diffRecords, findRecord, listRecords, saveRecord, type ReplayRecord } from './record.js';
+import { executeAnsible, executeTerraform, replayTexts } from './execute.js';
+import { checkEnv, diffRecords, findRecord, listRecords, saveRecord, type RecordDiff, type ReplayRecord } from './record.js';
 import { renderLockFile } from './terraform.js';
 
 async function blobOf(ctx: CliContext, opts: Record<string, unknown>) {
@@ -28,6 +29,16 @@ const summary = (r: ReplayRecord) =>
   `${r.id}  ${r.recorded}  ${r.env}  ${r.tool} ${r.kind}${r.failed ? ' FAILED' : ''}  ${r.changes.length} change${r.changes.length === 1 ? '' : 's'}${
     r.kind === 'drift' ? `, ${r.drift.length} drifted` : ''
   }${r.commit ? `  commit ${r.commit.slice(0, 12)}` : ''}`;
+
+/** Prints a diff as `+`/`-`/`~` lines; returns whether the records differ. */
+function printDiff(ctx: CliContext, d: RecordDiff): boolean {
+  for (const x of d.added) ctx.out(`+ ${x.address}  ${actions(x.actions)}\n`);
+  for (const x of d.removed) ctx.out(`- ${x.address}  ${actions(x.actions)}\n`);
+  for (const x of d.changed) ctx.out(`~ ${x.address}  ${actions(x.from)} -> ${actions(x.to)}\n`);
+  const differs = d.added.length + d.removed.length + d.changed.length > 0;
+  if (!differs) ctx.err('the two records change the same resources the same way\n');
+  return differs;
+}
 
 export function replayCommands(program: Command, ctx: CliContext): void {
   const replay = examples(
@@ -125,10 +136,7 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         ctx.out(`${JSON.stringify(d)}\n`);
         return;
       }
-      for (const x of d.added) ctx.out(`+ ${x.address}  ${actions(x.actions)}\n`);
-      for (const x of d.removed) ctx.out(`- ${x.address}  ${actions(x.actions)}\n`);
-      for (const x of d.changed) ctx.out(`~ ${x.address}  ${actions(x.from)} -> ${actions(x.to)}\n`);
-      if (!d.added.length && !d.removed.length && !d.changed.length) ctx.err('the two records change the same resources the same way\n');
+      printDiff(ctx, d);
     }),
     'ci-intel replay diff 3fa9c1 8b02de',
   );
@@ -163,9 +171,16 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         .description('Re-create a recorded run locally: writes the lock file and the recorded plan, checks versions, prints the commands')
         .argument('<record>')
         .option('--dry-run', 'only write the files and print the commands (the default)')
-        .option('--out <dir>', 'folder for .terraform.lock.hcl and the recorded plan', '.'),
+        .option(
+          '--execute',
+          'run them: terraform init/plan/show (when installed) in --out, or ansible-playbook --check --diff; records the replay (environment local-replay) and prints its diff with the record; exit 1 when they differ',
+        )
+        .option('--playbook <file>', 'with --execute: the playbook to run when the recorded path is not on this machine')
+        .option('--out <dir>', 'folder for .terraform.lock.hcl and the recorded plan (with --execute: the Terraform configuration folder)', '.'),
     ).action(async (id: string, opts: Record<string, unknown>) => {
-      const r = await findRecord(await blobOf(ctx, opts), id);
+      if (opts.execute && opts.dryRun) throw new CiError('E_USAGE', '--dry-run and --execute exclude each other', { where: '--execute' });
+      const blob = await blobOf(ctx, opts);
+      const r = await findRecord(blob, id);
       const out = String(opts.out);
       if (!existsSync(out)) mkdirSync(out, { recursive: true });
       const cmds: string[] = [];
@@ -192,9 +207,22 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         cmds.push(`ci-intel replay record --ansible replay.json --drift --env local-replay`);
       }
       if (!r.terraform && !r.ansible) throw new CiError('E_REPLAY_INVALID', `record ${r.id} has nothing to replay`, { where: r.id });
-      ctx.out(`${cmds.join('\n')}\n`);
+      if (!opts.execute) {
+        ctx.out(`${cmds.join('\n')}\n`);
+        return;
+      }
+      const cwd = path.resolve(out);
+      const done = r.terraform
+        ? executeTerraform(r, { dir: cwd, env: ctx.env })
+        : executeAnsible(r, { cwd: process.cwd(), env: ctx.env, playbook: opts.playbook as string | undefined });
+      for (const x of done.runs) ctx.err(`ran: ${x.shown} (exit ${x.status})\n`);
+      const again = buildRecordFromTexts(replayTexts(r, 'plan' in done ? { plan: done.plan } : { ansible: done.ansible }, ctx.now()));
+      const { record } = await saveRecord(blob, again);
+      ctx.out(`${summary(record)}\n`);
+      if (printDiff(ctx, diffRecords(r, record))) process.exitCode = 1;
     }),
     'ci-intel replay run 3fa9c1 --dry-run --out replay/',
+    'ci-intel replay run 3fa9c1 --execute --out infra/   # in a checkout: re-plans with the recorded provider versions, prints the difference',
   );
 }
 

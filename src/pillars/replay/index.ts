@@ -4,6 +4,7 @@
 // See README.md beside this file.
 import { definePillar } from '../../core/registry.js';
 import { replayCommands } from './commands.js';
+import { seedReplayDemo, synthReplay } from './demo.js';
 import { replayRoutes } from './routes.js';
 import { migrations } from './tables.js';
 
@@ -12,4 +13,9 @@ export const replayPillar = definePillar({
   migrations,
   commands: (program, ctx) => replayCommands(program, ctx),
   routes: replayRoutes,
+  synth: synthReplay,
+  seedDemo: seedReplayDemo,
+  // The designed view of the page is web/index.ts; the drift panel puts drift on the DORA page too.
+  pages: [{ id: 'infra', title: 'Infrastructure', order: 78 }],
+  panels: [{ id: 'replay-drift', title: 'Infrastructure drift', page: 'dora', api: '/api/v1/replay/drift/summary', order: 90 }],
 });

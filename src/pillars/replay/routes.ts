@@ -15,7 +15,7 @@ import { buildRecordFromTexts, type RecordTexts } from './build.js';
 import { driftTrend, driftVerdict, type DriftCheck } from './drift.js';
 import { checkEnv } from './record.js';
 import { parseJson } from './shape.js';
-import { driftChecks, listRecordRows, recordKeyOf, storeRecord } from './store.js';
+import { driftChecks, driftItems, listRecordRows, recentRecordRows, recordKeyOf, storeRecord } from './store.js';
 import type { ReplayTables } from './tables.js';
 
 /** The upload: `{env, commit, drift, plan, apply, lock, ansible}`, each tool output as the text the tool wrote. */
@@ -135,6 +135,51 @@ export function replayRoutes(app: HubApp, ctx: HubContext): void {
     },
   );
 
+  /** The dashboard's filters, shared by the cross-repository reads. */
+  const windowQuery = {
+    since: Type.Optional(Type.String({ minLength: 1 })),
+    window: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+    repo: Type.Optional(Type.String({ minLength: 1 })),
+    environment: Type.Optional(Type.String({ minLength: 1 })),
+  };
+  type WindowQuery = { since?: string; window?: string; repo?: string; environment?: string };
+  const scopeOf = (req: Parameters<typeof requirePrincipal>[0] & { query: WindowQuery }) => {
+    const q = req.query;
+    const res = repoRegexes(requirePrincipal(req));
+    if (q.repo) assertRepo(req, q.repo.toLowerCase());
+    return {
+      since: sinceInstant(q.since ?? `${q.window ?? 30}d`, ctx.now(), q.since ? 'since' : 'window'),
+      repoFilter: res ? repoMatch(res) : null,
+      repo: q.repo?.toLowerCase(),
+      env: q.environment,
+    };
+  };
+
+  /** Drift per (repository, environment) over the window, from its checks in order. */
+  const driftOf = async (req: Parameters<typeof scopeOf>[0], persist: number) => {
+    const s = scopeOf(req);
+    const rows = (await driftChecks(db(), s.since, s.repoFilter)).filter((r) => (!s.repo || r.repo === s.repo) && (!s.env || r.env === s.env));
+    const groups = new Map<string, { repo: string; env: string; checks: DriftCheck[] }>();
+    for (const r of rows) {
+      const k = `${r.repo}\u0000${r.env}`;
+      const g = groups.get(k) ?? { repo: r.repo, env: r.env, checks: [] };
+      g.checks.push({ id: r.id, at: new Date(r.observed_at).toISOString(), drift: driftItems(r.drift) });
+      groups.set(k, g);
+    }
+    const environments = [...groups.values()].map((g) => {
+      const last = g.checks[g.checks.length - 1]!;
+      return {
+        repo: g.repo,
+        environment: g.env,
+        last_check: last.at,
+        drifted_now: last.drift.length,
+        ...driftVerdict(g.checks, persist),
+        trend: driftTrend(g.checks),
+      };
+    });
+    return { since: s.since.toISOString(), persist, environments };
+  };
+
   typedApp.get(
     '/api/v1/replay/drift',
     {
@@ -143,47 +188,54 @@ export function replayRoutes(app: HubApp, ctx: HubContext): void {
         summary:
           'Drift per repository and environment over the window (default 30 days): checks, drifted checks, the current streak, whether drift persists, the items drifted in every check of the streak, and the trend per day',
         tags: ['replay'],
-        querystring: Type.Object({
-          since: Type.Optional(Type.String({ minLength: 1 })),
-          // The dashboard's filters: a window in days, a repository, an environment.
-          window: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
-          repo: Type.Optional(Type.String({ minLength: 1 })),
-          environment: Type.Optional(Type.String({ minLength: 1 })),
-          persist: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-        }),
+        querystring: Type.Object({ ...windowQuery, persist: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
+      },
+    },
+    async (req) => driftOf(req, req.query.persist ?? 2),
+  );
+
+  typedApp.get(
+    '/api/v1/replay/drift/summary',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'Drift in a few figures and one row per environment (the panel on the DORA page): where drift persists over the last 2 checks',
+        tags: ['replay'],
+        querystring: Type.Object(windowQuery),
       },
     },
     async (req) => {
-      const since = sinceInstant(req.query.since ?? `${req.query.window ?? 30}d`, ctx.now(), req.query.since ? 'since' : 'window');
-      const persist = req.query.persist ?? 2;
-      const res = repoRegexes(requirePrincipal(req));
-      if (req.query.repo) assertRepo(req, req.query.repo.toLowerCase());
-      const rows = (await driftChecks(db(), since, res ? repoMatch(res) : null)).filter(
-        (r) => (!req.query.repo || r.repo === req.query.repo!.toLowerCase()) && (!req.query.environment || r.env === req.query.environment),
-      );
-      const groups = new Map<string, { repo: string; env: string; checks: DriftCheck[] }>();
-      for (const r of rows) {
-        const k = `${r.repo}\u0000${r.env}`;
-        const g = groups.get(k) ?? { repo: r.repo, env: r.env, checks: [] };
-        g.checks.push({
-          id: r.id,
-          at: new Date(r.observed_at).toISOString(),
-          drift: (typeof r.drift === 'string' ? JSON.parse(r.drift) : r.drift) as DriftCheck['drift'],
-        });
-        groups.set(k, g);
-      }
-      const environments = [...groups.values()].map((g) => {
-        const last = g.checks[g.checks.length - 1]!;
-        return {
-          repo: g.repo,
-          environment: g.env,
-          last_check: last.at,
-          drifted_now: last.drift.length,
-          ...driftVerdict(g.checks, persist),
-          trend: driftTrend(g.checks),
-        };
-      });
-      return { since: since.toISOString(), persist, environments };
+      const d = await driftOf(req, 2);
+      return {
+        environments_checked: d.environments.length,
+        drift_persists_in: d.environments.filter((e) => e.persists).length,
+        drifted_items_now: d.environments.reduce((n, e) => n + e.drifted_now, 0),
+        environments: d.environments.map((e) => ({
+          repository: e.repo,
+          environment: e.environment,
+          state: e.persists ? 'drift persists' : e.drifted_now ? 'drifted' : 'clean',
+          drifted_now: e.drifted_now,
+          drifted_checks_in_a_row: e.streak,
+          checks: e.checks,
+          persistent_items: e.persistent_items.join(', '),
+        })),
+      };
+    },
+  );
+
+  typedApp.get(
+    '/api/v1/replay/records',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'Infrastructure runs and drift checks of the visible repositories over the window, newest first (at most 200)',
+        tags: ['replay'],
+        querystring: Type.Object(windowQuery),
+      },
+    },
+    async (req) => {
+      const s = scopeOf(req);
+      return { since: s.since.toISOString(), records: await recentRecordRows(db(), { ...s, limit: 200 }) };
     },
   );
 }

@@ -87,13 +87,14 @@ export async function listRecordRows(db: ReplayDb, repo: string, q: { env?: stri
   let sel = db.selectFrom('replay_records').selectAll().where('repo', '=', repo);
   if (q.env) sel = sel.where('env', '=', q.env);
   if (q.kind) sel = sel.where('kind', '=', q.kind);
-  const rows = await sel.orderBy('observed_at').orderBy('id').execute();
-  return rows.map(({ record_key: _k, ...r }) => ({
-    ...r,
-    recorded_at: iso(r.recorded_at),
-    observed_at: iso(r.observed_at),
-    drift: (typeof r.drift === 'string' ? JSON.parse(r.drift) : r.drift) as RecordRow['drift'],
-  }));
+  return (await sel.orderBy('observed_at').orderBy('id').execute()).map(toRow);
+}
+
+/** jsonb comes back parsed from pg and PGlite; a string only from a driver that does not parse it. */
+export const driftItems = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as RecordRow['drift'];
+
+function toRow({ record_key: _k, ...r }: ReplayRecordsTable): RecordRow {
+  return { ...r, recorded_at: iso(r.recorded_at), observed_at: iso(r.observed_at), drift: driftItems(r.drift) };
 }
 
 export async function recordKeyOf(db: ReplayDb, repo: string, id: string): Promise<string | null> {
@@ -124,4 +125,19 @@ export async function driftChecks(db: ReplayDb, since: Date, repoFilter: RawBuil
       where kind = 'drift' and observed_at >= ${since} and ${repoFilter ?? sql<boolean>`true`}
       order by repo, env, observed_at, id`.execute(db)
   ).rows;
+}
+
+/** Records of the visible repositories since `since`, newest first (the dashboard's list of infra changes). */
+export async function recentRecordRows(
+  db: ReplayDb,
+  q: { since: Date; repoFilter: RawBuilder<boolean> | null; repo?: string; env?: string; limit: number },
+): Promise<RecordRow[]> {
+  const rows = (
+    await sql<ReplayRecordsTable>`
+      select * from replay_records
+      where observed_at >= ${q.since} and ${q.repoFilter ?? sql<boolean>`true`}
+        and ${q.repo ? sql<boolean>`repo = ${q.repo}` : sql<boolean>`true`} and ${q.env ? sql<boolean>`env = ${q.env}` : sql<boolean>`true`}
+      order by observed_at desc, repo, id limit ${q.limit}`.execute(db)
+  ).rows;
+  return rows.map(toRow);
 }
