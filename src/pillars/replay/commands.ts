@@ -216,6 +216,7 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         ? executeTerraform(r, { dir: cwd, env: ctx.env })
         : executeAnsible(r, { cwd: process.cwd(), env: ctx.env, playbook: opts.playbook as string | undefined });
       for (const x of done.runs) ctx.err(`ran: ${x.shown} (exit ${x.status})\n`);
+      for (const w of 'warnings' in done ? done.warnings : []) ctx.err(`warning: ${w}\n`);
       const again = buildRecordFromTexts(replayTexts(r, 'plan' in done ? { plan: done.plan } : { ansible: done.ansible }, ctx.now()));
       const { record } = await saveRecord(blob, again);
       ctx.out(`${summary(record)}\n`);

@@ -72,7 +72,10 @@ export function executeAnsible(
 }
 
 /** terraform init (readonly lock) + plan + show -json in `dir`; returns the plan JSON and what ran. */
-export function executeTerraform(r: ReplayRecord, o: { dir: string; env: NodeJS.ProcessEnv; run?: Runner }): { runs: ToolRun[]; plan: string } {
+export function executeTerraform(
+  r: ReplayRecord,
+  o: { dir: string; env: NodeJS.ProcessEnv; run?: Runner },
+): { runs: ToolRun[]; plan: string; warnings: string[] } {
   const run = o.run ?? spawnRunner;
   const env = { ...o.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
   const runs: ToolRun[] = [];
@@ -89,13 +92,18 @@ export function executeTerraform(r: ReplayRecord, o: { dir: string; env: NodeJS.
       });
     return res;
   };
+  const warnings: string[] = [];
+  // The recorded version is what the run used; another one may plan differently (say so, run anyway).
+  const version = (/"terraform_version"\s*:\s*"([^"]+)"/.exec(must(step(['version', '-json'])).stdout) ?? [])[1];
+  if (version && r.terraform!.version !== 'unknown' && version !== r.terraform!.version)
+    warnings.push(`this machine has Terraform ${version}; the record was made with ${r.terraform!.version}`);
   const locked = r.terraform!.providers.some((p) => p.version);
   must(step(['init', '-input=false', ...(locked ? ['-lockfile=readonly'] : [])]));
   // plan exits 2 with -detailed-exitcode when there are changes; without it, 0 (or 1 on error).
   const plan = step(['plan', '-input=false', '-out=replay.tfplan', ...(r.kind === 'drift' ? ['-refresh-only'] : [])]);
   must(plan);
   const shown = must(step(['show', '-json', 'replay.tfplan']));
-  return { runs, plan: shown.stdout };
+  return { runs, plan: shown.stdout, warnings };
 }
 
 /** The texts of a replay, to build its record like `replay record` would. */
