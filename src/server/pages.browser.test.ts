@@ -163,6 +163,34 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     );
   });
 
+  it('Infrastructure: persistent drift per environment equals SQL over the drift checks; the DORA page carries the drift panel', async () => {
+    await page.goto(`${base}/?page=infra`);
+    await loaded(page);
+    // Drift persists where the last two checks of the window both found drifted items.
+    const envs = (
+      await sql<{ repo: string; env: string; last2: number[] }>`select repo, env, (array_agg(drifted order by observed_at desc, id desc))[1:2] as last2
+        from replay_records where kind = 'drift' and observed_at >= ${new Date(NOW.getTime() - 30 * 86_400_000)} group by repo, env order by repo, env`.execute(
+        hub.db,
+      )
+    ).rows;
+    const persisting = envs.filter((e) => e.last2.length === 2 && e.last2.every((n) => n > 0)).map((e) => `${e.repo} ${e.env}`);
+    expect(persisting.length, 'the demo has persistent drift').toBeGreaterThan(0);
+    expect(persisting.length, 'and environments without it').toBeLessThan(envs.length);
+    const rows = page.locator('[data-testid="table-replay-drift"] tbody tr');
+    expect(await rows.count()).toBe(envs.length);
+    const shown: string[] = [];
+    for (const r of await rows.all())
+      if ((await r.locator('td[data-col="state"]').innerText()) === 'drift persists')
+        shown.push(`${await r.locator('td[data-col="repo"]').innerText()} ${await r.locator('td[data-col="environment"]').innerText()}`);
+    expect(shown.sort()).toEqual(persisting.sort());
+    expect(await page.locator('[data-testid="kpi-drift-persists"] .value').innerText()).toBe(String(persisting.length));
+    expect(await page.locator('[data-testid="chart-replay-drift-trend"] canvas').count()).toBe(1);
+    await page.goto(`${base}/?page=dora`);
+    await loaded(page);
+    const panel = page.locator('[data-testid="panel-replay-drift"]');
+    expect(await panel.locator('[data-testid="kpi-replay-drift-drift_persists_in"] .value').innerText()).toBe(String(persisting.length));
+  });
+
   it('a failed run: a click on the root cause pages its long, coloured log to the evidence line, marked', async () => {
     const { run_id: runId, job } = extras.autopsy.at(-1)!;
     const token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read', 'ingest'], expiresAt: null })).token;

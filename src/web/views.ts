@@ -9,6 +9,7 @@ import { mutationViews } from '../pillars/mutation/web/index.js';
 import { cacheViews } from '../pillars/cache/web/index.js';
 import { schedulerViews } from '../pillars/scheduler/web/index.js';
 import { complianceViews } from '../pillars/compliance/web/index.js';
+import { replayViews } from '../pillars/replay/web/index.js';
 
 function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
   const out: Record<string, PageView> = {};
@@ -21,4 +22,4 @@ function assemble(...sets: Array<Record<string, PageView>>): Record<string, Page
   return out;
 }
 
-export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews, schedulerViews, complianceViews);
+export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews, schedulerViews, complianceViews, replayViews);

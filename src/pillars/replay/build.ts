@@ -17,6 +17,24 @@ export interface RecordInput {
   now: Date;
 }
 
+/** A tool's output as text, with the name errors give as its place (a file, or a field of an upload). */
+export interface Named {
+  text: string;
+  name: string;
+}
+
+/** The same inputs as texts: what the CLI read, or what an upload to the hub carried. */
+export interface RecordTexts {
+  plan?: Named;
+  apply?: Named;
+  lock?: Named;
+  ansible?: Named;
+  drift?: boolean;
+  env: string;
+  commit: string | null;
+  now: Date;
+}
+
 function read(file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -31,7 +49,13 @@ function read(file: string): string {
 /** A plan JSON document (`show -json`) or a UI log (`plan -json`: one message per line)? */
 const isUiLog = (text: string) => /^\s*\{[^\n]*"@level"/.test(text);
 
-export function buildRecord(input: RecordInput): ReplayRecord {
+/** Reads the files named by the CLI's flags; errors then name the files. */
+export function readInputs(input: RecordInput): RecordTexts {
+  const named = (file: string | undefined) => (file === undefined ? undefined : { text: read(file), name: file });
+  return { ...input, plan: named(input.plan), apply: named(input.apply), lock: named(input.lock), ansible: named(input.ansible) };
+}
+
+export function buildRecordFromTexts(input: RecordTexts): ReplayRecord {
   if (!input.plan && !input.apply && !input.ansible)
     throw new CiError('E_USAGE', 'nothing to record', {
       where: 'replay record',
@@ -39,7 +63,7 @@ export function buildRecord(input: RecordInput): ReplayRecord {
     });
   let body: Omit<ReplayRecord, 'id' | 'recorded'>;
   if (input.ansible) {
-    const run = parseAnsible(read(input.ansible), input.ansible);
+    const run = parseAnsible(input.ansible.text, input.ansible.name);
     const changed = run.tasks.filter((t) => t.changed || t.failed);
     body = {
       tool: 'ansible',
@@ -58,12 +82,12 @@ export function buildRecord(input: RecordInput): ReplayRecord {
     let plan: TerraformPlan | undefined;
     let ui: ApplyLog | undefined;
     if (input.plan) {
-      const text = read(input.plan);
-      if (isUiLog(text)) ui = parseUiLog(text, input.plan);
-      else plan = parsePlan(text, input.plan);
+      const { text, name } = input.plan;
+      if (isUiLog(text)) ui = parseUiLog(text, name);
+      else plan = parsePlan(text, name);
     }
-    const apply = input.apply ? parseUiLog(read(input.apply), input.apply) : undefined;
-    const locked = input.lock ? parseLockFile(read(input.lock)) : [];
+    const apply = input.apply ? parseUiLog(input.apply.text, input.apply.name) : undefined;
+    const locked = input.lock ? parseLockFile(input.lock.text) : [];
     const providers = (plan?.providers ?? []).map((p) => ({ ...p, ...locked.find((l) => l.source === p.source || l.source.endsWith(`/${p.source}`)) }));
     for (const l of locked) if (!providers.some((p) => p.source === l.source)) providers.push(l);
     const drift = [...(plan?.drift.map((d) => ({ address: d.address, action: d.actions.join('+') })) ?? []), ...(ui?.drift ?? [])];

@@ -7,8 +7,11 @@ import { createBlobStore } from '../../core/blob/index.js';
 import { examples } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
-import { buildRecord } from './build.js';
-import { checkEnv, diffRecords, findRecord, listRecords, saveRecord, type ReplayRecord } from './record.js';
+import { hubTarget, repoApiPath, uploadToHub, type HubTarget } from '../../core/upload.js';
+import { buildRecordFromTexts, readInputs, type RecordTexts } from './build.js';
+import { driftVerdict } from './drift.js';
+import { executeAnsible, executeTerraform, replayTexts } from './execute.js';
+import { checkEnv, diffRecords, findRecord, listRecords, saveRecord, type RecordDiff, type ReplayRecord } from './record.js';
 import { renderLockFile } from './terraform.js';
 
 async function blobOf(ctx: CliContext, opts: Record<string, unknown>) {
@@ -27,6 +30,16 @@ const summary = (r: ReplayRecord) =>
     r.kind === 'drift' ? `, ${r.drift.length} drifted` : ''
   }${r.commit ? `  commit ${r.commit.slice(0, 12)}` : ''}`;
 
+/** Prints a diff as `+`/`-`/`~` lines; returns whether the records differ. */
+function printDiff(ctx: CliContext, d: RecordDiff): boolean {
+  for (const x of d.added) ctx.out(`+ ${x.address}  ${actions(x.actions)}\n`);
+  for (const x of d.removed) ctx.out(`- ${x.address}  ${actions(x.actions)}\n`);
+  for (const x of d.changed) ctx.out(`~ ${x.address}  ${actions(x.from)} -> ${actions(x.to)}\n`);
+  const differs = d.added.length + d.removed.length + d.changed.length > 0;
+  if (!differs) ctx.err('the two records change the same resources the same way\n');
+  return differs;
+}
+
 export function replayCommands(program: Command, ctx: CliContext): void {
   const replay = examples(
     program.command('replay').description('Record Terraform and Ansible runs and drift checks, compare them, and replay them locally'),
@@ -44,11 +57,14 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         .option('--drift', 'this run is a drift check (terraform plan -refresh-only, ansible-playbook --check --diff)')
         .option('--env <env>', 'environment', 'default')
         .option('--commit <sha>', 'commit the run applied (default: GITHUB_SHA / CI_COMMIT_SHA)')
+        .option('--hub <url>', 'store the record on this hub instead of the local data folder (env CI_INTEL_HUB)')
+        .option('--token <token>', 'hub token with the ingest scope for the repository (env CI_INTEL_TOKEN)')
+        .option('--repo <owner/name>', 'repository the record belongs to on the hub (default: GITHUB_REPOSITORY / CI_PROJECT_PATH)')
         .option('--json', 'print the record as one JSON object'),
     ).action(async (opts: Record<string, unknown>) => {
       const env = checkEnv(String(opts.env));
       const commit = (opts.commit as string | undefined) ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA ?? null;
-      const rec = buildRecord({
+      const texts = readInputs({
         plan: opts.plan as string | undefined,
         apply: opts.apply as string | undefined,
         lock: opts.lock as string | undefined,
@@ -58,6 +74,13 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         commit,
         now: ctx.now(),
       });
+      // Built here too: bad input fails before anything is sent, with the file's own name.
+      const rec = buildRecordFromTexts(texts);
+      const target = hubTarget(opts as { hub?: string; token?: string }, { config: () => ctx.config({ config: opts.config }) });
+      if (target) {
+        await uploadRecord(target, opts, ctx, texts);
+        return;
+      }
       const { record, created } = await saveRecord(await blobOf(ctx, opts), rec);
       if (opts.json) ctx.out(`${JSON.stringify(record)}\n`);
       else ctx.out(`${summary(record)}\n`);
@@ -67,6 +90,7 @@ export function replayCommands(program: Command, ctx: CliContext): void {
     'ci-intel replay record --plan plan.json --apply apply.json --lock .terraform.lock.hcl --env staging --commit $GITHUB_SHA',
     'terraform plan -refresh-only -json > drift.json; ci-intel replay record --drift --plan drift.json --env prod',
     'ANSIBLE_STDOUT_CALLBACK=json ansible-playbook site.yml > run.json; ci-intel replay record --ansible run.json --env staging',
+    'ci-intel replay record --plan plan.json --apply apply.json --env prod --hub https://ci-intel.internal --token $CI_INTEL_TOKEN --repo acme/infra',
   );
   examples(
     store(
@@ -112,10 +136,7 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         ctx.out(`${JSON.stringify(d)}\n`);
         return;
       }
-      for (const x of d.added) ctx.out(`+ ${x.address}  ${actions(x.actions)}\n`);
-      for (const x of d.removed) ctx.out(`- ${x.address}  ${actions(x.actions)}\n`);
-      for (const x of d.changed) ctx.out(`~ ${x.address}  ${actions(x.from)} -> ${actions(x.to)}\n`);
-      if (!d.added.length && !d.removed.length && !d.changed.length) ctx.err('the two records change the same resources the same way\n');
+      printDiff(ctx, d);
     }),
     'ci-intel replay diff 3fa9c1 8b02de',
   );
@@ -131,9 +152,12 @@ export function replayCommands(program: Command, ctx: CliContext): void {
       for (const c of checks)
         ctx.out(`${c.recorded}  ${c.id}  ${c.drift.length} drifted${c.drift.length ? `: ${c.drift.map((d) => d.address).join(', ')}` : ''}\n`);
       const n = Math.max(1, Number(opts.persist) || 2);
-      const last = checks.slice(-n);
-      if (last.length === n && last.every((c) => c.drift.length > 0)) {
-        const still = last[0]!.drift.map((d) => d.address).filter((a) => last.every((c) => c.drift.some((d) => d.address === a)));
+      const v = driftVerdict(
+        checks.map((c) => ({ id: c.id, at: c.recorded, drift: c.drift })),
+        n,
+      );
+      if (v.persists) {
+        const still = v.persistent_items;
         ctx.err(`ALERT drift persists in ${String(opts.env)} over the last ${n} checks${still.length ? `: ${still.join(', ')}` : ''}\n`);
         process.exitCode = 1;
       }
@@ -147,9 +171,16 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         .description('Re-create a recorded run locally: writes the lock file and the recorded plan, checks versions, prints the commands')
         .argument('<record>')
         .option('--dry-run', 'only write the files and print the commands (the default)')
-        .option('--out <dir>', 'folder for .terraform.lock.hcl and the recorded plan', '.'),
+        .option(
+          '--execute',
+          'run them: terraform init/plan/show (when installed) in --out, or ansible-playbook --check --diff; records the replay (environment local-replay) and prints its diff with the record; exit 1 when they differ',
+        )
+        .option('--playbook <file>', 'with --execute: the playbook to run when the recorded path is not on this machine')
+        .option('--out <dir>', 'folder for .terraform.lock.hcl and the recorded plan (with --execute: the Terraform configuration folder)', '.'),
     ).action(async (id: string, opts: Record<string, unknown>) => {
-      const r = await findRecord(await blobOf(ctx, opts), id);
+      if (opts.execute && opts.dryRun) throw new CiError('E_USAGE', '--dry-run and --execute exclude each other', { where: '--execute' });
+      const blob = await blobOf(ctx, opts);
+      const r = await findRecord(blob, id);
       const out = String(opts.out);
       if (!existsSync(out)) mkdirSync(out, { recursive: true });
       const cmds: string[] = [];
@@ -176,8 +207,43 @@ export function replayCommands(program: Command, ctx: CliContext): void {
         cmds.push(`ci-intel replay record --ansible replay.json --drift --env local-replay`);
       }
       if (!r.terraform && !r.ansible) throw new CiError('E_REPLAY_INVALID', `record ${r.id} has nothing to replay`, { where: r.id });
-      ctx.out(`${cmds.join('\n')}\n`);
+      if (!opts.execute) {
+        ctx.out(`${cmds.join('\n')}\n`);
+        return;
+      }
+      const cwd = path.resolve(out);
+      const done = r.terraform
+        ? executeTerraform(r, { dir: cwd, env: ctx.env })
+        : executeAnsible(r, { cwd: process.cwd(), env: ctx.env, playbook: opts.playbook as string | undefined });
+      for (const x of done.runs) ctx.err(`ran: ${x.shown} (exit ${x.status})\n`);
+      for (const w of 'warnings' in done ? done.warnings : []) ctx.err(`warning: ${w}\n`);
+      const again = buildRecordFromTexts(replayTexts(r, 'plan' in done ? { plan: done.plan } : { ansible: done.ansible }, ctx.now()));
+      const { record } = await saveRecord(blob, again);
+      ctx.out(`${summary(record)}\n`);
+      if (printDiff(ctx, diffRecords(r, record))) process.exitCode = 1;
     }),
     'ci-intel replay run 3fa9c1 --dry-run --out replay/',
+    'ci-intel replay run 3fa9c1 --execute --out infra/   # in a checkout: re-plans with the recorded provider versions, prints the difference',
   );
+}
+
+/** Sends the tool outputs as read (the hub parses and redacts them itself) and prints the hub's answer. */
+async function uploadRecord(target: HubTarget, opts: Record<string, unknown>, ctx: CliContext, t: RecordTexts): Promise<void> {
+  const repo = (opts.repo as string | undefined) ?? ctx.env.GITHUB_REPOSITORY ?? ctx.env.CI_PROJECT_PATH;
+  if (!repo || !repo.includes('/'))
+    throw new CiError('E_USAGE', 'recording on a hub needs the repository', {
+      where: '--repo',
+      hint: 'pass --repo owner/name (or run in GitHub Actions / GitLab CI)',
+    });
+  const body = {
+    env: t.env,
+    commit: t.commit,
+    drift: Boolean(t.drift),
+    ...Object.fromEntries((['plan', 'apply', 'lock', 'ansible'] as const).filter((k) => t[k]).map((k) => [k, t[k]!.text])),
+  };
+  const res = await uploadToHub(target, { path: repoApiPath(repo, 'replay-records'), body: JSON.stringify(body), contentType: 'application/json' });
+  const r = res.body as ReplayRecord & { created: boolean; repo: string };
+  if (opts.json) ctx.out(`${JSON.stringify(r)}\n`);
+  else ctx.out(`${summary(r)}\n`);
+  ctx.err(`${r.created ? 'recorded' : 'already recorded'} on ${target.url} for ${r.repo}\n`);
 }
