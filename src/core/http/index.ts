@@ -3,7 +3,7 @@
 import { createGunzip } from 'node:zlib';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { runIdFor } from '../identity.js';
+import { normalizeRepo, runIdFor } from '../identity.js';
 import type { Redactor } from '../redact/index.js';
 import { createRunStub } from '../runs/write.js';
 import { CiError } from '../errors.js';
@@ -46,6 +46,14 @@ export function presentedToken(req: FastifyRequest): string | null {
 export function requirePrincipal(req: FastifyRequest): Principal {
   if (!req.principal) throw new CiError('E_AUTH_REQUIRED', 'this request needs a token');
   return req.principal;
+}
+
+/** The repository a route's `:owner/:repo` names, normalised; E_USAGE for an empty, `.` or `..` segment. */
+export function repoFromPath(p: { owner: string; repo: string }): string {
+  const repo = normalizeRepo(`${p.owner}/${p.repo}`);
+  if (repo.split('/').some((s) => s === '' || s === '.' || s === '..'))
+    throw new CiError('E_USAGE', `invalid repository ${JSON.stringify(repo)}`, { where: 'path :owner/:repo' });
+  return repo;
 }
 
 /** Throws E_FORBIDDEN_REPO unless the caller may see/write `repo`. */

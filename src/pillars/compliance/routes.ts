@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { repoMatch } from '../../core/db/index.js';
 import { sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http/index.js';
+import { assertRepo, bodyStream, rawBodyParsers, repoFromPath, repoRegexes, requirePrincipal } from '../../core/http/index.js';
 import { typed, type HubApp } from '../../core/http/types.js';
 import { normalizeRepo } from '../../core/identity.js';
 import { splitLines } from '../../core/lines.js';
@@ -69,9 +69,7 @@ export function complianceRoutes(app: HubApp, ctx: HubContext): void {
         },
       },
       async (req) => {
-        const repo = normalizeRepo(`${req.params.owner}/${req.params.repo}`);
-        if (repo.split('/').some((s) => s === '' || s === '.' || s === '..'))
-          throw new CiError('E_USAGE', `invalid repository ${JSON.stringify(repo)}`, { where: 'path :owner/:repo' });
+        const repo = repoFromPath(req.params);
         assertRepo(req, repo);
         const findings: Finding[] = [];
         const rejected: FindingLineError[] = [];

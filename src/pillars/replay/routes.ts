@@ -7,9 +7,8 @@ import { Type } from 'typebox';
 import { repoMatch } from '../../core/db/index.js';
 import { sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http/index.js';
+import { assertRepo, bodyStream, rawBodyParsers, repoFromPath, repoRegexes, requirePrincipal } from '../../core/http/index.js';
 import { typed, type HubApp } from '../../core/http/types.js';
-import { normalizeRepo } from '../../core/identity.js';
 import type { HubContext } from '../../core/registry.js';
 import { buildRecordFromTexts, type RecordTexts } from './build.js';
 import { driftTrend, driftVerdict, type DriftCheck } from './drift.js';
@@ -56,12 +55,7 @@ export function parseUpload(text: string, now: Date): RecordTexts {
 
 export function replayRoutes(app: HubApp, ctx: HubContext): void {
   const db = () => ctx.db.withTables<ReplayTables>();
-  const repoOf = (owner: string, name: string) => {
-    const repo = normalizeRepo(`${owner}/${name}`);
-    if (repo.split('/').some((s) => s === '' || s === '.' || s === '..'))
-      throw new CiError('E_USAGE', `invalid repository ${JSON.stringify(repo)}`, { where: 'path :owner/:repo' });
-    return repo;
-  };
+  const repoOf = (owner: string, repo: string) => repoFromPath({ owner, repo });
   const repoParams = Type.Object({ owner: Type.String(), repo: Type.String() });
   app.register(async (plain) => {
     const scoped = typed(plain);

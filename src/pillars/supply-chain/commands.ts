@@ -5,7 +5,9 @@ import { collect, examples, numberOption } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { readAdvisories } from './advisories/index.js';
-import { diffSboms } from './diff.js';
+import { diffSboms, findings } from './diff.js';
+import { recordFor, recordOptions, type RecordOpts } from './record.js';
+import { recordScan, summarizeScan, type ScanTables } from './scans.js';
 import { renderJson, renderMarkdown, renderText } from './render.js';
 import { readSbom } from './sbom/index.js';
 import { readVex } from './vex.js';
@@ -19,31 +21,47 @@ export function supplyChainCommands(program: Command, ctx: CliContext): void {
     'ci-intel sbom diff main.cdx.json pr.cdx.json --advisories grype.json --vex vex.openvex.json',
   );
   examples(
-    sbom
-      .command('diff')
-      .description(
-        'List components added, removed and changed between BASE and HEAD, and the vulnerabilities HEAD brings in with risk = max(CVSS base score, 10 × EPSS percentile); exit 1 when one is at or above --max-risk and no VEX statement says not_affected or fixed',
-      )
-      .argument('<base>', 'SBOM of the base (CycloneDX 1.4–1.6 JSON/XML, SPDX 2.3 JSON/tag-value)')
-      .argument('<head>', 'SBOM of the change')
-      .option(
-        '--advisories <file>',
-        'a vulnerability report for the change (Grype -o json, OSV-scanner --format json, npm audit --json); repeatable',
-        collect,
-        [],
-      )
-      .option('--vex <file>', 'a VEX document (OpenVEX or CycloneDX VEX); repeatable', collect, [])
-      .option('--max-risk <score>', `risk 0–10 at which a new vulnerability fails (default ${DEFAULT_MAX_RISK})`)
-      .option('--json', 'one JSON object')
-      .option('--md', 'Markdown (for a pull-request comment)'),
+    recordOptions(
+      sbom
+        .command('diff')
+        .description(
+          'List components added, removed and changed between BASE and HEAD, and the vulnerabilities HEAD brings in with risk = max(CVSS base score, 10 × EPSS percentile); exit 1 when one is at or above --max-risk and no VEX statement says not_affected or fixed',
+        )
+        .argument('<base>', 'SBOM of the base (CycloneDX 1.4–1.6 JSON/XML, SPDX 2.3 JSON/tag-value)')
+        .argument('<head>', 'SBOM of the change')
+        .option(
+          '--advisories <file>',
+          'a vulnerability report for the change (Grype -o json, OSV-scanner --format json, npm audit --json); repeatable',
+          collect,
+          [],
+        )
+        .option('--vex <file>', 'a VEX document (OpenVEX or CycloneDX VEX); repeatable', collect, [])
+        .option('--max-risk <score>', `risk 0–10 at which a new vulnerability fails (default ${DEFAULT_MAX_RISK})`)
+        .option('--json', 'one JSON object')
+        .option('--md', 'Markdown (for a pull-request comment)'),
+      "HEAD's component count and open vulnerabilities by severity (VEX-cleared ones excluded) as the repository's latest scan, exported on /metrics",
+    ),
     'ci-intel sbom diff base.cdx.json head.cdx.json --advisories npm-audit.json',
     'ci-intel sbom diff base.spdx.json head.spdx.json --advisories osv.json --vex product.openvex.json --max-risk 9 --md',
-  ).action((base: string, head: string, o: { advisories: string[]; vex: string[]; maxRisk?: string; json?: boolean; md?: boolean }) => {
+    'ci-intel sbom diff main.cdx.json pr.cdx.json --advisories grype.json --record --hub https://ci-intel.example.com --token $CI_INTEL_TOKEN',
+  ).action(async (base: string, head: string, o: RecordOpts & { advisories: string[]; vex: string[]; maxRisk?: string; json?: boolean; md?: boolean }) => {
     if (o.json && o.md) throw new CiError('E_USAGE', '--json and --md cannot be used together', { where: '--md', hint: 'choose one output' });
     const maxRisk = numberOption('--max-risk', o.maxRisk, { min: 0, max: 10 }) ?? DEFAULT_MAX_RISK;
-    const d = diffSboms(readSbom(base), readSbom(head), { reports: o.advisories.flatMap(readAdvisories), vex: o.vex.flatMap(readVex), maxRisk });
+    const headSbom = readSbom(head);
+    const reports = o.advisories.flatMap(readAdvisories);
+    const vex = o.vex.flatMap(readVex);
+    const d = diffSboms(readSbom(base), headSbom, { reports, vex, maxRisk });
     ctx.out(o.json ? renderJson(d) : o.md ? renderMarkdown(d) : renderText(d));
     if (!d.pass) process.exitCode = 1;
+    if (!o.record) return;
+    const scan = summarizeScan(headSbom.components.length, findings(headSbom, reports, vex));
+    const r = await recordFor(o, ctx, { tail: 'sbom-scans', body: JSON.stringify(scan), contentType: 'application/json' }, async (hub, repo, commit) =>
+      recordScan(hub.db.withTables<ScanTables>(), { repo, commit, at: ctx.now(), scan }),
+    );
+    const v = scan.vulnerabilities;
+    ctx.err(
+      `recorded ${r.repo}@${r.commit.slice(0, 12)}${r.where}: ${scan.components} components; open vulnerabilities ${v.critical} critical, ${v.high} high, ${v.medium} medium, ${v.low} low, ${v.unknown} unknown; ${scan.vex_cleared} cleared by VEX\n`,
+    );
   });
 
   examples(

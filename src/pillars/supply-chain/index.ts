@@ -7,6 +7,7 @@ import { evidenceCommands } from './evidence/commands.js';
 import { sarifCommands, sarifGate } from './sarif/commands.js';
 import { sarifRoutes } from './sarif/routes.js';
 import { sarifMigrations } from './sarif/tables.js';
+import { registerScanMetrics, scanMigrations, scanRoutes } from './scans.js';
 
 export const supplyChainPillar = definePillar({
   id: 'supply-chain',
@@ -16,6 +17,10 @@ export const supplyChainPillar = definePillar({
     sarifCommands(program, ctx);
   },
   gates: [sarifGate],
-  migrations: sarifMigrations,
-  routes: sarifRoutes,
+  migrations: [...sarifMigrations, ...scanMigrations],
+  routes: (app, ctx) => {
+    sarifRoutes(app, ctx);
+    scanRoutes(app, ctx);
+  },
+  metrics: registerScanMetrics,
 });

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { collect, examples, numberOption } from '../../../core/cli.js';
 import { CiError } from '../../../core/errors.js';
 import type { CliContext, GateDef, GateResult } from '../../../core/registry.js';
-import { hubTarget, repoApiPath, uploadToHub } from '../../../core/upload.js';
+import { recordFor, recordOptions, type RecordOpts } from '../record.js';
 import { dedupe, type SarifIssue } from './dedup.js';
 import { MAX_SARIF_BYTES, SEVERITIES, checkoutSource, gitSource, readSarif, type ReadOptions, type SarifFinding, type Severity } from './normalize.js';
 import { renderSarifJson, renderSarifMarkdown, renderSarifText } from './render.js';
@@ -78,39 +78,16 @@ export function sarifReport(files: string[], o: SarifOpts, now: Date, warn: (s: 
 
 /** Stores the change's findings as the commit's static analysis record: on the hub, or in a store. */
 async function record(findings: SarifFinding[], o: RecordOpts, ctx: CliContext): Promise<void> {
-  const repo = o.repo ?? ctx.env.GITHUB_REPOSITORY ?? ctx.env.CI_PROJECT_PATH;
-  const commit = o.commit ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA;
-  if (!repo || !commit) throw new CiError('E_USAGE', '--record needs --repo and --commit (or a CI environment naming them)', { where: '--record' });
-  const target = o.db ? null : hubTarget(o, { config: () => ctx.config({ config: o.config }) });
-  let s: SarifRecordSummary;
-  if (target) {
-    const res = await uploadToHub(target, {
-      path: `${repoApiPath(repo, 'sarif-findings')}?commit=${encodeURIComponent(commit)}`,
-      body: findings.map((f) => JSON.stringify(f)).join('\n') + '\n',
-      contentType: 'application/x-ndjson',
-    });
-    s = res.body as SarifRecordSummary;
-  } else {
-    const hub = await ctx.openHub({ db: o.db, config: o.config });
-    try {
-      s = await recordSarif(hub.db.withTables<SarifTables>(), hub.redactor, { repo, commit, at: ctx.now(), findings, complete: true });
-    } finally {
-      await hub.close();
-    }
-  }
-  ctx.err(
-    `recorded ${repo}@${commit.slice(0, 12)}${target ? ` on ${target.url}` : ''}: ${s.findings} findings, ${s.issues} issues: ${s.opened} new, ${s.seen} known, ${s.fixed} fixed\n`,
+  const r = await recordFor<SarifRecordSummary>(
+    o,
+    ctx,
+    { tail: 'sarif-findings', body: findings.map((f) => JSON.stringify(f)).join('\n') + '\n', contentType: 'application/x-ndjson' },
+    (hub, repo, commit) => recordSarif(hub.db.withTables<SarifTables>(), hub.redactor, { repo, commit, at: ctx.now(), findings, complete: true }),
   );
-}
-
-interface RecordOpts {
-  record?: boolean;
-  repo?: string;
-  commit?: string;
-  db?: string;
-  hub?: string;
-  token?: string;
-  config?: string;
+  const s = r.result;
+  ctx.err(
+    `recorded ${r.repo}@${r.commit.slice(0, 12)}${r.where}: ${s.findings} findings, ${s.issues} issues: ${s.opened} new, ${s.seen} known, ${s.fixed} fixed\n`,
+  );
 }
 
 export function sarifCommands(program: Command, ctx: CliContext): void {
@@ -119,25 +96,18 @@ export function sarifCommands(program: Command, ctx: CliContext): void {
     'ci-intel sarif report flawfinder.sarif eslint.sarif --base-ref origin/main --base base/*.sarif',
   );
   examples(
-    options(
-      sarif
-        .command('report')
-        .description(
-          "Merge SARIF logs of several scanners and scanner versions into one issue per flaw (rule + location + line text; two tools' findings are one issue when they name the same weakness on the same line), compare with the base commit's logs (new, still open, fixed), apply suppressions, and count issues per 1,000 lines; exit 1 when a newly introduced issue is at or above --fail-on or the density is above --max-per-kloc",
-        ),
-    )
-      .option('--json', 'one JSON object')
-      .option('--md', 'Markdown (for a pull-request comment)')
-      .option(
-        '--record',
-        "store the change's findings as --repo's static analysis record at --commit (deduplicated with earlier uploads; what the commit no longer has is fixed)",
+    recordOptions(
+      options(
+        sarif
+          .command('report')
+          .description(
+            "Merge SARIF logs of several scanners and scanner versions into one issue per flaw (rule + location + line text; two tools' findings are one issue when they name the same weakness on the same line), compare with the base commit's logs (new, still open, fixed), apply suppressions, and count issues per 1,000 lines; exit 1 when a newly introduced issue is at or above --fail-on or the density is above --max-per-kloc",
+          ),
       )
-      .option('--repo <owner/name>', 'repository, for --record (default: from the CI environment)')
-      .option('--commit <sha>', 'commit analysed, for --record (default: from the CI environment)')
-      .option('--db <path|url>', 'store for --record: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
-      .option('--hub <url>', 'with --record: send the findings to this hub instead of a store (env CI_INTEL_HUB)')
-      .option('--token <token>', 'hub token with the ingest scope (env CI_INTEL_TOKEN)')
-      .option('--config <file>', 'ci-intel.yml to read'),
+        .option('--json', 'one JSON object')
+        .option('--md', 'Markdown (for a pull-request comment)'),
+      "the change's findings as the repository's static analysis record (deduplicated with earlier uploads; what the commit no longer has is fixed)",
+    ),
     'ci-intel sarif report head/*.sarif --base base/*.sarif --base-ref origin/main',
     'ci-intel sarif report codeql.sarif semgrep.sarif --suppressions .ci-intel/suppressions.yml --max-per-kloc 2 --md',
     'ci-intel sarif report *.sarif --record --hub https://ci-intel.example.com --token $CI_INTEL_TOKEN',

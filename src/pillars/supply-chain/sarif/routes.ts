@@ -4,9 +4,8 @@
 // with their state and suppressions, and suppressions made with a reason for at most 30 days.
 import { Type } from 'typebox';
 import { CiError } from '../../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers } from '../../../core/http/index.js';
+import { assertRepo, bodyStream, rawBodyParsers, repoFromPath } from '../../../core/http/index.js';
 import { typed, type HubApp } from '../../../core/http/types.js';
-import { normalizeRepo } from '../../../core/identity.js';
 import { splitLines } from '../../../core/lines.js';
 import { untilInstant } from '../../../core/duration.js';
 import type { HubContext } from '../../../core/registry.js';
@@ -73,12 +72,6 @@ const commitUpload = (summary: string) => ({
 
 export function sarifRoutes(app: HubApp, ctx: HubContext): void {
   const db = () => ctx.db.withTables<SarifTables>();
-  const repoOf = (p: { owner: string; repo: string }) => {
-    const repo = normalizeRepo(`${p.owner}/${p.repo}`);
-    if (repo.split('/').some((s) => s === '' || s === '.' || s === '..'))
-      throw new CiError('E_USAGE', `invalid repository ${JSON.stringify(repo)}`, { where: 'path :owner/:repo' });
-    return repo;
-  };
   app.register(async (plain) => {
     const scoped = typed(plain);
     rawBodyParsers(scoped);
@@ -88,7 +81,7 @@ export function sarifRoutes(app: HubApp, ctx: HubContext): void {
         "Record a commit's static analysis findings as `ci-intel sarif report --record` sends them (NDJSON, one normalised finding per line): deduplicated into issues across tools and versions; what the commit no longer has is fixed in it",
       ),
       async (req) => {
-        const repo = repoOf(req.params);
+        const repo = repoFromPath(req.params);
         assertRepo(req, repo);
         const findings: SarifFinding[] = [];
         const rejected: LineError[] = [];
@@ -116,7 +109,7 @@ export function sarifRoutes(app: HubApp, ctx: HubContext): void {
         "Record a SARIF 2.1.0 log of a commit as the scanner wrote it; issues are identified by the log's snippets and fingerprints (the agent's upload, which reads line text from the checkout, recognises moved lines better)",
       ),
       async (req) => {
-        const repo = repoOf(req.params);
+        const repo = repoFromPath(req.params);
         assertRepo(req, repo);
         const chunks: Buffer[] = [];
         for await (const c of bodyStream(req, MAX_SARIF_BYTES)) chunks.push(c as Buffer);
@@ -148,7 +141,7 @@ export function sarifRoutes(app: HubApp, ctx: HubContext): void {
       },
     },
     async (req) => {
-      const repo = repoOf(req.params);
+      const repo = repoFromPath(req.params);
       assertRepo(req, repo);
       const now = ctx.now();
       const expires = untilInstant(req.body.expires ?? `${MAX_SUPPRESSION_DAYS}d`, now, '/expires');
@@ -194,7 +187,7 @@ export function sarifRoutes(app: HubApp, ctx: HubContext): void {
       },
     },
     async (req) => {
-      const repo = repoOf(req.params);
+      const repo = repoFromPath(req.params);
       assertRepo(req, repo);
       const now = ctx.now();
       if (req.query.base && !req.query.commit)
