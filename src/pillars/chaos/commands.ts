@@ -37,6 +37,14 @@ export function assertAllowed(fault: FaultName, allow: { list: FaultName[]; from
   }
 }
 
+export function parseHostPort(v: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(v.trim());
+  const port = Number(m?.[2]);
+  if (!m || port < 1 || port > 65535)
+    throw new CiError('E_USAGE', `${JSON.stringify(v)} is not host:port`, { where: '--upstream', hint: 'e.g. --upstream 127.0.0.1:5432' });
+  return { host: m[1]!, port };
+}
+
 export function defaultTarget(env: NodeJS.ProcessEnv, command: string[]): string {
   return env.GITHUB_JOB || env.CI_JOB_NAME || path.basename(command[0] ?? 'step');
 }
@@ -71,10 +79,16 @@ export function chaosCommands(program: Command, ctx: CliContext): void {
       .option('--backoff <list>', 'waits before each retry; the last repeats', '2s,4s,8s')
       .option('--jitter <0..1>', '± fraction applied to each wait', '0.2')
       .option('--budget <duration>', 'a success slower than this is degraded')
+      .option(
+        '--upstream <host:port>',
+        'delay_net/drop_net: forward to this address; the step dials CI_INTEL_CHAOS_PROXY (default: an HTTP proxy in HTTP_PROXY/HTTPS_PROXY)',
+      )
       .option('--allow <faults>', 'faults allowed here, comma-separated (light = delay_net,cpu_stress,corrupt_cache; env CI_INTEL_CHAOS_ALLOW; default all)')
       .option('--json', 'one JSON object: the trial as the run record’s chaos item (null when nothing was injected) and every attempt'),
     'ci-intel chaos run --fault kill_job:after=5s..30s --rate 1 --seed 42 --target build -- make',
     'ci-intel chaos run --fault disk_fill:size=64m,percent=99,times=1 --rate 1 --backoff 1s --json -- ./build.sh',
+    'ci-intel chaos run --fault delay_net:latency=300ms,jitter=100ms --rate 1 -- curl -fsS https://registry.npmjs.org/',
+    'ci-intel chaos run --fault drop_net:loss=0.3,burst=3 --upstream db:5432 --rate 1 -- ./migrate.sh   # dials $CI_INTEL_CHAOS_PROXY',
     'CI_INTEL_CHAOS=off ci-intel chaos run --fault cpu_stress -- npm test   # runs without faults',
   ).action(async (command: string[], opts: Record<string, unknown>) => {
     if (!command.length)
@@ -102,6 +116,7 @@ export function chaosCommands(program: Command, ctx: CliContext): void {
       stdout: opts.json ? ctx.err : ctx.out,
       stderr: ctx.err,
       now: ctx.now,
+      faultContext: { upstream: opts.upstream === undefined ? undefined : parseHostPort(String(opts.upstream)) },
     });
     ctx.out(opts.json ? `${jsonLine({ trial: r.trial, attempts: r.attempts, exit_code: r.exit_code, ms: r.ms })}\n` : renderTrial(r, fault.name, target, seed));
     if (r.exit_code !== 0) process.exitCode = 1;

@@ -11,7 +11,7 @@ export type FaultName = (typeof FAULTS)[number];
 export const LIGHT_FAULTS: readonly FaultName[] = ['delay_net', 'cpu_stress', 'corrupt_cache'];
 
 /** The faults this runner can inject today; the others are refused with a clear error. */
-export const INJECTABLE: readonly FaultName[] = ['kill_job', 'cpu_stress', 'disk_fill'];
+export const INJECTABLE: readonly FaultName[] = ['kill_job', 'cpu_stress', 'disk_fill', 'delay_net', 'drop_net'];
 
 export interface FaultSpec {
   name: FaultName;

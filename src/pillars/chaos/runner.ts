@@ -10,7 +10,7 @@ import { decideTrial, type AttemptDecision, type RetryPolicy } from './decide.js
 import type { FaultSpec } from './faults.js';
 import { startGuard, type Guard } from './guard.js';
 import { prepareFault } from './inject/index.js';
-import type { Injection } from './inject/types.js';
+import type { FaultContext, Injection } from './inject/types.js';
 
 export interface TrialOptions {
   fault: FaultSpec;
@@ -31,6 +31,8 @@ export interface TrialOptions {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   now: () => Date;
+  /** What the faults need from the command line (e.g. `--upstream`). */
+  faultContext?: FaultContext;
 }
 
 export interface AttemptResult {
@@ -62,11 +64,13 @@ export const markerLine = (fault: string, target: string, seed: number, attempt:
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 export async function runTrial(o: TrialOptions): Promise<TrialResult> {
-  const prepared = prepareFault(o.fault);
+  const prepared = prepareFault(o.fault, o.faultContext);
   const plan = decideTrial({ seed: o.seed, rate: o.rate, times: o.fault.times, paramRange: prepared.paramRange, policy: o.policy });
   const say = (s: string) => o.stderr(`ci-intel chaos: ${s}\n`);
   if (!o.inject) say(`fault injection is off (CI_INTEL_CHAOS=off): the step runs without faults`);
   const guard = startGuard();
+  const shared = await prepared.setup?.();
+  const opts = shared ? { ...o, env: { ...o.env, ...shared.env } } : o;
   const started = o.now();
   const t0 = performance.now();
   const attempts: AttemptResult[] = [];
@@ -77,7 +81,7 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
         injecting = false;
         say('fault injection was switched off: no more faults in this trial');
       }
-      const a = await runAttempt(o, d, injecting && d.inject ? prepared.start.bind(prepared) : null, plan.length, guard);
+      const a = await runAttempt(opts, d, injecting && d.inject ? prepared.start.bind(prepared) : null, plan.length, guard);
       attempts.push(a);
       const tail = a.exit_code === 0 ? 'succeeded' : `failed (${a.signal ? `killed by ${a.signal}` : `exit ${a.exit_code}`})`;
       if (a.exit_code === 0 || d.backoff_ms === undefined) {
@@ -89,6 +93,7 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
       await new Promise((r) => setTimeout(r, d.backoff_ms));
     }
   } finally {
+    await shared?.close();
     guard.done();
   }
   const ms = Math.round(performance.now() - t0);
@@ -112,11 +117,12 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
 async function runAttempt(
   o: TrialOptions,
   d: AttemptDecision,
-  start: ((param: number | undefined, guard: Guard) => Promise<Injection>) | null,
+  start: ((param: number | undefined, guard: Guard, seed: number) => Promise<Injection>) | null,
   of: number,
   guard: Guard,
 ): Promise<AttemptResult> {
-  const inj = start ? await start(d.param, guard) : null;
+  // Each attempt's toxics draw from their own stream, derived from the trial's seed.
+  const inj = start ? await start(d.param, guard, (o.seed + d.attempt * 0x9e3779b1) >>> 0) : null;
   if (inj) o.stderr(`${markerLine(o.fault.name, o.target, o.seed, d.attempt, of)}: ${inj.detail}\n`);
   const t0 = performance.now();
   try {

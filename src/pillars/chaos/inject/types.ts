@@ -18,6 +18,17 @@ export interface Injection {
 export interface PreparedFault {
   /** The range the decision engine draws this fault's parameter from, if it has one. */
   paramRange?: [number, number];
-  /** Starts the fault for one attempt; `param` is the drawn value. */
-  start(param: number | undefined, guard: Guard): Promise<Injection>;
+  /**
+   * Trial-wide set-up (the network faults' proxy): its environment goes to every attempt, hit or
+   * not, so the step runs the same way each time; closed when the trial ends.
+   */
+  setup?(): Promise<{ env: Record<string, string>; close(): Promise<void> }>;
+  /** Starts the fault for one attempt; `param` is the drawn value, `seed` the attempt's own. */
+  start(param: number | undefined, guard: Guard, seed: number): Promise<Injection>;
+}
+
+/** What faults may need from the command line besides their own parameters. */
+export interface FaultContext {
+  /** `--upstream host:port`: the network faults forward to it instead of acting as an HTTP proxy. */
+  upstream?: { host: string; port: number };
 }
