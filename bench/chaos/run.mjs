@@ -3,7 +3,7 @@
 // per connection; the client counts bytes to the end. Rounds alternate direct and proxied so load
 // changes hit both; the medians and their ratio are printed.
 // Run after `npm run build`: node bench/chaos/run.mjs [SIZE_MIB=256] [ROUNDS=7]
-import net from 'node:net';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,37 +12,27 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { startProxy } = await import(pathToFileURL(path.resolve(here, '..', '..', 'dist', 'pillars', 'chaos', 'net', 'proxy.js')).href);
 const sizeMiB = Number(process.argv[2] ?? 256);
 const rounds = Number(process.argv[3] ?? 7);
-const block = Buffer.alloc(1 << 20, 0x5a);
 
-const server = net.createServer((s) => {
-  let left = sizeMiB;
-  const pump = () => {
-    while (left > 0) {
-      left--;
-      if (!s.write(block)) return s.once('drain', pump);
-    }
-    s.end();
-  };
-  s.on('error', () => {});
-  pump();
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const upstream = { host: '127.0.0.1', port: server.address().port };
+// The server and the client each run in their own process, as the upstream and the step do; the
+// proxy runs here, as it does in the chaos runner.
+const SERVER = `const net=require('net');const block=Buffer.alloc(1<<20,0x5a);const size=Number(process.argv[1]);
+const srv=net.createServer((s)=>{let left=size;const pump=()=>{while(left>0){left--;if(!s.write(block))return s.once('drain',pump);}s.end();};s.on('error',()=>{});pump();});
+srv.listen(0,'127.0.0.1',()=>console.log(srv.address().port));`;
+const CLIENT = `const net=require('net');const t0=process.hrtime.bigint();let bytes=0;const c=net.connect({host:'127.0.0.1',port:Number(process.argv[1])});
+c.on('data',(b)=>(bytes+=b.length));c.on('close',()=>console.log(bytes, Number(process.hrtime.bigint()-t0)/1e9));`;
+const server = spawn(process.execPath, ['-e', SERVER, String(sizeMiB)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const port = Number(await new Promise((r) => server.stdout.once('data', (d) => r(String(d).trim()))));
+const upstream = { host: '127.0.0.1', port };
 const proxy = await startProxy({ upstream });
 
-function pull(port) {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    let bytes = 0;
-    const c = net.connect({ host: '127.0.0.1', port });
-    c.on('data', (b) => (bytes += b.length));
-    c.on('error', reject);
-    c.on('close', () => {
-      const s = Number(process.hrtime.bigint() - t0) / 1e9;
-      if (bytes !== sizeMiB << 20) reject(new Error(`got ${bytes} bytes`));
-      else resolve(sizeMiB / s);
-    });
-  });
+async function pull(port) {
+  const child = spawn(process.execPath, ['-e', CLIENT, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  await new Promise((r) => child.on('close', r));
+  const [bytes, s] = out.trim().split(' ').map(Number);
+  if (bytes !== sizeMiB << 20) throw new Error(`got ${bytes} bytes`);
+  return sizeMiB / s;
 }
 
 const direct = [];
@@ -61,4 +51,4 @@ console.log(
   `chaos proxy throughput, no toxic (${sizeMiB} MiB × ${rounds}, medians): ours ${p.toFixed(0)} MiB/s, peer (direct connection) ${d.toFixed(0)} MiB/s, ratio ${(p / d).toFixed(3)} (overhead ${((1 - p / d) * 100).toFixed(1)} %)`,
 );
 await proxy.close();
-server.close();
+server.kill();
