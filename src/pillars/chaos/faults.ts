@@ -10,9 +10,6 @@ export type FaultName = (typeof FAULTS)[number];
 /** Faults cheap and safe enough for every pull request. */
 export const LIGHT_FAULTS: readonly FaultName[] = ['delay_net', 'cpu_stress', 'corrupt_cache'];
 
-/** The faults this runner can inject today; the others are refused with a clear error. */
-export const INJECTABLE: readonly FaultName[] = ['kill_job', 'cpu_stress', 'disk_fill', 'delay_net', 'drop_net'];
-
 export interface FaultSpec {
   name: FaultName;
   /** The `k=v` parameters as given (validated by the fault's injector). */

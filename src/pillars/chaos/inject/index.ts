@@ -1,6 +1,6 @@
-// One place that maps a fault to its injector; faults not built yet are refused by name.
-import { CiError } from '../../../core/errors.js';
-import { INJECTABLE, type FaultSpec } from '../faults.js';
+// One place that maps a fault to its injector.
+import type { FaultSpec } from '../faults.js';
+import { prepareCorruptCache } from './corrupt-cache.js';
 import { prepareCpuStress } from './cpu-stress.js';
 import { prepareDiskFill } from './disk-fill.js';
 import { prepareKillJob } from './kill-job.js';
@@ -15,10 +15,10 @@ export function prepareFault(f: FaultSpec, fc: FaultContext = {}): PreparedFault
       return prepareCpuStress(f);
     case 'disk_fill':
       return prepareDiskFill(f);
+    case 'corrupt_cache':
+      return prepareCorruptCache(f);
     case 'delay_net':
     case 'drop_net':
       return prepareNetFault(f, fc);
-    default:
-      throw new CiError('E_USAGE', `${f.name} cannot be injected by this version`, { where: '--fault', hint: `injectable today: ${INJECTABLE.join(', ')}` });
   }
 }
