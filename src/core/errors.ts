@@ -151,6 +151,11 @@ export const ERRORS = {
     exit: 2,
     summary: 'An archive or binary being compared or normalised is corrupt or truncated (the layer and entry are named).',
   },
+  E_CHAOS_REFUSED: {
+    status: 403,
+    exit: 2,
+    summary: 'A fault outside the fault allowlist (or a heavy fault in a pull-request run) was asked for; nothing was injected.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

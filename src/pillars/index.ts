@@ -3,6 +3,7 @@
 import type { Pillar } from '../core/registry.js';
 import { autopsy } from './autopsy/index.js';
 import { cachePillar } from './cache/index.js';
+import { chaosPillar } from './chaos/index.js';
 import { compliancePillar } from './compliance/index.js';
 import { deliveryPillar } from './delivery/index.js';
 import { datalabPillar } from './datalab/index.js';
@@ -31,4 +32,5 @@ export const pillars: Pillar[] = [
   datalabPillar,
   replayPillar,
   determinismPillar,
+  chaosPillar,
 ];

@@ -116,7 +116,9 @@ export type FailureCategory =
   | 'config_error'
   | 'lint_error'
   | 'toolchain_mismatch'
-  | 'script_error';
+  | 'script_error'
+  /** A fault injected on purpose by a chaos trial (the chaos pillar's marker line). */
+  | 'chaos_injected';
 
 /** A root cause (the contract's autopsy.root_causes item, plus what the hub adds). */
 export interface RootCause {

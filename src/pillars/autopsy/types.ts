@@ -19,6 +19,8 @@ export const CATEGORIES: readonly FailureCategory[] = [
   'lint_error',
   'toolchain_mismatch',
   'script_error',
+  // Issue 21: faults a chaos trial injected (rules/chaos.yml).
+  'chaos_injected',
 ] as const;
 
 /** Tool names, as the corpus manifest spells them. */
@@ -52,6 +54,8 @@ export const TOOLS = [
   'make',
   'aws',
   'shell',
+  // Issue 21: ci-intel's own chaos runner (its marker lines).
+  'ci-intel',
   // Issue 15: the ecosystems of rules/ecosystems.yml.
   'bundler',
   'busted',

@@ -25,6 +25,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestCache, storeDir, type TestCache } from './fixtures/harness.js';
 import { blobPath } from './keys.js';
+import { makeTurboRepo } from '../../../test/support/turbo-repo.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -100,21 +101,7 @@ describe('real clients against the cache', () => {
     };
 
     beforeAll(() => {
-      repo = mkdtempSync(path.join(os.tmpdir(), 'turbo-repo-'));
-      mkdirSync(path.join(repo, 'packages/app'), { recursive: true });
-      writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'mono', private: true, packageManager: 'npm@10.8.2', workspaces: ['packages/*'] }));
-      writeFileSync(path.join(repo, 'turbo.json'), JSON.stringify({ $schema: 'https://turbo.build/schema.json', tasks: { build: { outputs: ['dist/**'] } } }));
-      // outside git turbo needs a .gitignore for stable hashes (MEASURED.md)
-      writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n.turbo\ndist\n');
-      writeFileSync(
-        path.join(repo, 'packages/app/package.json'),
-        JSON.stringify({
-          name: 'app',
-          version: '1.0.0',
-          scripts: { build: `node -e "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/out.txt','built '+Date.now())"` },
-        }),
-      );
-      writeFileSync(path.join(repo, 'packages/app/index.js'), 'module.exports = 42;\n');
+      repo = makeTurboRepo();
     });
     afterAll(() => rmSync(repo, { recursive: true, force: true }));
 

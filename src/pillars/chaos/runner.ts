@@ -1,0 +1,164 @@
+// Runs one chaos trial: the step under the fault and the retry policy. The decisions come from the
+// seed before anything runs (decide.ts); this file only does the I/O — spawn the step in its own
+// process group, start and stop the fault around each attempt, wait the backoff, judge the outcome.
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { ContractChaosTrial } from '../../core/contract/index.js';
+import { CiError } from '../../core/errors.js';
+import { decideTrial, type AttemptDecision, type RetryPolicy } from './decide.js';
+import type { FaultSpec } from './faults.js';
+import { startGuard, type Guard } from './guard.js';
+import { prepareFault } from './inject/index.js';
+import type { FaultContext, Injection } from './inject/types.js';
+
+export interface TrialOptions {
+  fault: FaultSpec;
+  target: string;
+  seed: number;
+  rate: number;
+  policy: RetryPolicy;
+  /** A success slower than this is `degraded`. */
+  budgetMs?: number;
+  command: string[];
+  cwd?: string;
+  env: NodeJS.ProcessEnv;
+  /** False when the kill switch is set: the step runs under the retry policy, nothing is injected. */
+  inject: boolean;
+  /** Asked before each attempt: false stops injecting from then on (the hub's kill switch). */
+  stillOn?: () => Promise<boolean>;
+  /** Where the step's stdout and stderr go. */
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  now: () => Date;
+  /** What the faults need from the command line (e.g. `--upstream`). */
+  faultContext?: FaultContext;
+}
+
+export interface AttemptResult {
+  attempt: number;
+  injected: boolean;
+  /** What was injected, in words. */
+  detail?: string;
+  exit_code: number;
+  signal: string | null;
+  ms: number;
+  /** The wait before the next attempt, when there was one. */
+  backoff_ms?: number;
+}
+
+export interface TrialResult {
+  /** The contract's `chaos[]` item; null when no fault was injected in any attempt. */
+  trial: ContractChaosTrial | null;
+  attempts: AttemptResult[];
+  /** The step's last exit code (128 + signal number when killed). */
+  exit_code: number;
+  /** Wall time of the whole trial, backoffs included. */
+  ms: number;
+}
+
+/** The marker the autopsy's `chaos` rules read: one line in the step's log per injection. */
+export const markerLine = (fault: string, target: string, seed: number, attempt: number, of: number) =>
+  `ci-intel chaos: injected ${fault} into ${JSON.stringify(target)} (seed ${seed}, attempt ${attempt} of ${of})`;
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+export async function runTrial(o: TrialOptions): Promise<TrialResult> {
+  const prepared = prepareFault(o.fault, o.faultContext);
+  const plan = decideTrial({ seed: o.seed, rate: o.rate, times: o.fault.times, paramRange: prepared.paramRange, policy: o.policy });
+  const say = (s: string) => o.stderr(`ci-intel chaos: ${s}\n`);
+  if (!o.inject) say(`fault injection is off (CI_INTEL_CHAOS=off): the step runs without faults`);
+  const guard = startGuard();
+  const shared = await prepared.setup?.();
+  const opts = shared ? { ...o, env: { ...o.env, ...shared.env } } : o;
+  const started = o.now();
+  const t0 = performance.now();
+  const attempts: AttemptResult[] = [];
+  let injecting = o.inject;
+  try {
+    for (const d of plan) {
+      if (injecting && d.inject && o.stillOn && !(await o.stillOn())) {
+        injecting = false;
+        say('fault injection was switched off: no more faults in this trial');
+      }
+      const a = await runAttempt(opts, d, injecting && d.inject ? prepared.start.bind(prepared) : null, plan.length, guard);
+      attempts.push(a);
+      const tail = a.exit_code === 0 ? 'succeeded' : `failed (${a.signal ? `killed by ${a.signal}` : `exit ${a.exit_code}`})`;
+      if (a.exit_code === 0 || d.backoff_ms === undefined) {
+        say(`attempt ${d.attempt} of ${plan.length} ${tail} after ${secs(a.ms)}`);
+        break;
+      }
+      a.backoff_ms = d.backoff_ms;
+      say(`attempt ${d.attempt} of ${plan.length} ${tail} after ${secs(a.ms)}; retrying in ${secs(d.backoff_ms)}`);
+      await new Promise((r) => setTimeout(r, d.backoff_ms));
+    }
+  } finally {
+    await shared?.close();
+    guard.done();
+  }
+  const ms = Math.round(performance.now() - t0);
+  const last = attempts[attempts.length - 1]!;
+  const outcome = last.exit_code !== 0 ? 'failed' : o.budgetMs !== undefined && ms > o.budgetMs ? 'degraded' : 'recovered';
+  const trial: ContractChaosTrial | null = attempts.some((a) => a.injected)
+    ? {
+        fault: o.fault.name,
+        target: o.target,
+        seed: o.seed,
+        rate: o.rate,
+        started_at: started.toISOString(),
+        ended_at: o.now().toISOString(),
+        outcome,
+        retries: attempts.length - 1,
+      }
+    : null;
+  return { trial, attempts, exit_code: last.exit_code, ms };
+}
+
+async function runAttempt(
+  o: TrialOptions,
+  d: AttemptDecision,
+  start: ((param: number | undefined, guard: Guard, seed: number) => Promise<Injection>) | null,
+  of: number,
+  guard: Guard,
+): Promise<AttemptResult> {
+  // Each attempt's toxics draw from their own stream, derived from the trial's seed.
+  const inj = start ? await start(d.param, guard, (o.seed + d.attempt * 0x9e3779b1) >>> 0) : null;
+  if (inj) o.stderr(`${markerLine(o.fault.name, o.target, o.seed, d.attempt, of)}: ${inj.detail}\n`);
+  const t0 = performance.now();
+  try {
+    const argv = inj?.wrap ? inj.wrap(o.command) : o.command;
+    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: { ...o.env, ...inj?.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child.on('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          new CiError('E_USAGE', `cannot run ${JSON.stringify(argv[0])}: ${e.code ?? e.message}`, {
+            where: 'the step command',
+            hint: 'check the command after --',
+          }),
+        ),
+      );
+      const pgid = child.pid;
+      if (pgid === undefined) return;
+      guard.group(pgid);
+      inj?.started?.(pgid);
+      child.stdout.on('data', (b: Buffer) => o.stdout(b.toString()));
+      child.stderr.on('data', (b: Buffer) => o.stderr(b.toString()));
+      let exit: { code: number | null; signal: NodeJS.Signals | null } = { code: null, signal: null };
+      child.on('exit', (code, signal) => {
+        exit = { code, signal };
+        // The step is over: what it left running in its group goes too, as a CI step's would.
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // Nothing left in the group.
+        }
+        guard.ungroup(pgid);
+      });
+      child.on('close', () => resolve(exit));
+    });
+    const exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+    return { attempt: d.attempt, injected: !!inj, ...(inj ? { detail: inj.detail } : {}), exit_code: exitCode, signal, ms: Math.round(performance.now() - t0) };
+  } finally {
+    await inj?.stop();
+  }
+}
