@@ -1,6 +1,7 @@
 // Delivery judgement (issue 22): canary verdicts stored with the deployment and exported to
-// Prometheus; SLO burn-rate, DR-drill and budget gates as they land.
+// Prometheus; SLO burn-rate, DR-drill and cost/CO2e budget gates (overrides audited).
 import { definePillar } from '../../core/registry.js';
+import { budgetCommands, budgetGate } from './budget/commands.js';
 import { deliveryCommands } from './commands.js';
 import { deliveryConfigSection } from './config.js';
 import { drillCommands, drillGate } from './drill-commands.js';
@@ -14,10 +15,11 @@ export const deliveryPillar = definePillar({
   id: 'delivery',
   config: deliveryConfigSection,
   migrations,
-  gates: [...deliveryGates, drillGate],
+  gates: [...deliveryGates, drillGate, budgetGate],
   commands: (program, ctx) => {
     deliveryCommands(program, ctx);
     drillCommands(program, ctx);
+    budgetCommands(program, ctx);
   },
   metrics: registerDeliveryMetrics,
   routes: deliveryRoutes,

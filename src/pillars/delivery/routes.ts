@@ -1,9 +1,11 @@
 // HTTP API of the delivery pillar: the stored canary decisions (the DORA page's "Canary decisions"
-// card reads the flat rows; `detail=1` adds each decision's metrics and inputs).
+// card reads the flat rows; `detail=1` adds each decision's metrics and inputs), the DR card, and
+// the budget overrides and check (budget/routes.ts).
 import { Type } from 'typebox';
 import { assertRepo, repoRegexes, requirePrincipal } from '../../core/http/index.js';
 import { typed, type HubApp } from '../../core/http/types.js';
 import type { HubContext } from '../../core/registry.js';
+import { budgetRoutes } from './budget/routes.js';
 import { deliveryConfig } from './config.js';
 import { drillVerdict, listDrills } from './drills.js';
 import { listDecisions } from './store.js';
@@ -83,5 +85,7 @@ export function deliveryRoutes(app: HubApp, ctx: HubContext): void {
         };
       },
     );
+
+    budgetRoutes(scoped, ctx);
   });
 }
