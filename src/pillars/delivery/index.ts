@@ -2,6 +2,7 @@
 // Prometheus; SLO burn-rate, DR-drill and cost/CO2e budget gates (overrides audited).
 import { definePillar } from '../../core/registry.js';
 import { budgetCommands, budgetGate } from './budget/commands.js';
+import { budgetOverrideRequests } from './budget/requests.js';
 import { deliveryCommands } from './commands.js';
 import { deliveryConfigSection } from './config.js';
 import { drillCommands, drillGate } from './drill-commands.js';
@@ -21,6 +22,7 @@ export const deliveryPillar = definePillar({
     drillCommands(program, ctx);
     budgetCommands(program, ctx);
   },
+  subscriptions: (ctx) => [budgetOverrideRequests(ctx)],
   metrics: registerDeliveryMetrics,
   routes: deliveryRoutes,
   analyze: async (ctx, runId) => {

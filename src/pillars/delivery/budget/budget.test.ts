@@ -3,13 +3,14 @@
 // `gate budget` blocking, passing under budget, passing with an override (audited, its use
 // recorded), blocking again once it expired (injected clock), and one PR's override not letting
 // another through.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pillars, runCli } from '../../../../test/support/assembled.js';
 import type { BudgetConfig } from '../config.js';
 import type { AuditedOverride } from './store.js';
+import { prRun } from './test-runs.js';
 import { budgetsFor, budgetVerdict, lineText, type Override, type PipelineSpend } from './verdict.js';
 
 const NOW = new Date('2026-12-06T12:00:00Z');
@@ -117,24 +118,12 @@ describe('ci-intel gate budget / budget override', () => {
     );
     return { code, out, err };
   };
-  // Runs as the contract's example record, re-keyed: PR 12 spends 3 + 3.5 USD, PR 13 spends 2 USD.
-  const seed = JSON.parse(
-    readFileSync(new URL('../../../core/contract/fixtures/seed-example.fixed.v1.2.ndjson', import.meta.url), 'utf8').split('\n')[0]!,
-  ) as Record<string, unknown>;
-  const runOf = (n: number, pr: number, usd: number, co2e: number) => ({
-    ...seed,
-    run_id: `00000000-0000-4000-8000-00000000000${n}`,
-    repo: 'acme/shop',
-    pr,
-    environment: undefined,
-    deployment_id: undefined,
-    carbon_g_co2e: co2e,
-    cost: { usd, cpu_seconds: 600, gpu_seconds: 0 },
-  });
+  // PR 12 spends 3 + 3.5 USD, PR 13 spends 2 USD.
+  const runOf = (n: number, pr: number, usd: number, co2e: number) => prRun(n, 'acme/shop', pr, usd, co2e);
 
   it('blocks over budget, passes with an override for that PR only, blocks again once it expired; the audit keeps who, when, why and each use', async () => {
     const runs = path.join(tmp, 'runs.ndjson');
-    writeFileSync(runs, [runOf(1, 12, 3, 40), runOf(2, 12, 3.5, 30), runOf(3, 13, 2, 10)].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(runs, [runOf(1, 12, 3, 40), runOf(2, 12, 3.5, 30), runOf(3, 13, 2, 10)].join('\n') + '\n');
     expect((await cli(['ingest', runs])).code).toBe(0);
 
     const blocked = await cli(['gate', 'budget', '--pr', '12', '--repo', 'acme/shop']);
@@ -164,7 +153,7 @@ describe('ci-intel gate budget / budget override', () => {
     );
 
     // PR 13 goes over too: PR 12's override does not let it through.
-    writeFileSync(runs, JSON.stringify(runOf(4, 13, 4, 10)) + '\n');
+    writeFileSync(runs, runOf(4, 13, 4, 10) + '\n');
     expect((await cli(['ingest', runs])).code).toBe(0);
     const other = await cli(['gate', 'budget', '--pr', '13', '--repo', 'acme/shop'], later);
     expect(other.code).toBe(1);

@@ -36,11 +36,13 @@ export interface NewOverride {
   by: string;
   expiresAt: Date;
   source: 'cli' | 'api' | 'chatops';
+  /** A given id makes the write idempotent (a redelivered ChatOps request stores one override). */
+  id?: string;
 }
 
 export async function createOverride(db: DeliveryDb, redactor: Redactor, now: Date, o: NewOverride): Promise<Override> {
   const row = {
-    override_id: newId(),
+    override_id: o.id ?? newId(),
     repo: o.repo,
     pr: o.pr,
     // A reason is free text people type: it goes through the redactor like every stored text.
@@ -50,7 +52,11 @@ export async function createOverride(db: DeliveryDb, redactor: Redactor, now: Da
     expires_at: o.expiresAt,
     source: o.source,
   };
-  await db.insertInto('delivery_budget_overrides').values(row).execute();
+  await db
+    .insertInto('delivery_budget_overrides')
+    .values(row)
+    .onConflict((oc) => oc.column('override_id').doNothing())
+    .execute();
   return { ...row, created_at: iso(now), expires_at: iso(o.expiresAt) };
 }
 
