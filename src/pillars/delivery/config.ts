@@ -44,6 +44,17 @@ const budgetSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const concurrencySchema = Type.Object(
+  {
+    repo: Type.String({ minLength: 1, description: 'Repositories it covers: owner/name, or a pattern (`*` one path segment, `**` any number).' }),
+    maxRuns: Type.Integer({
+      minimum: 1,
+      description: 'At most this many pipeline runs of one repository at once (the cap your CI enforces, reported against what ran).',
+    }),
+  },
+  { additionalProperties: false },
+);
+
 const deliverySchema = Type.Object(
   {
     slos: Type.Array(sloSchema, setting({ default: [], description: 'Service level objectives gating promotion (`gate slo`).' })),
@@ -53,6 +64,14 @@ const deliverySchema = Type.Object(
         rtoTargetS: Type.Number(setting({ minimum: 0, default: 300, description: 'Recovery time objective of a DR drill, seconds (seed 000: 300).' })),
       },
       { additionalProperties: false, default: {}, description: 'DR drill targets (`gate drill`, the DR card).' },
+    ),
+    concurrency: Type.Array(
+      concurrencySchema,
+      setting({
+        default: [],
+        description:
+          'Per-repository concurrency caps, reported beside the most runs seen at once (Cost page, `gate budget`); the most specific pattern applies.',
+      }),
     ),
     budgets: Type.Array(
       budgetSchema,
@@ -68,6 +87,7 @@ const deliverySchema = Type.Object(
 
 export type SloConfig = Static<typeof sloSchema>;
 export type BudgetConfig = Static<typeof budgetSchema>;
+export type ConcurrencyCap = Static<typeof concurrencySchema>;
 export const deliveryConfigSection = configSection('delivery', deliverySchema);
 export type DeliveryConfig = Static<typeof deliverySchema>;
 export const deliveryConfig = (config: Pick<Config, 'pillars'>): DeliveryConfig => sectionOf(config, deliveryConfigSection);

@@ -32,5 +32,7 @@ export const deliveryPillar = definePillar({
   panels: [
     { id: 'delivery-canary', title: 'Canary decisions', page: 'dora', api: '/api/v1/delivery/canary', order: 60 },
     { id: 'delivery-dr', title: 'DR drills (RPO/RTO vs targets)', page: 'dora', api: '/api/v1/delivery/drills', order: 61 },
+    { id: 'delivery-budget-overrides', title: 'Budget overrides', page: 'cost', api: '/api/v1/delivery/budget/card', order: 60 },
+    { id: 'delivery-concurrency', title: 'Concurrency caps (most runs at once vs the cap)', page: 'cost', api: '/api/v1/delivery/concurrency', order: 61 },
   ],
 });

@@ -11,6 +11,7 @@ import { pillars, runCli } from '../../../../test/support/assembled.js';
 import type { BudgetConfig } from '../config.js';
 import type { AuditedOverride } from './store.js';
 import { prRun } from './test-runs.js';
+import { capOf } from './concurrency.js';
 import { budgetsFor, budgetVerdict, lineText, type Override, type PipelineSpend } from './verdict.js';
 
 const NOW = new Date('2026-12-06T12:00:00Z');
@@ -95,6 +96,17 @@ describe('budget verdicts', () => {
     expect(late.reason).toMatch(/; the override of alice expired 2026-12-13 10:00 UTC$/);
   });
 
+  it('the concurrency cap of a repository is its most specific entry', () => {
+    const caps = [
+      { repo: '**', maxRuns: 20 },
+      { repo: 'acme/*', maxRuns: 8 },
+      { repo: 'acme/shop', maxRuns: 4 },
+    ];
+    expect(['acme/shop', 'acme/web', 'other/app'].map((r) => capOf(caps, r))).toEqual([4, 8, 20]);
+    expect(capOf([], 'acme/shop')).toBeNull();
+    expect(() => capOf([{ repo: 'a//b', maxRuns: 1 }], 'a/b')).toThrow(expect.objectContaining({ where: 'ci-intel.yml: /delivery/concurrency/0/repo' }));
+  });
+
   it('a budget without a limit is a configuration error naming its place', () => {
     expect(() => budgetVerdict({ repo: 'a/b', pr: 1, budgets: [{ repo: 'a/b' }], spend: [], overrides: [], now: NOW })).toThrow(
       expect.objectContaining({ code: 'E_CONFIG_INVALID', where: 'ci-intel.yml: /delivery/budgets/0' }),
@@ -131,6 +143,8 @@ describe('ci-intel gate budget / budget override', () => {
     expect(blocked.out.split('\n')).toEqual([
       'OVER  acme/* all pipelines: cost 6.50 USD of 5.00 USD (130 %), 2 runs',
       'ok    acme/* all pipelines: carbon 70 g CO2e of 100 g CO2e (70 %), 2 runs',
+      // Reported, not gated: no cap is configured for acme/shop; its three runs overlapped.
+      'cap   acme/shop: no concurrency cap; at most 3 seen at once (2026-12-05 10:00 UTC, last 30 days)',
       'FAIL gate=budget value=1.3 max=1 repo=acme/shop pr=12 reason="acme/shop #12 is over budget: cost 6.50 USD of 5.00 USD (acme/* all pipelines); ' +
         'no override (ci-intel budget override --repo acme/shop --pr 12 --reason WHY --by YOU --expires 7d)"',
       '',

@@ -9,8 +9,9 @@ import { githubPullRequest, gitlabMergeRequest, normalizeRepo } from '../../../c
 import type { CliContext, GateDef, GateResult } from '../../../core/registry.js';
 import { deliveryConfig } from '../config.js';
 import type { DeliveryTables } from '../tables.js';
-import { checkBudget, createOverride, listOverrides, type AuditedOverride } from './store.js';
-import { lineText, type BudgetVerdict, type Override } from './verdict.js';
+import { concurrencyText } from './concurrency.js';
+import { CONCURRENCY_DAYS, checkBudget, createOverride, listOverrides, type AuditedOverride, type BudgetCheck } from './store.js';
+import { lineText, type Override } from './verdict.js';
 
 /** --repo, else the CI's repository (GITHUB_REPOSITORY, CI_PROJECT_PATH). */
 function repoOf(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
@@ -129,7 +130,8 @@ export function budgetCommands(program: Command, ctx: CliContext): void {
 
 export const budgetGate: GateDef = {
   name: 'budget',
-  description: 'Fail a pull request over its cost or CO2e budget (delivery.budgets) unless an unexpired override lets it through',
+  description:
+    'Fail a pull request over its cost or CO2e budget (delivery.budgets) unless an unexpired override lets it through; reports the repository’s concurrency cap against the most runs seen at once',
   configure(cmd: Command) {
     examples(
       readHubOptions(
@@ -151,18 +153,21 @@ export const budgetGate: GateDef = {
     const pr = prOf(opts, ctx.env);
     const by = typeof opts.by === 'string' ? opts.by : (ctx.env.GITHUB_ACTOR ?? ctx.env.GITLAB_USER_LOGIN ?? null);
     const target = readTarget(opts, ctx);
-    let v: BudgetVerdict;
-    if (target) v = await hubCall<BudgetVerdict>(target, '/api/v1/delivery/budget/check', { method: 'POST', json: { repo, pr, by } });
+    let v: BudgetCheck;
+    if (target) v = await hubCall<BudgetCheck>(target, '/api/v1/delivery/budget/check', { method: 'POST', json: { repo, pr, by } });
     else {
       const hub = await ctx.openHub({ db: opts.db, dataDir: opts.dataDir, config: opts.config });
       try {
-        v = await checkBudget(hub.db.withTables<DeliveryTables>(), deliveryConfig(hub.config).budgets, { repo, pr, by }, ctx.now());
+        v = await checkBudget(hub.db.withTables<DeliveryTables>(), deliveryConfig(hub.config), { repo, pr, by }, ctx.now());
       } finally {
         await hub.close();
       }
     }
     if (opts.json) ctx.err(`${jsonLine(v)}\n`);
-    else for (const l of v.lines) ctx.out(`${lineText(l)}\n`);
+    else {
+      for (const l of v.lines) ctx.out(`${lineText(l)}\n`);
+      if (v.concurrency) ctx.out(`${concurrencyText(v.concurrency, CONCURRENCY_DAYS)}\n`);
+    }
     return {
       pass: v.pass,
       value: v.worst === null ? null : Math.round(v.worst * 1000) / 1000,

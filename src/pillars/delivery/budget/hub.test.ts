@@ -9,7 +9,7 @@ import { createApp, pillars, runCli } from '../../../../test/support/assembled.j
 import { describeEachStore, type TestHub } from '../../../../test/support/stores.js';
 import { prRun } from './test-runs.js';
 
-const runOf = (n: number, pr: number, usd: number) => prRun(n, 'org/app', pr, usd, 50);
+const runOf = (n: number, pr: number, usd: number, start?: string) => prRun(n, 'org/app', pr, usd, 50, start);
 let clock = new Date('2026-12-06T12:00:00Z');
 
 describeEachStore(
@@ -27,7 +27,7 @@ describeEachStore(
       const res = await app.inject({
         method: 'POST',
         url: '/api/v1/runs',
-        payload: [runOf(1, 12, 4), runOf(2, 12, 4), runOf(3, 13, 1)].join('\n') + '\n',
+        payload: [runOf(1, 12, 4), runOf(2, 12, 4), runOf(3, 13, 1, '2026-12-05T10:02:00Z'), runOf(4, 13, 0, '2026-12-05T10:04:00Z')].join('\n') + '\n',
         headers: { authorization: `Bearer ${ingest}`, 'content-type': 'application/x-ndjson' },
       });
       expect(res.statusCode, res.body).toBe(200);
@@ -41,6 +41,8 @@ describeEachStore(
       clock = new Date('2026-12-06T12:00:00Z');
       const first = await check(12);
       expect(first).toMatchObject({ pass: false, worst: 1.6, override: null, runs: 2 });
+      // Runs 1 and 2 from 10:00, 3 from 10:02 (three at once), 4 from 10:04 as 1 and 2 end (not a fourth).
+      expect(first.concurrency).toEqual({ repo: 'org/app', cap: 2, max_concurrent_runs: 3, peak_at: '2026-12-05T10:02:00.000Z', status: 'over' });
       expect(first.lines.map((l: { metric: string; spent: number; limit: number }) => [l.metric, l.spent, l.limit])).toEqual([
         ['usd', 8, 5],
         ['co2e_g', 100, 200],
@@ -76,6 +78,29 @@ describeEachStore(
       expect((await call(other, 'GET', '/api/v1/delivery/budget/overrides?repo=org/app')).statusCode).toBe(403);
     });
 
+    it('the Cost page cards: overrides as flat rows, concurrency per repository', async () => {
+      const card = (await call(ingest, 'GET', '/api/v1/delivery/budget/card?repo=org/app&window=30')).json();
+      expect(card).toEqual({
+        active: 0,
+        overrides: [
+          {
+            pull_request: 'org/app #12',
+            by: 'alice',
+            reason: 'release load tests',
+            created_at: '2026-12-06T12:00:00.000Z',
+            expires_at: '2026-12-07T12:00:00.000Z',
+            status: 'expired',
+            times_used: 1,
+            last_used_at: '2026-12-07T11:00:00.000Z',
+            via: 'api',
+          },
+        ],
+      });
+      const conc = (await call(ingest, 'GET', '/api/v1/delivery/concurrency?window=30')).json();
+      expect(conc).toEqual({ window_days: 30, over_cap: 1, repos: [expect.objectContaining({ repo: 'org/app', cap: 2, max_concurrent_runs: 3 })] });
+      expect((await call(ingest, 'GET', '/api/v1/delivery/concurrency?window=1')).json().repos).toEqual([]);
+    });
+
     it('the CLI through --hub: budget override and gate budget', async () => {
       clock = new Date('2026-12-08T00:00:00Z');
       const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -91,7 +116,11 @@ describeEachStore(
       };
       const blocked = await cli(['gate', 'budget', '--repo', 'org/app', '--pr', '12', '--by', 'ci'], ingest);
       expect(blocked.code).toBe(1);
-      expect(blocked.out).toContain('OVER  org/* all pipelines: cost 8.00 USD of 5.00 USD (160 %), 2 runs\n');
+      expect(blocked.out).toContain(
+        'OVER  org/* all pipelines: cost 8.00 USD of 5.00 USD (160 %), 2 runs\n' +
+          'ok    org/* all pipelines: carbon 100 g CO2e of 200 g CO2e (50 %), 2 runs\n' +
+          'cap   org/app: cap 2 concurrent runs; at most 3 seen at once (2026-12-05 10:02 UTC, last 30 days) — OVER the cap\n',
+      );
       const made = await cli(['budget', 'override', '--repo', 'org/app', '--pr', '12', '--reason', 'hotfix', '--by', 'bob', '--expires', '6h'], admin);
       expect(made.code, made.err).toBe(0);
       expect(made.out).toContain('org/app #12 may exceed its budgets until 2026-12-08 06:00 UTC (by bob: hotfix)');
@@ -104,7 +133,18 @@ describeEachStore(
     pillars,
     now: () => clock,
     config: (c) => {
-      c.pillars = { ...c.pillars, delivery: { slos: [], drills: { rpoTargetS: 60, rtoTargetS: 300 }, budgets: [{ repo: 'org/*', usd: 5, co2eGrams: 200 }] } };
+      c.pillars = {
+        ...c.pillars,
+        delivery: {
+          slos: [],
+          drills: { rpoTargetS: 60, rtoTargetS: 300 },
+          budgets: [{ repo: 'org/*', usd: 5, co2eGrams: 200 }],
+          concurrency: [
+            { repo: '**', maxRuns: 10 },
+            { repo: 'org/app', maxRuns: 2 },
+          ],
+        },
+      };
     },
   },
 );

@@ -10,6 +10,7 @@ import { normalizeRepo } from '../../../core/identity.js';
 import type { HubContext } from '../../../core/registry.js';
 import { deliveryConfig } from '../config.js';
 import type { DeliveryTables } from '../tables.js';
+import { concurrencyPeaks } from './concurrency.js';
 import { checkBudget, createOverride, listOverrides } from './store.js';
 
 const REPO = Type.String({ minLength: 3, maxLength: 300, pattern: '^[^/\\s]+(/[^/\\s]+)+$' });
@@ -65,6 +66,63 @@ export function budgetRoutes(scoped: HubApp, ctx: HubContext): void {
       return { overrides: rows.map((o) => ({ ...o, active: Date.parse(o.expires_at) > now })) };
     },
   );
+  // The Cost page's cards (generic panels: flat rows, the page's repo and window filters).
+  scoped.get(
+    '/api/v1/delivery/budget/card',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'The Cost page card: budget overrides, newest first (pull request, who, why, until when, active or expired, how often a gate used it)',
+        tags: ['delivery'],
+        querystring: Type.Object({ repo: Type.Optional(Type.String({ minLength: 1 })) }),
+      },
+    },
+    async (req) => {
+      const repo = req.query.repo ? normalizeRepo(req.query.repo) : undefined;
+      if (repo) assertRepo(req, repo);
+      const now = ctx.now().getTime();
+      const rows = await listOverrides(db(), { repo, repoRegexes: repo ? null : repoRegexes(requirePrincipal(req)), limit: 50 });
+      return {
+        active: rows.filter((o) => Date.parse(o.expires_at) > now).length,
+        overrides: rows.map((o) => ({
+          pull_request: `${o.repo} #${o.pr}`,
+          by: o.created_by,
+          reason: o.reason,
+          created_at: o.created_at,
+          expires_at: o.expires_at,
+          status: Date.parse(o.expires_at) > now ? 'active' : 'expired',
+          times_used: o.uses.length,
+          last_used_at: o.uses.at(-1)?.used_at ?? null,
+          via: o.source,
+        })),
+      };
+    },
+  );
+  scoped.get(
+    '/api/v1/delivery/concurrency',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary: 'Per-repository concurrency: the configured cap beside the most pipeline runs seen running at once in the window',
+        tags: ['delivery'],
+        querystring: Type.Object({
+          repo: Type.Optional(Type.String({ minLength: 1 })),
+          window: Type.Optional(Type.Integer({ minimum: 1, maximum: 3660, description: 'days (default 30)' })),
+        }),
+      },
+    },
+    async (req) => {
+      const repo = req.query.repo ? normalizeRepo(req.query.repo) : undefined;
+      if (repo) assertRepo(req, repo);
+      const days = req.query.window ?? 30;
+      const repos = await concurrencyPeaks(db(), deliveryConfig(ctx.config).concurrency, {
+        since: new Date(ctx.now().getTime() - days * 86_400_000),
+        repo,
+        repoRegexes: repo ? null : repoRegexes(requirePrincipal(req)),
+      });
+      return { window_days: days, over_cap: repos.filter((r) => r.status === 'over').length, repos };
+    },
+  );
   scoped.post(
     '/api/v1/delivery/budget/check',
     {
@@ -82,7 +140,7 @@ export function budgetRoutes(scoped: HubApp, ctx: HubContext): void {
       const repo = normalizeRepo(req.body.repo);
       assertRepo(req, repo);
       const by = req.body.by ?? (requirePrincipal(req).token_id ? `token ${requirePrincipal(req).token_id}` : null);
-      return checkBudget(db(), deliveryConfig(ctx.config).budgets, { repo, pr: req.body.pr, by }, ctx.now());
+      return checkBudget(db(), deliveryConfig(ctx.config), { repo, pr: req.body.pr, by }, ctx.now());
     },
   );
 }

@@ -4,7 +4,8 @@
 import { sql } from 'kysely';
 import { newId } from '../../../core/identity.js';
 import type { Redactor } from '../../../core/redact/index.js';
-import type { BudgetConfig } from '../config.js';
+import type { DeliveryConfig } from '../config.js';
+import { concurrencyPeaks, type ConcurrencyRow } from './concurrency.js';
 import type { DeliveryDb } from '../tables.js';
 import { budgetVerdict, type BudgetVerdict, type Override, type PipelineSpend } from './verdict.js';
 
@@ -100,18 +101,28 @@ export async function listOverrides(
   }));
 }
 
+/** How far back the concurrency peak is looked for (days). */
+export const CONCURRENCY_DAYS = 30;
+
+export type BudgetCheck = BudgetVerdict & { concurrency: ConcurrencyRow | null };
+
 /**
  * The gate's check: the PR's spend against its budgets and overrides at `now`; when an override
- * lets an over-budget PR through, the use is recorded (who ran the gate, when, the figures).
+ * lets an over-budget PR through, the use is recorded (who ran the gate, when, the figures). The
+ * repository's concurrency cap and peak come with it (reported, not gated).
  */
 export async function checkBudget(
   db: DeliveryDb,
-  budgets: BudgetConfig[],
+  cfg: Pick<DeliveryConfig, 'budgets' | 'concurrency'>,
   q: { repo: string; pr: number; by: string | null },
   now: Date,
-): Promise<BudgetVerdict> {
-  const [spend, overrides] = await Promise.all([prSpend(db, q.repo, q.pr), listOverrides(db, { repo: q.repo, pr: q.pr })]);
-  const v = budgetVerdict({ repo: q.repo, pr: q.pr, budgets, spend, overrides: overrides.map(({ uses: _u, ...o }) => o), now });
+): Promise<BudgetCheck> {
+  const [spend, overrides, peaks] = await Promise.all([
+    prSpend(db, q.repo, q.pr),
+    listOverrides(db, { repo: q.repo, pr: q.pr }),
+    concurrencyPeaks(db, cfg.concurrency, { since: new Date(now.getTime() - CONCURRENCY_DAYS * 86_400_000), repo: q.repo }),
+  ]);
+  const v = budgetVerdict({ repo: q.repo, pr: q.pr, budgets: cfg.budgets, spend, overrides: overrides.map(({ uses: _u, ...o }) => o), now });
   if (v.override) {
     const over = v.lines.filter((l) => l.over).map((l) => ({ budget: l.budget, metric: l.metric, spent: l.spent, limit: l.limit }));
     await db
@@ -119,5 +130,5 @@ export async function checkBudget(
       .values({ use_id: newId(), override_id: v.override.override_id, used_at: now, used_by: q.by, over: JSON.stringify(over) })
       .execute();
   }
-  return v;
+  return { ...v, concurrency: peaks[0] ?? null };
 }

@@ -6,10 +6,12 @@ const seed = JSON.parse(
   readFileSync(new URL('../../../core/contract/fixtures/seed-example.fixed.v1.2.ndjson', import.meta.url), 'utf8').split('\n')[0]!,
 ) as Record<string, unknown>;
 
-/** One NDJSON line: run number `n` (1..99) of `repo` PR `pr`, spending `usd` and `co2e` grams. */
-export const prRun = (n: number, repo: string, pr: number, usd: number, co2e: number): string =>
+/** One NDJSON line: run number `n` (1..99) of `repo` PR `pr`, spending `usd` and `co2e` grams, running 4 minutes from `start`. */
+export const prRun = (n: number, repo: string, pr: number, usd: number, co2e: number, start = '2026-12-05T10:00:00Z'): string =>
   JSON.stringify({
     ...seed,
+    started_at: start,
+    ended_at: new Date(Date.parse(start) + 240_000).toISOString(),
     run_id: `00000000-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`,
     repo,
     pr,

@@ -72,24 +72,22 @@ export interface BudgetVerdict {
 }
 
 /** A PR's own budget 3, a named repository 2, a pattern within one level (`acme/*`) 1, a `**` pattern 0. */
-const specificity = (b: BudgetConfig) => (b.pr !== undefined ? 3 : !b.repo.includes('*') ? 2 : b.repo.includes('**') ? 0 : 1);
+export const specificity = (b: { repo: string; pr?: number }) => (b.pr !== undefined ? 3 : !b.repo.includes('*') ? 2 : b.repo.includes('**') ? 0 : 1);
+
+/** Does the configured repository pattern at `where` admit `repo`? A bad pattern is a configuration error naming its place. */
+export function admits(pattern: string, repo: string, where: string): boolean {
+  try {
+    return compileRepoPattern(pattern)(repo);
+  } catch (e) {
+    throw new CiError('E_CONFIG_INVALID', (e as Error).message, { where, hint: 'owner/name, or a pattern such as acme/* or **' });
+  }
+}
 
 /** The budgets that hold this PR, with their index in the configuration (for the JSON pointer). */
 export function budgetsFor(budgets: BudgetConfig[], repo: string, pr: number): Array<{ b: BudgetConfig; index: number }> {
   const matching = budgets
     .map((b, index) => ({ b, index }))
-    .filter(({ b, index }) => {
-      let admits: (r: string) => boolean;
-      try {
-        admits = compileRepoPattern(b.repo);
-      } catch (e) {
-        throw new CiError('E_CONFIG_INVALID', (e as Error).message, {
-          where: `ci-intel.yml: /delivery/budgets/${index}/repo`,
-          hint: 'owner/name, or a pattern such as acme/* or **',
-        });
-      }
-      return admits(repo) && (b.pr === undefined || b.pr === pr);
-    });
+    .filter(({ b, index }) => admits(b.repo, repo, `ci-intel.yml: /delivery/budgets/${index}/repo`) && (b.pr === undefined || b.pr === pr));
   const best = new Map<string, number>();
   for (const { b } of matching) best.set(b.workflow ?? '', Math.max(best.get(b.workflow ?? '') ?? -1, specificity(b)));
   return matching.filter(({ b }) => specificity(b) === best.get(b.workflow ?? ''));
