@@ -4,12 +4,13 @@ import { definePillar } from '../../core/registry.js';
 import { budgetCommands, budgetGate } from './budget/commands.js';
 import { budgetOverrideRequests } from './budget/requests.js';
 import { deliveryCommands } from './commands.js';
-import { deliveryConfigSection } from './config.js';
+import { deliveryConfig, deliveryConfigSection } from './config.js';
 import { drillCommands, drillGate } from './drill-commands.js';
 import { deliveryGates } from './gates.js';
 import { registerDeliveryMetrics } from './prometheus.js';
 import { deliveryRoutes } from './routes.js';
 import { decisionsOfRun } from './store.js';
+import { sloRules } from './slo/rules.js';
 import { migrations, type DeliveryTables } from './tables.js';
 
 export const deliveryPillar = definePillar({
@@ -24,6 +25,8 @@ export const deliveryPillar = definePillar({
   },
   subscriptions: (ctx) => [budgetOverrideRequests(ctx)],
   metrics: registerDeliveryMetrics,
+  // `metrics rules` carries the SLOs' multi-window burn-rate alerts too (`slo rules` prints them alone).
+  alertRules: (config) => sloRules(deliveryConfig(config).slos).groups,
   routes: deliveryRoutes,
   analyze: async (ctx, runId) => {
     const canary = await decisionsOfRun(ctx.db.withTables<DeliveryTables>(), runId);
