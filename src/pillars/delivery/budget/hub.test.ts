@@ -127,6 +127,12 @@ describeEachStore(
       const passed = await cli(['gate', 'budget', '--repo', 'org/app', '--pr', '12', '--by', 'ci'], ingest);
       expect(passed.code, passed.err).toBe(0);
       expect(passed.out).toMatch(/^PASS gate=budget value=1\.6 max=1 repo=org\/app pr=12 override=/m);
+      // --json: the whole check as one JSON object on stderr (stdout keeps the one gate line).
+      const json = await cli(['gate', 'budget', '--repo', 'org/app', '--pr', '13', '--json'], ingest);
+      expect(json.code).toBe(0);
+      expect(json.out).toMatch(/^PASS gate=budget value=0\.5 max=1 repo=org\/app pr=13 reason=/);
+      expect(json.err.trim().split('\n')).toHaveLength(1);
+      expect(JSON.parse(json.err)).toMatchObject({ pass: true, pr: 13, runs: 2, concurrency: { repo: 'org/app', max_concurrent_runs: 3 } });
     });
   },
   {
