@@ -70,6 +70,7 @@ export function makeCliContext(io: ProgramIO, pillars: Pillar[], hubPillars?: ()
     env: io.env,
     isTTY: io.isTTY,
     now,
+    alertRules: (cfg) => pillars.flatMap((p) => p.alertRules?.(cfg) ?? []),
   };
 }
 

@@ -28,6 +28,12 @@ export interface HubContext {
   now: () => Date;
 }
 
+/** A Prometheus rule group (recording rules and alerts), as `promtool check rules` reads it. */
+export interface RuleGroup {
+  name: string;
+  rules: Array<Record<string, unknown>>;
+}
+
 /** What CLI commands get: the config is loaded lazily, the store opened only by commands that need it. */
 export interface CliContext {
   /** Loads and validates the configuration (flags merged in by the caller). */
@@ -44,6 +50,11 @@ export interface CliContext {
   /** Is stderr a TTY (progress bars only then)? */
   isTTY: boolean;
   now: () => Date;
+  /**
+   * The rule groups the registered pillars add to `metrics rules` from their settings (the delivery
+   * pillar's SLO burn-rate alerts); absent where no pillars are assembled (the Action's context).
+   */
+  alertRules?: (config: Config) => RuleGroup[];
 }
 
 export interface GateResult {
@@ -144,6 +155,8 @@ export interface Pillar {
   retention?: RetentionHook;
   /** README badges of its metrics (GET /badge/OWNER/REPO/<metric>.svg). */
   badges?: BadgeDef[];
+  /** Prometheus rule groups it adds to `ci-intel metrics rules`, from the configuration. */
+  alertRules?: (config: Config) => RuleGroup[];
   /** Background work while the hub runs; returns a stop function. */
   background?: (ctx: HubContext) => () => void | Promise<void>;
 }

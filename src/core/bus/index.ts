@@ -34,6 +34,19 @@ export const RUNS_LOADED = 'runs.loaded';
  */
 export const QUARANTINE_REQUESTED = 'tests.quarantine.requested';
 
+/**
+ * Someone with write access asked (a `/ci-intel override-budget` comment on a pull request) to let
+ * it through the budget gate: `repo` names the repository, `kind` who asked, `object_key` the JSON
+ * of `BudgetOverrideRequest`. The delivery pillar stores the override (source `chatops`).
+ */
+export const BUDGET_OVERRIDE_REQUESTED = 'delivery.budget-override.requested';
+export interface BudgetOverrideRequest {
+  pr: number;
+  reason: string;
+  requested_at: string;
+  expires_at: string;
+}
+
 export interface Subscription {
   /** Durable consumer name, unique across pillars (e.g. `autopsy.logs`). */
   consumer: string;

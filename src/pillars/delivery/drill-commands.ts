@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { examples, jsonLine, numberOption, storeOptions } from '../../core/cli.js';
+import { hubCall, readTarget } from '../../core/hub-api.js';
 import { parseDuration, sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext, GateDef, GateResult } from '../../core/registry.js';
@@ -44,9 +45,12 @@ export function drillCommands(program: Command, ctx: CliContext): void {
         .option('--repo <owner/name>', 'service (repository) drilled, if one')
         .option('--evidence <file>', 'a file proving it (log, report): its name, size and sha256 are stored')
         .option('--at <when>', 'when it was performed (a date, or a duration ago; default now)')
-        .option('--by <who>', 'who ran it'),
+        .option('--by <who>', 'who ran it')
+        .option('--hub <url>', 'record through this running hub instead of opening the store (env CI_INTEL_HUB)')
+        .option('--token <token>', 'hub token with the ingest scope (env CI_INTEL_TOKEN)'),
     ),
     'ci-intel drill record --type restore --rpo-s 42 --rto-s 180 --result pass --evidence restore.log',
+    'ci-intel drill record --type rollback --rpo-s 0 --rto-s 60 --result pass --repo acme/shop --hub https://ci-intel.internal --token $CI_INTEL_TOKEN',
     'ci-intel drill record --type rollback --rpo-s 0 --rto-s 95 --result pass --environment prod --by alice',
   ).action(async (opts: Record<string, string | undefined>) => {
     const base = {
@@ -59,12 +63,21 @@ export function drillCommands(program: Command, ctx: CliContext): void {
       performed_at: (opts.at ? sinceInstant(opts.at, ctx.now(), '--at') : ctx.now()).toISOString(),
     };
     const d: Drill = { ...base, drill_id: drillIdOf(base), recorded_by: opts.by ?? null, evidence: evidenceOf(opts.evidence) };
-    const hub = await ctx.openHub({ db: opts.db, dataDir: opts.dataDir, config: opts.config });
-    try {
-      const fresh = await recordDrill(hub.db.withTables<DeliveryTables>(), d);
+    const said = (fresh: boolean) =>
       ctx.out(
         `${fresh ? 'recorded' : 'already recorded'}: ${d.type} drill in ${d.environment} at ${d.performed_at}, ${d.result}, RPO ${d.rpo_s} s, RTO ${d.rto_s} s\n`,
       );
+    const target = readTarget(opts, ctx);
+    if (target) {
+      const r = await hubCall<{ recorded: boolean }>(target, '/api/v1/delivery/drills', {
+        method: 'POST',
+        json: { ...base, repo: base.repo ?? undefined, by: d.recorded_by ?? undefined, evidence: d.evidence ?? undefined },
+      });
+      return said(r.recorded);
+    }
+    const hub = await ctx.openHub({ db: opts.db, dataDir: opts.dataDir, config: opts.config });
+    try {
+      said(await recordDrill(hub.db.withTables<DeliveryTables>(), d));
     } finally {
       await hub.close();
     }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createToken } from '../../core/tokens.js';
-import { createApp, pillars } from '../../../test/support/assembled.js';
+import { createApp, pillars, runCli } from '../../../test/support/assembled.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { parseAnalysis } from './canary/analysis.js';
 import { decisionId, judge } from './canary/judge.js';
@@ -117,6 +117,58 @@ describeEachStore(
       const card = (await get('/api/v1/delivery/drills?environment=prod')).json() as Record<string, unknown>;
       expect(card).toMatchObject({ status: 'ok', last_drill_at: '2026-12-03T06:00:00.000Z', age_days: 3, rpo_s: 0, rto_s: 95 });
       expect(card.drills).toEqual([{ performed_at: '2026-12-03T06:00:00.000Z', type: 'rollback', result: 'pass', rpo_s: 0, rto_s: 95, by: 'alice' }]);
+    });
+
+    it('POST /api/v1/delivery/drills records a drill once (ingest scope, repository checked); drill record --hub uses it', async () => {
+      const post = (payload: Record<string, unknown>) =>
+        app.inject({ method: 'POST', url: '/api/v1/delivery/drills', payload, headers: { authorization: `Bearer ${token}` } });
+      const body = {
+        type: 'restore',
+        result: 'pass',
+        rpo_s: 30,
+        rto_s: 200,
+        environment: 'staging',
+        repo: 'Org/App',
+        performed_at: '2026-12-05T06:00:00Z',
+        by: 'bob',
+      };
+      const first = await post(body);
+      expect(first.statusCode, first.body).toBe(201);
+      expect(first.json()).toMatchObject({ recorded: true, drill: { repo: 'org/app', performed_at: '2026-12-05T06:00:00.000Z', recorded_by: 'bob' } });
+      expect((await post(body)).json()).toMatchObject({ recorded: false });
+      expect((await post({ ...body, repo: undefined })).json().error).toMatchObject({ code: 'E_FORBIDDEN_REPO', where: 'body /repo' });
+      expect((await post({ ...body, repo: 'acme/app' })).statusCode).toBe(403);
+      expect((await post({ ...body, rpo_s: -1 })).statusCode).toBe(400);
+
+      const url = await app.listen({ port: 0, host: '127.0.0.1' });
+      let out = '';
+      let err = '';
+      const args = [
+        'drill',
+        'record',
+        '--type',
+        'rollback',
+        '--rpo-s',
+        '0',
+        '--rto-s',
+        '90',
+        '--result',
+        'pass',
+        '--environment',
+        'staging',
+        '--repo',
+        'org/app',
+      ];
+      const code = await runCli(
+        [...args, '--hub', url, '--token', token],
+        { out: (t) => (out += t), err: (t) => (err += t), env: {}, isTTY: false, now: () => NOW, cwd: hub.dataDir },
+        pillars,
+      );
+      expect(code, err).toBe(0);
+      expect(out).toBe('recorded: rollback drill in staging at 2026-12-06T06:00:00.000Z, pass, RPO 0 s, RTO 90 s\n');
+      const card = (await get('/api/v1/delivery/drills?environment=staging')).json() as { status: string; drills: unknown[] };
+      expect(card).toMatchObject({ status: 'ok', last_drill_at: '2026-12-06T06:00:00.000Z' });
+      expect(card.drills).toHaveLength(2);
     });
 
     it('a token for other repositories sees no decisions', async () => {

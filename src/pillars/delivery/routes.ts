@@ -1,11 +1,15 @@
 // HTTP API of the delivery pillar: the stored canary decisions (the DORA page's "Canary decisions"
-// card reads the flat rows; `detail=1` adds each decision's metrics and inputs).
+// card reads the flat rows; `detail=1` adds each decision's metrics and inputs), the DR card, and
+// the budget overrides and check (budget/routes.ts).
 import { Type } from 'typebox';
+import { CiError } from '../../core/errors.js';
 import { assertRepo, repoRegexes, requirePrincipal } from '../../core/http/index.js';
+import { normalizeRepo } from '../../core/identity.js';
 import { typed, type HubApp } from '../../core/http/types.js';
 import type { HubContext } from '../../core/registry.js';
+import { budgetRoutes } from './budget/routes.js';
 import { deliveryConfig } from './config.js';
-import { drillVerdict, listDrills } from './drills.js';
+import { drillIdOf, drillVerdict, listDrills, recordDrill, type Drill } from './drills.js';
 import { listDecisions } from './store.js';
 import type { DeliveryTables } from './tables.js';
 
@@ -83,5 +87,61 @@ export function deliveryRoutes(app: HubApp, ctx: HubContext): void {
         };
       },
     );
+
+    // `drill record --hub`: a drill of one repository needs a token for it; an environment-wide
+    // drill (no repo) a token for every repository.
+    scoped.post(
+      '/api/v1/delivery/drills',
+      {
+        config: { scope: 'ingest' },
+        schema: {
+          summary: 'Record a DR drill (rollback or restore) with its RPO, RTO and result; the same drill sent twice is one row',
+          tags: ['delivery'],
+          body: Type.Object(
+            {
+              type: Type.Union([Type.Literal('rollback'), Type.Literal('restore')]),
+              result: Type.Union([Type.Literal('pass'), Type.Literal('fail')]),
+              rpo_s: Type.Number({ minimum: 0 }),
+              rto_s: Type.Number({ minimum: 0 }),
+              environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+              repo: Type.Optional(Type.String({ minLength: 3, maxLength: 300 })),
+              performed_at: Type.Optional(Type.String({ format: 'date-time' })),
+              by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+              evidence: Type.Optional(
+                Type.Object(
+                  { file: Type.String({ maxLength: 1000 }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), bytes: Type.Integer({ minimum: 0 }) },
+                  { additionalProperties: false },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (req, reply) => {
+        const b = req.body;
+        const repo = b.repo ? normalizeRepo(b.repo) : null;
+        if (repo) assertRepo(req, repo);
+        else if (repoRegexes(requirePrincipal(req)) !== null)
+          throw new CiError('E_FORBIDDEN_REPO', 'a drill without a repository concerns every repository: the token is limited to some', {
+            where: 'body /repo',
+            hint: 'name the repository drilled (repo), or use a token for ** ',
+          });
+        const base = {
+          type: b.type,
+          environment: b.environment ?? 'prod',
+          repo,
+          result: b.result,
+          rpo_s: b.rpo_s,
+          rto_s: b.rto_s,
+          performed_at: new Date(b.performed_at ?? ctx.now()).toISOString(),
+        };
+        const d: Drill = { ...base, drill_id: drillIdOf(base), recorded_by: b.by ?? null, evidence: b.evidence ?? null };
+        const fresh = await recordDrill(ctx.db.withTables<DeliveryTables>(), d);
+        return reply.code(fresh ? 201 : 200).send({ recorded: fresh, drill: d });
+      },
+    );
+
+    budgetRoutes(scoped, ctx);
   });
 }

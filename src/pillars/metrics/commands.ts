@@ -161,10 +161,14 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
     ctx.out(JSON.stringify(grafanaDashboard(), null, 2) + '\n');
   });
   examples(
-    metrics.command('rules').description('Print Prometheus alert rules for the exported DORA and pipeline series'),
+    metrics
+      .command('rules')
+      .description("Print Prometheus alert rules for the exported DORA and pipeline series, and the multi-window burn-rate alerts of ci-intel.yml's SLOs")
+      .option('--config <file>', 'ci-intel.yml to read the SLOs from (default ./ci-intel.yml when present)'),
     'ci-intel metrics rules > ci-intel-rules.yml && promtool check rules ci-intel-rules.yml',
-  ).action(() => {
-    ctx.out(alertRulesYaml());
+    'ci-intel metrics rules --config deploy/ci-intel.yml > rules.yml',
+  ).action((opts: { config?: string }) => {
+    ctx.out(alertRulesYaml(ctx.alertRules?.(ctx.config({ config: opts.config })) ?? []));
   });
 
   // ---- digest ----

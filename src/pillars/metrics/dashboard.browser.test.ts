@@ -177,6 +177,33 @@ describe.skipIf(!haveChromium || !built)('dashboard in Chromium (install: apt-ge
     await shot('cost');
     const [c] = await q(sql<{ kwh: number }>`select sum(c.energy_kwh) as kwh from costs c join runs r using (run_id) where r.started_at >= ${SINCE}`);
     expect(await kpi('energy')).toBe(`${num(Number(c!.kwh), 2)} kWh`);
+    // The delivery pillar's cards on this page: budget overrides (none in this store) and, per
+    // repository, the most runs seen at once in 30 days — checked here by a sweep of our own.
+    expect(await page.locator('[data-testid="table-delivery-budget-overrides-overrides"]').innerText()).toBe('Nothing yet.');
+    const spans = await q(
+      sql<{ repo: string; s: Date; e: Date }>`select repo, started_at as s, ended_at as e from runs
+        where started_at >= ${new Date(NOW.getTime() - 30 * 86_400_000)} and ended_at > started_at`,
+    );
+    const peaks = new Map<string, number>();
+    for (const repo of new Set(spans.map((x) => x.repo))) {
+      const ev = spans
+        .filter((x) => x.repo === repo)
+        .flatMap((x): Array<[number, number]> => [
+          [new Date(x.s).getTime(), 1],
+          [new Date(x.e).getTime(), -1],
+        ])
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let n = 0;
+      let top = 0;
+      for (const [, d] of ev) top = Math.max(top, (n += d));
+      peaks.set(repo, top);
+    }
+    const conc = page.locator('[data-testid="table-delivery-concurrency-repos"] tbody tr');
+    expect(await conc.count()).toBe(peaks.size);
+    for (const row of await conc.all()) {
+      const repo = await row.locator('td[data-col="repo"]').innerText();
+      expect(await row.locator('td[data-col="max_concurrent_runs"]').innerText(), repo).toBe(String(peaks.get(repo)));
+    }
     for (const p of ['tests', 'mutation', 'cache']) {
       await page.goto(`${base}/?page=${p}`);
       await loaded(page);

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import { sectionOf } from '../../../core/config.js';
 import type { CoreTables } from '../../../core/db/schema.js';
-import { enqueue, QUARANTINE_REQUESTED, type Subscription } from '../../../core/bus/index.js';
+import { BUDGET_OVERRIDE_REQUESTED, enqueue, QUARANTINE_REQUESTED, type BudgetOverrideRequest, type Subscription } from '../../../core/bus/index.js';
 import { githubAuth, type GithubAuth } from '../../../core/github-app.js';
 import type { HubContext } from '../../../core/registry.js';
 import { chatopsConfigSection, type ChatopsConfig } from '../config.js';
@@ -13,7 +13,7 @@ import { CHAT_EVENT } from '../store.js';
 import type { SourcesTables } from '../tables.js';
 import { githubHost, gitlabHost, type ChatTarget, type CodeHost } from './hosts.js';
 import type { ChatContext } from './map.js';
-import { USAGE } from './parse.js';
+import { overrideArg, USAGE } from './parse.js';
 
 type Db = Kysely<CoreTables & SourcesTables>;
 
@@ -139,6 +139,27 @@ async function act(
       return {
         state: 'done',
         text: `quarantine of \`${row.arg}\` in ${t.repo} is requested: once applied, its failures no longer fail the tests gate (\`ci-intel tests quarantine\` lists it).`,
+      };
+    }
+    case 'override-budget': {
+      // The override is the delivery pillar's (its audit table); it reaches it as a bus event, as
+      // quarantine reaches the tests pillar (pillars never import each other).
+      if (t.target !== 'pull') return { state: 'invalid', text: '`/ci-intel override-budget` works in pull requests and merge requests only.' };
+      const o = overrideArg(row.arg!);
+      if (typeof o === 'string') return { state: 'invalid', text: o };
+      const now = ctx.now();
+      const req: BudgetOverrideRequest = {
+        pr: t.number,
+        reason: o.reason,
+        requested_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + o.ms).toISOString(),
+      };
+      await enqueue(db as unknown as Kysely<CoreTables>, [{ type: BUDGET_OVERRIDE_REQUESTED, repo: t.repo, kind: t.user, object_key: JSON.stringify(req) }]);
+      ctx.bus.notify();
+      const until = `${req.expires_at.slice(0, 16).replace('T', ' ')} UTC`;
+      return {
+        state: 'done',
+        text: `budget override for #${t.number} recorded until ${until} (${o.reason}): the budget gate lets this pull request through while it is over its cost or carbon budget (\`ci-intel budget overrides\` lists who allowed what).`,
       };
     }
   }

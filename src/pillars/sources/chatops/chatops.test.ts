@@ -198,6 +198,29 @@ describeEachStore(
       ]);
     });
 
+    it('override-budget: a writer lets the pull request through the budget gate (stored by the delivery pillar, audited); a reader is refused', async () => {
+      const overrides = () => (hub.db as any).selectFrom('delivery_budget_overrides').selectAll().where('repo', '=', 'codertocat/hello-world').execute();
+      api.calls = [];
+      await comment('/ci-intel override-budget 3d release load tests', (p) => (p.comment.user.login = 'reader'));
+      expect(replies()).toEqual([expect.stringContaining('@reader `/ci-intel override-budget` needs write access')]);
+      expect(await overrides()).toEqual([]);
+      api.calls = [];
+      await comment('/ci-intel override-budget 3d release load tests\n/ci-intel override-budget 90d too long');
+      const rows = await overrides();
+      expect(rows).toEqual([expect.objectContaining({ pr: 1, reason: 'release load tests', created_by: 'Codertocat', source: 'chatops' })]);
+      expect(new Date(rows[0].expires_at).getTime() - new Date(rows[0].created_at).getTime()).toBe(3 * 86_400_000);
+      const until = new Date(rows[0].expires_at).toISOString().slice(0, 16).replace('T', ' ');
+      expect(replies()).toEqual([
+        `@Codertocat budget override for #1 recorded until ${until} UTC (release load tests): the budget gate lets this pull request through while it is over its cost or carbon budget (\`ci-intel budget overrides\` lists who allowed what).`,
+        expect.stringMatching(
+          /^@Codertocat `override-budget` lasts at most 30d \(90d asked\); a longer exception belongs in the budgets of ci-intel.yml\. The commands are:/,
+        ),
+      ]);
+      const { token } = await createToken(hub.db, { repoPatterns: ['codertocat/*'], scopes: ['read'], expiresAt: null });
+      const listed = await app.inject({ url: '/api/v1/delivery/budget/overrides?repo=codertocat/hello-world', headers: { authorization: `Bearer ${token}` } });
+      expect(listed.json().overrides).toEqual([expect.objectContaining({ pr: 1, created_by: 'Codertocat', source: 'chatops', active: true, uses: [] })]);
+    });
+
     it('bad commands get the usage; edits, bots and quoted commands are not acted on; a redelivery acts once', async () => {
       api.calls = [];
       await comment('/ci-intel deploy everything');
