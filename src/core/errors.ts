@@ -147,6 +147,7 @@ export const ERRORS = {
     exit: 2,
     summary: 'An archive or binary being compared or normalised is corrupt or truncated (the layer and entry are named).',
   },
+  E_COLLECTOR_UNREACHABLE: { status: 502, exit: 1, summary: 'The OpenTelemetry collector kept refusing or failing trace exports (the runs stay queued).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
