@@ -73,7 +73,7 @@ export class TraceExporter {
         res.unfinished++;
         continue;
       }
-      if (updatedAt.getTime() > settleBefore) {
+      if (this.cfg.settleMs > 0 && updatedAt.getTime() > settleBefore) {
         res.settling++;
         continue;
       }
