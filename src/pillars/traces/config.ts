@@ -31,6 +31,10 @@ const tracesSchema = Type.Object(
     settleMs: Type.Integer(
       setting({ minimum: 0, default: 5000, description: 'A finished run is exported once unchanged for this long (webhook jobs arrive after the run).' }),
     ),
+    quietMs: Type.Integer(setting({ minimum: 0, default: 1000, description: 'Export waits until no run was stored for this long (ingest comes first), ms.' })),
+    maxDelayMs: Type.Integer(
+      setting({ minimum: 0, default: 30000, description: 'Under ingest that never pauses, export anyway this long after the first run waiting, ms.' }),
+    ),
     traceUrl: Type.Optional(
       Type.String(
         setting({

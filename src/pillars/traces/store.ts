@@ -13,14 +13,14 @@ export async function queueRuns(db: TracesDb, runIds: string[], now: Date): Prom
   await sql`insert into traces_queue (run_id, queued_at)
             select id, ${now} from unnest(${runIds}::uuid[]) as t(id)
             where exists (select 1 from runs where runs.run_id = t.id)
-            on conflict (run_id) do nothing`.execute(db);
+            on conflict (run_id) do update set version = traces_queue.version + 1`.execute(db);
 }
 
 /** Queues the runs an NDJSON batch stored (the rows whose record_key is the batch's blob). */
 export async function queueLoadedRuns(db: TracesDb, recordKey: string, now: Date): Promise<void> {
   await sql`insert into traces_queue (run_id, queued_at)
             select run_id, ${now} from runs where record_key = ${recordKey}
-            on conflict (run_id) do nothing`.execute(db);
+            on conflict (run_id) do update set version = traces_queue.version + 1`.execute(db);
 }
 
 /** Queues every run started since `since` (optionally of one repository); returns how many runs matched. */
@@ -28,16 +28,22 @@ export async function queueSince(db: TracesDb, since: Date, repo: string | undef
   const r = await sql<{ n: string }>`with q as (
               insert into traces_queue (run_id, queued_at)
               select run_id, ${now} from runs where started_at >= ${since} and (${repo ?? null}::text is null or repo = ${repo?.toLowerCase() ?? null})
-              on conflict (run_id) do nothing returning 1)
+              on conflict (run_id) do update set version = traces_queue.version + 1 returning 1)
             select (select count(*) from runs where started_at >= ${since} and (${repo ?? null}::text is null or repo = ${repo?.toLowerCase() ?? null}))::text as n`.execute(
     db,
   );
   return Number(r.rows[0]?.n ?? 0);
 }
 
-export async function queuedRuns(db: TracesDb, limit: number): Promise<string[]> {
-  const rows = await db.selectFrom('traces_queue').select('run_id').orderBy('queued_at').orderBy('run_id').limit(limit).execute();
-  return rows.map((r) => r.run_id);
+/** A queued run as read: removing it later removes only this version. */
+export interface Queued {
+  runId: string;
+  version: number;
+}
+
+export async function queuedRuns(db: TracesDb, limit: number): Promise<Queued[]> {
+  const rows = await db.selectFrom('traces_queue').select(['run_id', 'version']).orderBy('queued_at').orderBy('run_id').limit(limit).execute();
+  return rows.map((r) => ({ runId: r.run_id, version: r.version }));
 }
 
 export async function queueLength(db: TracesDb): Promise<number> {
@@ -48,8 +54,11 @@ export async function queueLength(db: TracesDb): Promise<number> {
   return Number(r.n);
 }
 
-export async function dequeue(db: TracesDb, runIds: string[]): Promise<void> {
-  if (runIds.length) await db.deleteFrom('traces_queue').where('run_id', '=', anyOf(runIds, 'uuid')).execute();
+/** Takes runs off the queue, unless they were queued again since they were read. */
+export async function dequeue(db: TracesDb, items: Queued[]): Promise<void> {
+  if (!items.length) return;
+  await sql`delete from traces_queue q using unnest(${items.map((i) => i.runId)}::uuid[], ${items.map((i) => i.version)}::int4[]) as t(id, v)
+            where q.run_id = t.id and q.version = t.v`.execute(db);
 }
 
 export async function exportedHashes(db: TracesDb, runIds: string[]): Promise<Map<string, string>> {
@@ -59,7 +68,7 @@ export async function exportedHashes(db: TracesDb, runIds: string[]): Promise<Ma
 }
 
 /** Records what was sent and takes the runs off the queue, in one transaction. */
-export async function markExported(db: TracesDb, sent: { runId: string; traceId: string; hash: string; spans: number }[], now: Date): Promise<void> {
+export async function markExported(db: TracesDb, sent: (Queued & { traceId: string; hash: string; spans: number })[], now: Date): Promise<void> {
   if (!sent.length) return;
   await db.transaction().execute(async (trx) => {
     await sql`insert into traces_exported (run_id, trace_id, content_hash, spans, exported_at)
@@ -67,17 +76,7 @@ export async function markExported(db: TracesDb, sent: { runId: string; traceId:
                                    ${sent.map((s) => s.spans)}::int4[], array_fill(${now}::timestamptz, array[${sent.length}::int4]))
               on conflict (run_id) do update set trace_id = excluded.trace_id, content_hash = excluded.content_hash,
                 spans = excluded.spans, exported_at = excluded.exported_at`.execute(trx);
-    await trx
-      .deleteFrom('traces_queue')
-      .where(
-        'run_id',
-        '=',
-        anyOf(
-          sent.map((s) => s.runId),
-          'uuid',
-        ),
-      )
-      .execute();
+    await dequeue(trx, sent);
   });
 }
 

@@ -5,14 +5,15 @@
 // waits (doubling from retryMinMs to retryMaxMs) before trying again: a collector outage delays
 // spans and loses none. Ingest only ever inserts queue rows (subscriptions.ts).
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { HubContext } from '../../core/registry.js';
-import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Resource } from '@opentelemetry/resources';
 import { FINAL_RUN_STATUSES } from '../../core/model/index.js';
 import { tracesConfig, type TracesConfig } from './config.js';
 import { runToSpans, type SpanRecord } from './map.js';
 import { createExporter, exportSpans, toReadableSpan, traceResource } from './sdk.js';
-import { dequeue, exportedHashes, loadRunFacts, markExported, queuedRuns } from './store.js';
+import { dequeue, exportedHashes, loadRunFacts, markExported, queuedRuns, type Queued } from './store.js';
 import type { TracesDb } from './tables.js';
 
 /** Runs read per pass. */
@@ -40,10 +41,14 @@ export interface ExportOptions {
   force?: boolean;
 }
 
+type Prepared = Queued & { traceId: string; hash: string; spans: SpanRecord[] };
+
 export class TraceExporter {
   readonly cfg: TracesConfig;
   private readonly exporter: SpanExporter;
   private readonly resource: Resource;
+  /** The request that failed last, kept as built: a retry re-sends it without reading or mapping again. */
+  private failed: { batch: Prepared[]; spans: ReadableSpan[] } | null = null;
 
   constructor(
     private readonly db: TracesDb,
@@ -55,32 +60,58 @@ export class TraceExporter {
     this.resource = traceResource(cfg.serviceName);
   }
 
+  /** Sends one request; on success records its runs as sent, on failure keeps it for the retry. */
+  private async send(batch: Prepared[], spans: ReadableSpan[], res: PassResult): Promise<boolean> {
+    try {
+      await exportSpans(this.exporter, spans);
+    } catch (e) {
+      this.failed = { batch, spans };
+      res.error = e instanceof Error ? e : new Error(String(e));
+      return false;
+    }
+    this.failed = null;
+    await markExported(
+      this.db,
+      batch.map((b) => ({ runId: b.runId, version: b.version, traceId: b.traceId, hash: b.hash, spans: b.spans.length })),
+      this.now(),
+    );
+    res.sent += batch.length;
+    res.spans += spans.length;
+    return true;
+  }
+
   /** One pass over the oldest queued runs. */
   async pass(opts: ExportOptions = {}): Promise<PassResult> {
     const res: PassResult = { sent: 0, spans: 0, unchanged: 0, unfinished: 0, settling: 0, error: null };
-    const ids = await queuedRuns(this.db, PASS_RUNS);
-    if (!ids.length) return res;
+    if (this.failed && !(await this.send(this.failed.batch, this.failed.spans, res))) return res;
+    const queued = await queuedRuns(this.db, PASS_RUNS);
+    if (!queued.length) return res;
+    const ids = queued.map((q) => q.runId);
     const [loaded, hashes] = await Promise.all([loadRunFacts(this.db, ids), exportedHashes(this.db, ids)]);
-    const present = new Set(loaded.map((l) => l.facts.run.run_id));
-    const drop = ids.filter((id) => !present.has(id)); // runs deleted (retention) since they were queued
+    const factsOf = new Map(loaded.map((l) => [l.facts.run.run_id, l]));
+    const drop: Queued[] = [];
     const settleBefore = this.now().getTime() - this.cfg.settleMs;
-    const batches: { runId: string; traceId: string; hash: string; spans: SpanRecord[] }[][] = [[]];
+    const batches: Prepared[][] = [[]];
     let inBatch = 0;
-    for (const { facts, updatedAt } of loaded) {
-      const runId = facts.run.run_id;
-      if (!FINAL.has(facts.run.status)) {
-        drop.push(runId);
+    for (const q of queued) {
+      const l = factsOf.get(q.runId);
+      if (!l) {
+        drop.push(q); // deleted (retention) since it was queued
+        continue;
+      }
+      if (!FINAL.has(l.facts.run.status)) {
+        drop.push(q);
         res.unfinished++;
         continue;
       }
-      if (this.cfg.settleMs > 0 && updatedAt.getTime() > settleBefore) {
+      if (this.cfg.settleMs > 0 && l.updatedAt.getTime() > settleBefore) {
         res.settling++;
         continue;
       }
-      const spans = runToSpans(facts);
+      const spans = runToSpans(l.facts);
       const hash = hashSpans(spans);
-      if (!opts.force && hashes.get(runId) === hash) {
-        drop.push(runId);
+      if (!opts.force && hashes.get(q.runId) === hash) {
+        drop.push(q);
         res.unchanged++;
         continue;
       }
@@ -88,28 +119,14 @@ export class TraceExporter {
         batches.push([]);
         inBatch = 0;
       }
-      batches.at(-1)!.push({ runId, traceId: spans[0]!.traceId, hash, spans });
+      batches.at(-1)!.push({ ...q, traceId: spans[0]!.traceId, hash, spans });
       inBatch += spans.length;
     }
     await dequeue(this.db, drop);
     for (const batch of batches) {
       if (!batch.length) continue;
-      try {
-        await exportSpans(
-          this.exporter,
-          batch.flatMap((b) => b.spans.map((s) => toReadableSpan(s, this.resource))),
-        );
-      } catch (e) {
-        res.error = e instanceof Error ? e : new Error(String(e));
-        return res;
-      }
-      await markExported(
-        this.db,
-        batch.map((b) => ({ runId: b.runId, traceId: b.traceId, hash: b.hash, spans: b.spans.length })),
-        this.now(),
-      );
-      res.sent += batch.length;
-      res.spans += batch.reduce((n, b) => n + b.spans.length, 0);
+      const spans = batch.flatMap((b) => b.spans.map((s) => toReadableSpan(s, this.resource)));
+      if (!(await this.send(batch, spans, res))) return res;
     }
     return res;
   }
@@ -139,7 +156,7 @@ export const backoffMs = (cfg: Pick<TracesConfig, 'retryMinMs' | 'retryMaxMs'>, 
 const POLL_MS = 2000;
 
 export interface ExportLoop {
-  /** Asks for a pass soon (after new queue rows); ignored while waiting after a failure. */
+  /** Tells the loop that runs were queued (ingest is active): it exports once ingest is quiet. */
   kick(): void;
   stop(): Promise<void>;
 }
@@ -149,7 +166,14 @@ const loops = new WeakMap<HubContext, ExportLoop>();
 /** The loop of a hub, when it runs one (the subscription kicks it). */
 export const exportLoopOf = (ctx: HubContext): ExportLoop | undefined => loops.get(ctx);
 
-/** Background export while the hub runs (`serve`); nothing when no endpoint is configured. */
+/**
+ * Background export while the hub runs (`serve`); nothing when no endpoint is configured.
+ *
+ * Export yields to ingest: on the embedded store every statement and every span encoded is time
+ * on the hub's one thread, so a pass starts once no run was queued for `quietMs` — or, under
+ * ingest that never pauses, `maxDelayMs` after the first run waiting, so traces are late but never
+ * starved (bench/traces measures both).
+ */
 export function startExportLoop(ctx: HubContext, db: TracesDb): ExportLoop | null {
   const cfg = tracesConfig(ctx.config);
   if (!cfg.endpoint) return null;
@@ -158,18 +182,18 @@ export function startExportLoop(ctx: HubContext, db: TracesDb): ExportLoop | nul
   let failures = 0;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
-  let again = false;
+  /** When the oldest kick not yet served arrived (monotonic ms), or null. */
+  let waitingSince: number | null = null;
+  const clock = () => performance.now();
   const schedule = (ms: number) => {
     if (stopped) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void run(), ms);
+    timer = setTimeout(() => void run(), Math.max(0, ms));
   };
   const run = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return;
-    }
+    if (running) return;
     timer = null;
+    waitingSince = null;
     running = (async () => {
       let wait = POLL_MS;
       try {
@@ -182,7 +206,8 @@ export function startExportLoop(ctx: HubContext, db: TracesDb): ExportLoop | nul
             break;
           }
           failures = 0;
-          if (r.sent + r.unchanged + r.unfinished === 0 || stopped) break;
+          // New runs queued meanwhile: ingest is active again, let it have the thread.
+          if (r.sent + r.unchanged + r.unfinished === 0 || stopped || waitingSince !== null) break;
         }
       } catch (e) {
         failures++;
@@ -190,18 +215,20 @@ export function startExportLoop(ctx: HubContext, db: TracesDb): ExportLoop | nul
         ctx.log.warn({ err: (e as Error).message }, 'trace export pass failed');
       }
       running = null;
-      if (again && failures === 0) {
-        again = false;
-        wait = 0;
-      }
+      // Kicks may have come while the pass ran (the compiler cannot see that across the awaits).
+      const since = waitingSince as number | null;
+      if (failures === 0 && since !== null) wait = Math.min(cfg.quietMs, since + cfg.maxDelayMs - clock());
       schedule(wait);
     })();
     await running;
   };
   const loop: ExportLoop = {
     kick: () => {
-      if (failures === 0 && !running) schedule(0);
-      else if (running) again = true;
+      const now = clock();
+      waitingSince ??= now;
+      // While backing off after a failure the retry timer stands; while a pass runs it reschedules.
+      if (failures > 0 || running) return;
+      schedule(Math.min(cfg.quietMs, waitingSince + cfg.maxDelayMs - now));
     },
     stop: async () => {
       stopped = true;
