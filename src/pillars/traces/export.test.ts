@@ -32,7 +32,17 @@ const setEndpoint = (c: Config) => {
   c.webhooks.githubSecret = SECRET;
   c.webhooks.gitlabToken = GL_TOKEN;
   // The receiver's port is only known once it listens: the section is filled in beforeAll.
-  c.pillars = { ...c.pillars, traces: { endpoint: 'http://127.0.0.1:9/v1/traces', settleMs: 0, retryMinMs: 20, retryMaxMs: 200, timeoutMs: 2000 } };
+  c.pillars = {
+    ...c.pillars,
+    traces: {
+      endpoint: 'http://127.0.0.1:9/v1/traces',
+      traceUrl: 'http://jaeger.test/trace/{traceId}',
+      settleMs: 0,
+      retryMinMs: 20,
+      retryMaxMs: 200,
+      timeoutMs: 2000,
+    },
+  };
 };
 
 /** Drains the queue with the hub's configuration (the background loop's passes, run inline). */
@@ -107,6 +117,11 @@ describeEachStore(
         'ci_intel.cost.usd': record.cost.usd,
         'ci_intel.energy.kwh': record.energy.kwh,
       });
+      // The run's API answer names its trace and links to the viewer.
+      const detail = (await app.inject({ method: 'GET', url: `/api/v1/runs/${record.run_id}`, headers: { authorization: `Bearer ${token}` } })).json() as {
+        analyses: { traces: Record<string, unknown> };
+      };
+      expect(detail.analyses.traces).toMatchObject({ trace_id: traceId, trace_url: `http://jaeger.test/trace/${traceId}`, spans: 7 });
       const build = byName(receiver.spans, 'build');
       expect(build.attributes).toMatchObject({
         'cicd.pipeline.task.name': 'build',

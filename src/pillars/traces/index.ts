@@ -1,6 +1,7 @@
 // Runs as traces: every stored run exported to an OpenTelemetry collector as one trace (pipeline,
 // jobs, queue, tests, deploys), with deterministic ids; `ci-intel traces export` backfills.
 import { definePillar } from '../../core/registry.js';
+import { traceOfRun } from './analyze.js';
 import { tracesCommands } from './commands.js';
 import { tracesConfigSection } from './config.js';
 import { tracesSubscriptions } from './subscriptions.js';
@@ -13,6 +14,7 @@ export const tracesPillar = definePillar({
   migrations,
   commands: tracesCommands,
   subscriptions: tracesSubscriptions,
+  analyze: traceOfRun,
   background: (ctx) => {
     const loop = startExportLoop(ctx, tdb(ctx));
     return () => loop?.stop();
