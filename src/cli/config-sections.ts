@@ -11,6 +11,7 @@ import { mutationSection } from '../pillars/mutation/config.js';
 import { chatopsConfigSection } from '../pillars/sources/config.js';
 import { schedulerConfigSection } from '../pillars/scheduler/config.js';
 import { testsConfigSection } from '../pillars/test-reports/config.js';
+import { tracesConfigSection } from '../pillars/traces/config.js';
 
 export const CONFIG_SECTIONS = [
   autopsyConfigSection,
@@ -23,4 +24,5 @@ export const CONFIG_SECTIONS = [
   schedulerConfigSection,
   deliveryConfigSection,
   datalabConfigSection,
+  tracesConfigSection,
 ];

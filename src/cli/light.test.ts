@@ -41,6 +41,7 @@ describe('light CLI path', () => {
       'mutation',
       'scheduler',
       'tests',
+      'traces',
     ]);
     expect((await lightPillars(['tests', 'parse', 'f']))?.find((p) => p.commands)?.id).toBe('tests');
     expect((await lightPillars(['policy', 'check', '.']))?.find((p) => p.commands)?.id).toBe('policy');

@@ -156,6 +156,7 @@ export const ERRORS = {
     exit: 2,
     summary: 'A fault outside the fault allowlist (or a heavy fault in a pull-request run) was asked for; nothing was injected.',
   },
+  E_COLLECTOR_UNREACHABLE: { status: 502, exit: 1, summary: 'The OpenTelemetry collector kept refusing or failing trace exports (the runs stay queued).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

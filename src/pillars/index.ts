@@ -15,6 +15,7 @@ import { sourcesPillar } from './sources/index.js';
 import { testsPillar } from './test-reports/index.js';
 import { schedulerPillar } from './scheduler/index.js';
 import { supplyChainPillar } from './supply-chain/index.js';
+import { tracesPillar } from './traces/index.js';
 import { parseReportCases } from './test-reports/parsers/index.js';
 
 // The scheduler reads test reports with the tests pillar's parsers, handed over here (a pillar never imports another's files).
@@ -33,4 +34,5 @@ export const pillars: Pillar[] = [
   replayPillar,
   determinismPillar,
   chaosPillar,
+  tracesPillar,
 ];

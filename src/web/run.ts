@@ -5,7 +5,11 @@ import { add, api, band, card, dur, filterQuery, genericView, h, kpi, local, NO_
 import { failureSection } from './autopsy.js';
 
 /** Links to the run on its CI, its commit and its pull request (the hub builds them for its code hosts). */
-function ciLinks(r: any, links: { ci_run: string | null; commit: string | null; pr: string | null } | null): HTMLElement {
+function ciLinks(
+  r: any,
+  links: { ci_run: string | null; commit: string | null; pr: string | null } | null,
+  trace?: { trace_id?: string; trace_url?: string | null },
+): HTMLElement {
   const gl = r.provider === 'gitlab';
   const link = (testid: string, label: string, href: string | null | undefined) =>
     href ? h('a', { href, target: '_blank', rel: 'noopener', 'data-testid': testid }, label) : h('span', { class: 'muted', 'data-testid': testid }, label);
@@ -15,6 +19,7 @@ function ciLinks(r: any, links: { ci_run: string | null; commit: string | null; 
     link('link-ci-run', r.provider_run_id ? `CI run ${r.provider_run_id}` : 'CI run: not reported', links?.ci_run),
     link('link-commit', r.commit_sha ? `commit ${r.commit_sha.slice(0, 10)}` : 'commit: not reported', links?.commit),
     r.pr ? link('link-pr', `${gl ? 'merge request !' : 'pull request #'}${r.pr}`, links?.pr) : null,
+    trace?.trace_url ? link('link-trace', `trace ${String(trace.trace_id).slice(0, 12)}`, trace.trace_url) : null,
     links ? null : h('span', { class: 'muted' }, '(links appear for runs reported by GitHub or GitLab)'),
   );
 }
@@ -30,7 +35,7 @@ export async function runPage(main: HTMLElement): Promise<void> {
     main,
     h('p', {}, h('a', { href: `/?page=health${filterQuery().replace('?', '&')}` }, '← Run Health')),
     h('h1', { 'data-testid': 'run-title' }, `${r.repo} · ${r.branch ?? ''} · `, band(r.status)),
-    ciLinks(r, detail.links ?? null),
+    ciLinks(r, detail.links ?? null, detail.analyses?.traces),
     h(
       'div',
       { class: 'kpis' },
