@@ -67,7 +67,7 @@ describeEachStore(
       expect(m.body).toContain(`cicd_canary_analysis_result{service="${run.repo}",template="success-rate+latency-p95"} 0`);
     });
 
-    it('/metrics of the assembled hub carries seed 004 §4.1 series (the two supply-chain ones come from that pillar)', async () => {
+    it('/metrics of the assembled hub carries seed 004 §4.1 series (all 17; the two supply-chain ones come from that pillar)', async () => {
       const m = (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).body;
       const seed004 = [
         'cicd_deployment_frequency_total counter',
@@ -85,7 +85,10 @@ describeEachStore(
         'cicd_canary_analysis_result gauge',
         'cicd_feature_flag_count gauge',
         'cicd_feature_flag_age_days gauge',
+        'cicd_vulnerability_count gauge',
+        'cicd_sbom_component_count gauge',
       ];
+      expect(seed004).toHaveLength(17);
       for (const t of seed004) expect(m).toContain(`# TYPE ${t}\n`);
       // The seed example record (one run with tests, coverage and a canary deployment) fills the quality and rollout series.
       expect(m).toContain(`cicd_test_pass_rate{service="${run.repo}",test_type="all"} ${(1240 - 2 - 10) / (1240 - 10)}`);
