@@ -4,6 +4,7 @@
 // read, so `evidence verify` can re-check all of it offline. Paths are relative to the bundle's
 // own folder, so the folder can be archived and moved.
 import { createHash } from 'node:crypto';
+import type { EvidenceCanary, EvidenceDrill } from './delivery.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CiError } from '../../../core/errors.js';
@@ -39,6 +40,8 @@ export interface EvidenceInputs {
   policy?: VerifyInput['policy'];
   sourceUri?: string;
   builderId?: string;
+  /** The canary judgement and DR drill the store holds for the release (null fields: none recorded). */
+  delivery?: { canary: EvidenceCanary | null; dr_drill: EvidenceDrill | null };
 }
 
 const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -117,6 +120,9 @@ export async function buildEvidence(inp: EvidenceInputs, out: string): Promise<R
     perf: isObj(rec.canary_metrics) ? { latency_p95_ms: num(rec.canary_metrics.latency_p95_ms), budget_pass: null } : null,
     policies: arr(rec.policies),
     drill: chaos.length ? { trials: chaos.length, failed: chaos.filter((c) => c.outcome === 'failed').length } : null,
+    // From the store only (a record file carries neither): the canary verdict with its inputs' hash, the last DR drill.
+    canary: inp.delivery?.canary ?? null,
+    dr_drill: inp.delivery?.dr_drill ?? null,
     verification,
     verify_policy: inp.policy
       ? {

@@ -7,7 +7,9 @@ import { CiError } from '../../../core/errors.js';
 import type { CliContext } from '../../../core/registry.js';
 import { readRecord } from '../../../core/runs/ingest.js';
 import { parseJsonObject, readInputText } from '../io.js';
+import type { Kysely } from 'kysely';
 import { buildEvidence, verifyEvidence, writeEvidence, type EvidenceInputs } from './bundle.js';
+import { deliveryEvidence } from './delivery.js';
 
 type BuildOpts = Pick<EvidenceInputs, 'artifact' | 'sbom' | 'bundle' | 'provenance' | 'vex' | 'trustedRoot' | 'sourceUri' | 'builderId'> & {
   run: string;
@@ -23,13 +25,18 @@ type BuildOpts = Pick<EvidenceInputs, 'artifact' | 'sbom' | 'bundle' | 'provenan
 
 const recordError = (message: string, where: string) => new CiError('E_USAGE', message, { where, hint: 'pass the pipeline_run record as JSON' });
 
-async function storedRecord(ctx: CliContext, o: BuildOpts): Promise<Record<string, unknown>> {
+/** The run's stored record, and the canary judgement and DR drill the store holds for its release. */
+async function storedRecord(
+  ctx: CliContext,
+  o: BuildOpts,
+): Promise<{ record: Record<string, unknown>; delivery: Awaited<ReturnType<typeof deliveryEvidence>> }> {
   const hub = await ctx.openHub({ db: o.db, dataDir: o.dataDir, config: o.config });
   try {
     const rec = await readRecord(hub, o.run);
     if (!rec || typeof rec !== 'object')
       throw new CiError('E_NOT_FOUND', `run ${o.run} has no stored record`, { where: '--run', hint: 'check the run id, or pass the record with --record' });
-    return rec as Record<string, unknown>;
+    const record = rec as Record<string, unknown>;
+    return { record, delivery: await deliveryEvidence(hub.db as unknown as Kysely<unknown>, record) };
   } finally {
     await hub.close();
   }
@@ -65,11 +72,13 @@ export function evidenceCommands(program: Command, ctx: CliContext): void {
     ),
     'ci-intel evidence build --run 7f0c… --record run.json --out release/evidence.json --artifact release/app.tgz --sbom release/sbom.cdx.json',
   ).action(async (o: BuildOpts) => {
-    const record = o.record ? parseJsonObject(readInputText(o.record), o.record, 'the record', recordError) : await storedRecord(ctx, o);
+    const stored = o.record ? null : await storedRecord(ctx, o);
+    const record = stored ? stored.record : parseJsonObject(readInputText(o.record!), o.record!, 'the record', recordError);
     const doc = await buildEvidence(
       {
         runId: o.run,
         record,
+        ...(stored ? { delivery: stored.delivery } : {}),
         ...(o.record ? { recordFile: o.record } : {}),
         ...(o.artifact ? { artifact: o.artifact } : {}),
         ...(o.sbom ? { sbom: o.sbom } : {}),
