@@ -136,7 +136,7 @@ export function judgeMetric(m: MetricSpec, spec: AnalysisSpec, baselineAll: Samp
   const test = `Mann-Whitney ${mw.p < 1e-6 ? 'p<0.000001' : `p=${fmt(mw.p)}`}, effect ${fmt(mw.effect)}`;
   const medians = `canary median ${fmt(mc)} vs baseline ${fmt(mb)}`;
   const bound = `${base.canary.failed_measurements} of ${c.length} canary measurements fail ${base.condition} (limit ${m.failureLimit})`;
-  if (breached && significant) return result('fail', `${bound}; worse than the baseline: ${medians}, ${test}`, mwOut, change);
+  if (breached && worse) return result('fail', `${bound}; worse than the baseline: ${medians}, ${test}`, mwOut, change);
   if (breached)
     return result(
       'unconfirmed',
