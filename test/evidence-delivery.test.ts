@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { pillars, runCli } from './support/assembled.js';
+import { capturingCli } from './support/hub-app.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const src = (...p: string[]) => path.join(here, '..', 'src', ...p);
@@ -15,16 +15,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-evidence-delivery-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const RUN = '1b7c2e4a-6b54-4e3b-9f1e-4e0d9ea9b1a1';
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCli(
-    args,
-    { out: (s) => (out += s), err: (s) => (err += s), env: {}, isTTY: false, now: () => new Date('2026-12-06T06:00:00Z'), cwd: tmp },
-    pillars,
-  );
-  return { code, out, err };
-}
+const cli = capturingCli({ now: () => new Date('2026-12-06T06:00:00Z'), cwd: tmp });
 
 it('evidence build from the store embeds the canary verdict with its inputs hash and the last DR drill', async () => {
   const db = path.join(tmp, 'db');

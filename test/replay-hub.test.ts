@@ -9,10 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createToken } from '../src/core/tokens.js';
 import { refresh } from '../src/pillars/metrics/refresh.js';
 import { describeEachStore, type TestHub } from './support/stores.js';
-import { createApp, pillars, runCli } from './support/assembled.js';
+import { pillars, runCli } from './support/assembled.js';
+import { listeningHub } from './support/hub-app.js';
 
 const fx = path.join(import.meta.dirname, '..', 'src', 'pillars', 'replay', 'fixtures');
 const tf = (f: string) => path.join(fx, 'terraform', f);
@@ -32,11 +32,13 @@ describeEachStore(
     let readOnly: string;
     beforeAll(async () => {
       hub = getHub();
-      app = await createApp(hub, pillars);
-      url = await app.listen({ port: 0, host: '127.0.0.1' });
-      token = (await createToken(hub.db, { repoPatterns: ['acme/*'], scopes: ['ingest', 'read'], expiresAt: null })).token;
-      other = (await createToken(hub.db, { repoPatterns: ['globex/*'], scopes: ['ingest', 'read'], expiresAt: null })).token;
-      readOnly = (await createToken(hub.db, { repoPatterns: ['acme/*'], scopes: ['read'], expiresAt: null })).token;
+      const h = await listeningHub(hub, {
+        acme: { repos: ['acme/*'], scopes: ['ingest', 'read'] },
+        globex: { repos: ['globex/*'], scopes: ['ingest', 'read'] },
+        reader: { repos: ['acme/*'], scopes: ['read'] },
+      });
+      ({ app, url } = h);
+      ({ acme: token, globex: other, reader: readOnly } = h.tokens);
     });
     afterAll(async () => app?.close());
     const get = (u: string, t = token) => app.inject({ method: 'GET', url: u, headers: { authorization: `Bearer ${t}` } });

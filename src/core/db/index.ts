@@ -21,6 +21,13 @@ export const repoMatch = (res: string[]) =>
     sql` or `,
   )})`;
 
+/**
+ * Whether a table exists: a pillar reading another pillar's table by SQL (domain data, no import)
+ * guards the read with it, so a hub assembled without that pillar answers "none" instead of failing.
+ */
+export const tableExists = async (db: Kysely<any>, name: string): Promise<boolean> =>
+  Boolean((await sql<{ t: string | null }>`select to_regclass(${name})::text as t`.execute(db)).rows[0]?.t);
+
 export type DbKind = 'pglite' | 'postgres';
 
 /**

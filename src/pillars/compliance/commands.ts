@@ -10,7 +10,7 @@ import type { CliContext } from '../../core/registry.js';
 import { policyCheck, type CheckResult } from './check.js';
 import type { Finding } from './model.js';
 import { recordViolations } from './store.js';
-import { hubTarget, repoApiPath, uploadToHub } from '../../core/upload.js';
+import { recordFor, type RecordOpts } from '../../core/record.js';
 import { fixRepository } from './fix/run.js';
 import type { ComplianceTables } from './tables.js';
 import { complianceConfig } from './config.js';
@@ -174,29 +174,15 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
   );
 }
 
-async function record(findings: Finding[], opts: Record<string, unknown>, ctx: CliContext): Promise<void> {
-  const repo = (opts.repo as string | undefined) ?? ctx.env.GITHUB_REPOSITORY ?? ctx.env.CI_PROJECT_PATH;
-  const commit = (opts.commit as string | undefined) ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA;
-  if (!repo || !commit) throw new CiError('E_USAGE', '--record needs --repo and --commit (or a CI environment naming them)', { where: '--record' });
-  // A store named on the command line wins; else the hub (--hub or CI_INTEL_HUB); else the configured store.
-  const target = opts.db ? null : hubTarget(opts as { hub?: string; token?: string }, { config: () => ctx.config({ config: opts.config }) });
-  let s: { opened: number; seen: number; fixed: number };
-  if (target) {
-    const res = await uploadToHub(target, {
-      path: `${repoApiPath(repo, 'policy-violations')}?commit=${encodeURIComponent(commit)}`,
-      body: findings.map((f) => JSON.stringify(f)).join('\n') + '\n',
-      contentType: 'application/x-ndjson',
-    });
-    s = res.body as typeof s;
-  } else {
-    const hub = await ctx.openHub({ db: opts.db, config: opts.config });
-    try {
-      s = await recordViolations(hub.db.withTables<ComplianceTables>(), hub.redactor, { repo, commit, at: ctx.now(), findings });
-    } finally {
-      await hub.close();
-    }
-  }
-  ctx.err(`recorded ${repo}@${commit.slice(0, 12)}${target ? ` on ${target.url}` : ''}: ${s.opened} new, ${s.seen} still open, ${s.fixed} fixed\n`);
+async function record(findings: Finding[], opts: RecordOpts, ctx: CliContext): Promise<void> {
+  const r = await recordFor<{ opened: number; seen: number; fixed: number }>(
+    opts,
+    ctx,
+    { tail: 'policy-violations', body: findings.map((f) => JSON.stringify(f)).join('\n') + '\n', contentType: 'application/x-ndjson' },
+    (hub, repo, commit) => recordViolations(hub.db.withTables<ComplianceTables>(), hub.redactor, { repo, commit, at: ctx.now(), findings }),
+  );
+  const s = r.result;
+  ctx.err(`recorded ${r.repo}@${r.commit.slice(0, 12)}${r.where}: ${s.opened} new, ${s.seen} still open, ${s.fixed} fixed\n`);
 }
 
 function readText(file: string): string {

@@ -1,11 +1,11 @@
 // Merge gates (seed 003 "Merge gates"): forbidden patterns in production code, performance
 // regression against a baseline (10 % warn, 20 % fail, beyond the noise), and a licence blocklist.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { collect, examples, numberOption } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
+import { forEachSourceFile } from '../../core/source-files.js';
 import type { CliContext, GateDef, GateResult } from '../../core/registry.js';
 import { compareBench, readBench } from './bench-formats/index.js';
 import { complianceConfig } from './config.js';
@@ -13,8 +13,6 @@ import { Tree, discover } from './discover.js';
 import { readDependencies } from './licenses/lockfiles.js';
 import { blocked, parseSpdx, SpdxSyntaxError } from './licenses/spdx.js';
 
-const SOURCE_EXT = /\.(?:rs|go|py|js|jsx|mjs|cjs|ts|tsx|java|kt|kts|scala|rb|php|cs|swift|c|cc|cpp|h|hpp|m|dart|ex|exs|lua|sh)$/;
-const SKIP_DIRS = new Set(['node_modules', '.git', 'vendor', 'target', 'dist', 'build', '.venv', 'venv', '__pycache__', '.ci-intel', 'coverage']);
 const MAX_SOURCE_BYTES = 1024 * 1024;
 
 export interface PatternHit {
@@ -43,29 +41,17 @@ export function scanForbidden(
   const tests = testPaths.map((g) => globToRegExp(g));
   const hits: PatternHit[] = [];
   let files = 0;
-  const walk = (rel: string, depth: number) => {
-    if (depth > 20) return;
-    for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isSymbolicLink()) continue;
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) walk(r, depth + 1);
-        continue;
-      }
-      if (!SOURCE_EXT.test(e.name) || tests.some((t) => t.test(r))) continue;
-      const abs = path.join(root, r);
-      if (statSync(abs).size > MAX_SOURCE_BYTES) continue;
-      files++;
-      const lines = readFileSync(abs, 'utf8').split('\n');
-      for (const p of compiled) {
-        if (p.files && !p.files.some((g) => g.test(r))) continue;
-        lines.forEach((l, i) => {
-          if (p.re.test(l)) hits.push({ file: r, line: i + 1, message: p.message });
-        });
-      }
+  forEachSourceFile(root, MAX_SOURCE_BYTES, (r, abs) => {
+    if (tests.some((t) => t.test(r))) return;
+    files++;
+    const lines = readFileSync(abs, 'utf8').split('\n');
+    for (const p of compiled) {
+      if (p.files && !p.files.some((g) => g.test(r))) continue;
+      lines.forEach((l, i) => {
+        if (p.re.test(l)) hits.push({ file: r, line: i + 1, message: p.message });
+      });
     }
-  };
-  walk('', 0);
+  });
   hits.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   return { hits, files };
 }

@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import type { MetricsConfig } from './config.js';
 import type { MetricsDb } from './dora-store.js';
+import { tableExists } from '../../core/db/index.js';
 import { repoAccess } from './filters.js';
 
 export type ComponentId = 'ci' | 'coverage' | 'security' | 'quality';
@@ -212,8 +213,7 @@ export async function readinessOf(db: MetricsDb, repos: string[], branch: string
  */
 async function openViolations(db: MetricsDb, repos: string[]): Promise<Map<string, { errors: number; warnings: number }>> {
   const out = new Map<string, { errors: number; warnings: number }>();
-  const exists = await sql<{ t: string | null }>`select to_regclass('policy_checks')::text as t`.execute(db);
-  if (!exists.rows[0]?.t) return out;
+  if (!(await tableExists(db, 'policy_checks'))) return out;
   const rows = await sql<{ repo: string; errors: number; warnings: number }>`
     select c.repo,
       (select count(*) from policy_violations v where v.repo = c.repo and v.fixed_in is null and v.severity = 'error')::int as errors,

@@ -6,7 +6,7 @@ import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { readAdvisories } from './advisories/index.js';
 import { diffSboms, findings } from './diff.js';
-import { recordFor, recordOptions, type RecordOpts } from './record.js';
+import { recordFor, recordOptions, type RecordOpts } from '../../core/record.js';
 import { recordScan, summarizeScan, type ScanTables } from './scans.js';
 import { renderJson, renderMarkdown, renderText } from './render.js';
 import { readSbom } from './sbom/index.js';

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createToken } from '../../core/tokens.js';
-import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
-import { createApp, pillars, runCli } from '../../../test/support/assembled.js';
+import { describeEachStore } from '../../../test/support/stores.js';
+import { capturingCli, listeningHub } from '../../../test/support/hub-app.js';
+import { pillars } from '../../../test/support/assembled.js';
 import { readSbom } from './sbom/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -18,23 +18,16 @@ const NOW = new Date('2026-12-06T12:00:00Z');
 describeEachStore(
   'SBOM scans on the hub and /metrics',
   (getHub) => {
-    let hub: TestHub;
     let app: FastifyInstance;
     let url: string;
     let token: string;
     beforeAll(async () => {
-      hub = getHub();
-      app = await createApp(hub, pillars);
-      url = await app.listen({ port: 0, host: '127.0.0.1' });
-      token = (await createToken(hub.db, { repoPatterns: ['acme/*'], scopes: ['ingest', 'read'], expiresAt: null })).token;
+      const h = await listeningHub(getHub(), { acme: { repos: ['acme/*'], scopes: ['ingest', 'read'] } });
+      ({ app, url } = h);
+      token = h.tokens.acme;
     });
     afterAll(async () => app?.close());
-    const cli = async (args: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env: {}, isTTY: false, now: () => NOW, cwd: here }, pillars);
-      return { code, out, err };
-    };
+    const cli = capturingCli({ now: () => NOW, cwd: here });
     const scan = (commit: string, ...extra: string[]) =>
       cli([
         'sbom',

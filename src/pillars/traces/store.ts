@@ -2,7 +2,7 @@
 // facts a run's trace is made of — read from core's run tables and, when those pillars are
 // installed, the test reports' and the autopsy's tables (cross-pillar data flows through tables).
 import { sql } from 'kysely';
-import { anyOf } from '../../core/db/index.js';
+import { anyOf, tableExists } from '../../core/db/index.js';
 import { parseTraceparent } from './ids.js';
 import type { RunFacts } from './map.js';
 import type { TracesDb } from './tables.js';
@@ -93,9 +93,6 @@ export async function traceparentOf(db: TracesDb, runId: string): Promise<string
   const r = await db.selectFrom('traces_parents').select('traceparent').where('run_id', '=', runId).executeTakeFirst();
   return r?.traceparent ?? null;
 }
-
-const tableExists = async (db: TracesDb, name: string): Promise<boolean> =>
-  Boolean((await sql<{ t: string | null }>`select to_regclass(${name})::text as t`.execute(db)).rows[0]?.t);
 
 const groupBy = <T extends { run_id: string }>(rows: T[]): Map<string, T[]> => {
   const m = new Map<string, T[]>();

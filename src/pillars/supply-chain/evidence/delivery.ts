@@ -5,6 +5,7 @@
 // without the delivery pillar's tables gives null.
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { tableExists } from '../../../core/db/index.js';
 
 export interface EvidenceCanary {
   decision_id: string;
@@ -25,9 +26,6 @@ export interface EvidenceDrill {
   performed_at: string;
 }
 
-const exists = async (db: Kysely<unknown>, table: string) =>
-  (await sql<{ t: string | null }>`select to_regclass(${table})::text as t`.execute(db)).rows[0]?.t != null;
-
 export async function deliveryEvidence(
   db: Kysely<unknown>,
   rec: { repo?: unknown; deployment_id?: unknown; environment?: unknown },
@@ -35,7 +33,7 @@ export async function deliveryEvidence(
   const repo = typeof rec.repo === 'string' ? rec.repo.toLowerCase() : null;
   let canary: EvidenceCanary | null = null;
   let drill: EvidenceDrill | null = null;
-  if (repo && typeof rec.deployment_id === 'string' && (await exists(db, 'delivery_canary_decisions'))) {
+  if (repo && typeof rec.deployment_id === 'string' && (await tableExists(db, 'delivery_canary_decisions'))) {
     const r = (
       await sql<{ decision_id: string; template: string; verdict: string; score: number; reason: string; decided_at: Date | string; inputs: unknown }>`
         select decision_id, template, verdict, score, reason, decided_at, inputs from delivery_canary_decisions
@@ -54,7 +52,7 @@ export async function deliveryEvidence(
       };
     }
   }
-  if (typeof rec.environment === 'string' && (await exists(db, 'delivery_drills'))) {
+  if (typeof rec.environment === 'string' && (await tableExists(db, 'delivery_drills'))) {
     const d = (
       await sql<{ type: string; result: string; rpo_s: number; rto_s: number; performed_at: Date | string }>`
         select type, result, rpo_s, rto_s, performed_at from delivery_drills

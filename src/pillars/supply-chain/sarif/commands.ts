@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { collect, examples, numberOption } from '../../../core/cli.js';
 import { CiError } from '../../../core/errors.js';
 import type { CliContext, GateDef, GateResult } from '../../../core/registry.js';
-import { recordFor, recordOptions, type RecordOpts } from '../record.js';
+import { recordFor, recordOptions, type RecordOpts } from '../../../core/record.js';
 import { dedupe, type SarifIssue } from './dedup.js';
 import { MAX_SARIF_BYTES, SEVERITIES, checkoutSource, gitSource, readSarif, type ReadOptions, type SarifFinding, type Severity } from './normalize.js';
 import { renderSarifJson, renderSarifMarkdown, renderSarifText } from './render.js';

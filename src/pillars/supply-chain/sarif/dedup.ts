@@ -27,14 +27,8 @@ export interface SarifIssue {
 export const findingKey = (f: Pick<SarifFinding, 'tool' | 'rule_id' | 'line_hash'>) =>
   createHash('sha256').update(`${f.tool}\0${f.rule_id}\0${f.line_hash}`).digest('hex').slice(0, 16);
 
-function sameFlaw(a: SarifIssue, f: SarifFinding): boolean {
-  if (a.line_hash !== f.line_hash) return false;
-  if (a.keys.includes(findingKey(f))) return true;
-  return a.cwes.length > 0 && f.cwes.length > 0 && sameWeakness(a.cwes, f.cwes);
-}
-
-/** True when two issues (e.g. of the base and of the change) are the same flaw. */
-export function sameIssue(a: SarifIssue, b: SarifIssue): boolean {
+/** True when two issues (e.g. of the base and of the change, or an issue and a finding) are the same flaw. */
+export function sameIssue(a: Pick<SarifIssue, 'line_hash' | 'keys' | 'cwes'>, b: Pick<SarifIssue, 'line_hash' | 'keys' | 'cwes'>): boolean {
   if (a.line_hash !== b.line_hash) return false;
   if (a.keys.some((k) => b.keys.includes(k))) return true;
   return a.cwes.length > 0 && b.cwes.length > 0 && sameWeakness(a.cwes, b.cwes);
@@ -51,7 +45,7 @@ export function dedupe(findings: SarifFinding[]): SarifIssue[] {
     byLine.set(f.line_hash, list);
     const key = findingKey(f);
     const report = `${f.tool}${f.tool_version ? `@${f.tool_version}` : ''} ${f.rule_id}`;
-    const hit = list.find((i) => sameFlaw(i, f));
+    const hit = list.find((i) => sameIssue(i, { line_hash: f.line_hash, keys: [key], cwes: f.cwes }));
     if (!hit) {
       list.push({
         id: key,

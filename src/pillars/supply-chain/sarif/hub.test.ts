@@ -8,9 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createToken } from '../../../core/tokens.js';
-import { describeEachStore, type TestHub } from '../../../../test/support/stores.js';
-import { createApp, pillars, runCli } from '../../../../test/support/assembled.js';
+import { describeEachStore } from '../../../../test/support/stores.js';
+import { capturingCli, listeningHub } from '../../../../test/support/hub-app.js';
+import { pillars } from '../../../../test/support/assembled.js';
 import type { HubIssue } from './store.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,17 +27,17 @@ const DAY = 86_400_000;
 describeEachStore(
   'static analysis on the hub',
   (getHub) => {
-    let hub: TestHub;
     let app: FastifyInstance;
     let url: string;
     let token: string;
     let other: string;
     beforeAll(async () => {
-      hub = getHub();
-      app = await createApp(hub, pillars);
-      url = await app.listen({ port: 0, host: '127.0.0.1' });
-      token = (await createToken(hub.db, { repoPatterns: ['acme/*'], scopes: ['ingest', 'read'], expiresAt: null })).token;
-      other = (await createToken(hub.db, { repoPatterns: ['globex/*'], scopes: ['read', 'ingest'], expiresAt: null })).token;
+      const h = await listeningHub(getHub(), {
+        acme: { repos: ['acme/*'], scopes: ['ingest', 'read'] },
+        globex: { repos: ['globex/*'], scopes: ['read', 'ingest'] },
+      });
+      ({ app, url } = h);
+      ({ acme: token, globex: other } = h.tokens);
     });
     afterAll(async () => app?.close());
     const call = (method: 'GET' | 'POST', u: string, body?: unknown, t = token, type = 'application/json') =>
@@ -47,12 +47,7 @@ describeEachStore(
         headers: { authorization: `Bearer ${t}`, ...(body !== undefined ? { 'content-type': type } : {}) },
         ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       });
-    const cli = async (args: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env: {}, isTTY: false, now: () => clock, cwd: here }, pillars);
-      return { code, out, err };
-    };
+    const cli = capturingCli({ now: () => clock, cwd: here });
     const record = (commit: string, sha: string, files: string[]) =>
       cli(['sarif', 'report', ...files, '--root', fx(`app-${commit}`), '--record', '--hub', url, '--token', token, '--repo', 'acme/app', '--commit', sha]);
     const issues = async (q: string, t = token) => {

@@ -175,6 +175,13 @@ export function readSarif(buf: Buffer | string, file: string, opts: ReadOptions)
   if (doc.version !== undefined && doc.version !== '2.1.0') bad(file, '/version', `SARIF version ${JSON.stringify(doc.version)} is not 2.1.0`);
   if (!Array.isArray(doc.runs)) bad(file, '/runs', 'runs[] is missing');
   const source = opts.source ?? checkoutSource(opts.root);
+  // Many results name the same file: resolve each URI once (an absolute one may probe the disk).
+  const uris = new Map<string, string>();
+  const rel = (uri: string, base: string | undefined) => {
+    const k = `${base ?? ''}\0${uri}`;
+    if (!uris.has(k)) uris.set(k, relativeUri(uri, base, opts.root));
+    return uris.get(k)!;
+  };
   const out: SarifFinding[] = [];
   (doc.runs as Run[]).forEach((run, ri) => {
     const driver = run?.tool?.driver;
@@ -199,7 +206,7 @@ export function readSarif(buf: Buffer | string, file: string, opts: ReadOptions)
       const phys = res.locations?.[0]?.physicalLocation;
       const art = phys?.artifactLocation;
       const uri = art?.uri ?? (typeof art?.index === 'number' ? run.artifacts?.[art.index]?.location?.uri : undefined);
-      const fileRel = uri ? relativeUri(uri, art?.uriBaseId ? run.originalUriBaseIds?.[art.uriBaseId]?.uri : undefined, opts.root) : '';
+      const fileRel = uri ? rel(uri, art?.uriBaseId ? run.originalUriBaseIds?.[art.uriBaseId]?.uri : undefined) : '';
       const line = phys?.region?.startLine ?? 0;
       const relText = (rule?.relationships ?? [])
         .map((r) => (/cwe/i.test(r.target?.toolComponent?.name ?? '') ? `CWE-${String(r.target?.id ?? '').replace(/^cwe-?/i, '')}` : ''))

@@ -2,8 +2,8 @@
 // open, fixed — with suppressions applied, findings per thousand lines of code, and the verdict
 // "no newly introduced issue at or above --fail-on, at most --max-per-kloc open" (seed 000's
 // "gate on findings-per-KLoC, newly introduced highs").
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { forEachSourceFile } from '../../../core/source-files.js';
 import { sameIssue, type SarifIssue } from './dedup.js';
 import { severityRank, type Severity } from './normalize.js';
 import { suppressionOf, type Suppression } from './suppressions.js';
@@ -31,26 +31,12 @@ export interface SarifReport {
   reasons: string[];
 }
 
-const SOURCE_EXT =
-  /\.(?:c|cc|cpp|cxx|h|hh|hpp|cs|go|java|kt|kts|scala|groovy|js|jsx|mjs|cjs|ts|tsx|py|rb|php|rs|swift|m|mm|dart|ex|exs|lua|sh|bash|pl|r|sql|vue|svelte|tf|yml|yaml)$/i;
-const SKIP = new Set(['node_modules', '.git', 'vendor', 'target', 'dist', 'build', '.venv', 'venv', '__pycache__', 'coverage', '.ci-intel']);
-
-/** Thousands of non-blank lines in the source files under `root` (dependencies and build output skipped). */
+/** Thousands of non-blank lines in the repository's source files (dependencies and build output skipped). */
 export function countKloc(root: string): number {
   let lines = 0;
-  const walk = (dir: string, depth: number) => {
-    if (depth > 25) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isSymbolicLink()) continue;
-      const abs = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (!SKIP.has(e.name)) walk(abs, depth + 1);
-      } else if (SOURCE_EXT.test(e.name) && statSync(abs).size <= 4 * 1024 * 1024) {
-        for (const l of readFileSync(abs, 'utf8').split('\n')) if (l.trim()) lines++;
-      }
-    }
-  };
-  walk(root, 0);
+  forEachSourceFile(root, 4 * 1024 * 1024, (_rel, abs) => {
+    for (const l of readFileSync(abs, 'utf8').split('\n')) if (l.trim()) lines++;
+  });
   return lines / 1000;
 }
 

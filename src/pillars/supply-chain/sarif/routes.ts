@@ -2,6 +2,7 @@
 // --hub` (NDJSON of normalised findings, line hashes taken from the checkout) or a raw SARIF log
 // (`curl --data-binary @x.sarif`; identity from the log's snippets and fingerprints), the issues
 // with their state and suppressions, and suppressions made with a reason for at most 30 days.
+import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { CiError } from '../../../core/errors.js';
 import { assertRepo, bodyStream, rawBodyParsers, repoFromPath } from '../../../core/http/index.js';
@@ -151,8 +152,14 @@ export function sarifRoutes(app: HubApp, ctx: HubContext): void {
           where: '/expires',
           hint: `give e.g. 14d or a date before ${new Date(limit).toISOString().slice(0, 10)}`,
         });
-      const known = await listSarifIssues(db(), repo, { state: 'all', now });
-      if (!known.some((i) => i.id === req.body.issue_id || i.keys.includes(req.body.issue_id)))
+      const id = req.body.issue_id;
+      const known = await db()
+        .selectFrom('sarif_issues')
+        .select('id')
+        .where('repo', '=', repo.toLowerCase())
+        .where(sql<boolean>`(id = ${id} or ${id} = any(keys))`)
+        .executeTakeFirst();
+      if (!known)
         throw new CiError('E_NOT_FOUND', `no issue ${req.body.issue_id} in ${repo}`, {
           where: '/issue_id',
           hint: 'use an id from GET …/sarif-issues or ci-intel sarif report',

@@ -43,6 +43,18 @@ async function cli(args: string[]) {
   return { code, out, err };
 }
 const baseArgs = () => logs('base').flatMap((f) => ['--base', f]);
+/** `sarif report` or `gate sarif` on the change against the base checkout, plus `extra`. */
+const againstBase = (command: 'report' | 'gate', ...extra: string[]) =>
+  cli([
+    ...(command === 'gate' ? ['gate', 'sarif'] : ['sarif', 'report']),
+    ...logs('head'),
+    '--root',
+    fx('app-head'),
+    ...baseArgs(),
+    '--base-root',
+    fx('app-base'),
+    ...extra,
+  ]);
 async function report(extra: string[]): Promise<SarifReport> {
   const r = await cli(['sarif', 'report', ...logs('head'), '--root', fx('app-head'), ...extra, '--json']);
   return JSON.parse(r.out) as SarifReport;
@@ -137,46 +149,13 @@ describe('SARIF of several scanners → one issue per flaw', () => {
       );
       return f;
     };
-    const ok = await cli([
-      'gate',
-      'sarif',
-      ...logs('head'),
-      '--root',
-      fx('app-head'),
-      ...baseArgs(),
-      '--base-root',
-      fx('app-base'),
-      '--suppressions',
-      write('ok.yml', '2026-12-01', '2026-12-20'),
-    ]);
+    const ok = await againstBase('gate', '--suppressions', write('ok.yml', '2026-12-01', '2026-12-20'));
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/^PASS gate=sarif value=0 max=0 .*suppressed=3/m);
-    const old = await cli([
-      'gate',
-      'sarif',
-      ...logs('head'),
-      '--root',
-      fx('app-head'),
-      ...baseArgs(),
-      '--base-root',
-      fx('app-base'),
-      '--suppressions',
-      write('old.yml', '2026-10-20', '2026-11-19'),
-    ]);
+    const old = await againstBase('gate', '--suppressions', write('old.yml', '2026-10-20', '2026-11-19'));
     expect(old.code).toBe(1);
     expect(old.out).toMatch(/^FAIL gate=sarif value=2 max=0 .*reason="2 newly introduced issues at high or above"/m);
-    const text = await cli([
-      'sarif',
-      'report',
-      ...logs('head'),
-      '--root',
-      fx('app-head'),
-      ...baseArgs(),
-      '--base-root',
-      fx('app-base'),
-      '--suppressions',
-      path.join(dir, 'old.yml'),
-    ]);
+    const text = await againstBase('report', '--suppressions', path.join(dir, 'old.yml'));
     expect(text.out).toContain('suppression expired 2026-11-19 (reviewed, input is a file name from our own menu)');
   });
 
@@ -194,23 +173,10 @@ describe('SARIF of several scanners → one issue per flaw', () => {
   });
 
   it('gates on open issues per 1,000 lines and on the severity chosen', async () => {
-    const dense = await cli([
-      'gate',
-      'sarif',
-      ...logs('head'),
-      '--root',
-      fx('app-head'),
-      ...baseArgs(),
-      '--base-root',
-      fx('app-base'),
-      '--fail-on',
-      'critical',
-      '--max-per-kloc',
-      '50',
-    ]);
+    const dense = await againstBase('gate', '--fail-on', 'critical', '--max-per-kloc', '50');
     expect(dense.code).toBe(1);
     expect(dense.out).toMatch(/reason="\d+(\.\d+)? open issues per 1,000 lines, above 50"/);
-    const ok = await cli(['gate', 'sarif', ...logs('head'), '--root', fx('app-head'), ...baseArgs(), '--base-root', fx('app-base'), '--fail-on', 'critical']);
+    const ok = await againstBase('gate', '--fail-on', 'critical');
     expect(ok.code).toBe(0);
   });
 

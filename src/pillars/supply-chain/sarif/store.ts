@@ -45,11 +45,14 @@ export async function recordSarif(
   const incoming = dedupe(u.findings);
   return db.transaction().execute(async (tx) => {
     const known = (await tx.selectFrom('sarif_issues').selectAll().where('repo', '=', repo).execute()) as SarifIssuesTable[];
+    // Only issues on the same line text can be the same flaw: look them up by line hash.
+    const byLine = new Map<string, SarifIssuesTable[]>();
+    for (const k of known) byLine.set(k.line_hash, [...(byLine.get(k.line_hash) ?? []), k]);
     let opened = 0;
     let seen = 0;
     const sighted = new Set<string>();
     for (const i of incoming) {
-      const match = known.find((k) => sameIssue(asIssue(k), i));
+      const match = byLine.get(i.line_hash)?.find((k) => sameIssue(asIssue(k), i));
       if (match) {
         seen++;
         const worse = severityRank(i.severity) > severityRank(match.severity as Severity);
@@ -101,6 +104,7 @@ export async function recordSarif(
         .onConflict((oc) => oc.doNothing())
         .execute();
       known.push(row);
+      byLine.set(row.line_hash, [...(byLine.get(row.line_hash) ?? []), row]);
       sighted.add(i.id);
     }
     if (sighted.size)
@@ -187,12 +191,12 @@ export async function listSarifIssues(db: SarifDb, repo: string, q: { state: 'op
 
 /** Issues a commit's uploads contain that its base's do not (the newly introduced ones). */
 export async function newSince(db: SarifDb, repo: string, base: string, head: string, now: Date): Promise<HubIssue[]> {
-  const [h, b] = await Promise.all([
-    listSarifIssues(db, repo, { state: 'all', commit: head, now }),
-    listSarifIssues(db, repo, { state: 'all', commit: base, now }),
-  ]);
-  const inBase = new Set(b.map((i) => i.id));
-  return h.filter((i) => !inBase.has(i.id));
+  const inBase = new Set(
+    (await db.selectFrom('sarif_sightings').select('issue_id').where('repo', '=', repo.toLowerCase()).where('commit', '=', base).execute()).map(
+      (r) => r.issue_id,
+    ),
+  );
+  return (await listSarifIssues(db, repo, { state: 'all', commit: head, now })).filter((i) => !inBase.has(i.id));
 }
 
 /** Records a suppression made on the hub (the caller checked reason and expiry). */

@@ -1,8 +1,9 @@
 // `--record`: where an agent command stores what it found for a repository's commit — the hub
-// (`--hub` or CI_INTEL_HUB) over HTTP, or a store (`--db` or the configured one) directly.
-import { CiError } from '../../core/errors.js';
-import type { CliContext, HubContext } from '../../core/registry.js';
-import { hubTarget, repoApiPath, uploadToHub } from '../../core/upload.js';
+// (`--hub` or CI_INTEL_HUB) over HTTP, or a store (`--db` or the configured one) directly. Used by
+// every pillar whose agent command records per commit (policy check, sarif report, sbom diff).
+import { CiError } from './errors.js';
+import type { CliContext, HubContext } from './registry.js';
+import { hubTarget, repoApiPath, uploadToHub } from './upload.js';
 
 export interface RecordOpts {
   record?: boolean;
