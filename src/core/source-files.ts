@@ -4,8 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-export const SOURCE_EXT =
-  /\.(?:rs|go|py|js|jsx|mjs|cjs|ts|tsx|java|kt|kts|scala|rb|php|cs|swift|c|cc|cpp|h|hpp|m|dart|ex|exs|lua|sh)$/;
+export const SOURCE_EXT = /\.(?:rs|go|py|js|jsx|mjs|cjs|ts|tsx|java|kt|kts|scala|rb|php|cs|swift|c|cc|cpp|h|hpp|m|dart|ex|exs|lua|sh)$/;
 const SKIP_DIRS = new Set(['node_modules', '.git', 'vendor', 'target', 'dist', 'build', '.venv', 'venv', '__pycache__', '.ci-intel', 'coverage']);
 
 /** Calls `visit` with each source file's path relative to `root` (forward slashes) and its absolute path, in directory order. */
