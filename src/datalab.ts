@@ -9,8 +9,9 @@ import { loadConfig } from './core/config.js';
 import { CONFIG_SECTIONS } from './cli/config-sections.js';
 import { datalabConfig, defaultHome } from './pillars/datalab/config.js';
 import { labDown, labUp, type Lab, type LabHome, type LabSource } from './pillars/datalab/labs.js';
-import { findPgTools } from './pillars/datalab/pgtools.js';
-import { parseRows, seededSource } from './pillars/datalab/seed.js';
+import { tryFindPgTools } from './pillars/datalab/pgtools.js';
+import { chooseEngine } from './pillars/datalab/commands.js';
+import { parseRows, seededFill, seededSource, type SeedInput } from './pillars/datalab/seed.js';
 import { snapshotPreparer } from './pillars/datalab/snapshots.js';
 import type { ServerState } from './pillars/datalab/server.js';
 
@@ -31,6 +32,8 @@ export interface LabOptions {
   ttlMs?: number | null;
   /** The labs' folder (default: datalab.home, env CI_INTEL_DATALAB_HOME). */
   home?: string;
+  /** auto (default: datalab.engine), postgres or pglite (no `from`/`template`). */
+  engine?: 'auto' | 'postgres' | 'pglite';
 }
 
 export interface LabHandle extends Lab {
@@ -40,21 +43,26 @@ export interface LabHandle extends Lab {
 export async function lab(opts: LabOptions = {}): Promise<LabHandle> {
   const config = loadConfig({ env: process.env, sections: CONFIG_SECTIONS });
   const cfg = datalabConfig(config);
-  const home: LabHome = { dir: opts.home || cfg.home || defaultHome(), tools: findPgTools(process.env, cfg.pgBin || undefined), now: () => new Date() };
+  const home: LabHome = { dir: opts.home || cfg.home || defaultHome(), tools: tryFindPgTools(process.env, cfg.pgBin || undefined), now: () => new Date() };
+  const engine = chooseEngine(opts.engine ?? cfg.engine, home, { ...opts });
   let prepare: ((s: ServerState) => Promise<LabSource>) | undefined;
   if (opts.template) {
     const template = opts.template;
     prepare = async () => ({ kind: 'template', template, detail: template });
   }
+  let seed: SeedInput | undefined;
   if (opts.schema) {
     const { '*': all, ...rows } = opts.rows ?? {};
-    prepare = seededSource({
-      schemaFile: opts.schema,
-      plan: { seed: opts.seed ?? 1, rows, defaultRows: all ?? parseRows([]).defaultRows },
-      hookFile: opts.hook,
-    });
+    seed = { schemaFile: opts.schema, plan: { seed: opts.seed ?? 1, rows, defaultRows: all ?? parseRows([]).defaultRows }, hookFile: opts.hook };
+    prepare = seededSource(seed);
   }
   if (opts.from) prepare = snapshotPreparer(home, await createBlobStore(config.blob, config.dataDir), opts.from);
-  const made = await labUp(home, { name: opts.name, ttlMs: opts.ttlMs === undefined ? 3_600_000 : opts.ttlMs, prepare });
+  const made = await labUp(home, {
+    name: opts.name,
+    ttlMs: opts.ttlMs === undefined ? 3_600_000 : opts.ttlMs,
+    prepare,
+    engine,
+    fill: seed ? seededFill(seed) : undefined,
+  });
   return { ...made, down: async () => void (await labDown(home, [made.name])) };
 }

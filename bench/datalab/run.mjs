@@ -5,7 +5,8 @@
 // initdb cache + start) vs a database per lab on one shared server. Prints `name: ours X, peer Y,
 // ratio Z` lines; asserts nothing.
 //
-//   npm run bench -- datalab            (needs PostgreSQL's server binaries, e.g. apt-get install postgresql)
+//   npm run bench -- datalab            (needs PostgreSQL's server binaries, e.g. apt-get install postgresql;
+//                                        the PGlite engine's rows at the end need nothing)
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -98,6 +99,16 @@ try {
   line('empty lab, shared server already up (createdb)', second.ms, per.ms, 'server per lab (copy cache + start)');
   await shared.r.down();
   await second.r.down();
+
+  // 5. The no-binaries fallback: a PGlite lab (its own process: WebAssembly start + the bridge), empty
+  // and seeded through the bridge, next to the PostgreSQL engine's cold seeded lab above.
+  const pgliteHome = path.join(root, 'pglite');
+  const pEmpty = await time(() => lab({ home: pgliteHome, engine: 'pglite' }));
+  line('empty lab, PGlite (process start + WebAssembly)', pEmpty.ms, 2000, 'target');
+  const pSeeded = await time(() => lab({ home: pgliteHome, engine: 'pglite', schema: SHOP, seed: 1 }));
+  line('seeded lab, PGlite (no templates: seeded every time)', pSeeded.ms, cold.ms, 'PostgreSQL engine cold');
+  await pEmpty.r.down();
+  await pSeeded.r.down();
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

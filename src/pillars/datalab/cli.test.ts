@@ -74,7 +74,7 @@ describe('ci-intel datalab', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('snapshot broken is corrupt');
     expect((await cli(['datalab', 'up', '--from', 'never-taken'])).err).toContain('no snapshot named never-taken');
-    expect((await cli(['datalab', 'up', '--engine', 'mysql'])).err).toContain('--engine mysql is not supported');
+    expect((await cli(['datalab', 'up', '--engine', 'mysql'])).err).toContain('--engine mysql is not one of auto, postgres, pglite');
     expect((await cli(['datalab', 'up', '--ttl', 'soon'])).err).toContain('"soon" is not a duration');
     expect((await cli(['datalab', 'up', '--schema', SHOP, '--rows', 'orders=lots'])).err).toContain('is not TABLE=N or N');
     expect((await cli(['datalab', 'down'])).err).toContain('name the labs to take down, or pass --all');

@@ -5,17 +5,33 @@ import { collect, examples, numberOption } from '../../core/cli.js';
 import { fmtDuration, parseDuration } from '../../core/duration.js';
 import type { CliContext } from '../../core/registry.js';
 import { datalabConfig, defaultHome } from './config.js';
-import { labDown, labUp, listLabs, reap, type Lab, type LabHome, type LabSource } from './labs.js';
-import { parseRows, seededSource } from './seed.js';
+import { labDown, labUp, listLabs, needTools, reap, type Engine, type Lab, type LabHome, type LabSource } from './labs.js';
+import { parseRows, seededFill, seededSource, type SeedInput } from './seed.js';
 import { listSnapshots, snapshotPreparer, takeSnapshot } from './snapshots.js';
 import { createBlobStore } from '../../core/blob/index.js';
-import { findPgTools } from './pgtools.js';
+import { tryFindPgTools } from './pgtools.js';
 import type { ServerState } from './server.js';
+import { CiError } from '../../core/errors.js';
 
 export function labHome(ctx: CliContext, opts: Record<string, unknown>): LabHome {
   const cfg = datalabConfig(ctx.config({ config: opts.config }));
   const dir = (opts.home as string | undefined) || cfg.home || defaultHome();
-  return { dir, tools: findPgTools(ctx.env, cfg.pgBin || undefined), now: ctx.now };
+  return { dir, tools: tryFindPgTools(ctx.env, cfg.pgBin || undefined), now: ctx.now };
+}
+
+/** `auto`: PostgreSQL when its binaries are here, else PGlite. PGlite labs are filled through their URL only. */
+export function chooseEngine(requested: string, home: LabHome, from: Record<string, unknown>): Engine {
+  if (!['auto', 'postgres', 'pglite'].includes(requested))
+    throw new CiError('E_USAGE', `--engine ${requested} is not one of auto, postgres, pglite`, { where: '--engine', hint: 'e.g. --engine pglite' });
+  const engine: Engine = requested === 'auto' ? (home.tools ? 'postgres' : 'pglite') : (requested as Engine);
+  if (engine === 'postgres') needTools(home);
+  for (const opt of ['from', 'template'] as const)
+    if (engine === 'pglite' && from[opt])
+      throw new CiError('E_USAGE', `--${opt} needs the PostgreSQL engine (pg_restore, template databases); this lab would be PGlite`, {
+        where: `--${opt}`,
+        hint: 'install PostgreSQL (apt-get install -y postgresql) or seed the lab with --schema instead',
+      });
+  return engine;
 }
 
 function expiresIn(lab: Lab, now: Date): string {
@@ -37,7 +53,7 @@ export function datalabCommands(program: Command, ctx: CliContext): void {
     datalab
       .command('up')
       .description('Create a fresh database and print its connection URL (stdout); details on stderr')
-      .option('--engine <engine>', 'database engine (postgres)', 'postgres')
+      .option('--engine <engine>', 'auto (postgres when its binaries are found, else pglite), postgres or pglite (default: datalab.engine, auto)')
       .option('--name <name>', 'lab name (default: lab-<random>)')
       .option('--ttl <duration>', 'take the lab down after this long, e.g. 30m, 2h; 0 for never (default: datalab.ttl, 1h)')
       .option('--from <snapshot>', 'restore this snapshot (datalab snapshot) into the new lab')
@@ -51,12 +67,9 @@ export function datalabCommands(program: Command, ctx: CliContext): void {
   );
   examples(
     up.action(async (opts: Record<string, unknown>) => {
-      if (opts.engine !== 'postgres') {
-        const { CiError } = await import('../../core/errors.js');
-        throw new CiError('E_USAGE', `--engine ${String(opts.engine)} is not supported`, { where: '--engine', hint: 'use --engine postgres' });
-      }
       const home = labHome(ctx, opts);
       const cfg = datalabConfig(ctx.config({ config: opts.config }));
+      const engine = chooseEngine(String(opts.engine ?? cfg.engine), home, opts);
       const ttlMs = parseDuration(String(opts.ttl ?? cfg.ttl), opts.ttl ? '--ttl' : 'datalab.ttl', { allowNone: true });
       const t0 = performance.now();
       let prepare: ((s: ServerState) => Promise<LabSource>) | undefined;
@@ -64,9 +77,11 @@ export function datalabCommands(program: Command, ctx: CliContext): void {
         const template = String(opts.template);
         prepare = async () => ({ kind: 'template', template, detail: template });
       }
-      if (opts.schema) prepare = seededPreparer(opts);
+      const seed = opts.schema ? seedInput(opts) : undefined;
+      if (seed) prepare = seededSource(seed);
       if (opts.from) prepare = snapshotPreparer(home, await blobOf(ctx, opts), String(opts.from));
-      const lab = await labUp(home, { name: opts.name as string | undefined, ttlMs, prepare });
+      const fill = seed ? seededFill(seed) : undefined;
+      const lab = await labUp(home, { name: opts.name as string | undefined, ttlMs, prepare, engine, fill });
       const secs = (performance.now() - t0) / 1000;
       if (opts.json) ctx.out(`${JSON.stringify({ ...lab, seconds: Number(secs.toFixed(3)) })}\n`);
       else {
@@ -162,14 +177,14 @@ async function blobOf(ctx: CliContext, opts: Record<string, unknown>) {
   return createBlobStore(cfg.blob, cfg.dataDir);
 }
 
-/** `--schema`, `--seed`, `--rows`, `--hook` as a seeded source. */
-function seededPreparer(opts: Record<string, unknown>) {
+/** `--schema`, `--seed`, `--rows`, `--hook`. */
+function seedInput(opts: Record<string, unknown>): SeedInput {
   const seed = numberOption('--seed', opts.seed ?? 1, { integer: true, min: 0, max: 2 ** 31 - 1 })!;
-  return seededSource({
+  return {
     schemaFile: String(opts.schema),
     plan: { seed, ...parseRows((opts.rows as string[] | undefined) ?? []) },
     hookFile: opts.hook as string | undefined,
-  });
+  };
 }
 
 export function describeSource(s: LabSource): string {

@@ -14,6 +14,14 @@ const datalabSchema = Type.Object(
         env: 'CI_INTEL_DATALAB_HOME',
       }),
     ),
+    engine: Type.Union([Type.Literal('auto'), Type.Literal('postgres'), Type.Literal('pglite')], {
+      ...setting({
+        default: 'auto',
+        description:
+          "Labs' database engine: postgres (the machine's PostgreSQL server binaries), pglite (in-process PostgreSQL, nothing to install; no snapshots or templates), or auto (postgres when its binaries are found, else pglite).",
+        env: 'CI_INTEL_DATALAB_ENGINE',
+      }),
+    }),
     ttl: Type.String(setting({ default: '1h', description: 'How long a lab lives when `datalab up` is given no --ttl (0 for no limit).' })),
     pgBin: Type.String(
       setting({

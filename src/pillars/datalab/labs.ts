@@ -5,11 +5,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, closeSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { CiError } from '../../core/errors.js';
 import type { PgTools } from './pgtools.js';
-import { ensureHome, isAlive, readServer, startServer, stopServer, type ServerState } from './server.js';
+import { startPgliteLab, stopPgliteLab } from './pglite-labs.js';
+import { builtScript, ensureHome, isAlive, readServer, startServer, stopServer, type ServerState } from './server.js';
+
+/** The database engine of a lab: the machine's PostgreSQL, or PGlite when it has none. */
+export type Engine = 'postgres' | 'pglite';
 
 export interface LabSource {
   kind: 'empty' | 'template' | 'seed' | 'snapshot';
@@ -21,6 +24,10 @@ export interface LabSource {
 
 export interface Lab {
   name: string;
+  /** Absent in records written before PGlite labs existed: postgres. */
+  engine?: Engine;
+  /** A PGlite lab's own process. */
+  pid?: number;
   database: string;
   url: string;
   port: number;
@@ -32,8 +39,18 @@ export interface Lab {
 
 export interface LabHome {
   dir: string;
-  tools: PgTools;
+  /** The PostgreSQL server binaries; null on a machine without them (PGlite labs only). */
+  tools: PgTools | null;
   now: () => Date;
+}
+
+/** The binaries, or the error that says how to get them (a PostgreSQL-engine lab needs them). */
+export function needTools(home: LabHome): PgTools {
+  if (home.tools) return home.tools;
+  throw new CiError('E_DATALAB_NO_POSTGRES', 'PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found', {
+    where: '/usr/lib/postgresql/*/bin and PATH',
+    hint: 'install them (Debian/Ubuntu: apt-get install -y postgresql), set CI_INTEL_PG_BIN, or use --engine pglite (no snapshots or templates)',
+  });
 }
 
 const labsDir = (home: string) => path.join(home, 'labs');
@@ -128,7 +145,7 @@ export async function onServer<T>(s: ServerState, database: string, fn: (c: pg.C
 
 /** The running shared server, started when none runs. Call under the lock. */
 export async function ensureServer(home: LabHome): Promise<ServerState> {
-  return readServer(home.dir) ?? (await startServer(home.dir, home.tools));
+  return readServer(home.dir) ?? (await startServer(home.dir, needTools(home)));
 }
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -162,6 +179,10 @@ export async function ensureTemplate(s: ServerState, key: string, build: (url: s
 export interface UpOptions {
   name?: string;
   ttlMs: number | null;
+  /** Default postgres. */
+  engine?: Engine;
+  /** A PGlite lab's contents, filled through its URL once it is up (PGlite labs have no templates). */
+  fill?: (url: string) => Promise<LabSource>;
   /** Clone this database (a template made by ensureTemplate, or an existing one); default template0. */
   prepare?: (s: ServerState) => Promise<LabSource>;
 }
@@ -172,6 +193,7 @@ export async function labUp(home: LabHome, opts: UpOptions): Promise<Lab> {
     await reapUnlocked(home);
     if (existsSync(labFile(home.dir, name)))
       throw new CiError('E_USAGE', `a lab named ${name} is already up`, { where: '--name', hint: `take it down first: ci-intel datalab down ${name}` });
+    if (opts.engine === 'pglite') return pgliteUp(home, name, opts);
     const s = await ensureServer(home);
     const database = dbName(name);
     let source: LabSource;
@@ -186,33 +208,67 @@ export async function labUp(home: LabHome, opts: UpOptions): Promise<Lab> {
       if (listLabs(home.dir).length === 0) shutDown(home);
       throw e;
     }
-    const now = home.now();
     const lab: Lab = {
       name,
+      engine: 'postgres',
       database,
       url: adminUrl(s, database),
       port: s.port,
-      created: now.toISOString(),
-      expires: opts.ttlMs === null ? null : new Date(now.getTime() + opts.ttlMs).toISOString(),
+      ...lifetime(home, opts),
       source,
     };
-    writeFileSync(labFile(home.dir, name), JSON.stringify(lab, null, 2));
+    writeLab(home.dir, lab);
     return lab;
   });
   if (lab.expires) startReaper(home);
   return lab;
 }
 
+function lifetime(home: LabHome, opts: UpOptions): Pick<Lab, 'created' | 'expires'> {
+  const now = home.now();
+  return { created: now.toISOString(), expires: opts.ttlMs === null ? null : new Date(now.getTime() + opts.ttlMs).toISOString() };
+}
+
+const writeLab = (home: string, lab: Lab) => writeFileSync(labFile(home, lab.name), JSON.stringify(lab, null, 2));
+
+/** A PGlite lab: its own process, recorded before it is filled so a failure still takes it down. Under the lock. */
+async function pgliteUp(home: LabHome, name: string, opts: UpOptions): Promise<Lab> {
+  const started = await startPgliteLab(home.dir, name);
+  const lab: Lab = {
+    name,
+    engine: 'pglite',
+    pid: started.pid,
+    database: 'postgres',
+    url: `postgres://postgres@127.0.0.1:${started.port}/postgres`,
+    port: started.port,
+    ...lifetime(home, opts),
+    source: { kind: 'empty', template: 'none' },
+  };
+  writeLab(home.dir, lab);
+  try {
+    if (opts.fill) lab.source = await opts.fill(lab.url);
+  } catch (e) {
+    await dropUnlocked(home, name);
+    throw e;
+  }
+  writeLab(home.dir, lab);
+  return lab;
+}
+
 /** Drops a lab's database; stops the server when it was the last lab. Call under the lock. */
 async function dropUnlocked(home: LabHome, name: string): Promise<void> {
-  const s = readServer(home.dir);
-  if (s) await onServer(s, 'postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${ident(dbName(name))} WITH (FORCE)`));
+  const lab = listLabs(home.dir).find((l) => l.name === name);
+  if (lab?.engine === 'pglite') await stopPgliteLab(home.dir, name, lab.pid);
+  else {
+    const s = readServer(home.dir);
+    if (s) await onServer(s, 'postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${ident(dbName(name))} WITH (FORCE)`));
+  }
   rmSync(labFile(home.dir, name), { force: true });
   if (listLabs(home.dir).length === 0) shutDown(home);
 }
 
 function shutDown(home: LabHome): void {
-  stopServer(home.dir, home.tools);
+  if (home.tools) stopServer(home.dir, home.tools);
   const reaper = Number(readText(reaperPidFile(home.dir)));
   if (reaper && reaper !== process.pid && isAlive(reaper)) process.kill(reaper, 'SIGTERM');
   rmSync(reaperPidFile(home.dir), { force: true });
@@ -244,13 +300,6 @@ export const reap = (home: LabHome) => withLock(home.dir, () => reapUnlocked(hom
 
 const reaperPidFile = (home: string) => path.join(home, 'reaper.pid');
 
-/** The reaper script: the compiled reaper.js beside this module, or the built one when running from source. */
-function reaperScript(): string | null {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, 'reaper.js'), path.join(here, '..', '..', '..', 'dist', 'pillars', 'datalab', 'reaper.js')];
-  return candidates.find((f) => existsSync(f)) ?? null;
-}
-
 /**
  * Starts the TTL reaper (one per home, detached): it takes down labs as they expire and exits when
  * none is left. Without the built reaper, expired labs go at the next datalab command instead.
@@ -259,10 +308,10 @@ export function startReaper(home: LabHome): boolean {
   const pidFile = reaperPidFile(home.dir);
   const running = Number(readText(pidFile));
   if (running && isAlive(running)) return true;
-  const script = reaperScript();
+  const script = builtScript('reaper.js');
   if (!script) return false;
   mkdirSync(home.dir, { recursive: true });
-  const child = spawn(process.execPath, [script, home.dir, home.tools.bin], { detached: true, stdio: 'ignore' });
+  const child = spawn(process.execPath, [script, home.dir, home.tools?.bin ?? '-'], { detached: true, stdio: 'ignore' });
   child.unref();
   if (child.pid) writeFileSync(pidFile, String(child.pid));
   return true;

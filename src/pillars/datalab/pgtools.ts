@@ -71,3 +71,13 @@ export function findPgTools(env: NodeJS.ProcessEnv, configured?: string): PgTool
   const client = (tool: string, args: string[]) => exec(tool, args, false);
   return { bin, major, run, client, asRoot };
 }
+
+/** The binaries, or null when the machine has none (a data lab then falls back to PGlite). */
+export function tryFindPgTools(env: NodeJS.ProcessEnv, configured?: string): PgTools | null {
+  try {
+    return findPgTools(env, configured);
+  } catch (e) {
+    if (e instanceof CiError && e.code === 'E_DATALAB_NO_POSTGRES') return null;
+    throw e;
+  }
+}

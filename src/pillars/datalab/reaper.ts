@@ -1,4 +1,5 @@
-// The TTL reaper, run detached by `datalab up` (labs.ts startReaper): `node reaper.js HOME BIN`.
+// The TTL reaper, run detached by `datalab up` (labs.ts startReaper): `node reaper.js HOME BIN` (BIN
+// `-` on a machine without PostgreSQL binaries, where every lab is a PGlite lab).
 // Every second it takes down the labs past their TTL; it exits when no lab is left (the last
 // `down` also stops it), so nothing of a lab outlives its TTL or keeps running after it.
 import { listLabs, reap } from './labs.js';
@@ -8,7 +9,7 @@ const [home, bin] = process.argv.slice(2);
 
 async function main(): Promise<void> {
   if (!home) throw new Error('usage: reaper.js HOME [PG_BIN]');
-  const tools = findPgTools(process.env, bin);
+  const tools = bin === '-' ? null : findPgTools(process.env, bin);
   const lab = { dir: home, tools, now: () => new Date() };
   for (;;) {
     await reap(lab);

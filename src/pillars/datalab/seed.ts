@@ -149,11 +149,21 @@ export function parseRows(specs: string[]): { rows: Record<string, number>; defa
   return { rows, defaultRows };
 }
 
+const seedDetail = (input: SeedInput) => `${path.basename(input.schemaFile)} with seed ${input.plan.seed}`;
+
 /** A seeded lab's source: the template is built once per schema, seed, counts and hook, then cloned. */
 export function seededSource(input: SeedInput) {
   const key = seedKey(input);
   return async (s: ServerState): Promise<LabSource> => {
     const tpl = await ensureTemplate(s, `seed_${key}`, async (url) => void (await seedDatabase(url, input)));
-    return { kind: 'seed', template: tpl.name, detail: `${path.basename(input.schemaFile)} with seed ${input.plan.seed}` };
+    return { kind: 'seed', template: tpl.name, detail: seedDetail(input) };
+  };
+}
+
+/** A seeded PGlite lab: filled through its URL (no templates: each PGlite lab is its own database process). */
+export function seededFill(input: SeedInput) {
+  return async (url: string): Promise<LabSource> => {
+    await seedDatabase(url, input);
+    return { kind: 'seed', template: 'none', detail: seedDetail(input) };
   };
 }

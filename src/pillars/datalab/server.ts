@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CiError } from '../../core/errors.js';
 import type { PgTools } from './pgtools.js';
 
@@ -139,4 +140,11 @@ export function ensureHome(home: string): void {
   mkdirSync(path.join(home, 'labs'), { recursive: true, mode: 0o755 });
   // As root the server runs as `postgres`, which must pass through the home to its own folders.
   if (process.getuid?.() === 0) chmodSync(home, 0o755);
+}
+
+/** A script of this folder run as its own process: the compiled one beside this module, or the built one when running from source. */
+export function builtScript(file: string): string | null {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, file), path.join(here, '..', '..', '..', 'dist', 'pillars', 'datalab', file)];
+  return candidates.find((f) => existsSync(f)) ?? null;
 }

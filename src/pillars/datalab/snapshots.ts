@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BlobStore } from '../../core/blob/index.js';
 import { CiError } from '../../core/errors.js';
-import { ensureTemplate, listLabs, type LabHome, type LabSource } from './labs.js';
+import { ensureTemplate, listLabs, needTools, type LabHome, type LabSource } from './labs.js';
 import type { ServerState } from './server.js';
 
 export interface Snapshot {
@@ -41,7 +41,7 @@ export async function takeSnapshot(home: LabHome, blob: BlobStore, labName: stri
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lab-dump-'));
   try {
     const file = path.join(dir, 'lab.dump');
-    home.tools.client('pg_dump', ['--format=custom', '--no-owner', '--file', file, '--dbname', lab.url]);
+    needTools(home).client('pg_dump', ['--format=custom', '--no-owner', '--file', file, '--dbname', lab.url]);
     const data = readFileSync(file);
     const sha256 = createHash('sha256').update(data).digest('hex');
     const key = `${PREFIX}/${name}/${sha256}.dump`;
@@ -84,7 +84,7 @@ export function snapshotPreparer(home: LabHome, blob: BlobStore, name: string) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'lab-restore-'));
       try {
         writeFileSync(path.join(dir, 'lab.dump'), data);
-        home.tools.client('pg_restore', ['--no-owner', '--exit-on-error', '--dbname', url, path.join(dir, 'lab.dump')]);
+        needTools(home).client('pg_restore', ['--no-owner', '--exit-on-error', '--dbname', url, path.join(dir, 'lab.dump')]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
