@@ -225,6 +225,9 @@ export function coverageRaised(runs: ScoredRun[], authors: Authors): Award[] {
   return out;
 }
 
+/** A run with fewer tests than this share of the baseline's dropped tests (a suite varies by a few tests run to run). */
+export const TESTS_KEPT = 0.95;
+
 const median = (xs: number[]): number | null => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -236,8 +239,8 @@ const median = (xs: number[]): number | null => {
  * Minutes and CO2e saved, a team's award per repository and workflow: Σ over the week's green
  * default-branch runs of (trailing median − this run), for duration and for grams CO2e, against the
  * median green run of the trailing weeks. POINTS.per10Minutes per 10 minutes and
- * POINTS.per100Grams per 100 g; a net loss earns nothing (never negative). A run with fewer tests
- * than the trailing median's is left out: deleting tests is not saving.
+ * POINTS.per100Grams per 100 g; a net loss earns nothing (never negative). A run with fewer than
+ * TESTS_KEPT of the trailing median's tests is left out: deleting tests is not saving.
  */
 export function savings(runs: ScoredRun[], week: { from: Date; to: Date }, trailingFrom: Date): Award[] {
   const out: Award[] = [];
@@ -252,7 +255,7 @@ export function savings(runs: ScoredRun[], week: { from: Date; to: Date }, trail
     const baseG = median(before.flatMap((r) => (r.carbon_g === null ? [] : [r.carbon_g])));
     const baseTests = median(before.flatMap((r) => (r.tests_total ? [r.tests_total] : [])));
     const first = list[0]!;
-    const counted = during.filter((r) => baseTests === null || (r.tests_total ?? 0) >= baseTests);
+    const counted = during.filter((r) => baseTests === null || (r.tests_total ?? 0) >= TESTS_KEPT * baseTests);
     const minutes = counted.reduce((s, r) => s + (r.duration_ms === null ? 0 : (baseMs - r.duration_ms) / 60_000), 0);
     const grams = baseG === null ? 0 : counted.reduce((s, r) => s + (r.carbon_g === null ? 0 : baseG - r.carbon_g), 0);
     const points = round1((POINTS.per10Minutes * Math.max(0, minutes)) / 10 + (POINTS.per100Grams * Math.max(0, grams)) / 100);

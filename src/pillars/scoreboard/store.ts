@@ -140,3 +140,9 @@ export async function scoreboard(ctx: Pick<HubContext, 'config' | 'db'>, week: W
   const repos = teams.length ? await scoredRepos(db, teams, since, week.to, visible) : [];
   return buildBoard(await awardsFor(db, cfg, repos, week), teams, week, cfg.dailyCap);
 }
+
+/** Is the repository in a team taking part? */
+export async function takesPart(ctx: Pick<HubContext, 'config' | 'db'>, repo: string): Promise<boolean> {
+  const teams = participating(await allTeams(ctx), scoreboardConfig(ctx.config).teams);
+  return teams.some((t) => t.repos.some((p) => compileRepoPattern(p)(repo)));
+}
