@@ -31,7 +31,8 @@ export function scoreboardRoutes(app: HubApp, ctx: HubContext): void {
       async (req) => {
         const week = req.query.week ? parseWeek(req.query.week, 'week') : weekOf(ctx.now());
         const board = await scoreboard(ctx, week, repoRegexes(requirePrincipal(req)));
-        return { ...board, legend: legend(scoreboardConfig(ctx.config)) };
+        const around = { previous: weekOf(new Date(week.from.getTime() - 1)).id, next: weekOf(week.to).id };
+        return { ...board, legend: legend(scoreboardConfig(ctx.config)), ...around };
       },
     );
     scoped.post(

@@ -131,10 +131,23 @@ export async function awardsFor(db: ScoreboardDb, cfg: ScoreboardConfig, repos: 
   ];
 }
 
+/**
+ * The teams taking part. `serve --demo` with no `scoreboard.teams` scores every team, or, with no
+ * team defined, every owner (`acme/*`) as a team, so the demo's page has a board to show.
+ */
+async function takingPart(ctx: Pick<HubContext, 'config' | 'db'>): Promise<TeamDef[]> {
+  const optIn = scoreboardConfig(ctx.config).teams;
+  const all = await allTeams(ctx);
+  if (!ctx.config.server.demo || optIn.length) return participating(all, optIn);
+  if (all.length) return participating(all, ['*']);
+  const owners = await sql<{ owner: string }>`select distinct split_part(repo, '/', 1) as owner from runs order by 1`.execute(ctx.db);
+  return owners.rows.map((o) => ({ name: o.owner, repos: [`${o.owner}/**`] }));
+}
+
 /** The week's board for the teams that opted in; `visible` (regexes) limits it to what the caller may see. */
 export async function scoreboard(ctx: Pick<HubContext, 'config' | 'db'>, week: Week, visible: string[] | null = null): Promise<Board> {
   const cfg = scoreboardConfig(ctx.config);
-  const teams = participating(await allTeams(ctx), cfg.teams);
+  const teams = await takingPart(ctx);
   const db = sbdb(ctx);
   const since = new Date(week.from.getTime() - Math.max(LOOKBACK_DAYS, cfg.trailingWeeks * 7) * DAY);
   const repos = teams.length ? await scoredRepos(db, teams, since, week.to, visible) : [];
@@ -143,6 +156,6 @@ export async function scoreboard(ctx: Pick<HubContext, 'config' | 'db'>, week: W
 
 /** Is the repository in a team taking part? */
 export async function takesPart(ctx: Pick<HubContext, 'config' | 'db'>, repo: string): Promise<boolean> {
-  const teams = participating(await allTeams(ctx), scoreboardConfig(ctx.config).teams);
+  const teams = await takingPart(ctx);
   return teams.some((t) => t.repos.some((p) => compileRepoPattern(p)(repo)));
 }
