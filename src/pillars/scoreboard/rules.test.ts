@@ -113,6 +113,14 @@ describeEachStore(
         { repo: 'org/cov', sha: sha('2'), status: 'success', start: at('2026-11-20', 9), coverage: 0.6, killed: 100 },
         { repo: 'org/cov', sha: sha('3'), status: 'success', start: at(day, 9), coverage: 0.7, killed: 100 },
         { repo: 'org/cov', sha: sha('4'), status: 'success', start: at(day, 10), coverage: 0.75, killed: 120 },
+        // Coverage that dips and comes back to the high earns nothing a second time.
+        { repo: 'org/cov', sha: sha('5'), status: 'success', start: at(day, 11), coverage: 0.7, killed: 130 },
+        { repo: 'org/cov', sha: sha('6'), status: 'success', start: at(day, 12), coverage: 0.75, killed: 140 },
+        // Chaos: the fault degraded the pipeline at c1 and is "recovered" by re-running c1 (trick); degraded at c2, recovered at c3 (honest).
+        { repo: 'org/chaos', sha: sha('c1'), status: 'success', start: at(day, 9), chaos: 'degraded' },
+        { repo: 'org/chaos', sha: sha('c1'), status: 'success', start: at(day, 10), chaos: 'recovered' },
+        { repo: 'org/chaos', sha: sha('c2'), status: 'success', start: at(day, 11), chaos: 'degraded' },
+        { repo: 'org/chaos', sha: sha('c3'), status: 'success', start: at(day, 12), chaos: 'recovered' },
         // Cap: fred fixes a red main four times in a day (4 × 10 points, capped at 25).
         ...[8, 10, 12, 14].flatMap((h, i) => [
           { repo: 'org/cap', sha: sha(`a${i}`), status: 'failed' as const, start: at('2026-12-02', h), minutes: 1 },
@@ -153,6 +161,8 @@ describeEachStore(
         { repo: 'org/revert', sha: sha('1'), author: 'erin', reverts: sha('f') },
         { repo: 'org/cov', sha: sha('3'), author: 'gus', reverts: null },
         { repo: 'org/cov', sha: sha('4'), author: 'hal', reverts: null },
+        { repo: 'org/chaos', sha: sha('c1'), author: 'kim', reverts: null },
+        { repo: 'org/chaos', sha: sha('c3'), author: 'jan', reverts: null },
         ...[0, 1, 2, 3].map((i) => ({ repo: 'org/cap', sha: sha(`b${i}`), author: 'fred', reverts: null })),
         { repo: 'other/app', sha: sha('b'), author: 'olga', reverts: null },
       ]);
@@ -195,12 +205,20 @@ describeEachStore(
       expect(points(board, 'erin')).toBeGreaterThan(9);
     });
 
-    it('coverage raised by tests that kill no more mutants earns nothing', () => {
+    it('coverage raised by tests that kill no more mutants earns nothing, nor does coverage that dips and comes back', () => {
       const a = awardsOf(board, 'org/cov');
       expect(a.map((x) => [x.person, x.points, x.ruled_out ?? null])).toEqual([
         ['gus', 0, 'no more mutants killed'],
         // 75% is 5 points above the high of 70% set by gus's run: 2 points per percentage point.
         ['hal', 10, null],
+        // The dip to 70% and the return to 75% (more mutants killed each time) earn nothing: 75% is not above the high.
+      ]);
+    });
+
+    it('a chaos fault "recovered" by re-running the commit it failed on earns nothing', () => {
+      expect(awardsOf(board, 'org/chaos').map((x) => [x.person, x.points, x.ruled_out ?? null])).toEqual([
+        ['kim', 0, 'rerun of the same commit'],
+        ['jan', 10, null],
       ]);
     });
 
