@@ -14,7 +14,11 @@ describe('ci-intel report --hub', () => {
   let url: string;
   let token: string;
   beforeAll(async () => {
-    hub = await openTestHub('pglite', { pillars });
+    // The hub links runs to a trace viewer, so the run's answer carries its trace id.
+    hub = await openTestHub('pglite', {
+      pillars,
+      config: (c) => void (c.pillars = { ...c.pillars, traces: { traceUrl: 'http://jaeger.test/trace/{traceId}' } }),
+    });
     app = await createApp(hub, pillars);
     url = await app.listen({ port: 0, host: '127.0.0.1' });
     token = (await createToken(hub.db, { repoPatterns: ['acme/*'], scopes: ['ingest', 'read'], expiresAt: null })).token;
@@ -73,6 +77,42 @@ describe('ci-intel report --hub', () => {
     expect(JSON.stringify(body.analyses.mutation)).toContain('weak-tests');
     const log = await app.inject({ url: `/api/v1/runs/${printed.uploaded.run_id}/jobs/unit/logs`, headers: { authorization: `Bearer ${token}` } });
     expect(log.statusCode).toBe(200);
+  });
+
+  it("carries the pipeline's TRACEPARENT: the comment shows its trace id and link, and the hub's trace of the run joins it", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
+    const env = {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'acme/app',
+      GITHUB_RUN_ID: '9002',
+      GITHUB_SHA: '2222222222222222222222222222222222222222',
+      TRACEPARENT: traceparent,
+      CI_INTEL_TRACE_URL: 'https://grafana.test/explore?traceId={traceId}',
+    };
+    const report = async (json: boolean) => {
+      let out = '';
+      let err = '';
+      const args = ['report', '--junit', fx('test/fixtures/report/junit.xml'), '--hub', url, '--token', token, ...(json ? ['--json'] : [])];
+      const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env, isTTY: false }, pillars);
+      expect(code, err).toBe(1);
+      return out;
+    };
+    const printed = JSON.parse(await report(true)) as { uploaded: { run_id: string }; trace: { trace_id: string; url: string } };
+    expect(printed.trace).toEqual({ trace_id: traceId, url: `https://grafana.test/explore?traceId=${traceId}` });
+    expect(await report(false)).toContain(`Trace: [\`${traceId}\`](https://grafana.test/explore?traceId=${traceId})`);
+    await hub.bus.drain();
+    const parents = await hub.db
+      .withTables<{ traces_parents: { run_id: string; traceparent: string } }>()
+      .selectFrom('traces_parents')
+      .select(['run_id', 'traceparent'])
+      .execute();
+    expect(parents).toEqual([{ run_id: printed.uploaded.run_id, traceparent }]);
+    const run = await app.inject({ url: `/api/v1/runs/${printed.uploaded.run_id}`, headers: { authorization: `Bearer ${token}` } });
+    expect((run.json() as { analyses: { traces: { trace_id: string; trace_url: string } } }).analyses.traces).toMatchObject({
+      trace_id: traceId,
+      trace_url: `http://jaeger.test/trace/${traceId}`,
+    });
   });
 
   it('a hub that cannot be reached is a warning; the analysis and exit code stand', async () => {

@@ -12,6 +12,7 @@ import { chatopsConfigSection } from '../pillars/sources/config.js';
 import { schedulerConfigSection } from '../pillars/scheduler/config.js';
 import { testsConfigSection } from '../pillars/test-reports/config.js';
 import { tracesConfigSection } from '../pillars/traces/config.js';
+import { scoreboardConfigSection } from '../pillars/scoreboard/config.js';
 
 export const CONFIG_SECTIONS = [
   autopsyConfigSection,
@@ -25,4 +26,5 @@ export const CONFIG_SECTIONS = [
   deliveryConfigSection,
   datalabConfigSection,
   tracesConfigSection,
+  scoreboardConfigSection,
 ];

@@ -40,6 +40,7 @@ describe('light CLI path', () => {
       'metrics',
       'mutation',
       'scheduler',
+      'scoreboard',
       'tests',
       'traces',
     ]);

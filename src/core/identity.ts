@@ -4,6 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CiError } from './errors.js';
+import { parseTraceparent } from './traceparent.js';
 
 /** The UUIDv5 namespace of ci-intel run ids (a fixed random UUID; never change it). */
 export const RUN_ID_NAMESPACE = '6f0d5a52-3c8e-4f55-9d5e-2b9a1c7e4d10';
@@ -51,15 +52,24 @@ export interface DetectedRun {
   attempt?: number;
   commit_sha?: string;
   branch?: string;
+  /** The pipeline's W3C traceparent (TRACEPARENT set by its own instrumentation), passed on with uploads. */
+  traceparent?: string;
 }
 
 /**
  * Detects the current CI run from the environment the agent runs in. GitHub Actions:
  * GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT. GitLab CI: CI_PROJECT_PATH, CI_PIPELINE_ID
  * (a retried GitLab pipeline keeps its id, so the attempt is 1). `explicit` (--run-id) wins.
+ * A valid TRACEPARENT in the environment comes along as `traceparent`.
  * Returns null when neither is present and no id was given.
  */
 export function detectRunIdentity(env: NodeJS.ProcessEnv, explicit?: string): DetectedRun | null {
+  const run = detectRun(env, explicit);
+  // A malformed TRACEPARENT is ignored: joining a trace is a nicety, never a reason to fail a job.
+  return run && parseTraceparent(env.TRACEPARENT) ? { ...run, traceparent: env.TRACEPARENT!.trim().toLowerCase() } : run;
+}
+
+function detectRun(env: NodeJS.ProcessEnv, explicit?: string): DetectedRun | null {
   if (explicit) return { run_id: explicit, provider: 'local' };
   if (env.GITHUB_ACTIONS === 'true' || (env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID)) {
     if (env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {

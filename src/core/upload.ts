@@ -99,6 +99,8 @@ export function runHeaders(run: DetectedRun): Record<string, string> {
     h['x-ci-intel-provider-run'] = run.provider_run_id;
     h['x-ci-intel-attempt'] = String(run.attempt ?? 1);
   }
+  // The standard W3C header: the hub records it so the run's trace joins the pipeline's own.
+  if (run.traceparent) h.traceparent = run.traceparent;
   return h;
 }
 

@@ -16,6 +16,7 @@ import { testsPillar } from './test-reports/index.js';
 import { schedulerPillar } from './scheduler/index.js';
 import { supplyChainPillar } from './supply-chain/index.js';
 import { tracesPillar } from './traces/index.js';
+import { scoreboardPillar } from './scoreboard/index.js';
 import { parseReportCases } from './test-reports/parsers/index.js';
 
 // The scheduler reads test reports with the tests pillar's parsers, handed over here (a pillar never imports another's files).
@@ -35,4 +36,5 @@ export const pillars: Pillar[] = [
   determinismPillar,
   chaosPillar,
   tracesPillar,
+  scoreboardPillar,
 ];

@@ -16,6 +16,8 @@ import { bytes, dur, pct } from '../core/web/format.js';
 import { DEMO, pillars } from '../../test/support/assembled.js';
 import { built, demoInChromium, haveChromium, loaded } from '../../test/support/chromium.js';
 import type { TestHub } from '../../test/support/stores.js';
+import { scoreboard } from '../pillars/scoreboard/store.js';
+import { parseWeek } from '../pillars/scoreboard/week.js';
 
 const NOW = new Date('2026-04-01T08:00:00Z');
 const SIZE = { days: 10, runsPerDay: 10 };
@@ -253,5 +255,24 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     const doc = readFileSync((await html.path())!, 'utf8');
     expect(doc).toMatch(/^<!doctype html>/);
     for (const r of repos) expect(doc).toContain(r);
+  });
+
+  it('Scoreboard: the week ranks the teams as the store scores them; the previous-week link moves one week back', async () => {
+    // serve --demo with no scoreboard.teams: every owner takes part as a team.
+    const board = await scoreboard(hub, parseWeek('2026-W13'));
+    expect(board.teams.length).toBeGreaterThan(1);
+    await page.goto(`${base}/?page=scoreboard&week=2026-W13`);
+    await loaded(page);
+    expect(await page.locator('h1').innerText()).toBe('Scoreboard, week 2026-W13');
+    const cells = (col: string, id = 'scoreboard-teams') =>
+      page.locator(`[data-testid="table-${id}"] td[data-col="${col}"]`).evaluateAll((tds) => tds.map((td) => td.getAttribute('data-value')));
+    expect(await cells('name')).toEqual(board.teams.map((t) => t.name));
+    expect((await cells('points')).map(Number)).toEqual(board.teams.map((t) => t.points));
+    expect(await cells('name', 'scoreboard-people')).toEqual(board.people.map((p) => p.name));
+    expect(await page.locator('[data-testid="table-scoreboard-awards"] tbody tr').count()).toBe(board.awards.length);
+    expect(await page.locator('[data-testid="how"] li').count()).toBe(7);
+    await page.click('[data-testid="week-previous"]');
+    await loaded(page);
+    expect(await page.locator('h1').innerText()).toBe('Scoreboard, week 2026-W12');
   });
 });

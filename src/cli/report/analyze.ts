@@ -53,6 +53,8 @@ export interface JobReport {
   mutation: MutationSummary | null;
   coverage: { files: number; lines_pct: number | null } | null;
   gates: Gate[];
+  /** The run's trace (the pipeline's own trace id when it set TRACEPARENT) and its link from `traces.traceUrl`. */
+  trace?: { trace_id: string; url: string | null } | null;
 }
 
 /** The files of each glob, in order, each once; a glob that names nothing is an error naming it. */

@@ -6,7 +6,10 @@ import type { Command } from 'commander';
 import { collect, examples, jsonLine, numberOption } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
 import path from 'node:path';
-import { githubPullRequest, gitlabMergeRequest } from '../../core/identity.js';
+import { detectRunIdentity, githubPullRequest, gitlabMergeRequest } from '../../core/identity.js';
+import { parseTraceparent } from '../../core/traceparent.js';
+import { tracesConfig } from '../../pillars/traces/config.js';
+import { traceIdOf } from '../../pillars/traces/ids.js';
 import type { CliContext } from '../../core/registry.js';
 import { analyzeJob, filesOf, type JobReport } from './analyze.js';
 import { publishToGithub, type ReportTarget, type Published } from './github.js';
@@ -59,6 +62,7 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
   // A hub without a token is a usage error before any work.
   const target = hubTarget(o, ctx);
   const { report, mutation } = await analyzeJob(inputs, ctx);
+  report.trace = traceOfJob(o, ctx);
   const passed = gatesPassed(report);
   let uploaded: ReportResult['uploaded'] = null;
   if (target) {
@@ -91,6 +95,19 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
 }
 
 type Inputs = { coverage: string[] };
+
+/**
+ * The trace the hub exports for this job's run: the pipeline's own trace id when it set
+ * TRACEPARENT, else the id derived from the run id; linked when ci-intel.yml has traces.traceUrl.
+ * Null outside a CI run (no run id to derive it from).
+ */
+function traceOfJob(o: ReportOptions, ctx: CliContext): JobReport['trace'] {
+  const run = detectRunIdentity(ctx.env, o.runId);
+  if (!run) return null;
+  const id = traceIdOf(run.run_id.toLowerCase(), parseTraceparent(run.traceparent));
+  const template = tracesConfig(ctx.config()).traceUrl;
+  return { trace_id: id, url: template ? template.replaceAll('{traceId}', id) : null };
+}
 
 /** A GitLab CI job (and not GitHub Actions running something GitLab-ish). */
 const onGitlab = (env: NodeJS.ProcessEnv) => env.GITLAB_CI === 'true' && env.GITHUB_ACTIONS !== 'true';

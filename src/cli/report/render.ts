@@ -53,6 +53,7 @@ export function renderMarkdown(r: JobReport, opts: { limit?: number; runUrl?: st
     head.push('| gate | result | |', '|---|---|---|');
     for (const g of r.gates) head.push(`| ${g.name} | ${g.pass ? 'passed' : '**failed**'} | ${cell(g.reason)} |`);
   }
+  if (r.trace) head.push('', r.trace.url ? `Trace: [\`${r.trace.trace_id}\`](${r.trace.url})` : `Trace: \`${r.trace.trace_id}\``);
   sections.push(head.join('\n').trimStart());
 
   if (r.tests) {

@@ -29,6 +29,12 @@ export const RUN_INGESTED = 'run.ingested';
  */
 export const RUNS_LOADED = 'runs.loaded';
 /**
+ * An agent upload carried the pipeline's W3C `traceparent` (its TRACEPARENT): `run_id` names the
+ * run, `object_key` is the traceparent. The traces pillar records it so the run's trace joins the
+ * pipeline's own.
+ */
+export const RUN_TRACEPARENT = 'run.traceparent';
+/**
  * Someone with write access asked (a `/ci-intel quarantine TEST` comment) to quarantine a test:
  * `repo` names the repository, `object_key` the test (its id or name), `kind` who asked.
  */

@@ -7,6 +7,8 @@ import { normalizeRepo, runIdFor } from '../identity.js';
 import type { Redactor } from '../redact/index.js';
 import { createRunStub } from '../runs/write.js';
 import { CiError } from '../errors.js';
+import { enqueue, RUN_TRACEPARENT, type EventBus } from '../bus/index.js';
+import { parseTraceparent } from '../traceparent.js';
 import { compileRepoPattern, type Principal, type Scope } from '../tokens.js';
 
 export type RouteScope = Scope | 'public';
@@ -234,6 +236,8 @@ export const UPLOAD_HEADERS = {
   provider: 'x-ci-intel-provider',
   providerRun: 'x-ci-intel-provider-run',
   attempt: 'x-ci-intel-attempt',
+  /** The pipeline's W3C trace context (the standard header name). */
+  traceparent: 'traceparent',
 } as const;
 
 /**
@@ -265,11 +269,33 @@ function assertIdOfRepo(id: string, repo: string, header: (name: string) => stri
  * to its repository. An upload for an unknown run creates a stub (source `agent`, status
  * `in_progress`) that the later webhook or NDJSON record fills (DESIGN.md "Run identity").
  */
-export async function resolveUploadRun(
-  ctx: { db: import('kysely').Kysely<import('../db/schema.js').CoreTables>; now: () => Date; redactor: Redactor },
-  req: FastifyRequest,
-  runId: string,
-): Promise<{ run_id: string; repo: string; created: boolean }> {
+export async function resolveUploadRun(ctx: UploadCtx, req: FastifyRequest, runId: string): Promise<{ run_id: string; repo: string; created: boolean }> {
+  const run = await resolveRun(ctx, req, runId);
+  await noteTraceparent(ctx, req, run);
+  return run;
+}
+
+type UploadCtx = {
+  db: import('kysely').Kysely<import('../db/schema.js').CoreTables>;
+  now: () => Date;
+  redactor: Redactor;
+  bus?: Pick<EventBus, 'notify'>;
+};
+
+/**
+ * The pipeline's W3C `traceparent`, when the upload carries one (the agent sends its TRACEPARENT),
+ * goes on the bus for the traces pillar (core does not know its tables). A malformed one is ignored:
+ * it must never fail an upload.
+ */
+async function noteTraceparent(ctx: UploadCtx, req: FastifyRequest, run: { run_id: string; repo: string }): Promise<void> {
+  const v = req.headers[UPLOAD_HEADERS.traceparent];
+  const tp = typeof v === 'string' ? parseTraceparent(v) : null;
+  if (!tp) return;
+  await enqueue(ctx.db, { type: RUN_TRACEPARENT, run_id: run.run_id, repo: run.repo, object_key: `00-${tp.traceId}-${tp.spanId}-01` });
+  ctx.bus?.notify();
+}
+
+async function resolveRun(ctx: UploadCtx, req: FastifyRequest, runId: string): Promise<{ run_id: string; repo: string; created: boolean }> {
   if (!UUID_RE.test(runId)) throw new CiError('E_USAGE', `run id ${JSON.stringify(runId)} is not a UUID`, { where: 'path :id' });
   const id = runId.toLowerCase();
   const principal = requirePrincipal(req);

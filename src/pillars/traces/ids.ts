@@ -10,19 +10,10 @@ const hex = (text: string, chars: number): string => {
   return /^0+$/.test(h) ? `${h.slice(0, -1)}1` : h;
 };
 
-export interface TraceParent {
-  traceId: string;
-  spanId: string;
-}
+import { parseTraceparent, type TraceParent } from '../../core/traceparent.js';
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
-
-/** Parses a W3C `traceparent` header value (version 00); null when it is not one. */
-export function parseTraceparent(value: string | null | undefined): TraceParent | null {
-  const m = TRACEPARENT.exec((value ?? '').trim().toLowerCase());
-  if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return null;
-  return { traceId: m[1]!, spanId: m[2]! };
-}
+// The parser lives in core: the agent reads TRACEPARENT and the hub's upload routes take it too.
+export { parseTraceparent, type TraceParent };
 
 /** The run's trace id: the pipeline's own when it propagated one, else derived from run_id. */
 export function traceIdOf(runId: string, parent?: TraceParent | null): string {
