@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { Writable } from 'node:stream';
 import type { ContractChaosTrial } from '../../core/contract/index.js';
 import { CiError } from '../../core/errors.js';
 import { decideTrial, type AttemptDecision, type RetryPolicy } from './decide.js';
@@ -55,6 +56,8 @@ export interface TrialResult {
   exit_code: number;
   /** Wall time of the whole trial, backoffs included. */
   ms: number;
+  /** What the fault cost: the trial's wall time but the last attempt (failed attempts and backoffs). */
+  added_ms: number;
 }
 
 /** The marker the autopsy's `chaos` rules read: one line in the step's log per injection. */
@@ -111,8 +114,17 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
         retries: attempts.length - 1,
       }
     : null;
-  return { trial, attempts, exit_code: last.exit_code, ms };
+  return { trial, attempts, exit_code: last.exit_code, ms, added_ms: Math.max(0, ms - last.ms) };
 }
+
+/**
+ * The step starts behind a gate: a shell that waits for "go" on fd 3, then execs the step (same
+ * pid, same process group). The runner says "go" only once the guard's pipe holds the step's group.
+ * Without it, a runner starved of CPU (its own cpu_stress threads, a loaded machine) could be
+ * killed after the step started but before it told the guard — and the step outlived it. If the
+ * runner dies before "go", the read sees the pipe close and the step never runs.
+ */
+const GATE = ['sh', '-c', 'read -r go <&3 || exit 125; exec 3<&-; exec "$@"', 'ci-intel-chaos-step'];
 
 async function runAttempt(
   o: TrialOptions,
@@ -126,9 +138,14 @@ async function runAttempt(
   if (inj) o.stderr(`${markerLine(o.fault.name, o.target, o.seed, d.attempt, of)}: ${inj.detail}\n`);
   const t0 = performance.now();
   try {
-    const argv = inj?.wrap ? inj.wrap(o.command) : o.command;
+    const argv = [...GATE, ...(inj?.wrap ? inj.wrap(o.command) : o.command)];
     const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: { ...o.env, ...inj?.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(argv[0]!, argv.slice(1), {
+        cwd: o.cwd,
+        env: { ...o.env, ...inj?.env },
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
       child.on('error', (e: NodeJS.ErrnoException) =>
         reject(
           new CiError('E_USAGE', `cannot run ${JSON.stringify(argv[0])}: ${e.code ?? e.message}`, {
@@ -139,10 +156,13 @@ async function runAttempt(
       );
       const pgid = child.pid;
       if (pgid === undefined) return;
-      guard.group(pgid);
+      const gate = child.stdio[3] as Writable;
+      gate.on('error', () => {});
+      // The step may start only once the guard is sure to know its group (see GATE).
+      void guard.group(pgid).then(() => gate.end('go\n'));
       inj?.started?.(pgid);
-      child.stdout.on('data', (b: Buffer) => o.stdout(b.toString()));
-      child.stderr.on('data', (b: Buffer) => o.stderr(b.toString()));
+      child.stdout!.on('data', (b: Buffer) => o.stdout(b.toString()));
+      child.stderr!.on('data', (b: Buffer) => o.stderr(b.toString()));
       let exit: { code: number | null; signal: NodeJS.Signals | null } = { code: null, signal: null };
       child.on('exit', (code, signal) => {
         exit = { code, signal };
