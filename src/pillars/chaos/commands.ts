@@ -8,13 +8,12 @@ import type { CliContext } from '../../core/registry.js';
 import { recordFor, recordOptions, type RecordOpts } from '../../core/record.js';
 import { freshSeed, type RetryPolicy } from './decide.js';
 import { FAULTS, parseFault, parseFaultList, type FaultName } from './faults.js';
+import { planCommand } from './plan-command.js';
 import { reportCommand } from './report-command.js';
+import { chaosSwitchedOff } from './switch.js';
 import { recordTrial, type TrialUpload } from './store.js';
 import type { ChaosTables } from './tables.js';
 import { runTrial, type TrialResult } from './runner.js';
-
-/** `CI_INTEL_CHAOS=off` (or 0, false, no) turns every injection off. */
-export const chaosSwitchedOff = (env: NodeJS.ProcessEnv) => /^(off|0|false|no|disabled?)$/i.test((env.CI_INTEL_CHAOS ?? '').trim());
 
 export function parsePolicy(opts: Record<string, unknown>): RetryPolicy {
   const retries = numberOption('--retries', opts.retries ?? '3', { min: 0, max: 20, integer: true })!;
@@ -136,6 +135,7 @@ export function chaosCommands(program: Command, ctx: CliContext): void {
   });
 
   reportCommand(chaos, ctx);
+  planCommand(chaos, ctx);
 }
 
 /** `--record`: the trial goes to the hub or the store; a trial with nothing injected is not one. */

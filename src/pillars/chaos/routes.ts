@@ -6,6 +6,7 @@ import { assertRepo, bodyStream, rawBodyParsers, repoFromPath, requirePrincipal 
 import { typed, type HubApp } from '../../core/http/types.js';
 import type { HubContext } from '../../core/registry.js';
 import { loadReport, parseTrialUpload, recordTrial } from './store.js';
+import { flipSwitch, readSwitch } from './switch.js';
 import type { ChaosTables } from './tables.js';
 
 export function chaosRoutes(app: HubApp, ctx: HubContext): void {
@@ -54,6 +55,42 @@ export function chaosRoutes(app: HubApp, ctx: HubContext): void {
       const until = ctx.now();
       const since = sinceInstant(req.query.since, until, 'since');
       return loadReport(db(), { since, until, repo: req.query.repo, allowsRepo: (r) => p.allowsRepo(r) });
+    },
+  );
+
+  app.get(
+    '/api/v1/chaos/switch',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary:
+          'The chaos kill switch: enabled false stops every injection (chaos run and chaos plan ask before each trial and while a fault is on); its flips, newest first',
+        tags: ['chaos'],
+      },
+    },
+    async () => readSwitch(db()),
+  );
+
+  app.put(
+    '/api/v1/chaos/switch',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        summary: 'Flip the chaos kill switch (admin); audited: who, why, when',
+        tags: ['chaos'],
+        body: Type.Object(
+          {
+            enabled: Type.Boolean(),
+            by: Type.String({ minLength: 1, maxLength: 200 }),
+            reason: Type.String({ minLength: 1, maxLength: 2000 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const p = requirePrincipal(req);
+      return flipSwitch(db(), { ...req.body, tokenId: p.token_id, at: ctx.now() });
     },
   );
 }

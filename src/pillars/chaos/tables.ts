@@ -3,8 +3,9 @@
 //                  agent, with the time the fault added) or a run record's `chaos[]` item (core's
 //                  chaos_trials, copied when the run is ingested). Both paths compute the same
 //                  trial id from the trial itself, so a trial reported both ways is one row.
-// The resilience report (report.ts) is computed from these rows. (DECISIONS: D-chaos-4.)
-import type { Kysely } from 'kysely';
+//   chaos_switch_log  the hub's kill switch: each flip (who, why, when); the latest is the state.
+// The resilience report (report.ts) is computed from chaos_results. (DECISIONS: D-chaos-4.)
+import type { Generated, Kysely } from 'kysely';
 import type { CoreTables } from '../../core/db/schema.js';
 import type { Migration } from '../../core/db/migrate.js';
 
@@ -26,7 +27,17 @@ export type ChaosResultsTable = {
   recorded_at: Date | string;
 };
 
-export type ChaosTables = { chaos_results: ChaosResultsTable };
+/** Every flip of the hub's kill switch (the latest row is the state; none = on): the audit. */
+export type ChaosSwitchLogTable = {
+  id: Generated<number>;
+  enabled: boolean;
+  by: string;
+  reason: string;
+  token_id: string | null;
+  at: Date | string;
+};
+
+export type ChaosTables = { chaos_results: ChaosResultsTable; chaos_switch_log: ChaosSwitchLogTable };
 export type ChaosDb = Kysely<CoreTables & ChaosTables>;
 
 export const migrations: Migration[] = [
@@ -50,6 +61,19 @@ create table chaos_results (
   recorded_at timestamptz not null
 );
 create index chaos_results_by_time on chaos_results (repo, started_at);
+`,
+  },
+  {
+    id: 'chaos-0002-switch-log',
+    up: `
+create table chaos_switch_log (
+  id serial primary key,
+  enabled boolean not null,
+  by text not null,
+  reason text not null,
+  token_id text,
+  at timestamptz not null
+);
 `,
   },
 ];
