@@ -10,6 +10,7 @@ import { cacheViews } from '../pillars/cache/web/index.js';
 import { schedulerViews } from '../pillars/scheduler/web/index.js';
 import { complianceViews } from '../pillars/compliance/web/index.js';
 import { replayViews } from '../pillars/replay/web/index.js';
+import { chaosViews } from '../pillars/chaos/web/index.js';
 
 function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
   const out: Record<string, PageView> = {};
@@ -22,4 +23,4 @@ function assemble(...sets: Array<Record<string, PageView>>): Record<string, Page
   return out;
 }
 
-export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews, schedulerViews, complianceViews, replayViews);
+export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews, schedulerViews, complianceViews, replayViews, chaosViews);

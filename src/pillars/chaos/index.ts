@@ -14,5 +14,5 @@ export const chaosPillar = definePillar({
   routes: (app, ctx) => chaosRoutes(app, ctx),
   subscriptions: chaosSubscriptions,
   gates: [chaosGate],
-  panels: [{ id: 'chaos', title: 'Resilience under chaos', page: 'overview', api: '/api/v1/chaos/report', order: 85 }],
+  pages: [{ id: 'chaos', title: 'Chaos', order: 88 }],
 });
