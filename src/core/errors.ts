@@ -156,6 +156,11 @@ export const ERRORS = {
     exit: 2,
     summary: 'A fault outside the fault allowlist (or a heavy fault in a pull-request run) was asked for; nothing was injected.',
   },
+  E_CHAOS_TRIAL_INVALID: {
+    status: 400,
+    exit: 2,
+    summary: 'A chaos trial or resilience report (an upload, a gate input, a chaos plan) is malformed; the file:line or JSON pointer says where.',
+  },
   E_COLLECTOR_UNREACHABLE: { status: 502, exit: 1, summary: 'The OpenTelemetry collector kept refusing or failing trace exports (the runs stay queued).' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -1,7 +1,7 @@
 // Browser test of the pillars' designed pages on a `serve --demo` hub (the same seeding code, a
 // smaller history), in Debian's Chromium: the Tests page lists flaky tests with no repository
 // chosen, the Mutation page draws the control chart over every point, the Cache page's figures
-// equal SQL over cache_events, a failed run's log marks its root cause's evidence line and a click
+// equal SQL over cache_events, the Chaos page's trial count equals SQL over chaos_results, a failed run's log marks its root cause's evidence line and a click
 // on the cause pages the log to it (a log of 2,400+ lines with ANSI colours, uploaded here), and no
 // page — for all repositories or one — shows a raw float of more than 4 significant digits or a
 // raw ISO timestamp (the log and code excerpts, the user's own text, excepted).
@@ -191,6 +191,18 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     await loaded(page);
     const panel = page.locator('[data-testid="panel-replay-drift"]');
     expect(await panel.locator('[data-testid="kpi-replay-drift-drift_persists_in"] .value').innerText()).toBe(String(persisting.length));
+  });
+
+  it('Chaos: the trial count equals SQL over chaos_results in the window; the score chart is drawn', async () => {
+    await page.goto(`${base}/?page=chaos`);
+    await loaded(page);
+    const n = Number(
+      (await sql<{ n: string }>`select count(*) as n from chaos_results where started_at >= ${new Date(NOW.getTime() - 30 * 86_400_000)}`.execute(hub.db))
+        .rows[0]!.n,
+    );
+    expect(n, 'the demo has chaos trials (its run records carry chaos items)').toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="kpi-chaos-trials"] .value').innerText()).toBe(String(n));
+    expect(await page.locator('[data-testid="chart-chaos-scores"] canvas').count()).toBe(1);
   });
 
   it('a failed run: a click on the root cause pages its long, coloured log to the evidence line, marked', async () => {

@@ -11,6 +11,7 @@ import { schedulerViews } from '../pillars/scheduler/web/index.js';
 import { complianceViews } from '../pillars/compliance/web/index.js';
 import { replayViews } from '../pillars/replay/web/index.js';
 import { scoreboardViews } from '../pillars/scoreboard/web/index.js';
+import { chaosViews } from '../pillars/chaos/web/index.js';
 
 function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
   const out: Record<string, PageView> = {};
@@ -23,4 +24,4 @@ function assemble(...sets: Array<Record<string, PageView>>): Record<string, Page
   return out;
 }
 
-export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews, schedulerViews, complianceViews, replayViews, scoreboardViews);
+export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews, schedulerViews, complianceViews, replayViews, chaosViews, scoreboardViews);

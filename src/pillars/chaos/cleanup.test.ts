@@ -69,7 +69,7 @@ describe('the chaos runner killed mid-step', () => {
     expect(scratch).toContain(path.join(tmp, 'ci-intel-chaos-'));
   });
 
-  // The SIGKILL-under-cpu_stress case failed in 2 of 3 full runs at high load (the step group still
-  // alive 60 s after the runner died): the cleanup is not proven there; removed until it is fixed
-  // (docs/notes/issue-21.md).
+  it('SIGKILL under cpu_stress: the runner (and so its stressor threads) ends, the step group is killed', async () => {
+    await killRunner('cpu_stress:workers=2', 'SIGKILL', 'cpu');
+  });
 });

@@ -5,12 +5,15 @@ import { examples, jsonLine, numberOption } from '../../core/cli.js';
 import { parseDuration } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
+import { recordFor, recordOptions, type RecordOpts } from '../../core/record.js';
 import { freshSeed, type RetryPolicy } from './decide.js';
 import { FAULTS, parseFault, parseFaultList, type FaultName } from './faults.js';
+import { planCommand } from './plan-command.js';
+import { reportCommand } from './report-command.js';
+import { chaosSwitchedOff } from './switch.js';
+import { recordTrial, type TrialUpload } from './store.js';
+import type { ChaosTables } from './tables.js';
 import { runTrial, type TrialResult } from './runner.js';
-
-/** `CI_INTEL_CHAOS=off` (or 0, false, no) turns every injection off. */
-export const chaosSwitchedOff = (env: NodeJS.ProcessEnv) => /^(off|0|false|no|disabled?)$/i.test((env.CI_INTEL_CHAOS ?? '').trim());
 
 export function parsePolicy(opts: Record<string, unknown>): RetryPolicy {
   const retries = numberOption('--retries', opts.retries ?? '3', { min: 0, max: 20, integer: true })!;
@@ -62,34 +65,38 @@ export function chaosCommands(program: Command, ctx: CliContext): void {
     'ci-intel chaos run --fault kill_job --rate 1 --seed 42 -- npm test',
   );
   examples(
-    chaos
-      .command('run')
-      .description(
-        `Run a step under a fault and the retry policy; the outcome is recovered (succeeded, after retries or not), degraded (succeeded slower than --budget) or failed. Faults: ${FAULTS.join(', ')}. The same --seed replays the same decisions. CI_INTEL_CHAOS=off turns injection off.`,
-      )
-      .argument('[command...]', 'the step to run, after --')
-      .requiredOption(
-        '--fault <name[:k=v,...]>',
-        'the fault and its parameters, e.g. kill_job:after=1s..5s, cpu_stress:workers=2,for=30s, disk_fill:size=64m,percent=95; times=1 makes it transient (first attempt only)',
-      )
-      .option('--rate <0..1>', 'chance that the fault triggers on an attempt', '0.01')
-      .option('--seed <n>', 'seed of every random decision (default: a fresh one, printed for replay)')
-      .option('--target <name>', 'the step’s name in reports (default: the CI job name, else the command)')
-      .option('--retries <n>', 'retries after the first attempt', '3')
-      .option('--backoff <list>', 'waits before each retry; the last repeats', '2s,4s,8s')
-      .option('--jitter <0..1>', '± fraction applied to each wait', '0.2')
-      .option('--budget <duration>', 'a success slower than this is degraded')
-      .option(
-        '--upstream <host:port>',
-        'delay_net/drop_net: forward to this address; the step dials CI_INTEL_CHAOS_PROXY (default: an HTTP proxy in HTTP_PROXY/HTTPS_PROXY)',
-      )
-      .option('--allow <faults>', 'faults allowed here, comma-separated (light = delay_net,cpu_stress,corrupt_cache; env CI_INTEL_CHAOS_ALLOW; default all)')
-      .option('--json', 'one JSON object: the trial as the run record’s chaos item (null when nothing was injected) and every attempt'),
+    recordOptions(
+      chaos
+        .command('run')
+        .description(
+          `Run a step under a fault and the retry policy; the outcome is recovered (succeeded, after retries or not), degraded (succeeded slower than --budget) or failed. Faults: ${FAULTS.join(', ')}. The same --seed replays the same decisions. CI_INTEL_CHAOS=off turns injection off.`,
+        )
+        .argument('[command...]', 'the step to run, after --')
+        .requiredOption(
+          '--fault <name[:k=v,...]>',
+          'the fault and its parameters, e.g. kill_job:after=1s..5s, cpu_stress:workers=2,for=30s, disk_fill:size=64m,percent=95; times=1 makes it transient (first attempt only)',
+        )
+        .option('--rate <0..1>', 'chance that the fault triggers on an attempt', '0.01')
+        .option('--seed <n>', 'seed of every random decision (default: a fresh one, printed for replay)')
+        .option('--target <name>', 'the step’s name in reports (default: the CI job name, else the command)')
+        .option('--retries <n>', 'retries after the first attempt', '3')
+        .option('--backoff <list>', 'waits before each retry; the last repeats', '2s,4s,8s')
+        .option('--jitter <0..1>', '± fraction applied to each wait', '0.2')
+        .option('--budget <duration>', 'a success slower than this is degraded')
+        .option(
+          '--upstream <host:port>',
+          'delay_net/drop_net: forward to this address; the step dials CI_INTEL_CHAOS_PROXY (default: an HTTP proxy in HTTP_PROXY/HTTPS_PROXY)',
+        )
+        .option('--allow <faults>', 'faults allowed here, comma-separated (light = delay_net,cpu_stress,corrupt_cache; env CI_INTEL_CHAOS_ALLOW; default all)')
+        .option('--json', 'one JSON object: the trial as the run record’s chaos item (null when nothing was injected) and every attempt'),
+      'the trial (when a fault was injected)',
+    ),
     'ci-intel chaos run --fault kill_job:after=5s..30s --rate 1 --seed 42 --target build -- make',
     'ci-intel chaos run --fault disk_fill:size=64m,percent=99,times=1 --rate 1 --backoff 1s --json -- ./build.sh',
     'ci-intel chaos run --fault delay_net:latency=300ms,jitter=100ms --rate 1 -- curl -fsS https://registry.npmjs.org/',
     'ci-intel chaos run --fault drop_net:loss=0.3,burst=3 --upstream db:5432 --rate 1 -- ./migrate.sh   # dials $CI_INTEL_CHAOS_PROXY',
     'CI_INTEL_CHAOS=off ci-intel chaos run --fault cpu_stress -- npm test   # runs without faults',
+    'ci-intel chaos run --fault kill_job:times=1 --rate 1 --record --hub https://ci-intel.internal -- make   # repo and commit from the CI environment',
   ).action(async (command: string[], opts: Record<string, unknown>) => {
     if (!command.length)
       throw new CiError('E_USAGE', 'no step command given', {
@@ -118,7 +125,31 @@ export function chaosCommands(program: Command, ctx: CliContext): void {
       now: ctx.now,
       faultContext: { upstream: opts.upstream === undefined ? undefined : parseHostPort(String(opts.upstream)) },
     });
-    ctx.out(opts.json ? `${jsonLine({ trial: r.trial, attempts: r.attempts, exit_code: r.exit_code, ms: r.ms })}\n` : renderTrial(r, fault.name, target, seed));
+    ctx.out(
+      opts.json
+        ? `${jsonLine({ trial: r.trial, attempts: r.attempts, exit_code: r.exit_code, ms: r.ms, added_ms: r.added_ms })}\n`
+        : renderTrial(r, fault.name, target, seed),
+    );
     if (r.exit_code !== 0) process.exitCode = 1;
+    if (opts.record) await recordResult(opts as RecordOpts, ctx, r);
   });
+
+  reportCommand(chaos, ctx);
+  planCommand(chaos, ctx);
+}
+
+/** `--record`: the trial goes to the hub or the store; a trial with nothing injected is not one. */
+async function recordResult(o: RecordOpts, ctx: CliContext, r: TrialResult): Promise<void> {
+  if (!r.trial) {
+    ctx.err('nothing recorded: no fault was injected, so this was not a chaos trial\n');
+    return;
+  }
+  const upload = { trial: r.trial as TrialUpload['trial'], added_ms: r.added_ms };
+  const rec = await recordFor<{ trial_id: string }>(
+    o,
+    ctx,
+    { tail: 'chaos-trials', body: JSON.stringify(upload), contentType: 'application/json' },
+    async (hub, repo, commit) => ({ trial_id: await recordTrial(hub.db.withTables<ChaosTables>(), { repo, commit, at: ctx.now(), upload }) }),
+  );
+  ctx.err(`recorded the ${r.trial.fault} trial of ${rec.repo}@${rec.commit.slice(0, 12)}${rec.where} (trial ${rec.result.trial_id})\n`);
 }

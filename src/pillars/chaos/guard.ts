@@ -40,7 +40,8 @@ process.stdin.on('error', () => { cleanUp(); process.exit(0); });
 export interface Guard {
   /** The guard's process id (tests check it goes away). */
   pid: number | undefined;
-  group(pgid: number): void;
+  /** Resolves once the line is in the pipe: from then on the guard will see it even if the runner dies. */
+  group(pgid: number): Promise<void>;
   ungroup(pgid: number): void;
   dir(path: string): void;
   undir(path: string): void;
@@ -55,17 +56,20 @@ export function startGuard(): Guard {
   // The pipe must not keep the runner alive, and a guard that died must not crash the runner.
   (stdin as unknown as { unref?: () => void }).unref?.();
   stdin.on('error', () => {});
-  const say = (line: string) => {
-    if (!stdin.destroyed) stdin.write(`${line}\n`);
-  };
+  const say = (line: string) =>
+    new Promise<void>((resolve) => {
+      // A dead guard cannot be helped: the runner goes on (its own cleanup still runs).
+      if (stdin.destroyed) resolve();
+      else stdin.write(`${line}\n`, () => resolve());
+    });
   return {
     pid: child.pid,
     group: (g) => say(`group ${g}`),
-    ungroup: (g) => say(`ungroup ${g}`),
-    dir: (d) => say(`dir ${d}`),
-    undir: (d) => say(`undir ${d}`),
+    ungroup: (g) => void say(`ungroup ${g}`),
+    dir: (d) => void say(`dir ${d}`),
+    undir: (d) => void say(`undir ${d}`),
     done: () => {
-      say('done');
+      void say('done');
       stdin.end();
     },
   };

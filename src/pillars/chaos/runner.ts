@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { Writable } from 'node:stream';
 import type { ContractChaosTrial } from '../../core/contract/index.js';
 import { CiError } from '../../core/errors.js';
 import { decideTrial, type AttemptDecision, type RetryPolicy } from './decide.js';
@@ -25,8 +26,14 @@ export interface TrialOptions {
   env: NodeJS.ProcessEnv;
   /** False when the kill switch is set: the step runs under the retry policy, nothing is injected. */
   inject: boolean;
-  /** Asked before each attempt: false stops injecting from then on (the hub's kill switch). */
+  /** How the log names the switch that turned injection off (default: CI_INTEL_CHAOS=off). */
+  switchOff?: string;
+  /**
+   * The kill switch, asked before each injected attempt and every `pollMs` while a fault is on:
+   * false lifts the fault at once and stops injecting from then on.
+   */
   stillOn?: () => Promise<boolean>;
+  pollMs?: number;
   /** Where the step's stdout and stderr go. */
   stdout: (s: string) => void;
   stderr: (s: string) => void;
@@ -45,6 +52,8 @@ export interface AttemptResult {
   ms: number;
   /** The wait before the next attempt, when there was one. */
   backoff_ms?: number;
+  /** The kill switch lifted the fault while this attempt ran. */
+  lifted?: boolean;
 }
 
 export interface TrialResult {
@@ -55,6 +64,10 @@ export interface TrialResult {
   exit_code: number;
   /** Wall time of the whole trial, backoffs included. */
   ms: number;
+  /** What the fault cost: the trial's wall time but the last attempt (failed attempts and backoffs). */
+  added_ms: number;
+  /** The kill switch stopped injection during this trial. */
+  switched_off: boolean;
 }
 
 /** The marker the autopsy's `chaos` rules read: one line in the step's log per injection. */
@@ -67,7 +80,7 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
   const prepared = prepareFault(o.fault, o.faultContext);
   const plan = decideTrial({ seed: o.seed, rate: o.rate, times: o.fault.times, paramRange: prepared.paramRange, policy: o.policy });
   const say = (s: string) => o.stderr(`ci-intel chaos: ${s}\n`);
-  if (!o.inject) say(`fault injection is off (CI_INTEL_CHAOS=off): the step runs without faults`);
+  if (!o.inject) say(`fault injection is off (${o.switchOff ?? 'CI_INTEL_CHAOS=off'}): the step runs without faults`);
   const guard = startGuard();
   const shared = await prepared.setup?.();
   const opts = shared ? { ...o, env: { ...o.env, ...shared.env } } : o;
@@ -81,8 +94,9 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
         injecting = false;
         say('fault injection was switched off: no more faults in this trial');
       }
-      const a = await runAttempt(opts, d, injecting && d.inject ? prepared.start.bind(prepared) : null, plan.length, guard);
+      const a = await runAttempt(opts, d, injecting && d.inject ? prepared.start.bind(prepared) : null, plan.length, guard, say);
       attempts.push(a);
+      if (a.lifted) injecting = false;
       const tail = a.exit_code === 0 ? 'succeeded' : `failed (${a.signal ? `killed by ${a.signal}` : `exit ${a.exit_code}`})`;
       if (a.exit_code === 0 || d.backoff_ms === undefined) {
         say(`attempt ${d.attempt} of ${plan.length} ${tail} after ${secs(a.ms)}`);
@@ -111,8 +125,18 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
         retries: attempts.length - 1,
       }
     : null;
-  return { trial, attempts, exit_code: last.exit_code, ms };
+  const switched_off = o.inject && !injecting && plan.some((d) => d.inject);
+  return { trial, attempts, exit_code: last.exit_code, ms, added_ms: Math.max(0, ms - last.ms), switched_off };
 }
+
+/**
+ * The step starts behind a gate: a shell that waits for "go" on fd 3, then execs the step (same
+ * pid, same process group). The runner says "go" only once the guard's pipe holds the step's group.
+ * Without it, a runner starved of CPU (its own cpu_stress threads, a loaded machine) could be
+ * killed after the step started but before it told the guard — and the step outlived it. If the
+ * runner dies before "go", the read sees the pipe close and the step never runs.
+ */
+const GATE = ['sh', '-c', 'read -r go <&3 || exit 125; exec 3<&-; exec "$@"', 'ci-intel-chaos-step'];
 
 async function runAttempt(
   o: TrialOptions,
@@ -120,15 +144,22 @@ async function runAttempt(
   start: ((param: number | undefined, guard: Guard, seed: number) => Promise<Injection>) | null,
   of: number,
   guard: Guard,
+  say: (s: string) => void,
 ): Promise<AttemptResult> {
   // Each attempt's toxics draw from their own stream, derived from the trial's seed.
   const inj = start ? await start(d.param, guard, (o.seed + d.attempt * 0x9e3779b1) >>> 0) : null;
   if (inj) o.stderr(`${markerLine(o.fault.name, o.target, o.seed, d.attempt, of)}: ${inj.detail}\n`);
   const t0 = performance.now();
+  const watch = inj && o.stillOn ? watchSwitch(o.stillOn, o.pollMs ?? 1000, inj, say) : null;
   try {
-    const argv = inj?.wrap ? inj.wrap(o.command) : o.command;
+    const argv = [...GATE, ...(inj?.wrap ? inj.wrap(o.command) : o.command)];
     const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: { ...o.env, ...inj?.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(argv[0]!, argv.slice(1), {
+        cwd: o.cwd,
+        env: { ...o.env, ...inj?.env },
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
       child.on('error', (e: NodeJS.ErrnoException) =>
         reject(
           new CiError('E_USAGE', `cannot run ${JSON.stringify(argv[0])}: ${e.code ?? e.message}`, {
@@ -139,10 +170,13 @@ async function runAttempt(
       );
       const pgid = child.pid;
       if (pgid === undefined) return;
-      guard.group(pgid);
+      const gate = child.stdio[3] as Writable;
+      gate.on('error', () => {});
+      // The step may start only once the guard is sure to know its group (see GATE).
+      void guard.group(pgid).then(() => gate.end('go\n'));
       inj?.started?.(pgid);
-      child.stdout.on('data', (b: Buffer) => o.stdout(b.toString()));
-      child.stderr.on('data', (b: Buffer) => o.stderr(b.toString()));
+      child.stdout!.on('data', (b: Buffer) => o.stdout(b.toString()));
+      child.stderr!.on('data', (b: Buffer) => o.stderr(b.toString()));
       let exit: { code: number | null; signal: NodeJS.Signals | null } = { code: null, signal: null };
       child.on('exit', (code, signal) => {
         exit = { code, signal };
@@ -157,8 +191,47 @@ async function runAttempt(
       child.on('close', () => resolve(exit));
     });
     const exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
-    return { attempt: d.attempt, injected: !!inj, ...(inj ? { detail: inj.detail } : {}), exit_code: exitCode, signal, ms: Math.round(performance.now() - t0) };
+    const lifted = (await watch?.end()) ?? false;
+    return {
+      attempt: d.attempt,
+      injected: !!inj,
+      ...(inj ? { detail: inj.detail } : {}),
+      exit_code: exitCode,
+      signal,
+      ms: Math.round(performance.now() - t0),
+      ...(lifted ? { lifted } : {}),
+    };
   } finally {
+    await watch?.end();
     await inj?.stop();
   }
+}
+
+/** Asks the kill switch every `pollMs` while a fault is on; when it says off, lifts the fault. */
+function watchSwitch(stillOn: () => Promise<boolean>, pollMs: number, inj: Injection, say: (s: string) => void) {
+  let lifted = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let pending: Promise<void> = Promise.resolve();
+  const tick = () => {
+    pending = (async () => {
+      if (stopped) return;
+      if (!(await stillOn())) {
+        lifted = true;
+        await inj.stop();
+        say('fault injection was switched off: the fault is lifted, no more faults in this trial');
+        return;
+      }
+      if (!stopped) timer = setTimeout(tick, pollMs);
+    })();
+  };
+  timer = setTimeout(tick, pollMs);
+  return {
+    async end(): Promise<boolean> {
+      stopped = true;
+      clearTimeout(timer);
+      await pending;
+      return lifted;
+    },
+  };
 }
