@@ -45,7 +45,7 @@ export async function latestResults(db: DqDb): Promise<LatestResult[]> {
     await sql<
       Omit<LoadCheck, 'check'> & { load_id: string; check_name: string; checked_at: Date | string }
     >`select distinct on (check_name, target) load_id::text, check_name, target, severity, passed, value, threshold, message, checked_at
-       from dq_check_results order by check_name, target, checked_at desc, load_id desc`.execute(db)
+       from dq_check_results order by check_name, target, checked_at desc, seq desc`.execute(db)
   ).rows;
   return rows.map((r) => ({
     load_id: r.load_id,

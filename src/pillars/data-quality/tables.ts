@@ -61,6 +61,8 @@ create table dq_check_results (
   threshold double precision,
   message text not null,
   checked_at timestamptz not null,
+  -- Orders outcomes of one instant (a clock given in tests, two loads within its resolution).
+  seq bigserial not null,
   primary key (load_id, check_name, target)
 );
 create index dq_check_results_at on dq_check_results (checked_at);
