@@ -1,14 +1,12 @@
 // The compat view and the seed's contract tests on a real store (PGlite and PostgreSQL): v1.1 and
 // v1.2 runs read alike through pipeline_runs_all, and each contract test catches a violation
 // planted in the store, through the ingest answer where ingest can produce it.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { expect, it } from 'vitest';
 import { sql } from '../../core/db/index.js';
 import { SCHEMA_V11, type PipelineRun } from '../../core/contract/index.js';
-import { createToken } from '../../core/tokens.js';
 import { synthesize } from '../../core/synth/generate.js';
-import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
-import { createApp } from '../../../test/support/assembled.js';
+import { describeEachStore } from '../../../test/support/stores.js';
+import { dqTestApp } from './test-hub.js';
 import { dataQualityPillar } from './index.js';
 import { contractTests } from './contract-tests.js';
 import { dqdb } from './tables.js';
@@ -16,7 +14,6 @@ import { dqdb } from './tables.js';
 const END = new Date('2026-06-01T00:00:00Z');
 const base = synthesize({ repos: 1, days: 1, runsPerDay: 4, seed: 7, end: END }).records[0]!;
 const UUID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const ndjson = (rs: unknown[]) => rs.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const SEVERITIES = { uniqueRunId: 'fail', acceptedStatus: 'fail', releaseEvidence: 'fail' } as const;
 
 /** A run as a v1.2 producer writes it (policies and a flakiness index at the top level). */
@@ -36,26 +33,13 @@ function v11(n: number, over: Partial<PipelineRun> = {}): Record<string, unknown
 describeEachStore(
   'compat view and contract tests',
   (get) => {
-    let hub: TestHub;
-    let app: FastifyInstance;
-    let token: string;
-    beforeAll(async () => {
-      hub = get();
-      app = await createApp(hub, [dataQualityPillar]);
-      token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['ingest', 'read'], expiresAt: null })).token;
-    });
-    afterAll(async () => app?.close());
+    const t = dqTestApp(get);
     const post = async (lines: unknown[]) => {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/v1/runs',
-        payload: ndjson(lines),
-        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
-      });
+      const res = await t.post(lines);
       expect(res.statusCode).toBe(200);
       return res.json();
     };
-    const viewRow = async (id: string) => (await sql<Record<string, unknown>>`select * from pipeline_runs_all where run_id = ${id}`.execute(hub.db)).rows;
+    const viewRow = async (id: string) => (await sql<Record<string, unknown>>`select * from pipeline_runs_all where run_id = ${id}`.execute(t.hub.db)).rows;
 
     it('returns a v1.1 run and a v1.2 run of the same content alike', async () => {
       const answer = await post([v12(1, { environment: 'dev' }), v11(2, { environment: 'dev' })]);
@@ -78,7 +62,7 @@ describeEachStore(
     it('runs the contract tests after the load and stores their outcome', async () => {
       const answer = await post([v12(3, { environment: 'dev' })]);
       expect(answer.data_quality).toEqual({ status: 'pass', checked: 3, breaches: [] });
-      const stored = await dqdb(hub)
+      const stored = await dqdb(t.hub)
         .selectFrom('dq_check_results')
         .select(['check_name', 'passed', 'value'])
         .where('load_id', '=', answer.load_id)
@@ -111,22 +95,22 @@ describeEachStore(
 
     it('accepted status: a status outside the accepted values, planted in the store, is caught', async () => {
       await post([v12(6, { environment: 'dev' })]);
-      await sql`update runs set status = 'succeeded' where run_id = ${UUID(6)}`.execute(hub.db);
-      const checks = await contractTests(dqdb(hub), SEVERITIES, [UUID(6)]);
+      await sql`update runs set status = 'succeeded' where run_id = ${UUID(6)}`.execute(t.hub.db);
+      const checks = await contractTests(dqdb(t.hub), SEVERITIES, [UUID(6)]);
       expect(checks.find((c) => c.check === 'accepted_status')).toMatchObject({ passed: false, value: 1, severity: 'fail' });
       expect(checks.find((c) => c.check === 'accepted_status')!.message).toContain(UUID(6));
       // The whole store: the one planted row, nothing else.
-      expect((await contractTests(dqdb(hub), SEVERITIES, null)).find((c) => c.check === 'accepted_status')!.value).toBe(1);
+      expect((await contractTests(dqdb(t.hub), SEVERITIES, null)).find((c) => c.check === 'accepted_status')!.value).toBe(1);
     });
 
     it('unique run_id: a duplicate planted past the lost primary key is caught (last: it drops the key)', async () => {
       await post([v12(7, { environment: 'dev' })]);
-      expect((await contractTests(dqdb(hub), SEVERITIES, [UUID(7)])).find((c) => c.check === 'unique_run_id')).toMatchObject({ passed: true, value: 0 });
+      expect((await contractTests(dqdb(t.hub), SEVERITIES, [UUID(7)])).find((c) => c.check === 'unique_run_id')).toMatchObject({ passed: true, value: 0 });
       // A store whose key on runs was lost (a restore without constraints, a hand-made load): the
       // view then fans out, which is what the seed's unique(run_id) test exists to catch.
-      await sql`alter table runs drop constraint runs_pkey cascade`.execute(hub.db);
-      await sql`insert into runs select * from runs where run_id = ${UUID(7)}`.execute(hub.db);
-      const unique = (await contractTests(dqdb(hub), SEVERITIES, [UUID(7)])).find((c) => c.check === 'unique_run_id')!;
+      await sql`alter table runs drop constraint runs_pkey cascade`.execute(t.hub.db);
+      await sql`insert into runs select * from runs where run_id = ${UUID(7)}`.execute(t.hub.db);
+      const unique = (await contractTests(dqdb(t.hub), SEVERITIES, [UUID(7)])).find((c) => c.check === 'unique_run_id')!;
       expect(unique).toMatchObject({ passed: false, value: 1, severity: 'fail' });
       expect(unique.message).toContain(UUID(7));
     });

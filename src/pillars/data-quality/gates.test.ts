@@ -2,13 +2,12 @@
 // the ingest answer says the load failed its data quality (the records are stored all the same),
 // /metrics carries the breach gauge the alert rule watches, and the checks API the dashboard's
 // Data quality page reads lists them; a gate naming a relation it may not read says where.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { expect, it } from 'vitest';
 import type { PipelineRun } from '../../core/contract/index.js';
 import { createToken } from '../../core/tokens.js';
 import { synthesize } from '../../core/synth/generate.js';
-import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
-import { createApp } from '../../../test/support/assembled.js';
+import { describeEachStore } from '../../../test/support/stores.js';
+import { dqTestApp } from './test-hub.js';
 import { dataQualityPillar } from './index.js';
 import { dataQualityRules } from './prometheus.js';
 import type { GateConfig } from './config.js';
@@ -40,21 +39,12 @@ const GATES: GateConfig[] = [
 describeEachStore(
   'data-quality gates',
   (get) => {
-    let hub: TestHub;
-    let app: FastifyInstance;
-    let token: string;
-    beforeAll(async () => {
-      hub = get();
-      app = await createApp(hub, [dataQualityPillar]);
-      token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['ingest', 'read'], expiresAt: null })).token;
-    });
-    afterAll(async () => app?.close());
-    const auth = () => ({ authorization: `Bearer ${token}` });
+    const t = dqTestApp(get);
+    const auth = () => t.auth();
 
     it('a freshness and a null-rate breach: in the ingest answer, on /metrics and in the checks the dashboard reads', async () => {
       // Newest run ended 2 h ago (SLA 1 h); 2 of 3 runs of the day without a region (at most half).
-      const body = [run(1, 5, 'eu-west-1'), run(2, 3, undefined), run(3, 2, undefined)].map((r) => JSON.stringify(r)).join('\n') + '\n';
-      const res = await app.inject({ method: 'POST', url: '/api/v1/runs', payload: body, headers: { 'content-type': 'application/x-ndjson', ...auth() } });
+      const res = await t.post([run(1, 5, 'eu-west-1'), run(2, 3, undefined), run(3, 2, undefined)]);
       expect(res.statusCode).toBe(200);
       const answer = res.json();
       expect(answer.accepted).toBe(3);
@@ -76,7 +66,7 @@ describeEachStore(
         'dataQuality.gates[3].target: "api_tokens" is not a table or view gates check (use one of pipeline_runs_all, runs, jobs, test_summaries, costs, deployments, policy_results, chaos_trials)',
       );
 
-      const metrics = (await app.inject({ url: '/metrics', headers: auth() })).body;
+      const metrics = (await t.app.inject({ url: '/metrics', headers: auth() })).body;
       expect(metrics).toContain('ci_intel_data_quality_breach{check="runs-fresh",target="pipeline_runs_all",severity="fail"} 1');
       expect(metrics).toContain('ci_intel_data_quality_breach{check="region-known",target="pipeline_runs_all",severity="fail"} 1');
       expect(metrics).toContain('ci_intel_data_quality_breach{check="unique_run_id",target="pipeline_runs_all",severity="fail"} 0');
@@ -87,7 +77,7 @@ describeEachStore(
         expr: 'max by (check, target) (ci_intel_data_quality_breach{severity="fail"}) == 1',
       });
 
-      const checks = (await app.inject({ url: '/api/v1/data-quality/checks', headers: auth() })).json();
+      const checks = (await t.app.inject({ url: '/api/v1/data-quality/checks', headers: auth() })).json();
       expect(checks).toMatchObject({ failing: 2, warning: 1 });
       expect(checks.checks.map((c: { check: string; passed: boolean }) => `${c.check} ${c.passed}`)).toEqual([
         'accepted_status true',
@@ -100,21 +90,16 @@ describeEachStore(
       ]);
 
       // A fresh run with a region: the next load passes, and the gauge follows the latest outcome.
-      const next = await app.inject({
-        method: 'POST',
-        url: '/api/v1/runs',
-        payload: JSON.stringify(run(4, 0.5, 'eu-west-1')) + '\n' + JSON.stringify(run(5, 0.25, 'eu-west-1')) + '\n',
-        headers: { 'content-type': 'application/x-ndjson', ...auth() },
-      });
+      const next = await t.post([run(4, 0.5, 'eu-west-1'), run(5, 0.25, 'eu-west-1')]);
       expect(next.json().data_quality.breaches.map((b: { check: string }) => b.check)).toEqual(['tokens']);
-      expect((await app.inject({ url: '/metrics', headers: auth() })).body).toContain(
+      expect((await t.app.inject({ url: '/metrics', headers: auth() })).body).toContain(
         'ci_intel_data_quality_breach{check="runs-fresh",target="pipeline_runs_all",severity="fail"} 0',
       );
     });
 
     it('the checks are for every-repository readers only', async () => {
-      const limited = (await createToken(hub.db, { repoPatterns: ['octo/*'], scopes: ['read'], expiresAt: null })).token;
-      const res = await app.inject({ url: '/api/v1/data-quality/checks', headers: { authorization: `Bearer ${limited}` } });
+      const limited = (await createToken(t.hub.db, { repoPatterns: ['octo/*'], scopes: ['read'], expiresAt: null })).token;
+      const res = await t.app.inject({ url: '/api/v1/data-quality/checks', headers: { authorization: `Bearer ${limited}` } });
       expect(res.statusCode).toBe(403);
     });
   },
