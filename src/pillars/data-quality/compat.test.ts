@@ -6,7 +6,7 @@ import { sql } from '../../core/db/index.js';
 import { SCHEMA_V11, type PipelineRun } from '../../core/contract/index.js';
 import { synthesize } from '../../core/synth/generate.js';
 import { describeEachStore } from '../../../test/support/stores.js';
-import { dqTestApp } from './test-hub.js';
+import { ingestingApp } from '../../../test/support/hub-app.js';
 import { dataQualityPillar } from './index.js';
 import { contractTests } from './contract-tests.js';
 import { dqdb } from './tables.js';
@@ -33,7 +33,7 @@ function v11(n: number, over: Partial<PipelineRun> = {}): Record<string, unknown
 describeEachStore(
   'compat view and contract tests',
   (get) => {
-    const t = dqTestApp(get);
+    const t = ingestingApp(get, [dataQualityPillar]);
     const post = async (lines: unknown[]) => {
       const res = await t.post(lines);
       expect(res.statusCode).toBe(200);

@@ -7,7 +7,7 @@ import type { PipelineRun } from '../../core/contract/index.js';
 import { createToken } from '../../core/tokens.js';
 import { synthesize } from '../../core/synth/generate.js';
 import { describeEachStore } from '../../../test/support/stores.js';
-import { dqTestApp } from './test-hub.js';
+import { ingestingApp } from '../../../test/support/hub-app.js';
 import { dataQualityPillar } from './index.js';
 import { dataQualityRules } from './prometheus.js';
 import type { GateConfig } from './config.js';
@@ -39,7 +39,7 @@ const GATES: GateConfig[] = [
 describeEachStore(
   'data-quality gates',
   (get) => {
-    const t = dqTestApp(get);
+    const t = ingestingApp(get, [dataQualityPillar]);
     const auth = () => t.auth();
 
     it('a freshness and a null-rate breach: in the ingest answer, on /metrics and in the checks the dashboard reads', async () => {
