@@ -1,14 +1,11 @@
 // The DataQualityBreach alert as `ci-intel metrics rules` prints it where ci-intel.yml declares
 // gates: promtool accepts the file, and the alert fires on a `fail` breach and not on a `warn` one.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pillars, runCli } from '../../../test/support/assembled.js';
-
-const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
-if (!promtool && process.env.CI === 'true') throw new Error('promtool is missing: .ci/run installs the prometheus package');
+import { promtool, promtoolRun } from '../../../test/support/promtool.js';
 
 describe.runIf(promtool)('data-quality alert rule', () => {
   it('metrics rules carries DataQualityBreach with gates declared; promtool checks it and it fires on a fail breach only', async () => {
@@ -21,14 +18,9 @@ describe.runIf(promtool)('data-quality alert rule', () => {
     const io = { out: (t: string) => (out += t), err: () => {}, env: {}, isTTY: false, cwd: dir };
     expect(await runCli(['metrics', 'rules', '--config', path.join(dir, 'ci-intel.yml')], io, pillars)).toBe(0);
     expect([...out.matchAll(/^ {2}- name: (.+)$/gm)].map((m) => m[1])).toEqual(['cicd-alerts', 'data-quality']);
-    writeFileSync(path.join(dir, 'rules.yml'), out);
-    expect(execFileSync(promtool!, ['check', 'rules', 'rules.yml'], { cwd: dir, encoding: 'utf8' })).toMatch(/SUCCESS/);
-    writeFileSync(
-      path.join(dir, 'test.yml'),
-      `rule_files: [rules.yml]
-evaluation_interval: 1m
-tests:
-  - interval: 1m
+    const r = promtoolRun(
+      out,
+      `  - interval: 1m
     input_series:
       - series: 'ci_intel_data_quality_breach{check="runs-fresh",target="pipeline_runs_all",severity="fail"}'
         values: '0x4 1x5'
@@ -47,7 +39,7 @@ tests:
               description: 'See the Data quality page or GET /api/v1/data-quality/checks for what it measured; \`ci-intel data check\` runs it again.'
 `,
     );
-    const r = spawnSync(promtool!, ['test', 'rules', 'test.yml'], { cwd: dir, encoding: 'utf8' });
-    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.checked).toMatch(/SUCCESS/);
+    expect(r.status, r.output).toBe(0);
   });
 });
