@@ -65,9 +65,13 @@ export function coreCommands(program: Command, ctx: CliContext): void {
       const { ingestNdjson } = await ingestModule();
       const res = await ingestNdjson(hub, input, { source: 'cli' });
       for (const r of res.rejected) ctx.err(`${file}:${r.line}: ${r.pointer === '' ? '""' : r.pointer}: ${r.reason} [${r.code}]\n`);
+      for (const w of res.warnings) ctx.err(`${file}: warning: ${w.message} (first at line ${w.lines[0]}) [${w.code}]\n`);
       ctx.out(`ingested ${res.accepted} replaced ${res.replaced} rejected ${res.rejected.length}\n`);
       await hub.bus.drain(600_000);
-      if (res.rejected.length) process.exitCode = 1;
+      const { checkLoad } = await import('../core/runs/after-load.js');
+      const quality = res.accepted ? await checkLoad(hub, hub.pillars, { load_id: res.load_id, run_ids: res.run_ids }) : null;
+      for (const b of quality?.breaches ?? []) ctx.err(`${file}: data quality ${b.severity}: ${b.check} on ${b.target}: ${b.message}\n`);
+      if (res.rejected.length || quality?.status === 'fail') process.exitCode = 1;
     } finally {
       await hub.close();
     }

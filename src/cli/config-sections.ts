@@ -6,6 +6,7 @@ import { cacheConfigSection } from '../pillars/cache/config.js';
 import { complianceConfigSection } from '../pillars/compliance/config.js';
 import { deliveryConfigSection } from '../pillars/delivery/config.js';
 import { datalabConfigSection } from '../pillars/datalab/config.js';
+import { dataQualityConfigSection } from '../pillars/data-quality/config.js';
 import { metricsConfigSection } from '../pillars/metrics/config.js';
 import { mutationSection } from '../pillars/mutation/config.js';
 import { chatopsConfigSection } from '../pillars/sources/config.js';
@@ -27,4 +28,5 @@ export const CONFIG_SECTIONS = [
   datalabConfigSection,
   tracesConfigSection,
   scoreboardConfigSection,
+  dataQualityConfigSection,
 ];

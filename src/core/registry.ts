@@ -125,6 +125,27 @@ export interface RetentionCutoffs {
  */
 export type RetentionHook = (ctx: HubContext, r: { cutoffs: RetentionCutoffs; dryRun: boolean }) => Promise<Record<string, number>>;
 
+/** One data check's outcome after a load (contract tests, data-quality gates). */
+export interface LoadCheck {
+  /** The check's id (`unique_run_id`, `freshness` ...). */
+  check: string;
+  /** The table or view it checked. */
+  target: string;
+  severity: 'warn' | 'fail';
+  passed: boolean;
+  /** What it measured (failing rows, seconds, a rate); null when there was nothing to measure. */
+  value: number | null;
+  threshold: number | null;
+  /** In the user's words: what was found and what to do. */
+  message: string;
+}
+
+/** A load just stored (NDJSON ingest through the API or the CLI). */
+export interface LoadInfo {
+  load_id: string;
+  run_ids: string[];
+}
+
 /** Enrichment for GET /api/v1/runs/:id: what this pillar derived for a run (merged under `analyses`). */
 export type RunAnalyzer = (ctx: HubContext, runId: string) => Promise<Record<string, unknown> | null>;
 
@@ -157,6 +178,8 @@ export interface Pillar {
   badges?: BadgeDef[];
   /** Prometheus rule groups it adds to `ci-intel metrics rules`, from the configuration. */
   alertRules?: (config: Config) => RuleGroup[];
+  /** Checks run after each NDJSON load; their breaches go into the ingest answer. */
+  afterLoad?: (ctx: HubContext, load: LoadInfo) => Promise<LoadCheck[]>;
   /** Background work while the hub runs; returns a stop function. */
   background?: (ctx: HubContext) => () => void | Promise<void>;
 }

@@ -7,6 +7,7 @@ import { chaosPillar } from './chaos/index.js';
 import { compliancePillar } from './compliance/index.js';
 import { deliveryPillar } from './delivery/index.js';
 import { datalabPillar } from './datalab/index.js';
+import { dataQualityPillar } from './data-quality/index.js';
 import { replayPillar } from './replay/index.js';
 import { determinismPillar } from './determinism/index.js';
 import { metricsPillar } from './metrics/index.js';
@@ -37,4 +38,5 @@ export const pillars: Pillar[] = [
   chaosPillar,
   tracesPillar,
   scoreboardPillar,
+  dataQualityPillar,
 ];

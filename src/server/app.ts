@@ -62,7 +62,7 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
   installAuth(app, ctx);
   installDiskGuard(app, ctx);
   installIdempotency(app, ctx);
-  ingestRoutes(typed(app), ctx);
+  ingestRoutes(typed(app), ctx, pillars);
   runRoutes(typed(app), ctx, pillars);
   tokenRoutes(typed(app), ctx);
   badgeRoutes(typed(app), ctx, pillars);

@@ -287,4 +287,39 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     await loaded(page);
     expect(await page.locator('h1').innerText()).toBe('Scoreboard, week 2026-W12');
   });
+
+  it('Data quality: a freshness breach of a `fail` gate after a load shows on the page, as on /metrics', async () => {
+    // Gates as ci-intel.yml would declare them: the newest run at most a minute old.
+    hub.config.pillars = {
+      ...hub.config.pillars,
+      dataQuality: {
+        contractTests: { uniqueRunId: 'fail', acceptedStatus: 'fail', releaseEvidence: 'warn' },
+        gates: [{ name: 'runs-fresh', target: 'pipeline_runs_all', kind: 'freshness', column: 'ended_at', max: 60, window: '1d', severity: 'fail' }],
+      },
+    };
+    const token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read', 'ingest'], expiresAt: null })).token;
+    const [rec] = synthesize({ repos: 1, days: 1, runsPerDay: 1, seed: 25, end: new Date(NOW.getTime() - 3_600_000) }).records;
+    const res = await ui.app.inject({
+      method: 'POST',
+      url: '/api/v1/runs',
+      payload:
+        JSON.stringify({ ...rec, ended_at: new Date(NOW.getTime() - 3_600_000).toISOString(), started_at: new Date(NOW.getTime() - 3_700_000).toISOString() }) +
+        '\n',
+      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
+    });
+    const breach = res.json().data_quality.breaches.find((b: { check: string }) => b.check === 'runs-fresh');
+    expect(breach).toMatchObject({ severity: 'fail', passed: false, threshold: 60 });
+    const metrics = (await ui.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).body;
+    expect(metrics).toContain('ci_intel_data_quality_breach{check="runs-fresh",target="pipeline_runs_all",severity="fail"} 1');
+
+    await page.goto(`${base}/?page=data-quality`);
+    await loaded(page);
+    const panel = page.locator('[data-testid="panel-dq-checks"]');
+    expect(await panel.locator('[data-testid="kpi-dq-checks-failing"] .value').innerText()).toBe('1');
+    const row = panel.locator('[data-testid="table-dq-checks-checks"] tbody tr', { hasText: 'runs-fresh' });
+    expect(await row.count()).toBe(1);
+    expect(await row.locator('td[data-col="passed"]').innerText()).toBe('no');
+    expect(await row.locator('td[data-col="message"]').innerText()).toBe(breach.message);
+    expect(await rawNumbers(page)).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 // The two pieces every hub-and-agent test builds: the assembled hub app listening on loopback with
 // tokens for the teams the test needs, and the assembled CLI run in process with its output captured.
-import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createToken, type Scope } from '../../src/core/tokens.js';
 import type { Pillar } from '../../src/core/registry.js';
 import { createApp, pillars, runCli } from './assembled.js';
@@ -40,4 +41,37 @@ export function capturingCli(o: { now: () => Date; cwd?: string; pillars?: Pilla
     );
     return { code, out, err };
   };
+}
+
+export interface IngestingApp {
+  hub: TestHub;
+  app: FastifyInstance;
+  auth: () => Record<string, string>;
+  /** POSTs the records as NDJSON to /api/v1/runs. */
+  post: (records: unknown[]) => Promise<LightMyRequestResponse>;
+}
+
+/**
+ * The app with the given pillars on a describeEachStore suite's store, an every-repository token,
+ * and NDJSON posted through the real ingest route. Call inside the suite's body; the returned
+ * object is filled in beforeAll.
+ */
+export function ingestingApp(get: () => TestHub, withPillars: Pillar[]): IngestingApp {
+  const t = {} as IngestingApp;
+  let token = '';
+  beforeAll(async () => {
+    t.hub = get();
+    t.app = await createApp(t.hub, withPillars);
+    token = (await createToken(t.hub.db, { repoPatterns: ['**'], scopes: ['ingest', 'read'], expiresAt: null })).token;
+  });
+  afterAll(async () => t.app?.close());
+  t.auth = () => ({ authorization: `Bearer ${token}` });
+  t.post = (records) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/runs',
+      payload: records.map((r) => JSON.stringify(r)).join('\n') + '\n',
+      headers: { 'content-type': 'application/x-ndjson', ...t.auth() },
+    });
+  return t;
 }

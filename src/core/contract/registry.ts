@@ -76,3 +76,10 @@ export function registryProblems(
   }
   return out;
 }
+
+/** The registry entry of a record's declared schema (`pipeline_run.v1.1` → pipeline_run 1.1.0), or null. */
+export function versionOfDeclared(declared: string): SchemaVersion | null {
+  const m = /^(.+)\.v(\d+)\.(\d+)$/.exec(declared);
+  if (!m) return null;
+  return REGISTRY.find((r) => r.subject === m[1] && r.version === `${m[2]}.${m[3]}.0`) ?? null;
+}

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { checkLine, checkRecord, migrateV11, type ContractIssue, type PipelineRun } from '../contract/index.js';
 import { enqueue, RUNS_LOADED } from '../bus/index.js';
 import { CiError } from '../errors.js';
+import { countSchemas, SchemaTally, type IngestWarning } from '../contract/deprecation.js';
 import { splitLines } from '../lines.js';
 import { normalizeRepo } from '../identity.js';
 import type { HubContext } from '../registry.js';
@@ -27,6 +28,10 @@ export interface IngestResult {
   replaced: number;
   rejected: RejectedLine[];
   run_ids: string[];
+  /** Accepted records by the schema they declared, sorted by schema. */
+  schemas: Record<string, number>;
+  /** About accepted records (a deprecated schema version): stored, but the producer should act. */
+  warnings: IngestWarning[];
 }
 
 export interface IngestOptions {
@@ -41,7 +46,7 @@ export interface IngestOptions {
   onProgress?: (accepted: number) => void;
 }
 
-type Ctx = Pick<HubContext, 'db' | 'blob' | 'bus' | 'redactor' | 'config' | 'now'>;
+type Ctx = Pick<HubContext, 'db' | 'blob' | 'bus' | 'redactor' | 'config' | 'now'> & Partial<Pick<HubContext, 'metrics'>>;
 
 interface PendingRecord {
   line: number;
@@ -62,7 +67,8 @@ function firstIssueToRejection(line: number, issues: ContractIssue[]): RejectedL
 /** Ingests an NDJSON stream. Throws CiError only for whole-request problems (cap exceeded). */
 export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | string>, opts: IngestOptions): Promise<IngestResult> {
   const loadId = randomUUID();
-  const result: IngestResult = { load_id: loadId, lines: 0, accepted: 0, replaced: 0, rejected: [], run_ids: [] };
+  const result: IngestResult = { load_id: loadId, lines: 0, accepted: 0, replaced: 0, rejected: [], run_ids: [], schemas: {}, warnings: [] };
+  const tally = new SchemaTally();
   const maxLine = ctx.config.ingest.maxLineBytes;
   const batchSize = ctx.config.ingest.batchSize;
   let pending: PendingRecord[] = [];
@@ -81,7 +87,7 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
     pendingBytes = 0;
     const n = batchNo++;
     if (inflight) await inflight;
-    inflight = writeBatch(ctx, loadId, n, batch, seenRuns, result.rejected).then(({ replaced, refused }) => {
+    inflight = writeBatch(ctx, loadId, n, batch, seenRuns, result.rejected, tally).then(({ replaced, refused }) => {
       result.replaced += replaced;
       result.accepted -= refused;
       opts.onProgress?.(result.accepted);
@@ -142,6 +148,7 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
       const stored = red.changed ? JSON.stringify(red.value) : text;
       const finalRecord = red.changed ? (checkRecord(red.value).record ?? (migrateV11(red.value).record as PipelineRun)) : record;
       pending.push({ line: l.no, record: finalRecord, declared: checked.declaredSchema!, text: stored });
+      tally.add(checked.declaredSchema!, l.no);
       pendingBytes += stored.length;
       result.accepted++;
       if (pending.length >= batchSize || pendingBytes >= BATCH_BYTES) await flush();
@@ -175,6 +182,9 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
     })
     .execute();
   result.run_ids = [...seenRuns.keys()];
+  result.schemas = tally.bySchema();
+  result.warnings = tally.warnings();
+  if (ctx.metrics) countSchemas(ctx.metrics, result.schemas);
   // Lines refused while writing (another repository's run id) join the others, in line order.
   result.rejected.sort((a, b) => a.line - b.line);
   ctx.bus.notify();
@@ -199,6 +209,7 @@ async function writeBatch(
   batch: PendingRecord[],
   seenRuns: Map<string, string>,
   rejected: RejectedLine[],
+  tally: SchemaTally,
 ): Promise<{ replaced: number; refused: number }> {
   // A run never changes repository: a line whose run id is stored (or came earlier in this
   // load) under another repository is refused, whoever sends it, without naming that repository.
@@ -211,6 +222,7 @@ async function writeBatch(
     if (owner === undefined) owners.set(id, repo);
     else if (owner !== repo) {
       rejected.push({ line: p.line, pointer: '/run_id', reason: `run id ${id} belongs to a run of another repository`, code: 'E_RUN_OTHER_REPO' });
+      tally.remove(p.declared);
       return false;
     }
     return true;
@@ -245,6 +257,7 @@ async function writeBatch(
         reason: `run id ${x.run.run_id} belongs to a run of another repository`,
         code: 'E_RUN_OTHER_REPO',
       });
+      tally.remove(kept[i]!.declared);
       late++;
       return false;
     });

@@ -7,9 +7,23 @@ import type { HubContext, Pillar } from '../../core/registry.js';
 import { ingestNdjson, readRecord } from '../../core/runs/ingest.js';
 import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal } from '../../core/http/index.js';
 import { runLinks } from '../../core/runs/links.js';
+import { checkLoad } from '../../core/runs/after-load.js';
 import { getRunDetail, listRuns, RunListQuery } from '../../core/runs/read.js';
 
-export function ingestRoutes(app: HubApp, ctx: HubContext): void {
+const checkSchema = {
+  type: 'object',
+  properties: {
+    check: { type: 'string' },
+    target: { type: 'string' },
+    severity: { type: 'string' },
+    passed: { type: 'boolean' },
+    value: { type: ['number', 'null'] },
+    threshold: { type: ['number', 'null'] },
+    message: { type: 'string' },
+  },
+};
+
+export function ingestRoutes(app: HubApp, ctx: HubContext, pillars: Pillar[]): void {
   app.register(async (scoped) => {
     rawBodyParsers(scoped);
     scoped.post(
@@ -38,6 +52,25 @@ export function ingestRoutes(app: HubApp, ctx: HubContext): void {
                   },
                 },
                 load_id: { type: 'string' },
+                schemas: { type: 'object', additionalProperties: { type: 'integer' } },
+                warnings: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      code: { type: 'string' },
+                      schema: { type: 'string' },
+                      records: { type: 'integer' },
+                      lines: { type: 'array', items: { type: 'integer' } },
+                      deprecated_after: { type: 'string' },
+                      message: { type: 'string' },
+                    },
+                  },
+                },
+                data_quality: {
+                  type: 'object',
+                  properties: { status: { type: 'string' }, checked: { type: 'integer' }, breaches: { type: 'array', items: checkSchema } },
+                },
               },
             },
           },
@@ -51,7 +84,15 @@ export function ingestRoutes(app: HubApp, ctx: HubContext): void {
           tokenId: principal.token_id,
           allowRepo: principal.allowsRepo,
         });
-        const out = { accepted: res.accepted, replaced: res.replaced, rejected: res.rejected, load_id: res.load_id };
+        const out = {
+          accepted: res.accepted,
+          replaced: res.replaced,
+          rejected: res.rejected,
+          load_id: res.load_id,
+          schemas: res.schemas,
+          warnings: res.warnings,
+          data_quality: res.accepted ? await checkLoad(ctx, pillars, { load_id: res.load_id, run_ids: res.run_ids }) : undefined,
+        };
         if (res.lines === 0 || (res.accepted === 0 && res.rejected.length === 0)) {
           throw new CiError('E_BODY_EMPTY', 'the body holds no records', { hint: 'send NDJSON, one pipeline_run record per line' });
         }
