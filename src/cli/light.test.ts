@@ -35,6 +35,7 @@ describe('light CLI path', () => {
       'cache',
       'chatops',
       'compliance',
+      'dataQuality',
       'datalab',
       'delivery',
       'metrics',
