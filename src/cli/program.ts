@@ -71,6 +71,7 @@ export function makeCliContext(io: ProgramIO, pillars: Pillar[], hubPillars?: ()
     isTTY: io.isTTY,
     now,
     alertRules: (cfg) => pillars.flatMap((p) => p.alertRules?.(cfg) ?? []),
+    gates: () => pillars.flatMap((p) => p.gates ?? []),
   };
 }
 

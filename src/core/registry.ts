@@ -55,6 +55,11 @@ export interface CliContext {
    * pillar's SLO burn-rate alerts); absent where no pillars are assembled (the Action's context).
    */
   alertRules?: (config: Config) => RuleGroup[];
+  /**
+   * The registered gates, for a gate that composes others (the release gate runs the readiness
+   * gate); absent where no pillars are assembled.
+   */
+  gates?: () => GateDef[];
 }
 
 export interface GateResult {

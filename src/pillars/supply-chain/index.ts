@@ -7,6 +7,7 @@ import { evidenceCommands } from './evidence/commands.js';
 import { sarifCommands, sarifGate } from './sarif/commands.js';
 import { sarifRoutes } from './sarif/routes.js';
 import { sarifMigrations } from './sarif/tables.js';
+import { releaseGate } from './release/gate.js';
 import { registerScanMetrics, scanMigrations, scanRoutes } from './scans.js';
 
 export const supplyChainPillar = definePillar({
@@ -16,7 +17,7 @@ export const supplyChainPillar = definePillar({
     evidenceCommands(program, ctx);
     sarifCommands(program, ctx);
   },
-  gates: [sarifGate],
+  gates: [releaseGate, sarifGate],
   migrations: [...sarifMigrations, ...scanMigrations],
   routes: (app, ctx) => {
     sarifRoutes(app, ctx);
