@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { collect, examples } from '../../core/cli.js';
 import { parseDuration } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
+import { recordFor, recordOptions, type RecordOpts } from '../../core/record.js';
 import type { CliContext } from '../../core/registry.js';
 import { diffArtifacts } from './compare/artifact.js';
 import { DEFAULT_LIMITS } from './compare/context.js';
@@ -26,26 +27,19 @@ export function printReport(vs: ReportVerdict[], opts: Record<string, unknown>, 
   if (vs.some((v) => v.verdict !== 'reproducible')) process.exitCode = 1;
 }
 
-/** Storing verdicts: on `repro` and `repro diff` alike. */
-export const recordOptions = (cmd: Command) =>
-  cmd
-    .option('--record', 'store the verdicts per artifact for --repo at --commit (rate over time, first drift commit, gate, dashboard)')
-    .option('--repo <owner/name>', 'repository, for --record (default: from the CI environment)')
-    .option('--commit <sha>', 'commit built, for --record (default: from the CI environment)')
-    .option('--db <path|url>', 'store for --record: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)');
+/** Storing verdicts: on `repro` and `repro diff` alike (core's --record plumbing: the hub or a store). */
+export const reproRecordOptions = (cmd: Command) => recordOptions(cmd, 'the verdicts per artifact (rate over time, first drift commit, gate, dashboard)');
 
-export async function recordVerdicts(verdicts: ArtifactVerdict[], opts: Record<string, unknown>, ctx: CliContext): Promise<void> {
+export async function recordVerdicts(verdicts: ArtifactVerdict[], opts: RecordOpts, ctx: CliContext): Promise<void> {
   if (!opts.record) return;
-  const repo = (opts.repo as string | undefined) ?? ctx.env.GITHUB_REPOSITORY ?? ctx.env.CI_PROJECT_PATH;
-  const commit = (opts.commit as string | undefined) ?? ctx.env.GITHUB_SHA ?? ctx.env.CI_COMMIT_SHA;
-  if (!repo || !commit) throw new CiError('E_USAGE', '--record needs --repo and --commit (or a CI environment naming them)', { where: '--record' });
-  const hub = await ctx.openHub({ db: opts.db });
-  try {
-    const n = await recordResults(hub.db.withTables<DeterminismTables>(), { repo, commit, at: ctx.now(), verdicts });
-    ctx.err(`recorded ${n} artifact verdict${n === 1 ? '' : 's'} for ${repo}@${commit.slice(0, 12)}\n`);
-  } finally {
-    await hub.close();
-  }
+  const r = await recordFor<{ recorded: number }>(
+    opts,
+    ctx,
+    { tail: 'repro-results', body: JSON.stringify({ verdicts }), contentType: 'application/json' },
+    async (hub, repo, commit) => ({ recorded: await recordResults(hub.db.withTables<DeterminismTables>(), { repo, commit, at: ctx.now(), verdicts }) }),
+  );
+  const n = r.result.recorded;
+  ctx.err(`recorded ${n} artifact verdict${n === 1 ? '' : 's'} for ${r.repo}@${r.commit.slice(0, 12)}${r.where}\n`);
 }
 
 export const sizeOptions = (cmd: Command) =>
@@ -60,9 +54,9 @@ export const limitsFrom = (opts: Record<string, unknown>) => ({
 });
 
 export function determinismCommands(program: Command, ctx: CliContext): void {
-  const repro = reproCommand(program, ctx, recordOptions, recordVerdicts);
+  const repro = reproCommand(program, ctx, reproRecordOptions, recordVerdicts);
   examples(
-    recordOptions(
+    reproRecordOptions(
       sizeOptions(
         repro
           .command('diff')
@@ -80,7 +74,7 @@ export function determinismCommands(program: Command, ctx: CliContext): void {
       .action(async (a: string, b: string, opts: Record<string, unknown>, cmd: Command) => {
         // `repro` itself takes --json and --md too, and commander gives them to it wherever they stand.
         const globals = cmd.optsWithGlobals();
-        for (const k of ['json', 'md', 'record', 'repo', 'commit', 'db']) opts[k] ??= globals[k];
+        for (const k of ['json', 'md', 'record', 'repo', 'commit', 'db', 'hub', 'token', 'config']) opts[k] ??= globals[k];
         const budget = opts.budget ? parseDuration(String(opts.budget), '--budget') : null;
         const vs = await diffArtifacts(a, b, {
           known: { paths: (opts.buildPath as string[] | undefined) ?? [] },
@@ -98,6 +92,7 @@ export function determinismCommands(program: Command, ctx: CliContext): void {
     'ci-intel repro diff out-a/ out-b/ --md > repro.md',
     'ci-intel repro diff a/hello b/hello --build-path /builds/a --build-path /builds/b --json',
     'ci-intel repro diff build1/app.jar build2/app.jar --record --repo acme/app --commit $GITHUB_SHA',
+    'ci-intel repro diff a/ b/ --record --hub https://ci-intel.example.com --token $CI_INTEL_TOKEN',
   );
   examples(
     repro

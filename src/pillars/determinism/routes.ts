@@ -1,13 +1,38 @@
-// The determinism API behind the dashboard panel: reproducibility rate per artifact over a window,
-// its latest verdict and the commit its current drift began at.
+// The determinism API: the agent's upload of a commit's verdicts (`repro --record --hub`), and
+// behind the dashboard the reproducibility rate per artifact over a window, its latest verdict and
+// the commit its current drift began at.
 import { Type } from 'typebox';
 import type { HubApp } from '../../core/http/types.js';
+import { commitUploadRoute } from '../../core/http/commit-upload.js';
 import { requirePrincipal } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
-import { artifactRates } from './store.js';
+import { parseVerdictUpload } from './ingest.js';
+import { artifactRates, recordResults } from './store.js';
 import type { DeterminismTables } from './tables.js';
 
+/** Upload cap: 10,000 verdicts of 20 differences each stay well under it. */
+const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+
 export function determinismRoutes(app: HubApp, ctx: HubContext): void {
+  commitUploadRoute(
+    app,
+    {
+      tail: 'repro-results',
+      tag: 'determinism',
+      maxBytes: MAX_UPLOAD_BYTES,
+      summary:
+        'Record a commit\'s reproducibility verdicts as `ci-intel repro --record --hub` sends them ({"verdicts": [...]}, the verdicts of `repro --json`); re-checking a commit replaces its verdicts',
+    },
+    async ({ repo, commit, body }) => {
+      const verdicts = parseVerdictUpload(body.toString('utf8')).map((v) => ({
+        ...v,
+        differences: v.differences.map((d) => ({ ...d, where: ctx.redactor.apply(d.where), detail: ctx.redactor.apply(d.detail) })),
+      }));
+      const recorded = await recordResults(ctx.db.withTables<DeterminismTables>(), { repo, commit, at: ctx.now(), verdicts });
+      return { repo, commit, recorded };
+    },
+  );
+
   app.get(
     '/api/v1/determinism/artifacts',
     {

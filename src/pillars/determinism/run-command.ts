@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { collect, examples, numberOption } from '../../core/cli.js';
 import { parseDuration } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
+import type { RecordOpts } from '../../core/record.js';
 import type { CliContext } from '../../core/registry.js';
 import { ecosystemOfTree } from './hints.js';
 import { renderMarkdown, renderText, withHints } from './render.js';
@@ -25,7 +26,7 @@ export function reproCommand(
   program: Command,
   ctx: CliContext,
   recordOptions: (cmd: Command) => Command,
-  record: (vs: ArtifactVerdict[], opts: Record<string, unknown>, ctx: CliContext) => Promise<void>,
+  record: (vs: ArtifactVerdict[], opts: RecordOpts, ctx: CliContext) => Promise<void>,
 ): Command {
   return examples(
     recordOptions(
@@ -78,5 +79,6 @@ export function reproCommand(
     'ci-intel repro -- make dist',
     'ci-intel repro --artifacts "dist/*.tgz" --vary time,tz,umask,path -- npm pack --pack-destination dist',
     'ci-intel repro --runs 3 --budget 20m --md -- ./build.sh > repro.md',
+    'ci-intel repro --record --hub https://ci-intel.example.com --token $CI_INTEL_TOKEN -- make dist',
   );
 }
