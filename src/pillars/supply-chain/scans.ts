@@ -4,15 +4,14 @@
 //   cicd_vulnerability_count{service, severity}   open vulnerabilities, severity CRITICAL|HIGH|MEDIUM|LOW|UNKNOWN
 //   cicd_sbom_component_count{service}            components in the latest SBOM
 // (the names and labels of seed 004's dictionary, which the CriticalVulnerabilityDetected alert reads).
-import { Type } from 'typebox';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { CoreTables } from '../../core/db/schema.js';
 import type { Migration } from '../../core/db/migrate.js';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoFromPath } from '../../core/http/index.js';
-import { typed, type HubApp } from '../../core/http/types.js';
+import { commitUploadRoute } from '../../core/http/commit-upload.js';
+import type { HubApp } from '../../core/http/types.js';
 import type { HubContext } from '../../core/registry.js';
 import type { Finding } from './diff.js';
 
@@ -95,33 +94,21 @@ export function parseScan(text: string): ScanSummary {
 }
 
 export function scanRoutes(app: HubApp, ctx: HubContext): void {
-  app.register(async (plain) => {
-    const scoped = typed(plain);
-    // The agent's uploads may be gzip-encoded: read the raw body (bodyStream decodes it).
-    rawBodyParsers(scoped);
-    scoped.post(
-      '/api/v1/repos/:owner/:repo/sbom-scans',
-      {
-        config: { scope: 'ingest' },
-        schema: {
-          summary:
-            "Record a commit's SBOM scan as `sbom diff --record` sends it: component count and open vulnerabilities by severity (the latest one per repository is exported as cicd_vulnerability_count and cicd_sbom_component_count)",
-          tags: ['supply-chain'],
-          params: Type.Object({ owner: Type.String(), repo: Type.String() }),
-          querystring: Type.Object({ commit: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9A-Za-z._-]+$' }) }),
-        },
-      },
-      async (req) => {
-        const repo = repoFromPath(req.params);
-        assertRepo(req, repo);
-        const chunks: Buffer[] = [];
-        for await (const c of bodyStream(req, 64 * 1024)) chunks.push(c as Buffer);
-        const scan = parseScan(Buffer.concat(chunks).toString('utf8'));
-        await recordScan(ctx.db.withTables<ScanTables>(), { repo, commit: req.query.commit, at: ctx.now(), scan });
-        return { repo, commit: req.query.commit, ...scan };
-      },
-    );
-  });
+  commitUploadRoute(
+    app,
+    {
+      tail: 'sbom-scans',
+      summary:
+        "Record a commit's SBOM scan as `sbom diff --record` sends it: component count and open vulnerabilities by severity (the latest one per repository is exported as cicd_vulnerability_count and cicd_sbom_component_count)",
+      tag: 'supply-chain',
+      maxBytes: 64 * 1024,
+    },
+    async ({ repo, commit, body }) => {
+      const scan = parseScan(body.toString('utf8'));
+      await recordScan(ctx.db.withTables<ScanTables>(), { repo, commit, at: ctx.now(), scan });
+      return { repo, commit, ...scan };
+    },
+  );
 }
 
 export async function recordScan(db: ScanDb, s: { repo: string; commit: string; at: Date; scan: ScanSummary }): Promise<void> {
