@@ -161,11 +161,12 @@ export const ERRORS = {
   E_SQL_REFUSED: {
     status: 403,
     exit: 2,
-    summary: 'A self-service SQL query does more than read the sql_* views: a write, several statements, SET/RESET, COPY, a function or table outside the allowlist.',
+    summary:
+      'A self-service SQL query does more than read the sql_* views: a write, several statements, SET/RESET, COPY, a function or table outside the allowlist.',
   },
   E_SQL_TOO_COSTLY: { status: 400, exit: 2, summary: "A self-service SQL query's planned cost is over the cap (sql.maxCost); nothing ran." },
   E_SQL_TIMEOUT: { status: 400, exit: 2, summary: 'A self-service SQL query ran past the statement timeout (sql.timeoutMs) and was cancelled.' },
-  E_SQL_FAILED: { status: 400, exit: 2, summary: "PostgreSQL refused a self-service SQL query (an unknown column, a type mismatch …); its message says why." },
+  E_SQL_FAILED: { status: 400, exit: 2, summary: 'PostgreSQL refused a self-service SQL query (an unknown column, a type mismatch …); its message says why.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

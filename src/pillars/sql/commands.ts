@@ -27,7 +27,8 @@ export function sqlCommands(program: Command, ctx: CliContext): void {
     'ci-intel sql "SELECT status, count(*) FROM sql_runs GROUP BY status ORDER BY status" --hub https://ci-intel.internal --token $CI_INTEL_TOKEN',
     'ci-intel sql "SELECT repo, avg(duration_ms) FROM sql_runs GROUP BY repo" --csv > durations.csv',
   ).action(async (query: string, opts: Record<string, unknown>) => {
-    if (opts.csv && opts.json) throw new CiError('E_USAGE', '--csv and --json cannot be used together', { where: '--csv/--json', hint: 'pick one output format' });
+    if (opts.csv && opts.json)
+      throw new CiError('E_USAGE', '--csv and --json cannot be used together', { where: '--csv/--json', hint: 'pick one output format' });
     const target = readTarget(opts, ctx);
     let result: SqlResult;
     if (target) {

@@ -5,9 +5,16 @@ import { configSection, sectionOf, setting, type Config } from '../../core/confi
 const sqlSchema = Type.Object(
   {
     timeoutMs: Type.Integer(
-      setting({ minimum: 100, maximum: 600_000, default: 10_000, description: 'Statement timeout of a query, milliseconds (PostgreSQL cancels it; see maxCost for PGlite).' }),
+      setting({
+        minimum: 100,
+        maximum: 600_000,
+        default: 10_000,
+        description: 'Statement timeout of a query, milliseconds (PostgreSQL cancels it; see maxCost for PGlite).',
+      }),
     ),
-    maxRows: Type.Integer(setting({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Rows a query returns at most; the answer says when there were more.' })),
+    maxRows: Type.Integer(
+      setting({ minimum: 1, maximum: 1_000_000, default: 10_000, description: 'Rows a query returns at most; the answer says when there were more.' }),
+    ),
     maxCost: Type.Number(
       setting({
         minimum: 1,

@@ -41,7 +41,11 @@ export function toTable(r: SqlResult): string {
   const head = r.columns.map((c) => c.name);
   const body = r.rows.map((row) => row.map((v) => (v === null || v === undefined ? 'NULL' : cell(v)).replace(/\s+/g, ' ')));
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((s, i) => s.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((s, i) => s.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
   out.push(`(${r.rows.length} row${r.rows.length === 1 ? '' : 's'}${r.truncated ? ', more left out at the row cap' : ''})`);
   return out.join('\n') + '\n';

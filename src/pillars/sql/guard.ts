@@ -130,7 +130,13 @@ function statementName(kind: string): string {
     DoStmt: 'DO',
     CallStmt: 'CALL',
   };
-  return known[kind] ?? kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+  return (
+    known[kind] ??
+    kind
+      .replace(/Stmt$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toUpperCase()
+  );
 }
 
 type Json = Record<string, unknown>;
@@ -149,7 +155,8 @@ function walk(node: unknown, scope: string[][], views: ReadonlySet<string>, read
     const kind = keys[0]!;
     const inner = obj[kind] as Json;
     if (!NODES.has(kind)) {
-      if (/Stmt$/.test(kind)) refuse(`${statementName(kind)} inside the query is not allowed`, 'a query may only read: no data-changing statements, also not in a WITH');
+      if (/Stmt$/.test(kind))
+        refuse(`${statementName(kind)} inside the query is not allowed`, 'a query may only read: no data-changing statements, also not in a WITH');
       refuse(`${kind} is not allowed in a query`, 'use plain SELECT syntax over the sql_* views');
     }
     visit(kind, inner, scope, views, read);
@@ -168,7 +175,7 @@ function visit(kind: string, n: Json, scope: string[][], views: ReadonlySet<stri
       const withClause = n.withClause as { ctes?: Array<{ CommonTableExpr: { ctename: string } }>; recursive?: boolean } | undefined;
       const names = (withClause?.ctes ?? []).map((c) => c.CommonTableExpr.ctename);
       const inner = [...scope, names];
-      for (const [k, v] of Object.entries(n)) walk(v, inner, views, read);
+      for (const v of Object.values(n)) walk(v, inner, views, read);
       return;
     }
     case 'RangeVar':
@@ -179,7 +186,11 @@ function visit(kind: string, n: Json, scope: string[][], views: ReadonlySet<stri
       const name = parts[parts.length - 1]!;
       const qualified = parts.length > 1;
       if ((qualified && (parts.length > 2 || parts[0] !== 'pg_catalog')) || !FUNCTIONS.has(name))
-        refuse(`the function ${parts.join('.')} is not allowed`, 'the allowed functions are aggregates, window, date, text, number and JSON functions (see the SQL page\'s help)', n.location as number);
+        refuse(
+          `the function ${parts.join('.')} is not allowed`,
+          "the allowed functions are aggregates, window, date, text, number and JSON functions (see the SQL page's help)",
+          n.location as number,
+        );
       break;
     }
     case 'TypeCast':
@@ -195,7 +206,13 @@ function visit(kind: string, n: Json, scope: string[][], views: ReadonlySet<stri
     }
     case 'SQLValueFunction':
       if (!SQL_VALUES.has(String(n.op)))
-        refuse(`${String(n.op).replace(/^SVFOP_/, '').toLowerCase()} is not allowed`, 'current_date, current_timestamp and localtimestamp are', n.location as number);
+        refuse(
+          `${String(n.op)
+            .replace(/^SVFOP_/, '')
+            .toLowerCase()} is not allowed`,
+          'current_date, current_timestamp and localtimestamp are',
+          n.location as number,
+        );
       break;
     case 'CommonTableExpr': {
       const q = n.ctequery as Json | undefined;

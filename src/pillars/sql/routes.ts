@@ -19,7 +19,8 @@ type Format = (typeof FORMATS)[number];
 const MAX_SQL = 64 * 1024;
 
 function send(reply: FastifyReply, r: SqlResult, format: Format, name: string) {
-  if (format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(toCsv(r));
+  if (format === 'csv')
+    return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(toCsv(r));
   if (format === 'parquet')
     return reply
       .header('content-type', 'application/vnd.apache.parquet')
@@ -74,7 +75,9 @@ export function sqlRoutes(app: HubApp, ctx: HubContext): void {
         .insertInto('saved_sql_queries')
         .values({ id, title: req.body.title?.trim() || 'Untitled query', sql: req.body.sql, created_at: ctx.now() })
         .execute();
-      return reply.code(201).send({ id, url: `/?page=sql&q=${id}`, csv: `/api/v1/sql/saved/${id}/result.csv`, parquet: `/api/v1/sql/saved/${id}/result.parquet` });
+      return reply
+        .code(201)
+        .send({ id, url: `/?page=sql&q=${id}`, csv: `/api/v1/sql/saved/${id}/result.csv`, parquet: `/api/v1/sql/saved/${id}/result.parquet` });
     },
   );
 

@@ -79,10 +79,7 @@ export async function runQuery(store: Store, dbUrl: string, text: string, visibi
   const { views, role } = await prepare(store.db);
   const checked = await checkQuery(text, new Set(views.map((v) => v.name)));
   return withReadOnly(store, dbUrl, async (raw) => {
-    await raw.query(`select set_config('statement_timeout', $1, true), set_config('${SETTING}', $2, true), set_config('TimeZone', 'UTC', true)`, [
-      String(limits.timeoutMs),
-      visibility === null ? '*' : JSON.stringify(visibility),
-    ]);
+    await raw.query(`select set_config('${SETTING}', $1, true), set_config('TimeZone', 'UTC', true)`, [visibility === null ? '*' : JSON.stringify(visibility)]);
     if (role) await raw.query(`set local role ${ROLE}`);
     const plan = (await raw.query(`explain (format json) ${checked.text}`)).rows[0]?.[0];
     const cost = Number((typeof plan === 'string' ? JSON.parse(plan) : plan)?.[0]?.Plan?.['Total Cost'] ?? 0);
@@ -91,6 +88,9 @@ export async function runQuery(store: Store, dbUrl: string, text: string, visibi
         where: 'query',
         hint: 'narrow it: a WHERE on a time window or a repository, fewer joins, or aggregate before joining',
       });
+    // The timeout covers the query, not the cost check before it (planning is quick; a first
+    // statement on a fresh connection of a loaded server is not always).
+    await raw.query(`select set_config('statement_timeout', $1, true)`, [String(limits.timeoutMs)]);
     await raw.query(`declare ci_intel_sql_cursor no scroll cursor for ${checked.text}\n`);
     const res = await raw.query(`fetch ${limits.maxRows + 1} from ci_intel_sql_cursor`);
     const truncated = res.rows.length > limits.maxRows;
@@ -126,7 +126,10 @@ async function withReadOnly<T>(store: Store, dbUrl: string, fn: (raw: Raw) => Pr
     });
   }
   // A connection of its own (not the hub's pool): a slow user query never holds a hub connection.
-  const client = new pg.Client({ connectionString: dbUrl, types: { getTypeParser: ((oid: number) => PARSERS[oid] ?? pg.types.getTypeParser(oid)) as typeof pg.types.getTypeParser } });
+  const client = new pg.Client({
+    connectionString: dbUrl,
+    types: { getTypeParser: ((oid: number) => PARSERS[oid] ?? pg.types.getTypeParser(oid)) as typeof pg.types.getTypeParser },
+  });
   client.on('error', () => {});
   await client.connect();
   try {

@@ -73,7 +73,16 @@ export const VIEWS: SqlView[] = [
       c('cache_hit', 'boolean', 'Whether the job restored its cache.'),
       c('machine_class', 'text', 'Runner machine class.'),
     ],
-    exprs: { run_id: 'j.run_id', repo: 'r.repo', status: 'j.status', attempt: 'j.attempt', started_at: 'j.started_at', ended_at: 'j.ended_at', duration_ms: 'j.duration_ms', queue_ms: 'j.queue_ms' },
+    exprs: {
+      run_id: 'j.run_id',
+      repo: 'r.repo',
+      status: 'j.status',
+      attempt: 'j.attempt',
+      started_at: 'j.started_at',
+      ended_at: 'j.ended_at',
+      duration_ms: 'j.duration_ms',
+      queue_ms: 'j.queue_ms',
+    },
     from: (seen) => `jobs j join runs r on r.run_id = j.run_id where ${seen('r.repo')}`,
   },
   {
@@ -307,6 +316,10 @@ export async function installViews(db: Kysely<any>): Promise<SqlView[]> {
 
 /** Whether the SQL role exists and this connection's user may take it. */
 export async function roleUsable(db: Kysely<any>): Promise<boolean> {
-  const r = await sql<{ ok: boolean }>`select case when exists (select 1 from pg_roles where rolname = ${ROLE}) then pg_has_role(current_user, ${ROLE}, 'MEMBER') else false end as ok`.execute(db);
+  const r = await sql<{
+    ok: boolean;
+  }>`select case when exists (select 1 from pg_roles where rolname = ${ROLE}) then pg_has_role(current_user, ${ROLE}, 'MEMBER') else false end as ok`.execute(
+    db,
+  );
   return Boolean(r.rows[0]?.ok);
 }
