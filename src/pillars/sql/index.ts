@@ -12,5 +12,4 @@ export const sqlPillar = definePillar({
   migrations,
   routes: sqlRoutes,
   commands: (program, ctx) => sqlCommands(program, ctx),
-  pages: [{ id: 'sql', title: 'SQL', order: 95 }],
 });
