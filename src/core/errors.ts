@@ -162,6 +162,16 @@ export const ERRORS = {
     summary: 'A chaos trial or resilience report (an upload, a gate input, a chaos plan) is malformed; the file:line or JSON pointer says where.',
   },
   E_COLLECTOR_UNREACHABLE: { status: 502, exit: 1, summary: 'The OpenTelemetry collector kept refusing or failing trace exports (the runs stay queued).' },
+  E_SQL_SYNTAX: { status: 400, exit: 2, summary: 'A self-service SQL query does not parse (the character is named).' },
+  E_SQL_REFUSED: {
+    status: 403,
+    exit: 2,
+    summary:
+      'A self-service SQL query does more than read the sql_* views: a write, several statements, SET/RESET, COPY, a function or table outside the allowlist.',
+  },
+  E_SQL_TOO_COSTLY: { status: 400, exit: 2, summary: "A self-service SQL query's planned cost is over the cap (sql.maxCost); nothing ran." },
+  E_SQL_TIMEOUT: { status: 400, exit: 2, summary: 'A self-service SQL query ran past the statement timeout (sql.timeoutMs) and was cancelled.' },
+  E_SQL_FAILED: { status: 400, exit: 2, summary: 'PostgreSQL refused a self-service SQL query (an unknown column, a type mismatch …); its message says why.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

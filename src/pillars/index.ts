@@ -13,6 +13,7 @@ import { determinismPillar } from './determinism/index.js';
 import { metricsPillar } from './metrics/index.js';
 import { mutationPillar } from './mutation/index.js';
 import { sourcesPillar } from './sources/index.js';
+import { sqlPillar } from './sql/index.js';
 import { testsPillar } from './test-reports/index.js';
 import { schedulerPillar } from './scheduler/index.js';
 import { supplyChainPillar } from './supply-chain/index.js';
@@ -39,4 +40,6 @@ export const pillars: Pillar[] = [
   tracesPillar,
   scoreboardPillar,
   dataQualityPillar,
+  // Last: its views read the other pillars' tables.
+  sqlPillar,
 ];
