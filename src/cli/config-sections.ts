@@ -14,6 +14,7 @@ import { schedulerConfigSection } from '../pillars/scheduler/config.js';
 import { testsConfigSection } from '../pillars/test-reports/config.js';
 import { tracesConfigSection } from '../pillars/traces/config.js';
 import { scoreboardConfigSection } from '../pillars/scoreboard/config.js';
+import { sqlConfigSection } from '../pillars/sql/config.js';
 
 export const CONFIG_SECTIONS = [
   autopsyConfigSection,
@@ -29,4 +30,5 @@ export const CONFIG_SECTIONS = [
   tracesConfigSection,
   scoreboardConfigSection,
   dataQualityConfigSection,
+  sqlConfigSection,
 ];

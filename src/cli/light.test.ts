@@ -42,6 +42,7 @@ describe('light CLI path', () => {
       'mutation',
       'scheduler',
       'scoreboard',
+      'sql',
       'tests',
       'traces',
     ]);
