@@ -159,6 +159,7 @@ describe('every read route filters by the caller (teams for sessions, patterns f
       repo,
       table: 'pipelines.csv',
       file: 'coverage.svg',
+      format: 'csv',
     };
   }, 300_000);
 
