@@ -1,9 +1,10 @@
 // Core commands: serve, ingest, validate, schema check, token, runs, synth.
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { RUN_STATUSES, type RunListQuery } from '../core/runs/read.js';
 import { sinceInstant } from '../core/duration.js';
 import { CiError } from '../core/errors.js';
+import { readInputText } from '../core/input.js';
 import { splitLines } from '../core/lines.js';
 import type { CliContext } from '../core/registry.js';
 import type { CompatMode } from '../core/contract/compat.js';
@@ -129,12 +130,7 @@ export function coreCommands(program: Command, ctx: CliContext): void {
     if (!COMPAT_MODES.includes(opts.mode as CompatMode))
       throw new CiError('E_USAGE', `--mode ${opts.mode} is not a mode`, { where: '--mode', hint: `use one of ${COMPAT_MODES.join(', ')}` });
     const read = (file: string): unknown => {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
-      }
+      const text = readInputText(file);
       try {
         return JSON.parse(text);
       } catch (e) {

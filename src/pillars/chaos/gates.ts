@@ -1,9 +1,9 @@
 // `ci-intel gate chaos FILE... [--min-recovery 0.9]`: the share of chaos trials whose step finally
 // succeeded (recovered or degraded), from `chaos run --json` lines or a `chaos report --json`.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { examples, numberOption } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
+import { readJsonLines } from '../../core/input.js';
 import type { GateDef } from '../../core/registry.js';
 
 interface Tally {
@@ -14,21 +14,9 @@ interface Tally {
 
 /** Adds one file's trials to the tally; errors name file:line and what to pass. */
 function readTrials(file: string, t: Tally): void {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
-  }
   const hint = 'pass the output of ci-intel chaos run --json (one object per line) or chaos report --json';
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      throw new CiError('E_JSON_MALFORMED', 'not a JSON line', { where: `${file}:${i + 1}`, hint });
-    }
+  for (const { value, where } of readJsonLines(file, hint)) {
+    const o = value as Record<string, unknown> | null;
     if (o && Array.isArray(o.groups)) {
       for (const g of o.groups as { target: string; fault: string; trials: number; failed: number }[]) {
         t.trials += g.trials;
@@ -38,14 +26,14 @@ function readTrials(file: string, t: Tally): void {
     } else if (o && 'trial' in o) {
       const trial = o.trial as { outcome?: string; target?: string; fault?: string } | null;
       // Nothing injected: not a chaos trial.
-      if (!trial) return;
+      if (!trial) continue;
       if (typeof trial.outcome !== 'string')
-        throw new CiError('E_CHAOS_TRIAL_INVALID', 'a trial without an outcome', { where: `${file}:${i + 1} /trial/outcome`, hint });
+        throw new CiError('E_CHAOS_TRIAL_INVALID', 'a trial without an outcome', { where: `${where} /trial/outcome`, hint });
       t.trials++;
       if (trial.outcome === 'failed') t.failedTargets.add(`${trial.target} under ${trial.fault}`);
       else t.recovered++;
-    } else throw new CiError('E_CHAOS_TRIAL_INVALID', 'neither a chaos trial nor a resilience report', { where: `${file}:${i + 1}`, hint });
-  });
+    } else throw new CiError('E_CHAOS_TRIAL_INVALID', 'neither a chaos trial nor a resilience report', { where, hint });
+  }
 }
 
 export const chaosGate: GateDef = {

@@ -2,9 +2,9 @@
 // checked whole before anything runs; errors name file:line. Pull-request runs (the default) take
 // light faults only, at the plan's PR rate (1 % unless `pr_rate` says otherwise); `--nightly` runs
 // the heavy ones at each trial's own rate.
-import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { CiError } from '../../core/errors.js';
+import { readInputText } from '../../core/input.js';
 import { parseDuration } from '../../core/duration.js';
 import type { RetryPolicy } from './decide.js';
 import { LIGHT_FAULTS, parseFault, type FaultSpec } from './faults.js';
@@ -26,12 +26,7 @@ const KEYS = ['fault', 'target', 'run', 'rate', 'seed', 'retries', 'backoff', 'j
 const HINT = 'a plan is `trials:` — a list of {fault, run, target, rate, seed, retries, backoff, jitter, budget}; see ci-intel chaos plan --help';
 
 export function readPlan(file: string, o: { nightly: boolean }): { trials: PlannedTrial[]; prRate: number } {
-  let src: string;
-  try {
-    src = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
-  }
+  const src = readInputText(file);
   const lines = new LineCounter();
   const doc = parseDocument(src, { lineCounter: lines, prettyErrors: false });
   const at = (n: Node | null | undefined) => `${file}:${n?.range ? lines.linePos(n.range[0]).line : 1}`;

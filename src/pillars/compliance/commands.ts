@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { parse as parseYamlText } from 'yaml';
 import { collect, examples } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
+import { readInputText } from '../../core/input.js';
 import type { CliContext } from '../../core/registry.js';
 import { policyCheck, type CheckResult } from './check.js';
 import type { Finding } from './model.js';
@@ -20,7 +21,7 @@ import { FORMATS, renderHtml, renderJson, renderJunit, renderSarif, renderText, 
 
 /** Reads an allowlist: one SPDX id per line (# comments), a YAML/JSON list, or `{allow: [...]}`. */
 export function readAllowlist(file: string): string[] {
-  const text = readText(file);
+  const text = readInputText(file);
   const trimmed = text.trim();
   if (/^[[{]|^- |^allow:/m.test(trimmed)) {
     let v: unknown;
@@ -157,11 +158,11 @@ export function complianceCommands(program: Command, ctx: CliContext): void {
       .option('--json', 'one decision per line: {id, result, reason, time_ns} (the run record policies[] entries)')
       .action((opts: Record<string, unknown>) => {
         const file = String(opts.policies);
-        const policies = loadPolicies(readText(file), file);
+        const policies = loadPolicies(readInputText(file), file);
         const inputFile = String(opts.input);
         let input: Value;
         try {
-          input = parseYamlText(readText(inputFile)) as Value;
+          input = parseYamlText(readInputText(inputFile)) as Value;
         } catch (e) {
           throw new CiError('E_USAGE', `the input is not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`, { where: inputFile });
         }
@@ -183,12 +184,4 @@ async function record(findings: Finding[], opts: RecordOpts, ctx: CliContext): P
   );
   const s = r.result;
   ctx.err(`recorded ${r.repo}@${r.commit.slice(0, 12)}${r.where}: ${s.opened} new, ${s.seen} still open, ${s.fixed} fixed\n`);
-}
-
-function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
-  }
 }

@@ -1,11 +1,11 @@
 // `ci-intel drill record|list` (issue 22 item 3) and `gate drill --max-age 7d`.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { examples, jsonLine, numberOption, storeOptions } from '../../core/cli.js';
 import { hubCall, readTarget } from '../../core/hub-api.js';
 import { parseDuration, sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
+import { readInputBytes } from '../../core/input.js';
 import type { CliContext, GateDef, GateResult } from '../../core/registry.js';
 import { deliveryConfig } from './config.js';
 import { drillIdOf, drillVerdict, listDrills, recordDrill, type Drill } from './drills.js';
@@ -18,12 +18,7 @@ function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]
 
 function evidenceOf(file: string | undefined): Drill['evidence'] {
   if (!file) return null;
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: '--evidence' });
-  }
+  const buf = readInputBytes(file, '--evidence');
   return { file, sha256: createHash('sha256').update(buf).digest('hex'), bytes: buf.length };
 }
 

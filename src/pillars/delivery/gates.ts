@@ -1,11 +1,11 @@
 // `ci-intel gate slo --env prod`: blocks promotion while an SLO of the environment burns its error
 // budget too fast (a Sloth/Pyrra window pair with both windows above its factor). Samples come from
 // a file (the canary judge's formats) or from Prometheus (the SLO's `query`, 3 days at 1-minute steps).
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { examples } from '../../core/cli.js';
 import { sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
+import { readInputText } from '../../core/input.js';
 import type { CliContext, GateDef, GateResult } from '../../core/registry.js';
 import { rangeQuery } from './canary/prometheus-source.js';
 import { parseSamples, type Sample } from './canary/samples.js';
@@ -18,13 +18,7 @@ async function samplesOf(slo: SloConfig, opts: Record<string, unknown>, at: Date
   const metric = slo.metric ?? (slo.kind === 'availability' ? 'error_rate' : 'latency_p95_ms');
   if (opts.samples) {
     const file = String(opts.samples);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: '--samples' });
-    }
-    return parseSamples(text, file).get(metric) ?? [];
+    return parseSamples(readInputText(file, '--samples'), file).get(metric) ?? [];
   }
   if (!slo.query)
     throw new CiError('E_USAGE', `SLO ${slo.name} has no query for --prometheus`, {

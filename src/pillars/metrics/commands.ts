@@ -3,9 +3,9 @@
 // hub's API (--hub; reads.ts), since PGlite allows one process per folder.
 import type { Command } from 'commander';
 import { examples, storeOptions } from '../../core/cli.js';
-import { readFileSync } from 'node:fs';
 import { readHubOptions } from '../../core/hub-api.js';
 import { CiError } from '../../core/errors.js';
+import { readInputText } from '../../core/input.js';
 import type { CliContext } from '../../core/registry.js';
 import { metricsConfig } from './config.js';
 import { fmtDuration } from '../../core/duration.js';
@@ -137,13 +137,7 @@ export function metricsCommands(program: Command, ctx: CliContext): void {
     ),
     'ci-intel metrics flags flags.json   # flags.json: curl -H "Authorization: $UNLEASH_TOKEN" https://unleash.example.com/api/admin/features',
   ).action(async (file: string, opts: Record<string, unknown>) => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
-    }
-    const flags = parseUnleashFeatures(text, file);
+    const flags = parseUnleashFeatures(readInputText(file), file);
     const hub = await ctx.openHub(opts);
     try {
       const n = await importFlags(metricsDb(hub), flags, ctx.now());

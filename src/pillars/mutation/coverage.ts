@@ -1,8 +1,8 @@
 // Line coverage per file from an lcov tracefile (`SF:` … `LF:`/`LH:` … `end_of_record`), for the
 // resilience-vs-coverage scatter (seed 000 pillar 1 "Plot resilience vs coverage").
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CiError } from '../../core/errors.js';
+import { readInputText } from '../../core/input.js';
 import { normalizePath } from './identity.js';
 
 /** file → lines covered / lines found (0–1). Absolute paths under `root` become relative. */
@@ -31,11 +31,5 @@ export function parseLcov(text: string, where: string, root?: string): Map<strin
 }
 
 export function readLcov(file: string, root?: string): Map<string, number> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
-  }
-  return parseLcov(text, file, root);
+  return parseLcov(readInputText(file), file, root);
 }

@@ -26,156 +26,169 @@ export interface SqlView {
 
 const c = (name: string, type: string, doc: string): ViewColumn => ({ name, type, doc });
 
+/** Columns written as a table, one per line: name, type and doc, separated by two spaces or more. */
+function cols(table: string): ViewColumn[] {
+  return table
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [name, type, doc] = line.split(/\s{2,}/);
+      return c(name!, type!, doc!);
+    });
+}
+
 export const SETTING = 'ci_intel.sql_repos';
 export const ROLE = 'ci_intel_sql';
 
+// Columns several views share, documented once.
+const RUN_ID = c('run_id', 'uuid', 'The run.');
+const REPO = c('repo', 'text', 'Repository.');
+const BRANCH_COMMIT = [c('branch', 'text', 'Branch.'), c('commit_sha', 'text', 'Commit.')];
+const TIMES = cols(`
+    started_at   timestamptz  Start (UTC).
+    ended_at     timestamptz  End (UTC).
+    duration_ms  bigint       Duration, milliseconds.
+    queue_ms     bigint       Time waiting for a runner, milliseconds.
+  `);
+
+/** A view over a table with its own repo column. */
+function repoView(name: string, doc: string, table: string, columns: ViewColumn[]): SqlView {
+  return { name, doc, tables: [table], columns, from: (seen) => `${table} where ${seen('repo')}` };
+}
+
+/**
+ * A view over a per-run table: `run_id` and the run's repository first, then the table's own
+ * columns (qualified, since runs has columns of the same names); its rows keep to the caller's
+ * repositories through the run's.
+ */
+function perRunView(name: string, doc: string, table: string, columns: ViewColumn[]): SqlView {
+  const exprs: Record<string, string> = { repo: 'r.repo' };
+  for (const col of [RUN_ID, ...columns]) exprs[col.name] = `t.${col.name}`;
+  return {
+    name,
+    doc,
+    tables: ['runs', table],
+    columns: [RUN_ID, c('repo', 'text', 'Repository of the run.'), ...columns],
+    exprs,
+    from: (seen) => `${table} t join runs r on r.run_id = t.run_id where ${seen('r.repo')}`,
+  };
+}
+
 export const VIEWS: SqlView[] = [
-  {
-    name: 'sql_runs',
-    doc: 'One row per pipeline run.',
-    tables: ['runs'],
-    columns: [
-      c('run_id', 'uuid', 'The run (one id per CI run, whichever path reported it).'),
-      c('repo', 'text', 'Repository, owner/name.'),
-      c('workflow', 'text', 'Pipeline (workflow) name.'),
-      c('commit_sha', 'text', 'Commit built.'),
-      c('branch', 'text', 'Branch.'),
-      c('pr', 'integer', 'Pull request number, when the run is for one.'),
-      c('status', 'text', 'success, failed, cancelled, running …'),
-      c('started_at', 'timestamptz', 'Start (UTC).'),
-      c('ended_at', 'timestamptz', 'End (UTC).'),
-      c('duration_ms', 'bigint', 'Duration, milliseconds.'),
-      c('queue_ms', 'bigint', 'Time waiting for a runner, milliseconds.'),
-      c('environment', 'text', 'Deployment environment, when the run deploys.'),
-      c('runner_os', 'text', 'Runner operating system.'),
-      c('runner_type', 'text', 'Runner type (hosted, self-hosted …).'),
-      c('provider', 'text', 'CI provider (github, gitlab …).'),
-      c('attempt', 'integer', 'Attempt number of the run.'),
-      c('source', 'text', 'How the hub learnt of it (webhook, upload, record).'),
-    ],
-    from: (seen) => `runs where ${seen('repo')}`,
-  },
-  {
-    name: 'sql_jobs',
-    doc: 'One row per job of a run.',
-    tables: ['runs', 'jobs'],
-    columns: [
-      c('run_id', 'uuid', 'The run.'),
-      c('repo', 'text', 'Repository of the run.'),
-      c('job_id', 'text', 'Job id as the CI names it.'),
-      c('name', 'text', 'Job name.'),
-      c('status', 'text', 'Job status.'),
-      c('attempt', 'integer', 'Attempt number.'),
-      c('started_at', 'timestamptz', 'Start (UTC).'),
-      c('ended_at', 'timestamptz', 'End (UTC).'),
-      c('duration_ms', 'bigint', 'Duration, milliseconds.'),
-      c('queue_ms', 'bigint', 'Time waiting for a runner, milliseconds.'),
-      c('cache_hit', 'boolean', 'Whether the job restored its cache.'),
-      c('machine_class', 'text', 'Runner machine class.'),
-    ],
-    exprs: {
-      run_id: 'j.run_id',
-      repo: 'r.repo',
-      status: 'j.status',
-      attempt: 'j.attempt',
-      started_at: 'j.started_at',
-      ended_at: 'j.ended_at',
-      duration_ms: 'j.duration_ms',
-      queue_ms: 'j.queue_ms',
-    },
-    from: (seen) => `jobs j join runs r on r.run_id = j.run_id where ${seen('r.repo')}`,
-  },
-  {
-    name: 'sql_test_summaries',
-    doc: "A run's test and mutation totals as its record gave them (0 mutants = no mutation data).",
-    tables: ['runs', 'test_summaries'],
-    columns: [
-      c('run_id', 'uuid', 'The run.'),
-      c('repo', 'text', 'Repository of the run.'),
-      c('total', 'integer', 'Tests run.'),
-      c('failed', 'integer', 'Tests failed.'),
-      c('skipped', 'integer', 'Tests skipped.'),
-      c('duration_ms', 'bigint', 'Test time, milliseconds.'),
-      c('coverage_lines', 'double precision', 'Line coverage, percent.'),
-      c('coverage_branches', 'double precision', 'Branch coverage, percent.'),
-      c('mutants_total', 'integer', 'Mutants generated (0 = no mutation data).'),
-      c('killed', 'integer', 'Mutants killed.'),
-      c('resilience_score', 'double precision', 'Resilience score, 0–1.'),
-    ],
-    exprs: { run_id: 't.run_id', repo: 'r.repo', duration_ms: 't.duration_ms' },
-    from: (seen) => `test_summaries t join runs r on r.run_id = t.run_id where ${seen('r.repo')}`,
-  },
-  {
-    name: 'sql_costs',
-    doc: "A run's cost and carbon.",
-    tables: ['runs', 'costs'],
-    columns: [
-      c('run_id', 'uuid', 'The run.'),
-      c('repo', 'text', 'Repository of the run.'),
-      c('usd', 'double precision', 'Cost, USD.'),
-      c('cpu_seconds', 'double precision', 'CPU time, seconds.'),
-      c('gpu_seconds', 'double precision', 'GPU time, seconds.'),
-      c('carbon_g_co2e', 'double precision', 'Carbon, grams CO2e.'),
-      c('energy_kwh', 'double precision', 'Energy, kWh.'),
-    ],
-    exprs: { run_id: 'k.run_id', repo: 'r.repo' },
-    from: (seen) => `costs k join runs r on r.run_id = k.run_id where ${seen('r.repo')}`,
-  },
-  {
-    name: 'sql_deployments',
-    doc: 'One row per deployment event.',
-    tables: ['deployments'],
-    columns: [
-      c('deployment_id', 'text', 'Deployment id.'),
-      c('run_id', 'uuid', 'The run that deployed, when known.'),
-      c('repo', 'text', 'Repository.'),
-      c('environment', 'text', 'Environment (staging, prod …).'),
-      c('commit_sha', 'text', 'Commit deployed.'),
-      c('status', 'text', 'Deployment status.'),
-      c('strategy', 'text', 'Rollout strategy (canary, blue-green …).'),
-      c('started_at', 'timestamptz', 'Start (UTC).'),
-      c('finished_at', 'timestamptz', 'End (UTC).'),
-      c('rollback_reason', 'text', 'Why it was rolled back, when it was.'),
-    ],
-    from: (seen) => `deployments where ${seen('repo')}`,
-  },
-  {
-    name: 'sql_test_reports',
-    doc: 'One row per uploaded test report (JUnit, CTRF …).',
-    tables: ['tests_reports'],
-    columns: [
-      c('report_id', 'uuid', 'The report.'),
-      c('run_id', 'uuid', 'The run it belongs to.'),
-      c('repo', 'text', 'Repository.'),
-      c('branch', 'text', 'Branch.'),
-      c('commit_sha', 'text', 'Commit.'),
-      c('day', 'date', 'Day of the run (UTC).'),
-      c('format', 'text', 'Report format.'),
-      c('tests', 'integer', 'Test cases.'),
-      c('passed', 'integer', 'Passed.'),
-      c('failed', 'integer', 'Failed.'),
-      c('errored', 'integer', 'Errored.'),
-      c('skipped', 'integer', 'Skipped.'),
-      c('duration_ms', 'bigint', 'Test time, milliseconds.'),
-    ],
-    from: (seen) => `tests_reports where ${seen('repo')}`,
-  },
+  repoView('sql_runs', 'One row per pipeline run.', 'runs', [
+    ...cols(`
+      run_id      uuid     The run (one id per CI run, whichever path reported it).
+      repo        text     Repository, owner/name.
+      workflow    text     Pipeline (workflow) name.
+      commit_sha  text     Commit built.
+      branch      text     Branch.
+      pr          integer  Pull request number, when the run is for one.
+      status      text     success, failed, cancelled, running …
+    `),
+    ...TIMES,
+    ...cols(`
+      environment  text     Deployment environment, when the run deploys.
+      runner_os    text     Runner operating system.
+      runner_type  text     Runner type (hosted, self-hosted …).
+      provider     text     CI provider (github, gitlab …).
+      attempt      integer  Attempt number of the run.
+      source       text     How the hub learnt of it (webhook, upload, record).
+    `),
+  ]),
+  perRunView('sql_jobs', 'One row per job of a run.', 'jobs', [
+    ...cols(`
+      job_id   text     Job id as the CI names it.
+      name     text     Job name.
+      status   text     Job status.
+      attempt  integer  Attempt number.
+    `),
+    ...TIMES,
+    ...cols(`
+      cache_hit      boolean  Whether the job restored its cache.
+      machine_class  text     Runner machine class.
+    `),
+  ]),
+  perRunView(
+    'sql_test_summaries',
+    "A run's test and mutation totals as its record gave them (0 mutants = no mutation data).",
+    'test_summaries',
+    cols(`
+      total              integer           Tests run.
+      failed             integer           Tests failed.
+      skipped            integer           Tests skipped.
+      duration_ms        bigint            Test time, milliseconds.
+      coverage_lines     double precision  Line coverage, percent.
+      coverage_branches  double precision  Branch coverage, percent.
+      mutants_total      integer           Mutants generated (0 = no mutation data).
+      killed             integer           Mutants killed.
+      resilience_score   double precision  Resilience score, 0–1.
+    `),
+  ),
+  perRunView(
+    'sql_costs',
+    "A run's cost and carbon.",
+    'costs',
+    cols(`
+      usd            double precision  Cost, USD.
+      cpu_seconds    double precision  CPU time, seconds.
+      gpu_seconds    double precision  GPU time, seconds.
+      carbon_g_co2e  double precision  Carbon, grams CO2e.
+      energy_kwh     double precision  Energy, kWh.
+    `),
+  ),
+  repoView('sql_deployments', 'One row per deployment event.', 'deployments', [
+    ...cols(`
+      deployment_id  text  Deployment id.
+      run_id         uuid  The run that deployed, when known.
+    `),
+    REPO,
+    ...cols(`
+      environment      text         Environment (staging, prod …).
+      commit_sha       text         Commit deployed.
+      status           text         Deployment status.
+      strategy         text         Rollout strategy (canary, blue-green …).
+      started_at       timestamptz  Start (UTC).
+      finished_at      timestamptz  End (UTC).
+      rollback_reason  text         Why it was rolled back, when it was.
+    `),
+  ]),
+  repoView('sql_test_reports', 'One row per uploaded test report (JUnit, CTRF …).', 'tests_reports', [
+    ...cols(`
+      report_id  uuid  The report.
+      run_id     uuid  The run it belongs to.
+    `),
+    REPO,
+    ...BRANCH_COMMIT,
+    ...cols(`
+      day          date     Day of the run (UTC).
+      format       text     Report format.
+      tests        integer  Test cases.
+      passed       integer  Passed.
+      failed       integer  Failed.
+      errored      integer  Errored.
+      skipped      integer  Skipped.
+      duration_ms  bigint   Test time, milliseconds.
+    `),
+  ]),
   {
     name: 'sql_tests',
     doc: 'One row per test case execution (each retry its own row).',
     tables: ['tests_results', 'tests_ids', 'tests_reports'],
     columns: [
-      c('run_id', 'uuid', 'The run.'),
-      c('repo', 'text', 'Repository.'),
-      c('day', 'date', 'Day of the run (UTC).'),
-      c('suite', 'text', 'Suite.'),
-      c('classname', 'text', 'Class name.'),
-      c('name', 'text', 'Test name.'),
-      c('file', 'text', 'File, when the report says.'),
-      c('attempt', 'smallint', 'Attempt (1 = first try).'),
-      c('status', 'text', 'passed, failed, errored or skipped.'),
-      c('duration_ms', 'real', 'Duration, milliseconds.'),
-      c('flaky', 'boolean', 'Failed then passed within the run.'),
+      RUN_ID,
+      REPO,
+      ...cols(`
+        day          date      Day of the run (UTC).
+        suite        text      Suite.
+        classname    text      Class name.
+        name         text      Test name.
+        file         text      File, when the report says.
+        attempt      smallint  Attempt (1 = first try).
+        status       text      passed, failed, errored or skipped.
+        duration_ms  real      Duration, milliseconds.
+        flaky        boolean   Failed then passed within the run.
+      `),
     ],
     exprs: {
       run_id: 'x.run_id',
@@ -188,78 +201,65 @@ export const VIEWS: SqlView[] = [
     },
     from: (seen) => `tests_results x join tests_ids i on i.test_key = x.test_key where ${seen('i.repo')}`,
   },
-  {
-    name: 'sql_mutation',
-    doc: 'One row per mutation-testing run.',
-    tables: ['mutation_runs'],
-    columns: [
-      c('run_id', 'uuid', 'The run.'),
-      c('repo', 'text', 'Repository.'),
-      c('branch', 'text', 'Branch.'),
-      c('commit_sha', 'text', 'Commit.'),
-      c('at', 'timestamptz', 'When the mutation run ended (UTC).'),
-      c('tool', 'text', 'Mutation tool.'),
-      c('mutants_total', 'integer', 'Mutants.'),
-      c('killed', 'integer', 'Killed.'),
-      c('survived', 'integer', 'Survived.'),
-      c('no_coverage', 'integer', 'Not covered by any test.'),
-      c('timeout', 'integer', 'Timed out (counted as killed).'),
-      c('score', 'double precision', 'Mutation score, percent.'),
-      c('delta_vs_main', 'double precision', 'Score change against the main branch, points.'),
-    ],
-    from: (seen) => `mutation_runs where ${seen('repo')}`,
-  },
-  {
-    name: 'sql_autopsy',
-    doc: "Root causes found in a failed run's job logs, ranked per job.",
-    tables: ['autopsy_root_causes', 'runs'],
-    columns: [
-      c('run_id', 'uuid', 'The run.'),
-      c('repo', 'text', 'Repository of the run.'),
-      c('job_id', 'text', 'Job.'),
-      c('rank', 'integer', '1 = the likeliest cause.'),
-      c('category', 'text', 'Category (test, build, infra, dependency …).'),
-      c('tool', 'text', 'Tool whose output matched.'),
-      c('message', 'text', 'What failed.'),
-      c('suggestion', 'text', 'What to do.'),
-      c('severity', 'text', 'Severity.'),
-      c('file', 'text', 'File named by the evidence.'),
-      c('line', 'integer', 'Line in that file.'),
-      c('signature', 'text', 'Failure signature (the same failure across runs).'),
-      c('seen_at', 'timestamptz', 'When it was found (UTC).'),
-    ],
-    exprs: { run_id: 'a.run_id', repo: 'r.repo', file: 'a.file', line: 'a.line' },
-    from: (seen) => `autopsy_root_causes a join runs r on r.run_id = a.run_id where ${seen('r.repo')}`,
-  },
+  repoView('sql_mutation', 'One row per mutation-testing run.', 'mutation_runs', [
+    RUN_ID,
+    REPO,
+    ...BRANCH_COMMIT,
+    ...cols(`
+      at             timestamptz       When the mutation run ended (UTC).
+      tool           text              Mutation tool.
+      mutants_total  integer           Mutants.
+      killed         integer           Killed.
+      survived       integer           Survived.
+      no_coverage    integer           Not covered by any test.
+      timeout        integer           Timed out (counted as killed).
+      score          double precision  Mutation score, percent.
+      delta_vs_main  double precision  Score change against the main branch, points.
+    `),
+  ]),
+  perRunView(
+    'sql_autopsy',
+    "Root causes found in a failed run's job logs, ranked per job.",
+    'autopsy_root_causes',
+    cols(`
+      job_id      text         Job.
+      rank        integer      1 = the likeliest cause.
+      category    text         Category (test, build, infra, dependency …).
+      tool        text         Tool whose output matched.
+      message     text         What failed.
+      suggestion  text         What to do.
+      severity    text         Severity.
+      file        text         File named by the evidence.
+      line        integer      Line in that file.
+      signature   text         Failure signature (the same failure across runs).
+      seen_at     timestamptz  When it was found (UTC).
+    `),
+  ),
   {
     name: 'sql_cache_events',
     doc: 'Build-cache traffic (hits, misses, uploads). Cache namespaces are not repositories: only a caller who sees every repository sees these rows.',
     tables: ['cache_events'],
-    columns: [
-      c('at', 'timestamptz', 'When (UTC).'),
-      c('kind', 'text', 'hit, miss, put, quarantine …'),
-      c('protocol', 'text', 'turbo, bazel, gradle, ccache.'),
-      c('namespace', 'text', 'Cache namespace (team).'),
-      c('key', 'text', 'Cache key.'),
-      c('bytes', 'bigint', 'Bytes moved.'),
-      c('reason', 'text', 'Why (for quarantines and refusals).'),
-    ],
+    columns: cols(`
+        at         timestamptz  When (UTC).
+        kind       text         hit, miss, put, quarantine …
+        protocol   text         turbo, bazel, gradle, ccache.
+        namespace  text         Cache namespace (team).
+        key        text         Cache key.
+        bytes      bigint       Bytes moved.
+        reason     text         Why (for quarantines and refusals).
+      `),
     from: () => `cache_events where ci_intel_sql_sees_all()`,
   },
-  {
-    name: 'sql_policy_results',
-    doc: "A run's policy decisions as its record gave them.",
-    tables: ['policy_results', 'runs'],
-    columns: [
-      c('run_id', 'uuid', 'The run.'),
-      c('repo', 'text', 'Repository of the run.'),
-      c('policy_id', 'text', 'Policy.'),
-      c('result', 'text', 'pass, fail, warn …'),
-      c('reason', 'text', 'Why.'),
-    ],
-    exprs: { run_id: 'p.run_id', repo: 'r.repo' },
-    from: (seen) => `policy_results p join runs r on r.run_id = p.run_id where ${seen('r.repo')}`,
-  },
+  perRunView(
+    'sql_policy_results',
+    "A run's policy decisions as its record gave them.",
+    'policy_results',
+    cols(`
+      policy_id  text  Policy.
+      result     text  pass, fail, warn …
+      reason     text  Why.
+    `),
+  ),
 ];
 
 /** The CREATE VIEW statement of a view. */

@@ -1,17 +1,7 @@
-// Reading an input file whole (SBOMs, reports and VEX documents are small next to logs).
-import { readFileSync } from 'node:fs';
+// Reading an input file whole (SBOMs, reports and VEX documents are small next to logs): core's reader, and a JSON object.
 import { CiError } from '../../core/errors.js';
 
-export function readInputText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      where: file,
-      hint: 'check the path and permissions',
-    });
-  }
-}
+export { readInputText } from '../../core/input.js';
 
 /** A JSON document that must be an object; `fail` makes the input's own error (file or file# named). */
 export function parseJsonObject(text: string, file: string, what: string, fail: (message: string, where: string) => CiError): Record<string, unknown> {

@@ -1,9 +1,9 @@
 // `canary judge` as a function of its options (the command and its tests share it): reads the
 // analysis and the samples (files or Prometheus), judges, and returns the decision with its inputs.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { sinceInstant, parseDuration } from '../../../core/duration.js';
 import { CiError } from '../../../core/errors.js';
+import { readInputText } from '../../../core/input.js';
 import { DEFAULT_ANALYSIS_YAML, parseAnalysis, type AnalysisSpec } from './analysis.js';
 import { decisionId, judge, type Decision } from './judge.js';
 import { readPrometheus } from './prometheus-source.js';
@@ -28,17 +28,6 @@ export interface Judged {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-function readText(file: string, where: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      where,
-      hint: 'check the path',
-    });
-  }
-}
 
 function argsOf(list: string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
@@ -67,7 +56,7 @@ export async function runJudge(o: JudgeOptions, now: Date): Promise<Judged> {
   if (o.prometheus) {
     const file = o.queryFile ?? o.config;
     if (!file) throw new CiError('E_USAGE', '--prometheus needs --query-file: the analysis with a query per metric', { where: '--query-file' });
-    const text = readText(file, '--query-file');
+    const text = readInputText(file, '--query-file');
     const spec = parseAnalysis(text, file);
     const end = o.end ? sinceInstant(o.end, now, '--end') : now;
     const start = sinceInstant(o.start ?? '30m', end, '--start');
@@ -82,11 +71,11 @@ export async function runJudge(o: JudgeOptions, now: Date): Promise<Judged> {
     };
     return { id: decisionId(decision, { analysis: sha256(text), queries: r.queries.map((q) => [q.query, q.sha256]) }), decision, inputs };
   }
-  const bText = readText(o.baseline, '--baseline');
-  const cText = readText(o.canary, '--canary');
+  const bText = readInputText(o.baseline, '--baseline');
+  const cText = readInputText(o.canary, '--canary');
   const baseline = parseSamples(bText, o.baseline);
   const canary = parseSamples(cText, o.canary);
-  const aText = o.config ? readText(o.config, '--config') : DEFAULT_ANALYSIS_YAML;
+  const aText = o.config ? readInputText(o.config, '--config') : DEFAULT_ANALYSIS_YAML;
   const spec = o.config ? parseAnalysis(aText, o.config) : defaultsFor([baseline, canary]);
   const decision = judge(spec, { baseline, canary });
   const inputs = {

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CiError } from '../../../core/errors.js';
+import { unreadable } from '../../../core/input.js';
 import { finalizeReport } from '../identity.js';
 import { REPORT_FORMATS, type MutationReport, type ReportFormat } from '../model.js';
 import { parseCargoMutants, isCargoMutants } from './cargo-mutants.js';
@@ -85,10 +86,7 @@ function readCapped(file: string): string {
     const s = statSync(file);
     size = s.size;
   } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      where: file,
-      hint: 'check the path',
-    });
+    throw unreadable(file, e);
   }
   if (size > MAX_REPORT_BYTES) throw new CiError('E_INPUT_UNREADABLE', `${file} is ${size} bytes, over the ${MAX_REPORT_BYTES}-byte cap`, { where: file });
   return readFileSync(file, 'utf8');
@@ -116,10 +114,7 @@ export function loadReportInput(p: string, format?: ReportFormat): { text: strin
   try {
     st = statSync(p);
   } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      where: p,
-      hint: 'check the path',
-    });
+    throw unreadable(p, e);
   }
   if (!st.isDirectory()) return { text: readCapped(p), name: p };
   const metas = walk(p, (n) => n.endsWith('.meta'));
