@@ -13,9 +13,12 @@ export interface ListeningHub<K extends string> {
   tokens: Record<K, string>;
 }
 
-/** The assembled app on a free loopback port, with one token per entry (repository patterns, scopes; no expiry). */
+/**
+ * The app of the hub's own pillars (those whose tables its store has) on a free loopback port, with
+ * one token per entry (repository patterns, scopes; no expiry).
+ */
 export async function listeningHub<K extends string>(hub: TestHub, tokens: Record<K, { repos: string[]; scopes: Scope[] }>): Promise<ListeningHub<K>> {
-  const app = await createApp(hub, pillars);
+  const app = await createApp(hub, hub.pillars);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const out = {} as Record<K, string>;
   for (const [name, t] of Object.entries(tokens) as [K, { repos: string[]; scopes: Scope[] }][])

@@ -3,8 +3,8 @@
 // checked against the token, the body read raw (agent uploads may be gzip-encoded; bodyStream
 // decodes them and caps the size). The pillar parses the body and stores it.
 import { Type } from 'typebox';
-import { assertRepo, bodyStream, rawBodyParsers, repoFromPath } from './index.js';
-import { typed, type HubApp } from './types.js';
+import { assertRepo, bodyStream, rawBodyScope, repoFromPath } from './index.js';
+import type { HubApp } from './types.js';
 
 export interface CommitUpload {
   repo: string;
@@ -17,9 +17,7 @@ export function commitUploadRoute(
   o: { tail: string; summary: string; tag: string; maxBytes: number },
   handle: (u: CommitUpload) => Promise<object>,
 ): void {
-  app.register(async (plain) => {
-    const scoped = typed(plain);
-    rawBodyParsers(scoped);
+  rawBodyScope(app, (scoped) => {
     scoped.post(
       `/api/v1/repos/:owner/:repo/${o.tail}`,
       {

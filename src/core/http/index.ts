@@ -10,6 +10,7 @@ import { CiError } from '../errors.js';
 import { enqueue, RUN_TRACEPARENT, type EventBus } from '../bus/index.js';
 import { parseTraceparent } from '../traceparent.js';
 import { compileRepoPattern, type Principal, type Scope } from '../tokens.js';
+import { typed, type HubApp } from './types.js';
 
 export type RouteScope = Scope | 'public';
 
@@ -108,6 +109,18 @@ export function repoRegexes(p: Principal): string[] | null {
 export function rawBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+}
+
+/**
+ * Registers routes that read their bodies raw in a scope of their own: agent uploads may be
+ * gzip-encoded (bodyStream decodes and caps them), while JSON routes elsewhere keep their parser.
+ */
+export function rawBodyScope(app: HubApp, routes: (scoped: HubApp) => void | Promise<void>): void {
+  app.register(async (plain) => {
+    const scoped = typed(plain);
+    rawBodyParsers(scoped);
+    await routes(scoped);
+  });
 }
 
 /**

@@ -2,10 +2,10 @@
 // (gzip accepted), stores it redacted and compressed, derives its root causes and the failure
 // signatures; `GET` of the same path gives the stored (redacted) log back;
 // `GET /api/v1/autopsy/signatures` lists the signatures, most frequent first.
-import { typed, type HubApp } from '../../core/http/types.js';
+import type { HubApp } from '../../core/http/types.js';
 import { Type } from 'typebox';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
+import { assertRepo, assertRunVisible, bodyStream, rawBodyScope, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { db } from './tables.js';
 import { readStoredLog, signaturesByRepo } from './store.js';
@@ -27,9 +27,7 @@ function jobParam(job: string, redactor: HubContext['redactor']): string {
 }
 
 export function autopsyRoutes(app: HubApp, ctx: HubContext): void {
-  app.register(async (plain) => {
-    const scoped = typed(plain);
-    rawBodyParsers(scoped);
+  rawBodyScope(app, (scoped) => {
     scoped.post(
       '/api/v1/runs/:id/jobs/:job/logs',
       {

@@ -2,8 +2,8 @@
 // behind `chaos report --hub` and the dashboard panel.
 import { Type } from 'typebox';
 import { sinceInstant } from '../../core/duration.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoFromPath, requirePrincipal } from '../../core/http/index.js';
-import { typed, type HubApp } from '../../core/http/types.js';
+import { assertRepo, bodyStream, rawBodyScope, repoFromPath, requirePrincipal } from '../../core/http/index.js';
+import type { HubApp } from '../../core/http/types.js';
 import type { HubContext } from '../../core/registry.js';
 import { loadReport, parseTrialUpload, recordTrial } from './store.js';
 import { flipSwitch, readSwitch } from './switch.js';
@@ -11,10 +11,8 @@ import type { ChaosTables } from './tables.js';
 
 export function chaosRoutes(app: HubApp, ctx: HubContext): void {
   const db = () => ctx.db.withTables<ChaosTables>();
-  app.register(async (plain) => {
-    const scoped = typed(plain);
+  rawBodyScope(app, (scoped) => {
     // The agent's uploads may be gzip-encoded: read the raw body (bodyStream decodes it).
-    rawBodyParsers(scoped);
     scoped.post(
       '/api/v1/repos/:owner/:repo/chaos-trials',
       {

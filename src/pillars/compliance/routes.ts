@@ -4,8 +4,8 @@ import { Type } from 'typebox';
 import { repoMatch } from '../../core/db/index.js';
 import { sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoFromPath, repoRegexes, requirePrincipal } from '../../core/http/index.js';
-import { typed, type HubApp } from '../../core/http/types.js';
+import { assertRepo, bodyStream, rawBodyScope, repoFromPath, repoRegexes, requirePrincipal } from '../../core/http/index.js';
+import type { HubApp } from '../../core/http/types.js';
 import { normalizeRepo } from '../../core/identity.js';
 import { splitLines } from '../../core/lines.js';
 import type { HubContext } from '../../core/registry.js';
@@ -53,9 +53,7 @@ export function parseFindingLine(text: string, no: number): Finding | FindingLin
 
 export function complianceRoutes(app: HubApp, ctx: HubContext): void {
   const db = () => ctx.db.withTables<ComplianceTables>();
-  app.register(async (plain) => {
-    const scoped = typed(plain);
-    rawBodyParsers(scoped);
+  rawBodyScope(app, (scoped) => {
     scoped.post(
       '/api/v1/repos/:owner/:repo/policy-violations',
       {

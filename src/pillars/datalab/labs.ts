@@ -205,7 +205,7 @@ export async function labUp(home: LabHome, opts: UpOptions): Promise<Lab> {
       });
     } catch (e) {
       // A failed first lab must not leave a server running for nobody.
-      if (listLabs(home.dir).length === 0) shutDown(home);
+      shutDownIfIdle(home);
       throw e;
     }
     const lab: Lab = {
@@ -248,22 +248,26 @@ async function pgliteUp(home: LabHome, name: string, opts: UpOptions): Promise<L
   try {
     if (opts.fill) lab.source = await opts.fill(lab.url);
   } catch (e) {
-    await dropUnlocked(home, name);
+    await dropLab(home, lab);
+    shutDownIfIdle(home);
     throw e;
   }
   writeLab(home.dir, lab);
   return lab;
 }
 
-/** Drops a lab's database; stops the server when it was the last lab. Call under the lock. */
-async function dropUnlocked(home: LabHome, name: string): Promise<void> {
-  const lab = listLabs(home.dir).find((l) => l.name === name);
-  if (lab?.engine === 'pglite') await stopPgliteLab(home.dir, name, lab.pid);
+/** Takes one lab down: stops its PGlite process or drops its database, and forgets it. Call under the lock. */
+async function dropLab(home: LabHome, lab: Lab): Promise<void> {
+  if (lab.engine === 'pglite') await stopPgliteLab(home.dir, lab.name, lab.pid);
   else {
     const s = readServer(home.dir);
-    if (s) await onServer(s, 'postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${ident(dbName(name))} WITH (FORCE)`));
+    if (s) await onServer(s, 'postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${ident(dbName(lab.name))} WITH (FORCE)`));
   }
-  rmSync(labFile(home.dir, name), { force: true });
+  rmSync(labFile(home.dir, lab.name), { force: true });
+}
+
+/** Stops the server and the reaper when no lab is left. */
+function shutDownIfIdle(home: LabHome): void {
   if (listLabs(home.dir).length === 0) shutDown(home);
 }
 
@@ -276,22 +280,24 @@ function shutDown(home: LabHome): void {
 
 export async function labDown(home: LabHome, names: string[], all = false): Promise<string[]> {
   return withLock(home.dir, async () => {
-    const known = new Set(listLabs(home.dir).map((l) => l.name));
-    const targets = all ? [...known] : names;
+    const known = new Map(listLabs(home.dir).map((l) => [l.name, l]));
+    const targets = all ? [...known.keys()] : [...new Set(names)];
     for (const n of targets) {
       if (!known.has(n)) throw new CiError('E_NOT_FOUND', `no lab named ${n} is up`, { where: n, hint: 'ci-intel datalab ls lists the labs that are up' });
     }
-    for (const n of targets) await dropUnlocked(home, n);
-    // A server left with no labs (a crash between steps) is stopped too.
-    if (listLabs(home.dir).length === 0) shutDown(home);
+    for (const n of targets) await dropLab(home, known.get(n)!);
+    // No lab left (a server left by a crash between steps included): the server stops too.
+    if (targets.length === known.size) shutDown(home);
     return targets.sort();
   });
 }
 
 async function reapUnlocked(home: LabHome): Promise<string[]> {
   const now = home.now().getTime();
-  const expired = listLabs(home.dir).filter((l) => l.expires !== null && Date.parse(l.expires) <= now);
-  for (const l of expired) await dropUnlocked(home, l.name);
+  const labs = listLabs(home.dir);
+  const expired = labs.filter((l) => l.expires !== null && Date.parse(l.expires) <= now);
+  for (const l of expired) await dropLab(home, l);
+  if (expired.length && expired.length === labs.length) shutDown(home);
   return expired.map((l) => l.name);
 }
 

@@ -1,11 +1,11 @@
 // The metrics API behind the dashboard (issue 8), all under /api/v1/metrics, read scope; the SARIF
 // and lint uploads under /api/v1/runs/:id (ingest scope); CSV/JSON export of every dashboard table.
-import { typed, type HubApp } from '../../core/http/types.js';
+import type { HubApp } from '../../core/http/types.js';
 import { Type, type Static } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
+import { assertRepo, assertRunVisible, bodyStream, rawBodyScope, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { metricsConfig, type MetricsConfig } from './config.js';
 import { doraReport } from './dora-store.js';
@@ -306,9 +306,7 @@ export function metricsRoutes(app: HubApp, ctx: HubContext): void {
   );
 
   // Uploads stream their body (gzip accepted) with a cap; an unknown run becomes a stub (core http).
-  app.register(async (plain) => {
-    const scoped = typed(plain);
-    rawBodyParsers(scoped);
+  rawBodyScope(app, (scoped) => {
     const upload = (path: string, summary: string, fixed: FindingCategory | null) =>
       scoped.post(
         path,

@@ -1,11 +1,11 @@
 // HTTP API of the mutation pillar (issue 6 "Outputs"): the upload, a run's mutation analysis, the
 // main-branch trend with control limits, the latest per-file resilience vs coverage, and the
 // baseline the agent's `--baseline main` compares with.
-import { typed, type HubApp } from '../../core/http/types.js';
+import type { HubApp } from '../../core/http/types.js';
 import { Type } from 'typebox';
 import type { Readable } from 'node:stream';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, assertRunVisible, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
+import { assertRepo, assertRunVisible, bodyStream, rawBodyScope, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { ingestMutationReport } from './ingest.js';
 import { parseFormat } from './reports/index.js';
@@ -68,9 +68,7 @@ export async function runAnalysis(ctx: HubContext, runId: string): Promise<Recor
 
 export function mutationRoutes(app: HubApp, ctx: HubContext): void {
   // The upload takes the raw (streamed, possibly gzipped) body: its own encapsulated context.
-  void app.register(async (plain) => {
-    const scoped = typed(plain);
-    rawBodyParsers(scoped);
+  void rawBodyScope(app, (scoped) => {
     scoped.post(
       '/api/v1/runs/:id/mutation',
       {

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { repoMatch } from '../../core/db/index.js';
 import { sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoFromPath, repoRegexes, requirePrincipal } from '../../core/http/index.js';
+import { assertRepo, bodyStream, rawBodyScope, repoFromPath, repoRegexes, requirePrincipal } from '../../core/http/index.js';
 import { typed, type HubApp } from '../../core/http/types.js';
 import type { HubContext } from '../../core/registry.js';
 import { buildRecordFromTexts, type RecordTexts } from './build.js';
@@ -57,9 +57,7 @@ export function replayRoutes(app: HubApp, ctx: HubContext): void {
   const db = () => ctx.db.withTables<ReplayTables>();
   const repoOf = (owner: string, repo: string) => repoFromPath({ owner, repo });
   const repoParams = Type.Object({ owner: Type.String(), repo: Type.String() });
-  app.register(async (plain) => {
-    const scoped = typed(plain);
-    rawBodyParsers(scoped);
+  rawBodyScope(app, (scoped) => {
     scoped.post(
       '/api/v1/repos/:owner/:repo/replay-records',
       {

@@ -1,9 +1,9 @@
 // Hub routes: report and coverage uploads for a run (streamed, gzip ok, stub run created on first
 // upload), and the reads the CLI and dashboard use (quarantine, flaky tests, flake index, coverage).
-import { typed, type HubApp } from '../../core/http/types.js';
+import type { HubApp } from '../../core/http/types.js';
 import { Type, type TProperties } from 'typebox';
 import { CiError } from '../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
+import { assertRepo, bodyStream, rawBodyScope, repoRegexes, requirePrincipal, resolveUploadRun } from '../../core/http/index.js';
 import path from 'node:path';
 import type { HubContext } from '../../core/registry.js';
 import { testsConfig } from './config.js';
@@ -26,9 +26,7 @@ const daysQuery = repoQuery({
 export function testsRoutes(app: HubApp, ctx: HubContext): void {
   const cfg = () => testsConfig(ctx.config);
 
-  app.register(async (plain) => {
-    const scoped = typed(plain);
-    rawBodyParsers(scoped);
+  rawBodyScope(app, (scoped) => {
     scoped.post(
       '/api/v1/runs/:id/tests',
       {

@@ -1,9 +1,9 @@
 // POST /api/v1/repos/:owner/:repo/commits (sources issue item 4): the commit graph as NDJSON.
 // A GitLab path with subgroups is sent with its namespace URL-encoded: /repos/group%2Fsub/project/commits.
-import { typed, type HubApp } from '../../../core/http/types.js';
+import type { HubApp } from '../../../core/http/types.js';
 import { Type } from 'typebox';
 import { CiError } from '../../../core/errors.js';
-import { assertRepo, bodyStream, rawBodyParsers } from '../../../core/http/index.js';
+import { assertRepo, bodyStream, rawBodyScope } from '../../../core/http/index.js';
 import { normalizeRepo } from '../../../core/identity.js';
 import { splitLines } from '../../../core/lines.js';
 import type { HubContext } from '../../../core/registry.js';
@@ -13,9 +13,7 @@ import { parseCommitLine, type CommitLineError } from './parse.js';
 const BATCH = 5000;
 
 export function commitsRoute(app: HubApp, ctx: HubContext): void {
-  app.register(async (plain) => {
-    const scoped = typed(plain);
-    rawBodyParsers(scoped);
+  rawBodyScope(app, (scoped) => {
     scoped.post(
       '/api/v1/repos/:owner/:repo/commits',
       {
