@@ -4,7 +4,8 @@
 // src/pillars/scheduler/fixtures/history (the real suite has hundreds of tests, not 50k).
 // Prints: the pure split (ours) vs round robin, the whole CLI command (parse the report + read the
 // list + split + print one shard), and the shard quality of both (slowest shard / max(longest,
-// total/N), 1.0 is the best possible). Asserts nothing.
+// total/N), 1.0 is the best possible), and the CLI's start (`--version`) next to a bare node start.
+// Asserts nothing.
 //
 //   npm run build && node bench/scheduler/run.mjs [--tests 50000] [--shards 8]
 import { execFileSync } from 'node:child_process';
@@ -113,4 +114,9 @@ const rrCmd = time(
 console.log(
   `whole command (parse ${N_TESTS}-case JUnit + list + split + print shard 3, median of 3): ours ${f(cmd.ms)} ms, peer round-robin script (no timings) ${f(rrCmd.ms)} ms, ratio ${(cmd.ms / rrCmd.ms).toFixed(2)}`,
 );
+// The CLI's own start (module loading), next to a bare node start: `tests split` pays it too.
+const start = time(() => execFileSync(process.execPath, [cli, '--version'], { stdio: ['ignore', 'pipe', 'ignore'] }), 5);
+const bare = time(() => execFileSync(process.execPath, ['-e', '0'], { stdio: ['ignore', 'pipe', 'ignore'] }), 5);
+console.log(`CLI start (ci-intel --version, median of 5): ${f(start.ms)} ms, peer bare node start ${f(bare.ms)} ms, ratio ${(start.ms / bare.ms).toFixed(2)}`);
+console.log(`load average (1 min) at the end: ${os.loadavg()[0].toFixed(1)}`);
 rmSync(dir, { recursive: true, force: true });

@@ -6,12 +6,14 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { pillars } from '../pillars/index.js';
-import { CONFIG_SECTIONS, fullPillars, lightPillars } from './light.js';
+import { CONFIG_SECTIONS } from './config-sections.js';
+import { fullPillars, lightPillars } from './light.js';
 import { makeCliContext, runCli } from './program.js';
 
 const LOG = path.resolve('src/pillars/autopsy/fixtures/heldout/logs/ho-py-assert-list.log');
 const REPORT = path.resolve('src/pillars/test-reports/fixtures/reports/pytest/report.xml');
 
+/** Runs the CLI as main.ts does: a light program (`core: false`) or the full registry. */
 async function run(argv: string[], ps: typeof pillars, cwd?: string) {
   let out = '';
   let err = '';
@@ -19,6 +21,8 @@ async function run(argv: string[], ps: typeof pillars, cwd?: string) {
     argv,
     { out: (s) => (out += s), err: (s) => (err += s), env: {}, isTTY: false, cwd, now: () => new Date('2026-11-22T00:00:00Z') },
     ps,
+    fullPillars,
+    { core: ps === pillars },
   );
   return { code, out, err };
 }
@@ -51,8 +55,13 @@ describe('light CLI path', () => {
     expect((await lightPillars(['canary', 'judge']))?.find((p) => p.commands)?.id).toBe('canary');
     expect((await lightPillars(['datalab', 'up']))?.find((p) => p.commands)?.id).toBe('datalab');
     expect((await lightPillars(['sbom', 'diff']))?.find((p) => p.commands)?.id).toBe('sbom');
-    for (const argv of [['ingest', 'f'], ['--help'], [], ['gate', 'coverage'], ['mutation', 'report', 'f'], ['constructor'], ['__proto__']])
+    for (const argv of [['ingest', 'f'], ['--help'], [], ['gate', 'coverage'], ['mutation', 'report', 'f'], ['constructor'], ['__proto__'], ['--version', 'x']])
       expect(await lightPillars(argv)).toBeNull();
+    // `--version` needs no command; `tests split` only its own, and no configuration section.
+    expect(await lightPillars(['--version'])).toEqual([]);
+    expect(await lightPillars(['-V'])).toEqual([]);
+    const split = (await lightPillars(['tests', 'split', '--shards', '2']))!;
+    expect(split.map((p) => [p.id, Boolean(p.commands), Boolean(p.config)])).toEqual([['tests', true, false]]);
   });
 
   it('a store opened from the light program runs every pillar migrations (the full registry)', async () => {
@@ -70,14 +79,21 @@ describe('light CLI path', () => {
   it('prints what the full registry prints, and exits the same', async () => {
     const light = (await lightPillars(['autopsy']))!;
     const tests = (await lightPillars(['tests']))!;
+    const split = (await lightPillars(['tests', 'split']))!;
+    const version = (await lightPillars(['--version']))!;
     for (const [argv, ps] of [
       [['autopsy', '--json', LOG], light],
       [['autopsy', '--md', LOG], light],
       [['autopsy', '--help'], light],
       [['tests', 'parse', '--json', REPORT], tests],
       [['tests', 'flaky', REPORT], tests],
-      [['tests', 'split', '--shards', '2', '--timings', REPORT, '--json'], tests],
-      [['tests', 'split', '--help'], tests],
+      [['tests', 'split', '--shards', '2', '--timings', REPORT, '--json'], split],
+      [['tests', 'split', '--shards', '3', '--index', '1', '--by', 'case', '--timings', REPORT], split],
+      [['tests', 'split', '--shards', '0', '--timings', REPORT], split],
+      [['tests', 'split', '--shards', '2', '--bogus'], split],
+      [['tests', 'split', '--help'], split],
+      [['--version'], version],
+      [['-V'], version],
     ] as const) {
       const a = await run([...argv], ps);
       const b = await run([...argv], pillars);

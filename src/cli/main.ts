@@ -17,4 +17,4 @@ const io = {
   env: process.env,
   isTTY: Boolean(process.stderr.isTTY),
 };
-process.exitCode = light ? await runCli(argv, io, light, fullPillars) : await runCli(argv, io, await fullPillars());
+process.exitCode = light ? await runCli(argv, io, light, fullPillars, { core: false }) : await runCli(argv, io, await fullPillars());

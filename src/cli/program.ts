@@ -2,11 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, type Config, type DeepPartial } from '../core/config.js';
+import type { Config, DeepPartial } from '../core/config.js';
 import { CiError } from '../core/errors.js';
 import type { CliContext, GateResult, HubContext, Pillar } from '../core/registry.js';
-import { coreCommands } from './commands.js';
-import { examples } from '../core/cli.js';
+import { examples, isConfigFree } from '../core/cli.js';
+
+// What a CLI run loads is what its command needs (src/cli/light.ts): the config loader (typebox,
+// ajv, yaml) loads before an action that may read the configuration, the core commands (the store's
+// query builder, the report renderer) only into a program that offers them.
+type ConfigModule = typeof import('../core/config.js');
+let configModule: ConfigModule | undefined;
+const loadConfigModule = async (): Promise<ConfigModule> => (configModule ??= await import('../core/config.js'));
 
 /** The version in the package's own package.json (beside dist/), wherever the command runs from. */
 export function packageVersion(): string {
@@ -55,12 +61,16 @@ export function makeCliContext(io: ProgramIO, pillars: Pillar[], hubPillars?: ()
     warned.add(m);
   };
   const config = (flags: Record<string, unknown> = {}) => {
+    // Loaded by the program's preAction hook (or openHub): only a command marked withoutConfig()
+    // gets here without it, and that mark is then wrong.
+    if (!configModule) throw new Error('ctx.config() was called by a command marked withoutConfig()');
     const { flags: f, file } = flagsToConfig(flags);
-    return loadConfig({ flags: f, file, env: io.env, cwd: io.cwd, sections, warn });
+    return configModule.loadConfig({ flags: f, file, env: io.env, cwd: io.cwd, sections, warn });
   };
   return {
     config,
     async openHub(flags = {}, opts = {}) {
+      await loadConfigModule();
       // Loaded on first use: most agent commands never open a store.
       const { openHub } = await import('../server/hub.js');
       return openHub(config(flags), { pillars: hubPillars ? await hubPillars() : pillars, now, start: opts.start });
@@ -87,7 +97,23 @@ export function formatGate(name: string, r: GateResult): string {
 
 const round = (v: number) => String(Math.round(v * 10_000) / 10_000);
 
-export function buildProgram(io: ProgramIO, pillars: Pillar[], hubPillars?: () => Promise<Pillar[]>): { program: Command; ctx: CliContext } {
+/** What runCli builds beyond the pillars' commands. */
+export interface ProgramParts {
+  /**
+   * The core commands (serve, ingest, runs ...) and `gate`: false for a program built for one
+   * pillar command (src/cli/light.ts), which never reaches them.
+   */
+  core?: boolean;
+}
+
+type CoreCommands = typeof import('./commands.js').coreCommands;
+
+function buildProgram(
+  io: ProgramIO,
+  pillars: Pillar[],
+  hubPillars: (() => Promise<Pillar[]>) | undefined,
+  coreCommands: CoreCommands | null,
+): { program: Command; ctx: CliContext } {
   const ctx = makeCliContext(io, pillars, hubPillars);
   const program = new Command('ci-intel')
     .description('CI/CD intelligence: why CI failed, which tests lie, how good tests are, how fast you deliver, what CI costs.')
@@ -96,9 +122,13 @@ export function buildProgram(io: ProgramIO, pillars: Pillar[], hubPillars?: () =
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   examples(program, 'ci-intel serve --demo', 'ci-intel validate runs.ndjson', 'ci-intel gate --help');
+  program.hook('preAction', async (_program, action) => {
+    if (!isConfigFree(action)) await loadConfigModule();
+  });
 
-  coreCommands(program, ctx);
+  coreCommands?.(program, ctx);
   for (const p of pillars) p.commands?.(program, ctx);
+  if (!coreCommands) return { program, ctx };
 
   const gate = examples(program.command('gate').description('Quality gates: print PASS|FAIL gate=NAME value=V ... and exit 1 on FAIL'), 'ci-intel gate --help');
   const gates = pillars.flatMap((p) => p.gates ?? []).sort((a, b) => a.name.localeCompare(b.name));
@@ -119,8 +149,15 @@ export function buildProgram(io: ProgramIO, pillars: Pillar[], hubPillars?: () =
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 a check found something, 2 usage/input error). */
-export async function runCli(argv: string[], io: ProgramIO, pillars: Pillar[], hubPillars?: () => Promise<Pillar[]>): Promise<number> {
-  const { program } = buildProgram(io, pillars, hubPillars);
+export async function runCli(
+  argv: string[],
+  io: ProgramIO,
+  pillars: Pillar[],
+  hubPillars?: () => Promise<Pillar[]>,
+  parts: ProgramParts = {},
+): Promise<number> {
+  const core = parts.core === false ? null : (await import('./commands.js')).coreCommands;
+  const { program } = buildProgram(io, pillars, hubPillars, core);
   process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -5,6 +5,20 @@ import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { CiError } from './errors.js';
 
+/**
+ * Commands whose action never reads the configuration (ctx.config): the CLI then does not load the
+ * config loader (its schema and YAML libraries are ~0.5 s of module loading) before running them.
+ */
+const CONFIG_FREE = new WeakSet<Command>();
+
+/** Marks a command whose action never calls ctx.config() (see CONFIG_FREE). */
+export function withoutConfig(cmd: Command): Command {
+  CONFIG_FREE.add(cmd);
+  return cmd;
+}
+
+export const isConfigFree = (cmd: Command): boolean => CONFIG_FREE.has(cmd);
+
 /** Adds an "Examples:" block to a command's --help (every command has one). */
 export function examples(cmd: Command, ...lines: string[]): Command {
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);

@@ -4,7 +4,7 @@
 // pillar's files (docs/DECISIONS.md D-scheduler-2).
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { examples, numberOption } from '../../core/cli.js';
+import { examples, numberOption, withoutConfig } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
 import { expandGlob } from '../../core/glob.js';
 import type { TestCase } from '../../core/model/index.js';
@@ -47,9 +47,9 @@ function readPlan(file: string): SplitPlan {
 }
 
 export function splitCommand(tests: Command, ctx: CliContext, readCases: ReadCases): void {
+  // Reads no configuration: it runs in every pipeline, and its start is part of the split's time.
   examples(
-    tests
-      .command('split')
+    withoutConfig(tests.command('split'))
       .description('Split tests into N shards by past timings (longest first); tests without timings get a predicted time; every shard computes the same plan')
       .requiredOption('--shards <n>', 'number of shards (1..1000)')
       .option('--index <i>', "print only shard I's tests (0-based), one per line, ready for the test runner")

@@ -66,9 +66,10 @@ function parentOf(unit: string, by: SplitUnit): string {
   return dot > 0 ? unit.slice(0, dot) : '';
 }
 
-function median(xs: number[]): number {
+function median(xs: readonly number[]): number {
   if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
+  // A typed array sorts numbers natively (no comparator calls): 50k estimates in a few ms.
+  const s = Float64Array.from(xs).sort();
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
@@ -207,7 +208,8 @@ export function estimateTests(ids: readonly string[], snap: TimingSnapshot, by: 
     if (!a) byParent.set(k.parent, (a = []));
     a.push(k.ms);
   }
-  const globalMedian = all.length ? median(all) : NaN;
+  // Only needed when a test has neither history nor siblings with history: computed then, once.
+  let globalMedian: number | undefined;
   const medians = new Map<string, number>();
   return known.map((k) => {
     if (k.ms !== null) return { id: k.id, estimate_ms: k.ms, source: 'history' };
@@ -218,6 +220,7 @@ export function estimateTests(ids: readonly string[], snap: TimingSnapshot, by: 
       // never 0: a test with history of 0 ms siblings still costs its setup
       return { id: k.id, estimate_ms: Math.max(m, 1), source: 'sibling' };
     }
+    globalMedian ??= all.length ? median(all) : NaN;
     if (Number.isFinite(globalMedian)) return { id: k.id, estimate_ms: Math.max(globalMedian, 1), source: 'median' };
     return { id: k.id, estimate_ms: 1, source: 'none' };
   });
@@ -232,9 +235,9 @@ function byId(tests: readonly PlannedTest[]): PlannedTest[] {
 export function lpt(tests: readonly PlannedTest[], n: number, sortedById = false): Shard[] {
   // Stable sort on the estimate alone over the id order: ties stay in id order.
   const ordered = sortedById ? tests : byId(tests);
-  const est = Float64Array.from(ordered, (t) => t.estimate_ms);
-  // Positions in id order, sorted by estimate (descending); Array#sort is stable, so ties keep id order.
-  const order = Array.from(ordered, (_, i) => i).sort((a, b) => est[b]! - est[a]!);
+  const est = new Float64Array(ordered.length);
+  for (let i = 0; i < ordered.length; i++) est[i] = ordered[i]!.estimate_ms;
+  const order = byEstimateDesc(est);
   const shards: Shard[] = Array.from({ length: n }, (_, index) => ({ index, estimate_ms: 0, tests: [] }));
   const members: number[][] = shards.map(() => []);
   // A binary heap on (load, index) keeps 50k tests × many shards at O(n log N).
@@ -259,8 +262,37 @@ export function lpt(tests: readonly PlannedTest[], n: number, sortedById = false
     down(0);
   }
   // Each shard's tests in id order: its members' ranks sorted as numbers, not strings.
-  for (const s of shards) s.tests = members[s.index]!.sort((a, b) => a - b).map((i) => ordered[i]!.id);
+  for (const s of shards) s.tests = Array.from(Uint32Array.from(members[s.index]!).sort(), (i) => ordered[i]!.id);
   return shards;
+}
+
+/**
+ * Positions 0..n-1 ordered by estimate, biggest first, ties in position order — what a stable sort
+ * with a comparator gives, without 50k × log 50k comparator calls: the estimates are sorted
+ * natively (a typed array), then each position, taken in order, goes to the next free slot of its
+ * value's run in that sorted array (found by binary search).
+ */
+function byEstimateDesc(est: Float64Array): Uint32Array {
+  const n = est.length;
+  // Negated so that an ascending native sort is biggest first; 0 - x also turns -0 into +0, which
+  // the sort would otherwise place apart from +0.
+  const neg = new Float64Array(n);
+  for (let i = 0; i < n; i++) neg[i] = Number.isNaN(est[i]!) ? 0 : 0 - est[i]!;
+  const keys = neg.slice().sort();
+  const filled = new Uint32Array(n);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = neg[i]!;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    order[lo + filled[lo]!++] = i;
+  }
+  return order;
 }
 
 /** The plan's key: the inputs that decide it, hashed (order-independent in the list). */

@@ -19,6 +19,19 @@ export function detach<T extends string | null | undefined>(s: T): T {
   return (' ' + s).slice(1) as T;
 }
 
+/** detach() that returns its previous copy while the input is the same text. */
+class LastCopy {
+  private raw: string | null | undefined;
+  private copy: string | null | undefined;
+  of<T extends string | null | undefined>(s: T): T {
+    if (s !== this.raw) {
+      this.raw = s;
+      this.copy = detach(s);
+    }
+    return this.copy as T;
+  }
+}
+
 export class Assembler implements ParseTarget {
   readonly counts: TestCounts = { tests: 0, passed: 0, failed: 0, errored: 0, skipped: 0 };
   private readonly failing = new Map<string, { attempts: number; status: TestStatus; scope: number | undefined }>();
@@ -34,6 +47,12 @@ export class Assembler implements ParseTarget {
   private anyDuration = false;
   private reportMs: number | null = null;
   private runner: string | null = null;
+  /**
+   * The last detached suite, class and file: consecutive cases share them (a suite's cases), so one
+   * copy serves them all — fewer copies to make and collect on a 50k-case report, and equal strings
+   * that are one string for whoever keys a Map by them (the scheduler's timings).
+   */
+  private readonly shared = { suite: new LastCopy(), classname: new LastCopy(), file: new LastCopy() };
 
   constructor(private readonly sink?: CaseSink) {}
 
@@ -106,15 +125,15 @@ export class Assembler implements ParseTarget {
     if (!this.sink) return;
     const c: TestCase = {
       id: detach(raw.id),
-      suite: detach(raw.suite),
-      classname: detach(raw.classname),
+      suite: this.shared.suite.of(raw.suite),
+      classname: this.shared.classname.of(raw.classname),
       name: detach(raw.name),
       status,
       attempt,
       duration_ms: duration,
       message: detach(message),
     };
-    if (raw.file) c.file = detach(raw.file);
+    if (raw.file) c.file = this.shared.file.of(raw.file);
     if (raw.line) c.line = raw.line;
     this.sink(c);
   }
