@@ -14,10 +14,9 @@ import { readBundle } from '../verify/bundle.js';
 import type { Check } from '../verify/checks.js';
 import { leafHash } from '../verify/merkle.js';
 import { verifyRelease, type VerifyInput } from '../verify/index.js';
+import { EVIDENCE_ROLES, EVIDENCE_SCHEMA } from './schema.js';
 
-export const EVIDENCE_SCHEMA = 'ci-intel/release-evidence/v1';
-
-export type Role = 'artifact' | 'sbom' | 'provenance' | 'signature' | 'vex' | 'trusted_root' | 'record';
+export type Role = (typeof EVIDENCE_ROLES)[number];
 
 export interface PinnedFile {
   role: Role;
