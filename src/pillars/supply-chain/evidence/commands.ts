@@ -97,7 +97,7 @@ export function evidenceCommands(program: Command, ctx: CliContext): void {
         .option('--bundle <file>', 'its Sigstore bundle')
         .option('--provenance <file>', "its SLSA provenance (default: the bundle's payload)")
         .option('--vex <file>', 'a VEX document; repeatable', collect, [])
-        .option('--trusted-root <file>', 'trusted_root.json of the Sigstore instance')
+        .option('--trusted-root <file>', "trusted_root.json of a private Sigstore instance (default: the public-good instance's, shipped with ci-intel)")
         .option('--certificate-identity <re>', "pattern the signer's identity must match")
         .option('--certificate-oidc-issuer <re>', 'pattern the OIDC issuer must match')
         .option('--source-uri <repo>', 'the repository the provenance must name')
