@@ -5,7 +5,11 @@
 // on the cause pages the log to it (a log of 2,400+ lines with ANSI colours, uploaded here), and no
 // page — for all repositories or one — shows a raw float of more than 4 significant digits or a
 // raw ISO timestamp (the log and code excerpts, the user's own text, excepted).
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
@@ -15,6 +19,7 @@ import { createToken } from '../core/tokens.js';
 import { bytes, dur, pct } from '../core/web/format.js';
 import { DEMO, pillars } from '../../test/support/assembled.js';
 import { built, demoInChromium, haveChromium, loaded } from '../../test/support/chromium.js';
+import { capturingCli } from '../../test/support/hub-app.js';
 import type { TestHub } from '../../test/support/stores.js';
 import { scoreboard } from '../pillars/scoreboard/store.js';
 import { parseWeek } from '../pillars/scoreboard/week.js';
@@ -243,6 +248,56 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     await page.reload();
     await loaded(page);
     expect(await page.locator(`[data-testid="log-build-long"] .log-line.focus[data-line="${cause.evidence.line}"]`).count()).toBe(1);
+  });
+
+  it('a released run: its page shows the evidence bundle the hub stored — verdict, checks, pinned files by SHA-256, the JSON', async () => {
+    const token = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read', 'ingest'], expiresAt: null })).token;
+    const runId = (await sql<{ run_id: string }>`select run_id::text from runs where status = 'success' order by run_id limit 1`.execute(hub.db)).rows[0]!
+      .run_id;
+    const prov = (f: string) => path.join(path.dirname(fileURLToPath(import.meta.url)), '../pillars/supply-chain/fixtures/provenance', f);
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-run-evidence-'));
+    try {
+      // The signed npm release of the supply-chain fixtures, built into a bundle for this run and uploaded by the CLI.
+      const b = await capturingCli({ now: () => NOW, cwd: tmp })([
+        ...['evidence', 'build', '--run', runId, '--out', path.join(tmp, 'evidence.json'), '--artifact', prov('shop-api-1.0.0.tgz')],
+        ...['--bundle', prov('shop-api-1.0.0.sigstore.json'), '--trusted-root', prov('trusted_root.json'), '--source-uri', 'github.com/shop/shop-api'],
+        ...[
+          '--certificate-identity',
+          '^https://github\\.com/shop/shop-api/',
+          '--certificate-oidc-issuer',
+          '^https://token\\.actions\\.githubusercontent\\.com$',
+        ],
+        ...['--hub', base, '--token', token],
+      ]);
+      expect(b.code, b.err).toBe(0);
+      const written = readFileSync(path.join(tmp, 'evidence.json'), 'utf8');
+      const doc = JSON.parse(written) as { verification: { checks: { check: string; reason: string }[] }; files: { role: string; sha256: string }[] };
+
+      await page.goto(`${base}/?page=run&id=${runId}`);
+      await loaded(page);
+      const card = page.locator('[data-testid="evidence"]');
+      expect(await card.locator('[data-testid="kpi-evidence-verified"] .value').innerText()).toBe('pass');
+      expect(await card.locator('[data-testid="kpi-evidence-sha256"] .value').getAttribute('data-value')).toBe(
+        createHash('sha256').update(written).digest('hex'),
+      );
+      const col = (table: string, c: string) =>
+        card.locator(`[data-testid="table-${table}"] td[data-col="${c}"]`).evaluateAll((tds) => tds.map((td) => td.textContent));
+      expect(await col('evidence-checks', 'check')).toEqual(doc.verification.checks.map((c) => c.check));
+      expect(await col('evidence-checks', 'pass')).toEqual(doc.verification.checks.map(() => 'pass'));
+      expect(await col('evidence-checks', 'reason')).toEqual(doc.verification.checks.map((c) => c.reason));
+      expect(await col('evidence-files', 'role')).toEqual(['artifact', 'signature', 'trusted_root']);
+      expect(
+        await card.locator('[data-testid="table-evidence-files"] td[data-col="sha256"]').evaluateAll((tds) => tds.map((td) => td.getAttribute('data-value'))),
+      ).toEqual(doc.files.map((f) => f.sha256));
+      expect(await card.locator('[data-testid="evidence-rekor"]').innerText()).toMatch(/^Transparency log entry \d+ \([0-9a-f]{16}…\), integrated /);
+      // The JSON link saves the bundle as stored, byte for byte.
+      const [file] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="link-evidence-json"]')]);
+      expect(file.suggestedFilename()).toBe(`evidence-${runId}.json`);
+      expect(readFileSync((await file.path())!, 'utf8')).toBe(written);
+      expect(await rawNumbers(page)).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('Scorecard: a row per service with DORA bands, policy results and trends, exported as CSV and as printable HTML', async () => {

@@ -2,6 +2,7 @@
 // findings, policies — and what each pillar derived for it (`analyses`), rendered generically.
 // It belongs to no pillar: the run is core's, the analyses are every pillar's.
 import { add, api, band, card, dur, filterQuery, genericView, h, kpi, local, NO_DATA, num, params, pct, table, usd } from '../core/web/index.js';
+import { evidenceSection } from '../pillars/supply-chain/web/evidence.js';
 import { failureSection } from './autopsy.js';
 
 /** Links to the run on its CI, its commit and its pull request (the hub builds them for its code hosts). */
@@ -88,8 +89,10 @@ export async function runPage(main: HTMLElement): Promise<void> {
         )
       : null,
     await failureSection(id, detail.analyses?.autopsy),
+    evidenceSection(id, detail.analyses?.['supply-chain']),
+    // Analyses with a designed section above; the others are rendered generically.
     ...Object.entries(detail.analyses ?? {})
-      .filter(([pillar]) => pillar !== 'autopsy')
+      .filter(([pillar]) => pillar !== 'autopsy' && pillar !== 'supply-chain')
       .map(([pillar, a]) => card(`Analysis: ${pillar}`, genericView(a, `analysis-${pillar}`))),
     r.policies?.length
       ? card(

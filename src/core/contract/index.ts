@@ -47,13 +47,14 @@ function validator(): ValidateFunction {
 const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** Where an Ajv error points: `required` and `additionalProperties` name the property itself. */
-function pointerOf(e: ErrorObject): string {
+export function pointerOf(e: ErrorObject): string {
   if (e.keyword === 'required') return `${e.instancePath}/${escapePointer(String(e.params.missingProperty))}`;
   if (e.keyword === 'additionalProperties') return `${e.instancePath}/${escapePointer(String(e.params.additionalProperty))}`;
   return e.instancePath;
 }
 
-function reasonOf(e: ErrorObject): string {
+/** An Ajv error in the user's words (the contract's, and every schema checked the same way). */
+export function reasonOf(e: ErrorObject): string {
   switch (e.keyword) {
     case 'required':
       return 'required property is missing';

@@ -76,11 +76,15 @@ export function supplyChainCommands(program: Command, ctx: CliContext): void {
       .option('--provenance <file>', "SLSA provenance: a Sigstore bundle or an in-toto statement (default: the bundle's own payload)")
       .requiredOption('--certificate-identity <re>', "pattern the signer's identity (certificate SAN) must match")
       .requiredOption('--certificate-oidc-issuer <re>', 'pattern the OIDC issuer in the certificate must match')
-      .requiredOption('--trusted-root <file>', "trusted_root.json of the Sigstore instance (public-good Sigstore's or a private one's)")
+      .option(
+        '--trusted-root <file>',
+        "trusted_root.json of a private Sigstore instance (default: the public-good instance's, shipped with ci-intel's @sigstore/tuf)",
+      )
       .option('--source-uri <repo>', 'the repository the provenance must name, e.g. github.com/o/r')
       .option('--builder-id <re>', 'pattern the provenance builder id must match')
       .option('--json', 'one JSON object'),
-    'ci-intel verify shop-api-1.0.0.tgz --bundle shop-api-1.0.0.sigstore.json --trusted-root trusted_root.json --certificate-identity "^https://github.com/shop/shop-api/" --certificate-oidc-issuer "^https://token.actions.githubusercontent.com$" --source-uri github.com/shop/shop-api',
+    'ci-intel verify shop-api-1.0.0.tgz --bundle shop-api-1.0.0.sigstore.json --certificate-identity "^https://github.com/shop/shop-api/" --certificate-oidc-issuer "^https://token.actions.githubusercontent.com$" --source-uri github.com/shop/shop-api',
+    'ci-intel verify shop-api-1.0.0.tgz --bundle shop-api-1.0.0.sigstore.json --trusted-root private/trusted_root.json --certificate-identity "^https://github.com/shop/shop-api/" --certificate-oidc-issuer "^https://token.actions.githubusercontent.com$"',
   ).action(
     async (
       artifact: string | undefined,
@@ -90,7 +94,7 @@ export function supplyChainCommands(program: Command, ctx: CliContext): void {
         provenance?: string;
         certificateIdentity: string;
         certificateOidcIssuer: string;
-        trustedRoot: string;
+        trustedRoot?: string;
         sourceUri?: string;
         builderId?: string;
         json?: boolean;
@@ -101,7 +105,7 @@ export function supplyChainCommands(program: Command, ctx: CliContext): void {
         ...(o.digest ? { digest: o.digest } : {}),
         bundle: o.bundle,
         ...(o.provenance ? { provenance: o.provenance } : {}),
-        trustedRoot: o.trustedRoot,
+        ...(o.trustedRoot ? { trustedRoot: o.trustedRoot } : {}),
         policy: { identity: o.certificateIdentity, issuer: o.certificateOidcIssuer },
         ...(o.builderId ? { builderId: o.builderId } : {}),
         ...(o.sourceUri ? { sourceUri: o.sourceUri } : {}),

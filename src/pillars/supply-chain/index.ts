@@ -4,6 +4,7 @@
 import { definePillar } from '../../core/registry.js';
 import { supplyChainCommands } from './commands.js';
 import { evidenceCommands } from './evidence/commands.js';
+import { evidenceAnalysis, evidenceMigrations, evidenceRoutes } from './evidence/hub.js';
 import { sarifCommands, sarifGate } from './sarif/commands.js';
 import { sarifRoutes } from './sarif/routes.js';
 import { sarifMigrations } from './sarif/tables.js';
@@ -18,10 +19,13 @@ export const supplyChainPillar = definePillar({
     sarifCommands(program, ctx);
   },
   gates: [releaseGate, sarifGate],
-  migrations: [...sarifMigrations, ...scanMigrations],
+  migrations: [...sarifMigrations, ...scanMigrations, ...evidenceMigrations],
   routes: (app, ctx) => {
     sarifRoutes(app, ctx);
     scanRoutes(app, ctx);
+    evidenceRoutes(app, ctx);
   },
+  // The run's release evidence bundle, when one was uploaded (the run page shows it).
+  analyze: evidenceAnalysis,
   metrics: registerScanMetrics,
 });

@@ -14,10 +14,9 @@ import { readBundle } from '../verify/bundle.js';
 import type { Check } from '../verify/checks.js';
 import { leafHash } from '../verify/merkle.js';
 import { verifyRelease, type VerifyInput } from '../verify/index.js';
+import { EVIDENCE_ROLES, EVIDENCE_SCHEMA } from './schema.js';
 
-export const EVIDENCE_SCHEMA = 'ci-intel/release-evidence/v1';
-
-export type Role = 'artifact' | 'sbom' | 'provenance' | 'signature' | 'vex' | 'trusted_root' | 'record';
+export type Role = (typeof EVIDENCE_ROLES)[number];
 
 export interface PinnedFile {
   role: Role;
@@ -80,15 +79,15 @@ export async function buildEvidence(inp: EvidenceInputs, out: string): Promise<R
   let verification: { pass: boolean; checks: Check[] } | null = null;
   let rekor: Record<string, unknown> | null = null;
   if (inp.bundle) {
-    if (!inp.trustedRoot || !inp.policy)
-      throw new CiError('E_USAGE', 'a signature needs --trusted-root, --certificate-identity and --certificate-oidc-issuer to be verified', {
+    if (!inp.policy)
+      throw new CiError('E_USAGE', 'a signature needs --certificate-identity and --certificate-oidc-issuer to be verified', {
         where: '--bundle',
       });
     const r = await verifyRelease({
       ...(inp.artifact ? { artifact: inp.artifact } : { digest: str(rec.image_digest) ?? '' }),
       bundle: inp.bundle,
       ...(inp.provenance ? { provenance: inp.provenance } : {}),
-      trustedRoot: inp.trustedRoot,
+      ...(inp.trustedRoot ? { trustedRoot: inp.trustedRoot } : {}),
       policy: inp.policy,
       ...(inp.builderId ? { builderId: inp.builderId } : {}),
       ...(inp.sourceUri ? { sourceUri: inp.sourceUri } : {}),
@@ -186,7 +185,8 @@ export async function verifyEvidence(file: string): Promise<{ pass: boolean; che
       ...(artifact ? { artifact: path.resolve(dir, artifact.path) } : { digest: str(doc.image_digest) ?? '' }),
       bundle: path.resolve(dir, sig.path),
       ...(prov ? { provenance: path.resolve(dir, prov.path) } : {}),
-      trustedRoot: root ? path.resolve(dir, root.path) : '',
+      // No pinned root: the bundle was verified against the public-good root shipped with ci-intel.
+      ...(root ? { trustedRoot: path.resolve(dir, root.path) } : {}),
       policy: { identity: str(vp.certificate_identity) ?? '', issuer: str(vp.certificate_oidc_issuer) ?? '' },
       ...(str(vp.builder_id) ? { builderId: str(vp.builder_id) } : {}),
       ...(str(vp.source_uri) ? { sourceUri: str(vp.source_uri) } : {}),

@@ -75,7 +75,7 @@ async function signatureChecks(inp: ReleaseInputs): Promise<ReleaseCheck[]> {
     ...(inp.artifact ? { artifact: inp.artifact } : { digest: digest! }),
     bundle: inp.bundle,
     ...(inp.provenance ? { provenance: inp.provenance } : {}),
-    trustedRoot: inp.trustedRoot!,
+    ...(inp.trustedRoot ? { trustedRoot: inp.trustedRoot } : {}),
     policy: inp.policy!,
     ...(inp.builderId ? { builderId: inp.builderId } : {}),
     ...(inp.sourceUri ? { sourceUri: inp.sourceUri } : {}),

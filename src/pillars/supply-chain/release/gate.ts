@@ -50,7 +50,7 @@ function options(cmd: Command): Command {
         .option('--digest <alg:hex>', 'the artifact digest instead of the file')
         .option('--bundle <file>', 'its Sigstore bundle (default: the record’s signature_uri when it is a local file)')
         .option('--provenance <file>', 'its SLSA provenance (default: the record’s provenance_uri when local and not the bundle, else the bundle’s payload)')
-        .option('--trusted-root <file>', 'trusted_root.json of the Sigstore instance that signed')
+        .option('--trusted-root <file>', "trusted_root.json of a private Sigstore instance (default: the public-good instance's, shipped with ci-intel)")
         .option('--certificate-identity <re>', "pattern the signer's identity must match")
         .option('--certificate-oidc-issuer <re>', 'pattern the OIDC issuer must match')
         .option('--source-uri <repo>', 'the repository the provenance must name, e.g. github.com/o/r')
@@ -78,11 +78,6 @@ function signerOptions(o: ReleaseOpts, bundle: string | undefined): void {
     throw new CiError('E_USAGE', 'a signature is checked against the signer you expect: give --certificate-identity and --certificate-oidc-issuer', {
       where: o.certificateIdentity ? '--certificate-oidc-issuer' : '--certificate-identity',
       hint: 'e.g. --certificate-identity "^https://github.com/o/r/" --certificate-oidc-issuer "^https://token.actions.githubusercontent.com$"',
-    });
-  if (!o.trustedRoot)
-    throw new CiError('E_USAGE', 'a signature is checked against a trusted root: give --trusted-root', {
-      where: '--trusted-root',
-      hint: 'the trusted_root.json of the Sigstore instance that signed',
     });
 }
 

@@ -9,6 +9,7 @@ import { parseBundle, readBundle } from './bundle.js';
 import { fail, type Check } from './checks.js';
 import { checkProvenance } from './provenance.js';
 import { verifyBundle, type IdentityPolicy } from './sigstore.js';
+import { publicGoodTrustedRoot } from './public-good.js';
 import { readTrustedRoot } from './trusted-root.js';
 
 export interface VerifyInput {
@@ -16,7 +17,8 @@ export interface VerifyInput {
   digest?: string;
   bundle: string;
   provenance?: string;
-  trustedRoot: string;
+  /** trusted_root.json of the instance; default: the public-good instance's, shipped with the sigstore packages. */
+  trustedRoot?: string;
   policy: IdentityPolicy;
   builderId?: string;
   sourceUri?: string;
@@ -24,6 +26,8 @@ export interface VerifyInput {
 
 export interface VerifyResult {
   artifact: string;
+  /** The trusted root the bundle was checked against (file, or the public-good instance). */
+  trustedRoot: string;
   digests: Record<string, string>;
   pass: boolean;
   checks: Check[];
@@ -69,7 +73,7 @@ export async function verifyRelease(input: VerifyInput): Promise<VerifyResult> {
   if (!input.artifact && !input.digest)
     throw new CiError('E_USAGE', 'give the artifact file or --digest', { where: 'ARTIFACT', hint: 'ci-intel verify app.tgz --bundle app.sigstore.json ...' });
   const digests = input.digest ? parseDigest(input.digest) : await fileDigests(input.artifact!);
-  const root = readTrustedRoot(input.trustedRoot);
+  const root = input.trustedRoot ? readTrustedRoot(input.trustedRoot) : publicGoodTrustedRoot();
   const bundle = readBundle(input.bundle);
   const checks = verifyBundle(bundle, root, input.policy);
   // The provenance: a file of its own (a bundle, verified like the first, or a bare statement),
@@ -93,7 +97,7 @@ export async function verifyRelease(input: VerifyInput): Promise<VerifyResult> {
         })
       : fail('provenance', 'no provenance: pass --provenance, or a bundle that carries an in-toto statement'),
   );
-  return { artifact: input.artifact ?? input.digest!, digests, pass: checks.every((c) => c.pass), checks };
+  return { artifact: input.artifact ?? input.digest!, trustedRoot: root.name, digests, pass: checks.every((c) => c.pass), checks };
 }
 
 export function renderVerify(r: VerifyResult): string {

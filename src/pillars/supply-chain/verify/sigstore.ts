@@ -49,7 +49,7 @@ function chainCheck(b: Bundle, root: TrustedRoot, at: Date): Check {
     });
     if (linked) return pass('certificate-chain', `issued by ${ca.chain[0]?.subject.replace(/\n/g, ', ') ?? ca.uri} (${ca.uri})`);
   }
-  return fail('certificate-chain', 'the signing certificate does not chain to a certificate authority of the trusted root');
+  return fail('certificate-chain', `the signing certificate does not chain to a certificate authority of the trusted root, ${root.name}`);
 }
 
 function identityCheck(cert: X509Certificate, policy: IdentityPolicy): Check {

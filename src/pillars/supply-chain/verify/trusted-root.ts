@@ -11,6 +11,8 @@ export interface Validity {
 }
 
 export interface TrustedRoot {
+  /** Which root this is, for messages: the file, or the public-good instance and the package it came from. */
+  name: string;
   authorities: { uri: string; chain: X509Certificate[]; validFor: Validity }[];
   logs: { baseUrl: string; keyId: string; key: KeyObject; validFor: Validity }[];
 }
@@ -61,7 +63,7 @@ export function parseTrustedRoot(text: string, file: string): TrustedRoot {
     };
   });
   if (!authorities.length || !logs.length) throw rootError('a trusted root needs at least one certificate authority and one transparency log', `${file}#`);
-  return { authorities, logs };
+  return { name: file, authorities, logs };
 }
 
 export const readTrustedRoot = (file: string) => parseTrustedRoot(readInputText(file), file);

@@ -13,15 +13,17 @@ import { runCli } from '../../../../test/support/assembled.js';
 import { supplyChainPillar } from '../index.js';
 import { rootFromProof, leafHash } from './merkle.js';
 import { verifyRelease, type VerifyInput } from './index.js';
+import { publicGoodTrustedRoot } from './public-good.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fx = (...p: string[]) => path.join(here, '..', 'fixtures', 'provenance', ...p);
 const require = createRequire(import.meta.url);
 
+const LOCAL_ROOT = fx('trusted_root.json');
 const GENUINE: VerifyInput = {
   artifact: fx('shop-api-1.0.0.tgz'),
   bundle: fx('shop-api-1.0.0.sigstore.json'),
-  trustedRoot: fx('trusted_root.json'),
+  trustedRoot: LOCAL_ROOT,
   policy: {
     identity: '^https://github\\.com/shop/shop-api/\\.github/workflows/release\\.yml@refs/tags/',
     issuer: '^https://token\\.actions\\.githubusercontent\\.com$',
@@ -30,12 +32,18 @@ const GENUINE: VerifyInput = {
   sourceUri: 'github.com/shop/shop-api',
 };
 
-/** @sigstore/verify's verdict on a bundle under the same identity policy (the reference). */
-function referenceVerdict(bundleFile: string): boolean {
+/** The public-good trusted_root.json as @sigstore/tuf ships it (what the reference reads). */
+function shippedPublicGood(): unknown {
+  const seeds = JSON.parse(readFileSync(require.resolve('@sigstore/tuf/seeds.json'), 'utf8')) as Record<string, { targets: Record<string, string> }>;
+  return JSON.parse(Buffer.from(seeds['https://tuf-repo-cdn.sigstore.dev']!.targets['trusted_root.json']!, 'base64').toString('utf8'));
+}
+
+/** @sigstore/verify's verdict on a bundle under the same identity policy (the reference), by default against the fixtures' instance. */
+function referenceVerdict(bundleFile: string, root: unknown = JSON.parse(readFileSync(LOCAL_ROOT, 'utf8'))): boolean {
   const { Verifier, toSignedEntity, toTrustMaterial } = require('@sigstore/verify') as typeof import('@sigstore/verify');
   const { bundleFromJSON } = require('@sigstore/bundle') as typeof import('@sigstore/bundle');
   const { TrustedRoot } = require('@sigstore/protobuf-specs') as { TrustedRoot: { fromJSON(o: unknown): Parameters<typeof toTrustMaterial>[0] } };
-  const tm = toTrustMaterial(TrustedRoot.fromJSON(JSON.parse(readFileSync(fx('trusted_root.json'), 'utf8'))));
+  const tm = toTrustMaterial(TrustedRoot.fromJSON(root));
   const verifier = new Verifier(tm, { tlogThreshold: 1, ctlogThreshold: 0, tsaThreshold: 0 });
   try {
     verifier.verify(toSignedEntity(bundleFromJSON(JSON.parse(readFileSync(bundleFile, 'utf8')))), {
@@ -129,7 +137,7 @@ describe('verify', () => {
     writeFileSync(file, JSON.stringify(root));
     const r = await verifyRelease({ ...GENUINE, trustedRoot: file });
     expect(failed(r).map((c) => c.check)).toEqual(['certificate-chain', 'transparency-log']);
-    expect(failed(r)[0]!.reason).toBe('the signing certificate does not chain to a certificate authority of the trusted root');
+    expect(failed(r)[0]!.reason).toBe(`the signing certificate does not chain to a certificate authority of the trusted root, ${file}`);
     expect(failed(r)[1]!.reason).toMatch(/^entry \d+: its log \(id [0-9a-f]{16}…\) is not in the trusted root$/);
   });
 
@@ -165,7 +173,7 @@ describe('ci-intel verify (CLI)', () => {
     '--bundle',
     bundle,
     '--trusted-root',
-    GENUINE.trustedRoot,
+    LOCAL_ROOT,
     '--certificate-identity',
     GENUINE.policy.identity,
     '--certificate-oidc-issuer',
@@ -203,5 +211,65 @@ describe('ci-intel verify (CLI)', () => {
     const re = await cli([...args(GENUINE.artifact!, GENUINE.bundle), '--builder-id', '(']);
     expect(re.code).toBe(2);
     expect(re.err).toMatch(/E_USAGE: --builder-id: --builder-id "\(" is not a valid pattern/);
+  });
+});
+
+describe('the public-good trusted root, shipped offline', () => {
+  const tuf = (JSON.parse(readFileSync(require.resolve('@sigstore/tuf/package.json'), 'utf8')) as { version: string }).version;
+  const named = `the Sigstore public-good instance (trusted_root.json shipped in @sigstore/tuf ${tuf}; pass --trusted-root for a private instance)`;
+
+  it("loads from @sigstore/tuf's seeds with no network: the public-good Fulcio and Rekor, as @sigstore/verify reads them", () => {
+    const connect = vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(() => {
+      throw new Error('the trusted root must load offline');
+    });
+    const root = publicGoodTrustedRoot();
+    expect(connect).not.toHaveBeenCalled();
+    connect.mockRestore();
+    expect(root.name).toBe(named);
+    const shipped = shippedPublicGood() as { certificateAuthorities: { uri: string }[]; tlogs: { baseUrl: string }[] };
+    expect(root.authorities.map((a) => a.uri)).toEqual(shipped.certificateAuthorities.map((a) => a.uri));
+    expect(root.authorities.map((a) => a.uri)).toContain('https://fulcio.sigstore.dev');
+    expect(root.logs.map((l) => l.baseUrl)).toContain('https://rekor.sigstore.dev');
+    // The same keys by id as the reference implementation derives from the same document.
+    const { toTrustMaterial } = require('@sigstore/verify') as typeof import('@sigstore/verify');
+    const { TrustedRoot } = require('@sigstore/protobuf-specs') as { TrustedRoot: { fromJSON(o: unknown): Parameters<typeof toTrustMaterial>[0] } };
+    const tm = toTrustMaterial(TrustedRoot.fromJSON(shipped));
+    expect(root.logs.map((l) => l.keyId).sort()).toEqual(tm.tlogs.map((l) => Buffer.from(l.logID).toString('hex')).sort());
+    expect(root.authorities).toHaveLength(tm.certificateAuthorities.length);
+  });
+
+  it('without --trusted-root the bundle of the local test instance is rejected, naming the public-good root — as @sigstore/verify rejects it', async () => {
+    const { trustedRoot: _local, ...noRoot } = GENUINE;
+    const r = await verifyRelease(noRoot);
+    expect(r.pass).toBe(false);
+    expect(r.trustedRoot).toBe(named);
+    expect(failed(r)[0]).toEqual({
+      check: 'certificate-chain',
+      pass: false,
+      reason: `the signing certificate does not chain to a certificate authority of the trusted root, ${named}`,
+    });
+    expect(referenceVerdict(GENUINE.bundle, shippedPublicGood())).toBe(false);
+    // The same bundle against its own instance's root passes: the root is what failed.
+    expect((await verifyRelease(GENUINE)).pass).toBe(true);
+  });
+
+  it('the CLI without --trusted-root uses it: exit 1 and the failing line names the trust root', async () => {
+    let out = '';
+    const code = await runCli(
+      [
+        'verify',
+        GENUINE.artifact!,
+        '--bundle',
+        GENUINE.bundle,
+        '--certificate-identity',
+        GENUINE.policy.identity,
+        '--certificate-oidc-issuer',
+        GENUINE.policy.issuer,
+      ],
+      { out: (s) => (out += s), err: () => {}, env: {}, isTTY: false, now: () => new Date(), cwd: here },
+      [supplyChainPillar],
+    );
+    expect(code).toBe(1);
+    expect(out.split('\n')[0]).toBe(`FAIL certificate-chain: the signing certificate does not chain to a certificate authority of the trusted root, ${named}`);
   });
 });
