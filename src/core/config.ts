@@ -30,6 +30,8 @@ export const setting = <T extends object>(o: T & SettingOptions & { description:
 const Obj = <P extends Record<string, TSchema>>(properties: P, description: string) =>
   Type.Object(properties, { additionalProperties: false, default: {}, description });
 
+const PiiPolicySchema = Type.Union([Type.Literal('redact'), Type.Literal('reject')]);
+
 const CoreSchema = Type.Object(
   {
     dataDir: Type.String(setting({ minLength: 1, description: 'The data folder: embedded database, blobs, lock file.', env: 'CI_INTEL_DATA_DIR' })),
@@ -93,6 +95,32 @@ const CoreSchema = Type.Object(
             default: [],
             description: 'Words always redacted (names, internal hosts), comma-separated in the environment.',
             env: 'CI_INTEL_PII_BAN_LIST',
+          }),
+        ),
+        pii: Type.Array(
+          Type.Union([
+            Type.Object(
+              {
+                builtin: Type.Union([Type.Literal('email'), Type.Literal('phone'), Type.Literal('us-ssn'), Type.Literal('uk-ni'), Type.Literal('iban')]),
+                policy: PiiPolicySchema,
+              },
+              { additionalProperties: false },
+            ),
+            Type.Object(
+              {
+                id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$' }),
+                regex: Type.String({ minLength: 1 }),
+                keywords: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+                label: Type.Optional(Type.String({ minLength: 1 })),
+                policy: PiiPolicySchema,
+              },
+              { additionalProperties: false },
+            ),
+          ]),
+          setting({
+            default: [],
+            description:
+              'PII patterns checked before anything is stored (records, logs, findings): a built-in ({builtin: email|phone|us-ssn|uk-ni|iban, policy}) or your own ({id, regex, keywords?, label?, policy}); policy redact replaces the match, reject refuses the record or log line that holds it. keywords: lower-case literals one of which every match contains (the regex runs only on text holding one).',
           }),
         ),
       },

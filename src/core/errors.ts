@@ -24,6 +24,11 @@ export const ERRORS = {
   E_CONTRACT_INVALID: { status: 400, exit: 1, summary: 'A record does not satisfy the pipeline_run JSON Schema.' },
   E_SCHEMA_UNKNOWN: { status: 400, exit: 1, summary: 'A record names a schema version this hub does not accept.' },
   E_VALUE_UNSTORABLE: { status: 400, exit: 1, summary: "A value of a record cannot be stored: a NUL character, or a number out of its column's range." },
+  E_PII_REFUSED: {
+    status: 400,
+    exit: 1,
+    summary: 'A record, log line or finding holds personal data a PII pattern of policy reject (redact.pii) refuses; it is not stored.',
+  },
   E_RUN_OTHER_REPO: { status: 400, exit: 1, summary: "A record's run id belongs to a run of another repository; a run never changes repository." },
   E_RUN_ID_UNPROVEN: { status: 403, exit: 2, summary: "An upload would create a provider run's id without the provider run it comes from (run-id squatting)." },
   E_NOTHING_ACCEPTED: { status: 400, exit: 1, summary: 'No record of the batch could be accepted.' },

@@ -11,6 +11,7 @@ import { migrate, type Migration } from '../core/db/migrate.js';
 import { coreMigrations } from '../core/db/schema.js';
 import { CiError } from '../core/errors.js';
 import { Redactor } from '../core/redact/index.js';
+import { countedRedactorOptions } from '../core/redact/pii.js';
 import type { HubContext, Pillar } from '../core/registry.js';
 import { analyzeIfStale } from '../core/db/analyze.js';
 import { dailyPrune } from '../core/retention.js';
@@ -47,8 +48,8 @@ export async function openHub(config: Config, opts: OpenHubOptions): Promise<Hub
     await migrate(store.db, allMigrations(opts.pillars), store.kind);
     const blob = await createBlobStore(config.blob, config.dataDir);
     const bus: EventBus = await createBus(config, store, log);
-    const redactor = new Redactor({ banList: config.redact.banList });
     const metrics = new Registry();
+    const redactor = new Redactor(countedRedactorOptions(config.redact, metrics));
     const ctx: HubContext = { config, store, db: store.db, blob, bus, redactor, log, metrics, now };
     for (const p of opts.pillars) {
       for (const sub of p.subscriptions?.(ctx) ?? []) bus.subscribe(sub);

@@ -377,4 +377,40 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     expect(await row.locator('td[data-col="message"]').innerText()).toBe(breach.message);
     expect(await rawNumbers(page)).toEqual([]);
   });
+  it('SQL: a query typed and run shows the rows the API answers, a refused statement shows the refusal, a saved query opens by its link', async () => {
+    const ask = (sqlText: string) => ui.app.inject({ method: 'POST', url: '/api/v1/sql', payload: { sql: sqlText } });
+    const query = 'SELECT repo, count(*) AS runs FROM sql_runs GROUP BY repo ORDER BY repo';
+    const answer = (await ask(query)).json() as { rows: Array<{ repo: string; runs: number | string }> };
+    expect(answer.rows.length).toBeGreaterThan(1);
+    const shown = async () => {
+      await page.locator('[data-testid="sql-result"][data-state="done"]').waitFor();
+      return page
+        .locator('[data-testid="table-sql-rows"] tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    };
+    const expected = answer.rows.map((r) => [r.repo, String(r.runs)]);
+
+    await page.goto(`${base}/?page=sql`);
+    await loaded(page);
+    expect(await page.locator('[data-testid="sql-view-sql_runs"]').count()).toBe(1);
+    await page.locator('[data-testid="sql-editor"]').fill(query);
+    await page.locator('[data-testid="sql-run"]').click();
+    expect(await shown()).toEqual(expected);
+    expect(await page.locator('[data-testid="sql-count"]').innerText()).toBe(`${answer.rows.length} rows`);
+
+    const refused = await ask('SELECT 1; DROP TABLE runs');
+    expect(refused.statusCode).toBe(403);
+    await page.locator('[data-testid="sql-editor"]').fill('SELECT 1; DROP TABLE runs');
+    await page.locator('[data-testid="sql-run"]').click();
+    await page.locator('[data-testid="sql-result"][data-state="done"]').waitFor();
+    expect(await page.locator('[data-testid="sql-error"]').innerText()).toBe(refused.json().error.message);
+
+    const saved = (await ui.app.inject({ method: 'POST', url: '/api/v1/sql/saved', payload: { sql: query, title: 'Runs per repository' } })).json() as {
+      url: string;
+    };
+    await page.goto(`${base}${saved.url}`);
+    await loaded(page);
+    expect(await page.locator('h1').innerText()).toBe('SQL · Runs per repository');
+    expect(await shown()).toEqual(expected);
+  });
 });

@@ -7,6 +7,7 @@ import { expandGlob } from '../../core/glob.js';
 import { CiError } from '../../core/errors.js';
 import type { RootCause } from '../../core/model/index.js';
 import { Redactor } from '../../core/redact/index.js';
+import { redactorOptions } from '../../core/redact/pii.js';
 import type { CliContext } from '../../core/registry.js';
 import { analyzeStream, redactCauses } from '../../pillars/autopsy/analyze.js';
 import { shippedClassifier } from '../../pillars/autopsy/classify.js';
@@ -75,7 +76,7 @@ export function filesOf(globs: string[], flag: string): string[] {
 /** The report, and the mutation analysis whole (an upload sends what only the agent knows: churn, suppressions). */
 export async function analyzeJob(inputs: ReportInputs, ctx: CliContext): Promise<{ report: JobReport; mutation: AgentAnalysis | null }> {
   const config = ctx.config();
-  const redactor = new Redactor({ banList: config.redact.banList });
+  const redactor = new Redactor(redactorOptions(config.redact));
   const report: JobReport = { tests: null, logs: [], mutation: null, coverage: null, gates: [] };
   let analysis: AgentAnalysis | null = null;
   const workspace = ctx.env.GITHUB_WORKSPACE ?? ctx.env.CI_PROJECT_DIR ?? process.cwd();

@@ -17,6 +17,7 @@ import { publishToGitlab } from './gitlab.js';
 import { uploadJob, type Uploaded } from './upload.js';
 import { hubOptions, hubTarget, uploadRun } from '../../core/upload.js';
 import { Redactor } from '../../core/redact/index.js';
+import { redactorOptions } from '../../core/redact/pii.js';
 import { gatesPassed, renderMarkdown } from './render.js';
 
 export interface ReportOptions {
@@ -67,7 +68,7 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
   let uploaded: ReportResult['uploaded'] = null;
   if (target) {
     const run = uploadRun(o, ctx.env);
-    const files = await uploadJob(target, run, inputs, mutation, { redactor: new Redactor({ banList: ctx.config().redact.banList }), job: ctx.env.GITHUB_JOB });
+    const files = await uploadJob(target, run, inputs, mutation, { redactor: new Redactor(redactorOptions(ctx.config().redact)), job: ctx.env.GITHUB_JOB });
     uploaded = { run_id: run.run_id, files };
     for (const f of files) if (f.error) ctx.err(`warning: not uploaded: ${f.file}: ${f.error}\n`);
     if (o.strict && files.some((f) => f.error)) {

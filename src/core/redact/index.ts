@@ -3,6 +3,7 @@
 // without nested quantifiers, so they run in linear time on any input. The autopsy pillar extends
 // the rule set through `createRedactor({ rules })`.
 import { Transform, type TransformCallback } from 'node:stream';
+import type { PiiPolicy, PiiRule } from './pii.js';
 
 export interface RedactionRule {
   /** Stable id, shown in the placeholder: `[REDACTED:<id>]`. */
@@ -19,6 +20,8 @@ export interface RedactionRule {
    * keyword activated the rule). `://` is in every URL of a webhook payload, `@` in few of them.
    */
   requires?: string[];
+  /** A match is replaced only when this accepts it (a checksum, a digit count). */
+  check?: (match: string) => boolean;
 }
 
 export interface RedactorOptions {
@@ -26,15 +29,36 @@ export interface RedactorOptions {
   rules?: RedactionRule[];
   /** PII ban list: literal strings (emails, names, hostnames) replaced wherever they occur, case-insensitively. */
   banList?: string[];
+  /** PII ban list: patterns with a policy, applied after the secret rules (pii.ts). */
+  pii?: PiiRule[];
+  /** Counts PII matches by pattern and policy (the hub's /metrics counter). */
+  onPii?: (id: string, action: PiiPolicy, matches: number) => void;
 }
 
 export interface Redaction {
   text: string;
   /** Rule ids that fired, with counts. */
   hits: Record<string, number>;
+  /** PII patterns of policy `reject` that matched (sorted): the caller refuses the text. */
+  refused: string[];
+}
+
+/** Where a JSON value holds text a `reject` PII pattern matched. */
+export interface RefusedValue {
+  /** JSON pointer of the string (or of the key's member). */
+  pointer: string;
+  rule: string;
 }
 
 export const placeholder = (id: string) => `[REDACTED:${id}]`;
+/** What a log line refused by a `reject` PII pattern is stored as (the log keeps its line numbers). */
+export const refusedMarker = (id: string) => `[REFUSED:${id}]`;
+
+/** A log line a `reject` PII pattern refused (1-based). */
+export interface RefusedLine {
+  line: number;
+  rules: string[];
+}
 
 // Token formats follow the vendors' published prefixes.
 export const BUILTIN_RULES: RedactionRule[] = [
@@ -198,6 +222,9 @@ export interface RedactorCtorOptions extends RedactorOptions {
 
 export class Redactor {
   readonly rules: RedactionRule[];
+  /** PII patterns by id. */
+  readonly pii: ReadonlyMap<string, PiiRule>;
+  private readonly onPii: RedactorOptions['onPii'];
   private readonly banPattern: RegExp | null;
   private readonly usePrefilter: boolean;
   /** One alternation of every rule keyword (and ban-list entry), longest first, on lower-cased text. */
@@ -209,7 +236,10 @@ export class Redactor {
   private readonly onlyAlwaysOn: { rules: RedactionRule[]; ban: boolean };
 
   constructor(opts: RedactorCtorOptions = {}) {
-    this.rules = [...BUILTIN_RULES, ...(opts.rules ?? [])];
+    // PII patterns come last: a token is replaced whole before a phone-like run of its digits is looked at.
+    this.rules = [...BUILTIN_RULES, ...(opts.rules ?? []), ...(opts.pii ?? [])];
+    this.pii = new Map((opts.pii ?? []).map((r) => [r.id, r]));
+    this.onPii = opts.onPii;
     for (const r of this.rules) if (!r.pattern.global) throw new Error(`redaction rule ${r.id} must be global`);
     const ban = (opts.banList ?? []).map((s) => s.trim()).filter((s) => s.length >= 3);
     this.banPattern = ban.length ? new RegExp(ban.map(escapeRegExp).join('|'), 'gi') : null;
@@ -278,6 +308,7 @@ export class Redactor {
       rule.pattern.lastIndex = 0;
       out = out.replace(rule.pattern, (...args) => {
         const match = args[0] as string;
+        if (rule.check && !rule.check(match)) return match;
         const groups = args[args.length - 1] as Record<string, string | undefined> | string;
         const g = typeof groups === 'object' && groups ? groups : undefined;
         if (g?.secret !== undefined) {
@@ -297,7 +328,15 @@ export class Redactor {
         return placeholder('pii');
       });
     }
-    return { text: out, hits };
+    const refused: string[] = [];
+    if (this.pii.size)
+      for (const [id, n] of Object.entries(hits)) {
+        const p = this.pii.get(id);
+        if (!p) continue;
+        if (p.policy === 'reject') refused.push(id);
+        this.onPii?.(id, p.policy, n);
+      }
+    return { text: out, hits, refused: refused.sort() };
   }
 
   /**
@@ -325,29 +364,41 @@ export class Redactor {
    * Redacts every string (keys included) inside a JSON value. Returns the same object when nothing changed, so
    * callers can keep the record byte-for-byte as sent in that (common) case.
    */
-  redactValue<T>(value: T): { value: T; changed: boolean } {
+  redactValue<T>(value: T): { value: T; changed: boolean; refused: RefusedValue[] } {
     let changed = false;
+    const refused: RefusedValue[] = [];
+    // The path is kept as parts and joined only for a refusal (most records have none).
+    const path: string[] = [];
+    const text = (s: string): string => {
+      const r = this.redact(s);
+      if (r.text !== s) changed = true;
+      for (const rule of r.refused) refused.push({ pointer: path.map((p) => '/' + p.replace(/~/g, '~0').replace(/\//g, '~1')).join(''), rule });
+      return r.text;
+    };
     const walk = (v: unknown): unknown => {
-      if (typeof v === 'string') {
-        const r = this.apply(v);
-        if (r !== v) changed = true;
-        return r;
-      }
-      if (Array.isArray(v)) return v.map(walk);
+      if (typeof v === 'string') return text(v);
+      if (Array.isArray(v))
+        return v.map((x, i) => {
+          path.push(String(i));
+          const r = walk(x);
+          path.pop();
+          return r;
+        });
       if (v && typeof v === 'object') {
         const o: Record<string, unknown> = {};
         for (const [k, x] of Object.entries(v)) {
+          path.push(k);
           // Keys are text people write too (a matrix key can hold a token).
-          const key = this.apply(k);
-          if (key !== k) changed = true;
+          const key = text(k);
           o[key] = walk(x);
+          path.pop();
         }
         return o;
       }
       return v;
     };
     const out = walk(value);
-    return changed ? { value: out as T, changed } : { value, changed };
+    return changed ? { value: out as T, changed, refused } : { value, changed, refused };
   }
 
   /**
@@ -355,7 +406,7 @@ export class Redactor {
    * `keepLines`: a block becomes one placeholder per line instead of one in all, so a stored log
    * keeps its line numbers (the autopsy pillar stores logs this way).
    */
-  stream(opts: { keepLines?: boolean; piece?: number; lookAhead?: number } = {}): Transform {
+  stream(opts: { keepLines?: boolean; piece?: number; lookAhead?: number } = {}): RedactStream {
     return new RedactStream(this, opts.keepLines ?? false, opts.piece, opts.lookAhead);
   }
 }
@@ -396,10 +447,14 @@ export function freeCut(spans: Array<[number, number]>, piece: number, length: n
  * are kept as they were. A line without an end is held in pieces and searched for its end only in
  * the new chunk (linear time); past LONG_LINE_PIECE it is redacted and passed on piece by piece.
  */
-class RedactStream extends Transform {
+export class RedactStream extends Transform {
   private pending: string[] = [];
   private pendingLength = 0;
   private pem: string[] | null = null;
+  /** Lines seen so far (the one being held is lineNo + 1). */
+  private lineNo = 0;
+  /** Lines a `reject` PII pattern refused, in order: stored as their marker, reported by the caller. */
+  readonly refused: RefusedLine[] = [];
 
   constructor(
     private readonly redactor: Redactor,
@@ -437,7 +492,7 @@ class RedactStream extends Transform {
     while (text.length >= this.piece + this.lookAhead) {
       const window = text.slice(0, this.piece + this.lookAhead);
       const cut = freeCut(this.redactor.spans(window), this.piece, window.length);
-      this.push(this.redactor.apply(text.slice(0, cut)));
+      this.push(this.redactText(text.slice(0, cut), this.lineNo + 1));
       text = text.slice(cut);
     }
     this.pending = [text];
@@ -463,7 +518,19 @@ class RedactStream extends Transform {
     cb();
   }
 
+  /** Redacts one line (or a piece of a long one); a refused one becomes its marker, line end kept. */
+  private redactText(text: string, lineNo: number): string {
+    const r = this.redactor.redact(text);
+    if (!r.refused.length) return r.text;
+    const last = this.refused[this.refused.length - 1];
+    if (last?.line === lineNo) last.rules = [...new Set([...last.rules, ...r.refused])].sort();
+    else this.refused.push({ line: lineNo, rules: r.refused });
+    const nl = text.endsWith('\r\n') ? '\r\n' : text.endsWith('\n') ? '\n' : '';
+    return r.refused.map(refusedMarker).join(' ') + nl;
+  }
+
   private line(line: string): void {
+    this.lineNo++;
     if (this.pem) {
       this.pem.push(line);
       if (PEM_END.test(line) || this.pem.length > PEM_MAX_LINES) {
@@ -495,7 +562,7 @@ class RedactStream extends Transform {
       this.pem = [line];
       return;
     }
-    this.push(this.redactor.apply(line));
+    this.push(this.redactText(line, this.lineNo));
   }
 }
 

@@ -9,6 +9,8 @@ import { enqueue, RUNS_LOADED } from '../bus/index.js';
 import { CiError } from '../errors.js';
 import { countSchemas, SchemaTally, type IngestWarning } from '../contract/deprecation.js';
 import { splitLines } from '../lines.js';
+import type { RefusedValue } from '../redact/index.js';
+import { piiHolds } from '../redact/pii.js';
 import { normalizeRepo } from '../identity.js';
 import type { HubContext } from '../registry.js';
 import { normalizeRecord, type NormalizedRun } from './normalize.js';
@@ -57,6 +59,18 @@ interface PendingRecord {
 }
 
 const BATCH_BYTES = 8 * 1024 * 1024;
+
+/** A record a `reject` PII pattern refused: where (the first place) and what, never the value. */
+function piiRejection(redactor: Ctx['redactor'], line: number, refused: RefusedValue[]): RejectedLine {
+  const first = refused[0]!;
+  const more = refused.length > 1 ? ` (+${refused.length - 1} more)` : '';
+  return {
+    line,
+    pointer: first.pointer,
+    reason: `${piiHolds(redactor.pii, [first.rule])}: the record is not stored${more}; remove it at the source`,
+    code: 'E_PII_REFUSED',
+  };
+}
 
 function firstIssueToRejection(line: number, issues: ContractIssue[]): RejectedLine {
   const first = issues[0]!;
@@ -144,7 +158,11 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
       // migrated form is derived again on read, so v1.1 lines are stored as v1.1. Rows come only
       // from the redacted value: redaction changes strings, never the record's shape, so where a
       // placeholder breaks a format (a URI's user:pass@) the redacted value is still the record.
-      const red = ctx.redactor.mightContainSecret(text) ? ctx.redactor.redactValue(checked.value) : { value: checked.value, changed: false };
+      const red = ctx.redactor.mightContainSecret(text) ? ctx.redactor.redactValue(checked.value) : { value: checked.value, changed: false, refused: [] };
+      if (red.refused.length) {
+        result.rejected.push(piiRejection(ctx.redactor, l.no, red.refused));
+        continue;
+      }
       const stored = red.changed ? JSON.stringify(red.value) : text;
       const finalRecord = red.changed ? (checkRecord(red.value).record ?? (migrateV11(red.value).record as PipelineRun)) : record;
       pending.push({ line: l.no, record: finalRecord, declared: checked.declaredSchema!, text: stored });

@@ -38,15 +38,25 @@ export async function apiText(path: string): Promise<string> {
   return (await fetchOk(path)).text();
 }
 
-async function fetchOk(path: string): Promise<Response> {
+/** POSTs a JSON body (the SQL page's query); same token handling and errors as api(). */
+export async function apiPost(path: string, body: unknown): Promise<Response> {
+  return fetchOk(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+}
+
+async function fetchOk(path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
   const token = localStorage.getItem(TOKEN_KEY);
-  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const res = await fetch(path, { ...init, headers: { ...init.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
   if (res.status === 401 || res.status === 403) {
-    const body = await res.json().catch(() => ({}));
+    const body = await res
+      .clone()
+      .json()
+      .catch(() => ({}));
+    // A refused SQL statement is a 403 about the query, not the caller: no token would change it.
+    if (body?.error?.code === 'E_SQL_REFUSED') throw new HttpError(res.status, body.error.message);
     if (signIn && !token) throw new HttpError(res.status, `${body?.error?.message ?? 'not signed in'}: sign in (top right) to see this hub's data`);
     if (!demo || token) {
       await askToken(body?.error?.message ?? `the hub answered ${res.status}`);
-      return fetchOk(path);
+      return fetchOk(path, init);
     }
   }
   if (!res.ok) {

@@ -1,7 +1,7 @@
 // The dashboard kit (browser code): what the shell (src/web/) and the pillars' pages
 // (src/pillars/<id>/web/) share. Imports only itself and echarts; bundled by scripts/build-web.mjs,
 // typechecked by src/web/tsconfig.json, never compiled by the Node build.
-export { api, apiText, HttpError, setDemo, setSignIn } from './api.js';
+export { api, apiPost, apiText, HttpError, setDemo, setSignIn } from './api.js';
 export { ansiLine } from './ansi.js';
 export { LOG_PAGE, logViewer, type LogViewer } from './log.js';
 export { chart, disposeCharts, type ChartOption } from './chart.js';

@@ -3,6 +3,8 @@
 // report in the issue template's shape, and the GitHub issue per failure signature.
 import type { Readable } from 'node:stream';
 import type { HubContext } from '../../core/registry.js';
+import { refusedMarker, type RefusedLine } from '../../core/redact/index.js';
+import { piiHolds } from '../../core/redact/pii.js';
 import { explain } from './analyze.js';
 import { shippedClassifier } from './classify.js';
 import { openOrComment } from './github.js';
@@ -43,9 +45,9 @@ export async function storeJobLog(
   body: Readable,
   failedQuery: string | undefined,
   uploadedAt: Date,
-): Promise<{ bytes: number; lines: number; causes: RootCause[]; mine: RootCause[] }> {
+): Promise<{ bytes: number; lines: number; causes: RootCause[]; mine: RootCause[]; refused: LogLineRefusal[] }> {
   const key = logKey(run.run_id, jobId);
-  const { scanner, bytes } = await ingestLog(ctx, body, key, hubRules(ctx));
+  const { scanner, bytes, refused } = await ingestLog(ctx, body, key, hubRules(ctx));
   const failed = await jobFailed(ctx, run.run_id, jobId, failedQuery);
   const { hits, facts } = scanner.end();
   const a = explain(hits, facts, { classifier: shippedClassifier(), assumeFailed: failed === true });
@@ -60,7 +62,27 @@ export async function storeJobLog(
   await enqueueAnalyzed(ctx, run);
   const stored = await rootCausesOf(ctx, run.run_id);
   const mine = stored.find((s) => s.job_id === jobId)?.causes ?? [];
-  return { bytes, lines: facts.lines, causes, mine };
+  return { bytes, lines: facts.lines, causes, mine, refused: refused.map((r) => logLineRefusal(ctx, jobId, r)) };
+}
+
+/** A log line a `reject` PII pattern refused, as the upload's answer names it. */
+export interface LogLineRefusal {
+  /** `<job>.log:<line>`: the stored log keeps its line numbers. */
+  where: string;
+  line: number;
+  patterns: string[];
+  code: 'E_PII_REFUSED';
+  reason: string;
+}
+
+function logLineRefusal(ctx: HubContext, jobId: string, r: RefusedLine): LogLineRefusal {
+  return {
+    where: `${jobId}.log:${r.line}`,
+    line: r.line,
+    patterns: r.rules,
+    code: 'E_PII_REFUSED',
+    reason: `${piiHolds(ctx.redactor.pii, r.rules)}: the line is stored as ${r.rules.map(refusedMarker).join(' ')}; remove it at the source`,
+  };
 }
 
 /** The analyze hook: `analyses.autopsy` of GET /api/v1/runs/:id. */

@@ -9,6 +9,7 @@ import { sinceInstant } from '../../core/duration.js';
 import { autopsyConfigSection } from './config.js';
 import { CiError } from '../../core/errors.js';
 import { Redactor } from '../../core/redact/index.js';
+import { redactorOptions } from '../../core/redact/pii.js';
 import type { CliContext } from '../../core/registry.js';
 import { hubOptions, hubTarget, runHeaders, uploadRun, uploadToHub } from '../../core/upload.js';
 import { collect, examples, numberOption, openInput, storeOptions } from '../../core/cli.js';
@@ -79,7 +80,7 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
   ).action(async (logs: string[], opts: Record<string, unknown>) => {
     if (!logs.length) throw new CiError('E_USAGE', 'no log given', { hint: 'ci-intel autopsy LOG... (or - for stdin); see --help' });
     const config = ctx.config({});
-    const redactor = new Redactor({ banList: config.redact.banList });
+    const redactor = new Redactor(redactorOptions(config.redact));
     const rules = ruleSet(opts.rules as string[]);
     const classifier = classifierFrom(opts as { model?: string | boolean });
     const context = numberOption('--context', opts.context, { min: 0, max: 40, integer: true })!;
@@ -175,7 +176,7 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
       dir,
       ruleSet(opts.rules as string[]),
       classifierFrom(opts as { model?: string }) ?? shippedClassifier(),
-      new Redactor({ banList: config.redact.banList }),
+      new Redactor(redactorOptions(config.redact)),
       opts.trainExtra as string[],
     );
     ctx.out(opts.json ? JSON.stringify(report) + '\n' : renderEvalText(report, dir));

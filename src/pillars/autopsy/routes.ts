@@ -45,7 +45,7 @@ export function autopsyRoutes(app: HubApp, ctx: HubContext): void {
         const run = await resolveUploadRun(ctx, req, id);
         const body = bodyStream(req, ctx.config.ingest.maxBodyBytes);
         const uploadedAt = ctx.now();
-        const { bytes, lines, causes, mine } = await storeJobLog(ctx, run, jobId, body, req.query.failed, uploadedAt);
+        const { bytes, lines, causes, mine, refused } = await storeJobLog(ctx, run, jobId, body, req.query.failed, uploadedAt);
         let issue: unknown = null;
         const gh = autopsyConfig(ctx).github;
         const token = ctx.config.github.token;
@@ -57,7 +57,17 @@ export function autopsyRoutes(app: HubApp, ctx: HubContext): void {
             },
           );
         }
-        return { run_id: run.run_id, job: jobId, bytes, lines, failed: causes.length > 0, root_causes: mine, ...(issue ? { issue } : {}) };
+        return {
+          run_id: run.run_id,
+          job: jobId,
+          bytes,
+          lines,
+          failed: causes.length > 0,
+          root_causes: mine,
+          // Lines a PII pattern of policy reject refused (the rest of the log is stored).
+          ...(refused.length ? { refused: refused.slice(0, 1000) } : {}),
+          ...(issue ? { issue } : {}),
+        };
       },
     );
   });

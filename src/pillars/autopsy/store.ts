@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { RootCause } from '../../core/model/index.js';
 import { repoScope } from '../../core/db/access.js';
 import type { HubContext } from '../../core/registry.js';
+import type { RefusedLine } from '../../core/redact/index.js';
 import { explain, redactCauses, type ExplainOptions } from './analyze.js';
 import { LogScanner } from './scan.js';
 import type { Rule } from './types.js';
@@ -21,7 +22,12 @@ export const logKey = (runId: string, jobId: string) => `logs/${runId}/${encodeU
  * Streams a log into the store: redacted first (nothing unredacted is kept), compressed into the
  * blob store and scanned in the same pass. Memory stays bounded whatever the log size.
  */
-export async function ingestLog(ctx: HubContext, input: Readable, key: string, rules: Rule[]): Promise<{ scanner: LogScanner; bytes: number }> {
+export async function ingestLog(
+  ctx: HubContext,
+  input: Readable,
+  key: string,
+  rules: Rule[],
+): Promise<{ scanner: LogScanner; bytes: number; refused: RefusedLine[] }> {
   const redacted = input.pipe(ctx.redactor.stream({ keepLines: true }));
   input.on('error', (e) => redacted.destroy(e));
   const gzip = createGzip();
@@ -42,7 +48,7 @@ export async function ingestLog(ctx: HubContext, input: Readable, key: string, r
     throw e;
   }
   await put;
-  return { scanner, bytes };
+  return { scanner, bytes, refused: redacted.refused };
 }
 /** The stored (redacted) log as a stream of text. */
 export async function readStoredLog(ctx: HubContext, key: string): Promise<Readable> {

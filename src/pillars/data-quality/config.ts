@@ -52,6 +52,13 @@ const dataQualitySchema = Type.Object(
       { additionalProperties: false, default: {}, description: 'Severity of each contract test run on the loaded runs after every ingest.' },
     ),
     gates: Type.Array(gateSchema, setting({ default: [], description: 'Data-quality gates per table or view, checked after every ingest.' })),
+    freshnessGoalSeconds: Type.Integer(
+      setting({
+        minimum: 1,
+        default: 300,
+        description: 'Ingest freshness goal: the P95 of workflow completion → stored, per source over the last day, in seconds (the seed: 5 minutes).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

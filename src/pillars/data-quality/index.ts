@@ -7,6 +7,7 @@ import { dataQualityCommands } from './commands.js';
 import { dataQualityConfig, dataQualityConfigSection } from './config.js';
 import { dataQualityRules, registerDataQualityMetrics } from './prometheus.js';
 import { dataQualityRoutes } from './routes.js';
+import { freshnessSubscription } from './freshness.js';
 import { migrations } from './tables.js';
 
 export const dataQualityPillar = definePillar({
@@ -19,6 +20,16 @@ export const dataQualityPillar = definePillar({
   // Only where ci-intel.yml declares gates: `metrics rules` without them stays the metrics pillar's file.
   alertRules: (config) => (dataQualityConfig(config).gates.length ? dataQualityRules() : []),
   afterLoad: checkAfterLoad,
+  subscriptions: (ctx) => [freshnessSubscription(ctx)],
   pages: [{ id: 'data-quality', title: 'Data quality', order: 85 }],
-  panels: [{ id: 'dq-checks', title: 'Data-quality checks (latest outcome of each)', page: 'data-quality', api: '/api/v1/data-quality/checks', order: 10 }],
+  panels: [
+    { id: 'dq-checks', title: 'Data-quality checks (latest outcome of each)', page: 'data-quality', api: '/api/v1/data-quality/checks', order: 10 },
+    {
+      id: 'dq-freshness',
+      title: 'Ingest freshness (workflow completion → stored, last day)',
+      page: 'data-quality',
+      api: '/api/v1/data-quality/freshness',
+      order: 20,
+    },
+  ],
 });

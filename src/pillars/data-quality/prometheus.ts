@@ -9,6 +9,8 @@ import { schemaRecordsCounter } from '../../core/contract/deprecation.js';
 import type { HubContext, RuleGroup } from '../../core/registry.js';
 import { latestResults } from './store.js';
 import { dqdb } from './tables.js';
+import { dataQualityConfig } from './config.js';
+import { latencyBySource } from './freshness.js';
 
 export function registerDataQualityMetrics(registry: Registry, ctx: HubContext): void {
   // Created here too so it is on /metrics (at 0 per registered version) before the first ingest.
@@ -32,6 +34,28 @@ export function registerDataQualityMetrics(registry: Registry, ctx: HubContext):
     async collect() {
       this.reset();
       for (const r of await latestResults(db)) if (r.value !== null) this.set({ check: r.check, target: r.target }, r.value);
+    },
+  });
+  const goal = () => dataQualityConfig(ctx.config).freshnessGoalSeconds;
+  new Gauge({
+    name: 'ci_intel_ingest_latency_seconds',
+    help: 'Ingest freshness: workflow completion → stored, P50 and P95 per source (ndjson, webhook) over the runs stored in the last day',
+    labelNames: ['source', 'quantile'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const s of await latencyBySource(db, ctx.now(), goal())) {
+        this.set({ source: s.source, quantile: '0.5' }, s.p50_seconds);
+        this.set({ source: s.source, quantile: '0.95' }, s.p95_seconds);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ci_intel_ingest_latency_goal_seconds',
+    help: 'The ingest freshness goal for the P95 (dataQuality.freshnessGoalSeconds)',
+    registers: [registry],
+    collect() {
+      this.set(goal());
     },
   });
 }

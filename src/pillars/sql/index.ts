@@ -11,5 +11,6 @@ export const sqlPillar = definePillar({
   config: sqlConfigSection,
   migrations,
   routes: sqlRoutes,
+  pages: [{ id: 'sql', title: 'SQL', order: 95 }],
   commands: (program, ctx) => sqlCommands(program, ctx),
 });

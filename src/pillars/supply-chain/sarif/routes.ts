@@ -10,6 +10,7 @@ import { typed, type HubApp } from '../../../core/http/types.js';
 import { splitLines } from '../../../core/lines.js';
 import { untilInstant } from '../../../core/duration.js';
 import type { HubContext } from '../../../core/registry.js';
+import { piiHolds } from '../../../core/redact/pii.js';
 import { MAX_SARIF_BYTES, readSarif, SEVERITIES, type SarifFinding, type Severity } from './normalize.js';
 import { addSuppression, listSarifIssues, newSince, recordSarif, suppressionsOf } from './store.js';
 import { MAX_SUPPRESSION_DAYS } from './suppressions.js';
@@ -91,7 +92,18 @@ export function sarifRoutes(app: HubApp, ctx: HubContext): void {
           else if (l.text!.trim() !== '') {
             const f = parseSarifFindingLine(l.text!, l.no);
             if ('reason' in f) rejected.push(f);
-            else findings.push(f);
+            else {
+              // Every field is text people wrote: checked against the PII ban list before storage.
+              const clean = ctx.redactor.redactValue(f);
+              const first = clean.refused[0];
+              if (first)
+                rejected.push({
+                  line: l.no,
+                  pointer: first.pointer,
+                  reason: `${piiHolds(ctx.redactor.pii, [first.rule])}: the finding is not stored; remove it at the source`,
+                });
+              else findings.push(clean.value);
+            }
           }
         }
         if (rejected.length && !findings.length)
