@@ -1,7 +1,8 @@
 // Reproducibility records: the verdicts of a commit stored per artifact, and per artifact the rate
 // over time and the first commit of its current drift (the oldest non-reproducible check after
 // the last reproducible one).
-import type { ArtifactIdentity, ArtifactVerdict } from './model.js';
+import { DIFF_CLASSES, type ArtifactIdentity, type ArtifactVerdict, type DiffClass, type Difference } from './model.js';
+import { ecosystemOfArtifact, hintFor } from './hints.js';
 import type { DeterminismDb } from './tables.js';
 
 export interface ArtifactRate {
@@ -188,4 +189,47 @@ export async function identityDrift(db: DeterminismDb, f: { repo?: string; commi
         a.field.localeCompare(b.field),
     ),
   };
+}
+
+/** One artifact's stored verdict of a commit, as the PR comment and the evidence bundle show it. */
+export interface CommitVerdict {
+  artifact: string;
+  verdict: string;
+  classes: Partial<Record<DiffClass, number>>;
+  first_difference: Difference | null;
+  /** The fix for the first class found, in the artifact's ecosystem's words. */
+  hint: string | null;
+  checked_at: string;
+}
+
+const parsed = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+
+/** The verdicts stored for a commit, sorted by artifact. */
+export async function commitVerdicts(db: DeterminismDb, repo: string, commit: string): Promise<CommitVerdict[]> {
+  const rows = await db
+    .selectFrom('repro_results')
+    .selectAll()
+    .where('repo', '=', repo.toLowerCase())
+    .where('commit', '=', commit)
+    .orderBy('artifact')
+    .execute();
+  return rows.map((r) => {
+    const stored = parsed<Partial<Record<DiffClass, number>>>(r.classes);
+    // In the model's class order (jsonb keeps keys in its own order).
+    const classes = Object.fromEntries(DIFF_CLASSES.filter((c) => stored[c]).map((c) => [c, stored[c]!])) as Partial<Record<DiffClass, number>>;
+    const differences = parsed<Difference[]>(r.differences);
+    const first = DIFF_CLASSES.find((c) => classes[c]);
+    const eco = ecosystemOfArtifact(
+      r.artifact,
+      differences.map((d) => d.where),
+    );
+    return {
+      artifact: r.artifact,
+      verdict: r.verdict,
+      classes,
+      first_difference: differences[0] ?? null,
+      hint: first ? hintFor(first, eco) : null,
+      checked_at: new Date(r.checked_at).toISOString(),
+    };
+  });
 }
