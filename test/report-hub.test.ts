@@ -1,5 +1,8 @@
 // `ci-intel report --hub`: the job's files reach a running hub on the run the CI environment names,
 // and the hub's analyses of that run agree with what the report printed.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../src/core/tokens.js';
@@ -114,6 +117,59 @@ describe('ci-intel report --hub', () => {
       trace_url: `http://jaeger.test/trace/${traceId}`,
     });
   });
+
+  it("adds the reproducibility verdicts the hub stores for the run's commit to the comment; none stored, no section", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-report-repro-'));
+    try {
+      const write = (name: string, text: string) => (writeFileSync(path.join(dir, name), text), path.join(dir, name));
+      const sha = '3333333333333333333333333333333333333333';
+      const cli = async (args: string[], env: Record<string, string> = {}) => {
+        let out = '';
+        let err = '';
+        const code = await runCli(args, { out: (s) => (out += s), err: (s) => (err += s), env, isTTY: false, cwd: dir }, pillars);
+        return { code, out, err };
+      };
+      // the build's own check, recorded on the hub: one artifact drifts (a date), one reproduces
+      mkdirSync(path.join(dir, 'a'));
+      mkdirSync(path.join(dir, 'b'));
+      write('a/info.txt', 'built 2026-12-06T05:00:01Z\n');
+      write('b/info.txt', 'built 2026-12-06T05:00:09Z\n');
+      write('a/same.txt', 'v1\n');
+      write('b/same.txt', 'v1\n');
+      const rec = await cli([
+        'repro',
+        'diff',
+        path.join(dir, 'a'),
+        path.join(dir, 'b'),
+        '--record',
+        `--hub=${url}`,
+        `--token=${token}`,
+        '--repo=acme/app',
+        `--commit=${sha}`,
+      ]);
+      expect(rec.err).toContain('recorded 2 artifact verdicts');
+      const env = { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/app', GITHUB_RUN_ID: '9003', GITHUB_RUN_ATTEMPT: '1', GITHUB_SHA: sha };
+      const r = await cli(['report', '--junit', fx('test/fixtures/report/junit.xml'), '--hub', url, '--token', token], env);
+      expect(r.code, r.err).toBe(1);
+      expect(r.out).toContain(
+        ['#### Reproducible builds: 1 of 2 artifacts reproducible', '', '| artifact | verdict | differences | first |', '|---|---|---|---|'].join('\n'),
+      );
+      expect(r.out).toMatch(
+        /\n\| info\.txt \| \*\*not reproducible\*\* \| timestamp 1 \| `info\.txt:1` built 2026-12-06T05:00:01Z\s+→\s+built 2026-12-06T05:00:09Z \|\n/,
+      );
+      expect(r.out).toContain('\n| same.txt | reproducible |  |  |\n');
+      expect(r.out).toContain('\n- fix for info.txt: export SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) and build archives with fixed times');
+      const none = await cli(['report', '--junit', fx('test/fixtures/report/junit.xml'), '--hub', url, '--token', token], {
+        ...env,
+        GITHUB_RUN_ID: '9004',
+        GITHUB_SHA: '4444444444444444444444444444444444444444',
+      });
+      expect(none.out).toContain('62 failing');
+      expect(none.out).not.toContain('Reproducible builds');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('a hub that cannot be reached is a warning; the analysis and exit code stand', async () => {
     let out = '';

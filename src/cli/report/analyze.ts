@@ -16,6 +16,7 @@ import { analyzeReportFile, type AgentAnalysis } from '../../pillars/mutation/ag
 import type { Summary as MutationSummary } from '../../pillars/mutation/summary.js';
 import { mergeCoverage, parseCoverageFile, totals } from '../../pillars/test-reports/coverage/index.js';
 import { parseReportCases } from '../../pillars/test-reports/parsers/index.js';
+import type { CommitVerdict } from '../../pillars/determinism/store.js';
 
 export interface ReportInputs {
   junit: string[];
@@ -54,6 +55,8 @@ export interface JobReport {
   mutation: MutationSummary | null;
   coverage: { files: number; lines_pct: number | null } | null;
   gates: Gate[];
+  /** The reproducibility verdicts the hub stores for the run's commit (`repro --record`); absent without a hub or results. */
+  determinism?: CommitVerdict[] | null;
   /** The run's trace (the pipeline's own trace id when it set TRACEPARENT) and its link from `traces.traceUrl`. */
   trace?: { trace_id: string; url: string | null } | null;
 }

@@ -15,7 +15,10 @@ import { analyzeJob, filesOf, type JobReport } from './analyze.js';
 import { publishToGithub, type ReportTarget, type Published } from './github.js';
 import { publishToGitlab } from './gitlab.js';
 import { uploadJob, type Uploaded } from './upload.js';
-import { hubOptions, hubTarget, uploadRun } from '../../core/upload.js';
+import { hubOptions, hubTarget, uploadRun, type HubTarget } from '../../core/upload.js';
+import { hubCall, queryOf } from '../../core/hub-api.js';
+import type { DetectedRun } from '../../core/identity.js';
+import type { CommitVerdict } from '../../pillars/determinism/store.js';
 import { Redactor } from '../../core/redact/index.js';
 import { redactorOptions } from '../../core/redact/pii.js';
 import { gatesPassed, renderMarkdown } from './render.js';
@@ -70,6 +73,7 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
     const run = uploadRun(o, ctx.env);
     const files = await uploadJob(target, run, inputs, mutation, { redactor: new Redactor(redactorOptions(ctx.config().redact)), job: ctx.env.GITHUB_JOB });
     uploaded = { run_id: run.run_id, files };
+    report.determinism = await determinismOfCommit(target, run, ctx);
     for (const f of files) if (f.error) ctx.err(`warning: not uploaded: ${f.file}: ${f.error}\n`);
     if (o.strict && files.some((f) => f.error)) {
       throw new CiError('E_HUB_UNREACHABLE', `${files.filter((f) => f.error).length} file(s) could not be uploaded to the hub`, {
@@ -96,6 +100,22 @@ export async function runReport(o: ReportOptions, ctx: CliContext): Promise<Repo
 }
 
 type Inputs = { coverage: string[] };
+
+/**
+ * The reproducibility verdicts the hub holds for the run's commit (`repro --record --hub` put them
+ * there), for the comment's section; none stored is no section. A hub that cannot answer (a token
+ * without the read scope, an older hub) is a warning: the report stands without the section.
+ */
+async function determinismOfCommit(target: HubTarget, run: DetectedRun, ctx: CliContext): Promise<CommitVerdict[] | null> {
+  if (!run.repo || !run.commit_sha) return null;
+  try {
+    const r = await hubCall<{ verdicts: CommitVerdict[] }>(target, `/api/v1/determinism/commit-verdicts${queryOf({ repo: run.repo, commit: run.commit_sha })}`);
+    return r.verdicts.length ? r.verdicts : null;
+  } catch (e) {
+    ctx.err(`warning: no reproducibility verdicts in the report: ${(e as Error).message}\n`);
+    return null;
+  }
+}
 
 /**
  * The trace the hub exports for this job's run: the pipeline's own trace id when it set

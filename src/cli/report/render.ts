@@ -84,6 +84,7 @@ export function renderMarkdown(r: JobReport, opts: { limit?: number; runUrl?: st
     for (const h of m.hotspots.slice(0, 3)) lines.push(`- ${h.file}: ${h.survived + h.no_coverage} mutants undetected`);
     sections.push(lines.join('\n'));
   }
+  if (r.determinism?.length) sections.push(determinismSection(r.determinism));
   if (r.coverage) {
     sections.push(
       `#### Coverage: ${r.coverage.lines_pct === null ? 'no line data' : `${r.coverage.lines_pct.toFixed(1)}% of lines`} in ${r.coverage.files} files`,
@@ -105,6 +106,26 @@ export function renderMarkdown(r: JobReport, opts: { limit?: number; runUrl?: st
   // A first section too long on its own (hundreds of failing tests) is cut by lines.
   if (out.length + note(1).length > opts.limit) out = out.slice(0, opts.limit - note(1).length - 2).replace(/\n[^\n]*$/, '');
   return out + note(sections.length - used || 1);
+}
+
+/** The commit's reproducibility verdicts: a row per artifact with its classes and the first difference, the fix per drifting artifact. */
+function determinismSection(vs: NonNullable<JobReport['determinism']>): string {
+  const ok = vs.filter((v) => v.verdict === 'reproducible').length;
+  const lines = [
+    `#### Reproducible builds: ${ok} of ${vs.length} artifact${vs.length === 1 ? '' : 's'} reproducible`,
+    '',
+    '| artifact | verdict | differences | first |',
+    '|---|---|---|---|',
+  ];
+  for (const v of vs) {
+    const classes = Object.entries(v.classes)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ');
+    const first = v.first_difference ? `\`${cell(clip(v.first_difference.where, 120))}\` ${cell(clip(v.first_difference.detail, 160))}` : '';
+    lines.push(`| ${cell(v.artifact)} | ${v.verdict === 'reproducible' ? v.verdict : `**${v.verdict}**`} | ${classes} | ${first} |`);
+  }
+  for (const v of vs) if (v.hint) lines.push(`- fix for ${cell(v.artifact)}: ${cell(clip(v.hint, 300))}`);
+  return lines.join('\n');
 }
 
 /** One annotation per failing test, per root cause and per failed gate; a failure without a file is put on its report or log. */

@@ -2,7 +2,7 @@
 // verdicts as `--json` prints them. The hub checks every field it stores (the first problem is
 // named by its JSON pointer) before anything is written.
 import { CiError } from '../../core/errors.js';
-import { DIFF_CLASSES, type ArtifactVerdict, type DiffClass, type Difference } from './model.js';
+import { DIFF_CLASSES, type ArtifactIdentity, type ArtifactVerdict, type DiffClass, type Difference } from './model.js';
 
 const VERDICTS = ['reproducible', 'not reproducible', 'not compared'] as const;
 const MAX_VERDICTS = 10_000;
@@ -61,7 +61,33 @@ export function parseVerdictUpload(text: string): ArtifactVerdict[] {
         detail: text('detail', MAX_TEXT, dd.detail, `${p}/detail`),
       };
     });
+    const identity = o.identity === undefined ? undefined : parseIdentityPair(o.identity, `${at}/identity`, bad);
     const notes = Array.isArray(o.notes) ? (o.notes as unknown[]).filter((n): n is string => typeof n === 'string').map((n) => n.slice(0, MAX_TEXT)) : [];
-    return { artifact, verdict: o.verdict as ArtifactVerdict['verdict'], size, sha256, classes, differences, notes };
+    return { artifact, verdict: o.verdict as ArtifactVerdict['verdict'], size, sha256, classes, differences, notes, ...(identity ? { identity } : {}) };
   });
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** `identity`: two entries, each null (a side not built) or what compare/identity.ts found. */
+function parseIdentityPair(x: unknown, at: string, bad: (pointer: string, msg: string) => never): [ArtifactIdentity | null, ArtifactIdentity | null] {
+  if (!Array.isArray(x) || x.length !== 2) return bad(at, 'two identities (null for a side not built)');
+  return x.map((raw, i) => {
+    const p = `${at}/${i}`;
+    if (raw === null) return null;
+    if (typeof raw !== 'object' || Array.isArray(raw)) return bad(p, 'an identity object or null');
+    const o = raw as Obj;
+    const hash = (k: string) => (typeof o[k] === 'string' && HEX64.test(o[k] as string) ? (o[k] as string) : bad(`${p}/${k}`, 'a sha256 in hex'));
+    const opt = (k: string, re: RegExp, what: string) => {
+      if (o[k] === undefined) return {};
+      return typeof o[k] === 'string' && re.test(o[k] as string) ? { [k]: o[k] as string } : bad(`${p}/${k}`, what);
+    };
+    return {
+      sha256: hash('sha256'),
+      contentSha256: hash('contentSha256'),
+      ...opt('buildId', /^[0-9a-f]{1,256}$/, 'a build id in hex'),
+      ...opt('implementationVersion', /^.{1,200}$/, 'text of 1 to 200 characters'),
+      ...opt('buildJdk', /^.{1,200}$/, 'text of 1 to 200 characters'),
+    };
+  }) as [ArtifactIdentity | null, ArtifactIdentity | null];
 }

@@ -24,6 +24,19 @@ export interface Difference {
   detail: string;
 }
 
+/** What a built file says it is (compare/identity.ts), stored per commit for the cross-time gate. */
+export interface ArtifactIdentity {
+  sha256: string;
+  /** SHA-256 with the stamps left out (ELF: build id zeroed; zip/jar: entries' names and bytes, manifest stamps dropped). */
+  contentSha256: string;
+  /** ELF `.note.gnu.build-id`, hex. */
+  buildId?: string;
+  /** JAR `META-INF/MANIFEST.MF` `Implementation-Version`. */
+  implementationVersion?: string;
+  /** JAR manifest `Build-Jdk` (else `Build-Jdk-Spec`). */
+  buildJdk?: string;
+}
+
 export type Verdict = 'reproducible' | 'not reproducible' | 'not compared';
 
 export interface ArtifactVerdict {
@@ -37,4 +50,6 @@ export interface ArtifactVerdict {
   differences: Difference[];
   /** What was not looked into and why (size caps, missing decoders, the budget). */
   notes: string[];
+  /** Each side's identity (absent for a side not built, and in reports of older versions). */
+  identity?: [ArtifactIdentity | null, ArtifactIdentity | null];
 }

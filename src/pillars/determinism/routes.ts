@@ -4,10 +4,10 @@
 import { Type } from 'typebox';
 import type { HubApp } from '../../core/http/types.js';
 import { commitUploadRoute } from '../../core/http/commit-upload.js';
-import { requirePrincipal } from '../../core/http/index.js';
+import { assertRepo, requirePrincipal } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
 import { parseVerdictUpload } from './ingest.js';
-import { artifactRates, recordResults } from './store.js';
+import { artifactRates, commitVerdicts, identityDrift, recordResults } from './store.js';
 import type { DeterminismTables } from './tables.js';
 
 /** Upload cap: 10,000 verdicts of 20 differences each stay well under it. */
@@ -61,6 +61,41 @@ export function determinismRoutes(app: HubApp, ctx: HubContext): void {
           last_checked: r.lastChecked,
         })),
       };
+    },
+  );
+
+  app.get(
+    '/api/v1/determinism/identity-drift',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary:
+          "Cross-time drift of a repository's build stamps: a commit built with two ELF build ids, JAR Implementation-Versions or Build-Jdks, or the same content under two build ids (behind `gate determinism --across-commits`)",
+        tags: ['determinism'],
+        querystring: Type.Object({ repo: Type.String({ minLength: 3 }), commit: Type.Optional(Type.String({ minLength: 1 })) }),
+      },
+    },
+    async (req) => {
+      assertRepo(req, req.query.repo.toLowerCase());
+      return identityDrift(ctx.db.withTables<DeterminismTables>(), { repo: req.query.repo, commit: req.query.commit });
+    },
+  );
+
+  app.get(
+    '/api/v1/determinism/commit-verdicts',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary:
+          "A commit's stored reproducibility verdicts per artifact: verdict, differences per class, the first difference and the fix for the first class (the PR comment's and the evidence bundle's section)",
+        tags: ['determinism'],
+        querystring: Type.Object({ repo: Type.String({ minLength: 3 }), commit: Type.String({ minLength: 1 }) }),
+      },
+    },
+    async (req) => {
+      const repo = req.query.repo.toLowerCase();
+      assertRepo(req, repo);
+      return { repo, commit: req.query.commit, verdicts: await commitVerdicts(ctx.db.withTables<DeterminismTables>(), repo, req.query.commit) };
     },
   );
 }

@@ -9,6 +9,7 @@ import type { ArtifactVerdict } from '../model.js';
 import type { KnownValues } from './classify.js';
 import { BudgetExhausted, DEFAULT_LIMITS, sha256File, type Limits } from './context.js';
 import { compareFiles } from './files.js';
+import { artifactIdentity } from './identity.js';
 import { DiffCollector } from './report.js';
 
 export interface DiffOptions {
@@ -68,6 +69,7 @@ async function missing(name: string, pa?: string, pb?: string): Promise<Artifact
     classes: { content: 1 },
     differences: [{ class: 'content', where: name, detail: pa ? 'built only in the first run' : 'built only in the second run' }],
     notes: [],
+    identity: pa ? [await artifactIdentity(p, sha), null] : [null, await artifactIdentity(p, sha)],
   };
 }
 
@@ -75,6 +77,8 @@ export async function compareArtifact(a: string, b: string, name: string, opts: 
   const now = opts.now ?? Date.now;
   const [sa, sb, ha, hb] = await Promise.all([stat(a), stat(b), sha256File(a), sha256File(b)]);
   const v: ArtifactVerdict = { artifact: name, verdict: 'reproducible', size: [sa.size, sb.size], sha256: [ha, hb], classes: {}, differences: [], notes: [] };
+  const ia = await artifactIdentity(a, ha);
+  v.identity = [ia, ha === hb ? ia : await artifactIdentity(b, hb)];
   if (ha === hb) return v;
   const c = new DiffCollector();
   const scratch = await mkdtemp(path.join(opts.tmpDir ?? os.tmpdir(), 'ci-intel-repro-'));

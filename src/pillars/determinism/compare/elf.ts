@@ -39,14 +39,17 @@ export function elfSections(f: Buffer): Section[] {
   });
 }
 
-/** The GNU build id (hex) from a .note.gnu.build-id section's bytes. */
-function buildId(note: Buffer): string {
-  if (note.length < 16) return note.toString('hex');
+/** Where the GNU build id lies in a .note.gnu.build-id section's bytes: [start, end). */
+export function noteDescRange(note: Buffer): [number, number] {
+  if (note.length < 16) return [0, note.length];
   const namesz = note.readUInt32LE(0);
   const descsz = note.readUInt32LE(4);
   const descOff = 12 + Math.ceil(namesz / 4) * 4;
-  return note.subarray(descOff, descOff + descsz).toString('hex');
+  return [Math.min(descOff, note.length), Math.min(descOff + descsz, note.length)];
 }
+
+/** The GNU build id (hex) from a .note.gnu.build-id section's bytes. */
+const buildId = (note: Buffer): string => note.subarray(...noteDescRange(note)).toString('hex');
 
 export function compareElf(a: Buffer, b: Buffer, where: string, ctx: CompareCtx): void {
   const { c } = ctx;

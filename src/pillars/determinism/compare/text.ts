@@ -74,7 +74,7 @@ function flatten(v: unknown, at = '', out: string[] = []): string[] {
 }
 
 /** Unfolds manifest continuation lines (a line starting with one space continues the previous). */
-const unfoldManifest = (text: string) => text.replace(/\r?\n /g, '').split(/\r?\n/);
+export const unfoldManifest = (text: string) => text.replace(/\r?\n /g, '').split(/\r?\n/);
 
 export function compareText(a: string, b: string, where: string, name: string, c: DiffCollector, known: KnownValues, json: boolean): void {
   if (json) {
