@@ -2,10 +2,10 @@
 // percent, from the JSON of `repro` or `repro diff`; fails on any drift by default.
 // `ci-intel gate determinism --across-commits`: the cross-time gate (seed 000 "fail on ELF BUILD_ID
 // / JAR Implementation-Version drift even if SHA identical") over the identities `--record` stored.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { examples, numberOption, storeOptions } from '../../core/cli.js';
 import { CiError } from '../../core/errors.js';
+import { readJsonLines } from '../../core/input.js';
 import { hubCall, queryOf, readHubOptions, readTarget } from '../../core/hub-api.js';
 import type { CliContext, GateDef, GateResult } from '../../core/registry.js';
 import type { ArtifactVerdict } from './model.js';
@@ -14,34 +14,19 @@ import type { DeterminismTables } from './tables.js';
 
 /** The verdicts in a report file: `repro --json` (one object with `verdicts`) or `repro diff --json` (one per line). */
 export function readVerdicts(file: string): ArtifactVerdict[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CiError('E_INPUT_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { where: file });
-  }
+  const hint = 'pass the output of ci-intel repro --json or repro diff --json';
   const out: ArtifactVerdict[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let o: unknown;
-    try {
-      o = JSON.parse(line);
-    } catch {
-      throw new CiError('E_JSON_MALFORMED', 'not a JSON line', {
-        where: `${file}:${i + 1}`,
-        hint: 'pass the output of ci-intel repro --json or repro diff --json',
-      });
-    }
+  for (const { value: o, where } of readJsonLines(file, hint)) {
     const list = o && typeof o === 'object' && Array.isArray((o as { verdicts?: unknown }).verdicts) ? (o as { verdicts: unknown[] }).verdicts : [o];
     list.forEach((v, j) => {
       if (!v || typeof v !== 'object' || typeof (v as ArtifactVerdict).artifact !== 'string' || typeof (v as ArtifactVerdict).verdict !== 'string')
         throw new CiError('E_REPORT_INVALID', 'not a reproducibility verdict (artifact and verdict missing)', {
-          where: `${file}:${i + 1}${list.length > 1 || o !== v ? ` /verdicts/${j}` : ''}`,
-          hint: 'pass the output of ci-intel repro --json or repro diff --json',
+          where: `${where}${list.length > 1 || o !== v ? ` /verdicts/${j}` : ''}`,
+          hint,
         });
       out.push(v as ArtifactVerdict);
     });
-  });
+  }
   return out;
 }
 
