@@ -12,6 +12,7 @@ import { complianceViews } from '../pillars/compliance/web/index.js';
 import { replayViews } from '../pillars/replay/web/index.js';
 import { scoreboardViews } from '../pillars/scoreboard/web/index.js';
 import { chaosViews } from '../pillars/chaos/web/index.js';
+import { tracesViews } from '../pillars/traces/web/index.js';
 
 function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
   const out: Record<string, PageView> = {};
@@ -24,4 +25,15 @@ function assemble(...sets: Array<Record<string, PageView>>): Record<string, Page
   return out;
 }
 
-export const views = assemble(metricsViews, testsViews, mutationViews, cacheViews, schedulerViews, complianceViews, replayViews, chaosViews, scoreboardViews);
+export const views = assemble(
+  metricsViews,
+  testsViews,
+  mutationViews,
+  cacheViews,
+  schedulerViews,
+  complianceViews,
+  replayViews,
+  chaosViews,
+  scoreboardViews,
+  tracesViews,
+);

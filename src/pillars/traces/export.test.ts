@@ -49,7 +49,7 @@ const setEndpoint = (c: Config) => {
 async function drain(hub: TestHub, protocol: 'http/protobuf' | 'http/json' = 'http/protobuf'): Promise<PassResult> {
   await hub.bus.drain();
   const w = new TraceExporter(tdb(hub), { ...tracesConfig(hub.config), endpoint: receiver.url, protocol }, hub.now);
-  const total: PassResult = { sent: 0, spans: 0, unchanged: 0, unfinished: 0, settling: 0, error: null };
+  const total: PassResult = { sent: 0, spans: 0, changes: 0, unchanged: 0, unfinished: 0, settling: 0, error: null };
   try {
     for (;;) {
       const r = await w.pass();
@@ -58,7 +58,8 @@ async function drain(hub: TestHub, protocol: 'http/protobuf' | 'http/json' = 'ht
       total.spans += r.spans;
       total.unchanged += r.unchanged;
       total.unfinished += r.unfinished;
-      if (r.sent + r.unchanged + r.unfinished === 0) return total;
+      total.changes += r.changes;
+      if (r.sent + r.changes + r.unchanged + r.unfinished === 0) return total;
     }
   } finally {
     await w.shutdown();

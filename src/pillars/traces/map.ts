@@ -86,7 +86,7 @@ const ms = (t: Time): number | null => (t === null || t === undefined ? null : n
 const num = (v: number | string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** Drops null/undefined values, so a missing fact is no attribute (never a 0). */
-function attrs(o: Record<string, AttrValue | null | undefined>): Record<string, AttrValue> {
+export function attrs(o: Record<string, AttrValue | null | undefined>): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
   for (const k of Object.keys(o).sort()) {
     const v = o[k];
