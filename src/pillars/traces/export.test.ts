@@ -181,7 +181,18 @@ describeEachStore(
       expect(r.sent).toBe(1);
       const runId = runIdFor('github', repo, run.workflow_run.id, 1);
       const traceId = traceIdOf(runId);
-      expect(spanTree(receiver.spans, traceId)).toEqual([{ [`RUN ${run.workflow.name}`]: [{ 'linters-0': ['queue'] }, { 'linters-1': ['queue'] }] }]);
+      // The steps GitHub sent with each job, under the job's span, at their own times.
+      const stepNames = (i: number) => ['queue', ...jobs[i]!.workflow_job.steps.map((st: { name: string }) => st.name)].sort((a, b) => a.localeCompare(b));
+      expect(spanTree(receiver.spans, traceId)).toEqual([{ [`RUN ${run.workflow.name}`]: [{ 'linters-0': stepNames(0) }, { 'linters-1': stepNames(1) }] }]);
+      for (const [i, j] of jobs.entries()) {
+        const jobSpan = byName(receiver.spans, `linters-${i}`);
+        const got = receiver.spans
+          .filter((s) => s.parentSpanId === jobSpan.spanId && s.name !== 'queue')
+          .sort((a, b) => Number(a.attributes['ci_intel.step.number']) - Number(b.attributes['ci_intel.step.number']));
+        expect(got.map((s) => [s.name, s.startMs, s.endMs, s.attributes['ci_intel.step.conclusion']])).toEqual(
+          j.workflow_job.steps.map((st: Record<string, string>) => [st.name, Date.parse(st.started_at!), Date.parse(st.completed_at!), st.conclusion]),
+        );
+      }
       const root = byName(receiver.spans, `RUN ${run.workflow.name}`);
       expect(root.attributes).toMatchObject({
         'cicd.pipeline.name': run.workflow.name,
