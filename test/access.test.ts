@@ -152,7 +152,13 @@ describe('every read route filters by the caller (teams for sessions, patterns f
     const sigs = (await (await get('/api/v1/autopsy/signatures?limit=1000', { cookie })).json()) as { signatures: Array<{ repo: string }> };
     expect(sigs.signatures.length).toBeGreaterThan(0);
     const [owner, repo] = withLog.repo.split('/') as [string, string];
+    // A commit of team A that reached production (the commit → deploy trace), else any of A's commits.
+    const sha = (
+      await sql<{ sha: string }>`select coalesce((select commit_sha from metrics_lead_times where repo = ${withLog.repo} limit 1),
+        (select commit_sha from runs where repo = ${withLog.repo} and commit_sha is not null limit 1)) as sha`.execute(hub.db)
+    ).rows[0]!.sha;
     params = {
+      sha,
       id: withLog.run_id,
       job: withLog.name,
       owner,

@@ -343,6 +343,39 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     expect(await page.locator('h1').innerText()).toBe('Scoreboard, week 2026-W12');
   });
 
+  it('Commit to deploy: the waterfall of a change shows the API’s segments (bars to scale), DORA lead time, cost and CO2e', async () => {
+    const inPage = (url: string): Promise<any> => page.evaluate(async (u) => (await fetch(u)).json(), url);
+    // The metrics pillar materializes lead times in the background under serve: wait for them.
+    await expect.poll(async () => (await inPage('/api/v1/changes')).changes.length, { timeout: 120_000 }).toBeGreaterThan(0);
+    await page.goto(`${base}/?page=change`);
+    await loaded(page);
+    const first = page.locator('[data-testid="table-changes"] tbody tr').first();
+    const sha = await first.locator('td[data-col="sha"]').getAttribute('data-value');
+    await first.click();
+    await page.waitForURL((u) => u.searchParams.get('sha') === sha);
+    await loaded(page);
+    const repo = new URL(page.url()).searchParams.get('repo')!;
+    const c = await inPage(`/api/v1/repos/${repo}/changes/${sha}/trace`);
+    expect(c.segments.length).toBeGreaterThanOrEqual(3);
+    const rows = page.locator('[data-testid="waterfall"] .wf-row');
+    expect(await rows.evaluateAll((rs) => rs.map((r) => [r.getAttribute('data-testid'), Number(r.getAttribute('data-seconds'))]))).toEqual(
+      c.segments.map((s: { id: string; seconds: number }) => [`segment-${s.id}`, s.seconds]),
+    );
+    expect(await rows.locator('.wf-dur').allInnerTexts()).toEqual(c.segments.map((s: { seconds: number }) => dur(s.seconds * 1000)));
+    // Each bar's width on screen is its share of author → production (to a pixel; bars are at least 1 px).
+    const track = (await rows.first().locator('.wf-track').boundingBox())!;
+    const widths = await rows.locator('.wf-bar').evaluateAll((bs) => bs.map((b) => b.getBoundingClientRect().width));
+    c.segments.forEach((s: { seconds: number }, i: number) =>
+      expect(Math.abs(widths[i]! - Math.max(1, (s.seconds / c.total_s) * track.width))).toBeLessThan(1.5),
+    );
+    expect(await page.locator('[data-testid="kpi-lead-time"] .value').getAttribute('data-value')).toBe(String(c.lead_time_s));
+    expect(await page.locator('[data-testid="kpi-lead-time"] .value').innerText()).toBe(dur(c.lead_time_s * 1000));
+    expect(await page.locator('[data-testid="kpi-total"] .value').innerText()).toBe(dur(c.total_s * 1000));
+    expect(await page.locator('[data-testid="kpi-cost"] .value').getAttribute('data-value')).toBe(String(c.cost.usd));
+    expect(await page.locator('[data-testid="kpi-co2e"] .value').getAttribute('data-value')).toBe(String(c.cost.co2e_g));
+    expect(await page.locator('[data-testid="table-change-runs"] tbody tr').count()).toBe(c.runs.length);
+  });
+
   it('Data quality: a freshness breach of a `fail` gate after a load shows on the page, as on /metrics', async () => {
     // Gates as ci-intel.yml would declare them: the newest run at most a minute old.
     hub.config.pillars = {

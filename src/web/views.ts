@@ -13,6 +13,7 @@ import { replayViews } from '../pillars/replay/web/index.js';
 import { scoreboardViews } from '../pillars/scoreboard/web/index.js';
 import { chaosViews } from '../pillars/chaos/web/index.js';
 import { sqlViews } from '../pillars/sql/web/index.js';
+import { tracesViews } from '../pillars/traces/web/index.js';
 
 function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
   const out: Record<string, PageView> = {};
@@ -36,4 +37,5 @@ export const views = assemble(
   chaosViews,
   scoreboardViews,
   sqlViews,
+  tracesViews,
 );

@@ -20,12 +20,24 @@ export interface Mapping {
   /** Push commits: their parents are unknown (push payloads do not carry them), see store.ts. */
   pushCommits: CommitInput[];
   pulls: PullRequestRow[];
+  /** The steps of a job, when the source has them (GitHub's workflow_job): they replace the job's stored steps. */
+  steps?: { run_id: string; job_key: string; steps: StepRow[] };
   /** GitLab deployments name the job that deployed (`gl:<id>`); its run becomes the deployment's run. */
   deployableJob?: string;
   /** ChatOps commands of a comment (recorded in sources_chatops, acted on from the bus). */
   chat?: ChatRequest[];
   /** Set when the delivery maps to nothing (unknown event, covered elsewhere): why. */
   ignored?: string;
+}
+
+/** One step of a job (GitHub Actions: `workflow_job.steps[]`). */
+export interface StepRow {
+  number: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  started_at: Date | null;
+  completed_at: Date | null;
 }
 
 export function emptyMapping(): Mapping {

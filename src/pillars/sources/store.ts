@@ -40,6 +40,8 @@ export async function applyMapping(trx: Trx, m: Mapping): Promise<Applied> {
     out.jobs = jobs.length;
     for (const id of new Set(jobs.map((j) => j.run_id))) await deriveQueueFromJobs(trx, id);
   }
+  // Steps follow their job: skipped when the job is not stored (an NDJSON record owns the run).
+  if (m.steps && jobs.some((j) => j.run_id === m.steps!.run_id && j.job_key === m.steps!.job_key)) await replaceSteps(trx, m.steps);
   if (m.deployments.length) {
     let runId: string | null = null;
     if (m.deployableJob) {
@@ -79,6 +81,25 @@ export async function applyMapping(trx: Trx, m: Mapping): Promise<Applied> {
   }
   if (m.chat?.length) out.events.push(...(await insertChatRequests(trx, m.chat)));
   return out;
+}
+
+/**
+ * A job's steps as its delivery lists them. Deliveries come out of order: a list with fewer
+ * completed steps than the stored one is older, and never replaces it.
+ */
+async function replaceSteps(trx: Trx, s: NonNullable<Mapping['steps']>): Promise<void> {
+  const done =
+    (
+      await sql<{ n: number }>`select count(*)::int as n from sources_job_steps
+      where run_id = ${s.run_id} and job_key = ${s.job_key} and completed_at is not null`.execute(trx)
+    ).rows[0]?.n ?? 0;
+  if (s.steps.filter((st) => st.completed_at !== null).length < Number(done)) return;
+  await trx.deleteFrom('sources_job_steps').where('run_id', '=', s.run_id).where('job_key', '=', s.job_key).execute();
+  await trx
+    .insertInto('sources_job_steps')
+    .values(s.steps.map((st) => ({ run_id: s.run_id, job_key: s.job_key, ...st })))
+    .onConflict((oc) => oc.columns(['run_id', 'job_key', 'number']).doNothing())
+    .execute();
 }
 
 /** The event the ChatOps consumer acts on; object_key is the audit row's id. */

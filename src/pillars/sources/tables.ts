@@ -89,7 +89,20 @@ export interface SwitchesTable {
   set_at: DefaultTimestamp;
 }
 
+/** The steps of a job (GitHub Actions sends them with workflow_job); a job's latest delivery replaces them. */
+export interface JobStepsTable {
+  run_id: string;
+  job_key: string;
+  number: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  started_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+}
+
 export interface SourcesTables {
+  sources_job_steps: JobStepsTable;
   sources_deliveries: DeliveriesTable;
   sources_pull_requests: PullRequestsTable;
   sources_chatops: ChatopsTable;
@@ -170,6 +183,24 @@ create table sources_switches (
   set_by text not null,
   set_at timestamptz not null default now(),
   primary key (repo, name)
+);
+`,
+  },
+  {
+    // Steps are kept with the job they belong to (deleted with it: retention of runs cascades).
+    id: 'sources-0003-job-steps',
+    up: `
+create table sources_job_steps (
+  run_id uuid not null,
+  job_key text not null,
+  number integer not null,
+  name text not null,
+  status text not null,
+  conclusion text,
+  started_at timestamptz,
+  completed_at timestamptz,
+  primary key (run_id, job_key, number),
+  foreign key (run_id, job_key) references jobs (run_id, job_key) on delete cascade
 );
 `,
   },

@@ -42,12 +42,12 @@ describe('ci-intel traces export', () => {
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     // Only the run of the last 7 days: the one of September is older.
-    expect(JSON.parse(first.out)).toEqual({ matched: 1, sent: 1, spans: 7, unchanged: 0, unfinished: 0 });
+    expect(JSON.parse(first.out)).toEqual({ matched: 1, sent: 1, spans: 7, changes: 0, unchanged: 0, unfinished: 0 });
     expect(spanTree(receiver.spans, traceIdOf(String(record.run_id)))).toEqual([
       { 'RUN default': [{ build: ['queue'] }, 'deploy staging', { pytest: ['queue'] }, 'tests'] },
     ]);
     const again = await cli(['traces', 'export', '--since', '7d', '--endpoint', receiver.url, '--json', ...data]);
-    expect(JSON.parse(again.out)).toEqual({ matched: 1, sent: 0, spans: 0, unchanged: 1, unfinished: 0 });
+    expect(JSON.parse(again.out)).toEqual({ matched: 1, sent: 0, spans: 0, changes: 0, unchanged: 1, unfinished: 0 });
     expect(receiver.requests).toBe(1);
     const forced = await cli(['traces', 'export', '--since', '2025-08-01', '--endpoint', receiver.url, '--protocol', 'http/json', '--force', ...data]);
     expect(forced.code).toBe(0);

@@ -7,6 +7,7 @@ import { CiError } from '../../core/errors.js';
 import type { CliContext } from '../../core/registry.js';
 import { tracesConfig } from './config.js';
 import { queueLength, queueSince } from './store.js';
+import { forgetExportedChanges, productionEnvironments } from './change-store.js';
 import { tdb } from './tables.js';
 import { addPass, backoffMs, TraceExporter, type PassResult } from './worker.js';
 
@@ -50,8 +51,9 @@ export function tracesCommands(program: Command, ctx: CliContext): void {
       const cfg = { ...base, endpoint, protocol, settleMs: 0 } as const;
       const db = tdb(hub);
       const matched = await queueSince(db, since, opts.repo as string | undefined, ctx.now());
-      worker = new TraceExporter(db, cfg, ctx.now);
-      let total: PassResult = { sent: 0, spans: 0, unchanged: 0, unfinished: 0, settling: 0, error: null };
+      if (opts.force) await forgetExportedChanges(db);
+      worker = new TraceExporter(db, cfg, ctx.now, productionEnvironments(hub.config));
+      let total: PassResult = { sent: 0, spans: 0, changes: 0, unchanged: 0, unfinished: 0, settling: 0, error: null };
       let failures = 0;
       for (;;) {
         const r = await worker.pass({ force: Boolean(opts.force) });
@@ -72,13 +74,13 @@ export function tracesCommands(program: Command, ctx: CliContext): void {
           continue;
         }
         failures = 0;
-        if (r.sent + r.unchanged + r.unfinished === 0) break;
+        if (r.sent + r.changes + r.unchanged + r.unfinished === 0) break;
       }
-      const summary = { matched, sent: total.sent, spans: total.spans, unchanged: total.unchanged, unfinished: total.unfinished };
+      const summary = { matched, sent: total.sent, spans: total.spans, changes: total.changes, unchanged: total.unchanged, unfinished: total.unfinished };
       ctx.out(
         opts.json
           ? `${jsonLine(summary)}\n`
-          : `${summary.matched} runs since ${since.toISOString()}: ${summary.sent} sent (${summary.spans} spans), ${summary.unchanged} unchanged, ${summary.unfinished} not finished\n`,
+          : `${summary.matched} runs since ${since.toISOString()}: ${summary.sent} sent (${summary.spans} spans), ${summary.unchanged} unchanged, ${summary.unfinished} not finished${summary.changes ? `; ${summary.changes} changes (commit to production deploy) sent` : ''}\n`,
       );
     } finally {
       await worker?.shutdown();

@@ -49,7 +49,7 @@ const setEndpoint = (c: Config) => {
 async function drain(hub: TestHub, protocol: 'http/protobuf' | 'http/json' = 'http/protobuf'): Promise<PassResult> {
   await hub.bus.drain();
   const w = new TraceExporter(tdb(hub), { ...tracesConfig(hub.config), endpoint: receiver.url, protocol }, hub.now);
-  const total: PassResult = { sent: 0, spans: 0, unchanged: 0, unfinished: 0, settling: 0, error: null };
+  const total: PassResult = { sent: 0, spans: 0, changes: 0, unchanged: 0, unfinished: 0, settling: 0, error: null };
   try {
     for (;;) {
       const r = await w.pass();
@@ -58,7 +58,8 @@ async function drain(hub: TestHub, protocol: 'http/protobuf' | 'http/json' = 'ht
       total.spans += r.spans;
       total.unchanged += r.unchanged;
       total.unfinished += r.unfinished;
-      if (r.sent + r.unchanged + r.unfinished === 0) return total;
+      total.changes += r.changes;
+      if (r.sent + r.changes + r.unchanged + r.unfinished === 0) return total;
     }
   } finally {
     await w.shutdown();
@@ -180,7 +181,18 @@ describeEachStore(
       expect(r.sent).toBe(1);
       const runId = runIdFor('github', repo, run.workflow_run.id, 1);
       const traceId = traceIdOf(runId);
-      expect(spanTree(receiver.spans, traceId)).toEqual([{ [`RUN ${run.workflow.name}`]: [{ 'linters-0': ['queue'] }, { 'linters-1': ['queue'] }] }]);
+      // The steps GitHub sent with each job, under the job's span, at their own times.
+      const stepNames = (i: number) => ['queue', ...jobs[i]!.workflow_job.steps.map((st: { name: string }) => st.name)].sort((a, b) => a.localeCompare(b));
+      expect(spanTree(receiver.spans, traceId)).toEqual([{ [`RUN ${run.workflow.name}`]: [{ 'linters-0': stepNames(0) }, { 'linters-1': stepNames(1) }] }]);
+      for (const [i, j] of jobs.entries()) {
+        const jobSpan = byName(receiver.spans, `linters-${i}`);
+        const got = receiver.spans
+          .filter((s) => s.parentSpanId === jobSpan.spanId && s.name !== 'queue')
+          .sort((a, b) => Number(a.attributes['ci_intel.step.number']) - Number(b.attributes['ci_intel.step.number']));
+        expect(got.map((s) => [s.name, s.startMs, s.endMs, s.attributes['ci_intel.step.conclusion']])).toEqual(
+          j.workflow_job.steps.map((st: Record<string, string>) => [st.name, Date.parse(st.started_at!), Date.parse(st.completed_at!), st.conclusion]),
+        );
+      }
       const root = byName(receiver.spans, `RUN ${run.workflow.name}`);
       expect(root.attributes).toMatchObject({
         'cicd.pipeline.name': run.workflow.name,

@@ -24,3 +24,13 @@ export function traceIdOf(runId: string, parent?: TraceParent | null): string {
 export function spanIdOf(runId: string, path: string): string {
   return hex(`ci-intel/span/${runId}/${path}`, 16);
 }
+
+/** A change's trace id (commit → production deploy), derived from its repository and commit. */
+export function changeTraceIdOf(repo: string, sha: string): string {
+  return hex(`ci-intel/change/${repo}/${sha}`, 32);
+}
+
+/** A span id in a change's trace (`''` for its root, else the segment's id). */
+export function changeSpanIdOf(repo: string, sha: string, path: string): string {
+  return hex(`ci-intel/change-span/${repo}/${sha}/${path}`, 16);
+}

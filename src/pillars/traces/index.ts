@@ -4,6 +4,7 @@ import { definePillar } from '../../core/registry.js';
 import { traceOfRun } from './analyze.js';
 import { tracesCommands } from './commands.js';
 import { tracesConfigSection } from './config.js';
+import { tracesRoutes } from './routes.js';
 import { tracesSubscriptions } from './subscriptions.js';
 import { migrations, tdb } from './tables.js';
 import { startExportLoop } from './worker.js';
@@ -13,6 +14,8 @@ export const tracesPillar = definePillar({
   config: tracesConfigSection,
   migrations,
   commands: tracesCommands,
+  routes: tracesRoutes,
+  pages: [{ id: 'change', title: 'Commit to deploy', order: 85 }],
   subscriptions: tracesSubscriptions,
   analyze: traceOfRun,
   background: (ctx) => {

@@ -65,12 +65,44 @@ function facts(over: Partial<RunFacts> = {}): RunFacts {
     reports: [],
     deployments: [],
     rootCauses: [{ job_id: '2', category: 'test' }],
+    steps: [],
     parent: null,
     ...over,
   };
 }
 
 describe('run → trace', () => {
+  it('puts the steps of a job under its span: a failed step is an error, a running one ends with its job, one not started is left out', () => {
+    const at = (s: number) => new Date(T0.getTime() + s * 1000);
+    const step = (number: number, name: string, conclusion: string | null, from: number | null, to: number | null) => ({
+      job_key: 'gh:1',
+      number,
+      name,
+      status: conclusion ? 'completed' : from === null ? 'queued' : 'in_progress',
+      conclusion,
+      started_at: from === null ? null : at(from),
+      completed_at: to === null ? null : at(to),
+    });
+    const spans = runToSpans(
+      facts({
+        steps: [
+          step(3, 'Run tests', null, 50, null),
+          step(1, 'Set up job', 'success', 4, 6),
+          step(2, 'Build', 'failure', 6, 50),
+          step(4, 'Post', null, null, null),
+        ],
+      }),
+    );
+    const job = spans.find((s) => s.name === 'build')!;
+    const steps = spans.filter((s) => s.parentSpanId === job.spanId && s.name !== 'queue');
+    expect(steps.map((s) => [s.name, s.startMs - T0.getTime(), s.endMs - T0.getTime(), s.status, s.attributes['ci_intel.step.number']])).toEqual([
+      ['Set up job', 4000, 6000, 'ok', 1],
+      ['Build', 6000, 50_000, 'error', 2],
+      ['Run tests', 50_000, 104_000, 'unset', 3],
+    ]);
+    expect(steps.map((s) => s.spanId)).toEqual([1, 2, 3].map((n) => spanIdOf(RUN_ID, `job/gh:1/step/${n}`)));
+  });
+
   it('maps a run to a pipeline span with job and queue children, ids derived from the run', () => {
     const spans = runToSpans(facts());
     const traceId = traceIdOf(RUN_ID);

@@ -7,6 +7,7 @@
 //   ├─ <job name>                       when it propagated a TRACEPARENT)
 //   │    event "queued"                 the job's queue time as an event at its enqueue instant,
 //   │                                   and a `queue` child span covering the wait
+//   │  └─ <step name>                   one per step, when the source has steps (GitHub Actions)
 //   ├─ tests <format>                   one span per uploaded test report (else one from the run's
 //   │                                   own tests summary when it has data)
 //   └─ deploy <environment>             one span per deployment report of the run
@@ -73,6 +74,16 @@ export interface RunFacts {
     Row<DeploymentsTable>,
     'event_key' | 'environment' | 'deployment_id' | 'status' | 'strategy' | 'rollout_step' | 'started_at' | 'finished_at'
   >[];
+  /** The steps of the jobs, when the source has them (GitHub Actions, from the sources pillar's `sources_job_steps`). */
+  steps: {
+    job_key: string;
+    number: number;
+    name: string;
+    status: string;
+    conclusion: string | null;
+    started_at: Time;
+    completed_at: Time;
+  }[];
   /** The top root cause of each failed job (the autopsy's rank 0), by job id. */
   rootCauses: { job_id: string; category: string }[];
   /** The pipeline's own span, when it propagated a W3C traceparent. */
@@ -86,7 +97,7 @@ const ms = (t: Time): number | null => (t === null || t === undefined ? null : n
 const num = (v: number | string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** Drops null/undefined values, so a missing fact is no attribute (never a 0). */
-function attrs(o: Record<string, AttrValue | null | undefined>): Record<string, AttrValue> {
+export function attrs(o: Record<string, AttrValue | null | undefined>): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
   for (const k of Object.keys(o).sort()) {
     const v = o[k];
@@ -148,6 +159,8 @@ export function runToSpans(f: RunFacts): SpanRecord[] {
   };
 
   const children: SpanRecord[] = [];
+  const stepsOf = new Map<string, RunFacts['steps']>();
+  for (const st of [...f.steps].sort((a, b) => a.number - b.number)) stepsOf.set(st.job_key, [...(stepsOf.get(st.job_key) ?? []), st]);
   f.jobs.forEach((j, i) => {
     const queue = num(j.queue_ms) ?? 0;
     // NDJSON records carry durations but no job start times: such a job starts when its queue
@@ -187,6 +200,39 @@ export function runToSpans(f: RunFacts): SpanRecord[] {
         endMs: start,
         status: 'unset',
         attributes: attrs({ 'cicd.pipeline.task.name': j.name, 'ci_intel.queue.ms': queue }),
+        events: [],
+      });
+    }
+    for (const st of stepsOf.get(j.job_key) ?? []) {
+      const s0 = ms(st.started_at);
+      if (s0 === null) continue; // a step not started yet has no time to show
+      // A step still running when the job ended (a cancelled job) ends with it.
+      const s1 = Math.max(s0, ms(st.completed_at) ?? end);
+      const result =
+        st.conclusion === 'success'
+          ? 'success'
+          : st.conclusion === 'failure'
+            ? 'failed'
+            : st.conclusion === 'cancelled'
+              ? 'canceled'
+              : st.conclusion === 'skipped'
+                ? 'skipped'
+                : '';
+      children.push({
+        traceId,
+        spanId: spanIdOf(runId, `job/${j.job_key}/step/${st.number}`),
+        parentSpanId: spanId,
+        name: st.name,
+        kind: 'internal',
+        startMs: s0,
+        endMs: s1,
+        ...statusOf(result),
+        attributes: attrs({
+          'cicd.pipeline.task.name': j.name,
+          'ci_intel.step.number': st.number,
+          'ci_intel.step.status': st.status,
+          'ci_intel.step.conclusion': st.conclusion,
+        }),
         events: [],
       });
     }

@@ -1,6 +1,6 @@
 // The traces pillar's queries: the export queue, what was sent, propagated traceparents, and the
 // facts a run's trace is made of — read from core's run tables and, when those pillars are
-// installed, the test reports' and the autopsy's tables (cross-pillar data flows through tables).
+// installed, the test reports', the autopsy's and the sources pillar's (job steps) tables (cross-pillar data flows through tables).
 import { sql } from 'kysely';
 import { anyOf, tableExists } from '../../core/db/index.js';
 import { parseTraceparent } from './ids.js';
@@ -110,7 +110,7 @@ export interface LoadedRun {
 export async function loadRunFacts(db: TracesDb, runIds: string[]): Promise<LoadedRun[]> {
   if (!runIds.length) return [];
   const ids = anyOf(runIds, 'uuid');
-  const [runs, jobs, tests, costs, deployments, parents, hasReports, hasCauses] = await Promise.all([
+  const [runs, jobs, tests, costs, deployments, parents, hasReports, hasCauses, hasSteps] = await Promise.all([
     db.selectFrom('runs').selectAll().where('run_id', '=', ids).orderBy('run_id').execute(),
     db.selectFrom('jobs').selectAll().where('run_id', '=', ids).orderBy('run_id').orderBy('job_key').execute(),
     db.selectFrom('test_summaries').select(['run_id', 'total', 'failed', 'skipped', 'duration_ms']).where('run_id', '=', ids).execute(),
@@ -119,6 +119,7 @@ export async function loadRunFacts(db: TracesDb, runIds: string[]): Promise<Load
     db.selectFrom('traces_parents').select(['run_id', 'traceparent']).where('run_id', '=', ids).execute(),
     tableExists(db, 'tests_reports'),
     tableExists(db, 'autopsy_root_causes'),
+    tableExists(db, 'sources_job_steps'),
   ]);
   type Report = RunFacts['reports'][number] & { run_id: string };
   const reports = hasReports
@@ -133,6 +134,14 @@ export async function loadRunFacts(db: TracesDb, runIds: string[]): Promise<Load
                           where run_id = any(${runIds}::uuid[]) and rank = 0 order by run_id, job_id`.execute(db)
       ).rows
     : [];
+  type Step = RunFacts['steps'][number] & { run_id: string };
+  const steps = hasSteps
+    ? (
+        await sql<Step>`select run_id, job_key, number, name, status, conclusion, started_at, completed_at from sources_job_steps
+                        where run_id = any(${runIds}::uuid[]) order by run_id, job_key, number`.execute(db)
+      ).rows
+    : [];
+  const bySteps = groupBy(steps);
   const byJobs = groupBy(jobs);
   const byReports = groupBy(reports);
   const byCauses = groupBy(causes);
@@ -150,6 +159,7 @@ export async function loadRunFacts(db: TracesDb, runIds: string[]): Promise<Load
       reports: (byReports.get(run.run_id) ?? []).map(({ run_id: _r, ...rest }) => rest),
       deployments: byDeploys.get(run.run_id) ?? [],
       rootCauses: byCauses.get(run.run_id) ?? [],
+      steps: (bySteps.get(run.run_id) ?? []).map(({ run_id: _r, ...rest }) => rest),
       parent: parentOf.get(run.run_id) ?? null,
     },
   }));

@@ -8,6 +8,8 @@
 //                    re-ingested run whose trace did not change is sent nothing again.
 //   traces_parents   the W3C traceparent a pipeline propagated (the agent's TRACEPARENT), so the
 //                    run's trace joins the pipeline's own instrumentation.
+//   traces_changes_exported  the changes (commit → production deploy) sent as traces, and for
+//                    which deployment: a change is sent once.
 import type { Kysely } from 'kysely';
 import type { Migration } from '../../core/db/migrate.js';
 import type { CoreTables } from '../../core/db/schema.js';
@@ -37,12 +39,38 @@ create table traces_parents (
 );
 `,
   },
+  {
+    // Changes (commit → production deploy) sent as traces: one row per change, with the
+    // deployment it was sent for, so re-ingest sends nothing twice.
+    id: 'traces-0002-changes',
+    up: `
+create table traces_changes_exported (
+  repo text not null,
+  commit_sha text not null,
+  deployment_id text not null,
+  trace_id text not null,
+  content_hash text not null,
+  spans integer not null,
+  exported_at timestamptz not null,
+  primary key (repo, commit_sha)
+);
+`,
+  },
 ];
 
 export type TracesTables = {
   traces_queue: { run_id: string; queued_at: Date | string; version: number };
   traces_exported: { run_id: string; trace_id: string; content_hash: string; spans: number; exported_at: Date | string };
   traces_parents: { run_id: string; traceparent: string; received_at: Date | string };
+  traces_changes_exported: {
+    repo: string;
+    commit_sha: string;
+    deployment_id: string;
+    trace_id: string;
+    content_hash: string;
+    spans: number;
+    exported_at: Date | string;
+  };
 };
 
 export type TracesDb = Kysely<CoreTables & TracesTables>;

@@ -14,16 +14,22 @@ import { tracesConfig, type TracesConfig } from './config.js';
 import { runToSpans, type SpanRecord } from './map.js';
 import { createExporter, exportSpans, toReadableSpan, traceResource } from './sdk.js';
 import { dequeue, exportedHashes, loadRunFacts, markExported, queuedRuns, type Queued } from './store.js';
+import { changeToSpans } from './change.js';
+import { changesToExport, loadChangeFacts, markChangesExported, productionEnvironments } from './change-store.js';
 import type { TracesDb } from './tables.js';
 
 /** Runs read per pass. */
 const PASS_RUNS = 500;
+/** Changes (commit → production deploy) read per pass: each is a few statements. */
+const PASS_CHANGES = 100;
 const FINAL = new Set<string>(FINAL_RUN_STATUSES);
 
 export interface PassResult {
   /** Runs whose spans were sent. */
   sent: number;
   spans: number;
+  /** Changes (commit → production deploy) whose trace was sent; their spans count in `spans`. */
+  changes: number;
   /** Runs whose spans were sent before unchanged (nothing sent). */
   unchanged: number;
   /** Runs taken off the queue while unfinished (a later event queues them again). */
@@ -54,6 +60,8 @@ export class TraceExporter {
     private readonly db: TracesDb,
     cfg: TracesConfig,
     private readonly now: () => Date,
+    /** The environments whose deployments end a change's trace (the metrics pillar's production list). */
+    private readonly production: string[] = ['prod', 'production'],
   ) {
     this.cfg = cfg;
     this.exporter = createExporter(cfg);
@@ -80,12 +88,50 @@ export class TraceExporter {
     return true;
   }
 
-  /** One pass over the oldest queued runs. */
+  /** One pass over the oldest queued runs, then over the changes deployed to production and not sent yet. */
   async pass(opts: ExportOptions = {}): Promise<PassResult> {
-    const res: PassResult = { sent: 0, spans: 0, unchanged: 0, unfinished: 0, settling: 0, error: null };
+    const res: PassResult = { sent: 0, spans: 0, changes: 0, unchanged: 0, unfinished: 0, settling: 0, error: null };
     if (this.failed && !(await this.send(this.failed.batch, this.failed.spans, res))) return res;
+    if (!(await this.runsPass(opts, res))) return res;
+    await this.changesPass(res);
+    return res;
+  }
+
+  /**
+   * Changes whose first production deployment is known (the metrics pillar's lead times) and whose
+   * trace was not sent for that deployment: mapped and sent in one request. A change's facts end
+   * at its deployment, so it is sent once; a failed request is rebuilt on the next pass.
+   */
+  private async changesPass(res: PassResult): Promise<void> {
+    const todo = await changesToExport(this.db, this.production, PASS_CHANGES);
+    if (!todo.length) return;
+    const built: { repo: string; sha: string; deployment_id: string; traceId: string; hash: string; spans: SpanRecord[] }[] = [];
+    for (const c of todo) {
+      const facts = await loadChangeFacts(this.db, c.repo, c.sha, this.production);
+      if (!facts) continue;
+      const spans = changeToSpans(facts);
+      built.push({ ...c, traceId: spans[0]!.traceId, hash: hashSpans(spans), spans });
+    }
+    const spans = built.flatMap((b) => b.spans.map((s) => toReadableSpan(s, this.resource)));
+    try {
+      await exportSpans(this.exporter, spans);
+    } catch (e) {
+      res.error = e instanceof Error ? e : new Error(String(e));
+      return;
+    }
+    await markChangesExported(
+      this.db,
+      built.map((b) => ({ ...b, spans: b.spans.length })),
+      this.now(),
+    );
+    res.changes += built.length;
+    res.spans += spans.length;
+  }
+
+  /** The queued runs; false when a request failed (the pass stops there). */
+  private async runsPass(opts: ExportOptions, res: PassResult): Promise<boolean> {
     const queued = await queuedRuns(this.db, PASS_RUNS);
-    if (!queued.length) return res;
+    if (!queued.length) return true;
     const ids = queued.map((q) => q.runId);
     const [loaded, hashes] = await Promise.all([loadRunFacts(this.db, ids), exportedHashes(this.db, ids)]);
     const factsOf = new Map(loaded.map((l) => [l.facts.run.run_id, l]));
@@ -126,9 +172,9 @@ export class TraceExporter {
     for (const batch of batches) {
       if (!batch.length) continue;
       const spans = batch.flatMap((b) => b.spans.map((s) => toReadableSpan(s, this.resource)));
-      if (!(await this.send(batch, spans, res))) return res;
+      if (!(await this.send(batch, spans, res))) return false;
     }
-    return res;
+    return true;
   }
 
   async shutdown(): Promise<void> {
@@ -141,6 +187,7 @@ export function addPass(a: PassResult, b: PassResult): PassResult {
   return {
     sent: a.sent + b.sent,
     spans: a.spans + b.spans,
+    changes: a.changes + b.changes,
     unchanged: a.unchanged + b.unchanged,
     unfinished: a.unfinished + b.unfinished,
     settling: b.settling,
@@ -177,7 +224,7 @@ export const exportLoopOf = (ctx: HubContext): ExportLoop | undefined => loops.g
 export function startExportLoop(ctx: HubContext, db: TracesDb): ExportLoop | null {
   const cfg = tracesConfig(ctx.config);
   if (!cfg.endpoint) return null;
-  const worker = new TraceExporter(db, cfg, ctx.now);
+  const worker = new TraceExporter(db, cfg, ctx.now, productionEnvironments(ctx.config));
   let stopped = false;
   let failures = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -207,7 +254,7 @@ export function startExportLoop(ctx: HubContext, db: TracesDb): ExportLoop | nul
           }
           failures = 0;
           // New runs queued meanwhile: ingest is active again, let it have the thread.
-          if (r.sent + r.unchanged + r.unfinished === 0 || stopped || waitingSince !== null) break;
+          if (r.sent + r.changes + r.unchanged + r.unfinished === 0 || stopped || waitingSince !== null) break;
         }
       } catch (e) {
         failures++;

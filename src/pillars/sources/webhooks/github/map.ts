@@ -1,7 +1,22 @@
 // GitHub webhook payloads (and REST objects of the same shape, for backfill) -> domain updates.
 // Pure: no I/O. Dispatch is `event.action` -> `event` -> ignored, as octokit/webhooks.js does.
 import { normalizeRepo, runIdFor } from '../../../../core/identity.js';
-import { arr, emptyMapping, ignored, msBetween, num, obj, sha, str, time, type J, type JobUpdate, type Mapping, type RunUpdate } from '../../model.js';
+import {
+  arr,
+  emptyMapping,
+  ignored,
+  msBetween,
+  num,
+  obj,
+  sha,
+  str,
+  time,
+  type J,
+  type JobUpdate,
+  type Mapping,
+  type RunUpdate,
+  type StepRow,
+} from '../../model.js';
 import { githubConclusion, githubDeploymentState, githubRunner, githubStatus } from './status.js';
 
 export const GITHUB_EVENTS = ['workflow_run', 'workflow_job', 'check_run', 'deployment', 'deployment_status', 'pull_request', 'push'] as const;
@@ -103,7 +118,19 @@ export function workflowJob(repo: string, j: J): Mapping {
     runner_type: runner.runner_type,
     origin: 'job',
   };
-  return { ...emptyMapping(), runs: [stub], jobs: [job] };
+  // Steps (GitHub Actions sends them with the job; they end up as spans under the job's span).
+  const steps: StepRow[] = arr(j.steps)
+    .map(obj)
+    .filter((st) => num(st.number) !== null)
+    .map((st) => ({
+      number: num(st.number)!,
+      name: str(st.name) ?? `step ${num(st.number)}`,
+      status: str(st.status) ?? 'unknown',
+      conclusion: str(st.conclusion),
+      started_at: time(st.started_at),
+      completed_at: time(st.completed_at),
+    }));
+  return { ...emptyMapping(), runs: [stub], jobs: [job], ...(steps.length ? { steps: { run_id, job_key: job.job_key, steps } } : {}) };
 }
 
 /**
