@@ -13,6 +13,7 @@ import type { Migration } from './db/migrate.js';
 import type { BadgeDef } from './badge.js';
 import type { Redactor } from './redact/index.js';
 import type { SynthContext } from './synth/types.js';
+import type { SchemaSet } from './contract/registry.js';
 
 /** Everything a pillar's hub-side code may use. */
 export interface HubContext {
@@ -187,6 +188,8 @@ export interface Pillar {
   afterLoad?: (ctx: HubContext, load: LoadInfo) => Promise<LoadCheck[]>;
   /** Background work while the hub runs; returns a stop function. */
   background?: (ctx: HubContext) => () => void | Promise<void>;
+  /** The contracts it accepts or writes (upload payloads, documents), for the schema registry. */
+  schemas?: SchemaSet;
 }
 
 export function definePillar(p: Pillar): Pillar {

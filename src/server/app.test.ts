@@ -217,11 +217,13 @@ describeEachStore('HTTP API', (get) => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/runs', '/api/v1/runs/{id}', '/api/v1/tokens']));
   });
 
-  it('lists the schema registry: each pipeline_run version, the live one with its schema, v1.1 with its deprecation date', async () => {
+  it('lists the schema registry: each pipeline_run version, the live one with its schema, v1.1 with its deprecation date, the bus events', async () => {
     const r = (await app.inject({ url: '/api/v1/schemas' })).json() as { schemas: Array<Record<string, any>> };
     expect(r.schemas.map((s) => [s.subject, s.version, s.live, s.deprecated_after])).toEqual([
       ['pipeline_run', '1.1.0', false, '2027-06-30'],
       ['pipeline_run', '1.2.0', true, null],
+      ['bus_event', '1.0.0', true, null],
+      ['budget_override_request', '1.0.0', true, null],
     ]);
     expect(r.schemas[1]!.schema.title).toBe('pipeline_run v1.2');
   });

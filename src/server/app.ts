@@ -1,7 +1,7 @@
 // createApp: the Fastify application assembled from core routes and the registered pillars.
 // No listen here (DESIGN.md: app factory apart from listen; tests go through inject()).
 import { readFileSync } from 'node:fs';
-import { LIVE, REGISTRY } from '../core/contract/registry.js';
+import { CORE_SCHEMAS, schemaSet } from '../core/contract/registry.js';
 import { Type } from 'typebox';
 import { typed, type HubApp } from '../core/http/types.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
@@ -98,17 +98,20 @@ export async function createApp(ctx: HubContext, pillars: Pillar[], opts: AppOpt
       config: { scope: 'public' },
       schema: { summary: 'The schema registry: every contract version the hub accepts, its owner, deprecation date and frozen schema', tags: ['ops'] },
     },
-    async () => ({
-      schemas: REGISTRY.map((r) => ({
-        subject: r.subject,
-        version: r.version,
-        owner: r.owner,
-        deprecated_after: r.deprecatedAfter,
-        live: LIVE[r.subject]?.version === r.version,
-        note: r.note,
-        schema: r.frozen ? JSON.parse(readFileSync(new URL(`../core/contract/${r.frozen}`, import.meta.url), 'utf8')) : null,
-      })),
-    }),
+    async () => {
+      const set = schemaSet([CORE_SCHEMAS, ...pillars.flatMap((p) => (p.schemas ? [p.schemas] : []))]);
+      return {
+        schemas: set.versions.map((r) => ({
+          subject: r.subject,
+          version: r.version,
+          owner: r.owner,
+          deprecated_after: r.deprecatedAfter,
+          live: set.live[r.subject]?.version === r.version,
+          note: r.note,
+          schema: r.frozen ? (JSON.parse(readFileSync(r.frozen, 'utf8')) as unknown) : null,
+        })),
+      };
+    },
   );
   await app.ready();
   return app;

@@ -22,10 +22,26 @@ const accepts = (schema: unknown, doc: unknown) => {
 };
 
 describe('the schema registry', () => {
-  it('the live pipeline_run schema accepts exactly what its released version accepts', () => {
+  it('each live core schema accepts exactly what its released version accepts', () => {
     const r = registryProblems();
-    expect(r.map((x) => [x.subject, x.from, x.to, x.mode])).toEqual([['pipeline_run', '1.2.0', '1.2.0', 'full']]);
-    expect(r[0]!.problems).toEqual([]);
+    expect(r.map((x) => [x.subject, x.from, x.to, x.mode])).toEqual([
+      ['pipeline_run', '1.2.0', '1.2.0', 'full'],
+      ['bus_event', '1.0.0', '1.0.0', 'full'],
+      ['budget_override_request', '1.0.0', '1.0.0', 'full'],
+    ]);
+    expect(r.flatMap((x) => x.problems)).toEqual([]);
+  });
+
+  it('a bus event schema that drops a field or narrows a type fails the check with the pointer', () => {
+    const bus = JSON.parse(readFileSync(new URL('../bus/bus_event.schema.json', import.meta.url), 'utf8')) as any;
+    delete bus.properties.object_key;
+    bus.properties.run_id.type = 'string';
+    const r = registryProblems({ bus_event: bus }).find((x) => x.subject === 'bus_event')!;
+    expect(r.problems.map((p) => [p.pointer, p.kind])).toEqual([
+      ['/properties', 'property-removed'],
+      ['/properties/run_id/type', 'type-narrowed'],
+    ]);
+    expect(r.problems[0]!.message).toContain('object_key');
   });
 
   it('an incompatible change to the live schema makes the registry check fail with the pointer', () => {

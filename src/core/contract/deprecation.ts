@@ -80,7 +80,8 @@ export function schemaRecordsCounter(registry: Registry): Counter<'schema' | 'de
     labelNames: ['schema', 'deprecated'],
     registers: [registry],
   });
-  for (const r of REGISTRY) c.inc({ schema: declaredOf(r.subject, r.version), deprecated: String(r.deprecatedAfter !== null) }, 0);
+  for (const r of REGISTRY.filter((x) => x.subject === 'pipeline_run'))
+    c.inc({ schema: declaredOf(r.subject, r.version), deprecated: String(r.deprecatedAfter !== null) }, 0);
   return c;
 }
 

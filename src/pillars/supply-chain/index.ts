@@ -5,6 +5,7 @@ import { definePillar } from '../../core/registry.js';
 import { supplyChainCommands } from './commands.js';
 import { evidenceCommands } from './evidence/commands.js';
 import { evidenceAnalysis, evidenceMigrations, evidenceRoutes } from './evidence/hub.js';
+import { evidenceSchemas } from './evidence/schema.js';
 import { sarifCommands, sarifGate } from './sarif/commands.js';
 import { sarifRoutes } from './sarif/routes.js';
 import { sarifMigrations } from './sarif/tables.js';
@@ -28,4 +29,5 @@ export const supplyChainPillar = definePillar({
   // The run's release evidence bundle, when one was uploaded (the run page shows it).
   analyze: evidenceAnalysis,
   metrics: registerScanMetrics,
+  schemas: evidenceSchemas,
 });

@@ -5,6 +5,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Type, type TSchema } from 'typebox';
 import { pointerOf, reasonOf } from '../../../core/contract/index.js';
+import type { SchemaSet } from '../../../core/contract/registry.js';
 import { CiError } from '../../../core/errors.js';
 
 export const EVIDENCE_SCHEMA = 'ci-intel/release-evidence/v1';
@@ -18,7 +19,7 @@ const count = Type.Integer({ minimum: 0 });
 const time = Type.String({ maxLength: 64 });
 const uri = nullable(strict({ uri: text(), sha256: nullable(sha256) }));
 
-const bundleSchema = strict({
+export const bundleSchema = strict({
   schema: Type.Literal(EVIDENCE_SCHEMA),
   run_id: Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' }),
   image_digest: nullable(text(200)),
@@ -104,3 +105,21 @@ export function checkEvidence(text: string, runId: string, where: string): Recor
     });
   return bundle;
 }
+
+/**
+ * The bundle in the schema registry: released versions frozen in registry/, the live one the
+ * schema above. A change to the bundle's shape needs a version bump the registry test accepts.
+ */
+export const evidenceSchemas: SchemaSet = {
+  versions: [
+    {
+      subject: 'release_evidence',
+      version: '1.0.0',
+      owner: 'supply-chain pillar (src/pillars/supply-chain/evidence)',
+      frozen: new URL('./registry/release_evidence.1.0.0.json', import.meta.url),
+      deprecatedAfter: null,
+      note: `the Release Evidence Bundle (${EVIDENCE_SCHEMA}) that evidence build writes and the hub stores`,
+    },
+  ],
+  live: { release_evidence: { version: '1.0.0', schema: () => JSON.parse(JSON.stringify(bundleSchema)) as unknown } },
+};
