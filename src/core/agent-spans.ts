@@ -21,6 +21,11 @@ const current = new AsyncLocalStorage<Scope>();
 
 const SCOPE = { name: 'ci-intel/agent', version: '1' };
 
+// The exporter retries a refused connection until its timeout: a collector that is down would hold
+// every traced pipeline step for the hub's `traces.timeoutMs` (10 s by default). The agent waits
+// at most this long; its spans are a nicety, the step's time is not.
+export const AGENT_EXPORT_TIMEOUT_MS = 3000;
+
 function newSpanId(): string {
   for (;;) {
     const id = randomBytes(8).toString('hex');
@@ -115,7 +120,7 @@ export async function sendAgentSpans(spans: SpanRecord[], target: OtlpTarget & {
   if (!target.endpoint || spans.length === 0) return false;
   try {
     const { createExporter, exportSpans, toReadableSpan, traceResource } = await import('./otlp.js');
-    const exporter = createExporter(target);
+    const exporter = createExporter({ ...target, timeoutMs: Math.min(target.timeoutMs, AGENT_EXPORT_TIMEOUT_MS) });
     const resource = traceResource(target.serviceName);
     try {
       await exportSpans(
