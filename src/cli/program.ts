@@ -6,6 +6,8 @@ import type { Config, DeepPartial } from '../core/config.js';
 import { CiError } from '../core/errors.js';
 import type { CliContext, GateResult, HubContext, Pillar } from '../core/registry.js';
 import { examples, isConfigFree } from '../core/cli.js';
+import { AgentTrace, sendAgentSpans } from '../core/agent-spans.js';
+import type { OtlpTarget } from '../core/otlp.js';
 
 // What a CLI run loads is what its command needs (src/cli/light.ts): the config loader (typebox,
 // ajv, yaml) loads before an action that may read the configuration, the core commands (the store's
@@ -157,7 +159,50 @@ export async function runCli(
   parts: ProgramParts = {},
 ): Promise<number> {
   const core = parts.core === false ? null : (await import('./commands.js')).coreCommands;
-  const { program } = buildProgram(io, pillars, hubPillars, core);
+  const { program, ctx } = buildProgram(io, pillars, hubPillars, core);
+  // The pipeline set TRACEPARENT: the command and its phases become spans (core/agent-spans.ts).
+  const trace = AgentTrace.fromEnv(io.env);
+  if (!trace) return parseAndRun(program, argv, io);
+  let flags: Record<string, unknown> = {};
+  program.hook('preAction', (_program, action) => {
+    const path: string[] = [];
+    for (let c: Command | null = action; c && c !== program; c = c.parent) path.unshift(c.name());
+    trace.command(path);
+    flags = action.opts();
+  });
+  const code = await trace.run(() => parseAndRun(program, argv, io));
+  const spans = trace.finish(code);
+  const target = await agentTraceTarget(io.env, flags, ctx);
+  if (target) await sendAgentSpans(spans, target, io.err);
+  return code;
+}
+
+/**
+ * Where the agent's spans go: the `traces:` settings (ci-intel.yml, CI_INTEL_TRACES_ENDPOINT /
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) when the command read its configuration; for a command that
+ * reads none (`tests split`, `--version`), the environment alone — loading the configuration only
+ * for this would slow every traced run of those commands.
+ */
+async function agentTraceTarget(
+  env: NodeJS.ProcessEnv,
+  flags: Record<string, unknown>,
+  ctx: CliContext,
+): Promise<(OtlpTarget & { serviceName: string }) | null> {
+  if (configModule) {
+    try {
+      const { tracesConfig } = await import('../pillars/traces/config.js');
+      return tracesConfig(ctx.config(flags));
+    } catch {
+      // A configuration the command could not read either was already reported by the command.
+    }
+  }
+  const endpoint = env.CI_INTEL_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (!endpoint) return null;
+  const protocol = (env.CI_INTEL_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) === 'http/json' ? 'http/json' : 'http/protobuf';
+  return { endpoint, protocol, headers: {}, timeoutMs: 10_000, serviceName: 'ci-intel' };
+}
+
+async function parseAndRun(program: Command, argv: string[], io: ProgramIO): Promise<number> {
   process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import type { Config } from './config.js';
+import { phase } from './agent-spans.js';
 import { CiError } from './errors.js';
 import { detectRunIdentity, type DetectedRun } from './identity.js';
 
@@ -105,7 +106,12 @@ export function runHeaders(run: DetectedRun): Record<string, string> {
 }
 
 /** POSTs to the hub with retries. Throws E_HUB_UNREACHABLE or E_HUB_REJECTED with a clear message. */
-export async function uploadToHub(target: HubTarget, req: UploadRequest, fetchImpl: typeof fetch = fetch): Promise<UploadResult> {
+export function uploadToHub(target: HubTarget, req: UploadRequest, fetchImpl: typeof fetch = fetch): Promise<UploadResult> {
+  // A span of the agent's own work when the pipeline traces it (core/agent-spans.ts).
+  return phase('upload', () => upload(target, req, fetchImpl), { 'url.full': target.url + req.path });
+}
+
+async function upload(target: HubTarget, req: UploadRequest, fetchImpl: typeof fetch): Promise<UploadResult> {
   const key = req.idempotencyKey ?? randomUUID();
   const raw = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
   const zip = req.gzip ?? raw.length > 1024;

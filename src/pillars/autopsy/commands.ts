@@ -11,6 +11,7 @@ import { CiError } from '../../core/errors.js';
 import { Redactor } from '../../core/redact/index.js';
 import { redactorOptions } from '../../core/redact/pii.js';
 import type { CliContext } from '../../core/registry.js';
+import { phase } from '../../core/agent-spans.js';
 import { hubOptions, hubTarget, runHeaders, uploadRun, uploadToHub } from '../../core/upload.js';
 import { collect, examples, numberOption, openInput, storeOptions } from '../../core/cli.js';
 import { analyzeStream, redactCauses } from './analyze.js';
@@ -88,12 +89,18 @@ export function autopsyCommands(program: Command, ctx: CliContext): void {
     const target = hubTarget(opts as { hub?: string; token?: string }, ctx);
     const outputs: AnalysisOutput[] = [];
     for (const log of logs) {
-      const a = await analyzeStream(openInput(log, process.stdin, { highWaterMark: READ_SIZE }), rules, {
-        classifier,
-        assumeFailed: opts.failed === true,
-        context,
-        maxCauses,
-      });
+      // Reading and analysing are one streamed pass: one span of the agent's own work when traced.
+      const a = await phase(
+        'analyze',
+        () =>
+          analyzeStream(openInput(log, process.stdin, { highWaterMark: READ_SIZE }), rules, {
+            classifier,
+            assumeFailed: opts.failed === true,
+            context,
+            maxCauses,
+          }),
+        { 'ci_intel.input': log },
+      );
       const out: AnalysisOutput = { log, failed: a.failed, root_causes: redactCauses(a.root_causes, redactor) };
       outputs.push(out);
       if (opts.json) ctx.out(redactor.apply(renderJson(out)));

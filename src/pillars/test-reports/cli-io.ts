@@ -1,6 +1,7 @@
 // What the commands share: reading several reports, the repository to ask about, uploads.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { phase } from '../../core/agent-spans.js';
 import { CiError } from '../../core/errors.js';
 import type { TestCase } from '../../core/model/index.js';
 import type { CliContext } from '../../core/registry.js';
@@ -36,9 +37,13 @@ export async function readReportsPartial(
   const order: Array<ParsedFile | FailedFile> = [];
   for (const file of files) {
     try {
-      const p: ParsedFile = keepCases
-        ? { file, ...(await parseReportCases(file, { format: f })) }
-        : { file, summary: await parseReportFile(file, { format: f }), cases: [] };
+      // A span of the agent's own work when the pipeline traces it (core/agent-spans.ts).
+      const p: ParsedFile = await phase(
+        'parse',
+        async () =>
+          keepCases ? { file, ...(await parseReportCases(file, { format: f })) } : { file, summary: await parseReportFile(file, { format: f }), cases: [] },
+        { 'ci_intel.input': file },
+      );
       parsed.push(p);
       order.push(p);
     } catch (e) {

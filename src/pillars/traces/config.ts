@@ -9,7 +9,8 @@ const tracesSchema = Type.Object(
       Type.String(
         setting({
           pattern: '^https?://',
-          description: 'OTLP/HTTP traces endpoint of a collector, e.g. http://otel-collector:4318/v1/traces (unset: no export).',
+          description:
+            'OTLP/HTTP traces endpoint of a collector, e.g. http://otel-collector:4318/v1/traces: the hub exports runs there, and the agent its own spans under a TRACEPARENT (unset: no export).',
           env: ['CI_INTEL_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'],
         }),
       ),

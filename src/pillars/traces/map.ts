@@ -16,23 +16,11 @@
 // byte: the exporter hashes them to send a changed run again and an unchanged one never.
 import type { Selectable } from 'kysely';
 import type { CostsTable, DeploymentsTable, JobsTable, RunsTable, TestSummariesTable } from '../../core/runs/tables.js';
+import type { OtlpAttrValue, SpanRecord } from '../../core/otlp.js';
 import { spanIdOf, traceIdOf, type TraceParent } from './ids.js';
 
-export type AttrValue = string | number | boolean;
-
-export interface SpanRecord {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  name: string;
-  kind: 'server' | 'internal';
-  startMs: number;
-  endMs: number;
-  status: 'ok' | 'error' | 'unset';
-  statusMessage?: string;
-  attributes: Record<string, AttrValue>;
-  events: { name: string; timeMs: number; attributes: Record<string, AttrValue> }[];
-}
+export type AttrValue = OtlpAttrValue;
+export type { SpanRecord };
 
 type Time = Date | string | null | undefined;
 type Row<T> = Selectable<T>;

@@ -12,7 +12,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { FINAL_RUN_STATUSES } from '../../core/model/index.js';
 import { tracesConfig, type TracesConfig } from './config.js';
 import { runToSpans, type SpanRecord } from './map.js';
-import { createExporter, exportSpans, toReadableSpan, traceResource } from './sdk.js';
+import { createExporter, exportSpans, toReadableSpan, traceResource } from '../../core/otlp.js';
 import { dequeue, exportedHashes, loadRunFacts, markExported, queuedRuns, type Queued } from './store.js';
 import { changeToSpans } from './change.js';
 import { changesToExport, loadChangeFacts, markChangesExported, productionEnvironments } from './change-store.js';
