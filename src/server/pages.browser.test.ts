@@ -1,7 +1,7 @@
 // Browser test of the pillars' designed pages on a `serve --demo` hub (the same seeding code, a
 // smaller history), in Debian's Chromium: the Tests page lists flaky tests with no repository
 // chosen, the Mutation page draws the control chart over every point, the Cache page's figures
-// equal SQL over cache_events, the Chaos page's trial count equals SQL over chaos_results, a failed run's log marks its root cause's evidence line and a click
+// equal SQL over cache_events, the Chaos page's trial count equals SQL over chaos_results, the Reproducible builds page's figures equal SQL over repro_results, a failed run's log marks its root cause's evidence line and a click
 // on the cause pages the log to it (a log of 2,400+ lines with ANSI colours, uploaded here), and no
 // page — for all repositories or one — shows a raw float of more than 4 significant digits or a
 // raw ISO timestamp (the log and code excerpts, the user's own text, excepted).
@@ -208,6 +208,47 @@ describe.skipIf(!haveChromium || !built)('the designed pages of serve --demo in 
     expect(n, 'the demo has chaos trials (its run records carry chaos items)').toBeGreaterThan(0);
     expect(await page.locator('[data-testid="kpi-chaos-trials"] .value').innerText()).toBe(String(n));
     expect(await page.locator('[data-testid="chart-chaos-scores"] canvas').count()).toBe(1);
+  });
+
+  it('Reproducible builds: the rate, check count and drifting artifacts equal SQL over repro_results; the chart and latest verdicts are drawn', async () => {
+    await page.goto(`${base}/?page=determinism`);
+    await loaded(page);
+    const since = new Date(NOW.getTime() - 90 * 86_400_000);
+    const all = (
+      await sql<{ n: string; ok: string; artifacts: string }>`
+        select count(*) as n, count(*) filter (where verdict = 'reproducible') as ok, count(distinct (repo, artifact)) as artifacts
+        from repro_results where checked_at >= ${since}`.execute(hub.db)
+    ).rows[0]!;
+    expect(Number(all.n), 'the demo has reproducibility checks').toBeGreaterThan(0);
+    // The latest check per artifact that did not reproduce.
+    const drifting = Number(
+      (
+        await sql<{ n: string }>`
+          select count(*) as n from (
+            select distinct on (repo, artifact) verdict from repro_results where checked_at >= ${since}
+            order by repo, artifact, checked_at desc, commit desc) l
+          where verdict <> 'reproducible'`.execute(hub.db)
+      ).rows[0]!.n,
+    );
+    expect(drifting, 'the demo has drift that lasts').toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="kpi-determinism-rate"] .value').innerText()).toBe(pct(Math.round((1000 * Number(all.ok)) / Number(all.n)) / 1000));
+    expect(await page.locator('[data-testid="kpi-determinism-checks"] .value').innerText()).toBe(String(Number(all.n)));
+    expect(await page.locator('[data-testid="kpi-determinism-drifting"] .value').innerText()).toBe(String(drifting));
+    expect(await page.locator('[data-testid="chart-determinism-rate"] canvas').count()).toBe(1);
+    const rows = page.locator('[data-testid="table-determinism-artifacts"] tbody tr');
+    expect(await rows.count()).toBe(Number(all.artifacts));
+    // A drifting artifact's row names the classes of its latest check and the commit its drift began at.
+    const first = (
+      await sql<{ repo: string; artifact: string; classes: Record<string, number> }>`
+        select distinct on (repo, artifact) repo, artifact, classes from repro_results where checked_at >= ${since}
+        order by repo, artifact, checked_at desc, commit desc`.execute(hub.db)
+    ).rows.find((r) => Object.keys(r.classes).length)!;
+    const row = rows.filter({ has: page.locator(`td[data-col="repo"][data-value="${first.repo}"]`) }).filter({
+      has: page.locator(`td[data-col="artifact"][data-value="${first.artifact}"]`),
+    });
+    expect(await row.locator('td[data-col="latest"]').innerText()).toBe('not reproducible');
+    for (const c of Object.keys(first.classes)) expect(await row.locator('td[data-col="classes"]').innerText()).toContain(c);
+    expect(await row.locator('td[data-col="first_drift_commit"]').innerText()).toMatch(/^[0-9a-f]{12}$/);
   });
 
   it('a failed run: a click on the root cause pages its long, coloured log to the evidence line, marked', async () => {

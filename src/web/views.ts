@@ -14,6 +14,7 @@ import { scoreboardViews } from '../pillars/scoreboard/web/index.js';
 import { chaosViews } from '../pillars/chaos/web/index.js';
 import { sqlViews } from '../pillars/sql/web/index.js';
 import { tracesViews } from '../pillars/traces/web/index.js';
+import { determinismViews } from '../pillars/determinism/web/index.js';
 
 function assemble(...sets: Array<Record<string, PageView>>): Record<string, PageView> {
   const out: Record<string, PageView> = {};
@@ -38,4 +39,5 @@ export const views = assemble(
   scoreboardViews,
   sqlViews,
   tracesViews,
+  determinismViews,
 );

@@ -3,6 +3,7 @@
 // verdicts per commit and gate on drift.
 import { definePillar } from '../../core/registry.js';
 import { determinismCommands } from './commands.js';
+import { seedDeterminismDemo, synthDeterminism } from './demo.js';
 import { determinismGate } from './gates.js';
 import { determinismRoutes } from './routes.js';
 import { migrations } from './tables.js';
@@ -13,5 +14,8 @@ export const determinismPillar = definePillar({
   commands: (program, ctx) => determinismCommands(program, ctx),
   gates: [determinismGate],
   routes: determinismRoutes,
+  synth: synthDeterminism,
+  seedDemo: seedDeterminismDemo,
+  pages: [{ id: 'determinism', title: 'Reproducible builds', order: 80 }],
   panels: [{ id: 'determinism', title: 'Reproducible builds: rate per artifact', page: 'overview', api: '/api/v1/determinism/artifacts', order: 80 }],
 });

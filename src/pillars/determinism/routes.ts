@@ -6,6 +6,7 @@ import type { HubApp } from '../../core/http/types.js';
 import { commitUploadRoute } from '../../core/http/commit-upload.js';
 import { assertRepo, requirePrincipal } from '../../core/http/index.js';
 import type { HubContext } from '../../core/registry.js';
+import { artifactHistory } from './history.js';
 import { parseVerdictUpload } from './ingest.js';
 import { artifactRates, commitVerdicts, identityDrift, recordResults } from './store.js';
 import type { DeterminismTables } from './tables.js';
@@ -61,6 +62,25 @@ export function determinismRoutes(app: HubApp, ctx: HubContext): void {
           last_checked: r.lastChecked,
         })),
       };
+    },
+  );
+
+  app.get(
+    '/api/v1/determinism/history',
+    {
+      config: { scope: 'read' },
+      schema: {
+        summary:
+          'Reproducible builds over time: per artifact, checks and reproducible checks per day (UTC), and the latest verdict with its differences per class (the Reproducible builds page)',
+        tags: ['determinism'],
+        querystring: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 400, default: 90 }), repo: Type.Optional(Type.String()) }),
+      },
+    },
+    async (req) => {
+      const p = requirePrincipal(req);
+      const since = new Date(ctx.now().getTime() - req.query.days * 86_400_000);
+      const artifacts = await artifactHistory(ctx.db.withTables<DeterminismTables>(), { repo: req.query.repo, since });
+      return { artifacts: artifacts.filter((a) => p.allowsRepo(a.repo)) };
     },
   );
 

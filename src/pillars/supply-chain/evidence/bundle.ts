@@ -5,6 +5,7 @@
 // own folder, so the folder can be archived and moved.
 import { createHash } from 'node:crypto';
 import type { EvidenceCanary, EvidenceDrill } from './delivery.js';
+import type { EvidenceReproducible } from './reproducible.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CiError } from '../../../core/errors.js';
@@ -41,6 +42,8 @@ export interface EvidenceInputs {
   builderId?: string;
   /** The canary judgement and DR drill the store holds for the release (null fields: none recorded). */
   delivery?: { canary: EvidenceCanary | null; dr_drill: EvidenceDrill | null };
+  /** The determinism verdicts stored for the run's commit (absent: not looked up, the entry says so). */
+  reproducible?: EvidenceReproducible;
 }
 
 const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -122,6 +125,13 @@ export async function buildEvidence(inp: EvidenceInputs, out: string): Promise<R
     // From the store only (a record file carries neither): the canary verdict with its inputs' hash, the last DR drill.
     canary: inp.delivery?.canary ?? null,
     dr_drill: inp.delivery?.dr_drill ?? null,
+    reproducible: inp.reproducible ?? {
+      commit: str(rec.commit_sha) ?? null,
+      compared: 0,
+      reproducible: [],
+      not_reproducible: [],
+      note: 'not looked up: the record came from a file (--record); read it from the store (--db) or the hub (--hub without --record) to include the commit’s reproducibility verdicts',
+    },
     verification,
     verify_policy: inp.policy
       ? {

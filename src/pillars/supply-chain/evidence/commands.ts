@@ -13,6 +13,7 @@ import { parseJsonObject, readInputText } from '../io.js';
 import type { Kysely } from 'kysely';
 import { buildEvidence, verifyEvidence, writeEvidence, type EvidenceInputs } from './bundle.js';
 import { deliveryEvidence } from './delivery.js';
+import { hubReproducible, storedReproducible, type EvidenceReproducible } from './reproducible.js';
 import { evidencePath } from './hub.js';
 
 type BuildOpts = Pick<EvidenceInputs, 'artifact' | 'sbom' | 'bundle' | 'provenance' | 'vex' | 'trustedRoot' | 'sourceUri' | 'builderId'> & {
@@ -35,14 +36,15 @@ const recordError = (message: string, where: string) => new CiError('E_USAGE', m
 async function storedRecord(
   ctx: CliContext,
   o: BuildOpts,
-): Promise<{ record: Record<string, unknown>; delivery: Awaited<ReturnType<typeof deliveryEvidence>> }> {
+): Promise<{ record: Record<string, unknown>; delivery: Awaited<ReturnType<typeof deliveryEvidence>>; reproducible: EvidenceReproducible }> {
   const hub = await ctx.openHub({ db: o.db, dataDir: o.dataDir, config: o.config });
   try {
     const rec = await readRecord(hub, o.run);
     if (!rec || typeof rec !== 'object')
       throw new CiError('E_NOT_FOUND', `run ${o.run} has no stored record`, { where: '--run', hint: 'check the run id, or pass the record with --record' });
     const record = rec as Record<string, unknown>;
-    return { record, delivery: await deliveryEvidence(hub.db as unknown as Kysely<unknown>, record) };
+    const db = hub.db as unknown as Kysely<unknown>;
+    return { record, delivery: await deliveryEvidence(db, record), reproducible: await storedReproducible(db, record) };
   } finally {
     await hub.close();
   }
@@ -87,7 +89,7 @@ export function evidenceCommands(program: Command, ctx: CliContext): void {
       evidence
         .command('build')
         .description(
-          "Verify the release's signature and provenance and write the evidence bundle: run, image digest, SBOM/provenance/signature/VEX with their SHA-256, log entry, tests, perf, policies, drill, verdicts; exit 1 when a verification fails",
+          "Verify the release's signature and provenance and write the evidence bundle: run, image digest, SBOM/provenance/signature/VEX with their SHA-256, log entry, tests, perf, policies, drill, the commit's reproducibility verdicts, verdicts; exit 1 when a verification fails",
         )
         .requiredOption('--run <id>', 'the run the release came from (its record is read from the store unless --record is given)')
         .option('--record <file>', 'the pipeline_run record as JSON, instead of the store')
@@ -125,7 +127,8 @@ export function evidenceCommands(program: Command, ctx: CliContext): void {
       {
         runId: o.run,
         record,
-        ...(stored ? { delivery: stored.delivery } : {}),
+        ...(stored ? { delivery: stored.delivery, reproducible: stored.reproducible } : {}),
+        ...(fromHub ? { reproducible: await hubReproducible(target, record) } : {}),
         ...(o.record ? { recordFile: o.record } : {}),
         ...(o.artifact ? { artifact: o.artifact } : {}),
         ...(o.sbom ? { sbom: o.sbom } : {}),

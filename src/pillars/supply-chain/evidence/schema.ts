@@ -50,6 +50,13 @@ export const bundleSchema = strict({
     }),
   ),
   dr_drill: nullable(strict({ type: text(64), result: text(64), rpo_s: Type.Number(), rto_s: Type.Number(), performed_at: time })),
+  reproducible: strict({
+    commit: nullable(text(200)),
+    compared: count,
+    reproducible: Type.Array(text(), { maxItems: 10000 }),
+    not_reproducible: Type.Array(strict({ artifact: text(), classes: Type.Record(Type.String({ maxLength: 64 }), count) }), { maxItems: 10000 }),
+    note: nullable(text()),
+  }),
   verification: nullable(
     strict({
       pass: Type.Boolean(),
