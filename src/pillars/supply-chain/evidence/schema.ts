@@ -50,13 +50,16 @@ export const bundleSchema = strict({
     }),
   ),
   dr_drill: nullable(strict({ type: text(64), result: text(64), rpo_s: Type.Number(), rto_s: Type.Number(), performed_at: time })),
-  reproducible: strict({
-    commit: nullable(text(200)),
-    compared: count,
-    reproducible: Type.Array(text(), { maxItems: 10000 }),
-    not_reproducible: Type.Array(strict({ artifact: text(), classes: Type.Record(Type.String({ maxLength: 64 }), count) }), { maxItems: 10000 }),
-    note: nullable(text()),
-  }),
+  // Since 1.1.0; optional so a bundle written before it still uploads (the registry's backward rule).
+  reproducible: Type.Optional(
+    strict({
+      commit: nullable(text(200)),
+      compared: count,
+      reproducible: Type.Array(text(), { maxItems: 10000 }),
+      not_reproducible: Type.Array(strict({ artifact: text(), classes: Type.Record(Type.String({ maxLength: 64 }), count) }), { maxItems: 10000 }),
+      note: nullable(text()),
+    }),
+  ),
   verification: nullable(
     strict({
       pass: Type.Boolean(),
@@ -117,16 +120,26 @@ export function checkEvidence(text: string, runId: string, where: string): Recor
  * The bundle in the schema registry: released versions frozen in registry/, the live one the
  * schema above. A change to the bundle's shape needs a version bump the registry test accepts.
  */
+const OWNER = 'supply-chain pillar (src/pillars/supply-chain/evidence)';
+
 export const evidenceSchemas: SchemaSet = {
   versions: [
     {
       subject: 'release_evidence',
       version: '1.0.0',
-      owner: 'supply-chain pillar (src/pillars/supply-chain/evidence)',
+      owner: OWNER,
       frozen: new URL('./registry/release_evidence.1.0.0.json', import.meta.url),
       deprecatedAfter: null,
       note: `the Release Evidence Bundle (${EVIDENCE_SCHEMA}) that evidence build writes and the hub stores`,
     },
+    {
+      subject: 'release_evidence',
+      version: '1.1.0',
+      owner: OWNER,
+      frozen: new URL('./registry/release_evidence.1.1.0.json', import.meta.url),
+      deprecatedAfter: null,
+      note: 'adds the optional reproducible entry (the reproducibility verdicts of the commit)',
+    },
   ],
-  live: { release_evidence: { version: '1.0.0', schema: () => JSON.parse(JSON.stringify(bundleSchema)) as unknown } },
+  live: { release_evidence: { version: '1.1.0', schema: () => JSON.parse(JSON.stringify(bundleSchema)) as unknown } },
 };
