@@ -272,8 +272,9 @@ describe.skipIf(!haveChromium || !built)("serve --demo in Chromium: every page s
     const extras = synthesize({ ...DEMO, ...SIZE, end: NOW, pillars }).extras as Record<string, Array<{ run_id: string }>>;
     // The autopsy's analysis is the run page's log section; the others are generic cards.
     const runs = Object.entries(extras)
-      // Cache events, compliance checks, infrastructure drift checks and the scoreboard's commit authors are not attached to a run.
-      .filter(([pillar]) => !['cache', 'compliance', 'replay', 'scoreboard'].includes(pillar))
+      // Cache events, compliance checks, infrastructure drift checks, the scoreboard's commit authors and
+      // reproducibility checks (per commit) are not attached to a run.
+      .filter(([pillar]) => !['cache', 'compliance', 'replay', 'scoreboard', 'determinism'].includes(pillar))
       .map(([pillar, e]) => ({ id: e[0]!.run_id, shows: pillar === 'autopsy' ? 'Logs and root causes' : `Analysis: ${pillar}` }));
     expect(runs.map((r) => r.shows).sort()).toEqual(['Analysis: mutation', 'Analysis: tests', 'Logs and root causes']);
     const failed = (await q(sql<{ run_id: string }>`select run_id from runs where status = 'failed' order by started_at desc limit 1`))[0]!.run_id;
