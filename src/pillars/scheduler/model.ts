@@ -11,6 +11,8 @@
 //   trend  Holt's level + slope                         (a suite that keeps growing)
 //   rate   EWMA of log(duration / test_count) + log(test_count)   (test count drift)
 //   median median of the last 5 normalized durations   (robust to one-off spikes)
+//   commit mean of this commit's earlier runs          (a rerun builds the same code: only noise
+//          separates it from them; available only for a commit seen among the last 8)
 // The category offsets learn from the residuals. p90 adds the 0.9 quantile of the last 30 log
 // residuals. Deterministic fallback: when the model's recent APE is above the threshold and the
 // recent median did better, the prediction is the recent median, and says so.
@@ -21,9 +23,13 @@ export interface RunFeatures {
   cache_hit?: boolean | null;
   runner_type?: string | null;
   queue_ms?: number | null;
+  /** The commit the run built: a rerun of a commit is predicted from that commit's earlier runs. */
+  commit?: string | null;
 }
 
-const CANDIDATES = ['level', 'trend', 'rate', 'median'] as const;
+const CANDIDATES = ['level', 'trend', 'rate', 'median', 'commit'] as const;
+/** Commits remembered per series (reruns are usually close in time). */
+const COMMITS_KEPT = 8;
 type Candidate = (typeof CANDIDATES)[number];
 
 export interface SeriesState {
@@ -37,8 +43,10 @@ export interface SeriesState {
   slope: number;
   /** EWMA of log(duration per test). */
   rate: number | null;
-  /** EWMA of |log error| per candidate (null until scored once). */
-  err: Record<Candidate, number | null>;
+  /** EWMA of |log error| per candidate (null or absent until scored once: states saved before a candidate existed lack it). */
+  err: Partial<Record<Candidate, number | null>>;
+  /** The last commits seen: [sha, sum of normalized log durations, runs] (absent in states saved before it). */
+  commits?: Array<[string, number, number]>;
   o_cache: Record<string, number>;
   o_runner: Record<string, number>;
   /** Last 30 log residuals of the model's prediction (for p90). */
@@ -82,7 +90,8 @@ export function emptyState(): SeriesState {
     level: null,
     slope: 0,
     rate: null,
-    err: { level: null, trend: null, rate: null, median: null },
+    err: { level: null, trend: null, rate: null, median: null, commit: null },
+    commits: [],
     o_cache: {},
     o_runner: {},
     resid: [],
@@ -117,7 +126,14 @@ function candidates(s: SeriesState, f: RunFeatures): Record<Candidate, number | 
     trend: s.level === null ? null : s.level + s.slope,
     rate: s.rate !== null && tc !== null ? s.rate + Math.log(tc) : null,
     median: s.recentLog.length ? medianOf(s.recentLog) : null,
+    commit: commitMean(s, f.commit),
   };
+}
+
+/** The mean normalized log duration of this commit's earlier runs, or null when it was not seen. */
+function commitMean(s: SeriesState, commit: string | null | undefined): number | null {
+  const c = commit ? s.commits?.find(([sha]) => sha === commit) : undefined;
+  return c ? c[1] / c[2] : null;
 }
 
 /** The ensemble's normalized log prediction: candidates weighted by 1 / (recent error² + ε). */
@@ -128,7 +144,7 @@ function ensemble(s: SeriesState, f: RunFeatures): number | null {
   for (const k of CANDIDATES) {
     const v = c[k];
     if (v === null) continue;
-    const e = s.err[k];
+    const e = s.err[k] ?? null;
     // unscored candidates get a modest prior weight
     const w = 1 / ((e ?? 0.2) ** 2 + 1e-4);
     num += w * v;
@@ -158,7 +174,7 @@ export function predict(s: SeriesState, f: RunFeatures, opts: ModelOptions = DEF
   return { p50_ms: p50, p90_ms: p90, method: 'model', reason: null, recent_ape: s.ape_model };
 }
 
-const push = (xs: number[], v: number, cap: number) => {
+const push = <T>(xs: T[], v: T, cap: number) => {
   xs.push(v);
   if (xs.length > cap) xs.shift();
 };
@@ -176,7 +192,7 @@ export function update(prev: SeriesState, f: RunFeatures, durationMs: number): S
     const off = offsetOf(prev, f);
     for (const k of CANDIDATES) {
       const v = c[k];
-      if (v !== null) s.err[k] = ewma(s.err[k], Math.abs(y - (v + off)), ERR_ALPHA);
+      if (v !== null) s.err[k] = ewma(s.err[k] ?? null, Math.abs(y - (v + off)), ERR_ALPHA);
     }
     const modelLog = base + off;
     push(s.resid, y - modelLog, 30);
@@ -201,6 +217,12 @@ export function update(prev: SeriesState, f: RunFeatures, durationMs: number): S
   if (f.test_count && f.test_count > 0) s.rate = ewma(s.rate, z - Math.log(f.test_count), RATE_ALPHA);
   push(s.recent, durationMs, 5);
   push(s.recentLog, z, 5);
+  if (f.commit) {
+    const commits = (s.commits ??= []);
+    const i = commits.findIndex(([sha]) => sha === f.commit);
+    const [, sum, runs] = i >= 0 ? commits.splice(i, 1)[0]! : [f.commit, 0, 0];
+    push(commits, [f.commit, sum + z, runs + 1], COMMITS_KEPT);
+  }
   s.n++;
   return s;
 }

@@ -46,6 +46,8 @@ const cacheOf = (v: unknown): boolean | null => {
   return null;
 };
 
+const commitOf = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+
 /** Reads one history line (already JSON-parsed): the run, or why it cannot be used. */
 export function readHistoryLine(o: unknown, line: number): HistoryRun | BadLine {
   if (!o || typeof o !== 'object' || Array.isArray(o)) return { line, reason: 'not a JSON object' };
@@ -77,6 +79,7 @@ export function readHistoryLine(o: unknown, line: number): HistoryRun | BadLine 
       cache_hit: cacheOf(pick('cache_hit') ?? pick('cache_hits')),
       runner_type: typeof runner === 'string' && runner ? runner : null,
       queue_ms: num(pick('queue_ms')),
+      commit: commitOf(r.commit ?? r.commit_sha ?? r.sha),
     },
   };
 }

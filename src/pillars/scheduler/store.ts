@@ -36,7 +36,7 @@ export async function observeRun(db: SchedulerDb, runId: string, now: Date, opts
   const run = await db
     .selectFrom('runs as r')
     .leftJoin('test_summaries as ts', 'ts.run_id', 'r.run_id')
-    .select(['r.repo', 'r.workflow', 'r.status', 'r.duration_ms', 'r.queue_ms', 'r.runner_type', 'r.ended_at', 'ts.total'])
+    .select(['r.repo', 'r.workflow', 'r.status', 'r.duration_ms', 'r.queue_ms', 'r.runner_type', 'r.ended_at', 'r.commit_sha', 'ts.total'])
     .where('r.run_id', '=', runId)
     .executeTakeFirst();
   if (!run) return 0;
@@ -60,6 +60,7 @@ export async function observeRun(db: SchedulerDb, runId: string, now: Date, opts
         cache_hit: hits.length ? hits.every(Boolean) : null,
         runner_type: run.runner_type,
         queue_ms: run.queue_ms === null ? null : Number(run.queue_ms),
+        commit: run.commit_sha,
       },
     },
     ...jobs.map((j) => ({
@@ -72,6 +73,7 @@ export async function observeRun(db: SchedulerDb, runId: string, now: Date, opts
         cache_hit: j.cache_hit,
         runner_type: j.machine_class ?? run.runner_type,
         queue_ms: j.queue_ms === null ? null : Number(j.queue_ms),
+        commit: run.commit_sha,
       },
     })),
   ];
