@@ -15,15 +15,22 @@ export interface RecordOpts {
   config?: string;
 }
 
-/** Adds the options of `--record` to a command. */
-export function recordOptions<C extends { option(flags: string, description: string): C }>(cmd: C, what: string): C {
+/**
+ * Adds the options of `--record` to a command. A command that also reads from the hub (e.g. the
+ * chaos kill switch) says so in `hub`/`token`, since --hub and --token can be declared only once.
+ */
+export function recordOptions<C extends { option(flags: string, description: string): C }>(
+  cmd: C,
+  what: string,
+  also: { hub?: string; token?: string } = {},
+): C {
   return cmd
     .option('--record', `store ${what} for --repo at --commit (on the hub with --hub, else in the store)`)
     .option('--repo <owner/name>', 'repository, for --record (default: from the CI environment)')
     .option('--commit <sha>', 'commit analysed, for --record (default: from the CI environment)')
     .option('--db <path|url>', 'store for --record: PGlite folder or postgres:// URL (env CI_INTEL_DB / DATABASE_URL)')
-    .option('--hub <url>', 'with --record: send to this hub instead of a store (env CI_INTEL_HUB)')
-    .option('--token <token>', 'hub token with the ingest scope (env CI_INTEL_TOKEN)')
+    .option('--hub <url>', also.hub ?? 'with --record: send to this hub instead of a store (env CI_INTEL_HUB)')
+    .option('--token <token>', also.token ?? 'hub token with the ingest scope (env CI_INTEL_TOKEN)')
     .option('--config <file>', 'ci-intel.yml to read');
 }
 

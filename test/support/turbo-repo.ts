@@ -4,8 +4,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Creates the repo in a temp folder; `packages/app`'s build writes dist/out.txt. Returns its path. */
-export function makeTurboRepo(): string {
+/**
+ * Creates the repo in a temp folder; `packages/app`'s build writes dist/out.txt, after `buildMs`
+ * (default 0: a build that takes time makes "a miss costs a rebuild" certain). Returns its path.
+ */
+export function makeTurboRepo(o: { buildMs?: number } = {}): string {
   const repo = mkdtempSync(path.join(os.tmpdir(), 'turbo-repo-'));
   mkdirSync(path.join(repo, 'packages/app'), { recursive: true });
   writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'mono', private: true, packageManager: 'npm@10.8.2', workspaces: ['packages/*'] }));
@@ -17,7 +20,11 @@ export function makeTurboRepo(): string {
     JSON.stringify({
       name: 'app',
       version: '1.0.0',
-      scripts: { build: `node -e "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/out.txt','built '+Date.now())"` },
+      scripts: {
+        build: o.buildMs
+          ? `node -e "setTimeout(()=>{require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/out.txt','built '+Date.now())},${o.buildMs})"`
+          : `node -e "require('fs').mkdirSync('dist',{recursive:true});require('fs').writeFileSync('dist/out.txt','built '+Date.now())"`,
+      },
     }),
   );
   writeFileSync(path.join(repo, 'packages/app/index.js'), 'module.exports = 42;\n');

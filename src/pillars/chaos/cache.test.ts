@@ -1,7 +1,9 @@
 // corrupt_cache against a real cache: the built `ci-intel cache serve` (the cache pillar's server)
 // as turbo's remote cache, its blob store corrupted by the fault before a turbo run that would
 // have been a hit. The server verifies before it answers, so the corrupted entry is a miss, turbo
-// rebuilds, and the step succeeds; the flipped bytes were put back or quarantined.
+// rebuilds, and the step succeeds; the flipped bytes were put back or quarantined. When the cache
+// keeps answering corrupted bodies (the fault on every trial), every build is a miss and a rebuild:
+// it still succeeds, but slower — degraded against a budget the rebuild cannot meet.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -54,14 +56,14 @@ const env = {
   TURBO_NO_UPDATE_NOTIFIER: '1',
 };
 // A fresh checkout each time: no local .turbo cache, no outputs, so only the remote cache can hit.
-const step = () => ['sh', '-c', `cd ${repo} && rm -rf .turbo packages/app/.turbo packages/app/dist && ${TURBO} run build --output-logs=full`];
+const step = (dir = repo) => ['sh', '-c', `cd ${dir} && rm -rf .turbo packages/app/.turbo packages/app/dist && ${TURBO} run build --output-logs=full`];
 
-async function chaos(args: string[], extra: NodeJS.ProcessEnv = {}) {
+async function chaos(args: string[], extra: NodeJS.ProcessEnv = {}, dir = repo) {
   let out = '';
   let err = '';
   const code = await runCli(
-    ['chaos', 'run', ...args, '--', ...step()],
-    { out: (s) => (out += s), err: (s) => (err += s), env: { ...env, TURBO_API: url, ...extra }, isTTY: false, now: () => new Date(), cwd: repo },
+    ['chaos', 'run', ...args, '--', ...step(dir)],
+    { out: (s) => (out += s), err: (s) => (err += s), env: { ...env, TURBO_API: url, ...extra }, isTTY: false, now: () => new Date(), cwd: dir },
     pillars,
   );
   return { code, out, err };
@@ -84,5 +86,32 @@ describe('corrupt_cache with turbo and the cache server', () => {
     expect(r.err).not.toMatch(/FULL TURBO/);
     // The server quarantined the corrupted blob (so the undo had nothing to put back).
     expect(readdirSync(path.join(storage, 'quarantine', 'blobs')).length).toBeGreaterThan(0);
+  });
+
+  it('persistent: every blob corrupted on every trial — each build is a miss and a rebuild, succeeds, and is degraded against its budget', async () => {
+    // The build sleeps 2 s, so a rebuild cannot finish within the 1.5 s budget; a hit would not run it.
+    const slow = makeTurboRepo({ buildMs: 2000 });
+    try {
+      const warm = await chaos(['--fault', 'corrupt_cache:dir=x'], { CI_INTEL_CHAOS: 'off' }, slow);
+      expect(warm.code, warm.out + warm.err).toBe(0);
+      const quarantined = () => readdirSync(path.join(storage, 'quarantine', 'blobs')).length;
+      for (const seed of ['5', '6']) {
+        const before = quarantined();
+        // files=1000: every blob in the store, so whatever the cache answers is corrupted.
+        const r = await chaos(
+          ['--fault', `corrupt_cache:dir=${storage}/blobs,files=1000`, '--rate', '1', '--seed', seed, '--retries', '0', '--budget', '1500ms', '--json'],
+          {},
+          slow,
+        );
+        expect(r.code, r.err).toBe(0);
+        const t = JSON.parse(r.out) as TrialResult;
+        expect(t.trial).toMatchObject({ fault: 'corrupt_cache', outcome: 'degraded', retries: 0 });
+        expect(r.err).toMatch(/cache miss, executing/);
+        expect(r.err).not.toMatch(/FULL TURBO/);
+        expect(quarantined()).toBeGreaterThan(before);
+      }
+    } finally {
+      rmSync(slow, { recursive: true, force: true });
+    }
   });
 });

@@ -56,6 +56,30 @@ describe('chaos run: kill_job', () => {
     expect(r.code).toBe(0);
   });
 
+  it('--fallback runs once, without the fault, after the last failed attempt: its success is degraded, its failure failed', async () => {
+    const artifact = path.join(tmp, 'artifact.tgz');
+    const r = await run(
+      'kill_job:after=50ms..100ms',
+      ['--seed', '3', '--retries', '1', '--fallback', `echo fetched > ${artifact}`, '--json'],
+      ['sh', '-c', 'sleep 5'],
+    );
+    expect(r.code, r.err).toBe(0);
+    const t = json(r.out);
+    expect(t.trial).toMatchObject({ fault: 'kill_job', outcome: 'degraded', retries: 1 });
+    expect(t.attempts.map((a) => a.signal)).toEqual(['SIGKILL', 'SIGKILL']);
+    expect(t.fallback).toMatchObject({ exit_code: 0, signal: null });
+    expect(readFileSync(artifact, 'utf8')).toBe('fetched\n');
+    expect(r.err).toContain('every attempt failed: running the fallback');
+    // The fallback is not run when the step itself recovers.
+    const ok = await run('kill_job:after=10ms,times=1', ['--seed', '3', '--fallback', 'exit 9', '--json'], ['sh', '-c', 'sleep 0.3']);
+    expect(json(ok.out)).toMatchObject({ trial: { outcome: 'recovered' }, exit_code: 0 });
+    expect(json(ok.out).fallback).toBeUndefined();
+    const bad = await run('kill_job:after=50ms..100ms', ['--seed', '3', '--retries', '0', '--fallback', 'exit 9'], ['sh', '-c', 'sleep 5']);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/kill_job into "sh": failed after 0 retries, then the fallback, /);
+    expect(bad.err).toContain('the fallback failed (exit 9)');
+  });
+
   it('the same seed replays the same decisions (which attempts are hit, the waits)', async () => {
     const args = ['chaos', 'run', '--fault', 'kill_job:after=20ms..60ms', '--rate', '0.5', '--retries', '5', '--backoff', '10ms,20ms', '--json'];
     const step = ['--', 'sh', '-c', 'sleep 0.5'];
@@ -134,6 +158,8 @@ describe('chaos run: kill switch, allowlist, bad input', () => {
       [['--fault', 'kill_job', '--rate', '2'], 'E_USAGE: --rate: --rate "2" is not valid'],
       [['--fault', 'kill_job', '--backoff', '2 sec'], 'E_USAGE: --backoff: "2 sec" is not a duration'],
       [['--fault', 'disk_fill:percent=120'], 'E_USAGE: --fault: disk_fill:percent=120 is not 0..100'],
+      [['--fault', 'kill_job', '--fallback', ' '], 'E_USAGE: --fallback: the fallback command is empty'],
+      [['--fault', 'kill_job', '--poll', '5'], 'E_USAGE: --poll'],
     ];
     for (const [args, msg] of cases) {
       const r = await cli(['chaos', 'run', ...args, '--', 'true']);

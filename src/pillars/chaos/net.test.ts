@@ -1,8 +1,11 @@
 // delay_net and drop_net with real clients: curl through the proxy as HTTP_PROXY, Node's fetch
-// through --upstream, both to a local HTTP server. A transient fault is recovered by the retry, a
-// persistent one fails the trial.
+// through --upstream, both to a local HTTP server; curl through HTTPS_PROXY (the proxy's CONNECT
+// tunnel) to a local TLS server whose self-signed certificate openssl makes here. A transient
+// fault is recovered by the retry, a persistent one fails the trial.
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,5 +102,67 @@ describe('delay_net', () => {
       expect(code).toBe(2);
       expect(err).toContain(msg);
     }
+  });
+});
+
+/** openssl is needed for the certificate; only outside CI may its absence skip (Debian: apt-get install openssl). */
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (process.env.CI) throw new Error('openssl is not installed: the HTTPS-through-the-proxy tests need it (apt-get install openssl)');
+    return false;
+  }
+})();
+
+describe.skipIf(!hasOpenssl)('HTTPS through the proxy (CONNECT tunnel)', () => {
+  let tls: https.Server;
+  let cert = '';
+  let url = '';
+  beforeAll(async () => {
+    cert = path.join(tmp, 'cert.pem');
+    const key = path.join(tmp, 'key.pem');
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1'].concat([
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ]),
+      { stdio: 'ignore' },
+    );
+    tls = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end(BODY));
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
+    url = `https://localhost:${(tls.address() as AddressInfo).port}/`;
+  });
+  afterAll(async () => {
+    tls?.closeAllConnections();
+    await new Promise((r) => tls?.close(r));
+  });
+  // curl takes the proxy from HTTPS_PROXY (set by the runner) and opens a CONNECT tunnel through it;
+  // -w prints what it got, so the body is known to have come through the tunnel intact. localhost
+  // resolves at the proxy (curl sends the name in CONNECT), the certificate is checked by curl.
+  const curlTls = () => ['curl', '-fsS', '--max-time', '1', '--cacert', cert, '-o', '/dev/null', '-w', 'tunnel %{http_connect} got %{size_download}\\n', url];
+
+  it('drop_net: curl over HTTPS recovers from a transient drop with a retry; a persistent drop fails', async () => {
+    const transient = await chaos('drop_net:loss=1,times=1', [], curlTls());
+    expect(transient.t.trial).toMatchObject({ fault: 'drop_net', outcome: 'recovered', retries: 1 });
+    expect(transient.t.attempts.map((a) => a.exit_code !== 0)).toEqual([true, false]);
+    expect(transient.err).toContain(`tunnel 200 got ${BODY.length}`);
+    const persistent = await chaos('drop_net:loss=1', ['--retries', '1'], curlTls());
+    expect(persistent.code).toBe(1);
+    expect(persistent.t.trial).toMatchObject({ outcome: 'failed', retries: 1 });
+  });
+
+  it('delay_net: latency past curl’s deadline fails the attempt (transient → recovered); a small latency goes through', async () => {
+    const transient = await chaos('delay_net:latency=1500ms,times=1', [], curlTls());
+    expect(transient.t.trial).toMatchObject({ fault: 'delay_net', outcome: 'recovered', retries: 1 });
+    expect(transient.t.attempts[0]!.exit_code).toBe(28);
+    expect(transient.err).toContain(`tunnel 200 got ${BODY.length}`);
+    const slowOk = await chaos('delay_net:latency=20ms,jitter=10ms,bandwidth=1m', [], curlTls());
+    expect(slowOk.t.trial).toMatchObject({ outcome: 'recovered', retries: 0 });
+    expect(slowOk.err).toContain(`tunnel 200 got ${BODY.length}`);
   });
 });

@@ -2,9 +2,10 @@
 // flag, CI_INTEL_CHAOS=off) asked before each trial and while a fault is on.
 import type { Command } from 'commander';
 import { examples, jsonLine, numberOption } from '../../core/cli.js';
-import { readHubOptions, readTarget } from '../../core/hub-api.js';
+import { readTarget } from '../../core/hub-api.js';
+import { recordOptions, type RecordOpts } from '../../core/record.js';
 import type { CliContext } from '../../core/registry.js';
-import { allowList, assertAllowed, renderTrial } from './commands.js';
+import { allowList, assertAllowed, recordResult, renderTrial } from './commands.js';
 import { freshSeed } from './decide.js';
 import { readPlan } from './plan.js';
 import { runTrial, type TrialResult } from './runner.js';
@@ -23,21 +24,27 @@ export interface PlanTrialResult {
 
 export function planCommand(chaos: Command, ctx: CliContext): void {
   examples(
-    readHubOptions(
+    recordOptions(
       chaos
         .command('plan')
         .description(
           'Run the trials of a YAML plan one after another. Pull-request runs (the default) take light faults only, at the plan’s pr_rate (default 1 %); --nightly runs heavy faults at each trial’s rate. The kill switch — the hub’s (PUT /api/v1/chaos/switch) or CI_INTEL_CHAOS=off — is asked before each trial and while a fault is on: switched off, the fault is lifted and the remaining trials run without faults.',
         )
-        .argument('<plan>', 'the plan: trials: [{fault, run, target, rate, seed, retries, backoff, jitter, budget}], optional pr_rate')
+        .argument('<plan>', 'the plan: trials: [{fault, run, target, rate, seed, retries, backoff, jitter, budget, fallback}], optional pr_rate')
         .option('--nightly', 'the nightly heavy suite: every fault, at each trial’s own rate (default 1)')
         .option('--seed <n>', 'seed of the plan; a trial without its own seed gets this + its index (default: a fresh one, printed)')
         .option('--poll <duration-ms>', 'how often the kill switch is asked while a fault is on, in ms', '1000')
         .option('--allow <faults>', 'faults allowed here (as for chaos run; env CI_INTEL_CHAOS_ALLOW)')
         .option('--json', 'one JSON object: the plan seed and every trial with its kill-switch state and result'),
+      'each trial, as it ends (the same trial id as chaos run --record, so a trial also in its run’s record is one row)',
+      {
+        hub: 'the hub whose kill switch is asked (read scope), and with --record where the trials go (ingest scope) (env CI_INTEL_HUB)',
+        token: 'hub token: read scope for the kill switch, ingest for --record (env CI_INTEL_TOKEN)',
+      },
     ),
     'ci-intel chaos plan chaos/pr.yml --hub https://ci-intel.internal   # light faults at 1 %',
     'ci-intel chaos plan chaos/nightly.yml --nightly --seed 42 --json > nightly.json',
+    'ci-intel chaos plan chaos/nightly.yml --nightly --record --hub https://ci-intel.internal   # repo and commit from the CI environment',
   ).action(async (file: string, opts: Record<string, unknown>) => {
     const plan = readPlan(file, { nightly: !!opts.nightly });
     const allow = allowList(opts, ctx.env);
@@ -62,6 +69,7 @@ export function planCommand(chaos: Command, ctx: CliContext): void {
         policy: t.policy,
         budgetMs: t.budgetMs,
         command: t.command,
+        fallback: t.fallback,
         env: ctx.env,
         inject: on,
         stillOn,
@@ -80,6 +88,8 @@ export function planCommand(chaos: Command, ctx: CliContext): void {
         kill_switch: !on ? 'off' : r.switched_off ? 'lifted' : 'on',
         result: r,
       });
+      // Recorded as each trial ends: a plan cut short keeps the trials it ran.
+      if (opts.record) await recordResult(opts as RecordOpts, ctx, r);
     }
     ctx.out(opts.json ? `${jsonLine({ plan: file, seed: planSeed, nightly: !!opts.nightly, trials: results })}\n` : renderPlan(results));
     if (results.some((x) => x.result.exit_code !== 0)) process.exitCode = 1;

@@ -19,11 +19,13 @@ export interface PlannedTrial {
   seed: number | undefined;
   policy: RetryPolicy;
   budgetMs: number | undefined;
+  /** Run once without a fault when every attempt failed (`sh -c`); a success through it is degraded. */
+  fallback: string[] | undefined;
 }
 
 export const DEFAULT_PR_RATE = 0.01;
-const KEYS = ['fault', 'target', 'run', 'rate', 'seed', 'retries', 'backoff', 'jitter', 'budget'];
-const HINT = 'a plan is `trials:` — a list of {fault, run, target, rate, seed, retries, backoff, jitter, budget}; see ci-intel chaos plan --help';
+const KEYS = ['fault', 'target', 'run', 'rate', 'seed', 'retries', 'backoff', 'jitter', 'budget', 'fallback'];
+const HINT = 'a plan is `trials:` — a list of {fault, run, target, rate, seed, retries, backoff, jitter, budget, fallback}; see ci-intel chaos plan --help';
 
 export function readPlan(file: string, o: { nightly: boolean }): { trials: PlannedTrial[]; prRate: number } {
   const src = readInputText(file);
@@ -110,6 +112,7 @@ export function readPlan(file: string, o: { nightly: boolean }): { trials: Plann
         jitter: opt('jitter', (n) => num(n, 'jitter', 0, 1)) ?? 0.2,
       },
       budgetMs: opt('budget', (n) => parseDuration(str(n, 'budget'), at(n))!),
+      fallback: opt('fallback', (n) => ['sh', '-c', str(n, 'fallback')]),
     };
   });
   return { trials, prRate };

@@ -37,7 +37,7 @@ describeEachStore(
     let h: ListeningHub<'agent' | 'reader'>;
     beforeAll(async () => {
       hub = getHub();
-      h = await listeningHub(hub, { agent: { repos: ['acme/*'], scopes: ['ingest'] }, reader: { repos: ['acme/*'], scopes: ['read'] } });
+      h = await listeningHub(hub, { agent: { repos: ['acme/*'], scopes: ['ingest', 'read'] }, reader: { repos: ['acme/*'], scopes: ['read'] } });
     });
     afterAll(async () => h?.app.close());
 

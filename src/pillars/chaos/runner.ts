@@ -22,6 +22,12 @@ export interface TrialOptions {
   /** A success slower than this is `degraded`. */
   budgetMs?: number;
   command: string[];
+  /**
+   * Run once, without a fault, when every attempt of the step failed (e.g. fetch a prebuilt
+   * artifact instead of building it). A success through it is `degraded`: the pipeline went on,
+   * but not the way it should have.
+   */
+  fallback?: string[];
   cwd?: string;
   env: NodeJS.ProcessEnv;
   /** False when the kill switch is set: the step runs under the retry policy, nothing is injected. */
@@ -56,11 +62,20 @@ export interface AttemptResult {
   lifted?: boolean;
 }
 
+/** The fallback's run, when the step's attempts were all spent. */
+export interface FallbackResult {
+  exit_code: number;
+  signal: string | null;
+  ms: number;
+}
+
 export interface TrialResult {
   /** The contract's `chaos[]` item; null when no fault was injected in any attempt. */
   trial: ContractChaosTrial | null;
   attempts: AttemptResult[];
-  /** The step's last exit code (128 + signal number when killed). */
+  /** Present when the step failed every attempt and a fallback was given. */
+  fallback?: FallbackResult;
+  /** The step's last exit code (128 + signal number when killed), or the fallback's when it ran. */
   exit_code: number;
   /** Wall time of the whole trial, backoffs included. */
   ms: number;
@@ -88,6 +103,7 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
   const t0 = performance.now();
   const attempts: AttemptResult[] = [];
   let injecting = o.inject;
+  let fallback: FallbackResult | undefined;
   try {
     for (const d of plan) {
       if (injecting && d.inject && o.stillOn && !(await o.stillOn())) {
@@ -106,13 +122,22 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
       say(`attempt ${d.attempt} of ${plan.length} ${tail} after ${secs(a.ms)}; retrying in ${secs(d.backoff_ms)}`);
       await new Promise((r) => setTimeout(r, d.backoff_ms));
     }
+    const failed = attempts[attempts.length - 1]!.exit_code !== 0;
+    if (failed && o.fallback) {
+      say(`every attempt failed: running the fallback ${JSON.stringify(o.fallback.join(' '))}`);
+      const f = await runAttempt({ ...opts, command: o.fallback }, { attempt: plan.length + 1, inject: false }, null, plan.length, guard, say);
+      fallback = { exit_code: f.exit_code, signal: f.signal, ms: f.ms };
+      say(`the fallback ${f.exit_code === 0 ? 'succeeded' : `failed (${f.signal ? `killed by ${f.signal}` : `exit ${f.exit_code}`})`} after ${secs(f.ms)}`);
+    }
   } finally {
     await shared?.close();
     guard.done();
   }
   const ms = Math.round(performance.now() - t0);
   const last = attempts[attempts.length - 1]!;
-  const outcome = last.exit_code !== 0 ? 'failed' : o.budgetMs !== undefined && ms > o.budgetMs ? 'degraded' : 'recovered';
+  // The exit code the pipeline sees: the fallback's when it ran, else the step's last attempt's.
+  const exitCode = fallback?.exit_code ?? last.exit_code;
+  const outcome = exitCode !== 0 ? 'failed' : fallback || (o.budgetMs !== undefined && ms > o.budgetMs) ? 'degraded' : 'recovered';
   const trial: ContractChaosTrial | null = attempts.some((a) => a.injected)
     ? {
         fault: o.fault.name,
@@ -126,7 +151,9 @@ export async function runTrial(o: TrialOptions): Promise<TrialResult> {
       }
     : null;
   const switched_off = o.inject && !injecting && plan.some((d) => d.inject);
-  return { trial, attempts, exit_code: last.exit_code, ms, added_ms: Math.max(0, ms - last.ms), switched_off };
+  // What the fault cost: everything but the run that counted (the fallback's, else the last attempt's).
+  const added_ms = Math.max(0, ms - (fallback?.ms ?? last.ms));
+  return { trial, attempts, ...(fallback ? { fallback } : {}), exit_code: exitCode, ms, added_ms, switched_off };
 }
 
 /**
