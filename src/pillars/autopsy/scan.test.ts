@@ -143,6 +143,13 @@ describe('prefilter', () => {
     for (const r of builtinRules()) expect(requiredLiterals(r.match.source), r.id).not.toBeNull();
     expect(requiredLiterals('^E\\s+(?:assert\\b|AssertionError\\b)')).toEqual(['assert', 'AssertionError']);
     expect(requiredLiterals('a?b*c')).toBeNull();
+    // Literals join across groups and quantifiers (`x{3,}` gives three x), small classes expand, and a
+    // bare common word or file extension loses to a rarer literal of the same regex.
+    expect(requiredLiterals('^_{3,} (?<test>(?:\\w+\\.)*test\\w*(?:\\[.*\\])?) _{3,}$')).toEqual(['___ ']);
+    expect(requiredLiterals('^(?<file>\\S+\\.(?:tex|sty|cls)):(?<line>\\d+): (?<msg>.+)')).toEqual(['.tex:', '.sty:', '.cls:']);
+    expect(requiredLiterals('^\\s+(?<file>\\S+\\.lua):(?<line>\\d+):\\d+: (?<msg>.+)')).toEqual(['.lua:']);
+    expect(requiredLiterals('\\bE40[13]\\b')).toEqual(['E401', 'E403']);
+    expect(requiredLiterals('^npm (?:error|ERR!) (?:code )?E40[13]')).toHaveLength(8);
     const pf = buildPrefilter(builtinRules().map((r) => r.match.source));
     expect(pf.unfiltered).toEqual([]);
     const text = log('ho-go-test-fail') + log('ho-vitest-assert') + log('ho-cargo-fmt') + 'plain passing line\n  ✓ ok\n';
@@ -157,6 +164,52 @@ describe('prefilter', () => {
       else if (holds) expect(flagged, l).toBe(true);
     });
     expect(pf.scanner.find(Buffer.from('  ✓ ok\n'), 0, 7)).toBe(-1);
+  });
+
+  it('every string a built-in rule matches holds one of its required literals (generated from the regex)', async () => {
+    const { requiredLiterals } = await import('./prefilter.js');
+    let checked = 0;
+    for (const r of builtinRules()) {
+      const lits = requiredLiterals(r.match.source)!;
+      let gen: fc.Arbitrary<string>;
+      try {
+        gen = fc.stringMatching(new RegExp(r.match.source));
+      } catch {
+        continue; // a construct fast-check cannot generate from (lookarounds, \\b)
+      }
+      checked++;
+      fc.assert(
+        fc.property(gen, (line) => !new RegExp(r.match.source).test(line) || lits.some((l) => line.includes(l))),
+        { numRuns: 40, seed: 15 },
+      );
+    }
+    expect(checked).toBeGreaterThan(builtinRules().length / 2);
+  });
+
+  it('flags few lines of real passing output (a weak literal, such as a bare `test`, would flag most)', async () => {
+    const { buildPrefilter } = await import('./prefilter.js');
+    const pf = buildPrefilter(builtinRules().map((r) => r.match.source));
+    const dir = path.join(import.meta.dirname, '../../../bench/autopsy/passing');
+    let lines = 0;
+    let flagged = 0;
+    for (const f of readdirSync(dir)) {
+      const b = readFileSync(path.join(dir, f));
+      let n = 0;
+      let all = 0;
+      for (let pos = 0; pos < b.length;) {
+        const at = pf.scanner.find(b, pos, b.length);
+        all += pf.scanner.lines;
+        if (at < 0) break;
+        n++;
+        all++;
+        pos = b.indexOf(0x0a, at) + 1 || b.length;
+      }
+      if (all >= 100) expect(n / all, f).toBeLessThan(0.05);
+      lines += all;
+      flagged += n;
+    }
+    expect(lines).toBeGreaterThan(2000);
+    expect(flagged / lines).toBeLessThan(0.05);
   });
 
   it('counts newlines and reports the flagged line start; lists each literal a line holds once', async () => {
