@@ -282,6 +282,39 @@ export const KEYWORDS = [
   'ETIMEDOUT',
   'ermission',
   'PRIVATE KEY',
+  // The rest of the salient-line words (parsers SALIENT, case-insensitive) in each case a tool
+  // prints them: a line holding one is read, and kept as salient, whatever the rules' literals.
+  "an't",
+  "AN'T",
+  'ot found',
+  'OT FOUND',
+  'ime out',
+  'IME OUT',
+  'imedout',
+  'IMEDOUT',
+  'IMEOUT',
+  'IMED OUT',
+  'RACEBACK',
+  'NEXPECTED',
+  'OULD NOT',
+  'XIT STATUS',
+  'XIT CODE',
+  'NABLE TO',
+  'O SUCH',
+  'ANIC',
+  'ANNOT',
+  'ISMATCH',
+  'BORT',
+  'NKNOWN',
+  'ORBIDDEN',
+  'ISSING',
+  'ENIED',
+  'NVALID',
+  'EFUSED',
+  'XCEPTION',
+  'ILLED',
+  'NAUTHORIZED',
+  'NSUPPORTED',
   'Run ',
   // The structure pass's markers and verdicts (structure.ts, STRUCTURE_KEYWORDS).
   'travis_fold:',
@@ -436,12 +469,12 @@ export class LiteralScanner {
     return at;
   }
 
-  /** Ids of the literals a line holds (its UTF-8 bytes, escapes already removed), each once. */
-  literalsIn(u: Uint8Array): number[] {
+  /** Ids of the literals a line `u[from, to)` holds (UTF-8 bytes, escapes already removed), each once. */
+  literalsIn(u: Uint8Array, from = 0, to = u.length): number[] {
     const t = this.dfa.table;
     const found: number[] = [];
     let st = 0; // the row offset of the state
-    for (let i = 0; i < u.length; i++) {
+    for (let i = from; i < to; i++) {
       const nx = t[(st >> 2) + u[i]!]!;
       if (nx >= 0) st = nx;
       else if (nx === NEWLINE || nx === ESCAPE) st = 0;

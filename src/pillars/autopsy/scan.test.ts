@@ -186,6 +186,16 @@ describe('prefilter', () => {
     expect(checked).toBeGreaterThan(builtinRules().length / 2);
   });
 
+  it('flags every salient-line word in the cases tools print it (lower, capitalized, upper)', async () => {
+    const { KEYWORDS } = await import('./prefilter.js');
+    const { SALIENT } = await import('./parsers/index.js');
+    const inner = SALIENT.source.replace(/^\\b/, '').replace(/\\b$/, '');
+    const words = new Set(fc.sample(fc.stringMatching(new RegExp(`^${inner}$`)), { numRuns: 3000, seed: 15 }));
+    expect(words.size).toBeGreaterThan(30);
+    const unflagged = [...words].flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()]).filter((v) => !KEYWORDS.some((k) => v.includes(k)));
+    expect(unflagged).toEqual([]);
+  });
+
   it('flags few lines of real passing output (a weak literal, such as a bare `test`, would flag most)', async () => {
     const { buildPrefilter } = await import('./prefilter.js');
     const pf = buildPrefilter(builtinRules().map((r) => r.match.source));
