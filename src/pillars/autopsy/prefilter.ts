@@ -22,11 +22,10 @@ const MAX_CLASS = 4;
  * of a passing log, so a regex's other literals are preferred (issue 15: `test` from pytest's
  * failure header flagged 42 % of the lines of passing runs).
  */
-const COMMON_WORDS = new Set(
+const COMMON_WORDS =
   'test tests testing ok pass passed passing run running build building compile compiling check checking done note style status exit http https error warning info debug file line src lib main module package target'.split(
     ' ',
-  ),
-);
+  );
 
 /**
  * How selective a literal is as a prefilter trigger (higher: fewer ordinary lines hold it). A literal
@@ -36,12 +35,25 @@ const COMMON_WORDS = new Set(
  * or file extension worth little whatever its length.
  */
 function selectivity(lit: string): number {
+  let v = selectivityOf.get(lit);
+  if (v === undefined) {
+    v = weigh(lit);
+    if (selectivityOf.size > 100_000) selectivityOf.clear();
+    selectivityOf.set(lit, v);
+  }
+  return v;
+}
+
+/** Literals are weighed many times while a regex is read (every candidate set at every step). */
+const selectivityOf = new Map<string, number>();
+
+function weigh(lit: string): number {
   if (lit.length < MIN_LITERAL) return -Infinity;
   if (KEYWORDS.some((k) => lit.includes(k))) return 100 + lit.length;
   const bare = lit.trim().toLowerCase();
   // A piece of a common word is no rarer than the word (`lin` of `line`): scored alike, so the
   // score never falls as a literal grows.
-  if (/^\.?[a-z]{1,4}$/.test(bare) || [...COMMON_WORDS].some((w) => w.includes(bare))) return 1 + lit.length / 10;
+  if (/^\.?[a-z]{1,4}$/.test(bare) || COMMON_WORDS.some((w) => w.includes(bare))) return 1 + lit.length / 10;
   let w = 0;
   for (const c of lit) w += c === ' ' ? 0.5 : /[a-z]/.test(c) ? 1 : /[0-9A-Z]/.test(c) ? 1.5 : 2;
   return w;
@@ -87,8 +99,10 @@ function concatInfo(a: Info, b: Info): Info {
   if (exact) return exactly(exact);
   const prefix = a.exact ? (cross(a.exact, b.prefix) ?? a.exact) : a.prefix;
   const suffix = b.exact ? (cross(a.suffix, b.exact) ?? b.exact) : b.suffix;
-  const junction = cross(a.suffix, b.prefix);
-  return { exact: null, prefix, suffix, req: better(better(better(a.req, b.req), junction), bestOf({ ...NOTHING, prefix, suffix })) };
+  // Where two inexact pieces meet, a suffix of one and a prefix of the next join (`_{3,} ` gives
+  // `___ `); next to an exact piece that join is the new prefix or suffix, weighed at the end.
+  const junction = a.exact || b.exact ? null : cross(a.suffix, b.prefix);
+  return { exact: null, prefix, suffix, req: better(better(a.req, b.req), junction) };
 }
 
 /** `x{min,max}`. */

@@ -116,6 +116,20 @@ describe('LogScanner on raw bytes', () => {
     }
   });
 
+  it('keeps the flagged lines it has read bounded by the hits, not by the log', () => {
+    // Every line is flagged (a salient word) and none fires a rule; one hit in the middle.
+    const lines = Array.from({ length: 20_000 }, (_, i) => `step ${i}: retrying, the mirror could not be reached`);
+    lines[10_000] = 'npm error 404 Not Found - GET https://registry.npmjs.org/nope';
+    const s = new LogScanner(rules);
+    s.write(lines.join('\n') + '\n');
+    const r = s.end();
+    expect(r.hits.map((h) => h.line)).toEqual([10_001]);
+    expect(r.facts.salient.length).toBeGreaterThan(100);
+    const seen = (s as unknown as { seenLines: Set<number> }).seenLines;
+    expect(seen.size).toBeGreaterThan(40);
+    expect(seen.size).toBeLessThanOrEqual(81);
+  });
+
   it('finds every hit that testing every rule on every line finds (the prefilter and the per-rule literals lose nothing)', () => {
     // The same rules marked case-insensitive cannot use the prefilter: the scanner then offers
     // every line to every rule (the slow path), which is the reference.
