@@ -11,64 +11,146 @@ import { ansiEnd } from './normalize.js';
 type Req = string[] | null; // one of these literals occurs in every match; null = unknown
 
 const MIN_LITERAL = 3;
+/** Largest literal set a cross product may build (beyond it the shorter, known part is kept). */
+const MAX_SET = 32;
+/** Largest character class expanded into its characters (`[Ff]ailed` gives `Failed`, `failed`). */
+const MAX_CLASS = 4;
 
-/** Parses a JS regex source (no `v` flag) and returns the required literals, or null. */
+/**
+ * Words ordinary passing output is full of (test runners' and build tools' progress lines, file
+ * paths): a required literal that is only one of them, or only a file extension, flags most lines
+ * of a passing log, so a regex's other literals are preferred (issue 15: `test` from pytest's
+ * failure header flagged 42 % of the lines of passing runs).
+ */
+const COMMON_WORDS =
+  'test tests testing ok pass passed passing run running build building compile compiling check checking done note style status exit http https error warning info debug file line src lib main module package target'.split(
+    ' ',
+  );
+
+/**
+ * How selective a literal is as a prefilter trigger (higher: fewer ordinary lines hold it). A literal
+ * holding a keyword costs nothing (the keyword flags the line anyway) and only narrows which rules a
+ * flagged line is tested against; otherwise the weight of its characters (punctuation, capitals and
+ * non-ASCII are rarer in passing output than lowercase letters and spaces), with a bare common word
+ * or file extension worth little whatever its length.
+ */
+function selectivity(lit: string): number {
+  let v = selectivityOf.get(lit);
+  if (v === undefined) {
+    v = weigh(lit);
+    if (selectivityOf.size > 100_000) selectivityOf.clear();
+    selectivityOf.set(lit, v);
+  }
+  return v;
+}
+
+/** Literals are weighed many times while a regex is read (every candidate set at every step). */
+const selectivityOf = new Map<string, number>();
+
+function weigh(lit: string): number {
+  if (lit.length < MIN_LITERAL) return -Infinity;
+  if (KEYWORDS.some((k) => lit.includes(k))) return 100 + lit.length;
+  const bare = lit.trim().toLowerCase();
+  // A piece of a common word is no rarer than the word (`lin` of `line`): scored alike, so the
+  // score never falls as a literal grows.
+  if (/^\.?[a-z]{1,4}$/.test(bare) || COMMON_WORDS.some((w) => w.includes(bare))) return 1 + lit.length / 10;
+  let w = 0;
+  for (const c of lit) w += c === ' ' ? 0.5 : /[a-z]/.test(c) ? 1 : /[0-9A-Z]/.test(c) ? 1.5 : 2;
+  return w;
+}
+
+/** A set is as selective as its weakest member; among equals, fewer members. */
+const score = (r: string[]) => Math.min(...r.map(selectivity)) - r.length * 0.01;
+
+const better = (a: Req, b: Req): Req => {
+  if (!b || !b.length) return a;
+  if (!a) return b;
+  return score(b) > score(a) ? b : a;
+};
+
+/** Every `x + y` (x in a, y in b), or null when that set would be too large. */
+function cross(a: string[], b: string[]): string[] | null {
+  if (a.length * b.length > MAX_SET) return null;
+  return [...new Set(a.flatMap((x) => b.map((y) => x + y)))];
+}
+
+/**
+ * What is known of the strings a piece of regex matches: all of them (`exact`, when few), the
+ * strings one of which each starts with (`prefix`) or ends with (`suffix`), and a set one of which
+ * each contains (`req`). `['']` is "nothing known". Concatenation joins a suffix of one piece to a
+ * prefix of the next (`\S+\.lua):` gives `.lua:`), as in Russ Cox's trigram-index analysis.
+ */
+interface Info {
+  exact: string[] | null;
+  prefix: string[];
+  suffix: string[];
+  req: Req;
+}
+
+const NOTHING: Info = { exact: null, prefix: [''], suffix: [''], req: null };
+const EMPTY: Info = { exact: [''], prefix: [''], suffix: [''], req: null };
+const exactly = (set: string[]): Info => ({ exact: set, prefix: set, suffix: set, req: null });
+
+/** The best required set an Info gives. */
+const bestOf = (x: Info): Req => [x.exact, x.prefix, x.suffix].reduce<Req>((acc, s) => better(acc, s), x.req);
+
+function concatInfo(a: Info, b: Info): Info {
+  const exact = a.exact && b.exact ? cross(a.exact, b.exact) : null;
+  if (exact) return exactly(exact);
+  const prefix = a.exact ? (cross(a.exact, b.prefix) ?? a.exact) : a.prefix;
+  const suffix = b.exact ? (cross(a.suffix, b.exact) ?? b.exact) : b.suffix;
+  // Where two inexact pieces meet, a suffix of one and a prefix of the next join (`_{3,} ` gives
+  // `___ `); next to an exact piece that join is the new prefix or suffix, weighed at the end.
+  const junction = a.exact || b.exact ? null : cross(a.suffix, b.prefix);
+  return { exact: null, prefix, suffix, req: better(better(a.req, b.req), junction) };
+}
+
+/** `x{min,max}`. */
+function repeatInfo(x: Info, min: number, max: number): Info {
+  if (min === 0) return max === 1 && x.exact ? exactly([...new Set([...x.exact, ''])]) : NOTHING;
+  let least: Info = x; // x{min}: min copies
+  for (let k = 1; k < Math.min(min, 8); k++) least = concatInfo(least, x);
+  if (max === min && min <= 8) return least;
+  return { exact: null, prefix: least.exact ?? least.prefix, suffix: least.exact ?? least.suffix, req: bestOf(least) };
+}
+
+function alternationInfo(branches: Info[]): Info {
+  if (branches.length === 1) return branches[0]!;
+  const union = (sets: Array<string[] | null>) => (sets.every((s) => s) ? [...new Set(sets.flat() as string[])] : null);
+  const exact = union(branches.map((b) => b.exact));
+  if (exact && exact.length <= MAX_SET) return exactly(exact);
+  const reqs = branches.map(bestOf);
+  const req = reqs.every((r) => r && r.length) ? [...new Set(reqs.flat() as string[])] : null;
+  return { exact: null, prefix: union(branches.map((b) => b.exact ?? b.prefix))!, suffix: union(branches.map((b) => b.exact ?? b.suffix))!, req };
+}
+
+/** Parses a JS regex source (no `v` flag) and returns the most selective required literals, or null. */
 export function requiredLiterals(source: string): Req {
   let i = 0;
   const s = source;
 
-  const better = (a: Req, b: Req): Req => {
-    if (!a) return b;
-    if (!b) return a;
-    const score = (r: string[]) => Math.min(...r.map((x) => x.length)) - r.length * 0.01;
-    return score(b) > score(a) ? b : a;
-  };
-
   // alternation := concat ('|' concat)*
-  function alternation(): Req {
-    const branches: Req[] = [concat()];
+  function alternation(): Info {
+    const branches: Info[] = [concat()];
     while (s[i] === '|') {
       i++;
       branches.push(concat());
     }
-    if (branches.some((b) => !b)) return null;
-    return [...new Set(branches.flat() as string[])];
+    return alternationInfo(branches);
   }
 
-  // concat := (atom quantifier?)*; adjacent literal characters merge into runs.
-  function concat(): Req {
-    let best: Req = null;
-    let run = '';
-    const flush = () => {
-      if (run.length >= MIN_LITERAL) best = better(best, [run]);
-      run = '';
-    };
+  // concat := (atom quantifier?)*
+  function concat(): Info {
+    let acc = EMPTY;
     while (i < s.length && s[i] !== '|' && s[i] !== ')') {
       const a = atom();
       const q = quantifier();
-      if (a.kind === 'char') {
-        if (q.min === 0) {
-          flush();
-        } else if (q.max === 1) {
-          run += a.ch;
-        } else {
-          // x+ : one x is required, then the run breaks.
-          run += a.ch;
-          flush();
-        }
-      } else {
-        flush();
-        if (a.kind === 'zero') continue; // anchors and lookarounds consume nothing
-        if (q.min > 0 && a.kind === 'group') best = better(best, a.req);
-      }
+      acc = concatInfo(acc, q.min === 1 && q.max === 1 ? a : repeatInfo(a, q.min, q.max));
     }
-    flush();
-    return best;
+    return acc;
   }
 
-  type Atom = { kind: 'char'; ch: string } | { kind: 'group'; req: Req } | { kind: 'any' } | { kind: 'zero' };
-
-  function atom(): Atom {
+  function atom(): Info {
     const c = s[i]!;
     if (c === '(') {
       i++;
@@ -85,36 +167,53 @@ export function requiredLiterals(source: string): Req {
           i = s.indexOf('>', i) + 1;
         } else throw new Error(`unsupported group at ${i}`);
       }
-      const req = alternation();
+      const inner = alternation();
       if (s[i] !== ')') throw new Error(`unbalanced group at ${i}`);
       i++;
-      return lookaround ? { kind: 'zero' } : { kind: 'group', req };
+      return lookaround ? EMPTY : inner; // lookarounds consume nothing
     }
-    if (c === '[') {
-      i++;
-      if (s[i] === '^') i++;
-      if (s[i] === ']') i++;
-      while (i < s.length && s[i] !== ']') i += s[i] === '\\' ? 2 : 1;
-      i++;
-      return { kind: 'any' };
-    }
+    if (c === '[') return charClass();
     if (c === '\\') {
       const n = s[i + 1]!;
       i += 2;
-      if ('bB'.includes(n)) return { kind: 'zero' };
-      if ('dDwWsStrnfv0'.includes(n)) return n === 't' ? { kind: 'char', ch: '\t' } : { kind: 'any' };
+      if ('bB'.includes(n)) return EMPTY;
+      if (n === 't') return exactly(['\t']);
+      if ('dDwWsSrnfv0'.includes(n)) return NOTHING;
       if (n === 'x') {
         const hex = s.slice(i, i + 2);
         i += 2;
-        return { kind: 'char', ch: String.fromCharCode(parseInt(hex, 16)) };
+        return exactly([String.fromCharCode(parseInt(hex, 16))]);
       }
       if (n === 'u' || n === 'k' || n === 'p' || n === 'P' || /[1-9]/.test(n)) throw new Error(`unsupported escape \\${n}`);
-      return { kind: 'char', ch: n };
+      return exactly([n]);
     }
     i++;
-    if (c === '^' || c === '$') return { kind: 'zero' };
-    if (c === '.') return { kind: 'any' };
-    return { kind: 'char', ch: c };
+    if (c === '^' || c === '$') return EMPTY;
+    if (c === '.') return NOTHING;
+    // A character outside the BMP is two code units: kept whole (half of one has no UTF-8 bytes).
+    if (c >= '\ud800' && c <= '\udbff' && i < s.length) return exactly([c + s[i++]!]);
+    return exactly([c]);
+  }
+
+  /** `[...]`: its characters when it lists a few plainly (no range, class escape or negation). */
+  function charClass(): Info {
+    i++;
+    let plain = s[i] !== '^';
+    if (!plain) i++;
+    const chars = new Set<string>();
+    for (let first = true; i < s.length && (s[i] !== ']' || first); first = false) {
+      let ch = s[i]!;
+      if (ch === '\\') {
+        ch = s[i + 1]!;
+        if (/[a-zA-Z0-9]/.test(ch)) plain = false; // \d, \s, \x41, \u...: not listed plainly
+        i += 2;
+      } else i++;
+      if (s[i] === '-' && s[i + 1] !== ']') plain = false;
+      if (ch >= '\ud800' && ch <= '\udfff') plain = false;
+      chars.add(ch);
+    }
+    i++;
+    return plain && chars.size <= MAX_CLASS ? exactly([...chars]) : NOTHING;
   }
 
   function quantifier(): { min: number; max: number } {
@@ -135,20 +234,12 @@ export function requiredLiterals(source: string): Req {
   }
 
   try {
-    const r = alternation();
+    const r = bestOf(alternation());
     if (i !== s.length) return null;
     return r && r.every((x) => x.length >= MIN_LITERAL) ? r : null;
   } catch {
     return null;
   }
-}
-
-/** Drops literals that contain a shorter literal of the set (the shorter one already flags the line). */
-function minimize(lits: string[]): string[] {
-  const sorted = [...new Set(lits)].sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
-  const keep: string[] = [];
-  for (const l of sorted) if (!keep.some((k) => l.includes(k))) keep.push(l);
-  return keep;
 }
 
 /**
@@ -205,6 +296,39 @@ export const KEYWORDS = [
   'ETIMEDOUT',
   'ermission',
   'PRIVATE KEY',
+  // The rest of the salient-line words (parsers SALIENT, case-insensitive) in each case a tool
+  // prints them: a line holding one is read, and kept as salient, whatever the rules' literals.
+  "an't",
+  "AN'T",
+  'ot found',
+  'OT FOUND',
+  'ime out',
+  'IME OUT',
+  'imedout',
+  'IMEDOUT',
+  'IMEOUT',
+  'IMED OUT',
+  'RACEBACK',
+  'NEXPECTED',
+  'OULD NOT',
+  'XIT STATUS',
+  'XIT CODE',
+  'NABLE TO',
+  'O SUCH',
+  'ANIC',
+  'ANNOT',
+  'ISMATCH',
+  'BORT',
+  'NKNOWN',
+  'ORBIDDEN',
+  'ISSING',
+  'ENIED',
+  'NVALID',
+  'EFUSED',
+  'XCEPTION',
+  'ILLED',
+  'NAUTHORIZED',
+  'NSUPPORTED',
   'Run ',
   // The structure pass's markers and verdicts (structure.ts, STRUCTURE_KEYWORDS).
   'travis_fold:',
@@ -239,6 +363,13 @@ export interface Prefilter {
 /** Bytes a literal may not hold: the scanner ends lines at `\n` and steps over ANSI escapes. */
 const UNSCANNABLE = /[\n\r\x1b]/;
 
+/**
+ * Longest literal the automaton holds (characters): any part of a required literal is required too,
+ * and beyond a few words a longer one is hardly rarer, while every character adds a state (1 KB).
+ */
+const MAX_LITERAL = 16;
+const headOf = (lit: string) => Array.from(lit).slice(0, MAX_LITERAL).join('');
+
 const built = new Map<string, Prefilter>();
 
 /**
@@ -260,13 +391,15 @@ export function buildPrefilter(sources: string[]): Prefilter {
 function compilePrefilter(sources: string[]): Prefilter {
   const required = sources.map((src) => {
     const r = requiredLiterals(src);
-    return r && !r.some((l) => UNSCANNABLE.test(l)) ? r : null;
+    return r && !r.some((l) => UNSCANNABLE.test(l)) ? [...new Set(r.map(headOf))] : null;
   });
   // The automaton's speed does not depend on how many literals it holds (one table lookup per
-  // byte), so each source keeps its own literals: a short n-gram standing for several (`ation`)
-  // would flag ordinary passing lines and send them through the rules.
-  const literals = minimize([...KEYWORDS, ...required.flatMap((r) => r ?? [])]);
-  const bySource = required.map((r) => (r ? literals.flatMap((k, id) => (r.some((l) => l.includes(k)) ? [id] : [])) : null));
+  // byte), so each source keeps its own literals, whole: a shorter literal of another source that
+  // one contains (`test` in `test_`) flags no fewer lines, but would send every line holding it
+  // through this source's regex too.
+  const literals = [...new Set([...KEYWORDS, ...required.flatMap((r) => r ?? [])])];
+  const idOf = new Map(literals.map((l, id) => [l, id]));
+  const bySource = required.map((r) => (r ? r.map((l) => idOf.get(l)!) : null));
   return { scanner: new LiteralScanner(literals), unfiltered: sources.filter((_, i) => !required[i]), literals, bySource };
 }
 
@@ -350,12 +483,12 @@ export class LiteralScanner {
     return at;
   }
 
-  /** Ids of the literals a line holds (its UTF-8 bytes, escapes already removed), each once. */
-  literalsIn(u: Uint8Array): number[] {
+  /** Ids of the literals a line `u[from, to)` holds (UTF-8 bytes, escapes already removed), each once. */
+  literalsIn(u: Uint8Array, from = 0, to = u.length): number[] {
     const t = this.dfa.table;
     const found: number[] = [];
     let st = 0; // the row offset of the state
-    for (let i = 0; i < u.length; i++) {
+    for (let i = from; i < to; i++) {
       const nx = t[(st >> 2) + u[i]!]!;
       if (nx >= 0) st = nx;
       else if (nx === NEWLINE || nx === ESCAPE) st = 0;

@@ -116,6 +116,20 @@ describe('LogScanner on raw bytes', () => {
     }
   });
 
+  it('keeps the flagged lines it has read bounded by the hits, not by the log', () => {
+    // Every line is flagged (a salient word) and none fires a rule; one hit in the middle.
+    const lines = Array.from({ length: 20_000 }, (_, i) => `step ${i}: retrying, the mirror could not be reached`);
+    lines[10_000] = 'npm error 404 Not Found - GET https://registry.npmjs.org/nope';
+    const s = new LogScanner(rules);
+    s.write(lines.join('\n') + '\n');
+    const r = s.end();
+    expect(r.hits.map((h) => h.line)).toEqual([10_001]);
+    expect(r.facts.salient.length).toBeGreaterThan(100);
+    const seen = (s as unknown as { seenLines: Set<number> }).seenLines;
+    expect(seen.size).toBeGreaterThan(40);
+    expect(seen.size).toBeLessThanOrEqual(81);
+  });
+
   it('finds every hit that testing every rule on every line finds (the prefilter and the per-rule literals lose nothing)', () => {
     // The same rules marked case-insensitive cannot use the prefilter: the scanner then offers
     // every line to every rule (the slow path), which is the reference.
@@ -143,6 +157,13 @@ describe('prefilter', () => {
     for (const r of builtinRules()) expect(requiredLiterals(r.match.source), r.id).not.toBeNull();
     expect(requiredLiterals('^E\\s+(?:assert\\b|AssertionError\\b)')).toEqual(['assert', 'AssertionError']);
     expect(requiredLiterals('a?b*c')).toBeNull();
+    // Literals join across groups and quantifiers (`x{3,}` gives three x), small classes expand, and a
+    // bare common word or file extension loses to a rarer literal of the same regex.
+    expect(requiredLiterals('^_{3,} (?<test>(?:\\w+\\.)*test\\w*(?:\\[.*\\])?) _{3,}$')).toEqual(['___ ']);
+    expect(requiredLiterals('^(?<file>\\S+\\.(?:tex|sty|cls)):(?<line>\\d+): (?<msg>.+)')).toEqual(['.tex:', '.sty:', '.cls:']);
+    expect(requiredLiterals('^\\s+(?<file>\\S+\\.lua):(?<line>\\d+):\\d+: (?<msg>.+)')).toEqual(['.lua:']);
+    expect(requiredLiterals('\\bE40[13]\\b')).toEqual(['E401', 'E403']);
+    expect(requiredLiterals('^npm (?:error|ERR!) (?:code )?E40[13]')).toHaveLength(8);
     const pf = buildPrefilter(builtinRules().map((r) => r.match.source));
     expect(pf.unfiltered).toEqual([]);
     const text = log('ho-go-test-fail') + log('ho-vitest-assert') + log('ho-cargo-fmt') + 'plain passing line\n  ✓ ok\n';
@@ -157,6 +178,62 @@ describe('prefilter', () => {
       else if (holds) expect(flagged, l).toBe(true);
     });
     expect(pf.scanner.find(Buffer.from('  ✓ ok\n'), 0, 7)).toBe(-1);
+  });
+
+  it('every string a built-in rule matches holds one of its required literals (generated from the regex)', async () => {
+    const { requiredLiterals } = await import('./prefilter.js');
+    let checked = 0;
+    for (const r of builtinRules()) {
+      const lits = requiredLiterals(r.match.source)!;
+      let gen: fc.Arbitrary<string>;
+      try {
+        gen = fc.stringMatching(new RegExp(r.match.source));
+      } catch {
+        continue; // a construct fast-check cannot generate from (lookarounds, \\b)
+      }
+      checked++;
+      fc.assert(
+        fc.property(gen, (line) => !new RegExp(r.match.source).test(line) || lits.some((l) => line.includes(l))),
+        { numRuns: 40, seed: 15 },
+      );
+    }
+    expect(checked).toBeGreaterThan(builtinRules().length / 2);
+  });
+
+  it('flags every salient-line word in the cases tools print it (lower, capitalized, upper)', async () => {
+    const { KEYWORDS } = await import('./prefilter.js');
+    const { SALIENT } = await import('./parsers/index.js');
+    const inner = SALIENT.source.replace(/^\\b/, '').replace(/\\b$/, '');
+    const words = new Set(fc.sample(fc.stringMatching(new RegExp(`^${inner}$`)), { numRuns: 3000, seed: 15 }));
+    expect(words.size).toBeGreaterThan(30);
+    const unflagged = [...words].flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()]).filter((v) => !KEYWORDS.some((k) => v.includes(k)));
+    expect(unflagged).toEqual([]);
+  });
+
+  it('flags few lines of real passing output (a weak literal, such as a bare `test`, would flag most)', async () => {
+    const { buildPrefilter } = await import('./prefilter.js');
+    const pf = buildPrefilter(builtinRules().map((r) => r.match.source));
+    const dir = path.join(import.meta.dirname, '../../../bench/autopsy/passing');
+    let lines = 0;
+    let flagged = 0;
+    for (const f of readdirSync(dir)) {
+      const b = readFileSync(path.join(dir, f));
+      let n = 0;
+      let all = 0;
+      for (let pos = 0; pos < b.length;) {
+        const at = pf.scanner.find(b, pos, b.length);
+        all += pf.scanner.lines;
+        if (at < 0) break;
+        n++;
+        all++;
+        pos = b.indexOf(0x0a, at) + 1 || b.length;
+      }
+      if (all >= 100) expect(n / all, f).toBeLessThan(0.05);
+      lines += all;
+      flagged += n;
+    }
+    expect(lines).toBeGreaterThan(2000);
+    expect(flagged / lines).toBeLessThan(0.05);
   });
 
   it('counts newlines and reports the flagged line start; lists each literal a line holds once', async () => {

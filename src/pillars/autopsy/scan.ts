@@ -90,15 +90,25 @@ export class LogScanner {
   private readonly everyLine: boolean;
   private carry: Buffer = EMPTY;
   private skipping = false;
+  /**
+   * Last line read for a Travis step's command (the `$ ` line after `travis_time:start`, usually
+   * the next, after a script's own preamble at most a few dozen): unflagged lines up to it are
+   * looked at for one.
+   */
+  private commandBy = 0;
   /** The newest blocks, as many as hold CONTEXT_WIDE lines (before-context and the tail). */
   private recent: Block[] = [];
   private pending: Hit[] = [];
+  /** candidates(): per rule (index in `ordered`), the call that last listed it. */
+  private readonly mark: Uint32Array;
+  private stamp = 0;
 
   constructor(rules: Rule[]) {
     const pf = scannerPrefilter(rules);
     this.prefilter = pf.scanner;
     const ordered = [...rules.filter((r) => r.match.engine === 'js'), ...rules.filter((r) => r.match.engine !== 'js')];
     this.ordered = ordered;
+    this.mark = new Uint32Array(ordered.length);
     this.rulesOf = pf.literals.map(() => []);
     this.always = [];
     const filtered = ordered.filter(prefilterable);
@@ -180,6 +190,16 @@ export class LogScanner {
     } else {
       const pf = this.prefilter;
       for (let pos = 0; pos < end;) {
+        if (no <= this.commandBy) {
+          // A Travis step awaits the line naming its command (`$ make test`), which holds no
+          // literal: line by line until it comes (pos starts a line; the window outlives a block).
+          const stop = buf.indexOf(NEWLINE, pos);
+          if (pf.find(buf, pos, stop + 1) >= 0) this.line(buf, pos, stop, no);
+          else this.commandLine(buf, pos, stop, no);
+          no++;
+          pos = stop + 1;
+          continue;
+        }
         const at = pf.find(buf, pos, end);
         no += pf.lines;
         if (at < 0) break;
@@ -194,6 +214,14 @@ export class LogScanner {
     let k = this.recent.length;
     for (let kept = 0; k > 0 && kept < CONTEXT_WIDE;) kept += this.recent[--k]!.lines;
     if (k > 0) this.recent.splice(0, k);
+  }
+
+  /** An unflagged line while a Travis step awaits its command: read by the structure pass when it may be one. */
+  private commandLine(buf: Buffer, start: number, stop: number, no: number): void {
+    const at = buf.indexOf('$ ', start);
+    if (at < 0 || at >= stop) return;
+    this.structure.line(lineOf(buf, start, stop).raw, no, null);
+    this.commandBy = 0;
   }
 
   /** Evaluates one flagged line `buf[start, stop)`: rules, tool signals, facts, salient lines. */
@@ -213,6 +241,8 @@ export class LogScanner {
     if (step) this.facts.steps.push({ line: no, command: step });
     const verdicts = this.structure.s.outcomes.length;
     this.structure.line(raw, no, step);
+    if (raw.includes('travis_time:start:') && !raw.includes('$ ')) this.commandBy = no + CONTEXT_WIDE;
+    else if (raw.includes('$ ')) this.commandBy = 0;
     // The lines before a failing step's verdict: where runners print why (the fallback's evidence).
     const v = this.structure.s.outcomes.at(-1);
     if (this.structure.s.outcomes.length > verdicts && v && !v.ok && !v.final) {
@@ -220,10 +250,11 @@ export class LogScanner {
       if (this.facts.verdictContext.length > VERDICT_CONTEXTS) this.facts.verdictContext.shift();
     }
     this.signals(text, no);
+    this.flaggedSeen(no);
     const exit = /(?:Process completed with exit code|exit status|exited with code|exit code:?) (\d{1,3})\b/i.exec(text);
     if (exit) this.facts.exitCode = Number(exit[1]);
 
-    for (const i of this.candidates(text)) {
+    for (const i of this.candidates(buf, start, stop, raw, text)) {
       const rule = this.ordered[i]!;
       const m = rule.match.exec(text);
       if (!m) continue;
@@ -243,6 +274,7 @@ export class LogScanner {
       };
       this.after(hit, buf, stop);
       this.hits.push(hit);
+      this.hitKept(no);
     }
     if (fired) this.facts.hitLines++;
     else if (SALIENT.test(text) && !/\b0 (?:failed|failures|errors?)\b/i.test(text)) {
@@ -256,18 +288,53 @@ export class LogScanner {
    * The rules a line may fire, in rule order: those one of whose literals it holds (every other
    * rule's regex requires a literal the line lacks), and those no literal speaks for.
    */
-  private candidates(text: string): number[] {
-    const out = [...this.always];
-    for (const id of this.prefilter.literalsIn(Buffer.from(text, 'utf8'))) out.push(...this.rulesOf[id]!);
-    return [...new Set(out)].sort((a, b) => a - b);
+  private candidates(buf: Buffer, start: number, stop: number, raw: string, text: string): number[] {
+    // A line normalizing left alone is its own bytes (no copy, no encoding); lineOf keeps the
+    // first MAX_LINE_BYTES of it.
+    const ids =
+      text === raw ? this.prefilter.literalsIn(buf, start, Math.min(stop, start + MAX_LINE_BYTES)) : this.prefilter.literalsIn(Buffer.from(text, 'utf8'));
+    if (!ids.length) return this.always;
+    const stamp = ++this.stamp;
+    const out: number[] = [];
+    const add = (i: number) => {
+      if (this.mark[i] === stamp) return;
+      this.mark[i] = stamp;
+      out.push(i);
+    };
+    this.always.forEach(add);
+    for (const id of ids) this.rulesOf[id]!.forEach(add);
+    return ids.length > 1 || this.always.length ? out.sort((a, b) => a - b) : out;
   }
 
+  /**
+   * Flagged lines whose signals were read that a hit's context holds (contextFacts reads the
+   * others): the flagged lines within CONTEXT_WIDE of a kept hit. Bounded by the hit cap, not by
+   * the log (a set of every flagged line grew with it).
+   */
   private readonly seenLines = new Set<number>();
+  /** The flagged lines of the last CONTEXT_WIDE lines (a later hit's before-context). */
+  private recentFlagged: number[] = [];
+  /** Line of the last kept hit (its after-context may still hold flagged lines). */
+  private lastHit = -Infinity;
 
-  /** Tool signals and facts (failing tests, npm script) of one line, once per line. */
+  /** Remembers that line `no` (flagged, signals read) may be in a hit's context. */
+  private flaggedSeen(no: number): void {
+    if (no - this.lastHit <= CONTEXT_WIDE) this.seenLines.add(no);
+    else {
+      this.recentFlagged.push(no);
+      if (this.recentFlagged[0]! < no - CONTEXT_WIDE) this.recentFlagged = this.recentFlagged.filter((l) => l >= no - CONTEXT_WIDE);
+    }
+  }
+
+  /** A hit at line `no` was kept: the flagged lines before it are in its context. */
+  private hitKept(no: number): void {
+    for (const l of this.recentFlagged) if (l >= no - CONTEXT_WIDE) this.seenLines.add(l);
+    this.recentFlagged = [];
+    this.lastHit = no;
+  }
+
+  /** Tool signals and facts (failing tests, npm script) of one line. */
   private signals(text: string, no: number): void {
-    if (this.seenLines.has(no)) return;
-    this.seenLines.add(no);
     for (const p of PARSERS) {
       for (const s of p.signals) {
         if (s.test(text)) {
@@ -287,7 +354,11 @@ export class LogScanner {
   /** Signals and facts from the lines around each hit (they need not pass the prefilter). */
   private contextFacts(): void {
     const ctx = this.hits.flatMap((h) => [...h.before, ...h.after]).sort((a, b) => a.line - b.line);
-    for (const c of ctx) this.signals(c.text, c.line);
+    // Contexts overlap: each line once, and not again when it was flagged (read as it passed).
+    for (let k = 0; k < ctx.length; k++) {
+      const c = ctx[k]!;
+      if (c.line !== ctx[k - 1]?.line && !this.seenLines.has(c.line)) this.signals(c.text, c.line);
+    }
     this.facts.failingTests.sort((a, b) => a.line - b.line);
   }
 
