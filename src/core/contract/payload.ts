@@ -33,7 +33,16 @@ function compile(schema: Schema): ValidateFunction {
   // start; strict mode throws on a bad schema instead of logging). `verbose`: errors carry the
   // failing subschema, for its description. `strictTuples: false`: a list checked on its first
   // items only (prefixItems, the rest free) is meant, not an unfinished tuple.
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTuples: false, allowUnionTypes: true, unicodeRegExp: false, unicode: false, verbose: true, logger: false });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictTuples: false,
+    allowUnionTypes: true,
+    unicodeRegExp: false,
+    unicode: false,
+    verbose: true,
+    logger: false,
+  });
   return ajv.compile(schema);
 }
 

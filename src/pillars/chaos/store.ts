@@ -45,7 +45,8 @@ export function parseTrialUpload(text: string): TrialUpload {
   if (!issues.length) {
     const t = (o as { trial: Record<string, unknown> }).trial;
     for (const k of ['started_at', 'ended_at'] as const)
-      if (t[k] !== undefined && Number.isNaN(Date.parse(t[k] as string))) issues.push({ pointer: `/trial/${k}`, reason: `${k} must be a date-time (ISO 8601)` });
+      if (t[k] !== undefined && Number.isNaN(Date.parse(t[k] as string)))
+        issues.push({ pointer: `/trial/${k}`, reason: `${k} must be a date-time (ISO 8601)` });
   }
   if (issues.length) throw bad(issues[0]!.pointer, listIssues(issues, ''));
   const { trial, added_ms } = o as TrialUpload;

@@ -20,7 +20,10 @@ export const determinismPillar = definePillar({
   seedDemo: seedDeterminismDemo,
   pages: [{ id: 'determinism', title: 'Reproducible builds', order: 80 }],
   schemas: payloadSchemas('determinism pillar (src/pillars/determinism)', [
-    { contract: verdictUploadContract, note: "a commit's reproducibility verdicts as repro --record --hub uploads them (POST /api/v1/repos/:owner/:repo/repro-results)" },
+    {
+      contract: verdictUploadContract,
+      note: "a commit's reproducibility verdicts as repro --record --hub uploads them (POST /api/v1/repos/:owner/:repo/repro-results)",
+    },
   ]),
   panels: [{ id: 'determinism', title: 'Reproducible builds: rate per artifact', page: 'overview', api: '/api/v1/determinism/artifacts', order: 80 }],
 });

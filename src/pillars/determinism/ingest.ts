@@ -32,9 +32,12 @@ export function parseVerdictUpload(text: string): ArtifactVerdict[] {
   const issues = verdictUploadContract.check(v);
   if (issues.length) return bad(issues[0]!.pointer, listIssues(issues, 'body: '));
   return ((v as Obj).verdicts as Obj[]).map((o) => {
-    const differences = (o.differences as Obj[]).slice(0, MAX_DIFFERENCES).map((d): Difference => ({ class: d.class as DiffClass, where: d.where as string, detail: d.detail as string }));
+    const differences = (o.differences as Obj[])
+      .slice(0, MAX_DIFFERENCES)
+      .map((d): Difference => ({ class: d.class as DiffClass, where: d.where as string, detail: d.detail as string }));
     const notes = Array.isArray(o.notes) ? (o.notes as unknown[]).filter((n): n is string => typeof n === 'string').map((n) => n.slice(0, MAX_TEXT)) : [];
-    const identity = o.identity === undefined ? undefined : ((o.identity as (Obj | null)[]).map((i) => (i ? identityOf(i) : null)) as ArtifactVerdict['identity']);
+    const identity =
+      o.identity === undefined ? undefined : ((o.identity as (Obj | null)[]).map((i) => (i ? identityOf(i) : null)) as ArtifactVerdict['identity']);
     return {
       artifact: o.artifact as string,
       verdict: o.verdict as ArtifactVerdict['verdict'],

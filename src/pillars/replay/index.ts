@@ -19,7 +19,10 @@ export const replayPillar = definePillar({
   // The designed view of the page is web/index.ts; the drift panel puts drift on the DORA page too.
   pages: [{ id: 'infra', title: 'Infrastructure', order: 78 }],
   schemas: payloadSchemas('replay pillar (src/pillars/replay)', [
-    { contract: replayUploadContract, note: 'one infrastructure run or drift check as replay record --hub uploads it (POST /api/v1/repos/:owner/:repo/replay-records)' },
+    {
+      contract: replayUploadContract,
+      note: 'one infrastructure run or drift check as replay record --hub uploads it (POST /api/v1/repos/:owner/:repo/replay-records)',
+    },
   ]),
   panels: [{ id: 'replay-drift', title: 'Infrastructure drift', page: 'dora', api: '/api/v1/replay/drift/summary', order: 90 }],
 });
