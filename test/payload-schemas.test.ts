@@ -15,6 +15,8 @@ import { DIFF_CLASSES } from '../src/pillars/determinism/model.js';
 import { parseUpload, replayUploadContract } from '../src/pillars/replay/routes.js';
 import { commitLineContract, parseCommitLine } from '../src/pillars/sources/commits/parse.js';
 import { parseScan, SCAN_SEVERITIES, scanUploadContract } from '../src/pillars/supply-chain/scans.js';
+import { SEVERITIES } from '../src/pillars/supply-chain/sarif/normalize.js';
+import { parseSarifFindingLine, sarifFindingContract } from '../src/pillars/supply-chain/sarif/routes.js';
 import { pillars } from './support/assembled.js';
 
 /** The error a parse function throws: code, where, message. */
@@ -103,7 +105,7 @@ describe('SBOM scan upload (sbom_scan_upload 1.0.0)', () => {
   });
 });
 
-describe('NDJSON lines: a compliance finding (compliance_finding 1.0.0) and a commit (commit_line 1.0.0)', () => {
+describe('NDJSON lines: a compliance finding (compliance_finding 1.0.0), a commit (commit_line 1.0.0), a static analysis finding (sarif_finding 1.0.0)', () => {
   it('names the first problem of a bad line in field order, with its line number', () => {
     expect(parseFindingLine(JSON.stringify({ ...finding, file: 'C:/work/ci.yml', line: -1 }), 4)).toEqual({
       line: 4,
@@ -120,6 +122,26 @@ describe('NDJSON lines: a compliance finding (compliance_finding 1.0.0) and a co
     // The schema's pattern is the shape; the date itself is the check after it.
     expect(parseCommitLine(JSON.stringify({ sha: SHA, parents: [], committed_at: '2026-13-45T00:00:00Z' }), 1, 'o/r', 'api')).toMatchObject({
       pointer: '/committed_at',
+    });
+    const sarif = {
+      tool: 'semgrep',
+      tool_version: '',
+      rule_id: 'r1',
+      cwes: [79],
+      severity: 'high',
+      file: '',
+      line: 0,
+      message: '',
+      line_hash: 'd'.repeat(64),
+      hash_from: 'line',
+    };
+    expect(parseSarifFindingLine(JSON.stringify({ ...sarif, cwes: [79, 0] }), 5)).toEqual({ line: 5, pointer: '/cwes/1', reason: 'a list of CWE numbers' });
+    expect(parseSarifFindingLine(JSON.stringify({ ...sarif, suppressed: { justification: ' \n ' } }), 6)).toMatchObject({
+      pointer: '/suppressed/justification',
+    });
+    expect(parseSarifFindingLine(JSON.stringify({ ...sarif, suppressed: { justification: ' ok ' } }), 7)).toEqual({
+      ...sarif,
+      suppressed: { justification: 'ok' },
     });
     expect(parseCommitLine(JSON.stringify({ sha: SHA.toUpperCase(), parents: [], authored_at: null }), 1, 'o/r', 'api')).toMatchObject({
       sha: SHA,
@@ -144,11 +166,20 @@ describe('the payload schemas and the code', () => {
     expect(enumAt(verdictUploadContract, '$defs', 'difference', 'properties', 'class')).toEqual([...DIFF_CLASSES]);
     expect(enumAt(verdictUploadContract, '$defs', 'verdict', 'properties', 'classes', 'propertyNames')).toEqual([...DIFF_CLASSES]);
     expect((scanUploadContract.schema as any).properties.vulnerabilities.required).toEqual([...SCAN_SEVERITIES]);
+    expect(enumAt(sarifFindingContract, 'properties', 'severity')).toEqual([...SEVERITIES]);
   });
 
   it('each is registered by its pillar at 1.0.0 with its owner and no deprecation date', () => {
     const set = schemaSet([CORE_SCHEMAS, ...pillars.flatMap((p) => (p.schemas ? [p.schemas] : []))]);
-    for (const c of [trialUploadContract, verdictUploadContract, scanUploadContract, findingContract, commitLineContract, replayUploadContract]) {
+    for (const c of [
+      trialUploadContract,
+      verdictUploadContract,
+      scanUploadContract,
+      findingContract,
+      commitLineContract,
+      replayUploadContract,
+      sarifFindingContract,
+    ]) {
       expect(set.live[c.subject]?.version, c.subject).toBe('1.0.0');
       expect(set.live[c.subject]!.schema(), c.subject).toEqual(c.schema);
       expect(set.versions.find((v) => v.subject === c.subject)).toMatchObject({

@@ -5,8 +5,21 @@ import { CORE_SCHEMAS, registryProblems, schemaSet } from '../src/core/contract/
 import { createApp, pillars } from './support/assembled.js';
 import { openTestHub } from './support/stores.js';
 
-// Our own JSON upload payloads, registered by the pillars that own them.
-const PAYLOADS = ['chaos_trial_upload', 'repro_verdicts_upload', 'sbom_scan_upload', 'compliance_finding', 'commit_line', 'replay_record_upload'];
+// Our own JSON upload payloads, registered by the pillars that own them: those checked by their schema
+// file, and the route bodies Fastify validates with their schema.
+const PAYLOADS = [
+  'chaos_trial_upload',
+  'repro_verdicts_upload',
+  'sbom_scan_upload',
+  'compliance_finding',
+  'commit_line',
+  'replay_record_upload',
+  'sarif_finding',
+  'sarif_suppression_request',
+  'scoreboard_commits_upload',
+  'dr_drill_upload',
+  'budget_check_request',
+];
 
 const set = schemaSet([CORE_SCHEMAS, ...pillars.flatMap((p) => (p.schemas ? [p.schemas] : []))]);
 

@@ -138,21 +138,29 @@ export function listIssues(issues: PayloadIssue[], prefix: string): string {
   return shown.join('; ') + (issues.length > MAX_LISTED ? `; and ${issues.length - MAX_LISTED} more` : '');
 }
 
+/** A payload in the registry: a schema file's contract, or a route's body schema (Fastify validates it). */
+export interface RegisteredPayload {
+  subject: string;
+  version: string;
+  schema: object;
+  note: string;
+}
+
 /**
- * A pillar's payload contracts in the registry: version 1.0.0 each, frozen under
- * src/core/contract/registry/ (the registry test compares the live file with it), no deprecation.
+ * A pillar's payloads in the registry: each at its version, frozen under src/core/contract/registry/
+ * as `<subject>.<version>.json` (the registry test compares the live schema with it), no deprecation.
+ * A later version lists the earlier one's frozen file too.
  */
-export function payloadSchemas(owner: string, entries: { contract: PayloadContract; note: string }[]): SchemaSet {
-  const versions: SchemaVersion[] = entries.map(({ contract: c, note }) => ({
-    subject: c.subject,
-    version: c.version,
+export function payloadSchemas(owner: string, entries: RegisteredPayload[]): SchemaSet {
+  const versions: SchemaVersion[] = entries.map((e) => ({
+    subject: e.subject,
+    version: e.version,
     owner,
-    frozen: new URL(`./registry/${c.subject}.${c.version}.json`, import.meta.url),
+    frozen: new URL(`./registry/${e.subject}.${e.version}.json`, import.meta.url),
     deprecatedAfter: null,
-    note,
+    note: e.note,
   }));
-  const live = Object.fromEntries(
-    entries.map(({ contract: c }) => [c.subject, { version: c.version, schema: () => JSON.parse(JSON.stringify(c.schema)) as unknown }]),
-  );
+  // JSON round trip: a plain copy (a TypeBox schema's symbol keys dropped), never the live object.
+  const live = Object.fromEntries(entries.map((e) => [e.subject, { version: e.version, schema: () => JSON.parse(JSON.stringify(e.schema)) as unknown }]));
   return { versions, live };
 }

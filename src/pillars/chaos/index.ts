@@ -18,6 +18,6 @@ export const chaosPillar = definePillar({
   gates: [chaosGate],
   pages: [{ id: 'chaos', title: 'Chaos', order: 88 }],
   schemas: payloadSchemas('chaos pillar (src/pillars/chaos)', [
-    { contract: trialUploadContract, note: 'one trial as chaos run --record --hub uploads it (POST /api/v1/repos/:owner/:repo/chaos-trials)' },
+    { ...trialUploadContract, note: 'one trial as chaos run --record --hub uploads it (POST /api/v1/repos/:owner/:repo/chaos-trials)' },
   ]),
 });

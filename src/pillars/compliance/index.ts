@@ -22,7 +22,7 @@ export const compliancePillar = definePillar({
   pages: [{ id: 'compliance', title: 'Compliance', order: 75 }],
   schemas: payloadSchemas('compliance pillar (src/pillars/compliance)', [
     {
-      contract: findingContract,
+      ...findingContract,
       note: 'one NDJSON line of a commit’s check as policy check --record --hub uploads it (POST /api/v1/repos/:owner/:repo/policy-violations)',
     },
   ]),

@@ -21,7 +21,7 @@ export const determinismPillar = definePillar({
   pages: [{ id: 'determinism', title: 'Reproducible builds', order: 80 }],
   schemas: payloadSchemas('determinism pillar (src/pillars/determinism)', [
     {
-      contract: verdictUploadContract,
+      ...verdictUploadContract,
       note: "a commit's reproducibility verdicts as repro --record --hub uploads them (POST /api/v1/repos/:owner/:repo/repro-results)",
     },
   ]),

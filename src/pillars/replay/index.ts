@@ -20,7 +20,7 @@ export const replayPillar = definePillar({
   pages: [{ id: 'infra', title: 'Infrastructure', order: 78 }],
   schemas: payloadSchemas('replay pillar (src/pillars/replay)', [
     {
-      contract: replayUploadContract,
+      ...replayUploadContract,
       note: 'one infrastructure run or drift check as replay record --hub uploads it (POST /api/v1/repos/:owner/:repo/replay-records)',
     },
   ]),

@@ -38,6 +38,6 @@ export const sourcesPillar = definePillar({
   retention: pruneSources,
   background: unmappedSweep,
   schemas: payloadSchemas('sources pillar (src/pillars/sources)', [
-    { contract: commitLineContract, note: 'one NDJSON line of the commit graph as commits upload sends it (POST /api/v1/repos/:owner/:repo/commits)' },
+    { ...commitLineContract, note: 'one NDJSON line of the commit graph as commits upload sends it (POST /api/v1/repos/:owner/:repo/commits)' },
   ]),
 });

@@ -9,7 +9,7 @@ import { evidenceCommands } from './evidence/commands.js';
 import { evidenceAnalysis, evidenceMigrations, evidenceRoutes } from './evidence/hub.js';
 import { evidenceSchemas } from './evidence/schema.js';
 import { sarifCommands, sarifGate } from './sarif/commands.js';
-import { sarifRoutes } from './sarif/routes.js';
+import { sarifFindingContract, sarifRoutes, suppressionBody } from './sarif/routes.js';
 import { sarifMigrations } from './sarif/tables.js';
 import { releaseGate } from './release/gate.js';
 import { registerScanMetrics, scanMigrations, scanRoutes, scanUploadContract } from './scans.js';
@@ -34,7 +34,17 @@ export const supplyChainPillar = definePillar({
   schemas: schemaSet([
     evidenceSchemas,
     payloadSchemas('supply-chain pillar (src/pillars/supply-chain)', [
-      { contract: scanUploadContract, note: "a change's SBOM scan as sbom diff --record --hub uploads it (POST /api/v1/repos/:owner/:repo/sbom-scans)" },
+      { ...scanUploadContract, note: "a change's SBOM scan as sbom diff --record --hub uploads it (POST /api/v1/repos/:owner/:repo/sbom-scans)" },
+      {
+        ...sarifFindingContract,
+        note: 'one NDJSON line of static analysis findings as sarif report --record --hub uploads it (POST /api/v1/repos/:owner/:repo/sarif-findings)',
+      },
+      {
+        subject: 'sarif_suppression_request',
+        version: '1.0.0',
+        schema: suppressionBody,
+        note: 'a suppression with its reason (POST /api/v1/repos/:owner/:repo/sarif-suppressions; the route validates its body with this schema)',
+      },
     ]),
   ]),
 });
