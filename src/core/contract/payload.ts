@@ -5,7 +5,8 @@
 // schema's field order (the order a producer writes and reads them); a field's `description` says
 // what is needed and is the reason given when its value is refused.
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020 as Ajv2020Class, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { pointerOf, reasonOf } from './index.js';
 import type { SchemaSet, SchemaVersion } from './registry.js';
 
@@ -26,7 +27,12 @@ export interface PayloadContract {
 
 const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
+// Ajv is loaded on the first check, not on import: the light CLI commands import modules that
+// declare a payload contract (`sbom diff` imports the scan upload's) without ever checking one.
+const require = createRequire(import.meta.url);
+
 function compile(schema: Schema): ValidateFunction {
+  const { Ajv2020 } = require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020Class };
   // `unicode: false`: lengths count UTF-16 units and patterns run without the `u` flag — what the
   // hand-written checks these schemas replaced did (`s.length`, `/re/.test(s)`), so the same
   // bodies are accepted (`unicode` is a deprecated Ajv option: no logger, so no warning at each
