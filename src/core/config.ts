@@ -120,7 +120,7 @@ const CoreSchema = Type.Object(
           setting({
             default: [],
             description:
-              'PII patterns checked before anything is stored (records, logs, findings): a built-in ({builtin: email|phone|us-ssn|uk-ni|iban, policy}) or your own ({id, regex, keywords?, label?, policy}); policy redact replaces the match, reject refuses the record or log line that holds it. keywords: lower-case literals one of which every match contains (the regex runs only on text holding one).',
+              'PII patterns checked before anything is stored (records, logs, findings): a built-in ({builtin: email|phone|us-ssn|uk-ni|iban, policy}) or your own ({id, regex, keywords?, label?, policy}); policy redact replaces the match, reject refuses the record or log line that holds it. keywords: lower-case literals one of which every match contains (the regex runs only on text holding one). Your regex runs on RE2 (linear time whatever its shape): no lookarounds or backreferences.',
           }),
         ),
       },

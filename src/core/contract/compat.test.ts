@@ -120,6 +120,22 @@ describe('breaking changes, each with its pointer', () => {
     expect(checkCompatibility(b, a, 'backward').map((f) => f.pointer)).toEqual(['/properties/n/type']);
   });
 
+  it('checks the first items one by one (prefixItems), property names and a changed not', () => {
+    const d = (cls: string[]) => ({ type: 'object', properties: { class: { enum: cls } } });
+    const a = { type: 'array', prefixItems: [d(['x', 'y']), d(['x', 'y'])] };
+    const b = { type: 'array', prefixItems: [d(['x', 'y']), d(['x'])] };
+    expect(checkCompatibility(a, b, 'backward').map((f) => [f.pointer, f.kind])).toEqual([['/prefixItems/1/properties/class/enum', 'enum-narrowed']]);
+    // An item beyond the prefix was free (items absent); constrained now.
+    const c = { type: 'array', prefixItems: [d(['x', 'y']), d(['x', 'y']), d(['x'])] };
+    expect(checkCompatibility(a, c, 'backward').map((f) => f.pointer)).toEqual(['/prefixItems/2/properties/class/enum', '/prefixItems/2/type']);
+    expect(checkCompatibility(a, c, 'forward')).toEqual([]);
+    const names = (n: string[]) => ({ type: 'object', propertyNames: { enum: n } });
+    expect(checkCompatibility(names(['a', 'b']), names(['a']), 'backward').map((f) => f.pointer)).toEqual(['/propertyNames/enum']);
+    const not = (p: string) => ({ type: 'string', not: { type: 'string', pattern: p } });
+    expect(checkCompatibility(not('^/'), not('^[/.]'), 'backward').map((f) => f.kind)).toEqual(['composition-changed']);
+    expect(checkCompatibility(not('^/'), not('^/'), 'full')).toEqual([]);
+  });
+
   it('follows local $ref and names a malformed schema by pointer', () => {
     const a = { $defs: { s: { enum: ['a', 'b'] } }, properties: { x: { $ref: '#/$defs/s' } } };
     const b = { $defs: { s: { enum: ['a'] } }, properties: { x: { $ref: '#/$defs/s' } } };

@@ -179,8 +179,25 @@ function narrowings(wideRoot: Schema, narrowRoot: Schema, direction: 'backward' 
       }
     }
 
-    // Arrays.
+    // Arrays: the first items one by one (prefixItems, else items), then the rest.
+    if (allows('array') && (ns.prefixItems !== undefined || ws.prefixItems !== undefined)) {
+      const np = ns.prefixItems === undefined ? [] : ns.prefixItems;
+      const wp = ws.prefixItems === undefined ? [] : ws.prefixItems;
+      if (!Array.isArray(np)) throw new SchemaError(`${nAt}/prefixItems`, 'prefixItems must be a list of schemas');
+      if (!Array.isArray(wp)) throw new SchemaError(`${wAt}/prefixItems`, 'prefixItems must be a list of schemas');
+      for (let i = 0; i < Math.max(np.length, wp.length); i++) {
+        const [wi, wPath] = i < wp.length ? [wp[i], `${wAt}/prefixItems/${i}`] : [ws.items ?? true, `${wAt}/items`];
+        const [ni, nPath] = i < np.length ? [np[i], `${nAt}/prefixItems/${i}`] : [ns.items ?? true, `${nAt}/items`];
+        walk(wi, ni, wPath, nPath, depth + 1);
+      }
+    }
     if (allows('array') && ns.items !== undefined) walk(ws.items ?? true, ns.items, `${wAt}/items`, `${nAt}/items`, depth + 1);
+    // Property names (an object's keys checked by a schema of their own).
+    if (allows('object') && ns.propertyNames !== undefined)
+      walk(ws.propertyNames ?? true, ns.propertyNames, `${wAt}/propertyNames`, `${nAt}/propertyNames`, depth + 1);
+    // `not`: what it refuses cannot be compared part by part; any change is reported.
+    if (ns.not !== undefined && !same(ws.not, ns.not))
+      report(`${nAt}/not`, 'composition-changed', 'not changed; whether every earlier document still matches cannot be shown');
 
     // Compositions: compared branch by branch when both have the same number, else reported.
     for (const key of ['anyOf', 'oneOf', 'allOf']) {

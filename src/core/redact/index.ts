@@ -346,11 +346,14 @@ export class Redactor {
   spans(text: string): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     for (const rule of this.activeRules(text).rules) {
-      const re = new RegExp(rule.pattern.source, rule.pattern.flags);
+      // The rule's own pattern (a custom PII one runs on RE2: a copy made with new RegExp would not).
+      const re = rule.pattern;
+      re.lastIndex = 0;
       for (let m = re.exec(text); m; m = re.exec(text)) {
         out.push([m.index, m.index + m[0].length]);
         if (m[0].length === 0) re.lastIndex++;
       }
+      re.lastIndex = 0;
     }
     return out;
   }

@@ -167,5 +167,26 @@ describe('the PII ban list', () => {
         { builtin: 'email', policy: 'reject' },
       ]),
     ).toBe('redact.pii[1]: the pattern email is listed twice');
+    // A lookbehind is JavaScript only: custom patterns run on RE2, and the error says so.
+    expect(err([{ id: 'x', regex: '(?<=id:)\\d{6}', policy: 'reject' }])).toMatch(/^redact\.pii\[0\]\.regex is not a valid regular expression: /);
+  });
+
+  it('a custom pattern of a super-linear shape runs in linear time (RE2): redacts and finds spans like any rule', () => {
+    // `(a+)+$` backtracks 2^n times in a backtracking engine on n a's not followed by the end.
+    const r = new Redactor({
+      banList: [],
+      pii: piiRules([
+        { id: 'aaa', regex: '(a+)+$', policy: 'redact' },
+        { id: 'emp', regex: '(?<key>EMP-)(?<secret>\\d{6})', policy: 'redact' },
+      ]),
+    });
+    const hostile = 'a'.repeat(50_000) + '!';
+    expect(r.redact(hostile).text).toBe(hostile);
+    expect(r.redact('xaaaa').text).toBe('x[REDACTED:aaa]');
+    expect(r.spans('1 EMP-004217 and EMP-000001')).toEqual([
+      [2, 12],
+      [17, 27],
+    ]);
+    expect(r.redact('id EMP-004217').text).toBe('id EMP-[REDACTED:emp]');
   });
 });

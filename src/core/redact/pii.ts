@@ -9,6 +9,7 @@
 // SSNs exclude the never-issued areas, email domains exclude file names and reserved names.
 import { Counter, type Registry } from 'prom-client';
 import { CiError } from '../errors.js';
+import { LinearRegExp } from './linear.js';
 import type { RedactionRule, RedactorOptions } from './index.js';
 
 export type PiiPolicy = 'redact' | 'reject';
@@ -89,8 +90,8 @@ export const PII_BUILTINS: Record<PiiBuiltin, Omit<PiiRule, 'policy'>> = {
 
 /**
  * The rules of the `redact.pii` setting. A custom regex that does not compile is reported with its
- * place in ci-intel.yml. Custom regexes are the operator's: unlike the built-ins they are not
- * reviewed for linear time.
+ * place in ci-intel.yml. Custom regexes run on RE2 (linear.ts): linear time whatever their shape;
+ * the built-ins are reviewed JavaScript regexes (lookarounds, no nested quantifiers).
  */
 export function piiRules(settings: readonly PiiSetting[]): PiiRule[] {
   const seen = new Set<string>();
@@ -101,11 +102,11 @@ export function piiRules(settings: readonly PiiSetting[]): PiiRule[] {
     else {
       let pattern: RegExp;
       try {
-        pattern = new RegExp(s.regex, 'g');
+        pattern = new LinearRegExp(s.regex);
       } catch (e) {
         throw new CiError('E_CONFIG_INVALID', `${where}.regex is not a valid regular expression: ${(e as Error).message}`, {
           where,
-          hint: 'write a JavaScript regular expression (no slashes, no flags)',
+          hint: 'write a regular expression (no slashes, no flags) in the RE2 dialect, which runs in linear time: no lookarounds or backreferences',
         });
       }
       if (pattern.test(''))

@@ -79,6 +79,9 @@ function firstIssueToRejection(line: number, issues: ContractIssue[]): RejectedL
 }
 
 /** Ingests an NDJSON stream. Throws CiError only for whole-request problems (cap exceeded). */
+/** The runs.loaded event's kind for a load's source: records sent to the hub's API are an `upload`. */
+export const loadKind = (source: string) => (source === 'api' ? 'upload' : 'ndjson');
+
 export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | string>, opts: IngestOptions): Promise<IngestResult> {
   const loadId = randomUUID();
   const result: IngestResult = { load_id: loadId, lines: 0, accepted: 0, replaced: 0, rejected: [], run_ids: [], schemas: {}, warnings: [] };
@@ -101,7 +104,7 @@ export async function ingestNdjson(ctx: Ctx, input: AsyncIterable<Buffer | strin
     pendingBytes = 0;
     const n = batchNo++;
     if (inflight) await inflight;
-    inflight = writeBatch(ctx, loadId, n, batch, seenRuns, result.rejected, tally).then(({ replaced, refused }) => {
+    inflight = writeBatch(ctx, loadId, n, batch, seenRuns, result.rejected, tally, loadKind(opts.source)).then(({ replaced, refused }) => {
       result.replaced += replaced;
       result.accepted -= refused;
       opts.onProgress?.(result.accepted);
@@ -228,6 +231,7 @@ async function writeBatch(
   seenRuns: Map<string, string>,
   rejected: RejectedLine[],
   tally: SchemaTally,
+  kind: string,
 ): Promise<{ replaced: number; refused: number }> {
   // A run never changes repository: a line whose run id is stored (or came earlier in this
   // load) under another repository is refused, whoever sends it, without naming that repository.
@@ -289,7 +293,8 @@ async function writeBatch(
     );
     // One event per batch, not per run (D10): consumers read the batch's runs by their record key.
     const repos = new Set(norm.map((x) => x.run.repo));
-    await enqueue(trx, { type: RUNS_LOADED, run_id: null, repo: repos.size === 1 ? [...repos][0]! : null, kind: 'ndjson', object_key: key });
+    // kind: how the batch came — `upload` (POST /api/v1/runs) or `ndjson` (a file loaded into the store): ingest freshness is measured per path.
+    await enqueue(trx, { type: RUNS_LOADED, run_id: null, repo: repos.size === 1 ? [...repos][0]! : null, kind, object_key: key });
   });
   for (const x of norm) seenRuns.set(x.run.run_id, x.run.repo);
   return { replaced, refused: refused + late };

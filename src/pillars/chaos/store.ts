@@ -3,12 +3,10 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ContractChaosTrial } from '../../core/contract/index.js';
+import { listIssues, payloadContract } from '../../core/contract/payload.js';
 import { CiError } from '../../core/errors.js';
-import { FAULTS } from './faults.js';
 import { buildReport, type ResilienceReport } from './report.js';
 import type { ChaosDb, ChaosResultsTable } from './tables.js';
-
-const OUTCOMES = ['recovered', 'degraded', 'failed'] as const;
 
 /**
  * The trial's identity: the same trial gives the same id whichever path it came by (repository,
@@ -26,7 +24,10 @@ export interface TrialUpload {
   added_ms?: number;
 }
 
-/** Checks an upload's body; errors name the JSON pointer and what to send. */
+/** The upload's contract: chaos_trial_upload.schema.json, registered in the schema registry (schemas.ts). */
+export const trialUploadContract = payloadContract('chaos_trial_upload', '1.0.0', new URL('./chaos_trial_upload.schema.json', import.meta.url));
+
+/** Checks an upload's body against its schema; errors name the JSON pointer and what to send. */
 export function parseTrialUpload(text: string): TrialUpload {
   const bad = (where: string, what: string) =>
     new CiError('E_CHAOS_TRIAL_INVALID', what, {
@@ -39,21 +40,17 @@ export function parseTrialUpload(text: string): TrialUpload {
   } catch {
     throw bad('the request body', 'not JSON');
   }
-  const t = (o as { trial?: unknown } | null)?.trial as Record<string, unknown> | undefined;
-  if (!t || typeof t !== 'object') throw bad('/trial', 'the trial is missing');
-  if (!(FAULTS as readonly string[]).includes(t.fault as string))
-    throw bad('/trial/fault', `not a fault: ${JSON.stringify(t.fault)} (one of ${FAULTS.join(', ')})`);
-  if (typeof t.target !== 'string' || !t.target) throw bad('/trial/target', 'the target must be a non-empty string');
-  if (!Number.isSafeInteger(t.seed) || (t.seed as number) < 0) throw bad('/trial/seed', 'the seed must be a whole number ≥ 0');
-  if (t.rate !== undefined && (typeof t.rate !== 'number' || t.rate < 0 || t.rate > 1)) throw bad('/trial/rate', 'the rate must be a number 0..1');
-  for (const k of ['started_at', 'ended_at'] as const)
-    if ((k === 'started_at' || t[k] !== undefined) && (typeof t[k] !== 'string' || Number.isNaN(Date.parse(t[k] as string))))
-      throw bad(`/trial/${k}`, `${k} must be a date-time (ISO 8601)`);
-  if (!(OUTCOMES as readonly string[]).includes(t.outcome as string)) throw bad('/trial/outcome', `the outcome must be one of ${OUTCOMES.join(', ')}`);
-  if (t.retries !== undefined && (!Number.isInteger(t.retries) || (t.retries as number) < 0)) throw bad('/trial/retries', 'retries must be a whole number ≥ 0');
-  const added = (o as { added_ms?: unknown }).added_ms;
-  if (added !== undefined && (!Number.isInteger(added) || (added as number) < 0)) throw bad('/added_ms', 'added_ms must be a whole number ≥ 0');
-  return { trial: t as unknown as TrialUpload['trial'], ...(added === undefined ? {} : { added_ms: added as number }) };
+  const issues = trialUploadContract.check(o);
+  // Not expressible in the schema: a time is any string Date.parse reads (the store parses it so).
+  if (!issues.length) {
+    const t = (o as { trial: Record<string, unknown> }).trial;
+    for (const k of ['started_at', 'ended_at'] as const)
+      if (t[k] !== undefined && Number.isNaN(Date.parse(t[k] as string)))
+        issues.push({ pointer: `/trial/${k}`, reason: `${k} must be a date-time (ISO 8601)` });
+  }
+  if (issues.length) throw bad(issues[0]!.pointer, listIssues(issues, ''));
+  const { trial, added_ms } = o as TrialUpload;
+  return { trial, ...(added_ms === undefined ? {} : { added_ms }) };
 }
 
 /** Stores one trial sent by the agent; a trial already known from its run keeps its run and gains the added time. */

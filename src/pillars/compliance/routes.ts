@@ -1,6 +1,7 @@
 // The compliance pillar's HTTP API: a commit's findings uploaded by `policy check --record --hub`
 // (the NDJSON `policy check --json` prints), and the reads behind the Compliance page.
 import { Type } from 'typebox';
+import { payloadContract } from '../../core/contract/payload.js';
 import { repoMatch } from '../../core/db/index.js';
 import { sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
@@ -19,10 +20,10 @@ export interface FindingLineError {
   reason: string;
 }
 
-const SEVERITIES = new Set<Severity>(['error', 'warning', 'note']);
-const MAX_TEXT = 4000;
+/** A finding line's contract: compliance_finding.schema.json, registered in the schema registry. */
+export const findingContract = payloadContract('compliance_finding', '1.0.0', new URL('./compliance_finding.schema.json', import.meta.url));
 
-/** One line of `policy check --json`, checked field by field; the first problem with its JSON pointer. */
+/** One line of `policy check --json`, checked by its schema; the first problem (in field order) with its JSON pointer. */
 export function parseFindingLine(text: string, no: number): Finding | FindingLineError {
   let v: unknown;
   try {
@@ -31,22 +32,16 @@ export function parseFindingLine(text: string, no: number): Finding | FindingLin
     return { line: no, pointer: '', reason: `not JSON: ${(e as Error).message}` };
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) return { line: no, pointer: '', reason: 'not a JSON object' };
+  const [first] = findingContract.check(v);
+  if (first) return { line: no, ...first };
   const o = v as Record<string, unknown>;
-  const bad = (pointer: string, reason: string): FindingLineError => ({ line: no, pointer, reason });
-  if (typeof o.rule !== 'string' || !/^[a-z0-9][a-z0-9-]{0,99}$/.test(o.rule)) return bad('/rule', 'a rule id (lower case, digits and -)');
-  if (typeof o.severity !== 'string' || !SEVERITIES.has(o.severity as Severity)) return bad('/severity', 'one of error, warning, note');
-  if (typeof o.file !== 'string' || !o.file || o.file.length > 1000) return bad('/file', 'a path relative to the repository');
-  if (o.file.startsWith('/') || /^[A-Za-z]:|(^|[\\/])\.\.([\\/]|$)/.test(o.file)) return bad('/file', 'a path relative to the repository, without ..');
-  if (typeof o.line !== 'number' || !Number.isInteger(o.line) || o.line < 0) return bad('/line', 'a line number');
-  if (typeof o.message !== 'string' || !o.message || o.message.length > MAX_TEXT) return bad('/message', `text of at most ${MAX_TEXT} characters`);
-  if (o.fix !== undefined && (typeof o.fix !== 'string' || o.fix.length > MAX_TEXT)) return bad('/fix', `text of at most ${MAX_TEXT} characters`);
   return {
-    rule: o.rule,
+    rule: o.rule as string,
     severity: o.severity as Severity,
-    file: o.file,
-    line: o.line,
+    file: o.file as string,
+    line: o.line as number,
     ...(typeof o.column === 'number' ? { column: o.column } : {}),
-    message: o.message,
+    message: o.message as string,
     fix: typeof o.fix === 'string' ? o.fix : '',
   };
 }

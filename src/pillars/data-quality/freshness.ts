@@ -1,8 +1,9 @@
 // Ingest freshness (seed 000: "Ingest freshness P95 ≤ 5 minutes from workflow completion"): for
 // every finished run the hub stores, how long after the workflow completed (the run's ended_at)
-// its row was stored (the row's updated_at), by the path it came by — `ndjson` (agent and API
-// record loads, one runs.loaded event per batch) or `webhook` (a provider's completed-run event,
-// run.ingested). One row per run and source in dq_ingest_latency (an event delivered twice writes
+// its row was stored (the row's updated_at), by the path it came by — `upload` (records sent to
+// POST /api/v1/runs: `ingest --hub`, the agent, curl), `ndjson` (a file loaded straight into the
+// store: `ci-intel ingest FILE`, the demo; both one runs.loaded event per batch, its kind telling
+// them apart) or `webhook` (a provider's completed-run event, run.ingested). One row per run and source in dq_ingest_latency (an event delivered twice writes
 // it once). P50/P95 per source over the last day go to /metrics and the Data quality page, beside
 // the configured goal.
 import { sql } from 'kysely';
@@ -20,7 +21,7 @@ export interface SourceLatency {
 }
 
 /** The source an event's runs came by. */
-const sourceOf = (type: string) => (type === RUNS_LOADED ? 'ndjson' : 'webhook');
+const sourceOf = (type: string, kind: string | null) => (type === RUNS_LOADED ? (kind === 'upload' ? 'upload' : 'ndjson') : 'webhook');
 
 export function freshnessSubscription(ctx: HubContext): Subscription {
   return {
@@ -38,7 +39,7 @@ export function freshnessSubscription(ctx: HubContext): Subscription {
       }
       const rows = await q.execute();
       if (!rows.length) return;
-      const source = sourceOf(event.type);
+      const source = sourceOf(event.type, event.kind ?? null);
       await db
         .insertInto('dq_ingest_latency')
         .values(

@@ -39,7 +39,7 @@ export function registerDataQualityMetrics(registry: Registry, ctx: HubContext):
   const goal = () => dataQualityConfig(ctx.config).freshnessGoalSeconds;
   new Gauge({
     name: 'ci_intel_ingest_latency_seconds',
-    help: 'Ingest freshness: workflow completion → stored, P50 and P95 per source (ndjson, webhook) over the runs stored in the last day',
+    help: 'Ingest freshness: workflow completion → stored, P50 and P95 per source (upload, ndjson, webhook) over the runs stored in the last day',
     labelNames: ['source', 'quantile'],
     registers: [registry],
     async collect() {

@@ -13,6 +13,27 @@ import { drillIdOf, drillVerdict, listDrills, recordDrill, type Drill } from './
 import { listDecisions } from './store.js';
 import type { DeliveryTables } from './tables.js';
 
+/** The body of a DR drill (`drill record --hub`), in the schema registry as dr_drill_upload. */
+export const drillBody = Type.Object(
+  {
+    type: Type.Union([Type.Literal('rollback'), Type.Literal('restore')]),
+    result: Type.Union([Type.Literal('pass'), Type.Literal('fail')]),
+    rpo_s: Type.Number({ minimum: 0 }),
+    rto_s: Type.Number({ minimum: 0 }),
+    environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    repo: Type.Optional(Type.String({ minLength: 3, maxLength: 300 })),
+    performed_at: Type.Optional(Type.String({ format: 'date-time' })),
+    by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    evidence: Type.Optional(
+      Type.Object(
+        { file: Type.String({ maxLength: 1000 }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), bytes: Type.Integer({ minimum: 0 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export function deliveryRoutes(app: HubApp, ctx: HubContext): void {
   void app.register(async (plain) => {
     const scoped = typed(plain);
@@ -97,25 +118,7 @@ export function deliveryRoutes(app: HubApp, ctx: HubContext): void {
         schema: {
           summary: 'Record a DR drill (rollback or restore) with its RPO, RTO and result; the same drill sent twice is one row',
           tags: ['delivery'],
-          body: Type.Object(
-            {
-              type: Type.Union([Type.Literal('rollback'), Type.Literal('restore')]),
-              result: Type.Union([Type.Literal('pass'), Type.Literal('fail')]),
-              rpo_s: Type.Number({ minimum: 0 }),
-              rto_s: Type.Number({ minimum: 0 }),
-              environment: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-              repo: Type.Optional(Type.String({ minLength: 3, maxLength: 300 })),
-              performed_at: Type.Optional(Type.String({ format: 'date-time' })),
-              by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-              evidence: Type.Optional(
-                Type.Object(
-                  { file: Type.String({ maxLength: 1000 }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), bytes: Type.Integer({ minimum: 0 }) },
-                  { additionalProperties: false },
-                ),
-              ),
-            },
-            { additionalProperties: false },
-          ),
+          body: drillBody,
         },
       },
       async (req, reply) => {

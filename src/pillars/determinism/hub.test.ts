@@ -68,7 +68,7 @@ describeEachStore(
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: { code: 'E_REPORT_INVALID', where: 'body: /verdicts/0/classes/weather' } });
       res = await post(JSON.stringify({ verdicts: [{ ...v, classes: {}, sha256: ['x', 'y'] }] }));
-      expect(res.json()).toMatchObject({ error: { where: 'body: /verdicts/0/sha256' } });
+      expect(res.json()).toMatchObject({ error: { where: 'body: /verdicts/0/sha256/0' } });
       res = await post(JSON.stringify({ verdicts: [{ ...v, classes: {}, identity: [{ sha256: 'a'.repeat(64), contentSha256: 'nope' }, null] }] }));
       expect(res.json()).toMatchObject({ error: { where: 'body: /verdicts/0/identity/0/contentSha256' } });
       res = await post('{"verdicts": 1}');

@@ -4,6 +4,7 @@
 // drift per environment for the dashboard.
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
+import { payloadContract } from '../../core/contract/payload.js';
 import { repoMatch } from '../../core/db/index.js';
 import { sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
@@ -12,7 +13,6 @@ import { typed, type HubApp } from '../../core/http/types.js';
 import type { HubContext } from '../../core/registry.js';
 import { buildRecordFromTexts, type RecordTexts } from './build.js';
 import { driftTrend, driftVerdict, type DriftCheck } from './drift.js';
-import { checkEnv } from './record.js';
 import { parseJson } from './shape.js';
 import { driftChecks, driftItems, listRecordRows, recentRecordRows, recordKeyOf, storeRecord } from './store.js';
 import type { ReplayTables } from './tables.js';
@@ -26,25 +26,21 @@ async function readAll(s: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The upload body, checked field by field; a bad one is named by its JSON pointer. */
+/** The upload's contract: replay_record_upload.schema.json, registered in the schema registry. */
+export const replayUploadContract = payloadContract('replay_record_upload', '1.0.0', new URL('./replay_record_upload.schema.json', import.meta.url));
+
+/** The upload body, checked by its schema; a bad one is named by its JSON pointer (the tool outputs are read after, by the CLI's readers). */
 export function parseUpload(text: string, now: Date): RecordTexts {
   const body = parseJson(text, 'request body').object();
-  const str = (k: string) => {
-    const v = body.get(k);
-    if (v.value === undefined || v.value === null) return undefined;
-    return v.string();
-  };
-  const drift = body.get('drift').value;
-  if (drift !== undefined && typeof drift !== 'boolean') body.get('drift').fail('must be true or false');
-  const env = str('env') ?? 'default';
-  try {
-    checkEnv(env);
-  } catch {
-    body.get('env').fail('must be an environment name: letters, digits, ., - and _ (at most 64)');
-  }
-  const commit = str('commit') ?? null;
-  if (commit !== null && !/^[0-9A-Za-z._-]{4,64}$/.test(commit)) body.get('commit').fail('must be a commit id (4 to 64 letters and digits)');
-  const texts: RecordTexts = { env, commit, drift: drift === true, now };
+  const issues = replayUploadContract.check(body.value);
+  if (issues.length)
+    throw new CiError('E_REPLAY_INVALID', issues.map((i) => `${i.pointer || '/'} ${i.reason}`).join('; '), {
+      where: 'request body',
+      hint: 'send what ci-intel replay record --hub sends: {"env", "commit", "drift", "plan", "apply", "lock", "ansible"}',
+    });
+  const o = body.value as Record<string, unknown>;
+  const str = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  const texts: RecordTexts = { env: str('env') ?? 'default', commit: str('commit') ?? null, drift: o.drift === true, now };
   for (const f of UPLOAD_FIELDS) {
     const t = str(f);
     // Errors inside a tool's output name the field: "plan: /resource_changes/1/change/actions must be an array".

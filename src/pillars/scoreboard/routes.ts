@@ -15,6 +15,25 @@ import { parseWeek, weekOf } from './week.js';
 
 const SHA = Type.String({ pattern: '^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$', description: 'full commit SHA' });
 
+/** The body of a commit authors upload, in the schema registry as scoreboard_commits_upload. */
+export const commitAuthorsBody = Type.Object(
+  {
+    commits: Type.Array(
+      Type.Object(
+        {
+          repo: Type.String({ minLength: 3, pattern: '/' }),
+          sha: SHA,
+          author: Type.String({ minLength: 1, maxLength: 200 }),
+          reverts: Type.Optional(SHA),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 10000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export function scoreboardRoutes(app: HubApp, ctx: HubContext): void {
   void app.register(async (plain) => {
     const scoped = typed(plain);
@@ -43,23 +62,7 @@ export function scoreboardRoutes(app: HubApp, ctx: HubContext): void {
           summary:
             'Commit authors (and the commit each reverts, if a revert): {"commits": [{"repo", "sha", "author", "reverts"?}]}; a commit sent again is replaced',
           tags: ['scoreboard'],
-          body: Type.Object(
-            {
-              commits: Type.Array(
-                Type.Object(
-                  {
-                    repo: Type.String({ minLength: 3, pattern: '/' }),
-                    sha: SHA,
-                    author: Type.String({ minLength: 1, maxLength: 200 }),
-                    reverts: Type.Optional(SHA),
-                  },
-                  { additionalProperties: false },
-                ),
-                { maxItems: 10000 },
-              ),
-            },
-            { additionalProperties: false },
-          ),
+          body: commitAuthorsBody,
         },
       },
       async (req) => {

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { CoreTables } from '../../core/db/schema.js';
 import type { Migration } from '../../core/db/migrate.js';
+import { listIssues, payloadContract } from '../../core/contract/payload.js';
 import { CiError } from '../../core/errors.js';
 import { commitUploadRoute } from '../../core/http/commit-upload.js';
 import type { HubApp } from '../../core/http/types.js';
@@ -71,7 +72,10 @@ export function summarizeScan(components: number, found: Finding[]): ScanSummary
   return { components, vulnerabilities, vex_cleared: cleared };
 }
 
-/** The body `sbom diff --record` sends, checked field by field (the first problem with its JSON pointer). */
+/** The body's contract: sbom_scan_upload.schema.json, registered in the schema registry. */
+export const scanUploadContract = payloadContract('sbom_scan_upload', '1.0.0', new URL('./sbom_scan_upload.schema.json', import.meta.url));
+
+/** The body `sbom diff --record` sends, checked by its schema (the problems by JSON pointer, the first in `where`). */
 export function parseScan(text: string): ScanSummary {
   const bad = (pointer: string, msg: string): never => {
     throw new CiError('E_USAGE', `the scan ${msg}`, { where: `body: ${pointer || '/'}`, hint: 'send what ci-intel sbom diff --record sends' });
@@ -82,15 +86,11 @@ export function parseScan(text: string): ScanSummary {
   } catch (e) {
     return bad('', `is not JSON: ${(e as Error).message}`);
   }
-  const n = (x: unknown, pointer: string) =>
-    Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 10_000_000 ? (x as number) : bad(pointer, 'needs a count');
-  const o = (v && typeof v === 'object' && !Array.isArray(v) ? v : bad('', 'is not a JSON object')) as Record<string, unknown>;
-  const vs = (o.vulnerabilities && typeof o.vulnerabilities === 'object' ? o.vulnerabilities : bad('/vulnerabilities', 'needs counts by severity')) as Record<
-    string,
-    unknown
-  >;
-  const vulnerabilities = Object.fromEntries(SCAN_SEVERITIES.map((s) => [s, n(vs[s], `/vulnerabilities/${s}`)])) as Record<ScanSeverity, number>;
-  return { components: n(o.components, '/components'), vulnerabilities, vex_cleared: n(o.vex_cleared, '/vex_cleared') };
+  const issues = scanUploadContract.check(v);
+  if (issues.length) return bad(issues[0]!.pointer, `does not match its schema: ${listIssues(issues, 'body: ')}`);
+  const o = v as Record<string, number> & { vulnerabilities: Record<ScanSeverity, number> };
+  const vulnerabilities = Object.fromEntries(SCAN_SEVERITIES.map((s) => [s, o.vulnerabilities[s]])) as Record<ScanSeverity, number>;
+  return { components: o.components, vulnerabilities, vex_cleared: o.vex_cleared };
 }
 
 export function scanRoutes(app: HubApp, ctx: HubContext): void {

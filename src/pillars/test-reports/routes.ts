@@ -10,6 +10,7 @@ import { testsConfig } from './config.js';
 import { normalizeCoverageFormat, parseCoverageStream } from './coverage/index.js';
 import { normalizeFormat, parseReport } from './parsers/index.js';
 import { renderQuarantine, type QuarantineFormat } from './quarantine.js';
+import { caseScreen } from './screen.js';
 import { CaseSpool, storeReport } from './store/reports.js';
 import { latestCoverage, storeCoverage } from './store/coverage.js';
 import { flakeIndex, flakyTests, listQuarantine, putCodeowners } from './store/flaky.js';
@@ -45,8 +46,13 @@ export function testsRoutes(app: HubApp, ctx: HubContext): void {
         const run = await resolveUploadRun(ctx, req, id);
         // Executions spool to a temporary file and are stored in batches: memory stays flat.
         const spool = new CaseSpool(path.join(ctx.config.dataDir, 'tmp'));
+        const screen = caseScreen(ctx.redactor, 'request body');
         try {
-          const summary = await parseReport(bodyStream(req, ctx.config.ingest.maxBodyBytes), { name: 'request body', format: fmt, onCase: spool.add });
+          const summary = await parseReport(bodyStream(req, ctx.config.ingest.maxBodyBytes), {
+            name: 'request body',
+            format: fmt,
+            onCase: (c) => spool.add(screen.apply(c)),
+          });
           const key = req.headers['idempotency-key'];
           const stored = await storeReport(ctx, cfg(), {
             run_id: run.run_id,
@@ -55,7 +61,8 @@ export function testsRoutes(app: HubApp, ctx: HubContext): void {
             cases: spool.batches(),
             idempotencyKey: typeof key === 'string' ? key : null,
           });
-          return { ...stored, runner: summary.runner, duration_ms: summary.duration_ms, problems: summary.problems };
+          const refused = screen.refused.length ? { refused: screen.refused.slice(0, 1000) } : {};
+          return { ...stored, runner: summary.runner, duration_ms: summary.duration_ms, problems: summary.problems, ...refused };
         } finally {
           await spool.dispose();
         }

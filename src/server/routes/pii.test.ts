@@ -1,9 +1,10 @@
 // The PII ban list through the real ingest routes, on PGlite and PostgreSQL: a run record
 // (POST /api/v1/runs), a job log (POST …/jobs/:job/logs) and a static-analysis finding
-// (POST …/sarif-findings) each carrying every kind (email, phone, US SSN, UK NI, IBAN, a custom
+// (POST …/sarif-findings) and a test report (POST …/tests, JUnit) each carrying every kind (email, phone, US SSN, UK NI, IBAN, a custom
 // pattern), once with every pattern on `redact` and once on `reject`. Redact: stored with the
 // marker. Reject: refused with its place (line + JSON pointer, job.log:line), the good records of
 // the batch stored. Both counted on /metrics by pattern and action.
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { synthesize } from '../../core/synth/generate.js';
 import { readRecord } from '../../core/runs/ingest.js';
@@ -44,6 +45,17 @@ const finding = (message: string, line: number) => ({
   line_hash: String(line).padStart(64, '0'),
   hash_from: 'line',
 });
+// A JUnit report: one passing test, and one failing test per kind whose failure message holds it.
+const JUNIT = [
+  '<?xml version="1.0" encoding="UTF-8"?>',
+  `<testsuite name="app" tests="${KINDS.length + 1}" failures="${KINDS.length}">`,
+  '  <testcase classname="app.Settings" name="test_defaults" time="0.01"/>',
+  ...KINDS.map(
+    (k, i) =>
+      `  <testcase classname="app.Users" name="test_user_${i}" time="0.02"><failure message="expected owner ${k.text}">AssertionError</failure></testcase>`,
+  ),
+  '</testsuite>',
+].join('\n');
 const FINDINGS = [finding('Hardcoded password', 1), ...KINDS.map((k, i) => finding(`Hardcoded password; reviewer ${k.text}`, i + 2))];
 
 for (const policy of ['redact', 'reject'] as const)
@@ -135,10 +147,36 @@ for (const policy of ['redact', 'reject'] as const)
         }
       });
 
+      it('test reports: each kind redacted in the stored failure message, or the message stored as its marker and the case named', async () => {
+        const run = records[0]!.run_id;
+        const res = await post(`/api/v1/runs/${run}/tests?format=junit`, JUNIT, 'application/xml');
+        expect(res.statusCode, res.body).toBe(200);
+        // The results are kept either way: the run's counts do not change.
+        expect(res.json()).toMatchObject({ tests: KINDS.length + 1, failed: KINDS.length, passed: 1 });
+        const stored = await sql<{ message: string }>`select message from tests_messages order by message`.execute(t.hub.db);
+        const messages = stored.rows.map((r) => r.message);
+        for (const k of KINDS) expect(messages.join('\n')).not.toContain(k.text);
+        if (policy === 'redact') {
+          expect(res.json().refused).toBeUndefined();
+          expect(messages).toEqual(expect.arrayContaining(KINDS.map((k) => expect.stringContaining(`expected owner [REDACTED:${k.id}]`))));
+        } else {
+          expect(res.json().refused).toEqual(
+            KINDS.map((k, i) => ({
+              where: `request body: test case ${i + 2}`,
+              pointer: '/message',
+              patterns: [k.id],
+              code: 'E_PII_REFUSED',
+              reason: expect.stringContaining(`(PII pattern ${k.id}), policy reject: the text is stored as [REFUSED:${k.id}]`),
+            })),
+          );
+          expect(messages).toEqual(expect.arrayContaining(KINDS.map((k) => `[REFUSED:${k.id}]`)));
+        }
+      });
+
       it('counts every match on /metrics by pattern and action', async () => {
         const metrics = await read('/metrics');
-        // One match per kind in the records, the log and the findings.
-        for (const k of KINDS) expect(metrics).toContain(`ci_intel_pii_matches_total{pattern="${k.id}",action="${policy}"} 3`);
+        // One match per kind in the records, the log, the findings and the test report.
+        for (const k of KINDS) expect(metrics).toContain(`ci_intel_pii_matches_total{pattern="${k.id}",action="${policy}"} 4`);
       });
     },
     { pillars, config: (c) => (c.redact.pii = settings(policy)) },

@@ -16,6 +16,12 @@ import { checkBudget, createOverride, listOverrides } from './store.js';
 const REPO = Type.String({ minLength: 3, maxLength: 300, pattern: '^[^/\\s]+(/[^/\\s]+)+$' });
 const PR = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 
+/** The body of a budget check through the hub (`budget check --hub`), in the schema registry as budget_check_request. */
+export const budgetCheckBody = Type.Object(
+  { repo: REPO, pr: PR, by: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])) },
+  { additionalProperties: false },
+);
+
 export function budgetRoutes(scoped: HubApp, ctx: HubContext): void {
   const db = () => ctx.db.withTables<DeliveryTables>();
   scoped.post(
@@ -130,10 +136,7 @@ export function budgetRoutes(scoped: HubApp, ctx: HubContext): void {
       schema: {
         summary: "The budget gate on the hub: a pull request's spend against its budgets and overrides (records an override's use)",
         tags: ['delivery'],
-        body: Type.Object(
-          { repo: REPO, pr: PR, by: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])) },
-          { additionalProperties: false },
-        ),
+        body: budgetCheckBody,
       },
     },
     async (req) => {

@@ -1,8 +1,10 @@
 // Commit lines as the commits API takes them (NDJSON, one commit per line):
 //   {"sha": "<40 or 64 hex>", "parents": ["<sha>", ...], "authored_at": "RFC 3339", "committed_at": "RFC 3339"}
 // Parents are required (an empty list only for a root commit): lead time needs exact ancestry.
+// The line's shape is commit_line.schema.json (in the schema registry); a bad line is named by its
+// first problem in field order.
+import { payloadContract } from '../../../core/contract/payload.js';
 import type { CommitInput } from '../../../core/runs/commits.js';
-import { obj, sha } from '../model.js';
 
 export interface CommitLineError {
   line: number;
@@ -10,14 +12,9 @@ export interface CommitLineError {
   reason: string;
 }
 
-function timeField(o: Record<string, unknown>, k: string, line: number): { value: string | null } | CommitLineError {
-  const v = o[k];
-  if (v === undefined || v === null) return { value: null };
-  if (typeof v !== 'string' || !Number.isFinite(Date.parse(v)) || !/^\d{4}-\d{2}-\d{2}T/.test(v)) {
-    return { line, pointer: `/${k}`, reason: 'must be an RFC 3339 date-time, e.g. 2026-05-01T12:00:00Z' };
-  }
-  return { value: new Date(v).toISOString() };
-}
+export const commitLineContract = payloadContract('commit_line', '1.0.0', new URL('./commit_line.schema.json', import.meta.url));
+
+const TIME_REASON = 'must be an RFC 3339 date-time, e.g. 2026-05-01T12:00:00Z';
 
 export function parseCommitLine(text: string, line: number, repo: string, source: string): CommitInput | CommitLineError {
   let v: unknown;
@@ -27,19 +24,14 @@ export function parseCommitLine(text: string, line: number, repo: string, source
     return { line, pointer: '', reason: 'not valid JSON' };
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) return { line, pointer: '', reason: 'must be a JSON object' };
-  const o = obj(v);
-  const id = sha(o.sha);
-  if (!id) return { line, pointer: '/sha', reason: 'must be a full commit SHA (40 or 64 hex digits)' };
-  if (!Array.isArray(o.parents)) return { line, pointer: '/parents', reason: 'is required: an array of parent SHAs ([] for a root commit)' };
-  const parents: string[] = [];
-  for (const [i, p] of o.parents.entries()) {
-    const ps = sha(p);
-    if (!ps) return { line, pointer: `/parents/${i}`, reason: 'must be a full commit SHA' };
-    parents.push(ps);
-  }
-  const a = timeField(o, 'authored_at', line);
-  if ('reason' in a) return a;
-  const c = timeField(o, 'committed_at', line);
-  if ('reason' in c) return c;
-  return { repo, sha: id, parents, authored_at: a.value, committed_at: c.value, source };
+  const [first] = commitLineContract.check(v);
+  if (first) return { line, ...first };
+  const o = v as { sha: string; parents: string[]; authored_at?: string | null; committed_at?: string | null };
+  // Not expressible in the schema (its pattern checks the shape only): a real date Date.parse reads.
+  const time = (k: 'authored_at' | 'committed_at') => (o[k] == null ? null : Number.isFinite(Date.parse(o[k])) ? new Date(o[k]).toISOString() : undefined);
+  const authored_at = time('authored_at');
+  if (authored_at === undefined) return { line, pointer: '/authored_at', reason: TIME_REASON };
+  const committed_at = time('committed_at');
+  if (committed_at === undefined) return { line, pointer: '/committed_at', reason: TIME_REASON };
+  return { repo, sha: o.sha.toLowerCase(), parents: o.parents.map((p) => p.toLowerCase()), authored_at, committed_at, source };
 }

@@ -4,6 +4,7 @@
 // with their state and suppressions, and suppressions made with a reason for at most 30 days.
 import { sql } from 'kysely';
 import { Type } from 'typebox';
+import { payloadContract } from '../../../core/contract/payload.js';
 import { CiError } from '../../../core/errors.js';
 import { assertRepo, bodyStream, rawBodyParsers, repoFromPath } from '../../../core/http/index.js';
 import { typed, type HubApp } from '../../../core/http/types.js';
@@ -11,7 +12,7 @@ import { splitLines } from '../../../core/lines.js';
 import { untilInstant } from '../../../core/duration.js';
 import type { HubContext } from '../../../core/registry.js';
 import { piiHolds } from '../../../core/redact/pii.js';
-import { MAX_SARIF_BYTES, readSarif, SEVERITIES, type SarifFinding, type Severity } from './normalize.js';
+import { MAX_SARIF_BYTES, readSarif, type SarifFinding, type Severity } from './normalize.js';
 import { addSuppression, listSarifIssues, newSince, recordSarif, suppressionsOf } from './store.js';
 import { MAX_SUPPRESSION_DAYS } from './suppressions.js';
 import type { SarifTables } from './tables.js';
@@ -22,9 +23,10 @@ interface LineError {
   reason: string;
 }
 const MAX_TEXT = 4000;
-const relPath = (s: unknown) => typeof s === 'string' && s.length <= 1000 && !s.startsWith('/') && !/^[A-Za-z]:|(^|[\\/])\.\.([\\/]|$)/.test(s);
+/** A finding line's contract: sarif_finding.schema.json, registered in the schema registry. */
+export const sarifFindingContract = payloadContract('sarif_finding', '1.0.0', new URL('./sarif_finding.schema.json', import.meta.url));
 
-/** One NDJSON line of normalised findings, checked field by field; the first problem with its pointer. */
+/** One NDJSON line of normalised findings, checked by its schema; the first problem (in field order) with its pointer. */
 export function parseSarifFindingLine(text: string, no: number): SarifFinding | LineError {
   let v: unknown;
   try {
@@ -32,37 +34,33 @@ export function parseSarifFindingLine(text: string, no: number): SarifFinding | 
   } catch (e) {
     return { line: no, pointer: '', reason: `not JSON: ${(e as Error).message}` };
   }
-  const bad = (pointer: string, reason: string): LineError => ({ line: no, pointer, reason });
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return bad('', 'not a JSON object');
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { line: no, pointer: '', reason: 'not a JSON object' };
+  const [first] = sarifFindingContract.check(v);
+  if (first) return { line: no, ...first };
   const o = v as Record<string, unknown>;
-  for (const k of ['tool', 'rule_id'] as const)
-    if (typeof o[k] !== 'string' || !o[k] || (o[k] as string).length > 200) return bad(`/${k}`, 'text of 1 to 200 characters');
-  if (typeof o.tool_version !== 'string' || o.tool_version.length > 200) return bad('/tool_version', 'text of at most 200 characters');
-  if (!Array.isArray(o.cwes) || o.cwes.length > 50 || !o.cwes.every((c) => Number.isInteger(c) && (c as number) > 0))
-    return bad('/cwes', 'a list of CWE numbers');
-  if (!SEVERITIES.includes(o.severity as Severity)) return bad('/severity', `one of ${SEVERITIES.join(', ')}`);
-  if (!relPath(o.file)) return bad('/file', 'a path relative to the repository, without ..');
-  if (typeof o.line !== 'number' || !Number.isInteger(o.line) || o.line < 0) return bad('/line', 'a line number');
-  if (typeof o.message !== 'string' || o.message.length > MAX_TEXT) return bad('/message', `text of at most ${MAX_TEXT} characters`);
-  if (typeof o.line_hash !== 'string' || !/^[0-9a-f]{64}$/.test(o.line_hash)) return bad('/line_hash', 'a sha256 in hex');
-  if (!['source', 'snippet', 'fingerprint', 'line'].includes(o.hash_from as string)) return bad('/hash_from', 'one of source, snippet, fingerprint, line');
-  const sup = o.suppressed as { justification?: unknown } | undefined;
-  if (sup !== undefined && (typeof sup?.justification !== 'string' || !sup.justification.trim() || sup.justification.length > MAX_TEXT))
-    return bad('/suppressed/justification', 'the reason the source gives');
+  const sup = o.suppressed as { justification: string } | undefined;
   return {
     tool: o.tool as string,
-    tool_version: o.tool_version,
+    tool_version: o.tool_version as string,
     rule_id: o.rule_id as string,
     cwes: o.cwes as number[],
     severity: o.severity as Severity,
     file: o.file as string,
-    line: o.line,
-    message: o.message,
-    line_hash: o.line_hash,
+    line: o.line as number,
+    message: o.message as string,
+    line_hash: o.line_hash as string,
     hash_from: o.hash_from as SarifFinding['hash_from'],
-    ...(sup ? { suppressed: { justification: (sup.justification as string).trim() } } : {}),
+    ...(sup ? { suppressed: { justification: sup.justification.trim() } } : {}),
   };
 }
+
+/** The body of a suppression (`sarif suppress --hub`), in the schema registry as sarif_suppression_request. */
+export const suppressionBody = Type.Object({
+  issue_id: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+  reason: Type.String({ minLength: 3, maxLength: MAX_TEXT }),
+  by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  expires: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+});
 
 const repoParams = Type.Object({ owner: Type.String(), repo: Type.String() });
 const commitQuery = Type.Object({ commit: Type.String({ minLength: 4, maxLength: 64, pattern: '^[0-9A-Za-z._-]+$' }) });
@@ -145,12 +143,7 @@ export function sarifRoutes(app: HubApp, ctx: HubContext): void {
         summary: `Suppress a static analysis issue: a reason is required and it expires at most ${MAX_SUPPRESSION_DAYS} days later; suppressions are kept as the audit trail`,
         tags: ['supply-chain'],
         params: repoParams,
-        body: Type.Object({
-          issue_id: Type.String({ pattern: '^[0-9a-f]{16}$' }),
-          reason: Type.String({ minLength: 3, maxLength: MAX_TEXT }),
-          by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-          expires: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
-        }),
+        body: suppressionBody,
       },
     },
     async (req) => {
