@@ -125,9 +125,12 @@ function rootCauseOf(hit: Hit, facts: LogFacts, width: number): RootCause {
  */
 const DEMOTE = /^(?:npm (?:error|ERR!) (?:code|errno|syscall|path|dest|A complete log) |\s+(?:code|errno|syscall|path|address|port|dest): '?\S)/;
 
-/** A tool's warning: information, never an error cause on its own (issue 15, deliverable 3). */
+/**
+ * A tool's warning: information, never an error cause on its own (issue 15, deliverable 3). apt's
+ * `debconf:` lines say only that its dialog frontend fell back to a simpler one; the install goes on.
+ */
 export const WARNING_LINE =
-  /^\s*(?:npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
+  /^\s*(?:debconf: |npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
 
 /** What a region adds to a hit's priority: inside the failing step first, a passed section never. */
 const REGION_BONUS: Record<Region, number> = { failed: 30, unknown: 0, after: -40, passed: -200 }; // passed: filtered out in explain()
