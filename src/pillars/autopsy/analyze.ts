@@ -128,9 +128,11 @@ const DEMOTE = /^(?:npm (?:error|ERR!) (?:code|errno|syscall|path|dest|A complet
 /**
  * A tool's warning: information, never an error cause on its own (issue 15, deliverable 3). apt's
  * `debconf:` lines say only that its dialog frontend fell back to a simpler one; the install goes on.
+ * A server's own log record below error level (`20:50:49.289 [warning] ...`, as Erlang's logger and
+ * lager print them) is what the program under test logged, not a verdict.
  */
 export const WARNING_LINE =
-  /^\s*(?:debconf: |npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
+  /^\s*(?:debconf: |(?:\d{4}-\d\d-\d\d[ T])?\d\d:\d\d:\d\d(?:[.,]\d+)? \[(?:warn(?:ing)?|info|debug|notice)\] |npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
 
 /** What a region adds to a hit's priority: inside the failing step first, a passed section never. */
 const REGION_BONUS: Record<Region, number> = { failed: 30, unknown: 0, after: -40, passed: -200 }; // passed: filtered out in explain()
