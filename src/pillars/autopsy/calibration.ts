@@ -27,7 +27,12 @@ export function sweep(points: CalibrationPoint[]): PrecisionAt[] {
   return SWEEP.map((t) => precisionAt(points, t));
 }
 
+/** A precision as printed: three decimals, or `n/a` when nothing was answered. */
+export function showPrecision(x: PrecisionAt): string {
+  return x.answered ? x.precision.toFixed(3) : 'n/a';
+}
+
 /** One line of text: `0.5→0.900 (40), ...` (threshold → precision (answered)). */
 export function renderSweep(s: PrecisionAt[]): string {
-  return s.map((x) => `${x.threshold}→${x.precision.toFixed(3)} (${x.answered})`).join(', ');
+  return s.map((x) => `${x.threshold}→${showPrecision(x)} (${x.answered})`).join(', ');
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CiError } from '../../core/errors.js';
 import { ABSTAIN_BELOW, UNEXPLAINED_ID, explain } from './analyze.js';
-import { type PrecisionAt, precisionAt, renderSweep, sweep } from './calibration.js';
+import { type PrecisionAt, precisionAt, renderSweep, showPrecision, sweep } from './calibration.js';
 import type { Classifier } from './classify.js';
 import { checkLogPath, manifestLines } from './eval.js';
 import { scanText } from './scan.js';
@@ -234,7 +234,7 @@ export function renderLineEvalText(r: LineEvalReport, dir: string, showMisses = 
   out.push(`strict hit@1 (±0) ${f3(r.strict1)}; classifier chose ${f3(r.model_share)} of top causes, hit@1 there ${f3(r.model_hit1)}`);
   const ab = r.abstention;
   out.push(
-    `classifier abstains below confidence ${ab.threshold}: of ${ab.model_decided} logs it would decide, answered ${ab.answered} with precision ${f3(ab.precision)}; ` +
+    `classifier abstains below confidence ${ab.threshold}: of ${ab.model_decided} logs it would decide, answered ${ab.answered} with precision ${showPrecision(ab)}; ` +
       `abstained on ${ab.abstained} ("unexplained — see line N": N on the label in ${ab.abstained_see_line_hit}, the classifier's line would have been in ${ab.abstained_model_would_hit})`,
     `  line precision by threshold: ${renderSweep(ab.sweep)}`,
   );

@@ -13,7 +13,7 @@ import { CiError } from '../../core/errors.js';
 import type { FailureCategory } from '../../core/model/index.js';
 import type { Redactor } from '../../core/redact/index.js';
 import { ABSTAIN_BELOW, explain, modelDocument, redactCauses } from './analyze.js';
-import { type CalibrationPoint, type PrecisionAt, precisionAt, renderSweep, sweep } from './calibration.js';
+import { type CalibrationPoint, type PrecisionAt, precisionAt, renderSweep, showPrecision, sweep } from './calibration.js';
 import { Classifier, train, type TrainingDoc } from './classify.js';
 import { renderJson, renderMarkdown, renderText } from './render.js';
 import { scanText } from './scan.js';
@@ -269,7 +269,7 @@ export function renderEvalText(r: EvalReport, dir: string): string {
   out.push('', line('rules+model', r), line('rules only', r.rule_only), line('model LOOCV', r.model_loocv));
   const mc = r.model_calibration;
   out.push(
-    `model LOOCV at its threshold (answers below confidence ${mc.threshold} say "unexplained"): answered ${mc.answered} of ${mc.cases}, category precision ${mc.precision.toFixed(3)}`,
+    `model LOOCV at its threshold (answers below confidence ${mc.threshold} say "unexplained"): answered ${mc.answered} of ${mc.cases}, category precision ${showPrecision(mc)}`,
     `  category precision by threshold: ${renderSweep(mc.sweep)}`,
   );
   out.push(`tool accuracy ${r.tool_accuracy.toFixed(3)}`, `secrets planted ${r.secrets_planted}, leaked ${r.secrets_leaked}`);
