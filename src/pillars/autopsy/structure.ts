@@ -127,7 +127,8 @@ export class StructureReader {
         this.awaitingCommand.command = p.slice(2).trim();
         this.awaitingCommand = null;
       } else {
-        const fold = /^(?:travis_fold|section)_(start|end):(?:\d+:)?([\w.-]+)/.exec(p) ?? /^\[Pipeline\] (?:\{ \((.+)\)|\/\/ (stage))$/.exec(p);
+        // Travis `travis_fold:start:NAME`, GitLab `section_start:TIMESTAMP:NAME`.
+        const fold = /^(?:travis_fold:|section_)(start|end):(?:\d+:)?([\w.-]+)/.exec(p) ?? /^\[Pipeline\] (?:\{ \((.+)\)|\/\/ (stage))$/.exec(p);
         if (fold) this.fold(fold, no);
         const v = verdict(p);
         if (v) this.s.outcomes.push({ line: no, ...v });
