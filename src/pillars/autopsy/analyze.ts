@@ -156,9 +156,19 @@ export const WARNING_LINE =
 /** What a region adds to a hit's priority: inside the failing step first, a passed section never. */
 const REGION_BONUS: Record<Region, number> = { failed: 30, unknown: 0, after: -40, passed: -200 }; // passed: filtered out in explain()
 
+/**
+ * What a failing step after an earlier failing one loses: Travis runs every script command even
+ * after one failed, and a later one often fails because of the first (`docker run` of the image
+ * `docker build` did not make), so the first failing step's cause goes first when priorities are close.
+ */
+const LATER_FAILURE = 20;
+
 /** The rank of a hit: its priority, moved by where it sits (structure.ts) and lowered on warnings. */
 export function rankOf(hit: Hit, facts: LogFacts): number {
-  return priorityOf(hit) + REGION_BONUS[regionOf(facts.structure, hit.line)] - (WARNING_LINE.test(hit.text) ? 60 : 0);
+  const st = facts.structure;
+  const region = regionOf(st, hit.line);
+  const later = region === 'failed' && st.outcomes.some((o) => isStepFailure(o) && o.line < hit.line);
+  return priorityOf(hit) + REGION_BONUS[region] - (WARNING_LINE.test(hit.text) ? 60 : 0) - (later ? LATER_FAILURE : 0);
 }
 
 /** A hit that can say a log failed: not a warning, not in a section that passed. */

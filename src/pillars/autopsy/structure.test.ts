@@ -71,6 +71,23 @@ describe('verdicts and pieces', () => {
     expect(a.root_causes[0]!.evidence.line).toBeGreaterThan(5);
     expect(a.root_causes.some((rc) => rc.evidence.line === 2)).toBe(false);
   });
+  it('a later failing Travis step (a consequence) yields to the first failing one when priorities are close', () => {
+    const log = [
+      'travis_time:start:0481ab14\r\x1b[0K$ docker build -t "$name:current" .',
+      '[1 of 2] Compiling Fixer ( src/Fixer.hs, dist/build/Fixer.o )',
+      'src/Fixer.hs:38:10: error:',
+      "    Not in scope: type constructor or class `Semigroup'",
+      'travis_time:end:0481ab14:start=1,finish=2,duration=1\r\x1b[0K\x1b[31;1mThe command "docker build -t "$name:current" ." exited with 1.\x1b[0m',
+      'travis_time:start:04e5e3ae\r\x1b[0K$ docker run "$name:current" --version',
+      "Unable to find image 'koalaman/shellcheck:current' locally",
+      'docker: Error response from daemon: manifest for koalaman/shellcheck:current not found.',
+      'travis_time:end:04e5e3ae:start=3,finish=4,duration=1\r\x1b[0K\x1b[31;1mThe command "docker run "$name:current" --version" exited with 125.\x1b[0m',
+      'Done. Your build exited with 1.',
+    ].join('\n');
+    const a = analyzeText(log, rules, { classifier: null });
+    expect(a.root_causes[0]!.evidence.line).toBe(3);
+    expect(a.root_causes.map((rc) => rc.evidence.line)).toContain(8);
+  });
   it('reads GitLab sections by name', () => {
     const log =
       'section_start:1700000000:prepare_executor\r\x1b[0KPreparing\ncurl: (22) The requested URL returned error: 404\nsection_end:1700000001:prepare_executor\r\x1b[0K\n';
