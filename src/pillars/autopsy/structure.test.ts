@@ -88,6 +88,12 @@ describe('verdicts and pieces', () => {
     expect(a.root_causes[0]!.evidence.line).toBe(3);
     expect(a.root_causes.map((rc) => rc.evidence.line)).toContain(8);
   });
+  it("Mocha's `N passing` followed by `N failing` is no passing verdict", () => {
+    const run = (tail: string) =>
+      analyzeText(`  widget\n    Error: connect ECONNREFUSED 127.0.0.1:5432\n\n  3 passing (12ms)\n${tail}`, rules, { classifier: null });
+    expect(regionOf(run('  1 failing\n').facts.structure, 2)).not.toBe('passed');
+    expect(regionOf(run('\n').facts.structure, 2)).toBe('passed');
+  });
   it('reads GitLab sections by name', () => {
     const log =
       'section_start:1700000000:prepare_executor\r\x1b[0KPreparing\ncurl: (22) The requested URL returned error: 404\nsection_end:1700000001:prepare_executor\r\x1b[0K\n';

@@ -132,6 +132,10 @@ export class StructureReader {
         if (fold) this.fold(fold, no);
         const v = verdict(p);
         if (v) this.s.outcomes.push({ line: no, ...v });
+        // Mocha prints `N passing (time)` then, when tests failed, `N failing` on the next lines:
+        // the run did not pass.
+        const last = this.s.outcomes.at(-1);
+        if (!v && last?.ok && last.exit === null && no - last.line <= 3 && /^\s*[1-9]\d* failing\s*$/.test(p)) last.ok = false;
       }
     }
   }
