@@ -92,6 +92,7 @@ describe('ci-intel autopsy (CLI)', () => {
       'secrets_leaked',
       'rule_only',
       'model_loocv',
+      'model_calibration',
     ])
       expect(o, k).toHaveProperty(k);
     expect(o.cases).toBe(53);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { ABSTAIN_BELOW } from './analyze.js';
 import { shippedClassifier } from './classify.js';
 import { HELDOUT_DIR, logchunksDir } from './corpus.js';
 import { evaluateLines, isLineManifest, naiveLines, renderLineEvalText } from './eval-lines.js';
@@ -43,6 +44,13 @@ describe('ranges-labelled eval', () => {
     const text = renderLineEvalText(r, dir, true);
     expect(text).toMatch(/^all\s+2\s+0\.500/m);
     expect(text).toContain('naive-last');
+    // The classifier's calibration is published: its threshold and the precision there.
+    expect(r.abstention.threshold).toBe(ABSTAIN_BELOW);
+    expect(r.abstention.answered + r.abstention.abstained).toBeLessThanOrEqual(r.abstention.model_decided);
+    expect(text).toMatch(
+      new RegExp(`classifier abstains below confidence ${ABSTAIN_BELOW}: of \\d+ logs it would decide, answered \\d+ with precision (?:[01]\\.\\d{3}|n/a)`),
+    );
+    expect(text).toContain('line precision by threshold: 0→');
   });
 
   it('the naive baselines are the first and last line matching error|fail|exception', () => {

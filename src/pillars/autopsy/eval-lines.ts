@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CiError } from '../../core/errors.js';
-import { explain } from './analyze.js';
+import { ABSTAIN_BELOW, UNEXPLAINED_ID, explain } from './analyze.js';
+import { type PrecisionAt, precisionAt, renderSweep, showPrecision, sweep } from './calibration.js';
 import type { Classifier } from './classify.js';
 import { checkLogPath, manifestLines } from './eval.js';
 import { scanText } from './scan.js';
@@ -95,8 +96,28 @@ export interface LineScores {
   model_hit1: number;
 }
 
+/**
+ * The classifier's calibration (issue 15, deliverable 4): on the logs where it would name the top
+ * cause, its hit@1 (precision) at or above the threshold, and what abstaining below it gives up.
+ */
+export interface Abstention {
+  threshold: number;
+  /** Logs where the classifier would name the top cause if it never abstained. */
+  model_decided: number;
+  /** Of those, answered (confidence >= threshold) and the share of them whose line is right. */
+  answered: number;
+  precision: number;
+  /** Abstained (below threshold): "unexplained — see line N"; how often N itself falls on the label, and how often the classifier's line would have. */
+  abstained: number;
+  abstained_see_line_hit: number;
+  abstained_model_would_hit: number;
+  /** Precision and answered share at other thresholds, for choosing one. */
+  sweep: PrecisionAt[];
+}
+
 export interface LineEvalReport extends LineScores {
   slack: number;
+  abstention: Abstention;
   per_language: Record<string, LineScores>;
   misses: Array<{ path: string; ranges: Array<[number, number]>; predicted: number | null; decided_by: string | null }>;
 }
@@ -132,15 +153,26 @@ function aggregate(rows: Row[]): LineScores {
 }
 
 /** Scores the analyzer on a ranges-labelled corpus; every case is a failed job (assumeFailed). */
-export function evaluateLines(dir: string, rules: Rule[], classifier: Classifier | null, slack = 2): LineEvalReport {
+export function evaluateLines(dir: string, rules: Rule[], classifier: Classifier | null, slack = 2, abstainBelow = ABSTAIN_BELOW): LineEvalReport {
   const rows: Row[] = [];
+  const calib: Calib[] = [];
   const misses: LineEvalReport['misses'] = [];
   for (const c of readLineManifest(dir)) {
     const text = readLineCaseLog(dir, c);
     const { hits, facts } = scanText(text, rules);
-    const a = explain(hits, facts, { classifier, assumeFailed: true });
+    const a = explain(hits, facts, { classifier, assumeFailed: true, abstainBelow });
     const lines = a.root_causes.map((rc) => rc.evidence.line);
     const top = a.root_causes[0];
+    // The classifier's own answer (never abstaining), for its precision at each threshold.
+    const raw = explain(hits, facts, { classifier, assumeFailed: true, abstainBelow: 0 }).root_causes[0];
+    if (raw && 'model' in raw.decided_by) {
+      calib.push({
+        confidence: raw.decided_by.confidence,
+        hit: inRanges(raw.evidence.line, c.ranges, slack),
+        abstained: !!top && 'rule_id' in top.decided_by && top.decided_by.rule_id === UNEXPLAINED_ID,
+        seeLineHit: inRanges(lines[0], c.ranges, slack),
+      });
+    }
     const naive = naiveLines(text);
     const row: Row = {
       language: c.language,
@@ -164,7 +196,30 @@ export function evaluateLines(dir: string, rules: Rule[], classifier: Classifier
   }
   const per: Record<string, LineScores> = {};
   for (const lang of [...new Set(rows.map((r) => r.language))].sort()) per[lang] = aggregate(rows.filter((r) => r.language === lang));
-  return { ...aggregate(rows), slack, per_language: per, misses };
+  return { ...aggregate(rows), slack, abstention: calibrate(calib, abstainBelow), per_language: per, misses };
+}
+
+interface Calib {
+  confidence: number;
+  hit: boolean;
+  abstained: boolean;
+  seeLineHit: boolean;
+}
+
+function calibrate(calib: Calib[], threshold: number): Abstention {
+  const points = calib.map((c) => ({ confidence: c.confidence, correct: c.hit }));
+  const abstained = calib.filter((c) => c.abstained);
+  const here = precisionAt(points, threshold);
+  return {
+    threshold,
+    model_decided: calib.length,
+    answered: here.answered,
+    precision: here.precision,
+    abstained: abstained.length,
+    abstained_see_line_hit: abstained.filter((c) => c.seeLineHit).length,
+    abstained_model_would_hit: abstained.filter((c) => c.hit).length,
+    sweep: sweep(points),
+  };
 }
 
 const f3 = (x: number) => x.toFixed(3);
@@ -177,6 +232,12 @@ export function renderLineEvalText(r: LineEvalReport, dir: string, showMisses = 
   for (const [k, s] of Object.entries(r.per_language)) out.push(row(k, s));
   out.push(row('all', r), '');
   out.push(`strict hit@1 (±0) ${f3(r.strict1)}; classifier chose ${f3(r.model_share)} of top causes, hit@1 there ${f3(r.model_hit1)}`);
+  const ab = r.abstention;
+  out.push(
+    `classifier abstains below confidence ${ab.threshold}: of ${ab.model_decided} logs it would decide, answered ${ab.answered} with precision ${showPrecision(ab)}; ` +
+      `abstained on ${ab.abstained} ("unexplained — see line N": N on the label in ${ab.abstained_see_line_hit}, the classifier's line would have been in ${ab.abstained_model_would_hit})`,
+    `  line precision by threshold: ${renderSweep(ab.sweep)}`,
+  );
   if (showMisses && r.misses.length) {
     out.push('', 'misses (log: labelled ranges → first cause line, decided by):');
     for (const m of r.misses) out.push(`  ${m.path}: ${JSON.stringify(m.ranges)} → ${m.predicted ?? 'none'} ${m.decided_by ?? ''}`);

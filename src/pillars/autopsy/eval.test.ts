@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ABSTAIN_BELOW } from './analyze.js';
 import { Redactor } from '../../core/redact/index.js';
 import { shippedClassifier } from './classify.js';
 import { HELDOUT_DIR, sharedCorpusDir } from './corpus.js';
@@ -41,6 +42,10 @@ function check(name: string, dir: string | null, extra: () => string[]) {
       const now = summary(r);
       results[name] = now;
       expect(now.secrets_leaked, JSON.stringify(r.leaks)).toBe(0);
+      // The model's category precision at the threshold it abstains below is published, counted on its leave-one-out answers.
+      expect(r.model_calibration.threshold).toBe(ABSTAIN_BELOW);
+      expect(r.model_calibration.answered).toBeLessThanOrEqual(r.model_calibration.cases);
+      expect(r.model_calibration.sweep[0]!.answered).toBe(r.model_calibration.cases);
       if (process.env.UPDATE_BASELINE) return;
       const b = baseline[name];
       expect(b, `no baseline for ${name}: run with UPDATE_BASELINE=1`).toBeDefined();

@@ -12,7 +12,8 @@ import { Readable } from 'node:stream';
 import { CiError } from '../../core/errors.js';
 import type { FailureCategory } from '../../core/model/index.js';
 import type { Redactor } from '../../core/redact/index.js';
-import { explain, modelDocument, redactCauses } from './analyze.js';
+import { ABSTAIN_BELOW, explain, modelDocument, redactCauses } from './analyze.js';
+import { type CalibrationPoint, type PrecisionAt, precisionAt, renderSweep, showPrecision, sweep } from './calibration.js';
 import { Classifier, train, type TrainingDoc } from './classify.js';
 import { renderJson, renderMarkdown, renderText } from './render.js';
 import { scanText } from './scan.js';
@@ -102,6 +103,11 @@ export interface EvalReport extends Metrics {
   secrets_leaked: number;
   rule_only: Metrics;
   model_loocv: Metrics;
+  /**
+   * The model's category precision on its leave-one-out answers at the threshold it abstains
+   * below (ABSTAIN_BELOW), and at other thresholds (issue 15, deliverable 4).
+   */
+  model_calibration: { threshold: number; cases: number; answered: number; precision: number; sweep: PrecisionAt[] };
   tool_accuracy: number;
   /** Cases the full pipeline got wrong (category or evidence), for review. */
   misses: Array<{ id: string; gold: string; predicted: string | null; evidence_hit: boolean; decided_by: string | null }>;
@@ -224,13 +230,16 @@ export async function evaluate(dir: string, rules: Rule[], classifier: Classifie
   // The model alone, leave-one-out: trained on every other case, scored on this one.
   const loo: Array<string | null> = [];
   const looHit: boolean[] = [];
+  const calib: CalibrationPoint[] = [];
   const extra: TrainingDoc[] = extraTraining.flatMap((d) =>
     readManifest(d).map((c) => ({ id: `${path.basename(path.resolve(d))}/${c.id}`, label: c.category, text: trainingText(readCaseLog(d, c)) })),
   );
   cases.forEach((c, i) => {
     const m = new Classifier(train([...docs.filter((_, j) => j !== i), ...extra]));
     const { hits, facts } = scanText(texts[i]!, []);
-    const top = explain(hits, facts, { classifier: m, assumeFailed: true }).root_causes[0];
+    // Never abstaining: the model's own answer and confidence, scored below at each threshold.
+    const top = explain(hits, facts, { classifier: m, assumeFailed: true, abstainBelow: 0 }).root_causes[0];
+    if (top && 'model' in top.decided_by) calib.push({ confidence: top.decided_by.confidence, correct: top.category === c.category });
     loo.push(top?.category ?? null);
     looHit.push(!!top && top.evidence.text.includes(c.evidence));
   });
@@ -241,6 +250,7 @@ export async function evaluate(dir: string, rules: Rule[], classifier: Classifie
     secrets_leaked: leaks.length,
     rule_only: score(gold, ruleOnly, ruleHit),
     model_loocv: score(gold, loo, looHit),
+    model_calibration: { ...precisionAt(calib, ABSTAIN_BELOW), cases: calib.length, sweep: sweep(calib) },
     tool_accuracy: cases.length ? r4(toolOk / cases.length) : 0,
     misses,
     leaks,
@@ -257,6 +267,11 @@ export function renderEvalText(r: EvalReport, dir: string): string {
   const line = (name: string, m: Metrics) =>
     `${name.padEnd(12)} macro precision ${m.precision.toFixed(3)}  recall ${m.recall.toFixed(3)}  F1 ${m.f1.toFixed(3)}  evidence hit rate ${m.evidence_hit_rate.toFixed(3)}`;
   out.push('', line('rules+model', r), line('rules only', r.rule_only), line('model LOOCV', r.model_loocv));
+  const mc = r.model_calibration;
+  out.push(
+    `model LOOCV at its threshold (answers below confidence ${mc.threshold} say "unexplained"): answered ${mc.answered} of ${mc.cases}, category precision ${showPrecision(mc)}`,
+    `  category precision by threshold: ${renderSweep(mc.sweep)}`,
+  );
   out.push(`tool accuracy ${r.tool_accuracy.toFixed(3)}`, `secrets planted ${r.secrets_planted}, leaked ${r.secrets_leaked}`);
   for (const l of r.leaks) out.push(`LEAK ${l.id} in ${l.where}`);
   if (r.misses.length) {

@@ -9,6 +9,9 @@ export interface AnalysisOutput {
 }
 
 function decided(rc: RootCause): string {
+  // The abstention (analyze.ts UNEXPLAINED_ID): no rule matched, the classifier was not confident enough.
+  if ('rule_id' in rc.decided_by && rc.decided_by.rule_id === 'structure.unexplained')
+    return 'no rule matched and the classifier is not confident enough to name a cause';
   return 'rule_id' in rc.decided_by
     ? `rule ${rc.decided_by.rule_id} (matched ${JSON.stringify(rc.pattern.slice(0, 120))})`
     : `model ${rc.decided_by.model}, confidence ${rc.decided_by.confidence} (no rule matched)`;

@@ -45,6 +45,28 @@ describe('rule packs', () => {
     }
   });
 
+  // Tool output shapes from the tools' documentation and source (issue 15, deliverable 2): each line is
+  // named by its rule, and a look-alike that is not the tool's shape is not.
+  it.each([
+    ['t9502-gitweb-standalone-parse-output.sh .. Failed 1/13 subtests', 'prove.program-failed'],
+    ['Failed 2/7 subtests ', 'prove.program-failed'],
+    ['flag provided but not defined: -trace2_event_file', 'go.flag.undefined'],
+    ['Reason: {test_case_failed,{failed_to_create_sql_tables,pgsql,', 'ct.case-reason'],
+    ['Reason: timetrap_timeout', 'ct.case-reason'],
+    ['src/netbase.cpp:608: thru  ==> through', 'codespell.misspelling'],
+    ['ERROR: no certificate subject alternative name matches', 'any.network.tls'],
+    ["ERROR: cannot verify example.org's certificate, issued by 'CN=R3':", 'any.network.tls'],
+  ])('%s → %s', (line, id) => {
+    expect(scanText(line + '\n', builtinRules()).hits.map((h) => h.rule.id)).toContain(id);
+  });
+  it.each([
+    ['Reason: the server went away', 'ct.case-reason'],
+    ['All 13 subtests passed ', 'prove.program-failed'],
+    ['==> rel (get-deps)', 'codespell.misspelling'],
+  ])('%s is not %s', (line, id) => {
+    expect(scanText(line + '\n', builtinRules()).hits.map((h) => h.rule.id)).not.toContain(id);
+  });
+
   it('names the file, line and field of a bad rule', () => {
     const bad = (yaml: string) => {
       try {

@@ -50,6 +50,57 @@ describe('verdicts and pieces', () => {
     ]);
     expect(pieces('build\tRun tests\t2026-11-22T07:51:28.6066958Z ##[error]boom')).toEqual(['##[error]boom']);
   });
+  it("reads Travis folds: a set-up fold (rvm's harmless curl 404) passed, the failing script step holds the cause", () => {
+    // The shape Travis prints (travis-build's fold and time markers, each ending in `\r\x1b[0K`).
+    const log = [
+      'travis_fold:start:rvm\r\x1b[0Ktravis_time:start:1587af56\r\x1b[0K$ rvm use 2.6.3 --install --binary --fuzzy',
+      'curl: (22) The requested URL returned error: 404 Not Found',
+      'Required ruby-2.6.3 is not installed - installing.',
+      'travis_time:end:1587af56:start=1,finish=2,duration=1\r\x1b[0Ktravis_fold:end:rvm\r\x1b[0K',
+      'travis_time:start:0a1b2c3d\r\x1b[0K$ bundle exec rspec',
+      'Failures:',
+      '  1) Widget renders',
+      '     Failure/Error: expect(widget.render).to eq("<p>")',
+      '1 example, 1 failure',
+      'travis_time:end:0a1b2c3d:start=3,finish=4,duration=1\r\x1b[0K\x1b[31;1mThe command "bundle exec rspec" exited with 1.\x1b[0m',
+      'Done. Your build exited with 1.',
+    ].join('\n');
+    const a = analyzeText(log, rules, { classifier: shippedClassifier() });
+    expect(a.facts.structure.folds.map((f) => [f.name, f.start, f.end])).toEqual([['rvm', 1, 4]]);
+    expect(regionOf(a.facts.structure, 2)).toBe('passed');
+    expect(a.root_causes[0]!.evidence.line).toBeGreaterThan(5);
+    expect(a.root_causes.some((rc) => rc.evidence.line === 2)).toBe(false);
+  });
+  it('a later failing Travis step (a consequence) yields to the first failing one when priorities are close', () => {
+    const log = [
+      'travis_time:start:0481ab14\r\x1b[0K$ docker build -t "$name:current" .',
+      '[1 of 2] Compiling Fixer ( src/Fixer.hs, dist/build/Fixer.o )',
+      'src/Fixer.hs:38:10: error:',
+      "    Not in scope: type constructor or class `Semigroup'",
+      'travis_time:end:0481ab14:start=1,finish=2,duration=1\r\x1b[0K\x1b[31;1mThe command "docker build -t "$name:current" ." exited with 1.\x1b[0m',
+      'travis_time:start:04e5e3ae\r\x1b[0K$ docker run "$name:current" --version',
+      "Unable to find image 'koalaman/shellcheck:current' locally",
+      'docker: Error response from daemon: manifest for koalaman/shellcheck:current not found.',
+      'travis_time:end:04e5e3ae:start=3,finish=4,duration=1\r\x1b[0K\x1b[31;1mThe command "docker run "$name:current" --version" exited with 125.\x1b[0m',
+      'Done. Your build exited with 1.',
+    ].join('\n');
+    const a = analyzeText(log, rules, { classifier: null });
+    expect(a.root_causes[0]!.evidence.line).toBe(3);
+    expect(a.root_causes.map((rc) => rc.evidence.line)).toContain(8);
+  });
+  it("Mocha's `N passing` followed by `N failing` is no passing verdict", () => {
+    const run = (tail: string) =>
+      analyzeText(`  widget\n    Error: connect ECONNREFUSED 127.0.0.1:5432\n\n  3 passing (12ms)\n${tail}`, rules, { classifier: null });
+    expect(regionOf(run('  1 failing\n').facts.structure, 2)).not.toBe('passed');
+    expect(regionOf(run('\n').facts.structure, 2)).toBe('passed');
+  });
+  it('reads GitLab sections by name', () => {
+    const log =
+      'section_start:1700000000:prepare_executor\r\x1b[0KPreparing\ncurl: (22) The requested URL returned error: 404\nsection_end:1700000001:prepare_executor\r\x1b[0K\n';
+    const a = analyzeText(log, rules, { classifier: null, assumeFailed: true });
+    expect(a.facts.structure.folds.map((f) => [f.name, f.start, f.end])).toEqual([['prepare_executor', 1, 3]]);
+    expect(regionOf(a.facts.structure, 2)).toBe('passed');
+  });
 });
 
 describe('GitHub Actions exit lines', () => {

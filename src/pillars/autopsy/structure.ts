@@ -127,10 +127,15 @@ export class StructureReader {
         this.awaitingCommand.command = p.slice(2).trim();
         this.awaitingCommand = null;
       } else {
-        const fold = /^(?:travis_fold|section)_(start|end):(?:\d+:)?([\w.-]+)/.exec(p) ?? /^\[Pipeline\] (?:\{ \((.+)\)|\/\/ (stage))$/.exec(p);
+        // Travis `travis_fold:start:NAME`, GitLab `section_start:TIMESTAMP:NAME`.
+        const fold = /^(?:travis_fold:|section_)(start|end):(?:\d+:)?([\w.-]+)/.exec(p) ?? /^\[Pipeline\] (?:\{ \((.+)\)|\/\/ (stage))$/.exec(p);
         if (fold) this.fold(fold, no);
         const v = verdict(p);
         if (v) this.s.outcomes.push({ line: no, ...v });
+        // Mocha prints `N passing (time)` then, when tests failed, `N failing` on the next lines:
+        // the run did not pass.
+        const last = this.s.outcomes.at(-1);
+        if (!v && last?.ok && last.exit === null && no - last.line <= 3 && /^\s*[1-9]\d* failing\s*$/.test(p)) last.ok = false;
       }
     }
   }
