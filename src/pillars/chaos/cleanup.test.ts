@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../../../test/support/until.js';
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/cli/main.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-chaos-kill-'));
@@ -26,15 +27,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Waits for a condition (generous deadline for a loaded machine; no time is asserted). */
-async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function killRunner(fault: string, signal: NodeJS.Signals, name: string) {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test does it first)`);
   const pidFile = path.join(tmp, `${name}.pid`);
@@ -46,15 +38,15 @@ async function killRunner(fault: string, signal: NodeJS.Signals, name: string) {
     env: { ...process.env, CI_INTEL_LOG_LEVEL: 'warn' },
   });
   const exited = new Promise<void>((r) => runner.on('exit', () => r()));
-  await until('the step started', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
+  await until('the step started', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 60_000);
   const shell = Number(readFileSync(pidFile, 'utf8'));
   const child = Number(readFileSync(`${pidFile}.child`, 'utf8'));
   const scratch = readFileSync(scratchFile, 'utf8').trim();
   expect(alive(shell) && alive(child)).toBe(true);
   runner.kill(signal);
   await exited;
-  await until('the step and its child are gone', () => !alive(shell) && !alive(child));
-  if (scratch) await until('the scratch area is freed', () => !existsSync(scratch));
+  await until('the step and its child are gone', () => !alive(shell) && !alive(child), 60_000);
+  if (scratch) await until('the scratch area is freed', () => !existsSync(scratch), 60_000);
   return { scratch };
 }
 

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pillars, runCli } from '../../../test/support/assembled.js';
+import { inProcessCli } from '../../../test/support/in-process-cli.js';
+import { until } from '../../../test/support/until.js';
 import { listeningHub, type ListeningHub } from '../../../test/support/hub-app.js';
 import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
 import { chaosPillar } from './index.js';
@@ -19,24 +20,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-chaos-hub-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const COMMIT = 'fed4321abc'.padEnd(40, '0');
 
-function cli(args: string[]) {
-  const io = { out: '', err: '' };
-  const done = runCli(
-    args,
-    { out: (s) => (io.out += s), err: (s) => (io.err += s), env: { PATH: process.env.PATH, TMPDIR: tmp }, isTTY: false, now: () => new Date(), cwd: tmp },
-    pillars,
-  );
-  return { io, done };
-}
-
-/** Waits for a condition (generous deadline for a loaded machine; no time is asserted). */
-async function until(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const cli = inProcessCli(tmp);
 
 // Trial 1: killed once, then succeeds (recovered); trial 2: fails every attempt, the fallback
 // succeeds (degraded); trial 3: cpu_stress beside a step that succeeds (recovered, no retry).

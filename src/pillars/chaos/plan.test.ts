@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pillars, runCli } from '../../../test/support/assembled.js';
+import { inProcessCli } from '../../../test/support/in-process-cli.js';
+import { until } from '../../../test/support/until.js';
 import { listeningHub, type ListeningHub } from '../../../test/support/hub-app.js';
 import { openTestHub, type TestHub } from '../../../test/support/stores.js';
 import { chaosPillar } from './index.js';
@@ -15,24 +16,7 @@ import type { SwitchState } from './switch.js';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-chaos-plan-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function cli(args: string[]) {
-  const io = { out: '', err: '' };
-  const done = runCli(
-    args,
-    { out: (s) => (io.out += s), err: (s) => (io.err += s), env: { PATH: process.env.PATH, TMPDIR: tmp }, isTTY: false, now: () => new Date(), cwd: tmp },
-    pillars,
-  );
-  return { io, done };
-}
-
-/** Waits for a condition (generous deadline for a loaded machine; no time is asserted). */
-async function until(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const cli = inProcessCli(tmp);
 
 const planFile = (name: string, yaml: string) => {
   const f = path.join(tmp, name);
