@@ -153,6 +153,18 @@ const DEMOTE = /^(?:npm (?:error|ERR!) (?:code|errno|syscall|path|dest|A complet
 export const WARNING_LINE =
   /^\s*(?:debconf: |(?:\d{4}-\d\d-\d\d[ T])?\d\d:\d\d:\d\d(?:[.,]\d+)? \[(?:warn(?:ing)?|info|debug|notice)\] |npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
 
+/**
+ * A record a running program logged at error level (`Apr 12 14:46:55.119 - 0m6s ERROR app: ...`,
+ * `20:50:49.289 [error] ...`, Python logging's `2019-07-01 10:00:00,123 ERROR ...`): what the
+ * code under test said while a test ran — often on purpose, in a test that passed — not a runner's
+ * verdict. It still counts, but a test runner's or build tool's own report of the failure goes first.
+ */
+export const LOG_RECORD =
+  /^\s*\[?(?:\d{4}-\d\d-\d\d[ T]|[A-Z][a-z]{2} {1,2}\d{1,2} )?\d\d:\d\d:\d\d(?:[.,]\d{1,9})?\S{0,12}(?: \S{1,20}){0,3}? (?:(?:ERROR|ERRO|FATAL|CRITICAL|SEVERE)\b|\[(?:error|critical|fatal|emergency|alert)\])/;
+
+/** What a logged error record loses against a runner's own report (LOG_RECORD). */
+const LOGGED = 30;
+
 /** What a region adds to a hit's priority: inside the failing step first, a passed section never. */
 const REGION_BONUS: Record<Region, number> = { failed: 30, unknown: 0, after: -40, passed: -200 }; // passed: filtered out in explain()
 
@@ -168,7 +180,8 @@ export function rankOf(hit: Hit, facts: LogFacts): number {
   const st = facts.structure;
   const region = regionOf(st, hit.line);
   const later = region === 'failed' && st.outcomes.some((o) => isStepFailure(o) && o.line < hit.line);
-  return priorityOf(hit) + REGION_BONUS[region] - (WARNING_LINE.test(hit.text) ? 60 : 0) - (later ? LATER_FAILURE : 0);
+  const logged = LOG_RECORD.test(hit.text) ? LOGGED : 0;
+  return priorityOf(hit) + REGION_BONUS[region] - (WARNING_LINE.test(hit.text) ? 60 : logged) - (later ? LATER_FAILURE : 0);
 }
 
 /** A hit that can say a log failed: not a warning, not in a section that passed. */
@@ -365,7 +378,11 @@ function failingStepEnd(facts: LogFacts): Line[] {
   const v = failingOutcome(facts.structure);
   const ctx = v ? facts.verdictContext.find((c) => c.line === v.line) : undefined;
   const lines = ctx?.before.length ? ctx.before : facts.tail;
-  return lines.filter((l) => l.text.trim() && !/^(?:travis_|section_|##\[)/.test(l.text.trim()));
+  const said = lines.filter((l) => l.text.trim() && !/^(?:travis_|section_|##\[)/.test(l.text.trim()));
+  // A wrapper's lines (`npm ERR! Failed at the x script`, `make: *** [t] Error 1`) only pass the
+  // failure on: the step's last words are the lines before them.
+  const own = said.filter((l) => !WRAPPER.test(l.text) && !DEMOTE.test(l.text));
+  return own.length ? own : said;
 }
 
 /**

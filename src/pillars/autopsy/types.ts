@@ -85,6 +85,11 @@ export const TOOLS = [
   'swiftlint',
   'vint',
   'xcodebuild',
+  // The front-end checkers of rules/web.yml.
+  'awesome_bot',
+  'karma',
+  'linkinator',
+  'markdownlint',
 ] as const;
 
 export type Severity = 'info' | 'warn' | 'error';
