@@ -148,10 +148,11 @@ const DEMOTE = /^(?:npm (?:error|ERR!) (?:code|errno|syscall|path|dest|A complet
  * A tool's warning: information, never an error cause on its own (issue 15, deliverable 3). apt's
  * `debconf:` lines say only that its dialog frontend fell back to a simpler one; the install goes on.
  * A server's own log record below error level (`20:50:49.289 [warning] ...`, as Erlang's logger and
- * lager print them) is what the program under test logged, not a verdict.
+ * lager print them) is what the program under test logged, not a verdict. sbt prints each passing
+ * ScalaTest test's name at info level (`[info] - fails if TLS is required`): a title, not an error.
  */
 export const WARNING_LINE =
-  /^\s*(?:debconf: |(?:\d{4}-\d\d-\d\d[ T])?\d\d:\d\d:\d\d(?:[.,]\d+)? \[(?:warn(?:ing)?|info|debug|notice)\] |npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
+  /^\s*(?:debconf: |\[info\] - (?!.*\*\*\* FAILED \*\*\*)|(?:\d{4}-\d\d-\d\d[ T])?\d\d:\d\d:\d\d(?:[.,]\d+)? \[(?:warn(?:ing)?|info|debug|notice)\] |npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
 
 /**
  * A record a running program logged at error level (`Apr 12 14:46:55.119 - 0m6s ERROR app: ...`,
@@ -164,6 +165,23 @@ export const LOG_RECORD =
 
 /** What a logged error record loses against a runner's own report (LOG_RECORD). */
 const LOGGED = 30;
+
+/**
+ * pytest's report of a failed test prints what the test printed in sections of its own
+ * (`----- Captured stderr call -----`, `----- Captured log setup -----`, or a plugin's
+ * `----- nginx-proxy logs -----`) after the traceback: a rule firing there is the program's output
+ * during the test, which the traceback above already explains. True when the nearest such section
+ * header before the hit comes after the last test header (`____ test_name ____`) or `====` banner.
+ */
+function inCapturedOutput(hit: Hit): boolean {
+  for (let i = hit.before.length - 1; i >= 0; i--) {
+    const t = hit.before[i]!.text;
+    if (!t.startsWith('-') && !t.startsWith('_') && !t.startsWith('=')) continue;
+    if (/^-{3,} \S.* -{3,}$/.test(t)) return true;
+    if (/^_{3,} \S.* _{3,}$/.test(t) || /^={3,}/.test(t)) return false;
+  }
+  return false;
+}
 
 /** What a region adds to a hit's priority: inside the failing step first, a passed section never. */
 const REGION_BONUS: Record<Region, number> = { failed: 30, unknown: 0, after: -40, passed: -200 }; // passed: filtered out in explain()
@@ -180,7 +198,7 @@ export function rankOf(hit: Hit, facts: LogFacts): number {
   const st = facts.structure;
   const region = regionOf(st, hit.line);
   const later = region === 'failed' && st.outcomes.some((o) => isStepFailure(o) && o.line < hit.line);
-  const logged = LOG_RECORD.test(hit.text) ? LOGGED : 0;
+  const logged = LOG_RECORD.test(hit.text) || inCapturedOutput(hit) ? LOGGED : 0;
   return priorityOf(hit) + REGION_BONUS[region] - (WARNING_LINE.test(hit.text) ? 60 : logged) - (later ? LATER_FAILURE : 0);
 }
 
@@ -227,7 +245,7 @@ export function modelDocument(hits: Hit[], facts: LogFacts): string {
 
 /** Lines that only pass a failure on (make, npm, pnpm, yarn, xcodebuild, the linker driver): they point at what they wrap. */
 const WRAPPER =
-  /^(?:make(?:\[\d+\])?: \*\*\* |npm (?:ERR!|error) |ERR_PNPM_|\s*ELIFECYCLE|error Command failed with exit code|Makefile:\d+: recipe for target|collect2: error: ld returned|\*\* (?:BUILD|TEST|ARCHIVE) FAILED \*\*|(?:Error: )?Process completed with exit code|Build FAILED\.$)/;
+  /^(?:make(?:\[\d+\])?: \*\*\* |npm (?:ERR!|error)(?: |$)|ERR_PNPM_|\s*ELIFECYCLE|error Command failed with exit code|Makefile:\d+: recipe for target|collect2: error: ld returned|\*\* (?:BUILD|TEST|ARCHIVE) FAILED \*\*|(?:Error: )?Process completed with exit code|Build FAILED\.$)/;
 
 /** Lines before a failing verdict that are read as its explanation (a test runner's failure report). */
 const NEAR_VERDICT = 60;
@@ -268,7 +286,8 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
   const st = facts.structure;
   // A log whose own verdicts say it passed, or whose only hits are warnings and lines of sections
   // that passed, names no cause unless the job is known to have failed.
-  const failing = hits.filter((h) => countsAsFailure(h, facts));
+  // A rule of warning severity (ESLint's `warning` lines) reports; alone it does not fail a run.
+  const failing = hits.filter((h) => h.rule.severity === 'error' && countsAsFailure(h, facts));
   const passedLog = statesPassed(st) && !failing.some((h) => regionOf(st, h.line) === 'failed');
   if (!opts.assumeFailed && (passedLog || !failing.length) && !failingOutcome(st) && !(facts.exitCode ?? 0)) {
     const salientFailure = facts.salient.some(

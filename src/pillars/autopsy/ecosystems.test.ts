@@ -15,6 +15,9 @@ const CASES: Array<{ log: string; rule: string; tool: string; evidence: string }
   { log: 'eco-ctest-fail.log', rule: 'ctest.failed', tool: 'ctest', evidence: 'Test #1: ring_wraps' },
   { log: 'eco-ld-undefined.log', rule: 'ld.undefined', tool: 'make', evidence: "undefined reference to `checksum'" },
   { log: 'eco-prove-fail.log', rule: 'tap.failed-test', tool: 'prove', evidence: "Failed test 'edges are trimmed'" },
+  { log: 'eco-mocha-fail.log', rule: 'any.test.assertion', tool: 'mocha', evidence: 'AssertionError [ERR_ASSERTION]' },
+  { log: 'eco-markdownlint-fail.log', rule: 'markdownlint.violation', tool: 'markdownlint', evidence: 'MD012/no-multiple-blanks' },
+  { log: 'eco-linkinator-fail.log', rule: 'linkinator.broken', tool: 'linkinator', evidence: 'Detected 1 broken links' },
 ];
 
 describe('ecosystems: real failing runs', () => {
@@ -25,5 +28,9 @@ describe('ecosystems: real failing runs', () => {
     expect(top.decided_by).toEqual({ rule_id: c.rule });
     expect(top.tool).toBe(c.tool);
     expect(top.evidence.text).toContain(c.evidence);
+  });
+  it("mocha's `N failing` report is a cause of its own (a failure without an assertion line, a multi-line title)", () => {
+    const a = analyzeText(readFileSync(path.join(LOGS, 'eco-mocha-fail.log'), 'utf8'), rules, { classifier: null });
+    expect(a.root_causes.find((rc) => 'rule_id' in rc.decided_by && rc.decided_by.rule_id === 'mocha.failing')?.evidence.text.trim()).toBe('2 failing');
   });
 });

@@ -83,6 +83,7 @@ export const TOOLS = [
   'sbt',
   'shellcheck',
   'swiftlint',
+  'vim',
   'vint',
   'xcodebuild',
   // The front-end checkers of rules/web.yml.
