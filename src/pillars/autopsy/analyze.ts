@@ -316,7 +316,10 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
   // verdict explain it better than a rule firing after it (after_failure output, cache upload).
   const stepFailed = st.outcomes.some(isStepFailure);
   // A step's exit line only says that it failed: the step's last words go first when it is all that fired.
-  const topInStep = ranked.length > 0 && regionOf(st, ranked[0]!.line) === 'failed' && !EXIT_RULE.test(ranked[0]!.rule.id) && !WRAPPER.test(ranked[0]!.text);
+  // So does a warning (ESLint's `warning` lines): it reports, the step failed for another reason.
+  const first = ranked[0];
+  const topInStep =
+    !!first && regionOf(st, first.line) === 'failed' && first.rule.severity === 'error' && !EXIT_RULE.test(first.rule.id) && !WRAPPER.test(first.text);
   if (causes.length && (topInStep || !stepFailed)) return { failed: true, root_causes: causes, facts };
 
   const usable = facts.salient.filter((s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text));

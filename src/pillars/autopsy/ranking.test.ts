@@ -173,6 +173,15 @@ describe('ranking: a tool verdict before the lines it lists', () => {
       ['IE 9.0.0 (Windows 7.0.0): Executed 50 of 220 DISCONNECTED (33.106 secs / 1.059 secs)', 'karma.browser.disconnected'],
       ['Chrome 75.0.3770 (Mac OS X 10.14.5): Executed 220 of 220 (3 FAILED) (29.813 secs / 29.686 secs)', 'karma.failed'],
       ['    java.lang.AssertionError: 13,928,704 -> 113,907,376', 'any.test.assertion'],
+      [
+        'Building sites … ERROR 2019/08/01 15:12:45 [en] REF_NOT_FOUND: Ref "/docs/4.3/layout/overview": "/site/content/docs/a.md:3:5": page not found',
+        'hugo.error',
+      ],
+      ['Error: Error building site: logged 102 error(s)', 'hugo.error'],
+      [
+        'Firefox 60.0.0 (Windows 7.0.0) upgrade angular1_providers injectorFactory should throw if the injector value has not been set yet FAILED',
+        'karma.spec.failed',
+      ],
       ['t/t5516-fetch-push.sh .............. Failed 1/13 subtests ', 'prove.failed-subtests'],
       ["No such file or directory: 'mysqltuner.pl'", 'shell.file.missing'],
     ];

@@ -88,6 +88,7 @@ export const TOOLS = [
   'xcodebuild',
   // The front-end checkers of rules/web.yml.
   'awesome_bot',
+  'hugo',
   'karma',
   'linkinator',
   'markdownlint',
