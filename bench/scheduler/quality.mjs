@@ -2,7 +2,9 @@
 // runs before it (all of them, averaged), then measure the slowest shard with run k's ACTUAL times:
 // ratio = slowest / max(longest test, total / N), 1.0 the best possible. Average and max over the
 // runs, for N = 2, 4, 8, per project and unit (file: what vitest shards; case: single tests), next
-// to round robin and to "timings of the last run only". Also the duration replay (MAPE) of the same
+// to round robin, to "timings of the last run only" and to an oracle that splits with run k's own
+// actual times (what no predictor can beat: the gap between it and 1.0 is the units' granularity,
+// not the prediction). Also the duration replay (MAPE) of the same
 // history. The history is this repository's vitest suites at real commits
 // (src/pillars/scheduler/fixtures/make-history.sh). Asserts nothing.
 //
@@ -26,12 +28,13 @@ for (const p of projects) {
     runs.push((await parseReportCases(path.join(dir, h.junit))).cases);
   for (const by of ['file', 'case']) {
     for (const n of [2, 4, 8]) {
-      const q = { ours: [], last: [], rr: [] };
+      const q = { ours: [], last: [], rr: [], oracle: [] };
       for (let k = 1; k < runs.length; k++) {
         const ids = unitsOf(runs[k], by);
         const actual = actualTimes(runs[k], by);
         q.ours.push(shardQuality(splitTests(ids, snapshotOf(runs.slice(0, k)), n, by).shards, actual));
         q.last.push(shardQuality(splitTests(ids, snapshotOf(runs.slice(k - 1, k)), n, by).shards, actual));
+        q.oracle.push(shardQuality(splitTests(ids, snapshotOf([runs[k]]), n, by).shards, actual));
         q.rr.push(
           shardQuality(
             roundRobin(ids, n).map((tests) => ({ tests })),
@@ -42,7 +45,7 @@ for (const p of projects) {
       const avg = (a) => a.reduce((s, x) => s + x, 0) / a.length;
       const max = (a) => Math.max(...a);
       console.log(
-        `shard quality ${p} by ${by} N=${n} (${q.ours.length} runs): ours avg ${f3(avg(q.ours))} max ${f3(max(q.ours))}, peer last-run-only avg ${f3(avg(q.last))} max ${f3(max(q.last))}, peer round-robin avg ${f3(avg(q.rr))} max ${f3(max(q.rr))}, ratio avg ours/round-robin ${f3(avg(q.ours) / avg(q.rr))}`,
+        `shard quality ${p} by ${by} N=${n} (${q.ours.length} runs): ours avg ${f3(avg(q.ours))} max ${f3(max(q.ours))}, peer last-run-only avg ${f3(avg(q.last))} max ${f3(max(q.last))}, peer round-robin avg ${f3(avg(q.rr))} max ${f3(max(q.rr))}, oracle avg ${f3(avg(q.oracle))} max ${f3(max(q.oracle))}, ratio avg ours/round-robin ${f3(avg(q.ours) / avg(q.rr))}`,
       );
     }
   }
