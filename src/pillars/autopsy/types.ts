@@ -85,6 +85,9 @@ export const TOOLS = [
   'swiftlint',
   'vint',
   'xcodebuild',
+  // The Apple tools of rules/apple-dotnet.yml not named above.
+  'jazzy',
+  'swiftpm',
   // The front-end checkers of rules/web.yml.
   'awesome_bot',
   'karma',
