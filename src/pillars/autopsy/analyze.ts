@@ -150,9 +150,12 @@ const DEMOTE = /^(?:npm (?:error|ERR!) (?:code|errno|syscall|path|dest|A complet
  * A server's own log record below error level (`20:50:49.289 [warning] ...`, as Erlang's logger and
  * lager print them) is what the program under test logged, not a verdict. sbt prints each passing
  * ScalaTest test's name at info level (`[info] - fails if TLS is required`): a title, not an error.
+ * A compiler's or linter's `file:line:col: warning: ...` (clang, swiftc, SwiftLint's Xcode reporter)
+ * is a warning too: a run with only warnings passes; under a strict lint that failed the step it is
+ * still the cause, ranked low.
  */
 export const WARNING_LINE =
-  /^\s*(?:debconf: |\[info\] - (?!.*\*\*\* FAILED \*\*\*)|(?:\d{4}-\d\d-\d\d[ T])?\d\d:\d\d:\d\d(?:[.,]\d+)? \[(?:warn(?:ing)?|info|debug|notice)\] |npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
+  /^\s*(?:\S+:\d+:(?:\d+:)? warning: |debconf: |\[info\] - (?!.*\*\*\* FAILED \*\*\*)|(?:\d{4}-\d\d-\d\d[ T])?\d\d:\d\d:\d\d(?:[.,]\d+)? \[(?:warn(?:ing)?|info|debug|notice)\] |npm (?:warn|WARN)\b|\[(?:WARNING|WARN)\]|warning(?:\[\w+\])?:|WARNING:|Warning:|WARN\b|W: |::warning|\S+:\d+: (?:\w+)?Warning: )/;
 
 /**
  * A record a running program logged at error level (`Apr 12 14:46:55.119 - 0m6s ERROR app: ...`,
@@ -199,7 +202,25 @@ export function rankOf(hit: Hit, facts: LogFacts): number {
   const region = regionOf(st, hit.line);
   const later = region === 'failed' && st.outcomes.some((o) => isStepFailure(o) && o.line < hit.line);
   const logged = LOG_RECORD.test(hit.text) || inCapturedOutput(hit) ? LOGGED : 0;
-  return priorityOf(hit) + REGION_BONUS[region] - (WARNING_LINE.test(hit.text) ? 60 : logged) - (later ? LATER_FAILURE : 0);
+  const base = priorityOf(hit) + REGION_BONUS[region] - (WARNING_LINE.test(hit.text) ? 60 : logged) - (later ? LATER_FAILURE : 0);
+  return base + scriptEndBonus(hit, facts);
+}
+
+/**
+ * Rules for a script's own error record (PowerShell's `At FILE:N char:M`): when the failing step's
+ * verdict follows within SCRIPT_END_LINES, the record is the error that stopped the script — the
+ * step's last word, naming the script line that threw, with the wrapped tool's own error lines just
+ * before it (kept as the next cause and in the evidence's context). It then ranks above what one
+ * tool printed earlier in the step; a record logged mid-run (a test that passed printed one) does not.
+ */
+const SCRIPT_END_RULE = /^powershell\.record\./;
+const SCRIPT_END_LINES = 8;
+const SCRIPT_END_BONUS = 40;
+
+function scriptEndBonus(hit: Hit, facts: LogFacts): number {
+  if (!SCRIPT_END_RULE.test(hit.rule.id)) return 0;
+  const v = nextOutcome(facts.structure, hit.line);
+  return v && !v.ok && v.line - hit.line <= SCRIPT_END_LINES ? SCRIPT_END_BONUS : 0;
 }
 
 /** A hit that can say a log failed: not a warning, not in a section that passed. */
@@ -230,6 +251,25 @@ export function categoryOf(hit: Hit): RootCause['category'] {
 /** Lines that say a run passed: never evidence of a failure on their own. */
 const PASSING = /^\s*(?:✓|✔|√|ok\b|PASS\b|PASSED\b|--- PASS|test result: ok)|\b0 (?:failed|failures|errors)\b|\bno (?:errors|failures)\b/i;
 const STRONG = /\b(?:error|fail(?:ed|ure)|fatal|exception|panic(?:ked)?|traceback|abort(?:ed)?|killed)\b/i;
+
+/**
+ * A line without the file names in it: a failure word that is part of a file name is not a failure
+ * word (`Linting 'Error.swift' (11/53)`, `Parsing Error.swift (2/21)`, `"file": ".../FailureTests.m"`:
+ * tools that walk files print every name). A name is a token (between spaces, quotes, brackets,
+ * commas) ending in a lowercase `.ext`, as extensions are — `System.Exception` is no file name.
+ */
+const NAME_SEPARATORS = /[\s'"`()[\]{},]+/;
+const FILE_NAME = /\w\.[a-z][a-z0-9]{0,5}$/;
+export function withoutFileNames(text: string): string {
+  if (!text.includes('.')) return text;
+  return text
+    .split(NAME_SEPARATORS)
+    .filter((t) => !FILE_NAME.test(t))
+    .join(' ');
+}
+
+/** The line says something failed, in words that are not part of a file name. */
+const saysFailure = (text: string) => STRONG.test(text) && STRONG.test(withoutFileNames(text));
 
 /** The text the classifier reads for a log: the lines that look like errors, and the last lines. */
 export function modelDocument(hits: Hit[], facts: LogFacts): string {
@@ -269,7 +309,8 @@ function nearVerdict(salient: Line[], facts: LogFacts): Line | undefined {
     if (!text || text.startsWith('$ ') || /^(?:travis_|section_|##\[)/.test(text) || WARNING_LINE.test(text) || WRAPPER.test(text)) continue;
     const v = nextOutcome(st, l.line);
     if (!v || v.ok || v.final || v.line - l.line > NEAR_VERDICT || v.line === l.line) continue;
-    const words = STRONG.test(text) ? NEAR_VERDICT : SALIENT_WORD.test(text) ? NEAR_VERDICT / 2 : 0;
+    const plain = withoutFileNames(text);
+    const words = STRONG.test(plain) ? NEAR_VERDICT : SALIENT_WORD.test(plain) ? NEAR_VERDICT / 2 : 0;
     // A line without failure words stands for the failure only before a verdict that names its
     // command (Travis prints the step's last output there); a bare exit line says more than it.
     if (!words && (!v.command || /^\S+(?:\.\d+)?$/.test(text))) continue;
@@ -291,7 +332,7 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
   const passedLog = statesPassed(st) && !failing.some((h) => regionOf(st, h.line) === 'failed');
   if (!opts.assumeFailed && (passedLog || !failing.length) && !failingOutcome(st) && !(facts.exitCode ?? 0)) {
     const salientFailure = facts.salient.some(
-      (s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text) && STRONG.test(s.text) && regionOf(st, s.line) !== 'passed',
+      (s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text) && saysFailure(s.text) && regionOf(st, s.line) !== 'passed',
     );
     if (passedLog || !salientFailure) return { failed: false, root_causes: [], facts };
   }
@@ -316,17 +357,15 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
   // verdict explain it better than a rule firing after it (after_failure output, cache upload).
   const stepFailed = st.outcomes.some(isStepFailure);
   // A step's exit line only says that it failed: the step's last words go first when it is all that fired.
-  // So does a warning (ESLint's `warning` lines): it reports, the step failed for another reason.
   const first = ranked[0];
-  const topInStep =
-    !!first && regionOf(st, first.line) === 'failed' && first.rule.severity === 'error' && !EXIT_RULE.test(first.rule.id) && !WRAPPER.test(first.text);
+  const topInStep = !!first && regionOf(st, first.line) === 'failed' && !EXIT_RULE.test(first.rule.id) && !WRAPPER.test(first.text);
   if (causes.length && (topInStep || !stepFailed)) return { failed: true, root_causes: causes, facts };
 
   const usable = facts.salient.filter((s) => !PASSING.test(s.text) && !WARNING_LINE.test(s.text));
   // Where the failure is: the failing step's lines first, never a section that passed.
   const inFailed = usable.filter((s) => regionOf(st, s.line) === 'failed');
   const salient = inFailed.length ? inFailed : usable.filter((s) => regionOf(st, s.line) !== 'passed');
-  const looksFailed = (facts.exitCode !== null && facts.exitCode !== 0) || !!failingOutcome(st) || salient.some((s) => STRONG.test(s.text));
+  const looksFailed = (facts.exitCode !== null && facts.exitCode !== 0) || !!failingOutcome(st) || salient.some((s) => saysFailure(s.text));
   if (!causes.length && !opts.assumeFailed && !looksFailed) return { failed: false, root_causes: [], facts };
   // With causes already found, only the step's last words may go before them, never a guess.
   const fallback = fallbackCause(hits, facts, opts.classifier, inFailed, salient, causes.length > 0, opts.abstainBelow ?? ABSTAIN_BELOW, width);

@@ -10,7 +10,13 @@ import { ansiEnd } from './normalize.js';
 
 type Req = string[] | null; // one of these literals occurs in every match; null = unknown
 
+/**
+ * Shortest literal, in UTF-8 bytes (what the automaton matches): three ASCII characters, or one
+ * symbol outside ASCII — xcpretty's `✗` and `❌`, three bytes each, are rarer in passing output
+ * than most three-letter words (counted in UTF-16 units, `✗ ` was too short to be a literal).
+ */
 const MIN_LITERAL = 3;
+const bytesOf = (lit: string) => Buffer.byteLength(lit, 'utf8');
 /** Largest literal set a cross product may build (beyond it the shorter, known part is kept). */
 const MAX_SET = 32;
 /** Largest character class expanded into its characters (`[Ff]ailed` gives `Failed`, `failed`). */
@@ -48,7 +54,7 @@ function selectivity(lit: string): number {
 const selectivityOf = new Map<string, number>();
 
 function weigh(lit: string): number {
-  if (lit.length < MIN_LITERAL) return -Infinity;
+  if (bytesOf(lit) < MIN_LITERAL) return -Infinity;
   if (KEYWORDS.some((k) => lit.includes(k))) return 100 + lit.length;
   const bare = lit.trim().toLowerCase();
   // A piece of a common word is no rarer than the word (`lin` of `line`): scored alike, so the
@@ -236,7 +242,7 @@ export function requiredLiterals(source: string): Req {
   try {
     const r = bestOf(alternation());
     if (i !== s.length) return null;
-    return r && r.every((x) => x.length >= MIN_LITERAL) ? r : null;
+    return r && r.every((x) => bytesOf(x) >= MIN_LITERAL) ? r : null;
   } catch {
     return null;
   }

@@ -86,6 +86,9 @@ export const TOOLS = [
   'vim',
   'vint',
   'xcodebuild',
+  // The Apple tools of rules/apple-dotnet.yml not named above.
+  'jazzy',
+  'swiftpm',
   // The front-end checkers of rules/web.yml.
   'awesome_bot',
   'hugo',
