@@ -71,6 +71,26 @@ describe('verdicts and pieces', () => {
     expect(a.root_causes[0]!.evidence.line).toBeGreaterThan(5);
     expect(a.root_causes.some((rc) => rc.evidence.line === 2)).toBe(false);
   });
+  it("Travis's untimed language announcements (`$ lein version`) before the timed steps passed", () => {
+    const log = [
+      'travis_fold:start:git.checkout\r\x1b[0Ktravis_time:start:1d98728c\r\x1b[0K$ git clone --depth=50 https://github.com/acme/app.git acme/app',
+      'travis_time:end:1d98728c:start=1,finish=2,duration=1\r\x1b[0K',
+      'travis_fold:end:git.checkout\r\x1b[0K$ java -Xmx32m -version',
+      'openjdk version "1.8.0_151"',
+      '$ lein version',
+      'Could not find artifact acme:core:jar:2.7.2-SNAPSHOT in clojars (https://clojars.org/repo/)',
+      'Leiningen 2.7.1 on Java 1.8.0_151 OpenJDK 64-Bit Server VM',
+      'travis_time:start:00bf9c70\r\x1b[0K$ lein test',
+      'FAIL in (test-parse) (core_test.clj:12)',
+      'expected: (= 1 2)',
+      'travis_time:end:00bf9c70:start=3,finish=4,duration=1\r\x1b[0K\x1b[31;1mThe command "lein test" exited with 1.\x1b[0m',
+      'Done. Your build exited with 1.',
+    ].join('\n');
+    const a = analyzeText(log, rules, { classifier: null });
+    expect(regionOf(a.facts.structure, 6)).toBe('passed');
+    expect(regionOf(a.facts.structure, 9)).toBe('failed');
+    expect(a.root_causes.some((rc) => rc.evidence.line === 6)).toBe(false);
+  });
   it('a later failing Travis step (a consequence) yields to the first failing one when priorities are close', () => {
     const log = [
       'travis_time:start:0481ab14\r\x1b[0K$ docker build -t "$name:current" .',

@@ -193,6 +193,11 @@ export function nextOutcome(s: LogStructure, line: number): Outcome | null {
 export function regionOf(s: LogStructure, line: number): Region {
   const step = stepAt(s, line);
   const next = nextOutcome(s, line);
+  // Travis runs untimed set-up commands of its own between the timed steps (the language's
+  // announcements: `$ java -version`, `$ lein version`, `$ node --version`); the job going on to a
+  // timed step after one, with no verdict between, means it did not stop the job.
+  const laterTimed = step ? undefined : s.steps.find((o) => o.name === 'travis' && o.start > line);
+  if (laterTimed && !(next && next.line < laterTimed.start)) return 'passed';
   // The tool's or step's own verdict, when it comes before the step ends.
   if (next && (!step || step.end === null || next.line <= step.end + 1)) {
     const closesFold = s.folds.find((f) => within(f, line) && f.end !== null && f.end < next.line);
