@@ -18,6 +18,7 @@ const CASES: Array<{ log: string; rule: string; tool: string; evidence: string }
   { log: 'eco-mocha-fail.log', rule: 'any.test.assertion', tool: 'mocha', evidence: 'AssertionError [ERR_ASSERTION]' },
   { log: 'eco-markdownlint-fail.log', rule: 'markdownlint.violation', tool: 'markdownlint', evidence: 'MD012/no-multiple-blanks' },
   { log: 'eco-linkinator-fail.log', rule: 'linkinator.broken', tool: 'linkinator', evidence: 'Detected 1 broken links' },
+  { log: 'eco-asan-fail.log', rule: 'sanitizer.error', tool: 'shell', evidence: 'AddressSanitizer: heap-use-after-free' },
 ];
 
 describe('ecosystems: real failing runs', () => {

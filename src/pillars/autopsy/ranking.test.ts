@@ -179,6 +179,11 @@ describe('ranking: a tool verdict before the lines it lists', () => {
       ],
       ['Error: Error building site: logged 102 error(s)', 'hugo.error'],
       [
+        '==30799==ERROR: AddressSanitizer: heap-use-after-free on address 0x61b000080607 at pc 0x555888669d4c bp 0x7f3822083810 sp 0x7f3822083808',
+        'sanitizer.error',
+      ],
+      ['src/util/strencodings.cpp:120:14: runtime error: signed integer overflow: 2147483647 + 1 cannot be represented in type int', 'sanitizer.error'],
+      [
         'Firefox 60.0.0 (Windows 7.0.0) upgrade angular1_providers injectorFactory should throw if the injector value has not been set yet FAILED',
         'karma.spec.failed',
       ],
