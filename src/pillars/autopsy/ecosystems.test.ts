@@ -15,6 +15,12 @@ const CASES: Array<{ log: string; rule: string; tool: string; evidence: string }
   { log: 'eco-ctest-fail.log', rule: 'ctest.failed', tool: 'ctest', evidence: 'Test #1: ring_wraps' },
   { log: 'eco-ld-undefined.log', rule: 'ld.undefined', tool: 'make', evidence: "undefined reference to `checksum'" },
   { log: 'eco-prove-fail.log', rule: 'tap.failed-test', tool: 'prove', evidence: "Failed test 'edges are trimmed'" },
+  { log: 'eco-phpunit-fail.log', rule: 'phpunit.failures', tool: 'phpunit', evidence: 'There was 1 error:' },
+  { log: 'eco-php-fatal.log', rule: 'php.fatal', tool: 'php', evidence: 'Call to undefined function load_pages()' },
+  { log: 'eco-rebar3-eunit-fail.log', rule: 'eunit.assertion', tool: 'rebar3', evidence: 'Failure/Error: ?assertEqual(15' },
+  { log: 'eco-rebar3-ct-fail.log', rule: 'ct.failed', tool: 'rebar3', evidence: '%%% cart_SUITE ==> sums:' },
+  { log: 'eco-rspec-load-error.log', rule: 'rspec.load-error', tool: 'rspec', evidence: 'An error occurred while loading ./spec/price_spec.rb' },
+  { log: 'eco-rake-aborted.log', rule: 'rake.aborted', tool: 'rake', evidence: 'rake aborted!' },
 ];
 
 describe('ecosystems: real failing runs', () => {
@@ -25,5 +31,10 @@ describe('ecosystems: real failing runs', () => {
     expect(top.decided_by).toEqual({ rule_id: c.rule });
     expect(top.tool).toBe(c.tool);
     expect(top.evidence.text).toContain(c.evidence);
+  });
+  it('PHPUnit: the file and line of the failing test are under the report, the summary states the failure', () => {
+    const a = analyzeText(readFileSync(path.join(LOGS, 'eco-phpunit-fail.log'), 'utf8'), rules, { classifier: null });
+    expect(a.facts.structure.outcomes.at(-1)).toMatchObject({ ok: false });
+    expect(a.root_causes[0]!.evidence.after.join('\n')).toContain('InvalidArgumentException: price must be positive, got -3');
   });
 });
