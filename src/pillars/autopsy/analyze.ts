@@ -12,7 +12,7 @@ import { PARSER_BY_TOOL, SALIENT as SALIENT_WORD, toolAround } from './parsers/i
 import type { FailingTest, Hit, LogFacts, Rule } from './types.js';
 import { scanStream, scanText } from './scan.js';
 import { failureSignature } from './signature.js';
-import { failingOutcome, isStepFailure, nextOutcome, regionOf, statesPassed, stepTool, type Region } from './structure.js';
+import { failingOutcome, isStepFailure, nextOutcome, regionOf, statesPassed, stepAt, stepTool, type Region } from './structure.js';
 
 export interface ExplainOptions {
   /** The classifier for logs where no rule fires (null: rules only). */
@@ -184,6 +184,33 @@ export function rankOf(hit: Hit, facts: LogFacts): number {
   return priorityOf(hit) + REGION_BONUS[region] - (WARNING_LINE.test(hit.text) ? 60 : logged) - (later ? LATER_FAILURE : 0);
 }
 
+/** Bash's job-status report of a script's command killed by a signal (`build.sh: line 9:    16 Killed    cabal build`). */
+const JOB_KILLED = /: line \d+: +\d+ Killed\b/;
+
+/** What a kill the script went on after loses (survivedKill). */
+const SURVIVED_KILL = 40;
+
+/**
+ * A script's command was killed, yet the same step went on and failed later on something a rule
+ * explains (a compile error, a failing test): the script survived the kill (`|| true`, no `set -e`:
+ * a memory- or CPU-limited first attempt), so the later failure is the step's cause, not the kill.
+ * Wrappers and exit lines after it do not count: they only pass the kill on.
+ */
+function survivedKill(hit: Hit, hits: Hit[], facts: LogFacts): boolean {
+  if (hit.rule.id !== 'any.oom.killed' || !JOB_KILLED.test(hit.text)) return false;
+  const step = stepAt(facts.structure, hit.line);
+  return hits.some(
+    (h) =>
+      h.line > hit.line &&
+      h.rule.id !== hit.rule.id &&
+      h.rule.priority >= 60 &&
+      !EXIT_RULE.test(h.rule.id) &&
+      !WRAPPER.test(h.text) &&
+      !WARNING_LINE.test(h.text) &&
+      stepAt(facts.structure, h.line) === step,
+  );
+}
+
 /** A hit that can say a log failed: not a warning, not in a section that passed. */
 function countsAsFailure(hit: Hit, facts: LogFacts): boolean {
   return !WARNING_LINE.test(hit.text) && regionOf(facts.structure, hit.line) !== 'passed';
@@ -276,7 +303,7 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
     );
     if (passedLog || !salientFailure) return { failed: false, root_causes: [], facts };
   }
-  const rank = new Map(hits.map((h) => [h, rankOf(h, facts)]));
+  const rank = new Map(hits.map((h) => [h, rankOf(h, facts) - (survivedKill(h, hits, facts) ? SURVIVED_KILL : 0)]));
   // A line in a section that passed is never a cause; warnings rank low and alone never fail a log.
   const ranked = hits
     .filter((h) => regionOf(st, h.line) !== 'passed' && (opts.assumeFailed || countsAsFailure(h, facts) || failingOutcome(st)))

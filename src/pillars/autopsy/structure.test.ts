@@ -141,6 +141,29 @@ describe('verdicts and pieces', () => {
     expect(a.root_causes[0]).toMatchObject({ decided_by: { rule_id: 'minitest.block' }, evidence: { line: 5 } });
     expect(a.root_causes.some((rc) => rc.evidence.line === 2)).toBe(false);
   });
+  it("a script's command killed (bash's job-status line) yields to a later failure of the same step; alone it stays the cause", () => {
+    const step = (after: string[]) =>
+      [
+        'travis_time:start:218ff700\r\x1b[0K$ docker run -v "$PWD:/mnt" builder -c compile',
+        '+ cabal build Paths_ShellCheck',
+        '[ 3 of 20] Compiling ShellCheck.AST   ( src/ShellCheck/AST.hs, dist/build/ShellCheck/AST.o )',
+        '/usr/bin/compile-shellcheck: line 9:    16 Killed                  cabal build Paths_ShellCheck',
+        ...after,
+        'travis_time:end:218ff700:start=1,finish=2,duration=1\r\x1b[0KThe command "docker run -v "$PWD:/mnt" builder -c compile" exited with 1.',
+        'Done. Your build exited with 1.',
+      ].join('\n');
+    const survived = analyzeText(
+      step(['+ true', '+ ghc --make shellcheck', 'shellcheck.hs:442:19: error:', '    Variable not in scope: doesPathExist']),
+      rules,
+      {
+        classifier: null,
+      },
+    );
+    expect(survived.root_causes[0]).toMatchObject({ decided_by: { rule_id: 'ghc.error' }, evidence: { line: 7 } });
+    expect(survived.root_causes.map((rc) => rc.evidence.line)).toContain(4);
+    const fatal = analyzeText(step([]), rules, { classifier: null });
+    expect(fatal.root_causes[0]).toMatchObject({ decided_by: { rule_id: 'any.oom.killed' }, evidence: { line: 4 } });
+  });
   it("Mocha's `N passing` followed by `N failing` is no passing verdict", () => {
     const run = (tail: string) =>
       analyzeText(`  widget\n    Error: connect ECONNREFUSED 127.0.0.1:5432\n\n  3 passing (12ms)\n${tail}`, rules, { classifier: null });
