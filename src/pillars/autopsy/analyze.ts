@@ -335,8 +335,18 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
   if (!causes.length && !opts.assumeFailed && !looksFailed) return { failed: false, root_causes: [], facts };
   // With causes already found, only the step's last words may go before them, never a guess.
   const fallback = fallbackCause(hits, facts, opts.classifier, inFailed, salient, causes.length > 0, opts.abstainBelow ?? ABSTAIN_BELOW, width);
-  if (!fallback) return { failed: true, root_causes: causes, facts };
+  if (!fallback || keepsWrapper(ranked[0], fallback)) return { failed: true, root_causes: causes, facts };
   return { failed: true, facts, root_causes: [fallback, ...causes.filter((c) => c.evidence.line !== fallback.evidence.line)].slice(0, max) };
+}
+
+/**
+ * A wrapper's line (`error Command failed with exit code 1.` just under the wrapped command's output)
+ * says more than step's last words without a failure word (a hook runner's summary line,
+ * `🥊  prettier`): the wrapper stays the cause, next to what it wraps.
+ */
+function keepsWrapper(top: Hit | undefined, fallback: RootCause): boolean {
+  const said = fallback.evidence.text;
+  return !!top && WRAPPER.test(top.text) && !STRONG.test(said) && !SALIENT_WORD.test(said);
 }
 
 type Salient = LogFacts['salient'];

@@ -111,6 +111,22 @@ describe('verdicts and pieces', () => {
     expect(a.facts.verdictContext.find((c) => c.line === 7)?.before.at(-1)?.line).toBe(6);
     expect(a.root_causes[0]).toMatchObject({ decided_by: { rule_id: 'rubocop.offense' }, tool: 'rubocop', file: 'app/models/user.rb', line: 3 });
   });
+  it("a wrapper's line (yarn's `error Command failed`) stays the cause over step's last words without a failure word", () => {
+    const log = [
+      'travis_time:start:0d8641d4\r\x1b[0K$ npx lefthook run lints',
+      '  EXECUTE > prettier',
+      "$ prettier --list-different 'app/**/*.es6'",
+      'app/assets/javascripts/routes/about.js.es6',
+      'error Command failed with exit code 1.',
+      'info Visit https://yarnpkg.com/en/docs/cli/run for documentation about this command.',
+      'SUMMARY: (done in 117.76 seconds)',
+      '✔️  eslint-test',
+      '🥊  prettier',
+      'travis_time:end:0d8641d4:start=1,finish=2,duration=1\r\x1b[0KThe command "npx lefthook run lints" exited with 1.',
+    ].join('\n');
+    const a = analyzeText(log, rules, { classifier: shippedClassifier() });
+    expect(a.root_causes[0]!.evidence.line).toBe(5);
+  });
   it("reads PHPUnit's, Minitest's, Common Test's and rebar3's verdicts; RSpec's errors outside examples are no pass", () => {
     expect(verdict('Tests: 59, Assertions: 139, Failures: 7, Skipped: 1.')).toMatchObject({ ok: false });
     expect(verdict('Tests: 4, Assertions: 2, Errors: 1, Failures: 1, Risky: 1.')).toMatchObject({ ok: false });
