@@ -106,14 +106,21 @@ function toolVerdict(p: string): boolean | null {
 
 /**
  * The verdicts of PHPUnit, Minitest, Common Test and rebar3 (issue 15: PHP, Ruby, Erlang). PHPUnit's
- * `OK, but incomplete, skipped, or risky tests!` and PHPUnit 10's `OK, but there were issues!` are no
- * verdict: with --fail-on-risky/--fail-on-warning the run fails after printing them.
+ * count line with only skipped, incomplete, risky tests or deprecations and notices (`OK, but
+ * incomplete, skipped, or risky tests!` above it) passes: those fail a run only with --fail-on-risky
+ * and the like, and a CI step's own failing exit line then says so; a count of warnings fails
+ * PHPUnit 9 and not 10, so it is no verdict.
  */
 function runnerVerdict(p: string): boolean | null {
   if (/^Tests: \d+, Assertions: \d+, (?:.*\b)?(?:Errors|Failures): [1-9]/.test(p)) return false;
   if (/^\d+ (?:runs|tests), \d+ assertions, (?:[1-9]\d* failures|\d+ failures, [1-9]\d* errors)/.test(p)) return false;
   if (/TEST COMPLETE, \d+ ok, [1-9]\d* failed\b/.test(p) || /^Failed \d+ tests?\. Passed \d+ tests?\.\s*$/.test(p)) return false;
-  if (/^OK \(\d+ tests?, \d+ assertions?\)$/.test(p) || /^\d+ (?:runs|tests), \d+ assertions, 0 failures, 0 errors\b/.test(p)) return true;
+  if (
+    /^OK \(\d+ tests?, \d+ assertions?\)$/.test(p) ||
+    /^Tests: \d+, Assertions: \d+(?:, (?:Skipped|Incomplete|Risky|Deprecations|Notices): \d+)+\.$/.test(p) ||
+    /^\d+ (?:runs|tests), \d+ assertions, 0 failures, 0 errors\b/.test(p)
+  )
+    return true;
   if (/TEST COMPLETE, \d+ ok, 0 failed\b/.test(p) || /^All \d+ tests passed\.\s*$/.test(p)) return true;
   return null;
 }
