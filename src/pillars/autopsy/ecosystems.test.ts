@@ -21,6 +21,7 @@ const CASES: Array<{ log: string; rule: string; tool: string; evidence: string }
   { log: 'eco-rebar3-ct-fail.log', rule: 'ct.failed', tool: 'rebar3', evidence: '%%% cart_SUITE ==> sums:' },
   { log: 'eco-rspec-load-error.log', rule: 'rspec.load-error', tool: 'rspec', evidence: 'An error occurred while loading ./spec/price_spec.rb' },
   { log: 'eco-rake-aborted.log', rule: 'rake.aborted', tool: 'rake', evidence: 'rake aborted!' },
+  { log: 'eco-composer-unresolvable.log', rule: 'composer.problem', tool: 'composer', evidence: 'Problem 1' },
 ];
 
 describe('ecosystems: real failing runs', () => {
