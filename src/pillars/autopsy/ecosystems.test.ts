@@ -22,6 +22,8 @@ const CASES: Array<{ log: string; rule: string; tool: string; evidence: string }
   { log: 'eco-rspec-load-error.log', rule: 'rspec.load-error', tool: 'rspec', evidence: 'An error occurred while loading ./spec/price_spec.rb' },
   { log: 'eco-rake-aborted.log', rule: 'rake.aborted', tool: 'rake', evidence: 'rake aborted!' },
   { log: 'eco-composer-unresolvable.log', rule: 'composer.problem', tool: 'composer', evidence: 'Problem 1' },
+  { log: 'eco-rebar3-compile-error.log', rule: 'erlang.compile', tool: 'rebar3', evidence: 'src/cart_fmt.erl:3:43: syntax error before' },
+  { log: 'eco-minitest-fail.log', rule: 'minitest.failure', tool: 'minitest', evidence: '1) Failure:' },
 ];
 
 describe('ecosystems: real failing runs', () => {
