@@ -24,6 +24,7 @@ const CASES: Array<{ log: string; rule: string; tool: string; evidence: string }
   { log: 'eco-composer-unresolvable.log', rule: 'composer.problem', tool: 'composer', evidence: 'Problem 1' },
   { log: 'eco-rebar3-compile-error.log', rule: 'erlang.compile', tool: 'rebar3', evidence: 'src/cart_fmt.erl:3:43: syntax error before' },
   { log: 'eco-minitest-fail.log', rule: 'minitest.failure', tool: 'minitest', evidence: '1) Failure:' },
+  { log: 'eco-eunit-fail.log', rule: 'eunit.failed-test', tool: 'rebar3', evidence: 'cart_tests: sums_test...*failed*' },
 ];
 
 describe('ecosystems: real failing runs', () => {

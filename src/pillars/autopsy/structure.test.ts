@@ -146,6 +146,8 @@ describe('verdicts and pieces', () => {
     expect(verdict('Testing processone.ejabberd: TEST COMPLETE, 1078 ok, 5 failed, 387 skipped of 1470 test cases')).toMatchObject({ ok: false });
     expect(verdict('Failed 1 tests. Passed 1 tests. ')).toMatchObject({ ok: false });
     expect(verdict('All 2 tests passed.')).toMatchObject({ ok: true });
+    expect(verdict('  All 2 tests passed.')).toMatchObject({ ok: true });
+    expect(verdict('  Failed: 1.  Skipped: 0.  Passed: 1.')).toMatchObject({ ok: false });
     expect(verdict('0 examples, 0 failures, 1 error occurred outside of examples')).toMatchObject({ ok: false });
     expect(verdict('13105 examples, 0 failures, 3 pending')).toMatchObject({ ok: true });
   });

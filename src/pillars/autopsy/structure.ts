@@ -114,14 +114,19 @@ function toolVerdict(p: string): boolean | null {
 function runnerVerdict(p: string): boolean | null {
   if (/^Tests: \d+, Assertions: \d+, (?:.*\b)?(?:Errors|Failures): [1-9]/.test(p)) return false;
   if (/^\d+ (?:runs|tests), \d+ assertions, (?:[1-9]\d* failures|\d+ failures, [1-9]\d* errors)/.test(p)) return false;
-  if (/TEST COMPLETE, \d+ ok, [1-9]\d* failed\b/.test(p) || /^Failed \d+ tests?\. Passed \d+ tests?\.\s*$/.test(p)) return false;
+  if (
+    /TEST COMPLETE, \d+ ok, [1-9]\d* failed\b/.test(p) ||
+    /^Failed \d+ tests?\. Passed \d+ tests?\.\s*$/.test(p) ||
+    /^\s*Failed: [1-9]\d*\.\s+Skipped: \d+\.\s+Passed: \d+\./.test(p)
+  )
+    return false;
   if (
     /^OK \(\d+ tests?, \d+ assertions?\)$/.test(p) ||
     /^Tests: \d+, Assertions: \d+(?:, (?:Skipped|Incomplete|Risky|Deprecations|Notices): \d+)+\.$/.test(p) ||
     /^\d+ (?:runs|tests), \d+ assertions, 0 failures, 0 errors\b/.test(p)
   )
     return true;
-  if (/TEST COMPLETE, \d+ ok, 0 failed\b/.test(p) || /^All \d+ tests passed\.\s*$/.test(p)) return true;
+  if (/TEST COMPLETE, \d+ ok, 0 failed\b/.test(p) || /^\s*All \d+ tests passed\.\s*$/.test(p)) return true;
   return null;
 }
 
