@@ -15,7 +15,7 @@ const CASES: Array<{ log: string; rule: string; tool: string; evidence: string }
   { log: 'eco-ctest-fail.log', rule: 'ctest.failed', tool: 'ctest', evidence: 'Test #1: ring_wraps' },
   { log: 'eco-ld-undefined.log', rule: 'ld.undefined', tool: 'make', evidence: "undefined reference to `checksum'" },
   { log: 'eco-prove-fail.log', rule: 'tap.failed-test', tool: 'prove', evidence: "Failed test 'edges are trimmed'" },
-  { log: 'eco-phpunit-fail.log', rule: 'phpunit.failures', tool: 'phpunit', evidence: 'There was 1 error:' },
+  { log: 'eco-phpunit-fail.log', rule: 'phpunit.first-test', tool: 'phpunit', evidence: '1) CartTest::testRejectsNegativePrices' },
   { log: 'eco-php-fatal.log', rule: 'php.fatal', tool: 'php', evidence: 'Call to undefined function load_pages()' },
   { log: 'eco-rebar3-eunit-fail.log', rule: 'eunit.assertion', tool: 'rebar3', evidence: 'Failure/Error: ?assertEqual(15' },
   { log: 'eco-rebar3-ct-fail.log', rule: 'ct.failed', tool: 'rebar3', evidence: '%%% cart_SUITE ==> sums:' },

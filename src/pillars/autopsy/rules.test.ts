@@ -58,6 +58,7 @@ describe('rule packs', () => {
     ["ERROR: cannot verify example.org's certificate, issued by 'CN=R3':", 'any.network.tls'],
     // rules/php-erlang-ruby.yml: shapes from the tools' documentation and source (the rest are real runs in ecosystems.test.ts).
     ['  Problem 1', 'composer.problem'],
+    ['1) Symfony\\Component\\VarDumper\\Tests\\CasterExceptionCasterTest::testDefaultSettings', 'phpunit.first-test'],
     ['  [Composer\\Downloader\\TransportException]', 'composer.transport'],
     ['The "https://repo.packagist.org/packages.json" file could not be downloaded: failed to open stream', 'composer.transport'],
     ['Cannot open file "tests/CartTest.php".', 'phpunit.cannot-open'],
@@ -84,6 +85,8 @@ describe('rule packs', () => {
     ['All 13 subtests passed ', 'prove.program-failed'],
     ['==> rel (get-deps)', 'codespell.misspelling'],
     ['  Problem 12 was solved', 'composer.problem'],
+    ['  1) Failure:', 'phpunit.first-test'],
+    ['2) CartTest::testSumsPrices', 'phpunit.first-test'],
     ['src/ShellCheck/Fixer.hs:3:1: Warning: Top-level binding with no type signature', 'ghc.error-legacy'],
     ['No hints', 'hlint.summary'],
     ['app/models/user.rb:3:7: note: see the style guide', 'rubocop.offense'],
