@@ -12,7 +12,7 @@ import { PARSER_BY_TOOL, SALIENT as SALIENT_WORD, toolAround } from './parsers/i
 import type { FailingTest, Hit, LogFacts, Rule } from './types.js';
 import { scanStream, scanText } from './scan.js';
 import { failureSignature } from './signature.js';
-import { failingOutcome, isStepFailure, nextOutcome, regionOf, statesPassed, stepTool, type Region } from './structure.js';
+import { failingOutcome, isStepFailure, nextOutcome, regionOf, statesPassed, stepAt, stepTool, type Region } from './structure.js';
 
 export interface ExplainOptions {
   /** The classifier for logs where no rule fires (null: rules only). */
@@ -223,6 +223,33 @@ function scriptEndBonus(hit: Hit, facts: LogFacts): number {
   return v && !v.ok && v.line - hit.line <= SCRIPT_END_LINES ? SCRIPT_END_BONUS : 0;
 }
 
+/** Bash's job-status report of a script's command killed by a signal (`build.sh: line 9:    16 Killed    cabal build`). */
+const JOB_KILLED = /: line \d+: +\d+ Killed\b/;
+
+/** What a kill the script went on after loses (survivedKill). */
+const SURVIVED_KILL = 40;
+
+/**
+ * A script's command was killed, yet the same step went on and failed later on something a rule
+ * explains (a compile error, a failing test): the script survived the kill (`|| true`, no `set -e`:
+ * a memory- or CPU-limited first attempt), so the later failure is the step's cause, not the kill.
+ * Wrappers and exit lines after it do not count: they only pass the kill on.
+ */
+function survivedKill(hit: Hit, hits: Hit[], facts: LogFacts): boolean {
+  if (hit.rule.id !== 'any.oom.killed' || !JOB_KILLED.test(hit.text)) return false;
+  const step = stepAt(facts.structure, hit.line);
+  return hits.some(
+    (h) =>
+      h.line > hit.line &&
+      h.rule.id !== hit.rule.id &&
+      h.rule.priority >= 60 &&
+      !EXIT_RULE.test(h.rule.id) &&
+      !WRAPPER.test(h.text) &&
+      !WARNING_LINE.test(h.text) &&
+      stepAt(facts.structure, h.line) === step,
+  );
+}
+
 /** A hit that can say a log failed: not a warning, not in a section that passed. */
 function countsAsFailure(hit: Hit, facts: LogFacts): boolean {
   return !WARNING_LINE.test(hit.text) && regionOf(facts.structure, hit.line) !== 'passed';
@@ -336,7 +363,7 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
     );
     if (passedLog || !salientFailure) return { failed: false, root_causes: [], facts };
   }
-  const rank = new Map(hits.map((h) => [h, rankOf(h, facts)]));
+  const rank = new Map(hits.map((h) => [h, rankOf(h, facts) - (survivedKill(h, hits, facts) ? SURVIVED_KILL : 0)]));
   // A line in a section that passed is never a cause; warnings rank low and alone never fail a log.
   const ranked = hits
     .filter((h) => regionOf(st, h.line) !== 'passed' && (opts.assumeFailed || countsAsFailure(h, facts) || failingOutcome(st)))
@@ -369,8 +396,18 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
   if (!causes.length && !opts.assumeFailed && !looksFailed) return { failed: false, root_causes: [], facts };
   // With causes already found, only the step's last words may go before them, never a guess.
   const fallback = fallbackCause(hits, facts, opts.classifier, inFailed, salient, causes.length > 0, opts.abstainBelow ?? ABSTAIN_BELOW, width);
-  if (!fallback) return { failed: true, root_causes: causes, facts };
+  if (!fallback || keepsWrapper(ranked[0], fallback)) return { failed: true, root_causes: causes, facts };
   return { failed: true, facts, root_causes: [fallback, ...causes.filter((c) => c.evidence.line !== fallback.evidence.line)].slice(0, max) };
+}
+
+/**
+ * A wrapper's line (`error Command failed with exit code 1.` just under the wrapped command's output)
+ * says more than step's last words without a failure word (a hook runner's summary line,
+ * `🥊  prettier`): the wrapper stays the cause, next to what it wraps.
+ */
+function keepsWrapper(top: Hit | undefined, fallback: RootCause): boolean {
+  const said = fallback.evidence.text;
+  return !!top && WRAPPER.test(top.text) && !STRONG.test(said) && !SALIENT_WORD.test(said);
 }
 
 type Salient = LogFacts['salient'];

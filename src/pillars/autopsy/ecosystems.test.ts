@@ -19,6 +19,16 @@ const CASES: Array<{ log: string; rule: string; tool: string; evidence: string }
   { log: 'eco-markdownlint-fail.log', rule: 'markdownlint.violation', tool: 'markdownlint', evidence: 'MD012/no-multiple-blanks' },
   { log: 'eco-linkinator-fail.log', rule: 'linkinator.broken', tool: 'linkinator', evidence: 'Detected 1 broken links' },
   { log: 'eco-asan-fail.log', rule: 'sanitizer.error', tool: 'shell', evidence: 'AddressSanitizer: heap-use-after-free' },
+  { log: 'eco-phpunit-fail.log', rule: 'phpunit.first-test', tool: 'phpunit', evidence: '1) CartTest::testRejectsNegativePrices' },
+  { log: 'eco-php-fatal.log', rule: 'php.fatal', tool: 'php', evidence: 'Call to undefined function load_pages()' },
+  { log: 'eco-rebar3-eunit-fail.log', rule: 'eunit.assertion', tool: 'rebar3', evidence: 'Failure/Error: ?assertEqual(15' },
+  { log: 'eco-rebar3-ct-fail.log', rule: 'ct.failed', tool: 'rebar3', evidence: '%%% cart_SUITE ==> sums:' },
+  { log: 'eco-rspec-load-error.log', rule: 'rspec.load-error', tool: 'rspec', evidence: 'An error occurred while loading ./spec/price_spec.rb' },
+  { log: 'eco-rake-aborted.log', rule: 'rake.aborted', tool: 'rake', evidence: 'rake aborted!' },
+  { log: 'eco-composer-unresolvable.log', rule: 'composer.problem', tool: 'composer', evidence: 'Problem 1' },
+  { log: 'eco-rebar3-compile-error.log', rule: 'erlang.compile', tool: 'rebar3', evidence: 'src/cart_fmt.erl:3:43: syntax error before' },
+  { log: 'eco-minitest-fail.log', rule: 'minitest.failure', tool: 'minitest', evidence: '1) Failure:' },
+  { log: 'eco-eunit-fail.log', rule: 'eunit.failed-test', tool: 'rebar3', evidence: 'cart_tests: sums_test...*failed*' },
 ];
 
 describe('ecosystems: real failing runs', () => {
@@ -33,5 +43,10 @@ describe('ecosystems: real failing runs', () => {
   it("mocha's `N failing` report is a cause of its own (a failure without an assertion line, a multi-line title)", () => {
     const a = analyzeText(readFileSync(path.join(LOGS, 'eco-mocha-fail.log'), 'utf8'), rules, { classifier: null });
     expect(a.root_causes.find((rc) => 'rule_id' in rc.decided_by && rc.decided_by.rule_id === 'mocha.failing')?.evidence.text.trim()).toBe('2 failing');
+  });
+  it('PHPUnit: the file and line of the failing test are under the report, the summary states the failure', () => {
+    const a = analyzeText(readFileSync(path.join(LOGS, 'eco-phpunit-fail.log'), 'utf8'), rules, { classifier: null });
+    expect(a.facts.structure.outcomes.at(-1)).toMatchObject({ ok: false });
+    expect(a.root_causes[0]!.evidence.after.join('\n')).toContain('InvalidArgumentException: price must be positive, got -3');
   });
 });

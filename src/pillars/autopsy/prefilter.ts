@@ -340,6 +340,8 @@ export const KEYWORDS = [
   'travis_fold:',
   'travis_time:',
   'he command "',
+  // The last line of a Travis verdict whose command spans lines (`" exited with 1.`).
+  '" exited with ',
   'Your build exited',
   'section_start:',
   'section_end:',

@@ -56,6 +56,27 @@ describe('rule packs', () => {
     ['src/netbase.cpp:608: thru  ==> through', 'codespell.misspelling'],
     ['ERROR: no certificate subject alternative name matches', 'any.network.tls'],
     ["ERROR: cannot verify example.org's certificate, issued by 'CN=R3':", 'any.network.tls'],
+    // rules/php-erlang-ruby.yml: shapes from the tools' documentation and source (the rest are real runs in ecosystems.test.ts).
+    ['  Problem 1', 'composer.problem'],
+    ['1) Symfony\\Component\\VarDumper\\Tests\\CasterExceptionCasterTest::testDefaultSettings', 'phpunit.first-test'],
+    ['  [Composer\\Downloader\\TransportException]', 'composer.transport'],
+    ['The "https://repo.packagist.org/packages.json" file could not be downloaded: failed to open stream', 'composer.transport'],
+    ['Cannot open file "tests/CartTest.php".', 'phpunit.cannot-open'],
+    ['Test run failed! Reason:', 'ct.run-failed'],
+    ['Testing processone.ejabberd: *** FAILED test case 89 of 1470 ***', 'ct.case-failed-console'],
+    ['Testing processone.ejabberd: *** FAILED {ejabberd_SUITE,init_per_group} ***', 'ct.case-failed-console'],
+    ["ERROR: 'get-deps' failed while processing /home/travis/build/app/deps/jose: {'EXIT',{function_clause,", 'rebar.get-deps'],
+    ['ERROR: xref failed while processing /home/travis/build/app: rebar_abort', 'rebar.command-failed'],
+    ['db/migrate/20190731_rename.rb:1:1: C: Style/FrozenStringLiteralComment: Missing magic comment # frozen_string_literal: true.', 'rubocop.offense'],
+    ['Your bundle is locked to mimemagic (0.3.5), but that version could not be found in any of the sources listed in your Gemfile.', 'bundler.locked-missing'],
+    ['An error occurred while installing pg (1.2.3), and Bundler cannot continue.', 'bundler.install-failed'],
+    ["cabal.exe: Couldn't establish HTTP connection. Possible cause: HTTP proxy", 'cabal.network'],
+    ["setup: can't find source for ShellCheck/Formatter/JSON1 in src,", 'cabal.source-missing'],
+    ['src/ShellCheck/Fixer.hs:38:10:', 'ghc.error-legacy'],
+    ['  To rerun use: --match "/Cart/total/sums the prices/"', 'hspec.failure'],
+    ['Test suite spec: FAIL', 'cabal.test-suite-failed'],
+    ['--  While building package shellcheck-0.7.1 (scroll up to its section to see the error) using:', 'stack.build-wrapper'],
+    ['3 hints', 'hlint.summary'],
   ])('%s → %s', (line, id) => {
     expect(scanText(line + '\n', builtinRules()).hits.map((h) => h.rule.id)).toContain(id);
   });
@@ -63,6 +84,14 @@ describe('rule packs', () => {
     ['Reason: the server went away', 'ct.case-reason'],
     ['All 13 subtests passed ', 'prove.program-failed'],
     ['==> rel (get-deps)', 'codespell.misspelling'],
+    ['  Problem 12 was solved', 'composer.problem'],
+    ['  1) Failure:', 'phpunit.first-test'],
+    ['2) CartTest::testSumsPrices', 'phpunit.first-test'],
+    ['src/ShellCheck/Fixer.hs:3:1: Warning: Top-level binding with no type signature', 'ghc.error-legacy'],
+    ['No hints', 'hlint.summary'],
+    ['app/models/user.rb:3:7: note: see the style guide', 'rubocop.offense'],
+    ['gcc -c /tmp/pear/temp/mongodb/src/MongoDB/Exception/ExecutionTimeoutException.c -o ExecutionTimeoutException.lo', 'surefire.timeout'],
+    ['Caught exception in Test_quotestar(): WaitFor() timed out after 5000 msec', 'surefire.timeout'],
   ])('%s is not %s', (line, id) => {
     expect(scanText(line + '\n', builtinRules()).hits.map((h) => h.rule.id)).not.toContain(id);
   });

@@ -244,9 +244,10 @@ export class LogScanner {
     if (raw.includes('travis_time:start:') && !raw.includes('$ ')) this.commandBy = no + CONTEXT_WIDE;
     else if (raw.includes('$ ')) this.commandBy = 0;
     // The lines before a failing step's verdict: where runners print why (the fallback's evidence).
-    const v = this.structure.s.outcomes.at(-1);
+    const v = this.structure.added;
     if (this.structure.s.outcomes.length > verdicts && v && !v.ok && !v.final) {
-      this.facts.verdictContext.push({ line: no, before: this.before(start, no) });
+      // A multi-line Travis command's verdict stands on its first line: the lines before that.
+      this.facts.verdictContext.push({ line: v.line, before: this.before(start, no).filter((l) => l.line < v.line) });
       if (this.facts.verdictContext.length > VERDICT_CONTEXTS) this.facts.verdictContext.shift();
     }
     this.signals(text, no);

@@ -20,8 +20,15 @@ if (!lc && process.env.CI === 'true') throw new Error('the shared LogChunks corp
 
 describe('passing runs with warnings', () => {
   const logs = readdirSync(PASSING).filter((f) => f.endsWith('.log'));
-  it('the fixtures are there (npm ci, pytest, cargo test, mvn verify)', () => {
-    expect(logs.sort()).toEqual(['pass-cargo-test-warnings.log', 'pass-mvn-verify.log', 'pass-npm-ci-engine.log', 'pass-pytest-warnings.log']);
+  it('the fixtures are there (npm ci, pytest, cargo test, mvn verify, phpunit, rebar3 eunit)', () => {
+    expect(logs.sort()).toEqual([
+      'pass-cargo-test-warnings.log',
+      'pass-mvn-verify.log',
+      'pass-npm-ci-engine.log',
+      'pass-phpunit-risky.log',
+      'pass-pytest-warnings.log',
+      'pass-rebar3-eunit.log',
+    ]);
   });
   it.each(logs)('%s: not failed, no root cause', (f) => {
     const a = analyzeText(readFileSync(path.join(PASSING, f), 'utf8'), rules, { classifier: shippedClassifier() });
@@ -107,6 +114,101 @@ describe('verdicts and pieces', () => {
     const a = analyzeText(log, rules, { classifier: null });
     expect(a.root_causes[0]!.evidence.line).toBe(3);
     expect(a.root_causes.map((rc) => rc.evidence.line)).toContain(8);
+  });
+  it('reads the verdict of a Travis command spanning several lines on its first line, with the step lines before it', () => {
+    // Travis prints the command verbatim: `bash -c "...` keeps its newlines up to `" exited with 1.`.
+    const log = [
+      'travis_time:start:0d8641d4\r\x1b[0K$ bash -c "',
+      '  npx lefthook run lints',
+      '"',
+      'Inspecting 12 files',
+      'app/models/user.rb:3:7: C: [Correctable] Style/StringLiterals: Prefer single-quoted strings.',
+      '12 files inspected, 1 offense detected',
+      'travis_time:end:0d8641d4:start=1,finish=2,duration=1\r\x1b[0KThe command "bash -c "',
+      '  npx lefthook run lints',
+      '"',
+      '" exited with 1.',
+      'travis_fold:start:cache.2\r\x1b[0Kstore build cache',
+      'travis_fold:end:cache.2\r\x1b[0K',
+      'Done. Your build exited with 1.',
+    ].join('\n');
+    const a = analyzeText(log, rules, { classifier: null });
+    expect(a.facts.structure.outcomes.find((o) => !o.ok && !o.final)).toMatchObject({ line: 7, exit: 1, command: 'bash -c "' });
+    expect(regionOf(a.facts.structure, 5)).toBe('failed');
+    expect(a.facts.verdictContext.find((c) => c.line === 7)?.before.at(-1)?.line).toBe(6);
+    expect(a.root_causes[0]).toMatchObject({ decided_by: { rule_id: 'rubocop.offense' }, tool: 'rubocop', file: 'app/models/user.rb', line: 3 });
+  });
+  it("a wrapper's line (yarn's `error Command failed`) stays the cause over step's last words without a failure word", () => {
+    const log = [
+      'travis_time:start:0d8641d4\r\x1b[0K$ npx lefthook run lints',
+      '  EXECUTE > prettier',
+      "$ prettier --list-different 'app/**/*.es6'",
+      'app/assets/javascripts/routes/about.js.es6',
+      'error Command failed with exit code 1.',
+      'info Visit https://yarnpkg.com/en/docs/cli/run for documentation about this command.',
+      'SUMMARY: (done in 117.76 seconds)',
+      '✔️  eslint-test',
+      '🥊  prettier',
+      'travis_time:end:0d8641d4:start=1,finish=2,duration=1\r\x1b[0KThe command "npx lefthook run lints" exited with 1.',
+    ].join('\n');
+    const a = analyzeText(log, rules, { classifier: shippedClassifier() });
+    expect(a.root_causes[0]!.evidence.line).toBe(5);
+  });
+  it("reads PHPUnit's, Minitest's, Common Test's and rebar3's verdicts; RSpec's errors outside examples are no pass", () => {
+    expect(verdict('Tests: 59, Assertions: 139, Failures: 7, Skipped: 1.')).toMatchObject({ ok: false });
+    expect(verdict('Tests: 4, Assertions: 2, Errors: 1, Failures: 1, Risky: 1.')).toMatchObject({ ok: false });
+    expect(verdict('OK (231 tests, 679 assertions)')).toMatchObject({ ok: true });
+    // Skipped or risky tests pass (unless --fail-on-risky: the step's exit line says so); warnings fail PHPUnit 9, not 10.
+    expect(verdict('Tests: 189, Assertions: 291, Skipped: 3.')).toMatchObject({ ok: true });
+    expect(verdict('Tests: 4, Assertions: 4, Warnings: 1.')).toBeNull();
+    expect(verdict('3256 runs, 381949 assertions, 1 failures, 0 errors, 49 skips')).toMatchObject({ ok: false });
+    expect(verdict('98 runs, 620 assertions, 0 failures, 0 errors, 0 skips')).toMatchObject({ ok: true });
+    expect(verdict('Testing processone.ejabberd: TEST COMPLETE, 1078 ok, 5 failed, 387 skipped of 1470 test cases')).toMatchObject({ ok: false });
+    expect(verdict('Failed 1 tests. Passed 1 tests. ')).toMatchObject({ ok: false });
+    expect(verdict('All 2 tests passed.')).toMatchObject({ ok: true });
+    expect(verdict('  All 2 tests passed.')).toMatchObject({ ok: true });
+    expect(verdict('  Failed: 1.  Skipped: 0.  Passed: 1.')).toMatchObject({ ok: false });
+    expect(verdict('0 examples, 0 failures, 1 error occurred outside of examples')).toMatchObject({ ok: false });
+    expect(verdict('13105 examples, 0 failures, 3 pending')).toMatchObject({ ok: true });
+  });
+  it("a Minitest run's passing summary makes its lines a passed section: output a passing test printed is no cause", () => {
+    const log = [
+      '# Running:',
+      'Bundler could not find compatible versions for gem "activemodel":',
+      '98 runs, 620 assertions, 0 failures, 0 errors, 0 skips',
+      '# Running:',
+      'Failure:',
+      'DBConsoleTest#test_respect_environment_option [test/application/dbconsole_test.rb:65]:',
+      'Expected "" to include "sqlite>".',
+      '2 runs, 4 assertions, 1 failures, 0 errors, 0 skips',
+    ].join('\n');
+    const a = analyzeText(log, rules, { classifier: null });
+    expect(regionOf(a.facts.structure, 2)).toBe('passed');
+    expect(a.root_causes[0]).toMatchObject({ decided_by: { rule_id: 'minitest.block' }, evidence: { line: 5 } });
+    expect(a.root_causes.some((rc) => rc.evidence.line === 2)).toBe(false);
+  });
+  it("a script's command killed (bash's job-status line) yields to a later failure of the same step; alone it stays the cause", () => {
+    const step = (after: string[]) =>
+      [
+        'travis_time:start:218ff700\r\x1b[0K$ docker run -v "$PWD:/mnt" builder -c compile',
+        '+ cabal build Paths_ShellCheck',
+        '[ 3 of 20] Compiling ShellCheck.AST   ( src/ShellCheck/AST.hs, dist/build/ShellCheck/AST.o )',
+        '/usr/bin/compile-shellcheck: line 9:    16 Killed                  cabal build Paths_ShellCheck',
+        ...after,
+        'travis_time:end:218ff700:start=1,finish=2,duration=1\r\x1b[0KThe command "docker run -v "$PWD:/mnt" builder -c compile" exited with 1.',
+        'Done. Your build exited with 1.',
+      ].join('\n');
+    const survived = analyzeText(
+      step(['+ true', '+ ghc --make shellcheck', 'shellcheck.hs:442:19: error:', '    Variable not in scope: doesPathExist']),
+      rules,
+      {
+        classifier: null,
+      },
+    );
+    expect(survived.root_causes[0]).toMatchObject({ decided_by: { rule_id: 'ghc.error' }, evidence: { line: 7 } });
+    expect(survived.root_causes.map((rc) => rc.evidence.line)).toContain(4);
+    const fatal = analyzeText(step([]), rules, { classifier: null });
+    expect(fatal.root_causes[0]).toMatchObject({ decided_by: { rule_id: 'any.oom.killed' }, evidence: { line: 4 } });
   });
   it("Mocha's `N passing` followed by `N failing` is no passing verdict", () => {
     const run = (tail: string) =>

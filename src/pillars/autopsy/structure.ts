@@ -64,6 +64,10 @@ export function pieces(raw: string): string[] {
 }
 
 const TRAVIS_CMD = /^The command "(.*)" (?:failed and )?exited with (\d+)/;
+/** The last line of a Travis verdict whose command spans several lines (`bash -c "` ... `" exited with 1.`). */
+const TRAVIS_CMD_END = /" (?:failed and )?exited with (\d+)\.?\s*$/;
+/** Lines a multi-line Travis command may span before its verdict line (longer: not a verdict). */
+const COMMAND_SPAN = 200;
 const EXIT_LINE =
   /^(?:##\[error\])?(?:Error: )?Process completed with exit code (\d+)|^ERROR: Job failed: exit (?:code|status) (\d+)|^ERROR: script returned exit code (\d+)|^Done\. Your build exited with (\d+)/;
 
@@ -76,7 +80,7 @@ export function verdict(p: string): Omit<Outcome, 'line'> | null {
     const code = Number(e[1] ?? e[2] ?? e[3] ?? e[4]);
     return { ok: code === 0, exit: code, command: null, ...((e[2] ?? e[4]) ? { final: true } : {}) };
   }
-  const v = toolVerdict(p);
+  const v = toolVerdict(p) ?? runnerVerdict(p);
   if (v === null) return null;
   return { ok: v, exit: null, command: null, ...(p.startsWith('Finished: ') || p.startsWith('Job succeeded') ? { final: true } : {}) };
 }
@@ -85,13 +89,44 @@ function toolVerdict(p: string): boolean | null {
   // Failing verdicts first: `1 failed, 3 passed` is a failure.
   if (/^(?:\[INFO\] )?BUILD FAILURE|^BUILD FAILED\b|^FAILURE: Build failed|^test result: FAILED|^Finished: (?:FAILURE|UNSTABLE|ABORTED)/.test(p)) return false;
   // (Mocha's `N passing` / `N failing` come before its failure report, so they are no verdict.)
-  if (/^Tests:\s.*\b\d+ failed\b/.test(p) || /\b\d+ examples?, [1-9]\d* failures?\b/.test(p)) return false;
+  if (/^Tests:\s.*\b\d+ failed\b/.test(p) || /\b\d+ examples?, (?:[1-9]\d* failures?\b|\d+ failures?(?:, \d+ pending)?, [1-9]\d* errors? occurred)/.test(p))
+    return false;
   if (p.startsWith('=') && / in [\d.]+m?s\b/.test(p) && /\b[1-9]\d* (?:failed|errors?)\b/.test(p)) return false;
   if (/^(?:\[INFO\] )?BUILD SUCCESS|^BUILD SUCCESSFUL\b|^test result: ok\.|^Finished: SUCCESS|^Job succeeded/.test(p)) return true;
-  if (/^Tests:\s+(?:\d+ (?:skipped|todo), )*\d+ passed, \d+ total/.test(p) || /^\s*\d+ passing \(/.test(p) || /\b\d+ examples?, 0 failures\b/.test(p))
+  if (
+    /^Tests:\s+(?:\d+ (?:skipped|todo), )*\d+ passed, \d+ total/.test(p) ||
+    /^\s*\d+ passing \(/.test(p) ||
+    /\b\d+ examples?, 0 failures\b(?!.* occurred outside)/.test(p)
+  )
     return true;
   if (/^(?:\[INFO\] )?Tests run: \d+, Failures: 0, Errors: 0, Skipped: \d+\s*$/.test(p)) return true;
   if (p.startsWith('=') && / in [\d.]+m?s\b/.test(p) && /\b\d+ passed\b/.test(p) && !/\b\d+ (?:failed|errors?)\b/.test(p)) return true;
+  return null;
+}
+
+/**
+ * The verdicts of PHPUnit, Minitest, Common Test and rebar3 (issue 15: PHP, Ruby, Erlang). PHPUnit's
+ * count line with only skipped, incomplete, risky tests or deprecations and notices (`OK, but
+ * incomplete, skipped, or risky tests!` above it) passes: those fail a run only with --fail-on-risky
+ * and the like, and a CI step's own failing exit line then says so; a count of warnings fails
+ * PHPUnit 9 and not 10, so it is no verdict.
+ */
+function runnerVerdict(p: string): boolean | null {
+  if (/^Tests: \d+, Assertions: \d+, (?:.*\b)?(?:Errors|Failures): [1-9]/.test(p)) return false;
+  if (/^\d+ (?:runs|tests), \d+ assertions, (?:[1-9]\d* failures|\d+ failures, [1-9]\d* errors)/.test(p)) return false;
+  if (
+    /TEST COMPLETE, \d+ ok, [1-9]\d* failed\b/.test(p) ||
+    /^Failed \d+ tests?\. Passed \d+ tests?\.\s*$/.test(p) ||
+    /^\s*Failed: [1-9]\d*\.\s+Skipped: \d+\.\s+Passed: \d+\./.test(p)
+  )
+    return false;
+  if (
+    /^OK \(\d+ tests?, \d+ assertions?\)$/.test(p) ||
+    /^Tests: \d+, Assertions: \d+(?:, (?:Skipped|Incomplete|Risky|Deprecations|Notices): \d+)+\.$/.test(p) ||
+    /^\d+ (?:runs|tests), \d+ assertions, 0 failures, 0 errors\b/.test(p)
+  )
+    return true;
+  if (/TEST COMPLETE, \d+ ok, 0 failed\b/.test(p) || /^\s*All \d+ tests passed\.\s*$/.test(p)) return true;
   return null;
 }
 
@@ -106,6 +141,10 @@ export class StructureReader {
   private openTravis = new Map<string, Span>();
   private openFolds = new Map<string, Span>();
   private awaitingCommand: Span | null = null;
+  /** A Travis verdict whose command spans lines: `The command "bash -c "` seen, its `" exited with N.` line awaited. */
+  private openVerdict: { line: number; command: string } | null = null;
+  /** The verdict the last line added (its line may be an earlier one's: a multi-line Travis command). */
+  added: Outcome | null = null;
 
   line(raw: string, no: number, ghaStep: string | null): void {
     if (ghaStep !== null) {
@@ -130,14 +169,37 @@ export class StructureReader {
         // Travis `travis_fold:start:NAME`, GitLab `section_start:TIMESTAMP:NAME`.
         const fold = /^(?:travis_fold:|section_)(start|end):(?:\d+:)?([\w.-]+)/.exec(p) ?? /^\[Pipeline\] (?:\{ \((.+)\)|\/\/ (stage))$/.exec(p);
         if (fold) this.fold(fold, no);
+        if (this.travisCommandLines(p, no)) continue;
         const v = verdict(p);
-        if (v) this.s.outcomes.push({ line: no, ...v });
+        if (v) this.s.outcomes.push((this.added = { line: no, ...v }));
         // Mocha prints `N passing (time)` then, when tests failed, `N failing` on the next lines:
         // the run did not pass.
         const last = this.s.outcomes.at(-1);
         if (!v && last?.ok && last.exit === null && no - last.line <= 3 && /^\s*[1-9]\d* failing\s*$/.test(p)) last.ok = false;
       }
     }
+  }
+
+  /**
+   * Travis prints a multi-line command verbatim: `The command "bash -c "` on the step's end line, the
+   * script's lines, then `" exited with 1.`. The verdict is recorded on the first line (where a
+   * one-line verdict stands, the step's end) once the last is read. True when the piece was one of them.
+   */
+  private travisCommandLines(p: string, no: number): boolean {
+    if (p.startsWith('The command "') && !TRAVIS_CMD.test(p)) {
+      this.openVerdict = { line: no, command: p.slice(13) };
+      return true;
+    }
+    const open = this.openVerdict;
+    const end = open ? TRAVIS_CMD_END.exec(p) : null;
+    if (!open || !end) return false;
+    this.openVerdict = null;
+    if (no - open.line > COMMAND_SPAN) return false;
+    const o: Outcome = (this.added = { line: open.line, ok: end[1] === '0', exit: Number(end[1]), command: open.command.trim() });
+    const at = this.s.outcomes.findIndex((x) => x.line > o.line);
+    if (at < 0) this.s.outcomes.push(o);
+    else this.s.outcomes.splice(at, 0, o);
+    return true;
   }
 
   private fold(m: RegExpExecArray, no: number): void {

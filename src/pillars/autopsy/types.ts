@@ -95,6 +95,10 @@ export const TOOLS = [
   'karma',
   'linkinator',
   'markdownlint',
+  // The PHP/Erlang/Ruby/Haskell shapes of rules/php-erlang-ruby.yml.
+  'rake',
+  'hspec',
+  'hlint',
 ] as const;
 
 export type Severity = 'info' | 'warn' | 'error';
