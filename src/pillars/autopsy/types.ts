@@ -95,6 +95,14 @@ export const TOOLS = [
   'karma',
   'linkinator',
   'markdownlint',
+  // Linters and type checkers of rules/lint.yml.
+  'tslint',
+  'stylelint',
+  'jshint',
+  'pylint',
+  'mypy',
+  'black',
+  'cppcheck',
   // The PHP/Erlang/Ruby/Haskell shapes of rules/php-erlang-ruby.yml.
   'rake',
   'hspec',
