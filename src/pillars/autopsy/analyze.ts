@@ -196,14 +196,17 @@ const REGION_BONUS: Record<Region, number> = { failed: 30, unknown: 0, after: -4
  */
 const LATER_FAILURE = 20;
 
-/** The rank of a hit: its priority, moved by where it sits (structure.ts) and lowered on warnings. */
-export function rankOf(hit: Hit, facts: LogFacts): number {
+/**
+ * The rank of a hit among the log's hits: its priority, moved by where it sits (structure.ts),
+ * lowered on warnings, logged records and a kill the script went on after.
+ */
+function rankOf(hit: Hit, hits: Hit[], facts: LogFacts): number {
   const st = facts.structure;
   const region = regionOf(st, hit.line);
   const later = region === 'failed' && st.outcomes.some((o) => isStepFailure(o) && o.line < hit.line);
   const logged = LOG_RECORD.test(hit.text) || inCapturedOutput(hit) ? LOGGED : 0;
   const base = priorityOf(hit) + REGION_BONUS[region] - (WARNING_LINE.test(hit.text) ? 60 : logged) - (later ? LATER_FAILURE : 0);
-  return base + scriptEndBonus(hit, facts);
+  return base + scriptEndBonus(hit, facts) - (survivedKill(hit, hits, facts) ? SURVIVED_KILL : 0);
 }
 
 /**
@@ -317,6 +320,9 @@ const WRAPPER =
 /** Lines before a failing verdict that are read as its explanation (a test runner's failure report). */
 const NEAR_VERDICT = 60;
 
+/** The CI runner's own markers (Travis folds and timers, GitLab sections, GitHub `##[...]` commands): never a step's words. */
+const RUNNER_MARKUP = /^(?:travis_|section_|##\[)/;
+
 type Line = { line: number; raw: string; text: string };
 
 /**
@@ -333,7 +339,7 @@ function nearVerdict(salient: Line[], facts: LogFacts): Line | undefined {
   let best: { l: Line; score: number } | undefined;
   for (const l of pool.values()) {
     const text = l.text.trim();
-    if (!text || text.startsWith('$ ') || /^(?:travis_|section_|##\[)/.test(text) || WARNING_LINE.test(text) || WRAPPER.test(text)) continue;
+    if (!text || text.startsWith('$ ') || RUNNER_MARKUP.test(text) || WARNING_LINE.test(text) || WRAPPER.test(text)) continue;
     const v = nextOutcome(st, l.line);
     if (!v || v.ok || v.final || v.line - l.line > NEAR_VERDICT || v.line === l.line) continue;
     const plain = withoutFileNames(text);
@@ -363,7 +369,7 @@ export function explain(hits: Hit[], facts: LogFacts, opts: ExplainOptions): Exp
     );
     if (passedLog || !salientFailure) return { failed: false, root_causes: [], facts };
   }
-  const rank = new Map(hits.map((h) => [h, rankOf(h, facts) - (survivedKill(h, hits, facts) ? SURVIVED_KILL : 0)]));
+  const rank = new Map(hits.map((h) => [h, rankOf(h, hits, facts)]));
   // A line in a section that passed is never a cause; warnings rank low and alone never fail a log.
   const ranked = hits
     .filter((h) => regionOf(st, h.line) !== 'passed' && (opts.assumeFailed || countsAsFailure(h, facts) || failingOutcome(st)))
@@ -476,7 +482,7 @@ function failingStepEnd(facts: LogFacts): Line[] {
   const v = failingOutcome(facts.structure);
   const ctx = v ? facts.verdictContext.find((c) => c.line === v.line) : undefined;
   const lines = ctx?.before.length ? ctx.before : facts.tail;
-  const said = lines.filter((l) => l.text.trim() && !/^(?:travis_|section_|##\[)/.test(l.text.trim()));
+  const said = lines.filter((l) => l.text.trim() && !RUNNER_MARKUP.test(l.text.trim()));
   // A wrapper's lines (`npm ERR! Failed at the x script`, `make: *** [t] Error 1`) only pass the
   // failure on: the step's last words are the lines before them.
   const own = said.filter((l) => !WRAPPER.test(l.text) && !DEMOTE.test(l.text));

@@ -4,6 +4,7 @@
 // simple.rb, SwiftLint's XcodeReporter, jazzy's undocumented.json, PowerShell's NormalView and
 // ConciseView error records, MSBuild's canonical error format), inside Travis's step markers.
 import { describe, expect, it } from 'vitest';
+import { TRAVIS_INSTALL_STEP, travisStep } from '../../../test/support/travis-log.js';
 import { analyzeText, withoutFileNames } from './analyze.js';
 import { requiredLiterals } from './prefilter.js';
 import { builtinRules, ruleSet } from './rules.js';
@@ -12,21 +13,8 @@ import { scanText } from './scan.js';
 const rules = ruleSet();
 const ids = (line: string) => scanText(line + '\n', builtinRules()).hits.map((h) => h.rule.id);
 
-/** One Travis script step (travis-build's time markers) that ends with `exit`, then the job's last word. */
-function travisStep(cmd: string, body: string[], exit: number): string {
-  return (
-    [
-      'travis_fold:start:install.1\r\x1b[0Ktravis_time:start:1a2b3c4d\r\x1b[0K$ bundle install',
-      'Bundle complete! 3 Gemfile dependencies, 12 gems now installed.',
-      'travis_time:end:1a2b3c4d:start=1,finish=2,duration=1\r\x1b[0Ktravis_fold:end:install.1\r\x1b[0K',
-      `travis_time:start:0a1b2c3d\r\x1b[0K$ ${cmd}`,
-      ...body,
-      `travis_time:end:0a1b2c3d:start=3,finish=4,duration=1\r\x1b[0K\x1b[31;1mThe command "${cmd}" exited with ${exit}.\x1b[0m`,
-      '',
-      `Done. Your build exited with 1.`,
-    ].join('\n') + '\n'
-  );
-}
+/** One failing Travis script step after a passing install step: the log as a string. */
+const travisLog = (cmd: string, body: string[], exit: number) => [...TRAVIS_INSTALL_STEP, ...travisStep(cmd, body, exit)].join('\n') + '\n';
 
 const lineOf = (log: string, text: string) => log.split('\n').findIndex((l) => l.includes(text)) + 1;
 
@@ -92,7 +80,7 @@ describe('Apple and .NET runs: the line a reader needs first', () => {
   it("xcpretty: the end summary's failure goes before the live ✗ line and the counts", () => {
     // simple.rb prints `    ✗ test, reason` as the test fails; formatter.rb's format_test_summary
     // lists the failures again at the end (`suite`, `  test, reason`, `  file:line`, snippet), then the count.
-    const log = travisStep(
+    const log = travisLog(
       'set -o pipefail && xcodebuild test -scheme App | xcpretty',
       [
         'Test Suite AppTests.xctest started',
@@ -127,7 +115,7 @@ describe('Apple and .NET runs: the line a reader needs first', () => {
   });
 
   it('xcpretty: a crashed test has only its ✗ line, and that is the cause', () => {
-    const log = travisStep(
+    const log = travisLog(
       'xcodebuild test -scheme App | xcpretty',
       [
         'NetworkTests',
@@ -145,7 +133,7 @@ describe('Apple and .NET runs: the line a reader needs first', () => {
   });
 
   it('xcpretty: a compile error names its file and line', () => {
-    const log = travisStep(
+    const log = travisLog(
       'xcodebuild build -scheme App | xcpretty',
       [
         '▸ Compiling Parser.swift',
@@ -174,7 +162,7 @@ describe('Apple and .NET runs: the line a reader needs first', () => {
       "Linting 'FailureReason.swift' (3/3)",
       'Done linting! Found 1 violation, 0 serious in 3 files.',
     ];
-    const log = travisStep('swiftlint lint --strict', lint, 3);
+    const log = travisLog('swiftlint lint --strict', lint, 3);
     const top = analyzeText(log, rules, { classifier: null }).root_causes[0]!;
     expect(top.decided_by).toEqual({ rule_id: 'swiftlint.violation' });
     expect([top.tool, top.category, top.line]).toEqual(['swiftlint', 'lint_error', 12]);
@@ -185,7 +173,7 @@ describe('Apple and .NET runs: the line a reader needs first', () => {
   });
 
   it("jazzy: a docs check that fails on undocumented.json names the undocumented symbol's entry", () => {
-    const log = travisStep(
+    const log = travisLog(
       './scripts/check-docs.sh',
       [
         'Running xcodebuild',
@@ -235,7 +223,7 @@ describe('Apple and .NET runs: the line a reader needs first', () => {
   ];
 
   it('PowerShell: the error record that stopped the script goes first, the compiler error it wraps second', () => {
-    const log = travisStep('pwsh -File build.ps1', dotnetBuild, 1);
+    const log = travisLog('pwsh -File build.ps1', dotnetBuild, 1);
     const causes = analyzeText(log, rules, { classifier: null }).root_causes;
     expect(causes[0]!.decided_by).toEqual({ rule_id: 'powershell.record.at' });
     expect([causes[0]!.file, causes[0]!.line]).toEqual([expect.stringMatching(/build\.ps1$/), 27]);
@@ -257,7 +245,7 @@ describe('Apple and .NET runs: the line a reader needs first', () => {
       '/home/ci/app/src/Api/Startup.cs(12,9): error CS1002: ; expected [/home/ci/app/src/Api/Api.csproj]',
       'Build FAILED.',
     ];
-    const log = travisStep('pwsh -File build.ps1', midRun, 1);
+    const log = travisLog('pwsh -File build.ps1', midRun, 1);
     const top = analyzeText(log, rules, { classifier: null }).root_causes[0]!;
     expect(top.decided_by).toEqual({ rule_id: 'msbuild.error' });
   });
@@ -271,7 +259,7 @@ describe('Apple and .NET runs: the line a reader needs first', () => {
       '     |      ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
       '     | dotnet build exited with 1',
     ];
-    const top = analyzeText(travisStep('pwsh -File build.ps1', concise, 1), rules, { classifier: null }).root_causes[0]!;
+    const top = analyzeText(travisLog('pwsh -File build.ps1', concise, 1), rules, { classifier: null }).root_causes[0]!;
     expect(top.decided_by).toEqual({ rule_id: 'powershell.record.concise' });
     expect(top.line).toBe(27);
   });

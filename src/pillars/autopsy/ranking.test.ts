@@ -4,17 +4,11 @@
 // ESLint, npm, awesome_bot, Vim's test harness, unittest, MiMa, Gradle, karma), the Travis markers as
 // travis-build writes them.
 import { describe, expect, it } from 'vitest';
+import { travisStep } from '../../../test/support/travis-log.js';
 import { analyzeText, LOG_RECORD } from './analyze.js';
 import { ruleSet } from './rules.js';
 
 const rules = ruleSet();
-const travisStep = (cmd: string, body: string[], exit: number) => [
-  `travis_time:start:0a1b2c3d\r\x1b[0K$ ${cmd}`,
-  ...body,
-  `travis_time:end:0a1b2c3d:start=1,finish=2,duration=1\r\x1b[0K\x1b[31;1mThe command "${cmd}" exited with ${exit}.\x1b[0m`,
-  '',
-  `Done. Your build exited with ${exit === 0 ? 0 : 1}.`,
-];
 const top = (log: string[]) => analyzeText(log.join('\n'), rules, { classifier: null }).root_causes[0];
 
 describe('ranking: the runner report first', () => {

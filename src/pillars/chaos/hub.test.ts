@@ -66,26 +66,13 @@ describeEachStore(
       expect(res.status).toBe(200);
     };
 
+    /** `chaos run` of one trial (rate 1, no retry) against the hub with `token`, then `-- step...`. */
+    const chaosRun = (fault: string, token: string, extra: string[], step: string[]) =>
+      cli(['chaos', 'run', '--fault', fault, '--rate', '1', '--retries', '0', ...extra, '--hub', h.url, '--token', token, '--json', '--', ...step]);
+
     it('chaos run asks the hub’s kill switch: off before the trial → nothing injected; off mid-attempt → the fault is lifted', async () => {
       await flip(false);
-      const off = cli([
-        'chaos',
-        'run',
-        '--fault',
-        'kill_job:after=10ms..20ms',
-        '--rate',
-        '1',
-        '--retries',
-        '0',
-        '--hub',
-        h.url,
-        '--token',
-        h.tokens.agent,
-        '--json',
-        '--',
-        'sleep',
-        '0.3',
-      ]);
+      const off = chaosRun('kill_job:after=10ms..20ms', h.tokens.agent, [], ['sleep', '0.3']);
       expect(await off.done, off.io.err).toBe(0);
       expect((JSON.parse(off.io.out) as TrialResult).trial).toBeNull();
       expect(off.io.err).toContain('fault injection is off (the hub’s kill switch)');
@@ -93,27 +80,7 @@ describeEachStore(
 
       await flip(true);
       const step = `touch ${d('r.started')}; while [ ! -f ${d('r.go')} ]; do sleep 0.05; done`;
-      const run = cli([
-        'chaos',
-        'run',
-        '--fault',
-        'kill_job:after=10m',
-        '--rate',
-        '1',
-        '--retries',
-        '0',
-        '--poll',
-        '100',
-        '--hub',
-        h.url,
-        '--token',
-        h.tokens.agent,
-        '--json',
-        '--',
-        'sh',
-        '-c',
-        step,
-      ]);
+      const run = chaosRun('kill_job:after=10m', h.tokens.agent, ['--poll', '100'], ['sh', '-c', step]);
       await until('the step started', () => existsSync(d('r.started')));
       expect(run.io.err).toContain('injected kill_job');
       await flip(false);
@@ -126,24 +93,7 @@ describeEachStore(
 
     it('a token that may not read the switch counts as off (the switch fails closed)', async () => {
       await flip(true);
-      const r = cli([
-        'chaos',
-        'run',
-        '--fault',
-        'kill_job:after=10ms..20ms',
-        '--rate',
-        '1',
-        '--retries',
-        '0',
-        '--hub',
-        h.url,
-        '--token',
-        h.tokens.ingestOnly,
-        '--json',
-        '--',
-        'sleep',
-        '0.3',
-      ]);
+      const r = chaosRun('kill_job:after=10ms..20ms', h.tokens.ingestOnly, [], ['sleep', '0.3']);
       expect(await r.done, r.io.err).toBe(0);
       expect((JSON.parse(r.io.out) as TrialResult).trial).toBeNull();
       expect(r.io.err).toMatch(/cannot ask the hub's kill switch \(.*"read" scope.*\): no faults from here on/);
