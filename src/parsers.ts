@@ -12,3 +12,4 @@ export { policyCheck } from './pillars/compliance/check.js';
 export { classify } from './pillars/test-reports/flaky.js';
 export { parseReportCases, parseReportFile } from './pillars/test-reports/parsers/index.js';
 export { actualTimes, roundRobin, shardQuality, snapshotOf, splitTests, unitsOf } from './pillars/scheduler/split.js';
+export { readHistoryLine, replay } from './pillars/scheduler/replay.js';

@@ -6,3 +6,4 @@ export { pillars } from '../../src/pillars/index.js';
 export { createApp } from '../../src/server/app.js';
 export { DEMO, seedDemo } from '../../src/server/demo.js';
 export { webRoot } from '../../src/server/web.js';
+export { parseReportCases } from '../../src/parsers.js';

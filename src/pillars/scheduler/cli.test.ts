@@ -97,6 +97,21 @@ describe('ci-intel scheduler replay', () => {
     expect(text.out).toContain('overall');
   });
 
+  it('replays two open-source suites at their published versions, half of them rerun: no worse than the mean of the last 3', async () => {
+    // qs (tape) and es5-shim (jasmine-node) run at each release from the npm registry
+    // (fixtures/make-npm-history.sh); the lines carry started_at only, and a rerun repeats its commit.
+    const npmHist = path.join(here, 'fixtures', 'npm-history', 'history.jsonl');
+    const r = await cli(['scheduler', 'replay', '--history', npmHist, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const rep = JSON.parse(r.out);
+    expect(rep.series.map((s: { series: string }) => s.series)).toEqual(['es5-shim / test', 'qs / test']);
+    for (const s of rep.series) {
+      expect(s.runs).toBeGreaterThan(60);
+      expect(s.model.mape_pct).toBeLessThanOrEqual(s.mean_of_last_3.mape_pct);
+      expect(s.model.within_10_pct).toBeGreaterThanOrEqual(s.mean_of_last_3.within_10_pct);
+    }
+  });
+
   it('names the bad lines (file:line, what to add), still uses the good ones, exits 1', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'replay-'));
     const f = path.join(dir, 'h.jsonl');

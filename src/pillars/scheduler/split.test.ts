@@ -1,6 +1,10 @@
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { canonical, estimateTests, lpt, roundRobin, shardQuality, snapshotOf, splitTests, unitsOf, type TimingRun } from './split.js';
+import { parseReportCases } from '../../../test/support/assembled.js';
+import { actualTimes, canonical, estimateTests, lpt, roundRobin, shardQuality, snapshotOf, splitTests, unitsOf, type TimingRun } from './split.js';
 
 const kase = (file: string, name: string, ms: number | null) => ({
   id: `${file}::${name}`,
@@ -32,8 +36,8 @@ describe('tests split', () => {
         const again = splitTests(shuffled, snapshotOf(runs), n, 'file');
         expect(again.plan_hash).toBe(plan.plan_hash);
         expect(again.shards).toEqual(plan.shards);
-        // no test is predicted 0 ms
-        for (const t of estimateTests(ids, snapshotOf(runs), 'file')) if (t.source !== 'history') expect(t.estimate_ms).toBeGreaterThan(0);
+        // no test is predicted 0 ms, not even one whose history says 0 ms
+        for (const t of estimateTests(ids, snapshotOf(runs), 'file')) expect(t.estimate_ms).toBeGreaterThan(0);
       }),
       { numRuns: 300 },
     );
@@ -147,5 +151,32 @@ describe('tests split', () => {
     expect(shardQuality(plan.shards, actual)).toBeCloseTo(1, 5);
     expect(shardQuality(rr, actual)).toBeGreaterThan(1.5);
     expect(unitsOf([kase('b.test.ts', 'x', 1), kase('a.test.ts', 'y', 1), kase('b.test.ts', 'z', 1)], 'file')).toEqual(['a.test.ts', 'b.test.ts']);
+  });
+
+  it('spreads the cases a report rounds to 0 ms over the shards instead of stacking them on one (es5-shim, jasmine-node)', async () => {
+    // A real run of es5-shim's suite: jasmine-node's JUnit rounds to whole milliseconds, and most
+    // of its ~400 cases report 0.
+    const hist = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'npm-history');
+    const lines = readFileSync(path.join(hist, 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { project: string; junit: string });
+    const es5 = lines.filter((h) => h.project === 'es5-shim');
+    const runs = await Promise.all(es5.slice(-12).map(async (h) => (await parseReportCases(path.join(hist, h.junit))).cases));
+    const past = runs.slice(0, -1);
+    const zeros = new Set(
+      runs
+        .at(-2)!
+        .filter((c) => !c.duration_ms)
+        .map((c) => unitsOf([c], 'case')[0]!),
+    );
+    expect(zeros.size).toBeGreaterThan(300);
+    const ids = unitsOf(runs.at(-1)!, 'case');
+    const plan = splitTests(ids, snapshotOf(past), 8, 'case');
+    const perShard = plan.shards.map((sh) => sh.tests.filter((t) => zeros.has(t)).length);
+    // evenly: no shard holds more than twice its share of them
+    expect(Math.max(...perShard)).toBeLessThan((2 * zeros.size) / 8);
+    const actual = actualTimes(runs.at(-1)!, 'case');
+    expect(shardQuality(plan.shards, actual)).toBeLessThan(shardQuality(splitTests(ids, { estimates: new Map(), runs: 0 }, 8, 'case').shards, actual) * 1.5);
   });
 });
