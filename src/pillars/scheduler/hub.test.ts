@@ -1,14 +1,16 @@
 // The scheduler on the hub: predictions when runs arrive, errors when they end (the same figures
 // as `scheduler replay` on the same history), /metrics, eval, and the split endpoint over stored
 // test reports. Runs are real: this repository's vitest suite at real commits (fixtures/history).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from '../../core/db/index.js';
 import { createToken } from '../../core/tokens.js';
-import { describeEachStore, type TestHub } from '../../../test/support/stores.js';
+import { describeEachStore, openTestHub, type TestHub } from '../../../test/support/stores.js';
+import { capturingCli } from '../../../test/support/hub-app.js';
 import { createApp, pillars } from '../../../test/support/assembled.js';
 import { readHistoryLine, replay, type HistoryRun } from './replay.js';
 import { evaluate, observeRun, WHOLE_RUN } from './store.js';
@@ -161,3 +163,50 @@ describeEachStore(
   },
   { now: () => NOW, pillars },
 );
+
+it('plans runners for a stored job from the command line: the cheapest within --target, the fastest when none is, none within a budget of 0', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ci-intel-plan-'));
+  try {
+    const db = path.join(dir, 'db');
+    const hub = await openTestHub('pglite', { pillars, now: () => NOW, config: (c) => (c.db = db) });
+    const app = await createApp(hub, pillars);
+    const { token } = await createToken(hub.db, { repoPatterns: ['acme/*'], scopes: ['ingest'], expiresAt: null });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/runs',
+      payload: parsers.map((h, i) => record(i + 1, h)).join('\n') + '\n',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    await hub.bus.drain(120_000);
+    await app.close();
+    await hub.close();
+    const cli = capturingCli({ now: () => NOW, pillars });
+    const durations = parsers.map((h) => h.duration_ms);
+    // The default overhead per shard is 30 s (checkout, install, start): a 40 s target is reachable.
+    const ok = await cli(['scheduler', 'plan', '--repo', REPO, '--job', 'vitest', '--target', '40s', '--json', '--db', db]);
+    expect(ok.code, ok.err).toBe(0);
+    const plan = JSON.parse(ok.out);
+    expect(plan).toMatchObject({ repo: REPO, job: 'vitest' });
+    expect(plan.p50_ms).toBeGreaterThanOrEqual(Math.min(...durations));
+    expect(plan.p50_ms).toBeLessThanOrEqual(Math.max(...durations));
+    expect(plan.p90_ms).toBeGreaterThanOrEqual(plan.p50_ms);
+    expect(plan.recommended.meets_target).toBe(true);
+    expect(plan.recommended.wall_p90_ms).toBeLessThanOrEqual(40_000);
+    for (const o of plan.options) if (o.meets_target) expect(o.usd).toBeGreaterThanOrEqual(plan.recommended.usd);
+    // 20 s is below the overhead alone: the fastest option, saying so
+    const tight = JSON.parse((await cli(['scheduler', 'plan', '--repo', REPO, '--job', 'vitest', '--target', '20s', '--json', '--db', db])).out);
+    expect(tight.recommended.meets_target).toBe(false);
+    expect(tight.why).toMatch(/no option meets the target/);
+    for (const o of tight.options) expect(o.wall_p90_ms).toBeGreaterThanOrEqual(tight.recommended.wall_p90_ms);
+    const broke = JSON.parse((await cli(['scheduler', 'plan', '--repo', REPO, '--job', 'vitest', '--budget', '0', '--json', '--db', db])).out);
+    expect(broke.recommended).toBeNull();
+    const text = await cli(['scheduler', 'plan', '--repo', REPO, '--job', 'vitest', '--target', '40s', '--db', db]);
+    expect(text.out).toMatch(/^acme\/suite \/ vitest: predicted \d+ s \(p90 \d+ s, (model|fallback-median)\)\nrecommended: /);
+    const none = await cli(['scheduler', 'plan', '--repo', REPO, '--job', 'deploy', '--db', db]);
+    expect(none.code).not.toBe(0);
+    expect(none.err).toContain('no finished run of job "deploy" in acme/suite yet');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
