@@ -42,6 +42,18 @@ function record(n: number, h: H): string {
   return JSON.stringify(r);
 }
 
+/** Posts the parsers history as run records and waits until the scheduler has learnt them. */
+async function ingestParsers(app: FastifyInstance, hub: TestHub, token: string): Promise<void> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/runs',
+    payload: parsers.map((h, i) => record(i + 1, h)).join('\n') + '\n',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  await hub.bus.drain(120_000);
+}
+
 describeEachStore(
   'scheduler on the hub',
   (getHub) => {
@@ -57,14 +69,7 @@ describeEachStore(
     const get = (url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 
     it('predicts every run before learning from it: the stored error equals the replay of the same history', async () => {
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/v1/runs',
-        payload: parsers.map((h, i) => record(i + 1, h)).join('\n') + '\n',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
-      });
-      expect(res.statusCode, res.body).toBe(200);
-      await hub.bus.drain(120_000);
+      await ingestParsers(app, hub, token);
       const db = sdb(hub);
       const rows = await db.selectFrom('prediction_runs').selectAll().where('job_key', '=', WHOLE_RUN).orderBy('predicted_at').execute();
       expect(rows).toHaveLength(parsers.length);
@@ -171,14 +176,7 @@ it('plans runners for a stored job from the command line: the cheapest within --
     const hub = await openTestHub('pglite', { pillars, now: () => NOW, config: (c) => (c.db = db) });
     const app = await createApp(hub, pillars);
     const { token } = await createToken(hub.db, { repoPatterns: ['acme/*'], scopes: ['ingest'], expiresAt: null });
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/v1/runs',
-      payload: parsers.map((h, i) => record(i + 1, h)).join('\n') + '\n',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
-    });
-    expect(res.statusCode, res.body).toBe(200);
-    await hub.bus.drain(120_000);
+    await ingestParsers(app, hub, token);
     await app.close();
     await hub.close();
     const cli = capturingCli({ now: () => NOW, pillars });
