@@ -135,6 +135,50 @@ describeEachStore(
       expect((await db.selectFrom('scheduler_models').select('runs').where('job', '=', '(whole run)').executeTakeFirstOrThrow()).runs).toBe(model.runs + 1);
     });
 
+    it('publishes queue-time fairness per team on /metrics and the API: a team waiting more than its share of the runs is above 1', async () => {
+      await sql`insert into teams (name, repo_patterns) values ('suite', ${['acme/suite']})`.execute(hub.db);
+      // two runs of another repository, no team: counted under its owner, each waiting 45 s
+      const other = [0, 1].map((i) => {
+        const r = JSON.parse(record(2000 + i, parsers[i]!));
+        return JSON.stringify({ ...r, repo: 'acme/other', queue_ms: 45_000 });
+      });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/runs',
+        payload: other.join('\n') + '\n',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      await hub.bus.drain(60_000);
+      const { teams } = (await get('/api/v1/scheduler/fairness')).json() as {
+        teams: { team: string; runs: number; queue_ms: number; fairness_ratio: number }[];
+      };
+      expect(teams.map((t) => t.team)).toEqual(['acme/*', 'suite']);
+      const [owner, suite] = teams as [(typeof teams)[0], (typeof teams)[0]];
+      expect(owner.runs).toBe(2);
+      expect(owner.queue_ms).toBe(90_000);
+      const runs = owner.runs + suite.runs;
+      const queue = owner.queue_ms + suite.queue_ms;
+      expect(owner.fairness_ratio).toBeCloseTo(owner.queue_ms / queue / (owner.runs / runs), 9);
+      expect(owner.fairness_ratio).toBeGreaterThan(1);
+      expect(suite.fairness_ratio).toBeLessThan(1);
+      // Team series name no repository: only a token for every repository sees them.
+      const scoped = (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } })).body;
+      expect(scoped).not.toContain('ci_intel_scheduler_queue_fairness_ratio{');
+      const all = (await createToken(hub.db, { repoPatterns: ['**'], scopes: ['read'], expiresAt: null })).token;
+      const m = (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${all}` } })).body.split('\n');
+      const value = (prefix: string) =>
+        Number(
+          m
+            .find((l) => l.startsWith(prefix))
+            ?.split(' ')
+            .pop(),
+        );
+      expect(value('ci_intel_scheduler_queue_fairness_ratio{team="acme/*"}')).toBeCloseTo(owner.fairness_ratio, 6);
+      expect(value('ci_intel_scheduler_queue_fairness_ratio{team="suite"}')).toBeCloseTo(suite.fairness_ratio, 6);
+      expect(value('ci_intel_scheduler_mean_queue_seconds{team="acme/*"}')).toBe(45);
+    });
+
     it('splits the stored tests of a repository by their timings: every test of the latest report in exactly one shard', async () => {
       const reports = readFileSync(path.join(hist, 'history.jsonl'), 'utf8')
         .trim()
