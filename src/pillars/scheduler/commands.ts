@@ -2,7 +2,7 @@
 // and shards. `ci-intel tests split` is in cli-split.ts.
 import type { Command } from 'commander';
 import { examples, numberOption, openInput, storeOptions } from '../../core/cli.js';
-import { sinceInstant } from '../../core/duration.js';
+import { parseDuration, sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
 import { splitLines } from '../../core/lines.js';
 import type { CliContext } from '../../core/registry.js';
@@ -57,7 +57,7 @@ export function schedulerCommands(program: Command, ctx: CliContext, readCases: 
   if (tests) splitCommand(tests, ctx, readCases);
 
   const scheduler = examples(
-    program.command('scheduler').description('Predict job durations from history, publish the prediction error, plan runners and shards'),
+    program.command('scheduler').description('Predict job durations from history, publish the prediction error, plan runners and shards, pre-warm runners'),
     'ci-intel scheduler replay --history runs.jsonl',
     'ci-intel scheduler eval --repo acme/api --since 30d',
   );
@@ -195,7 +195,57 @@ export function schedulerCommands(program: Command, ctx: CliContext, readCases: 
       await hub.close();
     }
   });
+
+  prewarmCommand(scheduler, ctx);
 }
+
+/** `scheduler prewarm`: runners to keep warm for a coming window (prewarm.ts). */
+function prewarmCommand(scheduler: Command, ctx: CliContext): void {
+  examples(
+    storeOptions(
+      scheduler
+        .command('prewarm')
+        .description(
+          'How many runners of each class the coming window will keep busy: the jobs that started in the same slot of the previous weeks, each at its predicted duration',
+        )
+        .option('--repo <owner/name>', 'only this repository')
+        .option('--at <time>', 'start of the window (ISO 8601; default now)')
+        .option('--window <duration>', 'length of the window (30m, 1h)', '1h')
+        .option('--weeks <n>', 'previous weeks to average the same slot over (1..26)', '4')
+        .option('--json', `machine output, one line: ${PREWARM_JSON_SHAPE}`),
+      'the hub store to read',
+    ),
+    'ci-intel scheduler prewarm --window 1h',
+    'ci-intel scheduler prewarm --at 2026-12-07T09:00:00Z --window 30m --weeks 6 --json',
+  ).action(async (opts: { repo?: string; at?: string; window: string; weeks: string; json?: boolean } & Record<string, unknown>) => {
+    const at = opts.at === undefined ? ctx.now() : new Date(opts.at);
+    if (!Number.isFinite(at.getTime()))
+      throw new CiError('E_USAGE', `--at ${JSON.stringify(opts.at)} is not a time`, { where: '--at', hint: 'write it like 2026-12-07T09:00:00Z' });
+    const windowMs = parseDuration(opts.window, '--window')!;
+    if (windowMs <= 0) throw new CiError('E_USAGE', '--window must be longer than 0', { where: '--window', hint: 'write it like 30m or 1h' });
+    const weeks = numberOption('--weeks', opts.weeks, { min: 1, max: 26, integer: true })!;
+    const hub = await ctx.openHub(opts);
+    try {
+      const { prewarmPlan } = await import('./prewarm.js');
+      const { sdb } = await import('./tables.js');
+      const plan = await prewarmPlan(sdb(hub), { at, windowMs, weeks, repo: opts.repo, repoRegexes: null });
+      if (opts.json) ctx.out(JSON.stringify(plan) + '\n');
+      else {
+        ctx.out(`${plan.at} + ${opts.window}, from the same slot of the last ${weeks} weeks:\n`);
+        if (!plan.runners.length) ctx.out('no job started in that slot of the previous weeks: nothing to pre-warm\n');
+        for (const r of plan.runners)
+          ctx.out(
+            `  ${r.runner.padEnd(16)} warm ${String(r.warm).padStart(3)}  (${r.jobs_expected} jobs expected, ${r.mean_busy} busy on average, ${r.busy_minutes_p90} runner-minutes at p90)\n`,
+          );
+      }
+    } finally {
+      await hub.close();
+    }
+  });
+}
+
+export const PREWARM_JSON_SHAPE =
+  '{at, window_ms, weeks, runners: [{runner, jobs_expected, busy_minutes_p50, busy_minutes_p90, mean_busy, warm, jobs: [{series, expected, p50_ms, p90_ms, predicted}]}]}';
 
 /** 10m, 90s, 1h30m, or plain seconds → ms. */
 export function parseDurationMs(v: string): number {

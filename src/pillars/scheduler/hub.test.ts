@@ -42,17 +42,26 @@ function record(n: number, h: H): string {
   return JSON.stringify(r);
 }
 
-/** Posts the parsers history as run records and waits until the scheduler has learnt them. */
-async function ingestParsers(app: FastifyInstance, hub: TestHub, token: string): Promise<void> {
+/** Posts run records (NDJSON) and waits until the scheduler has learnt them. */
+async function postRuns(app: FastifyInstance, hub: TestHub, token: string, records: string[]): Promise<void> {
   const res = await app.inject({
     method: 'POST',
     url: '/api/v1/runs',
-    payload: parsers.map((h, i) => record(i + 1, h)).join('\n') + '\n',
+    payload: records.join('\n') + '\n',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
   });
   expect(res.statusCode, res.body).toBe(200);
   await hub.bus.drain(120_000);
 }
+
+/** The parsers history as run records of REPO. */
+const ingestParsers = (app: FastifyInstance, hub: TestHub, token: string) =>
+  postRuns(
+    app,
+    hub,
+    token,
+    parsers.map((h, i) => record(i + 1, h)),
+  );
 
 describeEachStore(
   'scheduler on the hub',
@@ -98,14 +107,7 @@ describeEachStore(
     it('records the prediction when a run starts and its error only when it ends', async () => {
       const n = parsers.length + 1;
       const h: H = { ...parsers[parsers.length - 1]!, commit_time: '2026-12-05T23:00:00Z' };
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/v1/runs',
-        payload: record(n, h) + '\n',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
-      });
-      expect(res.statusCode, res.body).toBe(200);
-      await hub.bus.drain(60_000);
+      await postRuns(app, hub, token, [record(n, h)]);
       const db = sdb(hub);
       // replay the start: forget the run's prediction, mark it in progress, observe it, then finish it
       await sql`delete from prediction_runs where run_id = ${uuid(n)}`.execute(db);
@@ -142,14 +144,7 @@ describeEachStore(
         const r = JSON.parse(record(2000 + i, parsers[i]!));
         return JSON.stringify({ ...r, repo: 'acme/other', queue_ms: 45_000 });
       });
-      const res = await app.inject({
-        method: 'POST',
-        url: '/api/v1/runs',
-        payload: other.join('\n') + '\n',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
-      });
-      expect(res.statusCode, res.body).toBe(200);
-      await hub.bus.drain(60_000);
+      await postRuns(app, hub, token, other);
       const { teams } = (await get('/api/v1/scheduler/fairness')).json() as {
         teams: { team: string; runs: number; queue_ms: number; fairness_ratio: number }[];
       };
@@ -177,6 +172,74 @@ describeEachStore(
       expect(value('ci_intel_scheduler_queue_fairness_ratio{team="acme/*"}')).toBeCloseTo(owner.fairness_ratio, 6);
       expect(value('ci_intel_scheduler_queue_fairness_ratio{team="suite"}')).toBeCloseTo(suite.fairness_ratio, 6);
       expect(value('ci_intel_scheduler_mean_queue_seconds{team="acme/*"}')).toBe(45);
+    });
+
+    it('pre-warms runners for a coming hour from the same hour of the previous weeks, each job at its predicted duration', async () => {
+      const at = '2026-12-03T15:00:00Z';
+      const ago = (days: number, minutes: number) => new Date(Date.parse(at) - days * 86_400_000 + minutes * 60_000).toISOString();
+      const job = (name: string, machine: string, minutes: number) => ({
+        id: name,
+        name,
+        status: 'success',
+        attempt: 1,
+        duration_ms: minutes * 60_000,
+        queue_ms: 1000,
+        machine: { class: machine },
+      });
+      // e2e (8 cores, 20 min): 3 starts in the slot a week ago, 1 two weeks ago, 2 four weeks ago;
+      // lint (2 cores, 2 min): 2 starts a week ago; and starts outside the slot, which do not count.
+      const starts: [string, ReturnType<typeof job>][] = [
+        ...[5, 20, 40].map((m) => [ago(7, m), job('e2e', 'linux-8core', 20)] as [string, ReturnType<typeof job>]),
+        [ago(14, 10), job('e2e', 'linux-8core', 20)],
+        ...[0, 59].map((m) => [ago(28, m), job('e2e', 'linux-8core', 20)] as [string, ReturnType<typeof job>]),
+        ...[15, 30].map((m) => [ago(7, m), job('lint', 'linux-2core', 2)] as [string, ReturnType<typeof job>]),
+        [ago(7, 61), job('e2e', 'linux-8core', 20)],
+        [ago(6, 0), job('e2e', 'linux-8core', 20)],
+        [ago(7, -1), job('lint', 'linux-2core', 2)],
+      ];
+      const records = starts.map(([startedAt, j], i) => {
+        const r = JSON.parse(record(3000 + i, parsers[0]!));
+        return JSON.stringify({
+          ...r,
+          repo: 'acme/prewarm',
+          started_at: startedAt,
+          ended_at: new Date(Date.parse(startedAt) + j.duration_ms).toISOString(),
+          jobs: [j],
+        });
+      });
+      await postRuns(app, hub, token, records);
+      const r = await get(`/api/v1/scheduler/prewarm?repo=acme/prewarm&at=${at}&window=1h&weeks=4`);
+      expect(r.statusCode, r.body).toBe(200);
+      const plan = r.json() as {
+        weeks: number;
+        runners: {
+          runner: string;
+          jobs_expected: number;
+          busy_minutes_p90: number;
+          mean_busy: number;
+          warm: number;
+          jobs: { series: string; p50_ms: number; predicted: boolean }[];
+        }[];
+      };
+      expect(plan.weeks).toBe(4);
+      // most runners to warm first, then by name: both need one here
+      expect(plan.runners.map((x) => [x.runner, x.warm])).toEqual([
+        ['linux-2core', 1],
+        ['linux-8core', 1],
+      ]);
+      const [lint, e2e] = plan.runners as [(typeof plan.runners)[0], (typeof plan.runners)[0]];
+      expect(e2e.jobs_expected).toBe(1.5); // 6 starts in the slot over 4 weeks
+      expect(lint.jobs_expected).toBe(0.5);
+      expect(e2e.jobs[0]).toMatchObject({ series: 'acme/prewarm / default / e2e', predicted: true });
+      expect(Math.abs(e2e.jobs[0]!.p50_ms - 20 * 60_000)).toBeLessThan(60_000);
+      expect(e2e.mean_busy).toBeCloseTo((1.5 * e2e.jobs[0]!.p50_ms) / 60_000 / 60, 1);
+      expect(e2e.warm).toBe(Math.ceil(e2e.busy_minutes_p90 / 60));
+      expect(e2e.warm).toBeGreaterThanOrEqual(1);
+      // another repository's jobs are not this token's to see; a bad window is named
+      expect((await get(`/api/v1/scheduler/prewarm?repo=other/repo&at=${at}`)).statusCode).toBe(403);
+      const bad = await get(`/api/v1/scheduler/prewarm?repo=acme/prewarm&window=soon`);
+      expect(bad.statusCode).toBe(400);
+      expect(bad.body).toContain('is not a duration');
     });
 
     it('splits the stored tests of a repository by their timings: every test of the latest report in exactly one shard', async () => {
@@ -245,6 +308,16 @@ it('plans runners for a stored job from the command line: the cheapest within --
     expect(broke.recommended).toBeNull();
     const text = await cli(['scheduler', 'plan', '--repo', REPO, '--job', 'vitest', '--target', '40s', '--db', db]);
     expect(text.out).toMatch(/^acme\/suite \/ vitest: predicted \d+ s \(p90 \d+ s, (model|fallback-median)\)\nrecommended: /);
+    // pre-warm over whole weeks: every run of the last 4 weeks is in a slot
+    const week = JSON.parse((await cli(['scheduler', 'prewarm', '--window', '1w', '--weeks', '4', '--json', '--db', db])).out);
+    const inSlots = parsers.filter((h) => Date.parse(h.commit_time) >= NOW.getTime() - 28 * 86_400_000 && Date.parse(h.commit_time) < NOW.getTime()).length;
+    expect(inSlots).toBeGreaterThan(20);
+    expect(week.runners.map((x: { runner: string }) => x.runner)).toEqual(['self-hosted']);
+    expect(week.runners[0].jobs_expected).toBeCloseTo(inSlots / 4, 2);
+    const quiet = await cli(['scheduler', 'prewarm', '--at', '2020-01-06T09:00:00Z', '--db', db]);
+    expect(quiet.out).toContain('nothing to pre-warm');
+    const badWeeks = await cli(['scheduler', 'prewarm', '--weeks', '0', '--db', db]);
+    expect(badWeeks.err).toContain('--weeks "0" is not valid');
     const none = await cli(['scheduler', 'plan', '--repo', REPO, '--job', 'deploy', '--db', db]);
     expect(none.code).not.toBe(0);
     expect(none.err).toContain('no finished run of job "deploy" in acme/suite yet');

@@ -2,13 +2,14 @@
 // evaluation of the stored predictions, predicted vs actual per job, fairness per team.
 import { Type } from 'typebox';
 import { repoMatch, sql } from '../../core/db/index.js';
-import { sinceInstant } from '../../core/duration.js';
+import { parseDuration, sinceInstant } from '../../core/duration.js';
 import { CiError } from '../../core/errors.js';
 import { assertRepo, repoRegexes, requirePrincipal } from '../../core/http/index.js';
 import { typed, type HubApp } from '../../core/http/types.js';
 import type { HubContext } from '../../core/registry.js';
 import { schedulerConfig } from './config.js';
 import { fairness } from './fairness.js';
+import { prewarmPlan } from './prewarm.js';
 import { SPLIT_UNITS, snapshotOf, splitTests, unitsOf, type SplitUnit, type TimingRun } from './split.js';
 import { evaluate, WHOLE_RUN } from './store.js';
 import { sdb, type SchedulerDb } from './tables.js';
@@ -171,6 +172,37 @@ export function schedulerRoutes(app: HubApp, ctx: HubContext): void {
         },
       },
       async (req) => ({ teams: await fairness(ctx, { since: sinceQuery(req.query.since, ctx.now(), 30), repoRegexes: repoRegexes(requirePrincipal(req)) }) }),
+    );
+
+    scoped.get(
+      '/api/v1/scheduler/prewarm',
+      {
+        config: { scope: 'read' },
+        schema: {
+          summary:
+            'Runners to keep warm per class for a coming window: the jobs that started in the same slot of the previous weeks, each at its predicted duration',
+          tags: ['scheduler'],
+          querystring: Type.Object({
+            at: Type.Optional(Type.String({ format: 'date-time' })),
+            window: Type.Optional(Type.String({ minLength: 1, description: '30m, 1h (default 1h)' })),
+            weeks: Type.Optional(Type.Integer({ minimum: 1, maximum: 26 })),
+            repo: Type.Optional(Type.String({ minLength: 1 })),
+          }),
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        if (q.repo) assertRepo(req, q.repo.toLowerCase());
+        const windowMs = parseDuration(q.window ?? '1h', 'window')!;
+        if (windowMs <= 0) throw new CiError('E_USAGE', 'window must be longer than 0', { where: 'window', hint: 'write it like 30m or 1h' });
+        return prewarmPlan(sdb(ctx), {
+          at: q.at ? new Date(q.at) : ctx.now(),
+          windowMs,
+          weeks: q.weeks ?? 4,
+          repo: q.repo,
+          repoRegexes: q.repo ? null : repoRegexes(requirePrincipal(req)),
+        });
+      },
     );
   });
 }
