@@ -1,6 +1,7 @@
 // The Scheduler page: predicted vs actual duration of a repository's latest runs (p50 line, p90
 // band, actual points), the rolling prediction error next to the mean of the last 3 runs, the error
-// per job, and each team's share of the queue time next to its share of the runs.
+// per job, each team's share of the queue time next to its share of the runs, and the runners to
+// keep warm for the coming hour.
 import { api, card, chart, dur, go, h, help, kpi, local, num, params, sig, table, type PageView } from '../../../core/web/index.js';
 
 const SEND = 'Predictions appear as runs arrive: send run records (ci-intel ingest, or the GitHub/GitLab webhooks).';
@@ -86,10 +87,11 @@ export const schedulerPage: PageView = async (main) => {
     return;
   }
   const repo = chosen ?? [...series].sort((a, b) => b.scored - a.scored || a.repo.localeCompare(b.repo))[0].repo;
-  const [preds, mine, fair] = await Promise.all([
+  const [preds, mine, fair, warm] = await Promise.all([
     api(`/api/v1/scheduler/predictions?repo=${encodeURIComponent(repo)}&limit=500`),
     api(`/api/v1/scheduler/eval?repo=${encodeURIComponent(repo)}`),
     api('/api/v1/scheduler/fairness'),
+    api('/api/v1/scheduler/prewarm?window=1h&weeks=4'),
   ]);
   const p: Pred[] = preds.predictions;
   const o = mine.overall;
@@ -161,6 +163,23 @@ export const schedulerPage: PageView = async (main) => {
           fair.teams,
           { empty: 'No run in the last 30 days.' },
         ),
+      ),
+    ),
+    card(
+      'Runners to keep warm, next hour',
+      help(
+        'The jobs that started in the same hour of the last 4 weeks, each at its predicted duration: runners busy on average, and runners to warm so the hour’s jobs run at their 90th-percentile duration without waiting (bursts inside the hour not counted).',
+      ),
+      table(
+        'scheduler-prewarm',
+        [
+          { key: 'runner', label: 'runner class' },
+          { key: 'warm', label: 'keep warm', num: true, fmt: (r) => num(r.warm) },
+          { key: 'jobs_expected', label: 'jobs expected', num: true, fmt: (r) => sig(r.jobs_expected) },
+          { key: 'mean_busy', label: 'busy on average', num: true, fmt: (r) => sig(r.mean_busy) },
+        ],
+        warm.runners,
+        { empty: 'No job started in this hour of the last 4 weeks.' },
       ),
     ),
     card(
