@@ -206,7 +206,7 @@ function prewarmCommand(scheduler: Command, ctx: CliContext): void {
       scheduler
         .command('prewarm')
         .description(
-          'How many runners of each class the coming window will keep busy: the jobs that started in the same slot of the previous weeks, each at its predicted duration',
+          "How many runners of each class the coming window will keep busy: the jobs that started in the same slot of the previous weeks, each at its predicted duration (the window's mean load at p90 durations, not bursts inside it)",
         )
         .option('--repo <owner/name>', 'only this repository')
         .option('--at <time>', 'start of the window (ISO 8601; default now)')
