@@ -1,7 +1,7 @@
 // The analyzers without a hub (`import { parseReportCases } from 'ci-intel/parsers'`): test reports,
 // flaky-test classification, the autopsy's built-in rules, mutation reports and scores, redaction, the cache's content digest,
 // the compliance checks of a repository folder (`policy check`), the scheduler's test split and its
-// quality measure.
+// quality measure, and its duration replay.
 // Nothing here opens a store or a server.
 export { Redactor } from './core/redact/index.js';
 export { builtinRules } from './pillars/autopsy/rules.js';

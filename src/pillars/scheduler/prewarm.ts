@@ -60,7 +60,7 @@ export async function prewarmPlan(
     for (const m of await db.selectFrom('scheduler_models').select(['repo', 'workflow', 'job', 'state']).where('repo', 'in', repos).execute())
       models.set(`${m.repo}\u0000${m.workflow}\u0000${m.job}`, (typeof m.state === 'string' ? JSON.parse(m.state) : m.state) as SeriesState);
   }
-  const byRunner = new Map<string, PrewarmRunner>();
+  const byRunner = new Map<string, { jobs: PrewarmRunner['jobs']; expected: number; p50Min: number; p90Min: number }>();
   for (const r of rows) {
     const expected = r.n / q.weeks;
     const p = predict(models.get(`${r.repo}\u0000${r.workflow}\u0000${r.job}`) ?? emptyState(), {});
@@ -68,22 +68,23 @@ export async function prewarmPlan(
     const predicted = p.method !== 'none';
     const p50 = predicted ? p.p50_ms : (r.mean_ms ?? 0);
     const p90 = predicted ? p.p90_ms : (r.mean_ms ?? 0);
-    const a = byRunner.get(r.runner) ?? { runner: r.runner, jobs_expected: 0, busy_minutes_p50: 0, busy_minutes_p90: 0, mean_busy: 0, warm: 0, jobs: [] };
-    a.jobs_expected += expected;
-    a.busy_minutes_p50 += (expected * p50) / 60_000;
-    a.busy_minutes_p90 += (expected * p90) / 60_000;
+    let a = byRunner.get(r.runner);
+    if (!a) byRunner.set(r.runner, (a = { jobs: [], expected: 0, p50Min: 0, p90Min: 0 }));
+    a.expected += expected;
+    a.p50Min += (expected * p50) / 60_000;
+    a.p90Min += (expected * p90) / 60_000;
     a.jobs.push({ series: `${r.repo} / ${r.workflow} / ${r.job}`, expected: round(expected), p50_ms: Math.round(p50), p90_ms: Math.round(p90), predicted });
-    byRunner.set(r.runner, a);
   }
   const windowMin = q.windowMs / 60_000;
-  const runners = [...byRunner.values()]
-    .map((a) => ({
-      ...a,
-      jobs_expected: round(a.jobs_expected),
-      busy_minutes_p50: round(a.busy_minutes_p50),
-      busy_minutes_p90: round(a.busy_minutes_p90),
-      mean_busy: round(a.busy_minutes_p50 / windowMin),
-      warm: Math.ceil(round(a.busy_minutes_p90 / windowMin)),
+  const runners: PrewarmRunner[] = [...byRunner.entries()]
+    .map(([runner, a]) => ({
+      runner,
+      jobs_expected: round(a.expected),
+      busy_minutes_p50: round(a.p50Min),
+      busy_minutes_p90: round(a.p90Min),
+      mean_busy: round(a.p50Min / windowMin),
+      // rounded to 2 decimals first, so 1.0000001 runners (float sums) is 1, not 2
+      warm: Math.ceil(round(a.p90Min / windowMin)),
       jobs: a.jobs.sort((x, y) => y.expected - x.expected || (x.series < y.series ? -1 : 1)),
     }))
     .sort((x, y) => y.warm - x.warm || (x.runner < y.runner ? -1 : 1));

@@ -11,6 +11,13 @@ import { sdb } from './tables.js';
 export function registerSchedulerMetrics(registry: Registry, ctx: HubContext): void {
   const since = () => new Date(ctx.now().getTime() - schedulerConfig(ctx.config).mapeWindowDays * 86_400_000);
   const rows = () => rollingMape(sdb(ctx), since());
+  // The two team gauges are collected together (prom-client collects every metric of a scrape at
+  // once): they share the one query in flight, and the next scrape queries afresh.
+  let teamsInFlight: ReturnType<typeof fairness> | null = null;
+  const teams = () =>
+    (teamsInFlight ??= fairness(ctx, { since: since(), repoRegexes: null }).finally(() => {
+      teamsInFlight = null;
+    }));
   new Gauge({
     name: 'ci_intel_scheduler_mape_percent',
     help: 'Rolling mean absolute percentage error of run duration predictions per repository (finished runs of the window, scheduler.mapeWindowDays)',
@@ -31,7 +38,7 @@ export function registerSchedulerMetrics(registry: Registry, ctx: HubContext): v
     registers: [registry],
     async collect() {
       this.reset();
-      for (const t of await fairness(ctx, { since: since(), repoRegexes: null })) if (t.fairness_ratio !== null) this.set({ team: t.team }, t.fairness_ratio);
+      for (const t of await teams()) if (t.fairness_ratio !== null) this.set({ team: t.team }, t.fairness_ratio);
     },
   });
   new Gauge({
@@ -41,8 +48,7 @@ export function registerSchedulerMetrics(registry: Registry, ctx: HubContext): v
     registers: [registry],
     async collect() {
       this.reset();
-      for (const t of await fairness(ctx, { since: since(), repoRegexes: null }))
-        if (t.mean_queue_ms !== null) this.set({ team: t.team }, t.mean_queue_ms / 1000);
+      for (const t of await teams()) if (t.mean_queue_ms !== null) this.set({ team: t.team }, t.mean_queue_ms / 1000);
     },
   });
 }

@@ -71,6 +71,12 @@ describe('tests split', () => {
     const est = estimateTests(['a/one.test.ts', 'a/two.test.ts', 'b/three.test.ts', 'a/new.test.ts', 'c/new.test.ts'], snapshotOf(runs), 'file');
     expect(est.find((t) => t.id === 'a/new.test.ts')).toEqual({ id: 'a/new.test.ts', estimate_ms: 2000, source: 'sibling' });
     expect(est.find((t) => t.id === 'c/new.test.ts')).toEqual({ id: 'c/new.test.ts', estimate_ms: 1000, source: 'median' });
+    // sub-millisecond tests (tape, qs) keep their scale: a new one is not rounded up to 1 ms
+    const fast = estimateTests(['q/a.js', 'q/new.js'], snapshotOf([[kase('q/a.js', 'x', 0.2)]]), 'file');
+    expect(fast[1]).toEqual({ id: 'q/new.js', estimate_ms: 0.2, source: 'sibling' });
+    // a report of zeros only: every test costs the same half millisecond, none 0
+    const zeros = estimateTests(['z/a.js', 'z/b.js', 'z/new.js'], snapshotOf([[kase('z/a.js', 'x', 0), kase('z/b.js', 'x', 0)]]), 'file');
+    expect(zeros.map((t) => t.estimate_ms)).toEqual([0.5, 0.5, 0.5]);
     // the new slow-folder test is not queued last: LPT places it by its predicted 2 s
     const plan = splitTests(
       est.map((t) => t.id),

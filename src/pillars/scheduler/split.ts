@@ -234,11 +234,11 @@ export function estimateTests(ids: readonly string[], snap: TimingSnapshot, by: 
     if (sib?.length) {
       let m = medians.get(k.parent);
       if (m === undefined) medians.set(k.parent, (m = median(sib)));
-      // never 0: a test with history of 0 ms siblings still costs its setup
-      return { id: k.id, estimate_ms: Math.max(m, 1), source: 'sibling' };
+      // never 0: history estimates are positive (snapshotOf counts a reported 0 as half the resolution)
+      return { id: k.id, estimate_ms: m, source: 'sibling' };
     }
     globalMedian ??= all.length ? median(all) : NaN;
-    if (Number.isFinite(globalMedian)) return { id: k.id, estimate_ms: Math.max(globalMedian, 1), source: 'median' };
+    if (Number.isFinite(globalMedian)) return { id: k.id, estimate_ms: globalMedian, source: 'median' };
     return { id: k.id, estimate_ms: 1, source: 'none' };
   });
 }
